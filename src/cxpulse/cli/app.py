@@ -1,0 +1,369 @@
+"""The ``cxpulse`` command: a thin shell over the library.
+
+Every command opens a :class:`~cxpulse.workspace.Workspace` and calls one library function;
+library errors become one line on stderr and exit code 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from datetime import date
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+from rich.console import Console
+
+from cxpulse import schema
+from cxpulse.cli import render
+from cxpulse.errors import ConfigError, CxpulseError
+from cxpulse.metrics.periods import GRAINS
+from cxpulse.workspace import ENV_VAR, Workspace, default_location
+
+out = Console()
+err = Console(stderr=True)
+
+
+class _Group(typer.core.TyperGroup):
+    """Turns cxpulse errors into a message and exit code 1 (also under CliRunner)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CxpulseError as exc:
+            err.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            err.print("Interrupted; nothing half-written was kept.")
+            raise typer.Exit(130) from None
+
+
+app = typer.Typer(
+    cls=_Group,
+    help="cxpulse: customer-experience metrics on one timeline.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+config_app = typer.Typer(cls=_Group, help="Show or change workspace settings.")
+app.add_typer(config_app, name="config")
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+WorkspaceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--workspace",
+        "-w",
+        envvar=ENV_VAR,
+        help="Workspace: a DuckDB file path or an Ibis URL. Default: ./cxpulse.duckdb.",
+        show_default=False,
+    ),
+]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+
+
+def _open(workspace: str | None) -> Workspace:
+    return Workspace.open(workspace or default_location())
+
+
+@app.command()
+def init(
+    path: Annotated[
+        str | None, typer.Argument(help="Where to create the workspace file.", show_default=False)
+    ] = None,
+    timezone: Annotated[
+        str | None, typer.Option(help="Time zone of calendar periods, e.g. Europe/Paris.")
+    ] = None,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Create a workspace (or upgrade an existing one to the current schema)."""
+    location = path or workspace or default_location()
+    settings = {"timezone": timezone} if timezone else {}
+    with Workspace.init(location, **settings) as ws:
+        out.print(f"Workspace ready: {ws.store.location} (time zone {ws.settings.timezone})")
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="CSV, Parquet or JSON-lines file.")],
+    table: Annotated[
+        str, typer.Option("--table", "-t", help=f"Canonical table: {', '.join(schema.TABLES)}.")
+    ],
+    map_: Annotated[
+        list[str] | None,
+        typer.Option("--map", "-m", help="Rename a column: their_col=our_col (repeatable)."),
+    ] = None,
+    mapping: Annotated[
+        Path | None, typer.Option(help="Saved mapping file (YAML or JSON: their_col: our_col).")
+    ] = None,
+    on_error: Annotated[
+        str,
+        typer.Option(
+            help="fail: refuse the whole file if a row is bad. skip: import the good rows "
+            "and write the bad ones with reasons to --rejects.",
+        ),
+    ] = "fail",
+    rejects: Annotated[
+        Path | None, typer.Option(help="Where --on-error skip writes bad rows.")
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option(help="Source recorded on each row (default: the file name).")
+    ] = None,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Import a file into a canonical table. Re-importing the same file changes nothing."""
+    from cxpulse.ingest import load_mapping, parse_map_options
+
+    if on_error not in ("fail", "skip"):
+        raise ConfigError(f"--on-error takes fail or skip, not {on_error!r}")
+    if table not in schema.TABLES:
+        schema.table(table)  # raises the list of tables
+    columns: dict[str, str] = {}
+    if mapping:
+        columns.update(load_mapping(mapping))
+    columns.update(parse_map_options(map_ or []))
+    with _open(workspace) as ws:
+        report = ws.import_file(
+            file,
+            table,
+            mapping=columns,
+            on_error="skip" if on_error == "skip" else "fail",
+            rejects_path=rejects,
+            source=source,
+        )
+    out.print(report.summary())
+
+
+@app.command()
+def metric(
+    name: Annotated[str, typer.Argument(help="Metric name; `cxpulse metrics` lists them.")],
+    by: Annotated[str, typer.Option(help=f"Period: {', '.join(GRAINS)}.")] = "month",
+    segment: Annotated[
+        list[str] | None,
+        typer.Option(help="Split by a column (repeatable), e.g. touchpoint, customer.segment."),
+    ] = None,
+    variant: Annotated[str | None, typer.Option(help="Named variant of the definition.")] = None,
+    from_: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")] = None,
+    to: Annotated[str | None, typer.Option(help="Last day (included), YYYY-MM-DD.")] = None,
+    filter_: Annotated[
+        list[str] | None,
+        typer.Option("--filter", help="Keep rows where column=value (a,b for several)."),
+    ] = None,
+    format_: FormatOpt = Format.table,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Compute one metric by period and segment, with intervals and changes."""
+    segments = [s for item in segment or [] for s in item.split(",") if s]
+    filters = _parse_filters(filter_ or [])
+    with _open(workspace) as ws:
+        df = ws.metric(
+            name, by=by, segment=segments, variant=variant, start=from_, end=to, filters=filters
+        )
+    if format_ is Format.json:
+        out.print_json(render.to_json(render.frame_records(df)))
+    elif format_ is Format.csv:
+        sys.stdout.write(df.to_csv(index=False))
+    elif df.empty:
+        out.print(f"No data for {name} in this range.")
+    else:
+        out.print(render.metric_table(df, segments, f"{name} by {by}"))
+        out.print(f"[dim]{df['definition'].iloc[0]}[/]", highlight=False)
+
+
+def _parse_filters(items: list[str]) -> dict[str, Any]:
+    filters: dict[str, Any] = {}
+    for item in items:
+        col, sep, value = item.partition("=")
+        if not sep or not col.strip():
+            raise ConfigError(f"--filter takes column=value, e.g. touchpoint=support; got {item!r}")
+        values = [v.strip() for v in value.split(",")]
+        filters[col.strip()] = values if len(values) > 1 else values[0]
+    return filters
+
+
+@app.command()
+def metrics(format_: FormatOpt = Format.table) -> None:
+    """List every metric with its definition and variants."""
+    from cxpulse.metrics import REGISTRY
+
+    rows = [
+        {
+            "metric": spec.name,
+            "label": spec.label,
+            "table": spec.table,
+            "unit": spec.unit,
+            "variant": var.name,
+            "definition": var.definition,
+            "benchmark": f"{spec.benchmark.text} ({spec.benchmark.source})"
+            if spec.benchmark and var.name == "default"
+            else None,
+        }
+        for spec in REGISTRY
+        for var in spec.variants.values()
+    ]
+    if format_ is Format.json:
+        out.print_json(render.to_json(rows))
+        return
+    if format_ is Format.csv:
+        import pandas as pd
+
+        sys.stdout.write(pd.DataFrame(rows).to_csv(index=False))
+        return
+    from rich.table import Table
+
+    table = Table(title="Metrics", show_lines=True, title_justify="left")
+    for col in ("metric", "variant", "definition"):
+        table.add_column(col)
+    for r in rows:
+        definition = r["definition"] + (f"\nBenchmark: {r['benchmark']}" if r["benchmark"] else "")
+        table.add_row(r["metric"] if r["variant"] == "default" else "", r["variant"], definition)
+    out.print(table)
+
+
+@app.command()
+def scorecard(
+    by: Annotated[str, typer.Option(help=f"Period: {', '.join(GRAINS)}.")] = "month",
+    as_of: Annotated[
+        str | None, typer.Option(help="Score periods that ended before this day (default today).")
+    ] = None,
+    format_: FormatOpt = Format.table,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """The CX scorecard: last complete period, previous, change, interval, target."""
+    with _open(workspace) as ws:
+        card = ws.scorecard(by=by, as_of=as_of)
+    _print_scorecard(card, format_)
+
+
+def _print_scorecard(card: Any, format_: Format) -> None:
+    if format_ is Format.json:
+        out.print_json(render.to_json(card.to_dict()))
+    elif format_ is Format.csv:
+        sys.stdout.write(card.to_frame().to_csv(index=False))
+    else:
+        out.print(render.scorecard_table(card))
+
+
+@app.command()
+def demo(
+    path: Annotated[
+        str, typer.Option("--path", "-p", help="Demo workspace file (replaced if it is a demo).")
+    ] = "cxpulse-demo.duckdb",
+    scale: Annotated[
+        float, typer.Option(help="Size: 1 = about 100k customers and 10M web events.")
+    ] = 0.05,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")] = 7,
+    end: Annotated[
+        str | None,
+        typer.Option(help="First day after the 24 months of data (default: this month's 1st)."),
+    ] = None,
+    format_: FormatOpt = Format.table,
+) -> None:
+    """Create a demo workspace of a synthetic company and print its scorecard."""
+    from cxpulse.demo import create_demo
+
+    if scale <= 0:
+        raise ConfigError("--scale must be above 0 (e.g. 0.05, 1, 10)")
+    end_day = date.fromisoformat(end) if end else None
+    started = time.perf_counter()
+    with create_demo(Path(path), scale=scale, seed=seed, end=end_day) as ws:
+        counts = ws.counts()
+        summary = ", ".join(f"{n:,} {t}" for t, n in counts.items())
+        err.print(
+            f"Demo workspace {path} written in {time.perf_counter() - started:.1f} s: {summary}.",
+            highlight=False,
+        )
+        as_of = end_day or date.today().replace(day=1)
+        card = ws.scorecard(as_of=as_of)
+    _print_scorecard(card, format_)
+    if format_ is Format.table:
+        err.print(
+            f"Explore it: cxpulse metric nps --segment touchpoint -w {path}  "
+            f"(or export CXPULSE_WORKSPACE={path})",
+            highlight=False,
+        )
+
+
+@app.command("tables")
+def tables_(
+    name: Annotated[str | None, typer.Argument(help="Show one table's columns.")] = None,
+    format_: FormatOpt = Format.table,
+) -> None:
+    """Describe the canonical tables and their columns (what `import` accepts)."""
+    chosen = [schema.table(name)] if name else list(schema.TABLES.values())
+    rows = [
+        {
+            "table": t.name,
+            "column": c.name,
+            "type": c.kind,
+            "required": c.required,
+            "key": c.name == t.key,
+            "doc": c.doc
+            + (f" One of: {', '.join(c.choices)}." if c.choices else "")
+            + (f" At least {c.min:g}." if c.min is not None else "")
+            + (f" At most {c.max:g}." if c.max is not None else ""),
+        }
+        for t in chosen
+        for c in t.columns
+    ]
+    if format_ is Format.json:
+        out.print_json(render.to_json(rows))
+        return
+    from rich.table import Table
+
+    for t in chosen:
+        table = Table(title=f"{t.name}: {t.doc}", title_justify="left")
+        for col in ("column", "type", "required", "doc"):
+            table.add_column(col)
+        for r in rows:
+            if r["table"] == t.name:
+                req = "key" if r["key"] else ("yes" if r["required"] else "")
+                table.add_row(r["column"], r["type"], req, r["doc"])
+        out.print(table)
+
+
+@config_app.command("show")
+def config_show(workspace: WorkspaceOpt = None) -> None:
+    """Show the workspace settings."""
+    with _open(workspace) as ws:
+        for row in ws.settings.to_rows():
+            out.print(f"{row['key']} = {row['value']}", highlight=False)
+
+
+@config_app.command("set")
+def config_set(
+    key: Annotated[str, typer.Argument(help="timezone, min_n, confidence, dayfirst, targets.nps...")],
+    value: Annotated[str, typer.Argument(help="New value.")],
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Change one setting, e.g. `cxpulse config set timezone Europe/Paris`."""
+    with _open(workspace) as ws:
+        ws.set_setting(key, value)
+        out.print(f"{key} set.")
+
+
+def main() -> None:
+    try:
+        app()
+    except CxpulseError as exc:  # raised outside a command (e.g. while parsing)
+        err.print(f"[bold red]Error:[/] {exc}", highlight=False)
+        sys.exit(1)
+    except Exception as exc:
+        if os.environ.get("CXPULSE_DEBUG"):
+            raise
+        err.print(
+            f"[bold red]Unexpected error[/] ({type(exc).__name__}: {exc}). This is a bug in "
+            "cxpulse; please report it. Set CXPULSE_DEBUG=1 to see the traceback.",
+            highlight=False,
+        )
+        sys.exit(2)

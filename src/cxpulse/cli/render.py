@@ -1,0 +1,116 @@
+"""Turn library results into terminal tables, JSON or CSV."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from cxpulse.metrics.scorecard import Scorecard
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalars
+        return _clean(value.item())
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+def frame_records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{k: _clean(v) for k, v in row.items()} for row in df.to_dict("records")]
+
+
+def to_json(payload: Any) -> str:
+    return json.dumps(payload, indent=2, ensure_ascii=False, default=_clean)
+
+
+def fmt(value: Any, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return str(value)
+
+
+def signed(value: Any, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{value:+,.{digits}f}"
+
+
+def metric_table(df: pd.DataFrame, segments: list[str], title: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    for col in ["period", *segments]:
+        table.add_column(col)
+    for col in ("value", "95 % interval", "n", "change"):
+        table.add_column(col, justify="right")
+    table.add_column("note")
+    for row in df.to_dict("records"):
+        note = []
+        if row["significant"]:
+            note.append("significant change")
+        if row["low_n"]:
+            note.append("few answers")
+        table.add_row(
+            row["period"],
+            *[str(row[s]) for s in segments],
+            fmt(row["value"]),
+            f"{fmt(row['ci_low'])} to {fmt(row['ci_high'])}",
+            f"{row['n']:,}",
+            signed(row["change"]) + (" *" if row["significant"] else ""),
+            ", ".join(note),
+        )
+    return table
+
+
+def scorecard_table(card: Scorecard) -> Table:
+    table = Table(
+        title=f"CX scorecard by {card.by} (complete periods before {card.as_of.isoformat()})",
+        title_justify="left",
+        caption="* significant at 95 %.  Benchmarks: see `cxpulse metrics`.",
+        caption_justify="left",
+    )
+    table.add_column("metric")
+    table.add_column("period")
+    table.add_column("last", justify="right")
+    table.add_column("previous", justify="right")
+    table.add_column("change", justify="right")
+    table.add_column("95 % interval", justify="right")
+    table.add_column("n", justify="right")
+    table.add_column("target", justify="right")
+    table.add_column("benchmark")
+    for r in card.rows:
+        unit = "" if r.unit == "points" else f" {r.unit}"
+        change = signed(r.change) + (" *" if r.significant else "")
+        if r.change is not None and r.significant:
+            good = (r.change > 0) == r.higher_is_better
+            change = f"[{'green' if good else 'red'}]{change}[/]"
+        target = fmt(r.target, 0) if r.target is not None else "-"
+        if r.meets_target is not None:
+            target += " ✓" if r.meets_target else " ✗"
+        table.add_row(
+            r.label,
+            r.period or "no data",
+            fmt(r.value) + (unit if r.value is not None else ""),
+            fmt(r.previous),
+            change,
+            f"{fmt(r.ci_low)} to {fmt(r.ci_high)}" if r.ci_low is not None else "-",
+            f"{r.n:,}" + (" (few)" if r.low_n else ""),
+            target,
+            r.benchmark or "-",
+        )
+    return table
+
+
+def print_table(console: Console, table: Table) -> None:
+    console.print(table)

@@ -1,0 +1,73 @@
+"""The exceptions cxpulse raises for problems a user can fix.
+
+Every class derives from :class:`CxpulseError` and from the builtin it resembles, so
+``except ValueError`` in a notebook still works. The CLI and the web app turn these into one
+clear message; anything else escaping is a bug in cxpulse.
+"""
+
+from __future__ import annotations
+
+
+class CxpulseError(Exception):
+    """Root of every error cxpulse raises on purpose."""
+
+
+class WorkspaceError(CxpulseError, OSError):
+    """The workspace cannot be opened or is not a cxpulse workspace."""
+
+
+class WorkspaceLockedError(WorkspaceError):
+    """Another process holds the DuckDB file (DuckDB allows one writer process per file)."""
+
+
+class ConfigError(CxpulseError, ValueError):
+    """A setting, mapping file or option has a value cxpulse cannot use."""
+
+
+class UnknownMetricError(CxpulseError, KeyError):
+    """The metric or variant name is not registered."""
+
+    def __str__(self) -> str:  # KeyError would print the repr of the message
+        return str(self.args[0]) if self.args else ""
+
+
+class QueryError(CxpulseError, ValueError):
+    """A metric query asks for something that cannot be computed (bad column, bad range)."""
+
+
+class ImportRejected(CxpulseError, ValueError):
+    """A file failed validation; nothing was written. ``problems`` lists what is wrong."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+
+
+class Problem:
+    """One bad value: where it is and which rule it breaks."""
+
+    __slots__ = ("column", "file", "line", "rule", "value")
+
+    def __init__(self, file: str, line: int, column: str, value: object, rule: str) -> None:
+        self.file = file
+        self.line = line
+        self.column = column
+        self.value = value
+        self.rule = rule
+
+    def __str__(self) -> str:
+        shown = "(empty)" if self.value is None or self.value == "" else repr(self.value)
+        return f'{self.file}, line {self.line}, column "{self.column}": {shown} - {self.rule}'
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "value": None if self.value is None else str(self.value),
+            "rule": self.rule,
+        }
+
+
+class InvalidScores(CxpulseError, ValueError):
+    """Scores passed to the notebook API are outside their scale or not numbers."""

@@ -1,0 +1,272 @@
+"""Run a metric: one Ibis query per call, grouped by period and segments, then statistics.
+
+The query returns one row of sufficient statistics per (period, segment...) group; values,
+intervals, the change on the previous calendar period and its significance are computed here
+on that small result. Nothing row-level leaves the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from cxpulse import schema
+from cxpulse.errors import QueryError
+from cxpulse.metrics import periods, stats
+from cxpulse.metrics.spec import REGISTRY, STAT_COLUMNS, MetricSpec, Registry, Table, Variant
+
+if TYPE_CHECKING:
+    from cxpulse.workspace import Workspace
+
+OUTPUT_COLUMNS = (
+    "period",
+    "period_start",
+    "value",
+    "ci_low",
+    "ci_high",
+    "n",
+    "change",
+    "significant",
+    "low_n",
+    "metric",
+    "variant",
+    "definition",
+)
+CUSTOMER_PREFIX = "customer."
+FIXED_ZONES = {"UTC", "Etc/UTC", "GMT", "Etc/GMT", "Z"}
+
+
+def compute(
+    ws: Workspace,
+    name: str,
+    *,
+    by: str = "month",
+    segment: str | Sequence[str] | None = None,
+    variant: str | None = None,
+    start: date | str | None = None,
+    end: date | str | None = None,
+    filters: Mapping[str, Any] | None = None,
+    registry: Registry = REGISTRY,
+) -> pd.DataFrame:
+    """Compute metric ``name`` by period ``by`` and ``segment`` columns.
+
+    ``start`` and ``end`` are local calendar days, both included. ``filters`` maps a column to
+    a value or a list of accepted values. Segment and filter columns are looked up in the
+    metric's table first, then in ``customers`` (write ``customer.language`` to force the
+    customer's column when both have one).
+    """
+    spec = registry.get(name)
+    var = spec.variant(variant)
+    grain = periods.check_grain(by)
+    segments = _as_list(segment)
+    start_d = periods.parse_day(start, "start")
+    end_d = periods.parse_day(end, "end")
+    if start_d and end_d and end_d < start_d:
+        raise QueryError(f"the range ends ({end_d}) before it starts ({start_d})")
+
+    filters = dict(filters or {})
+    t, names = _base_table(ws, spec, var, [*segments, *filters])
+    t = _apply_filters(t, {names[c]: v for c, v in filters.items()})
+    ts_col = spec.time_column
+    zone = ws.settings.zone
+    if start_d:
+        t = t.filter(t[ts_col] >= periods.local_midnight_utc(start_d, zone))
+    if end_d:
+        t = t.filter(t[ts_col] < periods.local_midnight_utc(end_d + timedelta(days=1), zone))
+
+    t = var.prepare(t, ws)
+    spans = _spans(ws, t, ts_col, start_d, end_d)
+    if spans is None:  # nothing in range
+        return _empty(segments)
+    t = t.mutate(_period=periods.period_start(periods.local_time(t[ts_col], spans), grain))
+    t = t.rename({seg: names[seg] for seg in segments if seg != names[seg]})
+    aggregated = var.aggregate(t, ["_period", *segments]).execute()
+    return finish(aggregated, spec, var, grain, segments, ws.settings.confidence, ws.settings.min_n)
+
+
+def _as_list(segment: str | Sequence[str] | None) -> list[str]:
+    if segment is None:
+        return []
+    if isinstance(segment, str):
+        return [s.strip() for s in segment.split(",") if s.strip()]
+    return list(segment)
+
+
+def _base_table(
+    ws: Workspace, spec: MetricSpec, var: Variant, wanted: list[str]
+) -> tuple[Table, dict[str, str]]:
+    """The metric's table with the customer columns it needs joined in.
+
+    Returns the table and, for each requested column name, the column name to use in it.
+    """
+    fact = ws.table(spec.table)
+    own = set(fact.columns)
+    customers = schema.CUSTOMERS.names
+    joined: dict[str, str] = {}
+    names: dict[str, str] = {}
+    for col in wanted:
+        bare = col.removeprefix(CUSTOMER_PREFIX)
+        if col in own and not col.startswith(CUSTOMER_PREFIX):
+            names[col] = col
+        elif bare in customers and "customer_id" in own:
+            alias = f"customer_{bare}" if bare in own else bare
+            joined[bare] = alias
+            names[col] = alias
+        else:
+            options = sorted(own | {f"{CUSTOMER_PREFIX}{c}" for c in customers})
+            raise QueryError(
+                f"{spec.name} cannot be split or filtered by {col!r}: no such column in "
+                f"{spec.table} or customers. Columns: {', '.join(options)}"
+            )
+    for col in var.customer_columns:
+        joined.setdefault(col, col if col not in own else f"customer_{col}")
+    if joined:
+        cust = ws.table("customers")
+        cust = cust.select(
+            _cid=cust.customer_id, **{alias: cust[col] for col, alias in joined.items()}
+        )
+        fact = fact.left_join(cust, fact.customer_id == cust._cid).drop("_cid")
+    return fact, names
+
+
+def _apply_filters(t: Table, filters: Mapping[str, Any]) -> Table:
+    for col, wanted in filters.items():
+        column = t[col]
+        values = list(wanted) if isinstance(wanted, (list, tuple, set, frozenset)) else [wanted]
+        values = [_coerce(column, v) for v in values]
+        t = t.filter(column.isin(values) if len(values) > 1 else column == values[0])
+    return t
+
+
+def _coerce(column: Any, value: Any) -> Any:
+    """Turn a filter value typed on a command line into the column's type."""
+    if not isinstance(value, str):
+        return value
+    dtype = column.type()
+    try:
+        if dtype.is_boolean():
+            return value.lower() in {"true", "yes", "1", "oui", "vrai"}
+        if dtype.is_integer():
+            return int(value)
+        if dtype.is_floating():
+            return float(value)
+    except ValueError:
+        raise QueryError(f"filter value {value!r} does not fit a {dtype} column") from None
+    return value
+
+
+def _spans(
+    ws: Workspace, t: Table, ts_col: str, start: date | None, end: date | None
+) -> list[periods.OffsetSpan] | None:
+    """Offset spans of the workspace zone over the range queried (None when it is empty)."""
+    zone = ws.settings.zone
+    if ws.settings.timezone in FIXED_ZONES:
+        return [periods.OffsetSpan(datetime(1970, 1, 1), timedelta(0))]
+    if start and end:
+        lo = periods.local_midnight_utc(start, zone)
+        hi = periods.local_midnight_utc(end + timedelta(days=1), zone)
+    else:
+        bounds = t.aggregate(lo=t[ts_col].min(), hi=t[ts_col].max()).execute()
+        lo_v, hi_v = bounds["lo"].iloc[0], bounds["hi"].iloc[0]
+        if pd.isna(lo_v):
+            return None
+        lo = periods.local_midnight_utc(start, zone) if start else pd.Timestamp(lo_v).to_pydatetime()
+        hi = (
+            periods.local_midnight_utc(end + timedelta(days=1), zone)
+            if end
+            else pd.Timestamp(hi_v).to_pydatetime()
+        )
+    return periods.offset_spans(zone, lo, hi)
+
+
+def _empty(segments: list[str]) -> pd.DataFrame:
+    cols = ["period", "period_start", *segments, *OUTPUT_COLUMNS[2:]]
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+
+
+def finish(
+    agg: pd.DataFrame,
+    spec: MetricSpec,
+    var: Variant,
+    grain: periods.Grain,
+    segments: list[str],
+    confidence: float,
+    min_n: int,
+) -> pd.DataFrame:
+    """Values, intervals and period-on-period changes from per-group statistics."""
+    if agg.empty:
+        return _empty(segments)
+    if var.single_scale and "scale_lo" in agg:
+        mixed = agg[agg["scale_lo"] != agg["scale_hi"]]
+        if not mixed.empty:
+            when = ", ".join(
+                sorted({periods.label(pd.Timestamp(p).date(), grain) for p in mixed["_period"]})
+            )
+            raise QueryError(
+                f"{spec.name} ({var.name}) would average answers given on different scales "
+                f"(in {when}). Filter one scale, e.g. --filter scale_max=7, or use the default "
+                "variant, which counts boxes per scale."
+            )
+    df = agg.copy()
+    df["period_start"] = [pd.Timestamp(p).date() for p in df.pop("_period")]
+    for seg in segments:
+        df[seg] = df[seg].astype(object).where(df[seg].notna(), "(none)")
+    df = df.sort_values([*segments, "period_start"], kind="stable").reset_index(drop=True)
+
+    value, low, high = _estimate(df, var, confidence)
+    df["value"], df["ci_low"], df["ci_high"] = value, low, high
+
+    # the previous calendar period of the same segment, if it has data
+    prev_key = [periods.shift(d, grain, -1) for d in df["period_start"]]
+    stat_cols = list(STAT_COLUMNS[var.kind])
+    previous = df[[*segments, "period_start", "value", *stat_cols]].rename(
+        columns={"period_start": "_prev_start", "value": "_prev_value"}
+        | {c: f"_prev_{c}" for c in stat_cols}
+    )
+    df["_prev_start"] = prev_key
+    df = df.merge(previous, on=[*segments, "_prev_start"], how="left")
+    if grain == "all":
+        df["_prev_value"] = np.nan
+    df["change"] = df["value"] - df["_prev_value"]
+    has_prev = df["_prev_value"].notna().to_numpy()
+    df["significant"] = has_prev & _significant(df, var, stat_cols, confidence)
+    df["n"] = df["n"].astype("int64")
+    df["low_n"] = df["n"] < min_n
+    df["period"] = [periods.label(d, grain) for d in df["period_start"]]
+    df["metric"] = spec.name
+    df["variant"] = var.name
+    df["definition"] = f"{spec.name} ({var.name}): {var.definition}"
+    columns = ["period", "period_start", *segments, *OUTPUT_COLUMNS[2:]]
+    return df[columns]
+
+
+def _estimate(df: pd.DataFrame, var: Variant, confidence: float) -> tuple[Any, Any, Any]:
+    m = var.multiplier
+    if var.kind == "nps":
+        point = stats.nps_point(df.n, df.p, df.d)
+        low, high = stats.nps_interval(
+            df.n, df.p, df.d, confidence=confidence, adjusted=var.interval != "wald"
+        )
+    elif var.kind == "share":
+        point = stats.share_point(df.n, df.k)
+        low, high = stats.wilson_interval(df.n, df.k, confidence=confidence)
+    else:
+        point = stats.mean_point(df.n, df.s)
+        low, high = stats.t_interval(df.n, df.s, df.ss, confidence=confidence)
+    return point * m, low * m, high * m
+
+
+def _significant(
+    df: pd.DataFrame, var: Variant, stat_cols: list[str], confidence: float
+) -> Any:
+    prev = [df[f"_prev_{c}"].fillna(0).to_numpy() for c in stat_cols]
+    cur = [df[c].to_numpy() for c in stat_cols]
+    if var.kind == "nps":
+        return stats.nps_change_significant(*prev, *cur, confidence=confidence)
+    if var.kind == "share":
+        return stats.share_change_significant(*prev, *cur, confidence=confidence)
+    return stats.mean_change_significant(*prev, *cur, confidence=confidence)

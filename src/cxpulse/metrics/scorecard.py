@@ -1,0 +1,120 @@
+"""The scorecard: each metric's last complete period next to the previous one, its target and
+its published benchmark."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from cxpulse.metrics import periods
+from cxpulse.metrics.engine import compute
+from cxpulse.metrics.spec import REGISTRY
+
+if TYPE_CHECKING:
+    from cxpulse.workspace import Workspace
+
+DEFAULT_METRICS = ("nps", "csat", "ces", "response_rate")
+
+
+@dataclass(frozen=True)
+class ScorecardRow:
+    metric: str
+    label: str
+    unit: str
+    period: str | None
+    value: float | None
+    previous_period: str | None
+    previous: float | None
+    change: float | None
+    significant: bool
+    ci_low: float | None
+    ci_high: float | None
+    n: int
+    low_n: bool
+    target: float | None
+    benchmark: str | None
+    benchmark_source: str | None
+    higher_is_better: bool
+    definition: str
+
+    @property
+    def meets_target(self) -> bool | None:
+        if self.value is None or self.target is None:
+            return None
+        return self.value >= self.target if self.higher_is_better else self.value <= self.target
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    by: str
+    as_of: date
+    rows: list[ScorecardRow]
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([asdict(r) | {"meets_target": r.meets_target} for r in self.rows])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "by": self.by,
+            "as_of": self.as_of.isoformat(),
+            "rows": [asdict(r) | {"meets_target": r.meets_target} for r in self.rows],
+        }
+
+
+def _num(x: Any) -> float | None:
+    return None if x is None or pd.isna(x) else float(x)
+
+
+def build_scorecard(
+    ws: Workspace,
+    *,
+    by: str = "month",
+    metrics: Sequence[str] | None = None,
+    as_of: date | str | None = None,
+) -> Scorecard:
+    """Score each metric over complete periods before ``as_of`` (default: today, local)."""
+    grain = periods.check_grain(by)
+    today = periods.parse_day(as_of, "as_of") or datetime.now(ws.settings.zone).date()
+    # only complete periods: stop the day before the period holding as_of starts
+    end = periods.floor_date(today, grain) - timedelta(days=1) if grain != "all" else today
+    rows = []
+    for name in metrics or DEFAULT_METRICS:
+        spec = REGISTRY.get(name)
+        df = compute(ws, name, by=grain, end=end)
+        target = ws.settings.targets.get(name)
+        bench = spec.benchmark
+        if df.empty:
+            last: dict[str, Any] = {}
+            prev_row: dict[str, Any] = {}
+        else:
+            last = df.iloc[-1].to_dict()
+            prev_start = periods.shift(last["period_start"], grain, -1)
+            match = df[df["period_start"] == prev_start]
+            prev_row = match.iloc[0].to_dict() if not match.empty else {}
+        rows.append(
+            ScorecardRow(
+                metric=name,
+                label=spec.label,
+                unit=spec.unit,
+                period=last.get("period"),
+                value=_num(last.get("value")),
+                previous_period=prev_row.get("period"),
+                previous=_num(prev_row.get("value")),
+                change=_num(last.get("change")),
+                significant=bool(last.get("significant", False)),
+                ci_low=_num(last.get("ci_low")),
+                ci_high=_num(last.get("ci_high")),
+                n=int(last.get("n", 0)),
+                low_n=bool(last.get("low_n", False)),
+                target=target,
+                benchmark=bench.text if bench else None,
+                benchmark_source=bench.source if bench else None,
+                higher_is_better=spec.higher_is_better,
+                definition=f"{name} (default): {spec.default.definition}",
+            )
+        )
+    return Scorecard(by=grain, as_of=today, rows=rows)

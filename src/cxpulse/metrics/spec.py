@@ -1,0 +1,118 @@
+"""What a metric is: a default definition plus named variants, each an Ibis aggregation.
+
+A variant reduces the rows of one group (a period and segment) to sufficient statistics of one
+:data:`~cxpulse.metrics.stats.Kind`; the engine turns those into values, intervals and change
+tests. Keeping the per-row logic in Ibis and the statistics in :mod:`stats` is what lets the
+same definitions run on DuckDB, PostgreSQL or Spark.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from cxpulse.errors import UnknownMetricError
+from cxpulse.metrics.stats import Kind
+
+Table = Any  # ibis.expr.types.Table; Ibis ships no type stubs precise enough to be useful here
+
+
+class Tables(Protocol):
+    """Access to the workspace's canonical tables (for metrics that look at two tables)."""
+
+    def table(self, name: str) -> Table: ...
+
+
+STAT_COLUMNS: dict[Kind, tuple[str, ...]] = {
+    "nps": ("n", "p", "d"),
+    "share": ("n", "k"),
+    "mean": ("n", "s", "ss"),
+}
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    definition: str
+    kind: Kind
+    aggregate: Callable[[Table, list[str]], Table]
+    """Group ``table`` by the key columns and return the kind's statistic columns."""
+    prepare: Callable[[Table, Tables], Table] = lambda t, _: t
+    """Keep the rows the metric counts and derive the columns ``aggregate`` uses."""
+    multiplier: float = 100.0
+    """Scale of the displayed value: NPS and shares in points/percent, means as they are."""
+    interval: str = "adjusted_wald"
+    customer_columns: tuple[str, ...] = ()
+    """Columns of ``customers`` this variant needs joined (e.g. account_id)."""
+    single_scale: bool = False
+    """Refuse groups mixing scales (a mean of 5- and 7-point answers means nothing)."""
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    text: str
+    source: str
+    good: float | None = None
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    name: str
+    label: str
+    table: str
+    time_column: str
+    unit: str
+    variants: dict[str, Variant]
+    higher_is_better: bool = True
+    benchmark: Benchmark | None = None
+    segments: tuple[str, ...] = field(default_factory=tuple)
+    """Columns of the metric's own table that make sensible segments (shown in help)."""
+
+    def variant(self, name: str | None) -> Variant:
+        key = name or "default"
+        try:
+            return self.variants[key]
+        except KeyError:
+            names = ", ".join(self.variants)
+            raise UnknownMetricError(
+                f"metric {self.name!r} has no variant {key!r}; its variants are: {names}"
+            ) from None
+
+    @property
+    def default(self) -> Variant:
+        return self.variants["default"]
+
+
+class Registry:
+    """The metrics a workspace knows, by name."""
+
+    def __init__(self) -> None:
+        self._specs: dict[str, MetricSpec] = {}
+
+    def add(self, spec: MetricSpec) -> MetricSpec:
+        if spec.name in self._specs:
+            raise ValueError(f"metric {spec.name!r} registered twice")
+        if "default" not in spec.variants:
+            raise ValueError(f"metric {spec.name!r} has no default variant")
+        self._specs[spec.name] = spec
+        return spec
+
+    def get(self, name: str) -> MetricSpec:
+        try:
+            return self._specs[name]
+        except KeyError:
+            known = ", ".join(sorted(self._specs))
+            raise UnknownMetricError(
+                f"unknown metric {name!r}; the metrics are: {known} (`cxpulse metrics` lists "
+                "them with their definitions)"
+            ) from None
+
+    def __iter__(self) -> Iterator[MetricSpec]:
+        return iter(self._specs.values())
+
+    def names(self) -> list[str]:
+        return list(self._specs)
+
+
+REGISTRY = Registry()

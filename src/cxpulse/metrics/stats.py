@@ -1,0 +1,191 @@
+"""Estimates, confidence intervals and change tests, from sufficient statistics.
+
+Metric queries return small per-group counts (answers, promoters, detractors, sums); everything
+here works on those counts, vectorised over groups with numpy, so the same code serves the
+engine (thousands of groups) and the notebook API (one group).
+
+Three kinds of statistic:
+- ``nps``: three categories scored +1 / 0 / -1 (NPS, CES net easy score). Interval: adjusted
+  Wald by default (add 3/4 to each extreme category and 3 to n; Sauro & Lewis), ``wald`` as a
+  variant. Variance of the per-answer score is p + d - (p - d)^2.
+- ``share``: a proportion (CSAT, response rate). Interval: Wilson score.
+- ``mean``: an average score. Interval: Student t.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+from scipy import stats as sps
+
+Kind = Literal["nps", "share", "mean"]
+Array = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A metric value with its interval. ``value`` is in the metric's unit (e.g. NPS points)."""
+
+    value: float
+    ci_low: float
+    ci_high: float
+    n: int
+    definition: str = ""
+
+    def __float__(self) -> float:
+        return self.value
+
+    def __repr__(self) -> str:
+        return (
+            f"Estimate(value={self.value:.4g}, ci=[{self.ci_low:.4g}, {self.ci_high:.4g}], "
+            f"n={self.n})"
+        )
+
+
+def z_value(confidence: float) -> float:
+    return float(sps.norm.ppf(0.5 + confidence / 2))
+
+
+def _arr(x: object) -> Array:
+    return np.asarray(x, dtype=np.float64)
+
+
+def _safe_div(num: Array, den: Array) -> Array:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+
+
+# -- NPS-like (three categories) --------------------------------------------------------------
+def nps_point(n: object, p: object, d: object) -> Array:
+    """Net score in -1..1: share of the top category minus share of the bottom one."""
+    n_, p_, d_ = _arr(n), _arr(p), _arr(d)
+    return _safe_div(p_ - d_, n_)
+
+
+def nps_variance(n: object, p: object, d: object, *, adjusted: bool) -> tuple[Array, Array]:
+    """(centre, variance of one answer) on the -1..1 scale; adjusted adds 3/4, 3/4 and 3."""
+    n_, p_, d_ = _arr(n), _arr(p), _arr(d)
+    if adjusted:
+        n_, p_, d_ = n_ + 3, p_ + 0.75, d_ + 0.75
+    ps, ds = _safe_div(p_, n_), _safe_div(d_, n_)
+    centre = ps - ds
+    return centre, ps + ds - centre**2
+
+
+def nps_interval(
+    n: object, p: object, d: object, *, confidence: float, adjusted: bool = True
+) -> tuple[Array, Array]:
+    """Interval of the net score, -1..1, clipped to the possible range."""
+    n_ = _arr(n)
+    centre, var = nps_variance(n, p, d, adjusted=adjusted)
+    se = np.sqrt(_safe_div(var, n_ + (3 if adjusted else 0)))
+    half = z_value(confidence) * se
+    low = np.clip(centre - half, -1, 1)
+    high = np.clip(centre + half, -1, 1)
+    empty = n_ <= 0
+    return np.where(empty, np.nan, low), np.where(empty, np.nan, high)
+
+
+def nps_change_significant(
+    n1: object,
+    p1: object,
+    d1: object,
+    n2: object,
+    p2: object,
+    d2: object,
+    *,
+    confidence: float,
+) -> npt.NDArray[np.bool_]:
+    """Two-sided z test of a difference of net scores between independent samples.
+
+    Uses the adjusted-Wald variances so two samples with no spread (all promoters) still get
+    a finite standard error.
+    """
+    _, v1 = nps_variance(n1, p1, d1, adjusted=True)
+    _, v2 = nps_variance(n2, p2, d2, adjusted=True)
+    se = np.sqrt(_safe_div(v1, _arr(n1) + 3) + _safe_div(v2, _arr(n2) + 3))
+    diff = nps_point(n2, p2, d2) - nps_point(n1, p1, d1)
+    z = _safe_div(np.abs(diff), se)
+    return np.asarray(z > z_value(confidence))
+
+
+# -- shares ----------------------------------------------------------------------------------
+def share_point(n: object, k: object) -> Array:
+    return _safe_div(_arr(k), _arr(n))
+
+
+def wilson_interval(n: object, k: object, *, confidence: float) -> tuple[Array, Array]:
+    n_, k_ = _arr(n), _arr(k)
+    z = z_value(confidence)
+    p = share_point(n_, k_)
+    denom = 1 + z**2 / np.where(n_ > 0, n_, 1)
+    centre = (p + z**2 / (2 * np.where(n_ > 0, n_, 1))) / denom
+    half = (z / denom) * np.sqrt(
+        p * (1 - p) / np.where(n_ > 0, n_, 1) + z**2 / (4 * np.where(n_ > 0, n_, 1) ** 2)
+    )
+    low = np.clip(centre - half, 0, 1)
+    high = np.clip(centre + half, 0, 1)
+    empty = n_ <= 0
+    return np.where(empty, np.nan, low), np.where(empty, np.nan, high)
+
+
+def share_change_significant(
+    n1: object, k1: object, n2: object, k2: object, *, confidence: float
+) -> npt.NDArray[np.bool_]:
+    """Two-sided pooled two-proportion z test."""
+    n1_, k1_, n2_, k2_ = _arr(n1), _arr(k1), _arr(n2), _arr(k2)
+    pooled = _safe_div(k1_ + k2_, n1_ + n2_)
+    one = np.ones_like(n1_)
+    se = np.sqrt(pooled * (1 - pooled) * (_safe_div(one, n1_) + _safe_div(one, n2_)))
+    diff = share_point(n2_, k2_) - share_point(n1_, k1_)
+    z = _safe_div(np.abs(diff), se)
+    return np.asarray(z > z_value(confidence))
+
+
+# -- means -----------------------------------------------------------------------------------
+def mean_point(n: object, total: object) -> Array:
+    return _safe_div(_arr(total), _arr(n))
+
+
+def sample_variance(n: object, total: object, total_sq: object) -> Array:
+    """Unbiased sample variance from n, sum and sum of squares (clipped at 0 for rounding)."""
+    n_, s, ss = _arr(n), _arr(total), _arr(total_sq)
+    var = _safe_div(ss - _safe_div(s**2, n_), n_ - 1)
+    return np.where(n_ > 1, np.maximum(var, 0.0), np.nan)
+
+
+def t_interval(
+    n: object, total: object, total_sq: object, *, confidence: float
+) -> tuple[Array, Array]:
+    n_ = _arr(n)
+    mean = mean_point(n_, total)
+    se = np.sqrt(_safe_div(sample_variance(n_, total, total_sq), n_))
+    with np.errstate(invalid="ignore"):
+        t = sps.t.ppf(0.5 + confidence / 2, np.where(n_ > 1, n_ - 1, np.nan))
+    return mean - t * se, mean + t * se
+
+
+def mean_change_significant(
+    n1: object,
+    s1: object,
+    ss1: object,
+    n2: object,
+    s2: object,
+    ss2: object,
+    *,
+    confidence: float,
+) -> npt.NDArray[np.bool_]:
+    """Welch's two-sided t test from summary statistics."""
+    n1_, n2_ = _arr(n1), _arr(n2)
+    v1, v2 = sample_variance(n1_, s1, ss1), sample_variance(n2_, s2, ss2)
+    a, b = _safe_div(v1, n1_), _safe_div(v2, n2_)
+    se = np.sqrt(a + b)
+    diff = mean_point(n2_, s2) - mean_point(n1_, s1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df = (a + b) ** 2 / (a**2 / (n1_ - 1) + b**2 / (n2_ - 1))
+        t = np.abs(diff) / se
+        p = 2 * sps.t.sf(t, df)
+    return np.asarray(np.where(np.isfinite(p), p < 1 - confidence, False))

@@ -1,0 +1,108 @@
+"""Open a workspace: a DuckDB file by default, any Ibis backend by URL.
+
+DuckDB lets one process hold a file at a time (even read-only opens are refused while another
+process writes), so a held file is reported as :class:`WorkspaceLockedError` with the holder's
+PID instead of DuckDB's lock trace.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import ibis
+from ibis.backends import BaseBackend
+
+from cxpulse.errors import WorkspaceError, WorkspaceLockedError
+
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<prog>.*?) \(PID (?P<pid>\d+)\)")
+
+
+@dataclass
+class Store:
+    """A live connection to a workspace's tables."""
+
+    con: BaseBackend
+    location: str
+    backend: str
+
+    def table(self, name: str) -> Any:
+        return self.con.table(name)
+
+    def has_table(self, name: str) -> bool:
+        return name in self.con.list_tables()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All writes inside commit together or not at all (also when the process is killed)."""
+        if self.backend != "duckdb":
+            # Other backends: each statement is atomic on its own; multi-statement atomicity
+            # comes with the PostgreSQL store.
+            yield
+            return
+        self.con.raw_sql("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self.con.raw_sql("ROLLBACK")
+            raise
+        self.con.raw_sql("COMMIT")
+
+    def close(self) -> None:
+        disconnect = getattr(self.con, "disconnect", None)
+        if disconnect is not None:
+            disconnect()
+
+
+def _is_url(location: str) -> bool:
+    return "://" in location
+
+
+def open_store(location: str | Path, *, create: bool = True) -> Store:
+    """Connect to ``location``: a path to a DuckDB file, or an Ibis URL such as
+    ``duckdb:///path.db`` or ``postgresql://user@host/db``."""
+    text = str(location)
+    if _is_url(text):
+        backend = text.split("://", 1)[0]
+        try:
+            con = ibis.connect(text)
+        except Exception as exc:  # driver errors vary by backend; report them as one kind
+            raise WorkspaceError(f"cannot connect to {text}: {exc}") from exc
+        return Store(con=con, location=text, backend=backend)
+
+    path = Path(text).expanduser()
+    if not path.exists() and not create:
+        raise WorkspaceError(
+            f"no workspace at {path}. Create one with `cxpulse init {path}` "
+            "or try the demo with `cxpulse demo`."
+        )
+    if path.exists() and path.is_dir():
+        raise WorkspaceError(f"{path} is a folder; a workspace is a single DuckDB file.")
+    if not path.parent.exists():
+        raise WorkspaceError(f"the folder {path.parent} does not exist.")
+    try:
+        con = ibis.duckdb.connect(str(path))
+    except Exception as exc:
+        raise _explain_duckdb_open_error(path, exc) from exc
+    # no progress bar: it would draw over CLI output and logs
+    con.raw_sql("SET enable_progress_bar = false")
+    return Store(con=con, location=str(path), backend="duckdb")
+
+
+def _explain_duckdb_open_error(path: Path, exc: Exception) -> WorkspaceError:
+    message = str(exc)
+    held = _LOCK_HOLDER.search(message)
+    if held or "Could not set lock" in message:
+        who = f" (PID {held['pid']}, {Path(held['prog']).name})" if held else ""
+        return WorkspaceLockedError(
+            f"the workspace {path} is in use by another process{who}. DuckDB lets only one "
+            "process open a workspace file at a time: wait for that command to finish, stop "
+            "it, or send your request through the running `cxpulse serve`."
+        )
+    if "not a valid DuckDB database" in message or "Serialization" in message:
+        return WorkspaceError(f"{path} is not a DuckDB workspace file ({message.splitlines()[0]})")
+    return WorkspaceError(f"cannot open the workspace {path}: {message.splitlines()[0]}")

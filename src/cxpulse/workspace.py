@@ -1,0 +1,165 @@
+"""The composition root: one object that holds the backend connection and the settings.
+
+The CLI, the web app and notebooks all build a :class:`Workspace` the same way and call the
+same methods; nothing below this module knows which edge is calling.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal
+
+from cxpulse import schema
+from cxpulse.settings import Settings
+from cxpulse.store import Store, open_store
+from cxpulse.store.migrations import SETTINGS_TABLE, migrate
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from cxpulse.ingest import ImportReport
+    from cxpulse.metrics.scorecard import Scorecard
+
+DEFAULT_LOCATION = "cxpulse.duckdb"
+ENV_VAR = "CXPULSE_WORKSPACE"
+
+
+def default_location() -> str:
+    return os.environ.get(ENV_VAR) or DEFAULT_LOCATION
+
+
+class Workspace:
+    """A cxpulse workspace: canonical tables, settings and the metric engine over them."""
+
+    def __init__(self, store: Store, settings: Settings | None = None) -> None:
+        self.store = store
+        self.settings = settings if settings is not None else self._read_settings()
+
+    # -- opening -------------------------------------------------------------------------
+    @classmethod
+    def open(cls, location: str | Path | None = None, *, create: bool = False) -> Workspace:
+        """Open a workspace (a DuckDB file path or an Ibis URL), applying pending migrations.
+
+        ``create=False`` refuses a path that does not exist, so a typo does not silently
+        make an empty workspace.
+        """
+        store = open_store(location if location is not None else default_location(), create=create)
+        try:
+            migrate(store)
+        except BaseException:
+            store.close()
+            raise
+        return cls(store)
+
+    @classmethod
+    def init(cls, location: str | Path | None = None, **settings: Any) -> Workspace:
+        """Create (or upgrade) a workspace and store the given settings."""
+        ws = cls.open(location, create=True)
+        if settings:
+            ws.save_settings(Settings(**{**ws.settings.__dict__, **settings}))
+        return ws
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- settings ------------------------------------------------------------------------
+    def _read_settings(self) -> Settings:
+        rows = self.store.table(SETTINGS_TABLE).execute().to_dict("records")
+        return Settings.from_rows(rows)
+
+    def save_settings(self, settings: Settings) -> None:
+        with self.store.transaction():
+            self.store.con.truncate_table(SETTINGS_TABLE)
+            self.store.con.insert(SETTINGS_TABLE, settings.to_rows())
+        self.settings = settings
+
+    def set_setting(self, key: str, raw: str) -> Settings:
+        self.save_settings(self.settings.with_value(key, raw))
+        return self.settings
+
+    # -- data ----------------------------------------------------------------------------
+    def table(self, name: str) -> Any:
+        """The Ibis table expression of a canonical table."""
+        schema.table(name)  # a clear KeyError for unknown names
+        return self.store.table(name)
+
+    def counts(self) -> dict[str, int]:
+        """Rows in each canonical table."""
+        return {name: int(self.store.table(name).count().execute()) for name in schema.TABLES}
+
+    def import_file(
+        self,
+        path: str | Path,
+        table: str,
+        *,
+        mapping: Mapping[str, str] | None = None,
+        on_error: Literal["fail", "skip"] = "fail",
+        rejects_path: str | Path | None = None,
+        source: str | None = None,
+    ) -> ImportReport:
+        """Import a CSV, Parquet or JSON-lines file into a canonical table (see cxpulse.ingest)."""
+        from cxpulse.ingest import import_file
+
+        return import_file(
+            self.store,
+            self.settings,
+            table,
+            Path(path),
+            mapping=dict(mapping or {}),
+            on_error=on_error,
+            rejects_path=Path(rejects_path) if rejects_path else None,
+            source=source,
+        )
+
+    # -- metrics -------------------------------------------------------------------------
+    def metric(
+        self,
+        name: str,
+        by: str = "month",
+        segment: str | Sequence[str] | None = None,
+        variant: str | None = None,
+        start: date | str | None = None,
+        end: date | str | None = None,
+        filters: Mapping[str, Any] | None = None,
+    ) -> pd.DataFrame:
+        """One metric by period (and segment), with intervals and the change on the previous
+        period. See :func:`cxpulse.metrics.engine.compute`."""
+        from cxpulse.metrics.engine import compute
+
+        return compute(
+            self,
+            name,
+            by=by,
+            segment=segment,
+            variant=variant,
+            start=start,
+            end=end,
+            filters=filters,
+        )
+
+    def scorecard(
+        self,
+        by: str = "month",
+        metrics: Sequence[str] | None = None,
+        as_of: date | str | None = None,
+    ) -> Scorecard:
+        """Each metric's last complete period against the previous one, its target and
+        benchmark."""
+        from cxpulse.metrics.scorecard import build_scorecard
+
+        return build_scorecard(self, by=by, metrics=metrics, as_of=as_of)

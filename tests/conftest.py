@@ -1,0 +1,45 @@
+"""Shared fixtures: real DuckDB workspaces in a temporary folder."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cxpulse import Workspace, schema
+
+_ids = itertools.count()
+
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "survey_responses": {"question_type": "nps", "scale_min": 0, "scale_max": 10,
+                         "polarity": "high_is_good", "source": "test"},
+    "customers": {"created_at": datetime(2024, 1, 1), "source": "test"},
+    "survey_invitations": {"channel": "email", "delivered": True, "source": "test"},
+}
+
+
+def add_rows(ws: Workspace, table: str, rows: list[dict[str, Any]]) -> None:
+    """Insert canonical rows directly (no ingest), filling keys and defaults."""
+    tab = schema.table(table)
+    full = []
+    for row in rows:
+        values = {c: None for c in tab.names}
+        values.update(DEFAULTS.get(table, {}))
+        values[tab.key] = f"{tab.key[:2].upper()}{next(_ids)}"
+        values.update(row)
+        full.append(values)
+    import ibis
+    import pandas as pd
+
+    frame = pd.DataFrame(full, columns=tab.names)
+    ws.store.con.insert(table, ibis.memtable(frame, schema=ibis.schema(tab.ibis_schema())))
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Iterator[Workspace]:
+    with Workspace.init(tmp_path / "ws.duckdb", timezone="Europe/Paris") as workspace:
+        yield workspace

@@ -1,0 +1,198 @@
+"""The metric engine on a real DuckDB workspace: periods, zones, segments, changes, variants."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import cxpulse
+from cxpulse import Workspace
+from cxpulse.errors import QueryError, UnknownMetricError
+from tests.conftest import add_rows
+
+
+def nps_rows(scores: list[int], when: datetime, **extra: object) -> list[dict[str, object]]:
+    return [{"score": s, "responded_at": when, **extra} for s in scores]
+
+
+def test_published_ten_scores_give_nps_minus_10_in_their_month(ws: Workspace) -> None:
+    add_rows(ws, "survey_responses", nps_rows([3, 4, 5, 6, 8, 8, 8, 9, 10, 10], datetime(2025, 5, 10)))
+    df = ws.metric("nps")
+    assert df[["period", "value", "n"]].to_dict("records") == [
+        {"period": "2025-05", "value": pytest.approx(-10), "n": 10}
+    ]
+    assert df["definition"].iloc[0].startswith("nps (default): NPS = 100 x")
+
+
+def test_periods_follow_the_workspace_time_zone_across_dst(ws: Workspace) -> None:
+    add_rows(
+        ws,
+        "survey_responses",
+        [
+            # 23:30 UTC on 31 Jan is 00:30 on 1 Feb in Paris (UTC+1)
+            {"score": 10, "responded_at": datetime(2025, 1, 31, 23, 30)},
+            # 22:30 UTC on 30 June is 00:30 on 1 July in Paris (UTC+2, summer time)
+            {"score": 10, "responded_at": datetime(2025, 6, 30, 22, 30)},
+            # 22:30 UTC on 30 June 2025 (summer) vs 22:30 UTC on 31 Oct (winter: 23:30 local)
+            {"score": 0, "responded_at": datetime(2025, 10, 31, 22, 30)},
+        ],
+    )
+    assert list(ws.metric("nps")["period"]) == ["2025-02", "2025-07", "2025-10"]
+    ws.set_setting("timezone", "UTC")
+    assert list(ws.metric("nps")["period"]) == ["2025-01", "2025-06", "2025-10"]
+
+
+def test_every_grain_labels_its_periods(ws: Workspace) -> None:
+    add_rows(ws, "survey_responses", nps_rows([9], datetime(2025, 12, 31, 12)))
+    labels = {by: ws.metric("nps", by=by)["period"].iloc[0] for by in
+              ("day", "week", "month", "quarter", "year", "all")}
+    assert labels == {"day": "2025-12-31", "week": "2026-W01", "month": "2025-12",
+                      "quarter": "2025-Q4", "year": "2025", "all": "all"}
+
+
+def test_change_and_significance_against_the_previous_period(ws: Workspace) -> None:
+    add_rows(ws, "survey_responses", nps_rows([0] * 60, datetime(2025, 3, 5)))
+    add_rows(ws, "survey_responses", nps_rows([10] * 60, datetime(2025, 4, 5)))
+    add_rows(ws, "survey_responses", nps_rows([10] * 30 + [9] * 31, datetime(2025, 5, 5)))
+    add_rows(ws, "survey_responses", nps_rows([10] * 5, datetime(2025, 7, 5)))
+    df = ws.metric("nps").set_index("period")
+    assert pd.isna(df.loc["2025-03", "change"])
+    assert df.loc["2025-04", "change"] == pytest.approx(200)
+    assert bool(df.loc["2025-04", "significant"])
+    assert df.loc["2025-05", "change"] == pytest.approx(0)
+    assert not df.loc["2025-05", "significant"]
+    # June is empty, so July has no previous period to compare with
+    assert pd.isna(df.loc["2025-07", "change"]) and not df.loc["2025-07", "significant"]
+    assert bool(df.loc["2025-07", "low_n"]) and not df.loc["2025-05", "low_n"]
+
+
+def test_segments_from_the_table_and_from_customers(ws: Workspace) -> None:
+    add_rows(ws, "customers", [{"customer_id": "A", "segment": "smb", "language": "fr"},
+                               {"customer_id": "B", "segment": "enterprise", "language": "en"}])
+    when = datetime(2025, 5, 5)
+    add_rows(ws, "survey_responses",
+             nps_rows([10, 10], when, customer_id="A", touchpoint="support", language="en")
+             + nps_rows([0], when, customer_id="B", touchpoint="support")
+             + nps_rows([0], when, customer_id=None, touchpoint="onboarding"))
+    by_seg = ws.metric("nps", segment="segment").set_index("segment")
+    assert by_seg.loc["smb", "value"] == 100 and by_seg.loc["enterprise", "value"] == -100
+    assert by_seg.loc["(none)", "n"] == 1  # answers without a customer are kept, not hidden
+    both = ws.metric("nps", segment=["touchpoint", "segment"])
+    assert len(both) == 3
+    # the response's own language first; customer.language forces the customer's
+    own = ws.metric("nps", segment="language").set_index("language")
+    assert own.loc["en", "n"] == 2 and own.loc["(none)", "n"] == 2
+    theirs = ws.metric("nps", segment="customer.language").set_index("customer.language")
+    assert theirs.loc["fr", "n"] == 2 and theirs.loc["en", "n"] == 1
+
+
+def test_filters_and_an_inclusive_date_range(ws: Workspace) -> None:
+    add_rows(ws, "survey_responses",
+             nps_rows([10], datetime(2025, 1, 1, 0, 30), touchpoint="support")
+             + nps_rows([0], datetime(2025, 1, 31, 21), touchpoint="support")
+             + nps_rows([0], datetime(2025, 1, 31, 23, 30), touchpoint="support")  # Feb in Paris
+             + nps_rows([0], datetime(2025, 1, 15), touchpoint="delivery"))
+    df = ws.metric("nps", start="2025-01-01", end="2025-01-31", filters={"touchpoint": "support"})
+    assert df[["period", "n", "value"]].to_dict("records") == [
+        {"period": "2025-01", "n": 2, "value": 0.0}
+    ]
+    several = ws.metric("nps", by="all", filters={"touchpoint": ["support", "delivery"]})
+    assert several["n"].iloc[0] == 4
+
+
+def test_nps_account_variant_averages_each_account_first(ws: Workspace) -> None:
+    add_rows(ws, "customers", [{"customer_id": "a1", "account_id": "ACME"},
+                               {"customer_id": "a2", "account_id": "ACME"},
+                               {"customer_id": "solo"}])
+    when = datetime(2025, 5, 5)
+    add_rows(ws, "survey_responses",
+             nps_rows([10], when, customer_id="a1") + nps_rows([7], when, customer_id="a2")
+             + nps_rows([3], when, customer_id="solo"))
+    df = ws.metric("nps", variant="account")
+    # ACME averages 8.5 (passive), solo is a detractor: NPS over 2 accounts = -50
+    assert df["value"].iloc[0] == pytest.approx(-50) and df["n"].iloc[0] == 2
+
+
+def test_csat_and_ces_variants_and_polarity(ws: Workspace) -> None:
+    when = datetime(2025, 5, 5)
+    csat = [{"question_type": "csat", "score": s, "scale_min": 1, "scale_max": 5,
+             "responded_at": when} for s in (5, 4, 3, 2, 1, 5)]
+    ces = [{"question_type": "ces", "score": s, "scale_min": 1, "scale_max": 7,
+            "polarity": "high_is_hard", "responded_at": when} for s in (1, 2, 7)]
+    unanswered = [{"question_type": "csat", "score": None, "scale_min": 1, "scale_max": 5,
+                   "responded_at": when}]
+    add_rows(ws, "survey_responses", csat + ces + unanswered)
+    assert ws.metric("csat")["value"].iloc[0] == pytest.approx(50)
+    assert ws.metric("csat")["n"].iloc[0] == 6
+    assert ws.metric("csat", variant="top1")["value"].iloc[0] == pytest.approx(200 / 6)
+    assert ws.metric("csat", variant="mean")["value"].iloc[0] == pytest.approx(20 / 6)
+    assert ws.metric("ces")["value"].iloc[0] == pytest.approx(200 / 3)
+    assert ws.metric("ces", variant="mean")["value"].iloc[0] == pytest.approx(14 / 3)  # 7, 6, 1
+
+
+def test_a_mean_over_mixed_scales_is_refused(ws: Workspace) -> None:
+    when = datetime(2025, 5, 5)
+    add_rows(ws, "survey_responses", [
+        {"question_type": "ces", "score": 5, "scale_min": 1, "scale_max": 5,
+         "polarity": "high_is_easy", "responded_at": when},
+        {"question_type": "ces", "score": 7, "scale_min": 1, "scale_max": 7,
+         "polarity": "high_is_easy", "responded_at": when},
+    ])
+    with pytest.raises(QueryError, match="different scales.*--filter scale_max=7"):
+        ws.metric("ces", variant="mean")
+    assert ws.metric("ces", variant="mean", filters={"scale_max": "7"})["value"].iloc[0] == 7
+    assert ws.metric("ces")["value"].iloc[0] == 100  # boxes per scale are fine
+
+
+def test_response_rate_counts_delivered_invitations_answered(ws: Workspace) -> None:
+    sent = datetime(2025, 5, 5)
+    add_rows(ws, "survey_invitations", [
+        {"invitation_id": "i1", "sent_at": sent},
+        {"invitation_id": "i2", "sent_at": sent},
+        {"invitation_id": "i3", "sent_at": sent},
+        {"invitation_id": "i4", "sent_at": sent, "delivered": False},
+    ])
+    add_rows(ws, "survey_responses", [
+        {"invitation_id": "i1", "score": 9, "responded_at": sent},
+        {"invitation_id": "i1", "score": None, "question_type": "text", "responded_at": sent},
+    ])
+    df = ws.metric("response_rate")
+    assert df["n"].iloc[0] == 3 and df["value"].iloc[0] == pytest.approx(100 / 3)
+
+
+def test_empty_workspace_gives_an_empty_frame(ws: Workspace) -> None:
+    df = ws.metric("nps", segment="touchpoint")
+    assert df.empty and "touchpoint" in df.columns and "value" in df.columns
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"name": "nsp"}, UnknownMetricError, "unknown metric 'nsp'; the metrics are: ces, csat"),
+        ({"name": "nps", "variant": "x"}, UnknownMetricError, "no variant 'x'"),
+        ({"name": "nps", "by": "fortnight"}, QueryError, "use one of: day, week"),
+        ({"name": "nps", "segment": "colour"}, QueryError, "cannot be split or filtered by 'colour'"),
+        ({"name": "nps", "start": "31/12/2025"}, QueryError, "write it as YYYY-MM-DD"),
+        ({"name": "nps", "start": "2025-02-01", "end": "2025-01-01"}, QueryError, "ends"),
+        ({"name": "nps", "filters": {"score": "high"}}, QueryError, "does not fit"),
+    ],
+)
+def test_bad_queries_get_clear_errors(ws: Workspace, kwargs, error, message) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(error, match=message):
+        ws.metric(**kwargs)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(scores=st.lists(st.integers(0, 10), min_size=1, max_size=60))
+def test_engine_agrees_with_the_notebook_api(ws: Workspace, scores: list[int]) -> None:
+    ws.store.con.truncate_table("survey_responses")
+    add_rows(ws, "survey_responses", nps_rows(scores, datetime(2025, 5, 5)))
+    row = ws.metric("nps", by="all").iloc[0]
+    quick = cxpulse.nps(scores)
+    assert (row["value"], row["ci_low"], row["ci_high"], row["n"]) == pytest.approx(
+        (quick.value, quick.ci_low, quick.ci_high, quick.n)
+    )
