@@ -1,0 +1,68 @@
+"""Opening workspaces: paths, URLs, a file held by another process."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from cxpulse import Workspace
+from cxpulse.errors import WorkspaceError, WorkspaceLockedError
+from cxpulse.store import open_store
+
+
+def test_a_missing_workspace_is_not_created_silently(tmp_path: Path) -> None:
+    with pytest.raises(WorkspaceError, match="no workspace at .*cxpulse init"):
+        Workspace.open(tmp_path / "typo.duckdb")
+    assert not (tmp_path / "typo.duckdb").exists()
+
+
+def test_a_folder_or_missing_parent_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(WorkspaceError, match="is a folder"):
+        open_store(tmp_path)
+    with pytest.raises(WorkspaceError, match="does not exist"):
+        open_store(tmp_path / "nowhere" / "ws.duckdb")
+
+
+def test_a_file_that_is_not_duckdb_is_refused(tmp_path: Path) -> None:
+    bogus = tmp_path / "notes.duckdb"
+    bogus.write_text("hello, this is not a database\n" * 100)
+    with pytest.raises(WorkspaceError, match="not a DuckDB workspace|cannot open"):
+        Workspace.open(bogus)
+
+
+def test_an_ibis_url_opens_a_workspace(tmp_path: Path) -> None:
+    with Workspace.init(f"duckdb://{tmp_path / 'url.duckdb'}") as ws:
+        assert ws.store.backend == "duckdb"
+        assert ws.counts()["survey_responses"] == 0
+
+
+def test_a_workspace_held_by_another_process_gets_a_clear_message(tmp_path: Path) -> None:
+    path = tmp_path / "held.duckdb"
+    Workspace.init(path).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import sys, time
+            from cxpulse import Workspace
+            ws = Workspace.open({str(path)!r})
+            print("holding", flush=True)
+            sys.stdin.read()
+        """)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        with pytest.raises(WorkspaceLockedError) as info:
+            Workspace.open(path)
+        message = str(info.value)
+        assert f"PID {holder.pid}" in message
+        assert "in use by another process" in message and "cxpulse serve" in message
+        assert "Traceback" not in message and "IO Error" not in message
+    finally:
+        holder.communicate("")
+    Workspace.open(path).close()  # free again once the holder has gone

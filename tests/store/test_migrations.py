@@ -1,0 +1,49 @@
+"""Versioned migrations recorded in the workspace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cxpulse import schema
+from cxpulse.errors import WorkspaceError
+from cxpulse.store import open_store
+from cxpulse.store.migrations import MIGRATIONS, MIGRATIONS_TABLE, current_version, migrate
+
+
+def test_migrations_run_once_and_are_recorded(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "ws.duckdb")
+    assert current_version(store) == 0
+    applied = migrate(store)
+    assert [m.version for m in applied] == [m.version for m in MIGRATIONS]
+    assert migrate(store) == []
+    log = store.table(MIGRATIONS_TABLE).execute()
+    assert list(log["version"]) == [m.version for m in MIGRATIONS]
+    assert log["applied_at"].notna().all()
+
+
+def test_every_canonical_table_has_its_typed_columns(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "ws.duckdb")
+    migrate(store)
+    for tab in schema.TABLES.values():
+        stored = {name: dtype.name for name, dtype in store.table(tab.name).schema().items()}
+        assert stored == {name: dtype.name for name, dtype in tab.ibis_schema().items()}
+
+
+def test_a_workspace_from_a_newer_cxpulse_is_refused(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "ws.duckdb")
+    migrate(store)
+    store.con.insert(MIGRATIONS_TABLE, [{"version": 999, "name": "future", "applied_at": None}])
+    with pytest.raises(WorkspaceError, match="newer cxpulse .*version 999"):
+        migrate(store)
+
+
+def test_schema_documents_every_column() -> None:
+    for tab in schema.TABLES.values():
+        assert tab.key in tab.names, tab.name
+        assert tab.time_column in tab.names, tab.name
+        for col in tab.columns:
+            assert col.doc.strip(), f"{tab.name}.{col.name} has no doc"
+        for rule in tab.rules:
+            assert rule.column in tab.names
