@@ -27,8 +27,8 @@ def test_every_canonical_table_has_its_typed_columns(tmp_path: Path) -> None:
     store = open_store(tmp_path / "ws.duckdb")
     migrate(store)
     for tab in schema.TABLES.values():
-        stored = {name: dtype.name for name, dtype in store.table(tab.name).schema().items()}
-        assert stored == {name: dtype.name for name, dtype in tab.ibis_schema().items()}
+        stored = {name: type(dtype) for name, dtype in store.table(tab.name).schema().items()}
+        assert stored == {name: type(dtype) for name, dtype in tab.ibis_schema().items()}
 
 
 def test_a_workspace_from_a_newer_cxpulse_is_refused(tmp_path: Path) -> None:
