@@ -15,8 +15,13 @@ from cxpulse import Workspace, schema
 _ids = itertools.count()
 
 DEFAULTS: dict[str, dict[str, Any]] = {
-    "survey_responses": {"question_type": "nps", "scale_min": 0, "scale_max": 10,
-                         "polarity": "high_is_good", "source": "test"},
+    "survey_responses": {
+        "question_type": "nps",
+        "scale_min": 0,
+        "scale_max": 10,
+        "polarity": "high_is_good",
+        "source": "test",
+    },
     "customers": {"created_at": datetime(2024, 1, 1), "source": "test"},
     "survey_invitations": {"channel": "email", "delivered": True, "source": "test"},
 }

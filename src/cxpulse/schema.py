@@ -139,9 +139,7 @@ SUBSCRIPTIONS = Table(
     ),
     rules=(
         RowRule("ends_after_start", "ended_at", "ended_at must not be before started_at"),
-        RowRule(
-            "cancel_after_start", "cancelled_at", "cancelled_at must not be before started_at"
-        ),
+        RowRule("cancel_after_start", "cancelled_at", "cancelled_at must not be before started_at"),
     ),
 )
 
@@ -204,7 +202,8 @@ SURVEY_RESPONSES = Table(
         Column(
             "polarity",
             "string",
-            "What a high score means: high_is_good (NPS, CSAT), high_is_easy or high_is_hard (CES).",
+            "What a high score means: high_is_good (NPS, CSAT), high_is_easy or "
+            "high_is_hard (CES).",
             choices=POLARITIES,
         ),
         Column("comment", "string", "Open answer, if any.", personal=True),

@@ -46,7 +46,9 @@ class Settings:
         if not isinstance(self.min_n, int) or self.min_n < 1:
             raise ConfigError(f"min_n must be a whole number of at least 1, not {self.min_n!r}")
         if not 0.5 <= float(self.confidence) < 1:
-            raise ConfigError(f"confidence must be between 0.5 and 1 (e.g. 0.95), not {self.confidence!r}")
+            raise ConfigError(
+                f"confidence must be between 0.5 and 1 (e.g. 0.95), not {self.confidence!r}"
+            )
         if not isinstance(self.targets, dict):
             raise ConfigError("targets must map metric names to numbers")
 
@@ -90,7 +92,7 @@ class Settings:
         elif isinstance(current, float):
             value = _number(key, raw)
         elif isinstance(current, dict):
-            raise ConfigError(f"set one target at a time: targets.nps=50")
+            raise ConfigError("set one target at a time: targets.nps=50")
         else:
             value = raw
         return Settings(**{**asdict(self), key: value})

@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.conftest import add_rows
 
 import cxpulse
 from cxpulse import Workspace
 from cxpulse.errors import QueryError, UnknownMetricError
-from tests.conftest import add_rows
 
 
 def nps_rows(scores: list[int], when: datetime, **extra: object) -> list[dict[str, object]]:
@@ -20,7 +20,9 @@ def nps_rows(scores: list[int], when: datetime, **extra: object) -> list[dict[st
 
 
 def test_published_ten_scores_give_nps_minus_10_in_their_month(ws: Workspace) -> None:
-    add_rows(ws, "survey_responses", nps_rows([3, 4, 5, 6, 8, 8, 8, 9, 10, 10], datetime(2025, 5, 10)))
+    add_rows(
+        ws, "survey_responses", nps_rows([3, 4, 5, 6, 8, 8, 8, 9, 10, 10], datetime(2025, 5, 10))
+    )
     df = ws.metric("nps")
     assert df[["period", "value", "n"]].to_dict("records") == [
         {"period": "2025-05", "value": pytest.approx(-10), "n": 10}
@@ -48,10 +50,18 @@ def test_periods_follow_the_workspace_time_zone_across_dst(ws: Workspace) -> Non
 
 def test_every_grain_labels_its_periods(ws: Workspace) -> None:
     add_rows(ws, "survey_responses", nps_rows([9], datetime(2025, 12, 31, 12)))
-    labels = {by: ws.metric("nps", by=by)["period"].iloc[0] for by in
-              ("day", "week", "month", "quarter", "year", "all")}
-    assert labels == {"day": "2025-12-31", "week": "2026-W01", "month": "2025-12",
-                      "quarter": "2025-Q4", "year": "2025", "all": "all"}
+    labels = {
+        by: ws.metric("nps", by=by)["period"].iloc[0]
+        for by in ("day", "week", "month", "quarter", "year", "all")
+    }
+    assert labels == {
+        "day": "2025-12-31",
+        "week": "2026-W01",
+        "month": "2025-12",
+        "quarter": "2025-Q4",
+        "year": "2025",
+        "all": "all",
+    }
 
 
 def test_change_and_significance_against_the_previous_period(ws: Workspace) -> None:
@@ -71,13 +81,22 @@ def test_change_and_significance_against_the_previous_period(ws: Workspace) -> N
 
 
 def test_segments_from_the_table_and_from_customers(ws: Workspace) -> None:
-    add_rows(ws, "customers", [{"customer_id": "A", "segment": "smb", "language": "fr"},
-                               {"customer_id": "B", "segment": "enterprise", "language": "en"}])
+    add_rows(
+        ws,
+        "customers",
+        [
+            {"customer_id": "A", "segment": "smb", "language": "fr"},
+            {"customer_id": "B", "segment": "enterprise", "language": "en"},
+        ],
+    )
     when = datetime(2025, 5, 5)
-    add_rows(ws, "survey_responses",
-             nps_rows([10, 10], when, customer_id="A", touchpoint="support", language="en")
-             + nps_rows([0], when, customer_id="B", touchpoint="support")
-             + nps_rows([0], when, customer_id=None, touchpoint="onboarding"))
+    add_rows(
+        ws,
+        "survey_responses",
+        nps_rows([10, 10], when, customer_id="A", touchpoint="support", language="en")
+        + nps_rows([0], when, customer_id="B", touchpoint="support")
+        + nps_rows([0], when, customer_id=None, touchpoint="onboarding"),
+    )
     by_seg = ws.metric("nps", segment="segment").set_index("segment")
     assert by_seg.loc["smb", "value"] == 100 and by_seg.loc["enterprise", "value"] == -100
     assert by_seg.loc["(none)", "n"] == 1  # answers without a customer are kept, not hidden
@@ -91,11 +110,14 @@ def test_segments_from_the_table_and_from_customers(ws: Workspace) -> None:
 
 
 def test_filters_and_an_inclusive_date_range(ws: Workspace) -> None:
-    add_rows(ws, "survey_responses",
-             nps_rows([10], datetime(2025, 1, 1, 0, 30), touchpoint="support")
-             + nps_rows([0], datetime(2025, 1, 31, 21), touchpoint="support")
-             + nps_rows([0], datetime(2025, 1, 31, 23, 30), touchpoint="support")  # Feb in Paris
-             + nps_rows([0], datetime(2025, 1, 15), touchpoint="delivery"))
+    add_rows(
+        ws,
+        "survey_responses",
+        nps_rows([10], datetime(2025, 1, 1, 0, 30), touchpoint="support")
+        + nps_rows([0], datetime(2025, 1, 31, 21), touchpoint="support")
+        + nps_rows([0], datetime(2025, 1, 31, 23, 30), touchpoint="support")  # Feb in Paris
+        + nps_rows([0], datetime(2025, 1, 15), touchpoint="delivery"),
+    )
     df = ws.metric("nps", start="2025-01-01", end="2025-01-31", filters={"touchpoint": "support"})
     assert df[["period", "n", "value"]].to_dict("records") == [
         {"period": "2025-01", "n": 2, "value": 0.0}
@@ -105,13 +127,23 @@ def test_filters_and_an_inclusive_date_range(ws: Workspace) -> None:
 
 
 def test_nps_account_variant_averages_each_account_first(ws: Workspace) -> None:
-    add_rows(ws, "customers", [{"customer_id": "a1", "account_id": "ACME"},
-                               {"customer_id": "a2", "account_id": "ACME"},
-                               {"customer_id": "solo"}])
+    add_rows(
+        ws,
+        "customers",
+        [
+            {"customer_id": "a1", "account_id": "ACME"},
+            {"customer_id": "a2", "account_id": "ACME"},
+            {"customer_id": "solo"},
+        ],
+    )
     when = datetime(2025, 5, 5)
-    add_rows(ws, "survey_responses",
-             nps_rows([10], when, customer_id="a1") + nps_rows([7], when, customer_id="a2")
-             + nps_rows([3], when, customer_id="solo"))
+    add_rows(
+        ws,
+        "survey_responses",
+        nps_rows([10], when, customer_id="a1")
+        + nps_rows([7], when, customer_id="a2")
+        + nps_rows([3], when, customer_id="solo"),
+    )
     df = ws.metric("nps", variant="account")
     # ACME averages 8.5 (passive), solo is a detractor: NPS over 2 accounts = -50
     assert df["value"].iloc[0] == pytest.approx(-50) and df["n"].iloc[0] == 2
@@ -119,12 +151,30 @@ def test_nps_account_variant_averages_each_account_first(ws: Workspace) -> None:
 
 def test_csat_and_ces_variants_and_polarity(ws: Workspace) -> None:
     when = datetime(2025, 5, 5)
-    csat = [{"question_type": "csat", "score": s, "scale_min": 1, "scale_max": 5,
-             "responded_at": when} for s in (5, 4, 3, 2, 1, 5)]
-    ces = [{"question_type": "ces", "score": s, "scale_min": 1, "scale_max": 7,
-            "polarity": "high_is_hard", "responded_at": when} for s in (1, 2, 7)]
-    unanswered = [{"question_type": "csat", "score": None, "scale_min": 1, "scale_max": 5,
-                   "responded_at": when}]
+    csat = [
+        {"question_type": "csat", "score": s, "scale_min": 1, "scale_max": 5, "responded_at": when}
+        for s in (5, 4, 3, 2, 1, 5)
+    ]
+    ces = [
+        {
+            "question_type": "ces",
+            "score": s,
+            "scale_min": 1,
+            "scale_max": 7,
+            "polarity": "high_is_hard",
+            "responded_at": when,
+        }
+        for s in (1, 2, 7)
+    ]
+    unanswered = [
+        {
+            "question_type": "csat",
+            "score": None,
+            "scale_min": 1,
+            "scale_max": 5,
+            "responded_at": when,
+        }
+    ]
     add_rows(ws, "survey_responses", csat + ces + unanswered)
     assert ws.metric("csat")["value"].iloc[0] == pytest.approx(50)
     assert ws.metric("csat")["n"].iloc[0] == 6
@@ -136,12 +186,28 @@ def test_csat_and_ces_variants_and_polarity(ws: Workspace) -> None:
 
 def test_a_mean_over_mixed_scales_is_refused(ws: Workspace) -> None:
     when = datetime(2025, 5, 5)
-    add_rows(ws, "survey_responses", [
-        {"question_type": "ces", "score": 5, "scale_min": 1, "scale_max": 5,
-         "polarity": "high_is_easy", "responded_at": when},
-        {"question_type": "ces", "score": 7, "scale_min": 1, "scale_max": 7,
-         "polarity": "high_is_easy", "responded_at": when},
-    ])
+    add_rows(
+        ws,
+        "survey_responses",
+        [
+            {
+                "question_type": "ces",
+                "score": 5,
+                "scale_min": 1,
+                "scale_max": 5,
+                "polarity": "high_is_easy",
+                "responded_at": when,
+            },
+            {
+                "question_type": "ces",
+                "score": 7,
+                "scale_min": 1,
+                "scale_max": 7,
+                "polarity": "high_is_easy",
+                "responded_at": when,
+            },
+        ],
+    )
     with pytest.raises(QueryError, match="different scales.*--filter scale_max=7"):
         ws.metric("ces", variant="mean")
     assert ws.metric("ces", variant="mean", filters={"scale_max": "7"})["value"].iloc[0] == 7
@@ -150,16 +216,24 @@ def test_a_mean_over_mixed_scales_is_refused(ws: Workspace) -> None:
 
 def test_response_rate_counts_delivered_invitations_answered(ws: Workspace) -> None:
     sent = datetime(2025, 5, 5)
-    add_rows(ws, "survey_invitations", [
-        {"invitation_id": "i1", "sent_at": sent},
-        {"invitation_id": "i2", "sent_at": sent},
-        {"invitation_id": "i3", "sent_at": sent},
-        {"invitation_id": "i4", "sent_at": sent, "delivered": False},
-    ])
-    add_rows(ws, "survey_responses", [
-        {"invitation_id": "i1", "score": 9, "responded_at": sent},
-        {"invitation_id": "i1", "score": None, "question_type": "text", "responded_at": sent},
-    ])
+    add_rows(
+        ws,
+        "survey_invitations",
+        [
+            {"invitation_id": "i1", "sent_at": sent},
+            {"invitation_id": "i2", "sent_at": sent},
+            {"invitation_id": "i3", "sent_at": sent},
+            {"invitation_id": "i4", "sent_at": sent, "delivered": False},
+        ],
+    )
+    add_rows(
+        ws,
+        "survey_responses",
+        [
+            {"invitation_id": "i1", "score": 9, "responded_at": sent},
+            {"invitation_id": "i1", "score": None, "question_type": "text", "responded_at": sent},
+        ],
+    )
     df = ws.metric("response_rate")
     assert df["n"].iloc[0] == 3 and df["value"].iloc[0] == pytest.approx(100 / 3)
 
@@ -175,7 +249,11 @@ def test_empty_workspace_gives_an_empty_frame(ws: Workspace) -> None:
         ({"name": "nsp"}, UnknownMetricError, "unknown metric 'nsp'; the metrics are: ces, csat"),
         ({"name": "nps", "variant": "x"}, UnknownMetricError, "no variant 'x'"),
         ({"name": "nps", "by": "fortnight"}, QueryError, "use one of: day, week"),
-        ({"name": "nps", "segment": "colour"}, QueryError, "cannot be split or filtered by 'colour'"),
+        (
+            {"name": "nps", "segment": "colour"},
+            QueryError,
+            "cannot be split or filtered by 'colour'",
+        ),
         ({"name": "nps", "start": "31/12/2025"}, QueryError, "write it as YYYY-MM-DD"),
         ({"name": "nps", "start": "2025-02-01", "end": "2025-01-01"}, QueryError, "ends"),
         ({"name": "nps", "filters": {"score": "high"}}, QueryError, "does not fit"),
@@ -186,7 +264,9 @@ def test_bad_queries_get_clear_errors(ws: Workspace, kwargs, error, message) -> 
         ws.metric(**kwargs)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(scores=st.lists(st.integers(0, 10), min_size=1, max_size=60))
 def test_engine_agrees_with_the_notebook_api(ws: Workspace, scores: list[int]) -> None:
     ws.store.con.truncate_table("survey_responses")

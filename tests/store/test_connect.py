@@ -44,13 +44,17 @@ def test_a_workspace_held_by_another_process_gets_a_clear_message(tmp_path: Path
     path = tmp_path / "held.duckdb"
     Workspace.init(path).close()
     holder = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(f"""
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
             import sys, time
             from cxpulse import Workspace
             ws = Workspace.open({str(path)!r})
             print("holding", flush=True)
             sys.stdin.read()
-        """)],
+        """),
+        ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,

@@ -10,11 +10,10 @@ import os
 import sys
 import time
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.console import Console
 
@@ -31,7 +30,7 @@ err = Console(stderr=True)
 class _Group(typer.core.TyperGroup):
     """Turns cxpulse errors into a message and exit code 1 (also under CliRunner)."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:  # Typer vendors click; its Context type is private
         try:
             return super().invoke(ctx)
         except CxpulseError as exc:
@@ -53,7 +52,7 @@ config_app = typer.Typer(cls=_Group, help="Show or change workspace settings.")
 app.add_typer(config_app, name="config")
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
@@ -225,8 +224,12 @@ def metrics(format_: FormatOpt = Format.table) -> None:
     for col in ("metric", "variant", "definition"):
         table.add_column(col)
     for r in rows:
-        definition = r["definition"] + (f"\nBenchmark: {r['benchmark']}" if r["benchmark"] else "")
-        table.add_row(r["metric"] if r["variant"] == "default" else "", r["variant"], definition)
+        definition = str(r["definition"])
+        if r["benchmark"]:
+            definition += f"\nBenchmark: {r['benchmark']}"
+        table.add_row(
+            str(r["metric"]) if r["variant"] == "default" else "", str(r["variant"]), definition
+        )
     out.print(table)
 
 
@@ -308,7 +311,7 @@ def tables_(
             "type": c.kind,
             "required": c.required,
             "key": c.name == t.key,
-            "doc": c.doc
+            "doc": str(c.doc)
             + (f" One of: {', '.join(c.choices)}." if c.choices else "")
             + (f" At least {c.min:g}." if c.min is not None else "")
             + (f" At most {c.max:g}." if c.max is not None else ""),
@@ -328,7 +331,7 @@ def tables_(
         for r in rows:
             if r["table"] == t.name:
                 req = "key" if r["key"] else ("yes" if r["required"] else "")
-                table.add_row(r["column"], r["type"], req, r["doc"])
+                table.add_row(str(r["column"]), str(r["type"]), req, str(r["doc"]))
         out.print(table)
 
 
@@ -342,7 +345,9 @@ def config_show(workspace: WorkspaceOpt = None) -> None:
 
 @config_app.command("set")
 def config_set(
-    key: Annotated[str, typer.Argument(help="timezone, min_n, confidence, dayfirst, targets.nps...")],
+    key: Annotated[
+        str, typer.Argument(help="timezone, min_n, confidence, dayfirst, targets.nps...")
+    ],
     value: Annotated[str, typer.Argument(help="New value.")],
     workspace: WorkspaceOpt = None,
 ) -> None:

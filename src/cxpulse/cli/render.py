@@ -27,7 +27,7 @@ def _clean(value: Any) -> Any:
 
 
 def frame_records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: _clean(v) for k, v in row.items()} for row in df.to_dict("records")]
+    return [{str(k): _clean(v) for k, v in row.items()} for row in df.to_dict("records")]
 
 
 def to_json(payload: Any) -> str:

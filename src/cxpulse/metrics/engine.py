@@ -174,7 +174,9 @@ def _spans(
         lo_v, hi_v = bounds["lo"].iloc[0], bounds["hi"].iloc[0]
         if pd.isna(lo_v):
             return None
-        lo = periods.local_midnight_utc(start, zone) if start else pd.Timestamp(lo_v).to_pydatetime()
+        lo = (
+            periods.local_midnight_utc(start, zone) if start else pd.Timestamp(lo_v).to_pydatetime()
+        )
         hi = (
             periods.local_midnight_utc(end + timedelta(days=1), zone)
             if end
@@ -260,9 +262,7 @@ def _estimate(df: pd.DataFrame, var: Variant, confidence: float) -> tuple[Any, A
     return point * m, low * m, high * m
 
 
-def _significant(
-    df: pd.DataFrame, var: Variant, stat_cols: list[str], confidence: float
-) -> Any:
+def _significant(df: pd.DataFrame, var: Variant, stat_cols: list[str], confidence: float) -> Any:
     prev = [df[f"_prev_{c}"].fillna(0).to_numpy() for c in stat_cols]
     cur = [df[c].to_numpy() for c in stat_cols]
     if var.kind == "nps":

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import ibis
+
 from cxpulse.errors import QueryError
 
 Grain = Literal["day", "week", "month", "quarter", "year", "all"]
@@ -37,6 +38,7 @@ class OffsetSpan:
 
 def offset_spans(zone: ZoneInfo, lo: datetime, hi: datetime) -> list[OffsetSpan]:
     """The zone's UTC offsets between two naive-UTC instants, with the instants they change."""
+
     def offset_at(t: datetime) -> timedelta:
         off = t.replace(tzinfo=UTC).astimezone(zone).utcoffset()
         return off if off is not None else timedelta(0)

@@ -31,9 +31,7 @@ def _scores(values: Iterable[Any], lo: int, hi: int, what: str) -> npt.NDArray[n
     num = num[~np.isnan(num)]
     wrong = num[(num < lo) | (num > hi) | (num != np.round(num))]
     if wrong.size:
-        raise InvalidScores(
-            f"{what} scores are whole numbers from {lo} to {hi}; got {wrong[0]:g}"
-        )
+        raise InvalidScores(f"{what} scores are whole numbers from {lo} to {hi}; got {wrong[0]:g}")
     return num
 
 

@@ -91,10 +91,12 @@ def build_scorecard(
             last: dict[str, Any] = {}
             prev_row: dict[str, Any] = {}
         else:
-            last = df.iloc[-1].to_dict()
+            last = {str(k): v for k, v in df.iloc[-1].to_dict().items()}
             prev_start = periods.shift(last["period_start"], grain, -1)
             match = df[df["period_start"] == prev_start]
-            prev_row = match.iloc[0].to_dict() if not match.empty else {}
+            prev_row = (
+                {str(k): v for k, v in match.iloc[0].to_dict().items()} if not match.empty else {}
+            )
         rows.append(
             ScorecardRow(
                 metric=name,

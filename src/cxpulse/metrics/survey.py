@@ -36,8 +36,8 @@ def _nps_aggregate(t: Table, keys: list[str]) -> Table:
 
 def _nps_account_aggregate(t: Table, keys: list[str]) -> Table:
     account = ibis.coalesce(t.account_id, t.customer_id)
-    per_account = t.mutate(_account=account).group_by([*keys, "_account"]).aggregate(
-        _mean=t.score.mean()
+    per_account = (
+        t.mutate(_account=account).group_by([*keys, "_account"]).aggregate(_mean=t.score.mean())
     )
     return per_account.group_by(keys).aggregate(
         n=per_account.count().cast("int64"),
