@@ -31,6 +31,13 @@ class UnknownMetricError(CxpulseError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+class UnknownTableError(CxpulseError, KeyError):
+    """The name is not one of the canonical tables."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
 class QueryError(CxpulseError, ValueError):
     """A metric query asks for something that cannot be computed (bad column, bad range)."""
 

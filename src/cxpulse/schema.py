@@ -17,6 +17,8 @@ from typing import Literal
 
 import ibis.expr.datatypes as dt
 
+from cxpulse.errors import UnknownTableError
+
 Kind = Literal["string", "int", "float", "bool", "timestamp"]
 
 IBIS_TYPES: dict[Kind, dt.DataType] = {
@@ -356,4 +358,4 @@ def table(name: str) -> Table:
         return TABLES[name]
     except KeyError:
         known = ", ".join(TABLES)
-        raise KeyError(f"no canonical table {name!r}; the tables are: {known}") from None
+        raise UnknownTableError(f"no canonical table {name!r}; the tables are: {known}") from None

@@ -1,0 +1,5 @@
+"""``python -m cxpulse`` runs the CLI."""
+
+from cxpulse.cli.app import main
+
+main()

@@ -1,0 +1,175 @@
+"""Every CLI command end to end on a temporary workspace (Typer's runner, real DuckDB)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cxpulse import Workspace
+from cxpulse.cli.app import app
+from tests.conftest import add_rows
+
+runner = CliRunner()
+
+
+def invoke(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args), env=env)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def filled(tmp_path: Path) -> Path:
+    path = tmp_path / "ws.duckdb"
+    with Workspace.init(path, timezone="Europe/Paris") as ws:
+        rows = [
+            {"score": s, "responded_at": datetime(2025, 4, 10), "touchpoint": "support"}
+            for s in [10] * 40 + [0] * 10
+        ]
+        rows += [
+            {"score": s, "responded_at": datetime(2025, 5, 10), "touchpoint": "delivery"}
+            for s in [3, 4, 5, 6, 8, 8, 8, 9, 10, 10]
+        ]
+        add_rows(ws, "survey_responses", rows)
+    return path
+
+
+def test_init_creates_a_workspace_with_its_time_zone(tmp_path: Path) -> None:
+    path = tmp_path / "new.duckdb"
+    code, out, _ = invoke("init", str(path), "--timezone", "Europe/Paris")
+    assert code == 0 and "Workspace ready" in out and "Europe/Paris" in out
+    code, out, _ = invoke("config", "show", "-w", str(path))
+    assert 'timezone = "Europe/Paris"' in out
+
+
+def test_workspace_comes_from_the_environment(filled: Path) -> None:
+    code, out, _ = invoke(
+        "metric", "nps", "--format", "json", env={"CXPULSE_WORKSPACE": str(filled)}
+    )
+    assert code == 0
+    rows = json.loads(out)
+    assert [r["period"] for r in rows] == ["2025-04", "2025-05"]
+    assert rows[1]["value"] == pytest.approx(-10)
+    assert rows[1]["change"] == pytest.approx(-70)
+    assert rows[1]["significant"] is True and rows[1]["low_n"] is True
+
+
+def test_metric_table_csv_segments_filters_and_range(filled: Path) -> None:
+    code, out, _ = invoke("metric", "nps", "-w", str(filled), "--segment", "touchpoint")
+    assert code == 0 and "support" in out and "delivery" in out and "few answers" in out
+    code, out, _ = invoke(
+        "metric",
+        "nps",
+        "-w",
+        str(filled),
+        "--format",
+        "csv",
+        "--filter",
+        "touchpoint=delivery",
+        "--from",
+        "2025-05-01",
+        "--to",
+        "2025-05-31",
+        "--variant",
+        "wald",
+    )
+    lines = out.strip().splitlines()
+    assert code == 0 and lines[0].startswith("period,period_start,value,ci_low,ci_high,n")
+    assert len(lines) == 2 and ",10," in lines[1] and "nps (wald)" in lines[1]
+
+
+def test_scorecard_prints_last_and_previous_period(filled: Path) -> None:
+    code, out, _ = invoke("scorecard", "-w", str(filled), "--as-of", "2025-06-15")
+    assert code == 0
+    assert "Net" in out and "2025-05" in out and "-10.0" in out
+    code, out, _ = invoke("scorecard", "-w", str(filled), "--as-of", "2025-06-15", "-f", "json")
+    card = json.loads(out)
+    nps = next(r for r in card["rows"] if r["metric"] == "nps")
+    assert nps["previous_period"] == "2025-04" and nps["previous"] == pytest.approx(60)
+    assert nps["target"] == 50 and "Bain" in nps["benchmark_source"]
+
+
+def test_metrics_lists_every_definition_and_variant() -> None:
+    code, out, _ = invoke("metrics", "--format", "json")
+    rows = json.loads(out)
+    assert code == 0
+    names = {(r["metric"], r["variant"]) for r in rows}
+    assert {
+        ("nps", "default"),
+        ("nps", "wald"),
+        ("nps", "account"),
+        ("csat", "zendesk"),
+        ("ces", "nes"),
+        ("response_rate", "default"),
+    } <= names
+    code, out, _ = invoke("metrics")
+    assert code == 0 and "adjusted Wald" in out
+
+
+def test_tables_documents_the_columns() -> None:
+    code, out, _ = invoke("tables", "survey_responses")
+    assert code == 0 and "response_id" in out and "polarity" in out
+    code, out, _ = invoke("tables", "-f", "json")
+    assert {r["table"] for r in json.loads(out)} >= {"customers", "web_events", "loyalty_ledger"}
+
+
+def test_config_set_changes_a_setting(filled: Path) -> None:
+    code, _, _ = invoke("config", "set", "targets.nps", "40", "-w", str(filled))
+    assert code == 0
+    code, out, _ = invoke("config", "show", "-w", str(filled))
+    assert '"nps": 40.0' in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["metric", "nsp"], "unknown metric 'nsp'"),
+        (["metric", "nps", "--by", "fortnight"], "unknown period 'fortnight'"),
+        (["metric", "nps", "--filter", "touchpoint"], "--filter takes column=value"),
+        (["config", "set", "timezone", "Mars/Olympus"], "unknown time zone"),
+        (["tables", "tickts"], "no canonical table 'tickts'"),
+    ],
+)
+def test_user_mistakes_are_one_message_and_exit_1(
+    filled: Path, args: list[str], message: str
+) -> None:
+    code, out, err = invoke(*args, "-w", str(filled)) if args[0] != "tables" else invoke(*args)
+    assert code == 1, out
+    assert message in err and "Traceback" not in err + out
+
+
+def test_a_missing_workspace_is_explained(tmp_path: Path) -> None:
+    code, _, err = invoke("metric", "nps", "-w", str(tmp_path / "nope.duckdb"))
+    assert code == 1 and "no workspace at" in err and "cxpulse init" in err
+
+
+@pytest.mark.parametrize(
+    "command", ["init", "import", "metric", "metrics", "scorecard", "demo", "tables", "config"]
+)
+def test_every_command_has_help(command: str) -> None:
+    code, out, _ = invoke(command, "--help")
+    assert code == 0 and "Usage" in out
+
+
+def test_the_installed_entry_point_runs(filled: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "cxpulse", "metric", "nps", "-w", str(filled), "-f", "csv"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("period,")
+    proc = subprocess.run(
+        [sys.executable, "-m", "cxpulse", "metric", "nope", "-w", str(filled)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1 and "unknown metric" in proc.stderr
+    assert "Traceback" not in proc.stderr
