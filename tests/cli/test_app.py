@@ -86,7 +86,7 @@ def test_metric_table_csv_segments_filters_and_range(filled: Path) -> None:
 def test_scorecard_prints_last_and_previous_period(filled: Path) -> None:
     code, out, _ = invoke("scorecard", "-w", str(filled), "--as-of", "2025-06-15")
     assert code == 0
-    assert "Net" in out and "2025-05" in out and "-10.0" in out
+    assert "nps" in out and "2025-05" in out and "-10.0" in out and "Bain" in out
     code, out, _ = invoke("scorecard", "-w", str(filled), "--as-of", "2025-06-15", "-f", "json")
     card = json.loads(out)
     nps = next(r for r in card["rows"] if r["metric"] == "nps")

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -74,23 +75,25 @@ def metric_table(df: pd.DataFrame, segments: list[str], title: str) -> Table:
 
 
 def scorecard_table(card: Scorecard) -> Table:
+    """Fits 80 columns: benchmarks go in the caption, one line per metric."""
+    benchmarks = [
+        f"{r.metric}: {r.benchmark} ({r.benchmark_source})" for r in card.rows if r.benchmark
+    ]
     table = Table(
-        title=f"CX scorecard by {card.by} (complete periods before {card.as_of.isoformat()})",
+        title=f"CX scorecard by {card.by}, complete periods before {card.as_of.isoformat()}",
         title_justify="left",
-        caption="* significant at 95 %.  Benchmarks: see `cxpulse metrics`.",
+        caption="* significant change at 95 %.  Benchmarks: " + "; ".join(benchmarks),
         caption_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
     )
-    table.add_column("metric")
-    table.add_column("period")
-    table.add_column("last", justify="right")
-    table.add_column("previous", justify="right")
-    table.add_column("change", justify="right")
-    table.add_column("95 % interval", justify="right")
-    table.add_column("n", justify="right")
-    table.add_column("target", justify="right")
-    table.add_column("benchmark")
+    table.add_column("metric", no_wrap=True)
+    table.add_column("period", no_wrap=True)
+    for col in ("last", "prev", "change", "95 % CI", "n", "target"):
+        table.add_column(col, justify="right", no_wrap=True)
     for r in card.rows:
-        unit = "" if r.unit == "points" else f" {r.unit}"
+        unit = "" if r.unit == "points" else r.unit
         change = signed(r.change) + (" *" if r.significant else "")
         if r.change is not None and r.significant:
             good = (r.change > 0) == r.higher_is_better
@@ -99,15 +102,14 @@ def scorecard_table(card: Scorecard) -> Table:
         if r.meets_target is not None:
             target += " ✓" if r.meets_target else " ✗"
         table.add_row(
-            r.label,
+            r.metric,
             r.period or "no data",
             fmt(r.value) + (unit if r.value is not None else ""),
             fmt(r.previous),
             change,
-            f"{fmt(r.ci_low)} to {fmt(r.ci_high)}" if r.ci_low is not None else "-",
-            f"{r.n:,}" + (" (few)" if r.low_n else ""),
+            f"{fmt(r.ci_low)}..{fmt(r.ci_high)}" if r.ci_low is not None else "-",
+            f"{r.n:,}" + (" few" if r.low_n else ""),
             target,
-            r.benchmark or "-",
         )
     return table
 

@@ -61,8 +61,7 @@ REGISTRY.add(
         segments=("touchpoint", "channel", "language", "survey_id"),
         benchmark=Benchmark(
             text="above 0 is positive, above 50 good, about 70 best in class",
-            source="Bain & Company / Satmetrix, creators of NPS (Reichheld 2003; Bain NPS "
-            "benchmarks)",
+            source="Bain & Company, creators of NPS (Reichheld 2003)",
             good=50.0,
         ),
         variants={
@@ -139,7 +138,7 @@ REGISTRY.add(
         segments=("touchpoint", "channel", "language", "agent_id", "survey_id"),
         benchmark=Benchmark(
             text="about 80 % satisfied is the usual target",
-            source="common industry target (ACSI-based rule of thumb), as the issue specifies",
+            source="a common industry rule of thumb, not a published cross-industry study",
             good=80.0,
         ),
         variants={
