@@ -1,0 +1,148 @@
+"""Gamma-Gamma model of the average spend per transaction.
+
+Fader, Hardie & Lee (2005), "RFM and CLV: Using Iso-Value Curves for Customer Base Analysis",
+Journal of Marketing Research 42(4), 415-430, and Fader & Hardie (2013), "The Gamma-Gamma
+Model of Monetary Value" (note 025, "FH" below). Each transaction value of a customer is
+Gamma(p, nu); across customers nu ~ Gamma(q, v). The model assumes spend is independent of the
+purchase process, so it pairs with BG/NBD or Pareto/NBD for lifetime value.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Self
+
+import numpy as np
+import pandas as pd
+from scipy.special import digamma, gammaln
+
+from cxpulse.models._base import FittedModel, compress
+from cxpulse.models._fit import FloatArray
+from cxpulse.models._inputs import as_float, check, column, integer_valued, require_frame, weights
+from cxpulse.models.clv import TransactionModel, customer_lifetime_value
+from cxpulse.models.errors import ModelInputError
+
+
+def log_likelihood(theta: FloatArray, x: FloatArray, m: FloatArray) -> FloatArray:
+    """ln f(m | p, q, v, x): density of the mean spend m of x purchases (FH).
+
+    f = Gamma(px+q) / (Gamma(px) Gamma(q)) v^q m^(px-1) x^(px) / (v + m x)^(px+q)
+    """
+    p, q, v = theta
+    px = p * x
+    return np.asarray(
+        gammaln(px + q)
+        - gammaln(px)
+        - gammaln(q)
+        + q * np.log(v)
+        + (px - 1) * np.log(m)
+        + px * np.log(x)
+        - (px + q) * np.log(v + m * x),
+        dtype=np.float64,
+    )
+
+
+def score(theta: FloatArray, x: FloatArray, m: FloatArray) -> tuple[FloatArray, list[FloatArray]]:
+    """Log-likelihood and its partial derivatives in (p, q, v), per row."""
+    p, q, v = theta
+    px = p * x
+    log_total = np.log(v + m * x)
+    psi_all = digamma(px + q)
+    d_p = x * (psi_all - digamma(px) + np.log(m) + np.log(x) - log_total)
+    d_q = psi_all - digamma(q) + np.log(v) - log_total
+    d_v = q / v - (px + q) / (v + m * x)
+    return log_likelihood(theta, x, m), [d_p, d_q, d_v]
+
+
+class GammaGamma(FittedModel):
+    """Gamma-Gamma spend model (Fader, Hardie & Lee 2005, "RFM and CLV").
+
+    >>> spend = GammaGamma().fit(summary)       # columns frequency, monetary_value
+    >>> spend.conditional_expected_average_profit(summary.frequency, summary.monetary_value)
+
+    Only customers with at least one repeat purchase (frequency > 0) inform the model: their
+    monetary value is the mean of their repeat purchases. Rows with frequency 0 are skipped
+    (``rfm_summary`` gives them monetary value 0); ``n_obs_`` counts the rows used.
+    """
+
+    param_names = ("p", "q", "v")
+    hints = (
+        "check that monetary values are per transaction (the mean of repeat purchases), "
+        "not per customer totals",
+    )
+
+    def fit(
+        self,
+        df: pd.DataFrame,
+        frequency_col: str = "frequency",
+        monetary_value_col: str = "monetary_value",
+        weights_col: str | None = None,
+    ) -> Self:
+        """Fit by maximum likelihood on the rows with frequency > 0."""
+        frame = require_frame(df, "the RFM table")
+        x = column(frame, frequency_col, "number of repeat purchases")
+        m = column(frame, monetary_value_col, "mean value of the repeat purchases")
+        w = weights(frame, weights_col)
+        check(frame, x < 0, f"column {frequency_col!r} has negative values")
+        integer_valued(frame, x, frequency_col)
+        used = x > 0
+        check(
+            frame,
+            used & (m <= 0),
+            f"column {monetary_value_col!r} must be > 0 for customers with repeat purchases",
+        )
+        if not (w[used].sum() > 0):
+            raise ModelInputError(
+                f"no customer has {frequency_col!r} > 0: the Gamma-Gamma model learns from the "
+                "spend of repeat purchases, and there are none"
+            )
+        (x, m), w = compress((x[used], m[used]), w[used])
+        # money in units of the mean spend, so that v starts near 1 (v is in money units)
+        unit = float(w @ m / w.sum())
+        scaled = m / unit
+        self._fit_mle(
+            lambda th: log_likelihood(th, x, scaled),
+            lambda th: log_likelihood(th, x, m),
+            w,
+            units=np.array([1.0, 1.0, 1.0 / unit]),
+            scaled_score=lambda th: score(th, x, scaled),
+        )
+        return self
+
+    def conditional_expected_average_profit(
+        self, frequency: Any, monetary_value: Any
+    ) -> FloatArray:
+        """E[M | p, q, v, m, x] = p (v + x m) / (p x + q - 1) (FH, conditional mean).
+
+        A credibility-weighted mix of the population mean p v / (q - 1) and the customer's own
+        mean m, the weight on m growing with x. With x = 0 it is the population mean. NaN
+        where p x + q <= 1 (the model then has no finite mean).
+        """
+        p, q, v = self._params()
+        x = as_float(frequency, "frequency")
+        m = as_float(monetary_value, "monetary_value")
+        denominator = p * x + q - 1
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = p * (v + x * m) / denominator
+        return np.asarray(np.where(denominator > 0, value, np.nan), dtype=np.float64)
+
+    def customer_lifetime_value(
+        self,
+        transaction_model: TransactionModel,
+        frequency: Any,
+        recency: Any,
+        T: Any,
+        monetary_value: Any,
+        time: int = 12,
+        discount_rate: float = 0.01,
+        freq: Literal["D", "W", "M"] = "W",
+    ) -> FloatArray:
+        """Discounted value over ``time`` months with spend predicted by this model.
+
+        As lifetimes' ``GammaGammaFitter.customer_lifetime_value``: the monetary value is
+        replaced by :meth:`conditional_expected_average_profit`, then
+        :func:`~cxpulse.models.customer_lifetime_value` does the discounting.
+        """
+        spend = self.conditional_expected_average_profit(frequency, monetary_value)
+        return customer_lifetime_value(
+            transaction_model, frequency, recency, T, spend, time, discount_rate, freq
+        )

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cxpulse.models import GammaGamma, ModelInputError
+from cxpulse.models import gamma_gamma as gg
+from cxpulse.models._fit import central_gradient
+
+# lifetimes docs (Fader, Hardie & Lee 2005, "RFM and CLV"): CDNOW repeat customers
+PUBLISHED = {"p": 6.25, "q": 3.74, "v": 15.44}
+
+
+@pytest.fixture(scope="module")
+def fitted(cdnow: pd.DataFrame) -> GammaGamma:
+    return GammaGamma().fit(cdnow)
+
+
+def test_cdnow_fit_reproduces_the_published_parameters(fitted: GammaGamma) -> None:
+    for name, value in PUBLISHED.items():
+        assert fitted.params_[name] == pytest.approx(value, abs=0.01)
+    assert fitted.n_obs_ == 946  # customers with at least one repeat purchase
+    assert fitted.converged_
+
+
+def test_rows_without_repeat_purchases_are_skipped(fitted: GammaGamma, cdnow) -> None:  # type: ignore[no-untyped-def]
+    repeaters = GammaGamma().fit(cdnow[cdnow["frequency"] > 0])
+    np.testing.assert_allclose(repeaters.params_, fitted.params_, rtol=1e-8)
+
+
+def test_matches_lifetimes(fitted: GammaGamma, cdnow, lifetimes) -> None:  # type: ignore[no-untyped-def]
+    repeat = cdnow[cdnow["frequency"] > 0]
+    oracle = lifetimes.GammaGammaFitter().fit(repeat["frequency"], repeat["monetary_value"])
+    np.testing.assert_allclose(fitted.params_, oracle.params_[fitted.params_.index], rtol=1e-5)
+    np.testing.assert_allclose(
+        fitted.summary["se(coef)"], oracle.summary["se(coef)"].to_numpy(), rtol=1e-3
+    )
+    oracle.params_ = fitted.params_.copy()
+    np.testing.assert_allclose(
+        fitted.conditional_expected_average_profit(cdnow["frequency"], cdnow["monetary_value"]),
+        oracle.conditional_expected_average_profit(cdnow["frequency"], cdnow["monetary_value"]),
+        rtol=1e-6,
+    )
+
+
+def test_expected_spend_shrinks_towards_the_population_mean(fitted: GammaGamma) -> None:
+    p, q, v = fitted.params_
+    population = p * v / (q - 1)
+    assert float(fitted.conditional_expected_average_profit(0, 123.0)) == pytest.approx(population)
+    own = np.array([5.0, 500.0])
+    for x in (1, 5, 50):
+        value = fitted.conditional_expected_average_profit(x, own)
+        assert np.all((np.minimum(own, population) < value) & (value < np.maximum(own, population)))
+    # more purchases, more weight on the customer's own mean
+    many = fitted.conditional_expected_average_profit([1, 10, 100], 500.0)
+    assert np.all(np.diff(many) > 0)
+
+
+def test_currency_unit_only_rescales_v(cdnow: pd.DataFrame) -> None:
+    cents = GammaGamma().fit(cdnow.assign(monetary_value=cdnow["monetary_value"] * 100))
+    dollars = GammaGamma().fit(cdnow)
+    np.testing.assert_allclose(cents.params_ / dollars.params_, [1, 1, 100], rtol=1e-5)
+
+
+def test_analytic_score_matches_finite_differences(cdnow: pd.DataFrame) -> None:
+    repeat = cdnow[cdnow["frequency"] > 0]
+    x = repeat["frequency"].to_numpy(float)
+    m = repeat["monetary_value"].to_numpy(float) / 35.0
+    for theta in ([6.0, 3.7, 0.45], [1.0, 1.5, 2.0], [20.0, 8.0, 0.1]):
+        th = np.array(theta)
+        _, partials = gg.score(th, x, m)
+        analytic = np.array([p.sum() for p in partials])
+        numeric = central_gradient(lambda t: float(gg.log_likelihood(t, x, m).sum()), th)
+        np.testing.assert_allclose(analytic, numeric, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("frame", "needle"),
+    [
+        (pd.DataFrame({"frequency": [1, 2], "monetary_value": [0.0, 3.0]}), "> 0"),
+        (pd.DataFrame({"frequency": [0, 0], "monetary_value": [0.0, 0.0]}), "repeat"),
+        (pd.DataFrame({"frequency": [1, 2], "spend": [1.0, 3.0]}), "monetary_value"),
+        (pd.DataFrame({"frequency": [-1, 2], "monetary_value": [1.0, 3.0]}), "negative"),
+    ],
+)
+def test_bad_input_is_a_clear_error(frame: pd.DataFrame, needle: str) -> None:
+    with pytest.raises(ModelInputError, match=needle):
+        GammaGamma().fit(frame)
