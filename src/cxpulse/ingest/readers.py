@@ -1,0 +1,356 @@
+"""Read a CSV, Parquet or JSON-lines file into a frame of text, with true line numbers.
+
+Every cell comes out as text (null when the file has nothing there) so one set of parsers
+(:mod:`cxpulse.ingest.parse`) reads every format the same way. Each row keeps where it came
+from: the line its record starts on for CSV (counting the lines inside quoted multi-line
+fields) and JSON lines, the 1-based row for Parquet.
+
+CSV files are read the way spreadsheets write them: the encoding is detected (a byte-order
+mark, else valid UTF-8, else Windows-1252, what Excel uses in Western Europe), the separator is
+the most frequent of ``, ; tab |`` in the header, and ``.gz`` files are decompressed.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import json
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from cxpulse.errors import ConfigError, ImportRejected, Problem
+from cxpulse.ingest.parse import TEXT, stringify
+from cxpulse.ingest.report import RowProblem
+
+CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
+DELIMITERS = (",", ";", "\t", "|")
+_NEWLINES = r"\r\n|\r|\n"
+
+
+@dataclass(frozen=True)
+class RawFile:
+    """A file's rows as text, before any mapping or checking."""
+
+    label: str
+    frame: pd.DataFrame
+    lines: list[int]
+    line_word: str = "line"
+    problems: list[Problem] = field(default_factory=list)
+    """Records that could not be read at all (not in ``frame``)."""
+    header_line: int = 1
+    encoding: str | None = None
+    delimiter: str | None = None
+
+
+def file_format(path: Path) -> str:
+    """``csv``, ``parquet`` or ``json`` from the file name (a trailing ``.gz`` is allowed)."""
+    name = path.name.lower().removesuffix(".gz")
+    for fmt, suffixes in (
+        ("csv", CSV_SUFFIXES),
+        ("parquet", PARQUET_SUFFIXES),
+        ("json", JSON_SUFFIXES),
+    ):
+        if name.endswith(suffixes):
+            return fmt
+    known = ", ".join(CSV_SUFFIXES + PARQUET_SUFFIXES + JSON_SUFFIXES)
+    raise ConfigError(
+        f"cannot tell the format of {path.name}: name it with one of {known} "
+        "(optionally followed by .gz)."
+    )
+
+
+def read_file(path: Path) -> RawFile:
+    if not path.is_file():
+        raise ConfigError(f"no such file: {path}")
+    fmt = file_format(path)
+    if fmt == "parquet":
+        return read_parquet(path)
+    data = path.read_bytes()
+    if path.name.lower().endswith(".gz"):
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise ImportRejected(f"{path.name} is not a valid gzip file ({exc}).") from exc
+    text, encoding = decode(data)
+    if fmt == "json":
+        return read_json(text, path.name, encoding)
+    return read_csv(text, path.name, encoding)
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """The text of a file and the encoding it was read with."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace"), "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Excel's "Unicode text" export.
+        return data.decode("utf-16", errors="replace"), "utf-16"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        # Five bytes are unassigned in cp1252; Latin-1 reads every byte.
+        return data.decode("latin-1"), "latin-1"
+
+
+def sniff_delimiter(header: str) -> str:
+    """The separator used by a header line: the candidate seen most often outside quotes."""
+    outside, quoted = [], False
+    for char in header:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted:
+            outside.append(char)
+    bare = "".join(outside)
+    counts = {d: bare.count(d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _header(text: str, delimiter: str) -> tuple[list[str], int]:
+    """The column names and the number of lines the header takes."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    names = next(reader, None)
+    if names is None:
+        return [], 0
+    return [n.strip() for n in names], reader.line_num
+
+
+def _check_names(names: list[str], label: str, header_line: int) -> list[str]:
+    if not names or not any(names):
+        raise ImportRejected(f"{label} is empty: it needs a header line with the column names.")
+    seen: set[str] = set()
+    for name in names:
+        if name and name in seen:
+            raise ImportRejected(
+                f'{label}, line {header_line}: the column "{name}" appears twice in the header; '
+                "rename one of them."
+            )
+        seen.add(name)
+    # A trailing separator makes a column without a name; give it one that cannot collide.
+    return [name or f"(column {i + 1})" for i, name in enumerate(names)]
+
+
+def read_csv(text: str, label: str, encoding: str | None = None) -> RawFile:
+    end = text.find("\n")
+    first = (text if end < 0 else text[:end]).rstrip("\r")
+    skipped = 0
+    if len(first) == 5 and first.startswith("sep="):
+        # Excel's hint line naming the separator, before the header.
+        delimiter, text, skipped = first[4], text[end + 1 :], 1
+    else:
+        delimiter = sniff_delimiter(first)
+    names, header_lines = _header(text, delimiter)
+    names = _check_names(names, label, 1 + skipped)
+    try:
+        with warnings.catch_warnings():
+            # pandas only warns when the first row has more fields than the header.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                io.StringIO(text),
+                sep=delimiter,
+                header=0,
+                # Otherwise an extra field on the first row silently becomes the index.
+                index_col=False,
+                dtype=TEXT,
+                na_filter=False,
+                keep_default_na=False,
+                # Blank lines stay as empty rows so row i can be mapped back to its line.
+                skip_blank_lines=False,
+                engine="c",
+            )
+    except (pd.errors.ParserError, pd.errors.ParserWarning):
+        # Rows with too many fields: the slower reader reports each one with its true line.
+        return _read_csv_row_by_row(text, label, encoding, delimiter, names, skipped)
+    frame.columns = pd.Index(names)
+    lines = _line_numbers(frame, skipped + header_lines)
+    blank = _blank_rows(frame)
+    if blank.any():
+        frame = frame[~blank]
+        lines = lines[~blank]
+    return RawFile(
+        label,
+        frame.reset_index(drop=True),
+        lines.tolist(),
+        header_line=1 + skipped,
+        encoding=encoding,
+        delimiter=delimiter,
+    )
+
+
+def _line_numbers(
+    frame: pd.DataFrame, header_lines: int
+) -> np.ndarray[tuple[int], np.dtype[np.int64]]:
+    """The line each record starts on: one line per record plus the line breaks quoted
+    inside the records before it (counted as the csv module counts them)."""
+    rows = len(frame)
+    breaks = np.zeros(rows, dtype=np.int64)
+    for name in frame.columns:
+        column = frame[name]
+        if column.str.contains("[\r\n]", regex=True).any():
+            breaks += column.str.count(_NEWLINES).to_numpy(dtype=np.int64, na_value=0)
+    before = np.cumsum(breaks) - breaks
+    return np.asarray(header_lines + 1 + np.arange(rows) + before, dtype=np.int64)
+
+
+def _blank_rows(frame: pd.DataFrame) -> np.ndarray[tuple[int], np.dtype[np.bool_]]:
+    blank = np.ones(len(frame), dtype=np.bool_)
+    for name in frame.columns:
+        blank &= (frame[name].str.strip().str.len() == 0).to_numpy(dtype=bool, na_value=True)
+    return blank
+
+
+def _read_csv_row_by_row(
+    text: str, label: str, encoding: str | None, delimiter: str, names: list[str], skipped: int
+) -> RawFile:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    next(reader)
+    width = len(names)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    problems: list[Problem] = []
+    start = skipped + reader.line_num + 1
+    for record in reader:
+        line, start = start, skipped + reader.line_num + 1
+        if not any(cell.strip() for cell in record):
+            continue
+        extra = record[width:]
+        if any(cell.strip() for cell in extra):
+            problems.append(
+                Problem(
+                    label,
+                    line,
+                    "(row)",
+                    delimiter.join(extra),
+                    f"has {len(record)} fields but the header has {width}; "
+                    "check the separators and quotes on this line",
+                )
+            )
+            continue
+        rows.append(record[:width] + [""] * (width - len(record)))
+        lines.append(line)
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+    frame = pd.DataFrame(
+        {name: pd.Series(list(col), dtype=TEXT) for name, col in zip(names, columns, strict=True)}
+    )
+    return RawFile(
+        label,
+        frame,
+        lines,
+        problems=problems,
+        header_line=1 + skipped,
+        encoding=encoding,
+        delimiter=delimiter,
+    )
+
+
+def read_json(text: str, label: str, encoding: str | None = None) -> RawFile:
+    if text.lstrip().startswith("["):
+        return _read_json_array(text, label, encoding)
+    records: list[dict[str, object]] = []
+    lines: list[int] = []
+    problems: list[Problem] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(Problem(label, number, "(row)", line[:60], f"not valid JSON: {exc}"))
+            continue
+        if not isinstance(record, dict):
+            problems.append(Problem(label, number, "(row)", line[:60], "not a JSON object ({...})"))
+            continue
+        records.append(record)
+        lines.append(number)
+    if not records and not problems:
+        raise ImportRejected(f"{label} is empty: it has no JSON records.")
+    return RawFile(label, _records_frame(records), lines, problems=problems, encoding=encoding)
+
+
+def _read_json_array(text: str, label: str, encoding: str | None) -> RawFile:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportRejected(f"{label} is not valid JSON: {exc}") from exc
+    records: list[dict[str, object]] = []
+    lines: list[int] = []
+    problems: list[Problem] = []
+    for number, record in enumerate(data, start=1):
+        if isinstance(record, dict):
+            records.append(record)
+            lines.append(number)
+        else:
+            problems.append(
+                RowProblem(
+                    label, number, "(row)", str(record)[:60], "not a JSON object", word="record"
+                )
+            )
+    return RawFile(
+        label,
+        _records_frame(records),
+        lines,
+        line_word="record",
+        problems=problems,
+        encoding=encoding,
+    )
+
+
+def _records_frame(records: list[dict[str, object]]) -> pd.DataFrame:
+    names: dict[str, None] = {}
+    for record in records:
+        names.update(dict.fromkeys(record))
+    columns = {}
+    for name in names:
+        values = [stringify(r.get(name)) for r in records]
+        columns[name] = pd.Series(pa.array(values, type=pa.string()), dtype=TEXT)
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(records)))
+
+
+def read_parquet(path: Path) -> RawFile:
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise ImportRejected(f"{path.name} is not a readable Parquet file ({exc}).") from exc
+    columns = {
+        name: pd.Series(_as_text(table.column(name)), dtype=TEXT) for name in table.column_names
+    }
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(table.num_rows))
+    return RawFile(
+        path.name, frame, list(range(1, table.num_rows + 1)), line_word="row", header_line=0
+    )
+
+
+def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A typed Parquet column as the text a CSV export of it would hold."""
+    kind = column.type
+    if pa.types.is_dictionary(kind):
+        column = column.cast(kind.value_type)
+        kind = column.type
+    if pa.types.is_timestamp(kind):
+        if kind.tz is not None:
+            utc = column.cast(pa.timestamp(kind.unit, tz="UTC"))
+            return pc.strftime(utc, format="%Y-%m-%dT%H:%M:%SZ")
+        # A timestamp without a zone is local time, like a CSV value without an offset.
+        return pc.strftime(column, format="%Y-%m-%d %H:%M:%S")
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return column.cast(pa.string())
+    try:
+        return column.cast(pa.string())
+    except (pa.ArrowNotImplementedError, pa.ArrowInvalid):
+        return pa.chunked_array(
+            [pa.array([stringify(v) for v in column.to_pylist()], type=pa.string())]
+        )
