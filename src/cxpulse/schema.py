@@ -283,6 +283,7 @@ WEB_EVENTS = Table(
         Column("referrer", "string", "Referrer of a page view."),
         Column("engagement_ms", "int", "Engaged time reported by the hit.", min=0),
         Column("scroll_percent", "float", "Deepest scroll reached on the page.", min=0, max=100),
+        SOURCE,
     ),
 )
 

@@ -7,7 +7,7 @@ same methods; nothing below this module knows which edge is calling.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from types import TracebackType
@@ -111,8 +111,12 @@ class Workspace:
         on_error: Literal["fail", "skip"] = "fail",
         rejects_path: str | Path | None = None,
         source: str | None = None,
+        progress: Callable[[str], None] | None = None,
     ) -> ImportReport:
-        """Import a CSV, Parquet or JSON-lines file into a canonical table (see cxpulse.ingest)."""
+        """Import a CSV, Parquet or JSON-lines file into a canonical table (see cxpulse.ingest).
+
+        ``progress`` receives a line of text at each step (read, checked, each chunk written).
+        """
         from cxpulse.ingest import import_file
 
         return import_file(
@@ -124,6 +128,7 @@ class Workspace:
             on_error=on_error,
             rejects_path=Path(rejects_path) if rejects_path else None,
             source=source,
+            progress=progress,
         )
 
     # -- metrics -------------------------------------------------------------------------

@@ -173,3 +173,76 @@ def test_the_installed_entry_point_runs(filled: Path) -> None:
     )
     assert proc.returncode == 1 and "unknown metric" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_demo_builds_a_workspace_and_prints_its_scorecard(tmp_path: Path) -> None:
+    path = tmp_path / "demo.duckdb"
+    code, out, err = invoke("demo", "--path", str(path), "--scale", "0.005", "--end", "2026-11-01")
+    assert code == 0, err
+    assert "CX scorecard by month" in out and "2026-10" in out
+    for metric in ("nps", "csat", "ces", "response_rate"):
+        assert metric in out
+    assert "customers" in err and "web_events" in err
+    code, out, _ = invoke("metric", "nps", "-w", str(path), "--by", "year", "-f", "json")
+    assert code == 0 and {r["period"] for r in json.loads(out)} >= {"2025", "2026"}
+
+
+def test_demo_refuses_a_bad_scale(tmp_path: Path) -> None:
+    code, _, err = invoke("demo", "--path", str(tmp_path / "d.duckdb"), "--scale", "0")
+    assert code == 1 and "--scale must be above 0" in err
+
+
+def test_import_reports_and_refuses_bad_rows(tmp_path: Path) -> None:
+    path = tmp_path / "ws.duckdb"
+    invoke("init", str(path))
+    data = tmp_path / "nps.csv"
+    data.write_bytes(
+        "id;client;Note;Date;type\nR1;C1;9;31/12/2025 14:05;nps\nR2;C2;11;01/12/2025 09:00;nps\n".encode(
+            "cp1252"
+        )
+    )
+    mapping = [
+        "-m",
+        "id=response_id",
+        "-m",
+        "client=customer_id",
+        "-m",
+        "Note=score",
+        "-m",
+        "Date=responded_at",
+        "-m",
+        "type=question_type",
+    ]
+    code, _, err = invoke("import", str(data), "-t", "survey_responses", *mapping, "-w", str(path))
+    assert code == 1
+    assert "line 3, column \"score\": '11'" in err and "nothing was written" in err
+    code, out, err = invoke(
+        "import",
+        str(data),
+        "-t",
+        "survey_responses",
+        *mapping,
+        "--on-error",
+        "skip",
+        "-w",
+        str(path),
+    )
+    assert code == 0, err
+    assert "1 new" in out and "1 rejected" in out
+    assert (tmp_path / "nps.rejects.csv").exists()
+    code, out, _ = invoke(
+        "import",
+        str(data),
+        "-t",
+        "survey_responses",
+        *mapping,
+        "--on-error",
+        "skip",
+        "-w",
+        str(path),
+    )
+    assert "0 new" in out and "1 unchanged" in out
+    code, _, err = invoke(
+        "import", str(data), "-t", "survey_responses", "--on-error", "maybe", "-w", str(path)
+    )
+    assert code == 1 and "--on-error takes fail or skip" in err

@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.conftest import add_rows
 
 import cxpulse
 from cxpulse import Workspace
 from cxpulse.errors import QueryError, UnknownMetricError
+from tests.conftest import add_rows
 
 
 def nps_rows(scores: list[int], when: datetime, **extra: object) -> list[dict[str, object]]:

@@ -23,8 +23,8 @@ from cxpulse.errors import ConfigError, CxpulseError
 from cxpulse.metrics.periods import GRAINS
 from cxpulse.workspace import ENV_VAR, Workspace, default_location
 
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)  # plain lines stay whole for logs and grep
+err = Console(stderr=True, soft_wrap=True)
 
 
 class _Group(typer.core.TyperGroup):
@@ -139,8 +139,9 @@ def import_(
             on_error="skip" if on_error == "skip" else "fail",
             rejects_path=rejects,
             source=source,
+            progress=lambda line: err.print(f"[dim]{line}[/]", highlight=False),
         )
-    out.print(report.summary())
+    out.print(report.summary(), highlight=False)
 
 
 @app.command()
