@@ -17,7 +17,15 @@ import pandas as pd
 from cxpulse import schema
 from cxpulse.errors import QueryError
 from cxpulse.metrics import periods, stats
-from cxpulse.metrics.spec import REGISTRY, STAT_COLUMNS, MetricSpec, Registry, Table, Variant
+from cxpulse.metrics.spec import (
+    REGISTRY,
+    STAT_COLUMNS,
+    MetricSpec,
+    PeriodContext,
+    Registry,
+    Table,
+    Variant,
+)
 
 if TYPE_CHECKING:
     from cxpulse.workspace import Workspace
@@ -69,7 +77,9 @@ def compute(
         raise QueryError(f"the range ends ({end_d}) before it starts ({start_d})")
 
     filters = dict(filters or {})
-    t, names = _base_table(ws, spec, var, [*segments, *filters])
+    if var.periodic is not None:
+        return _compute_periodic(ws, spec, var, grain, segments, filters, start_d, end_d)
+    t, names = _attach(ws, ws.table(spec.table), spec, [*segments, *filters], var.customer_columns)
     t = _apply_filters(t, {names[c]: v for c, v in filters.items()})
     ts_col = spec.time_column
     zone = ws.settings.zone
@@ -88,6 +98,82 @@ def compute(
     return finish(aggregated, spec, var, grain, segments, ws.settings.confidence, ws.settings.min_n)
 
 
+def _compute_periodic(
+    ws: Workspace,
+    spec: MetricSpec,
+    var: Variant,
+    grain: periods.Grain,
+    segments: list[str],
+    filters: dict[str, Any],
+    start: date | None,
+    end: date | None,
+) -> pd.DataFrame:
+    """Metrics defined on the calendar: the variant gets the list of periods to evaluate."""
+    zone = ws.settings.zone
+    if start is None or end is None:
+        t = ws.table(spec.table)
+        bounds = t.aggregate(lo=t[spec.time_column].min(), hi=t[spec.time_column].max()).execute()
+        lo_v, hi_v = bounds["lo"].iloc[0], bounds["hi"].iloc[0]
+        if pd.isna(lo_v):
+            return _empty(segments)
+        start = start or _local_day(lo_v, zone)
+        end = end or _local_day(hi_v, zone)
+    table = period_table(start, end, grain, zone)
+    spans = periods.offset_spans(
+        zone,
+        periods.local_midnight_utc(start, zone),
+        periods.local_midnight_utc(end + timedelta(days=1), zone),
+    )
+
+    def attach(t: Table) -> Table:
+        joined, names = _attach(ws, t, spec, [*segments, *filters], var.customer_columns)
+        joined = _apply_filters(joined, {names[c]: v for c, v in filters.items()})
+        return joined.rename({seg: names[seg] for seg in segments if seg != names[seg]})
+
+    ctx = PeriodContext(
+        tables=ws,
+        grain=grain,
+        periods=table,
+        segments=segments,
+        attach=attach,
+        period_of=lambda ts: periods.period_start(periods.local_time(ts, spans), grain),
+    )
+    aggregated = var.periodic(ctx).execute()  # type: ignore[misc]
+    return finish(aggregated, spec, var, grain, segments, ws.settings.confidence, ws.settings.min_n)
+
+
+def _local_day(utc: Any, zone: Any) -> date:
+    return datetime.fromtimestamp(pd.Timestamp(utc).timestamp(), tz=zone).date()
+
+
+def period_table(start: date, end: date, grain: periods.Grain, zone: Any) -> Table:
+    """An Ibis memtable of the periods touching ``start``..``end`` (local days, inclusive)."""
+    import ibis
+
+    if grain == "all":
+        firsts = [start]
+        bounds = [(start, end + timedelta(days=1))]
+    else:
+        firsts = []
+        p = periods.floor_date(start, grain)
+        while p <= end:
+            firsts.append(p)
+            p = periods.shift(p, grain, 1)
+        bounds = [(f, periods.shift(f, grain, 1)) for f in firsts]
+    frame = pd.DataFrame(
+        {
+            "_period": [
+                periods.floor_date(f, grain) if grain != "all" else date(1970, 1, 1) for f in firsts
+            ],
+            "_start": [periods.local_midnight_utc(a, zone) for a, _ in bounds],
+            "_end": [periods.local_midnight_utc(b, zone) for _, b in bounds],
+        }
+    )
+    return ibis.memtable(
+        frame, schema=ibis.schema({"_period": "date", "_start": "timestamp", "_end": "timestamp"})
+    )
+
+
 def _as_list(segment: str | Sequence[str] | None) -> list[str]:
     if segment is None:
         return []
@@ -96,14 +182,17 @@ def _as_list(segment: str | Sequence[str] | None) -> list[str]:
     return list(segment)
 
 
-def _base_table(
-    ws: Workspace, spec: MetricSpec, var: Variant, wanted: list[str]
+def _attach(
+    ws: Workspace,
+    fact: Table,
+    spec: MetricSpec,
+    wanted: list[str],
+    customer_columns: tuple[str, ...] = (),
 ) -> tuple[Table, dict[str, str]]:
-    """The metric's table with the customer columns it needs joined in.
+    """``fact`` with the customer columns the query needs joined in.
 
     Returns the table and, for each requested column name, the column name to use in it.
     """
-    fact = ws.table(spec.table)
     own = set(fact.columns)
     customers = schema.CUSTOMERS.names
     joined: dict[str, str] = {}
@@ -122,7 +211,7 @@ def _base_table(
                 f"{spec.name} cannot be split or filtered by {col!r}: no such column in "
                 f"{spec.table} or customers. Columns: {', '.join(options)}"
             )
-    for col in var.customer_columns:
+    for col in customer_columns:
         joined.setdefault(col, col if col not in own else f"customer_{col}")
     if joined:
         cust = ws.table("customers")
@@ -256,9 +345,12 @@ def _estimate(df: pd.DataFrame, var: Variant, confidence: float) -> tuple[Any, A
     elif var.kind == "share":
         point = stats.share_point(df.n, df.k)
         low, high = stats.wilson_interval(df.n, df.k, confidence=confidence)
-    else:
+    elif var.kind == "mean":
         point = stats.mean_point(df.n, df.s)
         low, high = stats.t_interval(df.n, df.s, df.ss, confidence=confidence)
+    else:  # exact population figures: no sampling interval
+        point = stats.ratio_point(df.num, df.den) if var.kind == "ratio" else df.v.to_numpy(float)
+        low = high = np.full(len(df), np.nan)
     return point * m, low * m, high * m
 
 
@@ -269,4 +361,6 @@ def _significant(df: pd.DataFrame, var: Variant, stat_cols: list[str], confidenc
         return stats.nps_change_significant(*prev, *cur, confidence=confidence)
     if var.kind == "share":
         return stats.share_change_significant(*prev, *cur, confidence=confidence)
-    return stats.mean_change_significant(*prev, *cur, confidence=confidence)
+    if var.kind == "mean":
+        return stats.mean_change_significant(*prev, *cur, confidence=confidence)
+    return np.zeros(len(df), dtype=bool)  # no test for exact population figures

@@ -28,7 +28,28 @@ STAT_COLUMNS: dict[Kind, tuple[str, ...]] = {
     "nps": ("n", "p", "d"),
     "share": ("n", "k"),
     "mean": ("n", "s", "ss"),
+    "ratio": ("n", "num", "den"),
+    "value": ("n", "v"),
 }
+
+
+@dataclass(frozen=True)
+class PeriodContext:
+    """What a metric that needs the calendar itself (a balance at each period's end, customers
+    active at its start) gets from the engine instead of rows already bucketed by period."""
+
+    tables: Tables
+    grain: str
+    periods: Table
+    """One row per period: ``_period`` (date), ``_start`` and ``_end`` (naive-UTC instants,
+    end excluded)."""
+    segments: list[str]
+    """Output names of the segment columns ``attach`` adds."""
+    attach: Callable[[Table], Table]
+    """Join the segment and filter columns onto a table holding ``customer_id`` (and the
+    metric table's own columns), apply the filters, name the segments."""
+    period_of: Callable[[Any], Any]
+    """Ibis expression: the ``_period`` (date) of a naive-UTC timestamp expression."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +68,10 @@ class Variant:
     """Columns of ``customers`` this variant needs joined (e.g. account_id)."""
     single_scale: bool = False
     """Refuse groups mixing scales (a mean of 5- and 7-point answers means nothing)."""
+    periodic: Callable[[PeriodContext], Table] | None = None
+    """For metrics defined on the calendar rather than on rows in a period: return a table of
+    ``_period``, the segments and the kind's statistic columns. ``prepare`` and ``aggregate``
+    are not used then."""
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,9 @@ Three kinds of statistic:
   variant. Variance of the per-answer score is p + d - (p - d)^2.
 - ``share``: a proportion (CSAT, response rate). Interval: Wilson score.
 - ``mean``: an average score. Interval: Student t.
+- ``ratio``: a ratio of two sums (MRR churn, ARPA). No sampling interval: these are counts of a
+  whole population, not a sample, so the value is exact and a change is a change.
+- ``value``: a number computed in the query itself (a median, a count, a balance); no interval.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats as sps
 
-Kind = Literal["nps", "share", "mean"]
+Kind = Literal["nps", "share", "mean", "ratio", "value"]
 Array = npt.NDArray[np.float64]
 
 
@@ -143,6 +146,12 @@ def share_change_significant(
     diff = share_point(n2_, k2_) - share_point(n1_, k1_)
     z = _safe_div(np.abs(diff), se)
     return np.asarray(z > z_value(confidence))
+
+
+# -- ratios of sums ---------------------------------------------------------------------------
+def ratio_point(num: object, den: object) -> Array:
+    """num / den, undefined (NaN, never infinite) when den is 0."""
+    return _safe_div(_arr(num), _arr(den))
 
 
 # -- means -----------------------------------------------------------------------------------
