@@ -196,11 +196,12 @@ def test_import_reports_and_refuses_bad_rows(tmp_path: Path) -> None:
     path = tmp_path / "ws.duckdb"
     invoke("init", str(path))
     data = tmp_path / "nps.csv"
-    data.write_bytes(
-        "id;client;Note;Date;type\nR1;C1;9;31/12/2025 14:05;nps\nR2;C2;11;01/12/2025 09:00;nps\n".encode(
-            "cp1252"
-        )
-    )
+    rows = [
+        "id;client;Note;Date;type",
+        "R1;C1;9;31/12/2025 14:05;nps",
+        "R2;C2;11;01/12/2025 09:00;nps",
+    ]
+    data.write_bytes(("\n".join(rows) + "\n").encode("cp1252"))
     mapping = [
         "-m",
         "id=response_id",
