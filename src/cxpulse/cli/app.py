@@ -358,6 +358,9 @@ def config_set(
         out.print(f"{key} set.")
 
 
+# -- command groups defined in their own modules (each module: `register(app)`) -------------
+
+
 def main() -> None:
     try:
         app()
