@@ -199,8 +199,22 @@ def child(approach: str, path: str, segment: str | None, repeat: int) -> None:
         start = time.perf_counter()
         result = run(state, segment)
         times.append(time.perf_counter() - start)
-    payload = {"load_s": load_s, "times": times, "result": result.to_dict("records")}
+    payload = {
+        "load_s": load_s,
+        "times": times,
+        "peak_rss_mib": _peak_rss_mib(),
+        "result": result.to_dict("records"),
+    }
     json.dump(payload, sys.stdout)
+
+
+def _peak_rss_mib() -> float:
+    """This process's peak resident memory since exec (VmHWM). Not ru_maxrss: a child's
+    ru_maxrss starts from the forking parent's peak, which holds the demo build."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def measure(approach: str, path: str, segment: str | None, repeat: int) -> dict[str, Any]:
@@ -209,7 +223,7 @@ def measure(approach: str, path: str, segment: str | None, repeat: int) -> dict[
         cmd += ["--segment", segment]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     stdout = proc.stdout.read() if proc.stdout else ""
-    _, status, usage = os.wait4(proc.pid, 0)
+    status = proc.wait()
     if status != 0:
         raise SystemExit(f"{approach} failed (status {status})")
     payload = json.loads(stdout)
@@ -217,7 +231,7 @@ def measure(approach: str, path: str, segment: str | None, repeat: int) -> dict[
         "median_s": statistics.median(payload["times"]),
         "times_s": payload["times"],
         "load_s": payload["load_s"],
-        "peak_rss_mib": usage.ru_maxrss / 1024,  # Linux reports KiB
+        "peak_rss_mib": payload["peak_rss_mib"],
         "result": pd.DataFrame(payload["result"]),
     }
 
