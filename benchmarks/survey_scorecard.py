@@ -254,10 +254,16 @@ def check_agreement(results: dict[str, dict[str, Any]]) -> None:
             raise SystemExit(f"{name} and SQL values differ by up to {worst}")
 
 
-def build_workspace(scale: float, seed: int, folder: Path) -> tuple[Path, dict[str, int], float]:
+def build_workspace(
+    scale: float, seed: int, folder: Path, reuse: bool
+) -> tuple[Path, dict[str, int], float]:
+    from cxpulse import Workspace
     from cxpulse.demo import create_demo
 
-    path = folder / f"demo-scale{scale:g}.duckdb"
+    path = folder / f"demo-scale{scale:g}-seed{seed}.duckdb"
+    if reuse and path.exists():
+        with Workspace.open(path) as ws:
+            return path, ws.counts(), float("nan")
     start = time.perf_counter()
     with create_demo(path, scale=scale, seed=seed, end=date(2026, 11, 1)) as ws:
         counts = ws.counts()
@@ -272,6 +278,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--workdir", type=Path, default=RESULTS / "work")
+    parser.add_argument(
+        "--reuse", action="store_true", help="reuse a demo workspace built by an earlier run"
+    )
     parser.add_argument("--child", choices=APPROACHES)
     parser.add_argument("--path")
     parser.add_argument("--segment")
@@ -281,7 +290,7 @@ def main() -> None:
         return
 
     args.workdir.mkdir(parents=True, exist_ok=True)
-    path, counts, build_s = build_workspace(args.scale, args.seed, args.workdir)
+    path, counts, build_s = build_workspace(args.scale, args.seed, args.workdir, args.reuse)
     print(
         f"demo scale {args.scale:g}: built in {build_s:.1f} s; "
         f"{counts['survey_responses']:,} responses, {counts['survey_invitations']:,} invitations"
