@@ -1,0 +1,197 @@
+"""Themes: the recurring topics of comments, from a user-editable keyword taxonomy.
+
+The taxonomy ships as ``taxonomy.yaml`` next to this module; users copy and edit it. Keywords
+match on folded, lightly stemmed tokens (see :mod:`cxpulse.text.normalize`): a word, a
+``prefix*`` or a phrase of several words. A text gets every theme one of whose keywords it
+contains, in the taxonomy's order; a text in an unknown language is matched against the
+keywords of every language.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cxpulse.errors import ConfigError
+from cxpulse.text.language import LANGUAGES
+from cxpulse.text.normalize import fold, stem, tokens
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class _Matcher:
+    words: frozenset[str]
+    prefixes: tuple[str, ...]
+    # phrases by their first stem (a phrase item ending in "*" is a prefix; such phrases are
+    # indexed under "*" and tried at every position)
+    phrases: Mapping[str, tuple[tuple[str, ...], ...]]
+
+    @classmethod
+    def build(cls, keywords: Sequence[str]) -> _Matcher:
+        words: set[str] = set()
+        prefixes: list[str] = []
+        phrases: dict[str, list[tuple[str, ...]]] = {}
+        for keyword in keywords:
+            parts = tokens(keyword.rstrip("*"))
+            if keyword.endswith("*") and parts:
+                parts[-1] += "*"
+            if len(parts) == 1 and parts[0].endswith("*"):
+                prefixes.append(parts[0][:-1])
+            elif len(parts) == 1:
+                words.add(stem(parts[0]))
+            elif parts:
+                phrase = tuple(p if p.endswith("*") else stem(p) for p in parts)
+                first = "*" if phrase[0].endswith("*") else phrase[0]
+                phrases.setdefault(first, []).append(phrase)
+        return cls(frozenset(words), tuple(prefixes), {k: tuple(v) for k, v in phrases.items()})
+
+    def matches(self, toks: list[str], stems: list[str], stem_set: set[str]) -> bool:
+        if self.words & stem_set:
+            return True
+        if self.prefixes and any(t.startswith(self.prefixes) for t in toks):
+            return True
+        anywhere = self.phrases.get("*", ())
+        for i, first in enumerate(stems):
+            for phrase in (*self.phrases.get(first, ()), *anywhere):
+                if _phrase_at(phrase, i, toks, stems):
+                    return True
+        return False
+
+
+def _phrase_at(phrase: tuple[str, ...], i: int, toks: list[str], stems: list[str]) -> bool:
+    if i + len(phrase) > len(stems):
+        return False
+    return all(
+        toks[i + k].startswith(p[:-1]) if p.endswith("*") else stems[i + k] == p
+        for k, p in enumerate(phrase)
+    )
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str
+    labels: Mapping[str, str]
+    keywords: Mapping[str, tuple[str, ...]]
+    _matchers: Mapping[str, _Matcher] = field(repr=False, compare=False, default_factory=dict)
+
+    def label(self, language: str = "en") -> str:
+        return self.labels.get(language) or self.labels.get("en") or self.name
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    themes: tuple[Theme, ...]
+    source: str
+
+    @property
+    def names(self) -> list[str]:
+        return [t.name for t in self.themes]
+
+    def assign(self, text: str | None, language: str | None = None) -> list[str]:
+        """The themes of one text."""
+        if not text:
+            return []
+        toks = tokens(text)
+        stems = [stem(t) for t in toks]
+        stem_set = set(stems)
+        langs = [language] if language in LANGUAGES else list(LANGUAGES)
+        return [
+            theme.name
+            for theme in self.themes
+            if any(
+                theme._matchers[lang].matches(toks, stems, stem_set)
+                for lang in langs
+                if lang in theme._matchers
+            )
+        ]
+
+
+def default_taxonomy_path() -> Path:
+    from cxpulse.text.lexicon import data_path
+
+    return data_path("taxonomy.yaml")
+
+
+def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
+    """Read a taxonomy file (default: the one shipped with cxpulse)."""
+    return _load(Path(path).expanduser().resolve() if path else default_taxonomy_path())
+
+
+@lru_cache(maxsize=8)
+def _load(path: Path) -> Taxonomy:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read the theme taxonomy {path}: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" (line {where.line + 1})" if where is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{path} is not valid YAML{line}: {problem}") from None
+    return parse_taxonomy(raw, str(path))
+
+
+def parse_taxonomy(raw: Any, source: str) -> Taxonomy:
+    """Check and compile a taxonomy read from YAML; errors name ``source`` and the theme."""
+
+    def fail(problem: str) -> ConfigError:
+        return ConfigError(f"theme taxonomy {source}: {problem}")
+
+    if not isinstance(raw, dict) or not isinstance(raw.get("themes"), dict) or not raw["themes"]:
+        raise fail("expected a 'themes:' mapping of theme name -> label and keywords")
+    if raw.get("version", 1) != 1:
+        raise fail(f"version {raw.get('version')!r} is not supported (this cxpulse reads 1)")
+    themes = []
+    for name, body in raw["themes"].items():
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise fail(
+                f"theme name {name!r} must be lower case letters, digits and _ (e.g. support_wait)"
+            )
+        if not isinstance(body, dict) or not isinstance(body.get("keywords"), dict):
+            raise fail(f"theme {name!r} needs 'keywords:' with a list per language (en, fr)")
+        keywords: dict[str, tuple[str, ...]] = {}
+        for lang, words in body["keywords"].items():
+            if lang not in LANGUAGES:
+                raise fail(f"theme {name!r}: unknown language {lang!r} (use en, fr)")
+            if not isinstance(words, list) or not all(
+                isinstance(w, str) and w.strip(" *") for w in words
+            ):
+                raise fail(f"theme {name!r}: keywords.{lang} must be a list of words or phrases")
+            keywords[lang] = tuple(fold(w.strip()) for w in words)
+        if not any(keywords.values()):
+            raise fail(f"theme {name!r} has no keywords")
+        labels = body.get("label") or {}
+        if isinstance(labels, str):
+            labels = {lang: labels for lang in LANGUAGES}
+        if not isinstance(labels, dict):
+            raise fail(f"theme {name!r}: label must be text or a mapping en: ..., fr: ...")
+        matchers = {lang: _Matcher.build(words) for lang, words in keywords.items()}
+        themes.append(Theme(name, {str(k): str(v) for k, v in labels.items()}, keywords, matchers))
+    return Taxonomy(tuple(themes), source)
+
+
+def assign_themes(
+    texts: Sequence[str | None],
+    languages: Sequence[str | None] | None = None,
+    taxonomy: Taxonomy | str | Path | None = None,
+) -> list[list[str]]:
+    """The themes of each text (a list per text, in the taxonomy's order)."""
+    tax = taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy)
+    langs = list(languages) if languages is not None else [None] * len(texts)
+    if len(langs) != len(texts):
+        raise ConfigError(f"{len(texts)} texts but {len(langs)} languages")
+    seen: dict[tuple[str | None, str | None], list[str]] = {}
+    out = []
+    for text, lang in zip(texts, langs, strict=True):
+        key = (text, lang)
+        if key not in seen:
+            seen[key] = tax.assign(text, lang)
+        out.append(list(seen[key]))
+    return out
