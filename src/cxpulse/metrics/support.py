@@ -1,0 +1,206 @@
+"""Support metrics from the tickets table (METRICS.md, "Support").
+
+Durations are skewed (most tickets are answered in minutes, a few wait days), so response and
+resolution times default to the median, with ``mean`` (t interval) and ``p90`` variants, all in
+hours; each also exists in business hours (``business_hours...``) when a schedule is configured.
+Quantiles are exact (``quantile``, interpolated), never approximate. Tickets still waiting
+(no reply, not solved) have no duration yet and are left out; the backlog counts them.
+Rows are bucketed by the period the ticket was created in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import ibis
+
+from cxpulse.metrics.businesshours import require_schedule, with_business_hours
+from cxpulse.metrics.spec import REGISTRY, MetricSpec, Table, Tables, Variant
+from cxpulse.metrics.stats import Kind
+
+SEGMENTS = ("channel", "team", "agent_id", "category", "priority")
+Prepare = Callable[[Table, Tables], Table]
+Aggregate = Callable[[Table, list[str]], Table]
+
+
+def count_if(cond: Any) -> Any:
+    return cond.ifelse(1, 0).sum().cast("int64")
+
+
+# -- statistics of one numeric column ---------------------------------------------------------
+def _quantile(q: float, column: str = "_x") -> Aggregate:
+    def aggregate(t: Table, keys: list[str]) -> Table:
+        return t.group_by(keys).aggregate(
+            n=t.count().cast("int64"), v=t[column].quantile(q).cast("float64")
+        )
+
+    return aggregate
+
+
+def _moments(column: str = "_x") -> Aggregate:
+    def aggregate(t: Table, keys: list[str]) -> Table:
+        x = t[column].cast("float64")
+        return t.group_by(keys).aggregate(n=t.count().cast("int64"), s=x.sum(), ss=(x * x).sum())
+
+    return aggregate
+
+
+STATS: dict[str, tuple[str, Kind, Aggregate]] = {
+    # name part: (words for the definition, statistic kind, aggregation)
+    "median": ("median", "value", _quantile(0.5)),
+    "mean": ("mean (t interval)", "mean", _moments()),
+    "p90": ("90th percentile", "value", _quantile(0.9)),
+}
+
+
+# -- durations ----------------------------------------------------------------------------
+End = Callable[[Table], Any]
+
+
+def _calendar_hours(end: End) -> Prepare:
+    def prepare(t: Table, _: Tables) -> Table:
+        t = t.mutate(_end=end(t))
+        t = t.filter(t._end.notnull())
+        seconds = t._end.epoch_seconds() - t.created_at.epoch_seconds()
+        return t.mutate(_x=seconds.cast("float64") / 3600.0)
+
+    return prepare
+
+
+def _business_hours(end: End) -> Prepare:
+    def prepare(t: Table, tables: Tables) -> Table:
+        # the workspace's settings hold the schedule; a clear error when there is none
+        schedule = require_schedule(getattr(tables, "settings", None))
+        t = t.mutate(_end=end(t))
+        return with_business_hours(t, "created_at", "_end", schedule, out="_x")
+
+    return prepare
+
+
+def duration_variants(span: str, end: End, prefix: str = "") -> dict[str, Variant]:
+    """Median, mean and p90 in calendar and business hours, named ``[prefix_][business_hours_]
+    [mean|p90]`` (the median has no suffix; with no prefix the calendar median is ``median``)."""
+    variants: dict[str, Variant] = {}
+    for hours, prepare in (("", _calendar_hours(end)), ("business_hours", _business_hours(end))):
+        unit = "business hours of the configured schedule" if hours else "calendar hours"
+        for stat, (words, kind, aggregate) in STATS.items():
+            parts = [p for p in (prefix, hours, "" if stat == "median" else stat) if p]
+            name = "_".join(parts) or "median"
+            text = f"{words} of {span}, in {unit}; by the period the ticket was created"
+            variants[name] = Variant(name, text, kind, aggregate, prepare, multiplier=1.0)
+    return variants
+
+
+def alias(variant: Variant, name: str) -> Variant:
+    return replace(variant, name=name)
+
+
+def _replied(t: Table) -> Any:
+    return t.first_reply_at
+
+
+def first_solved(t: Table) -> Any:
+    return ibis.coalesce(t.first_solved_at, t.solved_at)
+
+
+def last_solved(t: Table) -> Any:
+    return ibis.coalesce(t.solved_at, t.first_solved_at)
+
+
+_frt = duration_variants(
+    "ticket created -> first public reply by a human agent (bots excluded; tickets not yet "
+    "answered left out)",
+    _replied,
+)
+REGISTRY.add(
+    MetricSpec(
+        name="first_response_time",
+        label="First response time",
+        table="tickets",
+        time_column="created_at",
+        unit="hours",
+        higher_is_better=False,
+        segments=SEGMENTS,
+        variants={"default": alias(_frt["median"], "default"), **_frt},
+    )
+)
+
+_ttr_first = duration_variants(
+    "ticket created -> first solved (tickets not yet solved left out)", first_solved
+)
+_ttr_full = duration_variants(
+    "ticket created -> last solved, reopenings included (tickets not yet solved left out)",
+    last_solved,
+    prefix="full",
+)
+REGISTRY.add(
+    MetricSpec(
+        name="time_to_resolution",
+        label="Time to resolution",
+        table="tickets",
+        time_column="created_at",
+        unit="hours",
+        higher_is_better=False,
+        segments=SEGMENTS,
+        variants={
+            "default": alias(_ttr_first["median"], "default"),
+            "first": alias(_ttr_first["median"], "first"),
+            **_ttr_first,
+            **_ttr_full,
+        },
+    )
+)
+
+
+# -- handle time ----------------------------------------------------------------------------
+def _handled(t: Table, _: Tables) -> Table:
+    """Voice contacts (any of talk, hold, wrap recorded) count talk + hold + after-call work;
+    other tickets count the agent's recorded working time. Contacts with none are left out."""
+    voice = t.talk_seconds.notnull() | t.hold_seconds.notnull() | t.wrap_seconds.notnull()
+    spoken = (
+        ibis.coalesce(t.talk_seconds, 0.0)
+        + ibis.coalesce(t.hold_seconds, 0.0)
+        + ibis.coalesce(t.wrap_seconds, 0.0)
+    )
+    t = t.mutate(_x=voice.ifelse(spoken, t.work_seconds).cast("float64"))
+    return t.filter(t._x > 0)
+
+
+AHT_TEXT = (
+    "handle time in seconds per handled contact: voice = (talk + hold + after-call work) / "
+    "answered calls; written channels = recorded working time / tickets with any working time"
+)
+REGISTRY.add(
+    MetricSpec(
+        name="average_handle_time",
+        label="Average handle time",
+        table="tickets",
+        time_column="created_at",
+        unit="seconds",
+        higher_is_better=False,
+        segments=SEGMENTS,
+        variants={
+            "default": Variant(
+                "default",
+                f"mean {AHT_TEXT}; t interval",
+                "mean",
+                _moments(),
+                _handled,
+                multiplier=1.0,
+            ),
+            "median": Variant(
+                "median", f"median {AHT_TEXT}", "value", _quantile(0.5), _handled, multiplier=1.0
+            ),
+            "p90": Variant(
+                "p90",
+                f"90th percentile {AHT_TEXT}",
+                "value",
+                _quantile(0.9),
+                _handled,
+                multiplier=1.0,
+            ),
+        },
+    )
+)
