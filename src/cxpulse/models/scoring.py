@@ -1,0 +1,189 @@
+"""CLV on a workspace's orders: fit BG/NBD + Gamma-Gamma, check them on a holdout, score customers.
+
+What ``cxpulse clv fit`` and ``cxpulse clv score`` run. Orders count unless cancelled or
+returned; orders of one customer on one local calendar day are one transaction (METRICS.md).
+Time is in weeks. Predicted CLV is the discounted expected revenue over ``months`` times the
+workspace's ``gross_margin``, so it is a margin, like the subscription LTV.
+
+Fit quality comes from a second fit on the calibration period only (everything before the
+holdout), compared with what customers did in the holdout (:func:`holdout_comparison`); the
+scores come from the fit on all the orders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from cxpulse import schema
+from cxpulse.errors import ImportRejected
+from cxpulse.models.beta_geo import BetaGeo
+from cxpulse.models.clv import PERIODS_PER_MONTH
+from cxpulse.models.errors import ModelInputError
+from cxpulse.models.fit_quality import HoldoutComparison, holdout_comparison
+from cxpulse.models.gamma_gamma import GammaGamma
+from cxpulse.models.rfm import rfm_summary
+from cxpulse.store.migrations import CLV_SCORES_SCHEMA, CLV_SCORES_TABLE
+
+if TYPE_CHECKING:
+    from cxpulse.workspace import Workspace
+
+MODEL_NAME = "BG/NBD + Gamma-Gamma"
+MIN_HOLDOUT_DAYS = 28
+
+
+@dataclass(frozen=True)
+class ClvFit:
+    transactions: int
+    calibration_end: date
+    holdout_end: date
+    months: int
+    purchases: BetaGeo
+    """Fitted on all the orders; predicts the scores."""
+    spend: GammaGamma
+    comparison: HoldoutComparison
+    """Of a fit on the calibration period only, against the holdout."""
+    scores: pd.DataFrame
+    """One row per customer (index customer_id), highest predicted_clv first."""
+
+
+def workspace_days(ws: Workspace) -> pd.DataFrame:
+    """customer_id, day (local calendar day) and amount per customer-day, from the workspace."""
+    from cxpulse.metrics import periods
+    from cxpulse.metrics.orders import kept
+
+    o = kept(ws.table("orders"))
+    o = o.filter(o.customer_id.notnull(), o.amount > 0)
+    bounds = o.aggregate(lo=o.ordered_at.min(), hi=o.ordered_at.max()).execute()
+    if len(bounds) == 0 or pd.isna(bounds["lo"].iloc[0]):
+        raise ModelInputError("the workspace has no orders to fit (cancelled and returned skipped)")
+    lo, hi = (pd.Timestamp(bounds[c].iloc[0]).to_pydatetime() for c in ("lo", "hi"))
+    spans = periods.offset_spans(ws.settings.zone, lo, hi)
+    o = o.mutate(day=periods.local_time(o.ordered_at, spans).date())
+    per_day = o.group_by(["customer_id", "day"]).aggregate(amount=o.amount.sum())
+    frame: pd.DataFrame = per_day.execute()
+    return frame
+
+
+def file_days(path: Path, ws: Workspace, mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """The same from a CSV, Parquet or JSON-lines file of orders, read and checked as
+    ``cxpulse import`` would (order_id may be absent)."""
+    from cxpulse.ingest.mapping import apply_mapping
+    from cxpulse.ingest.readers import read_file
+    from cxpulse.ingest.validate import validate_frame
+
+    raw = read_file(Path(path))
+    frame = raw.frame
+    mapped_to = set((mapping or {}).values())
+    if "order_id" not in mapped_to and "order_id" not in {str(c).lower() for c in frame.columns}:
+        frame = frame.assign(order_id=[str(n) for n in raw.lines])  # transaction logs lack ids
+    mapped, _ = apply_mapping(frame, mapping or {}, schema.ORDERS, raw.label, raw.header_line)
+    typed, problems = validate_frame(
+        mapped, schema.ORDERS, ws.settings, file_label=raw.label, lines=raw.lines
+    )
+    problems = [*raw.problems, *problems]
+    if problems:
+        shown = "\n".join(f"  {p}" for p in problems[:10])
+        more = f"\n  ... and {len(problems) - 10:,} more." if len(problems) > 10 else ""
+        raise ImportRejected(
+            f"{raw.label} cannot be used: {len(problems):,} problem(s).\n{shown}{more}", problems
+        )
+    typed = typed[typed["customer_id"].notna() & (typed["amount"] > 0)]
+    typed = typed[~typed["status"].isin(["cancelled", "returned"])]
+    if typed.empty:
+        raise ModelInputError(f"{raw.label} has no orders with a customer and an amount above 0")
+    local = typed["ordered_at"].dt.tz_localize("UTC").dt.tz_convert(ws.settings.zone)
+    days = pd.DataFrame(
+        {
+            "customer_id": typed["customer_id"].astype(str),
+            "day": local.dt.tz_localize(None).dt.normalize(),
+            "amount": typed["amount"].astype(float),
+        }
+    )
+    merged: pd.DataFrame = days.groupby(["customer_id", "day"], as_index=False).agg(
+        amount=("amount", "sum")
+    )
+    return merged
+
+
+def fit_clv(
+    days: pd.DataFrame,
+    *,
+    gross_margin: float = 1.0,
+    months: int = 12,
+    discount_rate: float = 0.01,
+    holdout_days: int | None = None,
+) -> ClvFit:
+    """Fit on customer-day transactions (customer_id, day, amount).
+
+    ``holdout_days`` defaults to a quarter of the observed span (at least 28 days)."""
+    if days.empty:
+        raise ModelInputError("there are no orders to fit")
+    day = pd.to_datetime(days["day"])
+    first, last = day.min().date(), day.max().date()
+    span = (last - first).days
+    holdout = holdout_days if holdout_days is not None else max(MIN_HOLDOUT_DAYS, span // 4)
+    if holdout < 1 or span - holdout < 2 * MIN_HOLDOUT_DAYS:
+        raise ModelInputError(
+            f"the orders span {span} days: too short for a {holdout}-day holdout and a "
+            f"calibration period of at least {2 * MIN_HOLDOUT_DAYS} days (use --holdout-days)"
+        )
+    cal_end = last - timedelta(days=holdout)
+    frame = days.assign(day=day)
+    cal = rfm_summary(
+        frame, "customer_id", "day", "amount", calibration_end=cal_end, holdout_end=last
+    )
+    calibrated = BetaGeo().fit(cal)
+    comparison = holdout_comparison(calibrated, cal)
+
+    summary = rfm_summary(frame, "customer_id", "day", "amount")
+    purchases = BetaGeo().fit(summary)
+    spend = GammaGamma().fit(summary)
+    x, tx, age, m = (summary[c] for c in ("frequency", "recency", "T", "monetary_value"))
+    value = spend.conditional_expected_average_profit(x, m)
+    clv = spend.customer_lifetime_value(
+        purchases, x, tx, age, m, time=months, discount_rate=discount_rate, freq="W"
+    )
+    scores = (
+        summary[["frequency", "recency", "T", "monetary_value"]]
+        .astype(float)
+        .assign(
+            probability_alive=purchases.conditional_probability_alive(x, tx, age),
+            expected_purchases=purchases.predict(months * PERIODS_PER_MONTH["W"], x, tx, age),
+            expected_order_value=value,
+            predicted_clv=np.asarray(clv) * gross_margin,
+        )
+    )
+    undefined = ~np.isfinite(scores["predicted_clv"].to_numpy())
+    if undefined.any():
+        shown = ", ".join(f"{k}={v:.4g}" for k, v in purchases.params_.items())
+        raise ModelInputError(
+            f"the fitted models give no finite CLV for {int(undefined.sum())} customer(s) "
+            f"(BG/NBD {shown}): drop-out is not identified in these orders. Try a longer "
+            "period or more customers."
+        )
+    scores = scores.sort_values(["predicted_clv"], ascending=False, kind="stable")
+    return ClvFit(len(days), cal_end, last, months, purchases, spend, comparison, scores)
+
+
+def write_scores(ws: Workspace, fit: ClvFit) -> int:
+    """Replace the workspace's ``clv_scores`` with this fit's; return the rows written."""
+    frame = fit.scores.reset_index().rename(columns={fit.scores.index.name: "customer_id"})
+    frame = frame.assign(
+        scored_at=datetime.now(UTC).replace(tzinfo=None),
+        model=MODEL_NAME,
+        horizon_months=fit.months,
+        customer_id=frame["customer_id"].astype(str),
+    )[list(CLV_SCORES_SCHEMA)]
+    table = ibis.memtable(frame, schema=ibis.schema(CLV_SCORES_SCHEMA))
+    with ws.store.transaction():
+        ws.store.con.truncate_table(CLV_SCORES_TABLE)
+        ws.store.con.insert(CLV_SCORES_TABLE, table)
+    return len(frame)
