@@ -142,6 +142,11 @@ SUBSCRIPTIONS = Table(
     rules=(
         RowRule("ends_after_start", "ended_at", "ended_at must not be before started_at"),
         RowRule("cancel_after_start", "cancelled_at", "cancelled_at must not be before started_at"),
+        RowRule(
+            "cancel_before_end",
+            "cancelled_at",
+            "cancelled_at must not be after ended_at (the cancel request comes first)",
+        ),
     ),
 )
 
@@ -162,6 +167,7 @@ ORDERS = Table(
         Column("delivered_at", "timestamp", "When the order was delivered (UTC)."),
         SOURCE,
     ),
+    rules=(RowRule("margin_within_amount", "margin", "margin must not exceed the order amount"),),
 )
 
 SURVEY_INVITATIONS = Table(
@@ -216,6 +222,13 @@ SURVEY_RESPONSES = Table(
         Column("ticket_id", "string", "Support ticket the survey was about, if any."),
         Column("agent_id", "string", "Agent the survey was about, if any."),
         SOURCE,
+        # Last, after source: migration 3 appends it to older workspaces, so both orders match.
+        Column(
+            "question_id",
+            "string",
+            "Which question of the survey was answered, e.g. recommend, effort, empathy, "
+            "understanding (the CX index reads empathy and understanding from here).",
+        ),
     ),
     rules=(
         RowRule("score_in_scale", "score", "score must lie within scale_min..scale_max"),

@@ -34,6 +34,24 @@ class Settings:
     otherwise."""
     targets: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_TARGETS))
     """Target value per metric, shown on the scorecard."""
+    session_gap_minutes: float = 30.0
+    """Website: minutes without a hit that end a session."""
+    resolution_target_hours: float = 24.0
+    """CX index efficiency: a ticket first solved within this many hours meets the target."""
+    handle_time_target_minutes: float = 10.0
+    """CX index efficiency: a ticket handled in at most this many minutes meets the target."""
+    business_hours: str = ""
+    """Support opening hours for business-hours durations, e.g. 'mon-fri 09:00-18:00; sat
+    10:00-13:00' (empty: no schedule, business-hours variants refuse to run)."""
+    holidays: str = ""
+    """Days without business hours: YYYY-MM-DD (that day) or MM-DD (every year), comma-separated."""
+    business_timezone: str = ""
+    """Time zone of business_hours and holidays (empty: the workspace time zone)."""
+    gross_margin: float = 0.8
+    """Share of revenue kept after the cost of serving it (0-1); LTV = ARPA x margin / churn."""
+    acquisition_costs: dict[str, float] = field(default_factory=dict)
+    """For CAC: a period label (2025-03, 2025-Q1, 2025) -> acquisition spend in that period, or a
+    customers.segment value -> cost of acquiring one customer of that segment."""
 
     def __post_init__(self) -> None:
         try:
@@ -51,6 +69,21 @@ class Settings:
             )
         if not isinstance(self.targets, dict):
             raise ConfigError("targets must map metric names to numbers")
+        if not 0 < float(self.gross_margin) <= 1:
+            raise ConfigError(
+                f"gross_margin is a share of revenue above 0 and at most 1 (e.g. 0.8), "
+                f"not {self.gross_margin!r}"
+            )
+        _check_costs(self.acquisition_costs)
+        if self.business_hours or self.holidays or self.business_timezone:
+            from cxpulse.metrics.businesshours import schedule_from  # imported only when used
+
+            schedule_from(self)
+
+        for key in ("session_gap_minutes", "resolution_target_hours", "handle_time_target_minutes"):
+            value = getattr(self, key)
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                raise ConfigError(f"{key} takes a number above 0, not {value!r}")
 
     @property
     def zone(self) -> ZoneInfo:
@@ -73,6 +106,8 @@ class Settings:
             targets = dict(self.targets)
             targets[metric] = _number(key, raw)
             return Settings(**{**asdict(self), "targets": targets})
+        if key == "acquisition_costs" or key.startswith("acquisition_costs."):
+            return self._with_cost(key, raw)
         if key not in known:
             raise ConfigError(
                 f"unknown setting {key!r}; settings are: {', '.join(known)} "
@@ -96,6 +131,30 @@ class Settings:
         else:
             value = raw
         return Settings(**{**asdict(self), key: value})
+
+    def _with_cost(self, key: str, raw: str) -> Settings:
+        name = key.partition(".")[2].strip()
+        if not name:
+            raise ConfigError(
+                "set one acquisition cost at a time: acquisition_costs.2025-03 12000 (spend in "
+                "a period) or acquisition_costs.smb 150 (cost of one customer of a segment)"
+            )
+        costs = dict(self.acquisition_costs)
+        if raw.strip().lower() in {"", "none"}:  # `... acquisition_costs.smb none` removes it
+            costs.pop(name, None)
+        else:
+            costs[name] = _number(key, raw)
+        return Settings(**{**asdict(self), "acquisition_costs": costs})
+
+
+def _check_costs(costs: Any) -> None:
+    if not isinstance(costs, dict) or not all(
+        isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 for v in costs.values()
+    ):
+        raise ConfigError(
+            "acquisition_costs must map a period (2025-03) or a customer segment to an amount "
+            "of at least 0"
+        )
 
 
 def _number(key: str, raw: str) -> float:

@@ -118,6 +118,10 @@ def import_(
     source: Annotated[
         str | None, typer.Option(help="Source recorded on each row (default: the file name).")
     ] = None,
+    preset: Annotated[
+        str | None,
+        typer.Option(help="A vendor's export: trustpilot or g2 (maps its columns, sets platform)."),
+    ] = None,
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Import a file into a canonical table. Re-importing the same file changes nothing."""
@@ -131,6 +135,24 @@ def import_(
     if mapping:
         columns.update(load_mapping(mapping))
     columns.update(parse_map_options(map_ or []))
+    if preset:  # --map and --mapping override the preset's choices
+        from cxpulse.ingest.presets import import_with_preset
+
+        with _open(workspace) as ws:
+            report = import_with_preset(
+                ws.store,
+                ws.settings,
+                preset,
+                file,
+                table,
+                mapping=columns,
+                on_error="skip" if on_error == "skip" else "fail",
+                rejects_path=rejects,
+                source=source,
+                progress=lambda line: err.print(f"[dim]{line}[/]", highlight=False),
+            )
+        out.print(report.summary(), highlight=False)
+        return
     with _open(workspace) as ws:
         report = ws.import_file(
             file,
@@ -359,6 +381,18 @@ def config_set(
 
 
 # -- command groups defined in their own modules (each module: `register(app)`) -------------
+from cxpulse.cli import support as _support_cli  # noqa: E402
+
+_support_cli.register(app)
+from cxpulse.cli import revenue as _revenue_cli  # noqa: E402
+
+_revenue_cli.register(app)
+from cxpulse.cli import web as _web_cli  # noqa: E402
+
+_web_cli.register(app)
+from cxpulse.cli import text as _text_cli  # noqa: E402
+
+_text_cli.register(app)
 
 
 def main() -> None:

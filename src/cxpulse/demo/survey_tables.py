@@ -61,6 +61,7 @@ def responses_table(
             "responded_at": timestamps(r.responded_at),
             "ticket_id": take(ticket_ids, r.ticket),
             "agent_id": take(agent_ids, r.agent),
+            "question_id": labels(sv.QUESTION_TYPES, q),  # one question per survey: its type
         },
         order=np.argsort(r.responded_at, kind="stable"),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -38,6 +39,7 @@ def import_file(
     rejects_path: Path | None = None,
     source: str | None = None,
     progress: Callable[[str], None] | None = None,
+    constants: Mapping[str, str] | None = None,
 ) -> ImportReport:
     """Import a CSV, Parquet or JSON-lines file into the canonical table ``table``.
 
@@ -51,6 +53,8 @@ def import_file(
     Timestamps without an offset are read as local time in ``settings.timezone`` (see
     :mod:`cxpulse.ingest.parse`). ``source`` fills the ``source`` column where the file does
     not (default: the file's name). ``progress`` receives one line of text per step.
+    ``constants`` fills canonical columns with one value on every row (e.g. ``{"platform":
+    "trustpilot"}`` for a vendor's export); a column the mapping fills comes from the file.
     """
     tab = _table(table)
     if on_error not in ("fail", "skip"):
@@ -62,7 +66,15 @@ def import_file(
     raw = read_file(path)
     rows_read = len(raw.frame) + len(raw.problems)
     say(f"{raw.label}: read {rows_read:,} rows ({raw.encoding or 'parquet'})")
-    mapped, ignored = apply_mapping(raw.frame, mapping or {}, tab, raw.label, raw.header_line)
+    fixed = _constants(constants or {}, tab, set((mapping or {}).values()))
+    # a column filled by a constant is not missing from the file, even when required
+    relaxed = replace(
+        tab,
+        columns=tuple(replace(c, required=c.required and c.name not in fixed) for c in tab.columns),
+    )
+    mapped, ignored = apply_mapping(raw.frame, mapping or {}, relaxed, raw.label, raw.header_line)
+    for name, value in fixed.items():
+        mapped[name] = pd.Series(value, index=mapped.index, dtype=TEXT)
     mapped = _with_source(mapped, tab, source if source is not None else path.name)
     typed, problems = validate_frame(
         mapped, tab, settings, file_label=raw.label, lines=raw.lines, line_word=raw.line_word
@@ -106,6 +118,20 @@ def _table(name: str) -> schema.Table:
         return schema.table(name)
     except KeyError as exc:
         raise ConfigError(str(exc.args[0])) from None
+
+
+def _constants(
+    constants: Mapping[str, str], table: schema.Table, mapped: set[str]
+) -> dict[str, str]:
+    """The constants to apply: known columns only, and not those the mapping fills from the
+    file (an explicit mapping wins; a file column matched only by its name does not)."""
+    unknown = sorted(set(constants) - set(table.names))
+    if unknown:
+        raise ConfigError(
+            f"{table.name} has no column {', '.join(unknown)} to fill; its columns are: "
+            f"{', '.join(table.names)}"
+        )
+    return {k: v for k, v in constants.items() if k not in mapped}
 
 
 def _with_source(frame: pd.DataFrame, table: schema.Table, source: str) -> pd.DataFrame:

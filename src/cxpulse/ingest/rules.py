@@ -72,6 +72,15 @@ def cancel_after_start(frame: pd.DataFrame) -> pd.Series[bool]:
     return _before(frame, "cancelled_at", "started_at")
 
 
+def cancel_before_end(frame: pd.DataFrame) -> pd.Series[bool]:
+    return _before(frame, "ended_at", "cancelled_at")
+
+
+# -- orders -------------------------------------------------------------------------------
+def margin_within_amount(frame: pd.DataFrame) -> pd.Series[bool]:
+    return _bool(frame["margin"] > frame["amount"])
+
+
 # -- tickets ------------------------------------------------------------------------------
 def reply_after_create(frame: pd.DataFrame) -> pd.Series[bool]:
     return _before(frame, "first_reply_at", "created_at")
@@ -89,6 +98,8 @@ CHECKS: dict[str, Check] = {
     "ces_polarity": ces_polarity,
     "ends_after_start": ends_after_start,
     "cancel_after_start": cancel_after_start,
+    "cancel_before_end": cancel_before_end,
+    "margin_within_amount": margin_within_amount,
     "reply_after_create": reply_after_create,
     "solve_after_create": solve_after_create,
 }

@@ -53,7 +53,79 @@ def _canonical_tables(store: Store) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "canonical tables", _canonical_tables),)
+CLV_SCORES_TABLE = "clv_scores"
+CLV_SCORES_SCHEMA: dict[str, dt.DataType] = {
+    "customer_id": dt.string,
+    "scored_at": dt.Timestamp(),
+    "model": dt.string,
+    "horizon_months": dt.int64,
+    "frequency": dt.float64,
+    "recency": dt.float64,
+    "T": dt.float64,
+    "monetary_value": dt.float64,
+    "probability_alive": dt.float64,
+    "expected_purchases": dt.float64,
+    "expected_order_value": dt.float64,
+    "predicted_clv": dt.float64,
+}
+"""Per-customer predictions written by ``cxpulse clv score`` (one row per customer; the last
+run replaces the previous one). Time columns are in weeks, as ``rfm_summary`` gives them."""
+
+
+def _clv_scores(store: Store) -> None:
+    store.con.create_table(CLV_SCORES_TABLE, schema=ibis.schema(CLV_SCORES_SCHEMA))
+
+
+CX_WEIGHTS_TABLE = "cxpulse_cx_index_weights"
+"""Versions of the CX index weights (one row per version; the highest version is current)."""
+
+
+def _cx_index_weights(store: Store) -> None:
+    store.con.create_table(
+        CX_WEIGHTS_TABLE,
+        schema=ibis.schema(
+            {
+                "version": dt.int64,
+                "effective_from": dt.date,
+                "preset": dt.string,
+                "weights": dt.string,  # JSON: component -> weight
+                "note": dt.string,
+                "created_at": dt.Timestamp(),
+            }
+        ),
+    )
+    # Workspaces created before the column existed get it appended (new ones have it already,
+    # from the schema); Ibis has no portable ALTER TABLE, and this SQL is plain enough.
+    if "question_id" not in store.table("survey_responses").columns:
+        store.con.raw_sql("ALTER TABLE survey_responses ADD COLUMN question_id VARCHAR")
+
+
+TEXT_ANNOTATIONS_TABLE = "text_annotations"
+TEXT_ANNOTATIONS_SCHEMA: dict[str, dt.DataType] = {
+    "annotation_id": dt.string,  # table_name:row_key, the key re-runs replace
+    "table_name": dt.string,
+    "row_key": dt.string,
+    "language": dt.string,
+    "sentiment": dt.float64,
+    "label": dt.string,
+    "themes": dt.string,  # comma-joined theme names
+    "analyzer": dt.string,
+    "analyzer_version": dt.string,
+    "annotated_at": dt.Timestamp(),
+}
+"""Sentiment and themes of comments, ticket subjects and mentions (``cxpulse text score``)."""
+
+
+def _text_annotations(store: Store) -> None:
+    store.con.create_table(TEXT_ANNOTATIONS_TABLE, schema=ibis.schema(TEXT_ANNOTATIONS_SCHEMA))
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "canonical tables", _canonical_tables),
+    Migration(2, "CLV scores table", _clv_scores),
+    Migration(3, "CX index weights; survey question ids", _cx_index_weights),
+    Migration(4, "text annotations table", _text_annotations),
+)
 
 
 def current_version(store: Store) -> int:
