@@ -74,13 +74,21 @@ def metric_table(df: pd.DataFrame, segments: list[str], title: str) -> Table:
     return table
 
 
+UNITS = {"points": "", "%": "%", "hours": " h", "seconds": " s", "days": " d"}
+
+
 def scorecard_table(card: Scorecard) -> Table:
     """Fits 80 columns: benchmarks go in the caption, one line per metric."""
     benchmarks = [
         f"{r.metric}: {r.benchmark} ({r.benchmark_source})" for r in card.rows if r.benchmark
     ]
+    shown = {r.period for r in card.rows if r.period}
+    one_period = len(shown) == 1  # the usual case: then the period goes in the title
+    title = f"CX scorecard by {card.by}, complete periods before {card.as_of.isoformat()}"
+    if one_period:
+        title = f"CX scorecard for {shown.pop()} (change on the previous {card.by})"
     table = Table(
-        title=f"CX scorecard by {card.by}, complete periods before {card.as_of.isoformat()}",
+        title=title,
         title_justify="left",
         caption="* significant change at 95 %.  Benchmarks: " + "; ".join(benchmarks),
         caption_justify="left",
@@ -88,12 +96,13 @@ def scorecard_table(card: Scorecard) -> Table:
         pad_edge=False,
         collapse_padding=True,
     )
-    table.add_column("metric", no_wrap=True)
-    table.add_column("period", no_wrap=True)
+    table.add_column("metric", overflow="fold")
+    if not one_period:
+        table.add_column("period", no_wrap=True)
     for col in ("last", "prev", "change", "95 % CI", "n", "target"):
         table.add_column(col, justify="right", no_wrap=True)
     for r in card.rows:
-        unit = "" if r.unit == "points" else r.unit
+        unit = UNITS.get(r.unit, f" {r.unit}")
         change = signed(r.change) + (" *" if r.significant else "")
         if r.change is not None and r.significant:
             good = (r.change > 0) == r.higher_is_better
@@ -101,9 +110,10 @@ def scorecard_table(card: Scorecard) -> Table:
         target = fmt(r.target, 0) if r.target is not None else "-"
         if r.meets_target is not None:
             target += " ✓" if r.meets_target else " ✗"
+        period = [] if one_period else [r.period or "no data"]
         table.add_row(
             r.metric,
-            r.period or "no data",
+            *period,
             fmt(r.value) + (unit if r.value is not None else ""),
             fmt(r.previous),
             change,

@@ -17,7 +17,25 @@ from cxpulse.metrics.spec import REGISTRY
 if TYPE_CHECKING:
     from cxpulse.workspace import Workspace
 
-DEFAULT_METRICS = ("nps", "csat", "ces", "response_rate")
+DEFAULT_METRICS = (
+    # feedback
+    "nps",
+    "csat",
+    "ces",
+    "response_rate",
+    # support
+    "first_response_time",
+    "time_to_resolution",
+    "first_contact_resolution",
+    # revenue
+    "customer_churn_rate",
+    "nrr",
+    # website and reviews
+    "bounce_rate",
+    "review_rating",
+    # all of it in one number
+    "cx_index",
+)
 
 
 @dataclass(frozen=True)

@@ -247,7 +247,8 @@ def read_volumes(path: Path, interval_seconds: int | None = None) -> pd.DataFram
             f"{path}, line {line}: interval_start must be a date-time and contacts a number "
             "of at least 0"
         )
-    gaps = out["interval_start"].sort_values().diff().dt.total_seconds()
+    starts = pd.to_datetime(out["interval_start"]).sort_values()
+    gaps = starts.diff().dt.total_seconds()
     gaps = gaps[gaps > 0]
     if interval_seconds and len(gaps) and gaps.min() < interval_seconds:
         raise ConfigError(

@@ -100,7 +100,7 @@ def holdout_comparison(
 
     labels = pd.Index([str(k) for k in range(max_frequency)] + [f"{max_frequency}+"])
     bucket = pd.Categorical.from_codes(
-        np.minimum(x, max_frequency).astype(np.int64), categories=labels
+        np.minimum(x, max_frequency).astype(np.int64).tolist(), categories=labels
     )
     grouped = pd.DataFrame({"bucket": bucket, "actual": actual, "predicted": predicted}).groupby(
         "bucket", observed=False
