@@ -1,0 +1,164 @@
+"""``cxpulse surveys add|list|run`` and ``cxpulse why CUSTOMER``: thin commands over
+:mod:`cxpulse.surveys`.
+
+Registered by :mod:`cxpulse.cli.app` (``register(app)``); library errors are cxpulse errors,
+which the app's command group turns into one message and exit code 1. ``--now`` is the clock
+the library takes (no command reads the time inside the logic), so a run can be replayed.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from cxpulse.cli import render
+from cxpulse.errors import ConfigError
+from cxpulse.workspace import ENV_VAR, Workspace, default_location
+
+out = Console(soft_wrap=True)
+
+WorkspaceOpt = Annotated[
+    str | None,
+    typer.Option("--workspace", "-w", envvar=ENV_VAR, help="Workspace file or Ibis URL."),
+]
+NowOpt = Annotated[
+    str | None,
+    typer.Option("--now", help="Act as if it were this UTC time (ISO, e.g. 2025-06-02T10:00)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+surveys_app = typer.Typer(help="Surveys asked at the right moment, within one fatigue budget.")
+
+
+def _open(workspace: str | None) -> Workspace:
+    return Workspace.open(workspace or default_location())
+
+
+def _now(text: str | None) -> datetime:
+    """Naive UTC, as the tables store it."""
+    if text is None:
+        return datetime.now(UTC).replace(tzinfo=None)  # the edge reads the clock, not the logic
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(
+            f"--now takes an ISO time such as 2025-06-02T10:00, not {text!r}"
+        ) from None
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+@surveys_app.command("add")
+def add(
+    file: Annotated[Path, typer.Argument(help="Survey definition (YAML).")],
+    workspace: WorkspaceOpt = None,
+    now: NowOpt = None,
+) -> None:
+    """Check a survey YAML file and store it (replacing a survey with the same id)."""
+    from cxpulse.surveys.store import add_survey
+
+    with _open(workspace) as ws:
+        survey = add_survey(ws, file, _now(now))
+    out.print(f"Added survey {survey.id} ({len(survey.questions)} questions, {survey.touchpoint})")
+
+
+@surveys_app.command("list")
+def list_(workspace: WorkspaceOpt = None, json_: JsonOpt = False) -> None:
+    """The stored surveys: trigger, priority, gap."""
+    from cxpulse.surveys.store import surveys
+
+    with _open(workspace) as ws:
+        found = surveys(ws, active_only=False)
+    rows = [
+        {
+            "survey_id": s.id,
+            "touchpoint": s.touchpoint,
+            "trigger": _describe(
+                s.trigger.kind,
+                s.trigger.event or s.trigger.attribute,
+                s.trigger.delay,
+                s.trigger.every_days,
+            ),
+            "priority": s.priority,
+            "min_gap_days": s.min_gap_days,
+            "questions": len(s.questions),
+        }
+        for s in found
+    ]
+    if json_:
+        out.print_json(render.to_json(rows))
+        return
+    if not rows:
+        out.print("No surveys yet. Add one with `cxpulse surveys add FILE.yaml`.")
+        return
+    table = Table(box=box.SIMPLE)
+    for col in rows[0]:
+        table.add_column(col)
+    for row in rows:
+        table.add_row(*(str(v) for v in row.values()))
+    render.print_table(out, table)
+
+
+def _describe(kind: str, name: str, delay: timedelta, every_days: float) -> str:
+    if kind == "recurring":
+        return f"every {every_days:g} days"
+    return f"{delay} after {name}"
+
+
+@surveys_app.command("run")
+def run(
+    workspace: WorkspaceOpt = None,
+    now: NowOpt = None,
+    no_send: Annotated[bool, typer.Option("--no-send", help="Decide, do not email.")] = False,
+) -> None:
+    """Evaluate triggers, apply the fatigue budget, create invitations, send due emails."""
+    from cxpulse.surveys import run_surveys
+
+    with _open(workspace) as ws:
+        report = run_surveys(ws, _now(now), send=not no_send)
+    skipped = len(report.decisions) - len(report.invited)
+    out.print(
+        f"{len(report.invited)} invited, {skipped} skipped; emails: {report.sent} sent, "
+        f"{report.failed} failed, {report.queued} queued"
+    )
+    for d in report.decisions:
+        c = d.candidate
+        out.print(f"  {c.customer_id} {c.survey_id}: {d.reason} - {d.detail}", highlight=False)
+
+
+def why(
+    customer: Annotated[str, typer.Argument(help="customer_id")],
+    workspace: WorkspaceOpt = None,
+    now: NowOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Why was (or wasn't) this customer asked for feedback, and when can they be asked next."""
+    from cxpulse.surveys.decisions import why as explain
+
+    with _open(workspace) as ws:
+        moment = _now(now)
+        answer = explain(ws, customer, moment, timedelta(days=ws.settings.survey_fatigue_days))
+    if json_:
+        out.print_json(render.to_json(answer.as_dict()))
+        return
+    if not answer.decisions and answer.last_invited_at is None:
+        out.print(f"{customer}: never considered by a survey trigger; may be asked now.")
+        return
+    for d in answer.decisions:
+        out.print(f"{d['decided_at']} {d['survey_id']}: {d['outcome']} ({d['reason']}) - "
+                  f"{d['detail']}", highlight=False)  # fmt: skip
+    if answer.last_invited_at is not None:
+        out.print(f"Last asked {answer.last_invited_at:%Y-%m-%d %H:%M} UTC ({answer.last_survey}).")
+    nxt = answer.next_eligible_at
+    out.print(f"Can be asked again from {nxt:%Y-%m-%d %H:%M} UTC." if nxt else "Can be asked now.")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``surveys`` group and ``why`` to the main app."""
+    app.add_typer(surveys_app, name="surveys")
+    app.command("why")(why)

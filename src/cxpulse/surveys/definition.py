@@ -1,0 +1,200 @@
+"""Survey definitions, written in YAML (or as a Python dict) and checked before they are stored.
+
+A survey names its touchpoint, its questions (texts in English and French), when it is asked
+(its trigger), to whom (its audience) and how it competes with other surveys (priority, minimum
+gap). Every problem is reported with the file and the field, so a typo is fixed in one look.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cxpulse.errors import ConfigError
+from cxpulse.surveys.spec import (
+    LANGUAGES,
+    Audience,
+    FollowUp,
+    Trigger,
+    Where,
+    parse_audience,
+    parse_trigger,
+    texts,
+)
+
+QUESTION_TYPES = ("nps", "csat", "ces", "single_choice", "multiple_choice", "text")
+SCALES = {"nps": (11,), "csat": (3, 5, 7, 10), "ces": (5, 7)}
+CES_POLARITIES = ("high_is_easy", "high_is_hard")
+DEFAULT_SUBJECT = {"en": "A quick question", "fr": "Une petite question"}
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    type: str
+    text: dict[str, str]
+    points: int | None = None  # scored questions: how many points the scale has
+    polarity: str = "high_is_good"
+    choices: tuple[dict[str, str], ...] = ()
+    follow_up: tuple[FollowUp, ...] = ()
+
+    @property
+    def scored(self) -> bool:
+        return self.type in SCALES
+
+    @property
+    def scale(self) -> tuple[int, int]:
+        """(lowest, highest) score: 0-10 for NPS, 1-N otherwise."""
+        if self.type == "nps":
+            return 0, 10
+        return 1, int(self.points or 0)
+
+    def follow_up_text(self, score: int, language: str) -> str | None:
+        """The follow-up wording for this score (e.g. 'what went wrong?' for a detractor)."""
+        for rule in self.follow_up:
+            if rule.low <= score <= rule.high:
+                return rule.text.get(language) or rule.text["en"]
+        return None
+
+
+@dataclass(frozen=True)
+class Survey:
+    id: str
+    name: str
+    touchpoint: str
+    questions: tuple[Question, ...]
+    trigger: Trigger
+    audience: Audience = field(default_factory=Audience)
+    priority: int = 0
+    min_gap_days: float = 90.0
+    expires_days: float = 14.0
+    channel: str = "email"
+    subject: dict[str, str] = field(default_factory=dict)
+    intro: dict[str, str] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def question(self, question_id: str) -> Question:
+        for q in self.questions:
+            if q.id == question_id:
+                return q
+        raise ConfigError(f"survey {self.id!r} has no question {question_id!r}")
+
+
+def pick_language(preferred: str | None, available: tuple[str, ...] = LANGUAGES) -> str:
+    """The customer's language if the survey speaks it ('fr-CA' -> 'fr'), else English."""
+    code = (preferred or "").strip().lower().replace("_", "-").split("-")[0]
+    return code if code in available else "en"
+
+
+def load_survey(path: str | Path) -> Survey:
+    """Read and check a survey YAML file."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file; give the path of a survey YAML file") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+    return survey_from_dict(data, source=str(path))
+
+
+def survey_from_dict(data: Any, source: str = "<survey>") -> Survey:
+    """Check a survey written as a dict (the YAML file's content) and build it."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: a survey is a mapping with id, touchpoint, questions, ...")
+    where = Where(source)
+    known = {
+        "id", "name", "touchpoint", "questions", "trigger", "audience", "priority",
+        "min_gap_days", "expires_days", "channel", "subject", "intro",
+    }  # fmt: skip
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise where.error(unknown[0], f"unknown field; fields are: {', '.join(sorted(known))}")
+    survey_id = data.get("id")
+    if not isinstance(survey_id, str) or not survey_id.strip():
+        raise where.error("id", "required: a short name such as 'support-csat'")
+    touchpoint = data.get("touchpoint")
+    if not isinstance(touchpoint, str) or not touchpoint.strip():
+        raise where.error("touchpoint", "required: the journey step, e.g. support, delivery")
+    questions = data.get("questions")
+    if not isinstance(questions, list) or not questions:
+        raise where.error("questions", "required: a list with at least one question")
+    parsed = tuple(_question(q, where.sub(f"questions[{i}]")) for i, q in enumerate(questions))
+    ids = [q.id for q in parsed]
+    if len(set(ids)) != len(ids):
+        raise where.error("questions", f"question ids must be unique, got {ids}")
+    if data.get("channel", "email") != "email":
+        raise where.error("channel", "only email is sent by cxpulse for now")
+    return Survey(
+        id=survey_id.strip(),
+        name=str(data.get("name") or survey_id),
+        touchpoint=touchpoint.strip(),
+        questions=parsed,
+        trigger=parse_trigger(data.get("trigger"), where.sub("trigger")),
+        audience=parse_audience(data.get("audience"), where.sub("audience")),
+        priority=where.integer(data, "priority", 0),
+        min_gap_days=where.number(data, "min_gap_days", 90.0),
+        expires_days=where.number(data, "expires_days", 14.0, minimum=0.01),
+        subject=texts(data.get("subject", DEFAULT_SUBJECT), where.sub("subject")),
+        intro=texts(data.get("intro", {"en": "", "fr": ""}), where.sub("intro"), empty_ok=True),
+        raw=data,
+    )
+
+
+def _question(data: Any, where: Where) -> Question:
+    if not isinstance(data, dict):
+        raise where.error("", "a question is a mapping with id, type and text")
+    qid = data.get("id")
+    if not isinstance(qid, str) or not qid.strip():
+        raise where.error("id", "required: e.g. recommend, effort, comment")
+    kind = data.get("type")
+    if kind not in QUESTION_TYPES:
+        raise where.error("type", f"{kind!r} is not one of {', '.join(QUESTION_TYPES)}")
+    points: int | None = None
+    polarity = "high_is_good"
+    if kind == "nps":
+        points = 11
+    elif kind in ("csat", "ces"):
+        points = data.get("points")
+        if points not in SCALES[kind]:
+            allowed = " or ".join(str(p) for p in SCALES[kind])
+            raise where.error("points", f"a {kind.upper()} scale has {allowed} points")
+    if kind == "ces":
+        polarity = data.get("polarity", "")
+        if polarity not in CES_POLARITIES:
+            raise where.error(
+                "polarity", "a CES question needs high_is_easy or high_is_hard (what 7 means)"
+            )
+    choices: tuple[dict[str, str], ...] = ()
+    if kind in ("single_choice", "multiple_choice"):
+        raw_choices = data.get("choices")
+        if not isinstance(raw_choices, list) or len(raw_choices) < 2:
+            raise where.error("choices", "a choice question lists at least two choices")
+        choices = tuple(texts(c, where.sub(f"choices[{i}]")) for i, c in enumerate(raw_choices))
+    follow = data.get("follow_up", [])
+    if not isinstance(follow, list) or (follow and points is None):
+        raise where.error("follow_up", "only scored questions take a list of follow-ups")
+    return Question(
+        id=qid.strip(),
+        type=kind,
+        text=texts(data.get("text"), where.sub("text")),
+        points=points,
+        polarity=polarity,
+        choices=choices,
+        follow_up=tuple(_follow(f, where.sub(f"follow_up[{i}]")) for i, f in enumerate(follow)),
+    )
+
+
+def _follow(data: Any, where: Where) -> FollowUp:
+    if not isinstance(data, dict) or "scores" not in data:
+        raise where.error("scores", "a follow-up says which scores it follows, e.g. '0-6'")
+    text = str(data["scores"])
+    low, sep, high = text.partition("-")
+    try:
+        lo, hi = int(low), int(high if sep else low)
+    except ValueError:
+        raise where.error("scores", f"{text!r} is not a score range such as 0-6 or 10") from None
+    return FollowUp(lo, hi, texts(data.get("text"), where.sub("text")))

@@ -1,0 +1,146 @@
+"""The email channel: survey emails with one-click scores, sent from the outbox over SMTP.
+
+The first question is answerable from the email itself: each score is a link carrying the
+signed token. The same links are followed by :func:`follow_link` (the web app's response page
+calls it too), so a click records the score at once even if the page is never completed.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import smtplib
+from collections.abc import Callable
+from datetime import datetime
+from email.message import EmailMessage
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
+
+import ibis
+
+from cxpulse.errors import ConfigError
+from cxpulse.settings import Settings
+from cxpulse.store.migrations import SURVEY_DELIVERIES_TABLE, SURVEY_OPERATIONAL_SCHEMAS
+from cxpulse.surveys.definition import Survey
+from cxpulse.surveys.links import InvalidLink, answer, sign, unsubscribe
+from cxpulse.surveys.store import get_survey, link_secret
+
+if TYPE_CHECKING:
+    from cxpulse.workspace import Workspace
+
+SmtpFactory = Callable[[str, int], smtplib.SMTP]
+UNSUBSCRIBE = {"en": "Unsubscribe from surveys", "fr": "Ne plus recevoir d'enquêtes"}
+
+
+def score_url(settings: Settings, token: str, question_id: str, score: int) -> str:
+    return f"{settings.public_url.rstrip('/')}/s/{token}?q={question_id}&score={score}"
+
+
+def unsubscribe_url(settings: Settings, token: str) -> str:
+    return f"{settings.public_url.rstrip('/')}/s/{token}/unsubscribe"
+
+
+def build_message(
+    settings: Settings, survey: Survey, token: str, language: str, address: str
+) -> EmailMessage:
+    """The survey email: a text part and an HTML part, both with the one-click scores."""
+    first = survey.questions[0]
+    question = first.text.get(language) or first.text["en"]
+    intro = survey.intro.get(language) or survey.intro.get("en", "")
+    scores = list(range(first.scale[0], first.scale[1] + 1)) if first.scored else []
+    links = [(n, score_url(settings, token, first.id, n)) for n in scores]
+    stop = unsubscribe_url(settings, token)
+    stop_label = UNSUBSCRIBE.get(language, UNSUBSCRIBE["en"])
+    text = "\n".join(
+        [intro, "", question, "", *(f"{n}: {url}" for n, url in links), "", f"{stop_label}: {stop}"]
+    ).strip()
+    cells = "".join(
+        f'<a href="{html.escape(url)}" style="padding:6px 10px">{n}</a>' for n, url in links
+    )
+    body = (
+        f"<p>{html.escape(intro)}</p><p><strong>{html.escape(question)}</strong></p>"
+        f"<p>{cells}</p>"
+        f'<p style="font-size:small"><a href="{html.escape(stop)}">'
+        f"{html.escape(stop_label)}</a></p>"
+    )
+    msg = EmailMessage()
+    msg["Subject"] = survey.subject.get(language) or survey.subject["en"]
+    msg["From"] = settings.email_from
+    msg["To"] = address
+    msg["List-Unsubscribe"] = f"<{stop}>"  # mail clients show their own unsubscribe button
+    msg.set_content(text)
+    msg.add_alternative(f"<html><body>{body}</body></html>", subtype="html")
+    return msg
+
+
+def _pending(ws: Workspace, now: datetime) -> Any:
+    t = ws.store.table(SURVEY_DELIVERIES_TABLE)
+    return t.filter((t.status == "pending") & (t.channel == "email") & (t.expires_at > now))
+
+
+def send_pending(
+    ws: Workspace, now: datetime, smtp: SmtpFactory = smtplib.SMTP
+) -> tuple[int, int, int]:
+    """Send every pending, unexpired survey email; returns (sent, failed, still queued).
+
+    Without ``smtp_host`` nothing is sent and the emails stay queued."""
+    s = ws.settings
+    rows = _pending(ws, now).execute()
+    if rows.empty or not s.smtp_host:
+        return 0, 0, len(rows)
+    if not s.email_from:
+        raise ConfigError("set the sender first: cxpulse config set email_from feedback@you.com")
+    secret = link_secret(ws, now)
+    sent = failed = 0
+    updates = []
+    with smtp(s.smtp_host, s.smtp_port) as server:
+        if s.smtp_starttls:
+            server.starttls()
+        if s.smtp_user:
+            server.login(s.smtp_user, os.environ.get(s.smtp_password_env, ""))
+        for row in rows.to_dict("records"):
+            survey = get_survey(ws, row["survey_id"])
+            token = sign(secret, row["invitation_id"], row["expires_at"].to_pydatetime())
+            msg = build_message(s, survey, token, row["language"], row["address"])
+            try:
+                server.send_message(msg)
+                row.update(status="sent", sent_at=now, last_error=None)
+                sent += 1
+            except smtplib.SMTPException as exc:  # one refused address must not stop the rest
+                row.update(status="failed", last_error=str(exc)[:500])
+                failed += 1
+            row["attempts"] = int(row["attempts"]) + 1
+            updates.append(row)
+    schema = ibis.schema(SURVEY_OPERATIONAL_SCHEMAS[SURVEY_DELIVERIES_TABLE])
+    inv = ws.table("survey_invitations")
+    delivered = {u["invitation_id"]: u["status"] == "sent" for u in updates}
+    invitations = inv.filter(inv.invitation_id.isin(list(delivered))).execute()
+    # the canonical invitation says whether it reached the server (response_rate's denominator)
+    invitations["delivered"] = invitations.invitation_id.map(delivered)
+    with ws.store.transaction():
+        ws.store.con.upsert(
+            SURVEY_DELIVERIES_TABLE, ibis.memtable(updates, schema=schema), on="delivery_key"
+        )
+        ws.store.con.upsert(
+            "survey_invitations",
+            ibis.memtable(invitations, schema=inv.schema()),
+            on="invitation_id",
+        )
+    return sent, failed, 0
+
+
+def follow_link(ws: Workspace, url: str, now: datetime) -> str:
+    """Act on a survey link (a score click or an unsubscribe); returns what was done."""
+    parts = urlsplit(url)
+    segments = [p for p in parts.path.split("/") if p]
+    if len(segments) < 2 or segments[0] != "s":
+        raise InvalidLink(f"{url} is not a cxpulse survey link")
+    token = segments[1]
+    if segments[2:] == ["unsubscribe"]:
+        return f"unsubscribed {unsubscribe(ws, token, now)}"
+    query = parse_qs(parts.query)
+    try:
+        question, score = query["q"][0], int(query["score"][0])
+    except (KeyError, ValueError):
+        raise InvalidLink(f"{url} has no question and score (q=...&score=...)") from None
+    return f"recorded {answer(ws, token, question, now, score=score)}"

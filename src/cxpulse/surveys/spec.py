@@ -1,0 +1,159 @@
+"""The parts of a survey definition besides its questions: texts, trigger, audience, follow-ups.
+
+Kept apart from :mod:`cxpulse.surveys.definition` so each module stays small; the checks report
+the file and the field the same way (:class:`Where`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from cxpulse.errors import ConfigError
+
+LANGUAGES = ("en", "fr")
+TRIGGER_KINDS = ("event", "attribute", "recurring")
+BUILTIN_EVENTS = {
+    # event name -> (canonical table, time column): derived, nobody has to log them
+    "ticket_solved": ("tickets", "solved_at"),
+    "order_delivered": ("orders", "delivered_at"),
+}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(minute|hour|day|week)s?\s*$")
+_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400}
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    low: int
+    high: int
+    text: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """When a survey is due for a customer.
+
+    - event: ``delay`` after each ``event`` (ticket_solved, order_delivered, or a name logged
+      in the ``survey_events`` table);
+    - attribute: ``delay`` after a timestamp column of ``customers`` (e.g. created_at);
+    - recurring: every ``every_days`` days per customer, counted from signup.
+
+    ``max_age`` bounds how late an event may still be surveyed, so the first run does not
+    invite everyone whose ticket was solved years ago.
+    """
+
+    kind: str
+    event: str = ""
+    attribute: str = ""
+    delay: timedelta = timedelta(0)
+    every_days: float = 0.0
+    max_age: timedelta = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Audience:
+    segments: tuple[str, ...] = ()
+    plans: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    email_consent: bool = True  # only customers who said yes (an empty consent is not a yes)
+
+
+class Where:
+    """Where in which file a field is, to name both in errors."""
+
+    def __init__(self, source: str, path: str = "") -> None:
+        self.source = source
+        self.path = path
+
+    def sub(self, name: str) -> Where:
+        return Where(self.source, f"{self.path}.{name}" if self.path else name)
+
+    def error(self, name: str, message: str) -> ConfigError:
+        full = f"{self.path}.{name}" if self.path and name else (name or self.path)
+        return ConfigError(f"{self.source}: field {full!r}: {message}")
+
+    def number(self, data: dict[str, Any], key: str, default: float, minimum: float = 0) -> float:
+        value = data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
+            raise self.error(key, f"takes a number of at least {minimum:g}, not {value!r}")
+        return float(value)
+
+    def integer(self, data: dict[str, Any], key: str, default: int) -> int:
+        value = data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.error(key, f"takes a whole number, not {value!r}")
+        return value
+
+
+def texts(data: Any, where: Where, empty_ok: bool = False) -> dict[str, str]:
+    """A text in English and French: {en: ..., fr: ...}; a bare string is English only."""
+    if isinstance(data, str):
+        data = {"en": data}
+    if not isinstance(data, dict) or not isinstance(data.get("en"), str):
+        raise where.error("", "a text needs at least English: {en: '...', fr: '...'}")
+    extra = sorted(set(data) - set(LANGUAGES))
+    if extra:
+        raise where.error(extra[0], f"unknown language; texts take {', '.join(LANGUAGES)}")
+    if not empty_ok and not data["en"].strip():
+        raise where.error("en", "the English text is empty")
+    return {k: str(v) for k, v in data.items()}
+
+
+def duration(value: Any, where: Where, key: str) -> timedelta:
+    """'24 hours', '30 days', '2 weeks' (or a number of days)."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+        return timedelta(days=float(value))
+    match = _DURATION.match(str(value)) if isinstance(value, str) else None
+    if match is None:
+        raise where.error(key, f"{value!r} is not a duration such as '24 hours' or '30 days'")
+    return timedelta(seconds=float(match[1]) * _UNIT_SECONDS[match[2]])
+
+
+def parse_trigger(data: Any, where: Where) -> Trigger:
+    if not isinstance(data, dict):
+        raise where.error("", "required: e.g. {event: ticket_solved, delay: 24 hours}")
+    kinds = [k for k in ("event", "attribute", "every") if k in data]
+    if len(kinds) != 1:
+        raise where.error(
+            "", "give exactly one of event (with delay), attribute (with delay) or every"
+        )
+    max_age = duration(data.get("max_age", "7 days"), where, "max_age")
+    if "every" in data:
+        every = duration(data["every"], where, "every")
+        if every <= timedelta(0):
+            raise where.error("every", "a recurring survey repeats after at least a minute")
+        return Trigger("recurring", every_days=every / timedelta(days=1), max_age=max_age)
+    delay = duration(data.get("delay", 0), where, "delay")
+    if "event" in data:
+        name = data["event"]
+        if not isinstance(name, str) or not name.strip():
+            raise where.error("event", "names an event: ticket_solved, order_delivered or yours")
+        return Trigger("event", event=name.strip(), delay=delay, max_age=max_age)
+    attribute = data["attribute"]
+    if attribute != "created_at":
+        raise where.error("attribute", "the customers time column to count from: created_at")
+    return Trigger("attribute", attribute=attribute, delay=delay, max_age=max_age)
+
+
+def parse_audience(data: Any, where: Where) -> Audience:
+    if data is None:
+        return Audience()
+    if not isinstance(data, dict):
+        raise where.error("", "a mapping of segment, plan, language, email_consent")
+    unknown = sorted(set(data) - {"segment", "plan", "language", "email_consent"})
+    if unknown:
+        raise where.error(unknown[0], "unknown filter; use segment, plan, language, email_consent")
+
+    def names(key: str) -> tuple[str, ...]:
+        value = data.get(key, [])
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
+            raise where.error(key, "a name or a list of names")
+        return tuple(items)
+
+    consent = data.get("email_consent", True)
+    if not isinstance(consent, bool):
+        raise where.error("email_consent", "true (only customers who agreed) or false")
+    return Audience(names("segment"), names("plan"), names("language"), consent)

@@ -1,0 +1,72 @@
+"""Survey definitions and the link-signing secret, kept in the workspace's operational tables."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import ibis
+
+from cxpulse.errors import ConfigError
+from cxpulse.store.migrations import (
+    SURVEY_DEFINITIONS_TABLE,
+    SURVEY_OPERATIONAL_SCHEMAS,
+    SURVEY_SECRETS_TABLE,
+)
+from cxpulse.surveys.definition import Survey, load_survey, survey_from_dict
+
+if TYPE_CHECKING:
+    from cxpulse.workspace import Workspace
+
+
+def add_survey(ws: Workspace, path: str | Path, now: datetime) -> Survey:
+    """Check a YAML file and store it (a survey with the same id is replaced)."""
+    survey = load_survey(path)
+    row = {
+        "survey_id": survey.id,
+        "definition": json.dumps(survey.raw, default=str),
+        "active": True,
+        "added_at": now,
+    }
+    frame = ibis.memtable(
+        [row], schema=ibis.schema(SURVEY_OPERATIONAL_SCHEMAS[SURVEY_DEFINITIONS_TABLE])
+    )
+    with ws.store.transaction():
+        ws.store.con.upsert(SURVEY_DEFINITIONS_TABLE, frame, on="survey_id")
+    return survey
+
+
+def surveys(ws: Workspace, active_only: bool = True) -> list[Survey]:
+    """The stored surveys, by id."""
+    t = ws.store.table(SURVEY_DEFINITIONS_TABLE)
+    if active_only:
+        t = t.filter(t.active)
+    rows = t.order_by("survey_id").execute()
+    return [
+        survey_from_dict(json.loads(r.definition), source=f"stored survey {r.survey_id}")
+        for r in rows.itertuples(index=False)
+    ]
+
+
+def get_survey(ws: Workspace, survey_id: str) -> Survey:
+    for survey in surveys(ws, active_only=False):
+        if survey.id == survey_id:
+            return survey
+    raise ConfigError(f"no survey {survey_id!r}; add it with `cxpulse surveys add FILE.yaml`")
+
+
+def link_secret(ws: Workspace, now: datetime) -> bytes:
+    """The workspace's HMAC secret for survey links, generated on first use and stored, so
+    links stay valid across processes and restarts."""
+    t = ws.store.table(SURVEY_SECRETS_TABLE)
+    found = t.filter(t.name == "links").value.execute()
+    if len(found):
+        return bytes.fromhex(str(found.iloc[0]))
+    value = secrets.token_hex(32)
+    ws.store.con.insert(
+        SURVEY_SECRETS_TABLE, [{"name": "links", "value": value, "created_at": now}]
+    )
+    return bytes.fromhex(value)

@@ -1,0 +1,58 @@
+"""`cxpulse surveys add|list|run` and `cxpulse why` end to end (Typer's runner, real DuckDB)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from cxpulse import Workspace
+from cxpulse.cli.app import app
+from tests.conftest import add_rows
+from tests.surveys.helpers import RELATIONAL_NPS, SUPPORT_CSAT, write
+from tests.surveys.test_run import NOW, customers
+
+runner = CliRunner()
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_add_list_run_why(tmp_path: Path) -> None:
+    db = str(tmp_path / "ws.duckdb")
+    with Workspace.init(db) as ws:
+        customers(ws)
+        add_rows(ws, "tickets", [{"customer_id": "alice", "created_at": NOW - timedelta(days=2),
+                                  "solved_at": NOW - timedelta(hours=25)}])  # fmt: skip
+    for name, text in (("csat", SUPPORT_CSAT), ("nps", RELATIONAL_NPS)):
+        code, stdout, _ = invoke("surveys", "add", str(write(tmp_path, name, text)), "-w", db)
+        assert code == 0 and "Added survey" in stdout
+    code, stdout, _ = invoke("surveys", "list", "-w", db, "--json")
+    listed = {r["survey_id"]: r for r in json.loads(stdout)}
+    assert listed["relational-nps"]["trigger"] == "every 90 days"
+    assert listed["support-csat"]["priority"] == 10
+
+    code, stdout, _ = invoke("surveys", "run", "-w", db, "--now", NOW.isoformat())
+    assert code == 0 and "1 invited" in stdout and "1 queued" in stdout
+
+    code, stdout, _ = invoke(
+        "why", "alice", "-w", db, "--now", (NOW + timedelta(days=1)).isoformat()
+    )
+    assert code == 0 and "support-csat: invited" in stdout
+    assert "Can be asked again from 2025-07-02 10:00 UTC" in stdout
+    code, stdout, _ = invoke("why", "bob", "-w", db, "--json", "--now", NOW.isoformat())
+    assert json.loads(stdout)["next_eligible_at"] is None
+
+
+def test_errors_are_one_line(tmp_path: Path) -> None:
+    db = str(tmp_path / "ws.duckdb")
+    Workspace.init(db).close()
+    bad = write(tmp_path, "bad", SUPPORT_CSAT.replace("points: 5", "points: 4"))
+    code, _, stderr = invoke("surveys", "add", str(bad), "-w", db)
+    assert code == 1 and "questions[0].points" in stderr and "Traceback" not in stderr
+    code, _, stderr = invoke("surveys", "run", "-w", db, "--now", "yesterday")
+    assert code == 1 and "ISO time" in stderr

@@ -1,0 +1,73 @@
+"""Signed links: one response per invitation and question, tampered and expired links refused."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from cxpulse import Workspace
+from cxpulse.surveys import InvalidLink, run_surveys
+from cxpulse.surveys.links import answer, sign, unsubscribe, verify
+from cxpulse.surveys.store import link_secret
+from tests.conftest import add_rows
+from tests.surveys.helpers import SUPPORT_CSAT
+from tests.surveys.test_run import NOW, setup
+
+
+@pytest.fixture
+def token(ws: Workspace, tmp_path: Path) -> str:
+    setup(ws, tmp_path, SUPPORT_CSAT)
+    add_rows(ws, "tickets", [{"customer_id": "alice", "created_at": NOW - timedelta(days=2),
+                              "solved_at": NOW - timedelta(hours=25)}])  # fmt: skip
+    assert len(run_surveys(ws, NOW).invited) == 1
+    inv = ws.table("survey_invitations").execute().invitation_id.iloc[0]
+    return sign(link_secret(ws, NOW), inv, NOW + timedelta(days=14))
+
+
+def test_secret_is_generated_once_and_kept(ws: Workspace) -> None:
+    assert link_secret(ws, NOW) == link_secret(ws, NOW + timedelta(days=1))
+    assert len(link_secret(ws, NOW)) == 32
+
+
+def test_answering_twice_updates_and_a_late_comment_keeps_the_score(
+    ws: Workspace, token: str
+) -> None:
+    answer(ws, token, "satisfaction", NOW, score=2)
+    answer(ws, token, "satisfaction", NOW + timedelta(minutes=1), score=4)
+    answer(ws, token, "satisfaction", NOW + timedelta(minutes=2), comment="Fast, merci")
+    rows = ws.table("survey_responses").execute()
+    assert len(rows) == 1
+    row = rows.iloc[0]
+    assert (row.score, row.comment, row.question_type, row.scale_max) == (
+        4,
+        "Fast, merci",
+        "csat",
+        5,
+    )
+    assert (row.language, row.touchpoint, row.channel) == ("fr", "support", "email")
+    assert row.invitation_id and row.survey_id == "support-csat"
+    answer(ws, token, "comment", NOW, comment="Rien")
+    assert len(ws.table("survey_responses").execute()) == 2
+
+
+def test_tampered_expired_and_out_of_scale_refused(ws: Workspace, token: str) -> None:
+    inv, expiry, mac = token.split(".")
+    for bad in (f"{inv}.{int(expiry) + 86400}.{mac}", f"INVother.{expiry}.{mac}", inv, ""):
+        with pytest.raises(InvalidLink, match="not valid"):
+            answer(ws, bad, "satisfaction", NOW, score=5)
+    with pytest.raises(InvalidLink, match="expired"):
+        answer(ws, token, "satisfaction", NOW + timedelta(days=15), score=5)
+    with pytest.raises(InvalidLink, match="1-5"):
+        answer(ws, token, "satisfaction", NOW, score=9)
+    assert verify(link_secret(ws, NOW), token, NOW) == inv
+    assert ws.table("survey_responses").count().execute() == 0
+
+
+def test_unsubscribe_sets_consent_false_even_after_expiry(ws: Workspace, token: str) -> None:
+    assert unsubscribe(ws, token, NOW + timedelta(days=60)) == "alice"
+    c = ws.table("customers")
+    row = c.filter(c.customer_id == "alice").execute().iloc[0]
+    assert not row.email_consent and row.email == "a@x.io"
+    assert ws.table("customers").count().execute() == 5
