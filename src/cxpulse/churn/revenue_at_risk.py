@@ -1,0 +1,38 @@
+"""Revenue at risk: the MRR of detractors and of high-risk customers."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+def revenue_at_risk(
+    features: pd.DataFrame, scores: pd.DataFrame | None = None, *, high_risk: float = 0.3
+) -> pd.DataFrame:
+    """Rows: all paying, detractors (last NPS 0-6), high risk (risk >= ``high_risk``), both;
+    columns group, customers, mrr, mrr_share (%). ``features`` is indexed by customer_id;
+    ``scores`` has customer_id and risk."""
+    paying = features[features["mrr"] > 0]
+    total = float(paying["mrr"].sum())
+    detractor = paying["nps_last"] <= 6
+    risky = pd.Series(False, index=paying.index)
+    if scores is not None and len(scores):
+        risk = scores.set_index("customer_id")["risk"].reindex(paying.index)
+        risky = risk >= high_risk
+    groups = {
+        "all paying customers": pd.Series(True, index=paying.index),
+        "detractors": detractor,
+        f"high risk (>= {high_risk:.0%})": risky,
+        "detractors at high risk": detractor & risky,
+    }
+    rows = []
+    for name, hit in groups.items():
+        mrr = float(paying.loc[hit.fillna(False), "mrr"].sum())
+        rows.append(
+            {
+                "group": name,
+                "customers": int(hit.fillna(False).sum()),
+                "mrr": mrr,
+                "mrr_share": 100 * mrr / total if total else float("nan"),
+            }
+        )
+    return pd.DataFrame(rows)

@@ -1,0 +1,70 @@
+"""Readable churn rules with their support, churn rate, Wilson interval and lift.
+
+A rule is a named condition on the feature frame. Its **lift** is the churn rate of the rows it
+selects divided by the churn rate of all rows. Rows are customer snapshots: a customer seen at
+several as-of dates counts once per date, so the intervals are somewhat too narrow when
+snapshots overlap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from cxpulse.churn.labels import LABEL
+from cxpulse.errors import QueryError
+from cxpulse.metrics.negatives import add_share
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    test: Callable[[pd.DataFrame], pd.Series]
+
+    def select(self, df: pd.DataFrame) -> pd.Series:
+        return self.test(df).fillna(False).astype(bool)
+
+
+def _col(df: pd.DataFrame, name: str) -> pd.Series:
+    return df[name] if name in df else pd.Series(float("nan"), index=df.index)
+
+
+DEFAULT_RULES: tuple[Rule, ...] = (
+    Rule("4+ negative interactions in 90 days", lambda d: _col(d, "negatives_90d") >= 4),
+    Rule("2+ negative interactions in 30 days", lambda d: _col(d, "negatives_30d") >= 2),
+    Rule(
+        "detractor who downgraded",
+        lambda d: (_col(d, "nps_last") <= 6) & (_col(d, "mrr_change_90d") < 0),
+    ),
+    Rule("detractor (last NPS 0-6)", lambda d: _col(d, "nps_last") <= 6),
+    Rule("last CSAT below the middle", lambda d: _col(d, "csat_last") < 0.5),
+    Rule("a ticket reopened in 90 days", lambda d: _col(d, "reopens_90d") >= 1),
+    Rule("no website visit in 90 days", lambda d: _col(d, "web_hits_90d") == 0),
+    Rule("downgraded in 90 days", lambda d: _col(d, "mrr_change_90d") < 0),
+)
+
+
+def evaluate_rules(
+    df: pd.DataFrame,
+    rules: Sequence[Rule] = DEFAULT_RULES,
+    *,
+    label: str = LABEL,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """One row per rule: rule, customers (rows selected), share (% of rows), churned,
+    churn_rate (%), ci_low, ci_high (Wilson), base_rate (%), lift; highest lift first."""
+    if label not in df:
+        raise QueryError(f"no label column {label!r} in the frame")
+    y = df[label].astype(int)
+    base = 100 * float(y.mean()) if len(y) else float("nan")
+    rows = []
+    for rule in rules:
+        hit = rule.select(df)
+        rows.append({"rule": rule.name, "customers": int(hit.sum()), "churned": int(y[hit].sum())})
+    out = add_share(pd.DataFrame(rows), "customers", "churned", "churn_rate", confidence)
+    out.insert(2, "share", 100 * out["customers"] / max(len(df), 1))
+    out["base_rate"] = base
+    out["lift"] = out["churn_rate"] / base if base > 0 else float("nan")
+    return out.sort_values("lift", ascending=False, na_position="last").reset_index(drop=True)

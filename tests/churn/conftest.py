@@ -1,0 +1,18 @@
+"""The scale-0.02 demo, built once per test module."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cxpulse import Workspace
+from cxpulse.demo import create_demo
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
+    path: Path = tmp_path_factory.mktemp("churn") / "demo.duckdb"
+    with create_demo(path, scale=0.02) as ws:
+        yield ws

@@ -1,0 +1,109 @@
+"""Point-in-time features: rows dated after as_of never change the features as of it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+
+from cxpulse import Workspace
+from cxpulse.churn.features import FEATURES, customer_features
+from tests.conftest import add_rows
+
+D = datetime(2025, 6, 1)
+LATER = datetime(2025, 6, 20)
+
+
+def test_features_ignore_the_future(ws: Workspace) -> None:
+    add_rows(ws, "customers", [{"customer_id": "A", "segment": "smb"}])
+    add_rows(
+        ws,
+        "subscriptions",
+        [
+            {
+                "customer_id": "A",
+                "plan": "pro",
+                "price": 30.0,
+                "billing_period": "month",
+                "started_at": datetime(2024, 3, 1),
+                "source": "t",
+            }
+        ],
+    )
+    add_rows(
+        ws,
+        "tickets",
+        [
+            {
+                "customer_id": "A",
+                "created_at": datetime(2025, 5, 1),
+                "first_solved_at": datetime(2025, 5, 2),
+                "sentiment": -0.8,
+                "reopens": 1,
+            }
+        ],
+    )
+    add_rows(
+        ws,
+        "survey_responses",
+        [{"customer_id": "A", "score": 8, "responded_at": datetime(2025, 4, 1)}],
+    )
+    before = customer_features(ws, D)
+
+    # the future: a cancellation, a new ticket, a low NPS, a CSAT on the old ticket, an order,
+    # web hits, loyalty points, and a solve time on a ticket still open at D
+    ws.store.con.raw_sql(
+        "UPDATE subscriptions SET cancelled_at = TIMESTAMP '2025-06-10', "
+        "ended_at = TIMESTAMP '2025-07-01'"
+    )
+    add_rows(ws, "tickets", [{"customer_id": "A", "created_at": LATER, "escalated": True}])
+    old = ws.table("tickets").ticket_id.execute().iloc[0]
+    add_rows(
+        ws,
+        "survey_responses",
+        [
+            {"customer_id": "A", "score": 0, "responded_at": LATER},
+            {
+                "customer_id": "A",
+                "score": 1,
+                "scale_min": 1,
+                "scale_max": 5,
+                "question_type": "csat",
+                "ticket_id": old,
+                "responded_at": LATER,
+            },
+        ],
+    )
+    add_rows(ws, "orders", [{"customer_id": "A", "ordered_at": LATER, "amount": 50.0}])
+    add_rows(
+        ws,
+        "web_events",
+        [
+            {
+                "customer_id": "A",
+                "visitor_id": "v",
+                "occurred_at": LATER,
+                "event_type": "page_view",
+                "page": "/",
+            }
+        ],
+    )
+    add_rows(
+        ws,
+        "loyalty_ledger",
+        [{"customer_id": "A", "occurred_at": LATER, "kind": "earn", "points": 10}],
+    )
+    add_rows(ws, "customers", [{"customer_id": "B", "created_at": LATER}])
+    after = customer_features(ws, D)
+    pd.testing.assert_frame_equal(before, after)
+    assert bool(before.loc["A", "active"]) and not bool(before.loc["A", "cancel_requested"])
+    assert before.loc["A", "negatives_90d"] == 1
+    # and the later view does see them
+    late = customer_features(ws, datetime(2025, 6, 30))
+    assert late.loc["A", "nps_last"] == 0 and late.loc["A", "negatives_90d"] == 2
+
+
+def test_feature_columns(demo: Workspace) -> None:
+    f = customer_features(demo, datetime(2026, 6, 1))
+    assert set(FEATURES) <= set(f.columns)
+    assert f.index.is_unique and f["active"].sum() > 500

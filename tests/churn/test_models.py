@@ -1,0 +1,106 @@
+"""Rules, models, backtest and drivers on the demo: the planted pattern is found."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cxpulse import Workspace
+from cxpulse.churn.drivers import churn_drivers, nps_drivers, relative_weights
+from cxpulse.churn.errors import ChurnDataError
+from cxpulse.churn.features import FEATURES
+from cxpulse.churn.labels import LABEL, training_frame
+from cxpulse.churn.model import ChurnModel
+from cxpulse.churn.revenue_at_risk import revenue_at_risk
+from cxpulse.churn.rules import evaluate_rules
+from cxpulse.churn.scoring import backtest
+from cxpulse.churn.survival import cox, durations, kaplan_meier
+
+
+@pytest.fixture(scope="module")
+def frame(demo: Workspace) -> pd.DataFrame:
+    return training_frame(demo)
+
+
+@pytest.fixture(scope="module")
+def models(frame: pd.DataFrame) -> dict[str, ChurnModel]:
+    groups = frame.index.to_numpy()
+    return {k: ChurnModel(k).fit(frame, FEATURES, LABEL, groups) for k in ("logistic", "gbm")}
+
+
+def test_rules_find_the_fourth_negative(frame: pd.DataFrame) -> None:
+    rules = evaluate_rules(frame).set_index("rule")
+    four = rules.loc["4+ negative interactions in 90 days"]
+    assert four["lift"] > 3 and four["ci_low"] > four["base_rate"]
+
+
+def test_models_beat_the_majority_class(models: dict[str, ChurnModel]) -> None:
+    for m in models.values():
+        assert m.cv_auc_mean_ > 0.57  # majority class: 0.5
+        assert len(m.calibration_) == 10
+        top = m.calibration_.iloc[-1]
+        assert top["observed"] > 1.5 * m.base_rate_ * 100
+
+
+def test_models_find_the_fourth_negative(
+    frame: pd.DataFrame, models: dict[str, ChurnModel]
+) -> None:
+    typical = frame[frame["negatives_90d"] == 0].head(200).copy()
+    hit = typical.assign(negatives_90d=4.0, negatives_30d=2.0)
+    for m in models.values():
+        assert m.predict_risk(hit).mean() > 1.5 * m.predict_risk(typical).mean()
+    reasons = models["logistic"].reasons(hit.head(5))
+    assert all("negatives_" in r for r in reasons)
+
+
+def test_label_with_one_class_is_refused(frame: pd.DataFrame) -> None:
+    with pytest.raises(ChurnDataError, match="only the class 0"):
+        ChurnModel("logistic").fit(frame.assign(churned=0), FEATURES, LABEL)
+
+
+def test_backtest(demo: Workspace) -> None:
+    got = backtest(demo, "2026-06-30", kind="logistic")
+    assert got["customers"] > 500 and got["auc"] > 0.55 and got["top_decile_lift"] > 1.5
+    with pytest.raises(ChurnDataError, match="days of data after"):
+        backtest(demo, "2026-10-01")
+
+
+def test_churn_drivers_rank_negatives_first(frame: pd.DataFrame) -> None:
+    d = churn_drivers(frame, FEATURES, LABEL, n_repeats=5)
+    assert d.iloc[0]["feature"].startswith("negatives_")
+    assert (d["low"] <= d["importance"]).all() and (d["importance"] <= d["high"]).all()
+
+
+def test_relative_weights_sum_to_r2() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(500, 3))
+    x[:, 1] += 0.5 * x[:, 0]
+    y = x @ np.array([1.0, 0.5, 0.0]) + rng.normal(size=500)
+    design = np.column_stack([np.ones(500), x])
+    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+    r2 = 1 - ((y - design @ coef) ** 2).sum() / ((y - y.mean()) ** 2).sum()
+    w = relative_weights(x, y)
+    assert w.sum() == pytest.approx(r2, rel=1e-9) and w[0] > w[1] > w[2]
+
+
+def test_nps_drivers(demo: Workspace) -> None:
+    kda, r2, n = nps_drivers(demo, datetime(2026, 10, 31))
+    assert 0 < r2 < 1 and n > 300
+    assert kda["weight"].sum() == pytest.approx(r2)
+    assert (kda["coef"] > 0).sum() >= len(kda) - 1  # better touchpoints, better NPS
+
+
+def test_survival_and_revenue(demo: Workspace) -> None:
+    s = durations(demo, datetime(2026, 4, 1))
+    s["four"] = s["negatives_90d"] >= 4
+    km = kaplan_meier(s, "four").set_index("four")
+    retained = km["retained_90d"].astype(float)
+    assert retained["True"] < retained["False"]
+    c = cox(s).set_index("covariate")
+    assert (c["hazard_ratio"] > 0).all()
+    rar = revenue_at_risk(s.drop(columns=["days", "churned"]))
+    assert rar.iloc[0]["mrr_share"] == pytest.approx(100)
+    assert 0 < rar.iloc[1]["mrr"] < rar.iloc[0]["mrr"]
