@@ -52,6 +52,22 @@ class Settings:
     acquisition_costs: dict[str, float] = field(default_factory=dict)
     """For CAC: a period label (2025-03, 2025-Q1, 2025) -> acquisition spend in that period, or a
     customers.segment value -> cost of acquiring one customer of that segment."""
+    smtp_host: str = ""
+    """Surveys: SMTP server that sends survey emails (empty: emails stay queued)."""
+    smtp_port: int = 587
+    """Surveys: SMTP port (587 with STARTTLS, 25 without)."""
+    smtp_starttls: bool = True
+    """Surveys: upgrade the SMTP connection with STARTTLS before logging in."""
+    smtp_user: str = ""
+    """Surveys: SMTP login (empty: no login)."""
+    smtp_password_env: str = "CXPULSE_SMTP_PASSWORD"
+    """Surveys: name of the environment variable holding the SMTP password (never stored)."""
+    email_from: str = ""
+    """Surveys: sender address of survey emails, e.g. 'Acme <feedback@acme.com>'."""
+    public_url: str = "http://localhost:8000"
+    """Surveys: public base URL of the response pages; survey links start with it."""
+    survey_fatigue_days: float = 30.0
+    """Surveys: at most one survey per customer in this many days, across surveys and channels."""
 
     def __post_init__(self) -> None:
         try:
@@ -80,7 +96,12 @@ class Settings:
 
             schedule_from(self)
 
-        for key in ("session_gap_minutes", "resolution_target_hours", "handle_time_target_minutes"):
+        for key in (
+            "session_gap_minutes",
+            "resolution_target_hours",
+            "handle_time_target_minutes",
+            "survey_fatigue_days",
+        ):
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
                 raise ConfigError(f"{key} takes a number above 0, not {value!r}")

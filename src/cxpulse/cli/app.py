@@ -393,6 +393,12 @@ _web_cli.register(app)
 from cxpulse.cli import text as _text_cli  # noqa: E402
 
 _text_cli.register(app)
+from cxpulse.cli import surveys as _surveys_cli  # noqa: E402
+
+_surveys_cli.register(app)
+from cxpulse.cli import churn as _churn_cli  # noqa: E402
+
+_churn_cli.register(app)
 
 
 def main() -> None:

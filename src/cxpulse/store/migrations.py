@@ -120,11 +120,90 @@ def _text_annotations(store: Store) -> None:
     store.con.create_table(TEXT_ANNOTATIONS_TABLE, schema=ibis.schema(TEXT_ANNOTATIONS_SCHEMA))
 
 
+SURVEY_DEFINITIONS_TABLE = "survey_definitions"
+SURVEY_DECISIONS_TABLE = "survey_decisions"
+SURVEY_DELIVERIES_TABLE = "survey_deliveries"
+SURVEY_EVENTS_TABLE = "survey_events"
+SURVEY_SECRETS_TABLE = "survey_secrets"
+SURVEY_OPERATIONAL_SCHEMAS: dict[str, dict[str, dt.DataType]] = {
+    # one row per survey; the checked YAML as JSON, replaced by `cxpulse surveys add`
+    SURVEY_DEFINITIONS_TABLE: {
+        "survey_id": dt.string,
+        "definition": dt.string,
+        "active": dt.boolean,
+        "added_at": dt.Timestamp(),
+    },
+    # every trigger decision with its reason: what `cxpulse why CUSTOMER` reads
+    SURVEY_DECISIONS_TABLE: {
+        "decision_id": dt.string,
+        "decided_at": dt.Timestamp(),
+        "customer_id": dt.string,
+        "survey_id": dt.string,
+        "trigger_key": dt.string,  # survey:customer:what triggered it; decided once
+        "outcome": dt.string,  # invited or skipped
+        "reason": dt.string,  # a short code, e.g. fatigue, lower_priority
+        "detail": dt.string,
+        "invitation_id": dt.string,
+        "next_eligible_at": dt.Timestamp(),
+    },
+    # the outbox: one row per invitation and channel (delivery_key is unique by upsert)
+    SURVEY_DELIVERIES_TABLE: {
+        "delivery_key": dt.string,
+        "invitation_id": dt.string,
+        "customer_id": dt.string,
+        "survey_id": dt.string,
+        "channel": dt.string,
+        "language": dt.string,
+        "address": dt.string,
+        "created_at": dt.Timestamp(),
+        "expires_at": dt.Timestamp(),
+        "status": dt.string,  # pending, sent, failed, unsubscribed
+        "attempts": dt.int64,
+        "sent_at": dt.Timestamp(),
+        "last_error": dt.string,
+    },
+    # named customer events that may trigger a survey (besides tickets and orders)
+    SURVEY_EVENTS_TABLE: {
+        "event_id": dt.string,
+        "customer_id": dt.string,
+        "name": dt.string,
+        "occurred_at": dt.Timestamp(),
+        "source": dt.string,
+    },
+    # the workspace's link-signing secret, generated once
+    SURVEY_SECRETS_TABLE: {"name": dt.string, "value": dt.string, "created_at": dt.Timestamp()},
+}
+
+
+def _survey_operations(store: Store) -> None:
+    for name, columns in SURVEY_OPERATIONAL_SCHEMAS.items():
+        store.con.create_table(name, schema=ibis.schema(columns))
+
+
+CHURN_SCORES_TABLE = "churn_scores"
+CHURN_SCORES_SCHEMA: dict[str, dt.DataType] = {
+    "customer_id": dt.string,
+    "as_of": dt.Timestamp(),
+    "risk": dt.float64,  # probability of churn within the horizon, 0-1
+    "model": dt.string,
+    "top_reasons": dt.string,  # "feature=value (+risk); ..." as ChurnModel.reasons gives them
+    "scored_at": dt.Timestamp(),
+}
+"""Churn risk per customer written by ``cxpulse churn score`` (the last run replaces the
+previous one), for automation rules to act on."""
+
+
+def _churn_scores(store: Store) -> None:
+    store.con.create_table(CHURN_SCORES_TABLE, schema=ibis.schema(CHURN_SCORES_SCHEMA))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "canonical tables", _canonical_tables),
     Migration(2, "CLV scores table", _clv_scores),
     Migration(3, "CX index weights; survey question ids", _cx_index_weights),
     Migration(4, "text annotations table", _text_annotations),
+    Migration(5, "survey definitions, decisions, deliveries, events", _survey_operations),
+    Migration(6, "churn scores table", _churn_scores),
 )
 
 
