@@ -111,14 +111,31 @@ class Workspace:
         on_error: Literal["fail", "skip"] = "fail",
         rejects_path: str | Path | None = None,
         source: str | None = None,
+        preset: str | None = None,
         progress: Callable[[str], None] | None = None,
     ) -> ImportReport:
         """Import a CSV, Parquet or JSON-lines file into a canonical table (see cxpulse.ingest).
 
-        ``progress`` receives a line of text at each step (read, checked, each chunk written).
+        ``preset`` names a vendor export format (trustpilot, g2) whose columns are mapped for
+        you; ``mapping`` still wins. ``progress`` receives a line of text at each step.
         """
         from cxpulse.ingest import import_file
 
+        if preset:
+            from cxpulse.ingest.presets import import_with_preset
+
+            return import_with_preset(
+                self.store,
+                self.settings,
+                preset,
+                Path(path),
+                table,
+                mapping=dict(mapping or {}),
+                on_error=on_error,
+                rejects_path=Path(rejects_path) if rejects_path else None,
+                source=source,
+                progress=progress,
+            )
         return import_file(
             self.store,
             self.settings,

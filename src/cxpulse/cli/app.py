@@ -135,24 +135,6 @@ def import_(
     if mapping:
         columns.update(load_mapping(mapping))
     columns.update(parse_map_options(map_ or []))
-    if preset:  # --map and --mapping override the preset's choices
-        from cxpulse.ingest.presets import import_with_preset
-
-        with _open(workspace) as ws:
-            report = import_with_preset(
-                ws.store,
-                ws.settings,
-                preset,
-                file,
-                table,
-                mapping=columns,
-                on_error="skip" if on_error == "skip" else "fail",
-                rejects_path=rejects,
-                source=source,
-                progress=lambda line: err.print(f"[dim]{line}[/]", highlight=False),
-            )
-        out.print(report.summary(), highlight=False)
-        return
     with _open(workspace) as ws:
         report = ws.import_file(
             file,
@@ -161,6 +143,7 @@ def import_(
             on_error="skip" if on_error == "skip" else "fail",
             rejects_path=rejects,
             source=source,
+            preset=preset,  # --map and --mapping override the preset's choices
             progress=lambda line: err.print(f"[dim]{line}[/]", highlight=False),
         )
     out.print(report.summary(), highlight=False)
