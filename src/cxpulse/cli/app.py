@@ -10,7 +10,6 @@ import os
 import sys
 import time
 from datetime import date
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,9 +18,12 @@ from rich.console import Console
 
 from cxpulse import schema
 from cxpulse.cli import render
+from cxpulse.cli.options import Format, FormatOpt, WorkspaceOpt
+from cxpulse.cli.options import open_workspace as _open
+from cxpulse.cli.options import parse_filters as _filters
 from cxpulse.errors import ConfigError, CxpulseError
 from cxpulse.metrics.periods import GRAINS
-from cxpulse.workspace import ENV_VAR, Workspace, default_location
+from cxpulse.workspace import Workspace, default_location
 
 out = Console(soft_wrap=True)  # plain lines stay whole for logs and grep
 err = Console(stderr=True, soft_wrap=True)
@@ -50,29 +52,6 @@ app = typer.Typer(
 )
 config_app = typer.Typer(cls=_Group, help="Show or change workspace settings.")
 app.add_typer(config_app, name="config")
-
-
-class Format(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
-WorkspaceOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--workspace",
-        "-w",
-        envvar=ENV_VAR,
-        help="Workspace: a DuckDB file path or an Ibis URL. Default: ./cxpulse.duckdb.",
-        show_default=False,
-    ),
-]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
-
-
-def _open(workspace: str | None) -> Workspace:
-    return Workspace.open(workspace or default_location())
 
 
 @app.command()
@@ -169,7 +148,7 @@ def metric(
 ) -> None:
     """Compute one metric by period and segment, with intervals and changes."""
     segments = [s for item in segment or [] for s in item.split(",") if s]
-    filters = _parse_filters(filter_ or [])
+    filters = _filters(filter_ or [])
     with _open(workspace) as ws:
         df = ws.metric(
             name, by=by, segment=segments, variant=variant, start=from_, end=to, filters=filters
@@ -183,17 +162,6 @@ def metric(
     else:
         out.print(render.metric_table(df, segments, f"{name} by {by}"))
         out.print(f"[dim]{df['definition'].iloc[0]}[/]", highlight=False)
-
-
-def _parse_filters(items: list[str]) -> dict[str, Any]:
-    filters: dict[str, Any] = {}
-    for item in items:
-        col, sep, value = item.partition("=")
-        if not sep or not col.strip():
-            raise ConfigError(f"--filter takes column=value, e.g. touchpoint=support; got {item!r}")
-        values = [v.strip() for v in value.split(",")]
-        filters[col.strip()] = values if len(values) > 1 else values[0]
-    return filters
 
 
 @app.command()

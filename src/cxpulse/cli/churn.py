@@ -6,7 +6,6 @@ which the app's command group turns into one message and exit code 1.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,22 +14,13 @@ import typer
 from rich.console import Console
 
 from cxpulse.cli import render
+from cxpulse.cli.options import Format, FormatOpt, WorkspaceOpt
 from cxpulse.errors import ConfigError
-from cxpulse.workspace import ENV_VAR, Workspace, default_location
+from cxpulse.workspace import Workspace, default_location
 
 out = Console(soft_wrap=True, width=200)
 
 
-class Format(StrEnum):
-    table = "table"
-    json = "json"
-
-
-WorkspaceOpt = Annotated[
-    str | None,
-    typer.Option("--workspace", "-w", envvar=ENV_VAR, help="Workspace file or Ibis URL."),
-]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 FileOpt = Annotated[
     Path | None,
     typer.Option(

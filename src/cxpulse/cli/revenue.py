@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import sys
 from datetime import date, datetime, timedelta
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,24 +21,15 @@ from rich.console import Console
 from rich.table import Table
 
 from cxpulse.cli import render
-from cxpulse.errors import ConfigError
-from cxpulse.workspace import ENV_VAR, Workspace, default_location
+from cxpulse.cli.options import Format, FormatOpt, WorkspaceOpt
+from cxpulse.cli.options import open_workspace as _open
+from cxpulse.cli.options import parse_filters as _filters
+from cxpulse.workspace import Workspace
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 
-class Format(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
-WorkspaceOpt = Annotated[
-    str | None,
-    typer.Option("--workspace", "-w", envvar=ENV_VAR, help="Workspace file or Ibis URL."),
-]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 FileOpt = Annotated[
     Path | None,
     typer.Option("--file", help="Orders from this CSV/Parquet/JSON-lines file instead."),
@@ -55,21 +45,6 @@ HoldoutOpt = Annotated[
 ]
 
 clv_app = typer.Typer(help="Customer lifetime value from orders (BG/NBD + Gamma-Gamma).")
-
-
-def _open(workspace: str | None) -> Workspace:
-    return Workspace.open(workspace or default_location())
-
-
-def _filters(items: list[str] | None) -> dict[str, Any]:
-    filters: dict[str, Any] = {}
-    for item in items or []:
-        col, sep, value = item.partition("=")
-        if not sep or not col.strip():
-            raise ConfigError(f"--filter takes column=value, e.g. plan=classic; got {item!r}")
-        values = [v.strip() for v in value.split(",")]
-        filters[col.strip()] = values if len(values) > 1 else values[0]
-    return filters
 
 
 # -- cohorts -----------------------------------------------------------------------------------

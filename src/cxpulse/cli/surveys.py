@@ -18,15 +18,12 @@ from rich.console import Console
 from rich.table import Table
 
 from cxpulse.cli import render
+from cxpulse.cli.options import WorkspaceOpt
+from cxpulse.cli.options import open_workspace as _open
 from cxpulse.errors import ConfigError
-from cxpulse.workspace import ENV_VAR, Workspace, default_location
 
 out = Console(soft_wrap=True)
 
-WorkspaceOpt = Annotated[
-    str | None,
-    typer.Option("--workspace", "-w", envvar=ENV_VAR, help="Workspace file or Ibis URL."),
-]
 NowOpt = Annotated[
     str | None,
     typer.Option("--now", help="Act as if it were this UTC time (ISO, e.g. 2025-06-02T10:00)."),
@@ -34,10 +31,6 @@ NowOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
 surveys_app = typer.Typer(help="Surveys asked at the right moment, within one fatigue budget.")
-
-
-def _open(workspace: str | None) -> Workspace:
-    return Workspace.open(workspace or default_location())
 
 
 def _now(text: str | None) -> datetime:

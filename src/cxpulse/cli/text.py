@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 import time
-from enum import StrEnum
 from typing import Annotated
 
 import pandas as pd
@@ -17,26 +16,16 @@ from rich.console import Console
 from rich.table import Table
 
 from cxpulse.cli import render
+from cxpulse.cli.options import Format, FormatOpt, WorkspaceOpt
+from cxpulse.cli.options import open_workspace as _open
 from cxpulse.errors import ConfigError
 from cxpulse.metrics.periods import GRAINS
-from cxpulse.workspace import ENV_VAR, Workspace, default_location
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 text_app = typer.Typer(help="Sentiment and themes of comments, ticket subjects and mentions.")
 
 
-class Format(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
-WorkspaceOpt = Annotated[
-    str | None,
-    typer.Option("--workspace", "-w", envvar=ENV_VAR, help="Workspace file or Ibis URL."),
-]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 TablesOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -46,10 +35,6 @@ TablesOpt = Annotated[
 TaxonomyOpt = Annotated[
     str | None, typer.Option(help="Your copy of the theme taxonomy (YAML); default: built in.")
 ]
-
-
-def _open(workspace: str | None) -> Workspace:
-    return Workspace.open(workspace or default_location())
 
 
 def _tables(items: list[str] | None) -> tuple[str, ...]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich import box
@@ -18,18 +18,14 @@ from rich.console import Console
 from rich.table import Table
 
 from cxpulse.cli import render
+from cxpulse.cli.options import Format, FormatOpt, WorkspaceOpt
+from cxpulse.cli.options import open_workspace as _open
+from cxpulse.cli.options import parse_filters as _filters
 from cxpulse.errors import ConfigError
 from cxpulse.metrics import cx_weights as cw
 from cxpulse.metrics.periods import GRAINS, parse_day
-from cxpulse.workspace import ENV_VAR, Workspace, default_location
 
 out = Console(soft_wrap=True)
-
-
-class Format(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
 
 
 class Rate(StrEnum):
@@ -37,11 +33,6 @@ class Rate(StrEnum):
     bounce = "bounce"
 
 
-WorkspaceOpt = Annotated[
-    str | None,
-    typer.Option("--workspace", "-w", envvar=ENV_VAR, help="Workspace file or Ibis URL."),
-]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 FromOpt = Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")]
 ToOpt = Annotated[str | None, typer.Option("--to", help="Last day (included), YYYY-MM-DD.")]
 FilterOpt = Annotated[
@@ -50,21 +41,6 @@ FilterOpt = Annotated[
 ]
 
 cx_app = typer.Typer(help="The CX index: values, components and versioned weights.")
-
-
-def _open(workspace: str | None) -> Workspace:
-    return Workspace.open(workspace or default_location())
-
-
-def _filters(items: list[str] | None) -> dict[str, Any]:
-    filters: dict[str, Any] = {}
-    for item in items or []:
-        col, sep, value = item.partition("=")
-        if not sep or not col.strip():
-            raise ConfigError(f"--filter takes column=value, e.g. page=/pricing; got {item!r}")
-        values = [v.strip() for v in value.split(",")]
-        filters[col.strip()] = values if len(values) > 1 else values[0]
-    return filters
 
 
 def pages(
