@@ -1,0 +1,147 @@
+"""Follow-up cases: open -> acknowledged -> contacted -> resolved, with an SLA and notes.
+
+Resolving a case records the named event ``case_resolved`` in ``survey_events``, so a survey
+with ``trigger: {event: case_resolved, delay: ...}`` asks the customer again: that second answer
+is what the recovery rate (:mod:`cxpulse.automations.case_metrics`) compares.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import ibis
+import pandas as pd
+
+from cxpulse.errors import CxpulseError
+from cxpulse.store.migrations import (
+    AUTOMATION_SCHEMAS,
+    CASE_NOTES_TABLE,
+    CASES_TABLE,
+    SURVEY_EVENTS_TABLE,
+    SURVEY_OPERATIONAL_SCHEMAS,
+)
+
+if TYPE_CHECKING:
+    from cxpulse.workspace import Workspace
+
+STATES = ("open", "acknowledged", "contacted", "resolved")
+NEXT = {"open": "acknowledged", "acknowledged": "contacted", "contacted": "resolved"}
+COMMAND = {"acknowledged": "ack", "contacted": "contact", "resolved": "resolve"}
+RESOLVED_EVENT = "case_resolved"
+
+
+class CaseError(CxpulseError, ValueError):
+    """A case does not exist or cannot move to the state asked for."""
+
+
+def case_id(run_id: str) -> str:
+    """Stable id from the run, so the same cause can never open two cases."""
+    return "CASE-" + hashlib.sha256(run_id.encode()).hexdigest()[:10].upper()
+
+
+def new_case(
+    run_id: str, rule: str, customer_id: str, now: datetime, sla_hours: float, **fields: Any
+) -> dict[str, Any]:
+    """The row of a case opened at ``now`` (written by the caller, inside its transaction)."""
+    row: dict[str, Any] = {c: None for c in AUTOMATION_SCHEMAS[CASES_TABLE]}
+    row.update(fields)
+    row.update(
+        case_id=case_id(run_id),
+        run_id=run_id,
+        rule=rule,
+        customer_id=customer_id,
+        state="open",
+        opened_at=now,
+        sla_due_at=now + timedelta(hours=sla_hours),
+    )
+    return row
+
+
+def write_cases(ws: Workspace, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        frame = ibis.memtable(rows, schema=ibis.schema(AUTOMATION_SCHEMAS[CASES_TABLE]))
+        ws.store.con.upsert(CASES_TABLE, frame, on="case_id")
+
+
+def cases(ws: Workspace, state: str | None = None) -> pd.DataFrame:
+    """Cases, oldest first (optionally only one state)."""
+    t = ws.store.table(CASES_TABLE)
+    if state is not None:
+        if state not in STATES:
+            raise CaseError(f"unknown state {state!r}; states are {', '.join(STATES)}")
+        t = t.filter(t.state == state)
+    df: pd.DataFrame = t.order_by(["opened_at", "case_id"]).execute()
+    return df
+
+
+def get_case(ws: Workspace, cid: str) -> dict[str, Any]:
+    t = ws.store.table(CASES_TABLE)
+    rows = t.filter(t.case_id == cid).execute()
+    if rows.empty:
+        raise CaseError(f"no case {cid!r}; see `cxpulse cases list` for the ids")
+    return {k: (None if _missing(v) else v) for k, v in rows.iloc[0].items()}
+
+
+def notes(ws: Workspace, cid: str) -> pd.DataFrame:
+    n = ws.store.table(CASE_NOTES_TABLE)
+    df: pd.DataFrame = n.filter(n.case_id == cid).order_by(["written_at", "note_id"]).execute()
+    return df
+
+
+def add_note(ws: Workspace, cid: str, text: str, now: datetime) -> str:
+    get_case(ws, cid)  # a clear error for an unknown case
+    if not text.strip():
+        raise CaseError("a note needs some text")
+    count = int(notes(ws, cid).shape[0])
+    note_id = f"{cid}:{count + 1}"
+    row = {"note_id": note_id, "case_id": cid, "written_at": now, "text": text.strip()}
+    schema = ibis.schema(AUTOMATION_SCHEMAS[CASE_NOTES_TABLE])
+    with ws.store.transaction():
+        ws.store.con.insert(CASE_NOTES_TABLE, ibis.memtable([row], schema=schema))
+    return note_id
+
+
+def move(
+    ws: Workspace, cid: str, to: str, now: datetime, *, root_cause: str | None = None
+) -> dict[str, Any]:
+    """Move a case one step on; refuses skipping or going back with what to do instead."""
+    row = get_case(ws, cid)
+    state = str(row["state"])
+    if NEXT.get(state) != to:
+        if state == "resolved":
+            raise CaseError(f"case {cid} is already resolved")
+        nxt = NEXT[state]
+        raise CaseError(
+            f"case {cid} is {state}; it cannot become {to} now. Next step: {nxt} "
+            f"(`cxpulse cases {COMMAND[nxt]} {cid}`)"
+        )
+    if to == "resolved" and not (root_cause or "").strip():
+        raise CaseError(f"say why case {cid} happened: `cxpulse cases resolve {cid} "
+                        "--root-cause delivery` (a short category)")  # fmt: skip
+    row["state"] = to
+    row[{"acknowledged": "acknowledged_at", "contacted": "contacted_at",
+         "resolved": "resolved_at"}[to]] = now  # fmt: skip
+    with ws.store.transaction():
+        if to == "resolved":
+            row["root_cause"] = (root_cause or "").strip()
+            event = {
+                "event_id": f"{RESOLVED_EVENT}:{cid}",
+                "customer_id": row["customer_id"],
+                "name": RESOLVED_EVENT,
+                "occurred_at": now,
+                "source": "cxpulse-cases",
+            }
+            schema = ibis.schema(SURVEY_OPERATIONAL_SCHEMAS[SURVEY_EVENTS_TABLE])
+            ws.store.con.upsert(SURVEY_EVENTS_TABLE, ibis.memtable([event], schema=schema),
+                                on="event_id")  # fmt: skip
+        write_cases(ws, [row])
+    return row
+
+
+def _missing(value: Any) -> bool:
+    try:
+        return value is None or bool(value != value)  # NaN and NaT are not equal to themselves
+    except (TypeError, ValueError):
+        return False

@@ -1,0 +1,237 @@
+"""Automation rules: a condition (``when``) and actions (``then``), written in YAML.
+
+Example::
+
+    name: detractor-follow-up
+    when: {response: detractor}          # or {negative_interactions: 4},
+                                         # {churn_risk_above: 0.7}, {mention_sentiment_below: -0.3}
+    then:
+      - case: {sla_hours: 24, assign: [{segment: enterprise, team: key-accounts},
+                                       {round_robin: [ana, ben], team: cx}]}
+      - webhook: {url: "https://hooks.slack.com/...", format: slack}
+      - tag: at-risk
+      - review_request: {platform: trustpilot}
+
+Every problem is reported as :class:`ConfigError` naming the file and the field, so a typo is
+found when the rule is added rather than when it should have fired.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import ibis
+import yaml
+
+from cxpulse.errors import ConfigError
+from cxpulse.store.migrations import AUTOMATION_RULES_TABLE, AUTOMATION_SCHEMAS
+
+if TYPE_CHECKING:
+    from cxpulse.workspace import Workspace
+
+RESPONSE_KINDS = ("detractor", "promoter", "csat_unsatisfied", "ces_hard")
+CONDITIONS = ("response", "negative_interactions", "churn_risk_above", "mention_sentiment_below")
+ACTIONS = ("case", "webhook", "tag", "review_request")
+ASSIGN_KEYS = ("segment", "language", "channel")
+PLATFORMS = ("trustpilot", "g2")
+
+
+@dataclass(frozen=True)
+class Condition:
+    kind: str  # one of CONDITIONS
+    response: str = ""  # for kind response: one of RESPONSE_KINDS
+    threshold: float = 0.0  # count, risk or sentiment bound
+    window_days: int = 90  # negative_interactions: the window the count is taken over
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One assignment rule: when ``match`` (segment/language/channel = value) holds, the case
+    goes to ``owner`` or to the next of ``round_robin``, in ``team``."""
+
+    match: dict[str, str] = field(default_factory=dict)
+    team: str | None = None
+    owner: str | None = None
+    round_robin: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: str  # one of ACTIONS
+    options: dict[str, Any] = field(default_factory=dict)
+    assign: tuple[Assignment, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    when: Condition
+    then: tuple[Action, ...]
+    description: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+class _Where:
+    def __init__(self, source: str, prefix: str = "") -> None:
+        self.source, self.prefix = source, prefix
+
+    def sub(self, name: str) -> _Where:
+        return _Where(self.source, f"{self.prefix}{name}.")
+
+    def error(self, name: str, message: str) -> ConfigError:
+        return ConfigError(f"{self.source}, field {self.prefix}{name}: {message}")
+
+
+def load_rule(path: str | Path) -> Rule:
+    """Read and check a rule YAML file."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file; give the path of a rule YAML file") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+    return rule_from_dict(data, source=str(path))
+
+
+def rule_from_dict(data: Any, source: str = "<rule>") -> Rule:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: a rule is a mapping with name, when and then")
+    where = _Where(source)
+    unknown = sorted(set(data) - {"name", "description", "when", "then"})
+    if unknown:
+        raise where.error(unknown[0], "unknown field; fields are: name, description, when, then")
+    name = data.get("name")
+    if not isinstance(name, str) or not name.strip() or ":" in name:
+        raise where.error("name", "required: a short name without ':' such as 'detractor-case'")
+    when = _condition(data.get("when"), where)
+    then = data.get("then")
+    if not isinstance(then, list) or not then:
+        raise where.error("then", f"required: a list of actions ({', '.join(ACTIONS)})")
+    actions = tuple(_action(a, where.sub(f"then[{i}]")) for i, a in enumerate(then))
+    return Rule(name.strip(), when, actions, str(data.get("description") or ""), dict(data))
+
+
+def _condition(value: Any, where: _Where) -> Condition:
+    if not isinstance(value, dict) or len(value) != 1:
+        raise where.error("when", f"required: exactly one condition of {', '.join(CONDITIONS)}")
+    ((kind, arg),) = value.items()
+    w = where.sub("when")
+    if kind == "response":
+        if arg not in RESPONSE_KINDS:
+            raise w.error("response", f"{arg!r} is not one of {', '.join(RESPONSE_KINDS)}")
+        return Condition(kind, response=str(arg))
+    if kind == "negative_interactions":
+        spec = arg if isinstance(arg, dict) else {"count": arg}
+        count: Any = spec.get("count")
+        days: Any = spec.get("days", 90)
+        if not _whole(count) or count < 1 or not _whole(days) or days < 1:
+            raise w.error(kind, "a count of at least 1, or {count: 4, days: 90}")
+        return Condition(kind, threshold=float(count), window_days=int(days))
+    if kind == "churn_risk_above":
+        if not _number(arg) or not 0 <= arg < 1:
+            raise w.error(kind, f"a churn probability from 0 to 1 such as 0.7, not {arg!r}")
+        return Condition(kind, threshold=float(arg))
+    if kind == "mention_sentiment_below":
+        if not _number(arg) or not -1 < arg <= 1:
+            raise w.error(kind, f"a sentiment from -1 to 1 such as -0.3, not {arg!r}")
+        return Condition(kind, threshold=float(arg))
+    raise where.error("when", f"unknown condition {kind!r}; conditions are {', '.join(CONDITIONS)}")
+
+
+def _action(value: Any, where: _Where) -> Action:
+    if not isinstance(value, dict) or len(value) != 1:
+        raise where.error("", f"an action is a mapping with one key of {', '.join(ACTIONS)}")
+    ((kind, arg),) = value.items()
+    if kind == "tag":
+        tag = arg.get("tag") if isinstance(arg, dict) else arg
+        if not isinstance(tag, str) or not tag.strip():
+            raise where.error("tag", "a tag name such as 'at-risk'")
+        return Action(kind, {"tag": tag.strip()})
+    if not isinstance(arg, dict):
+        raise where.error(str(kind), "takes a mapping of options")
+    w = where.sub(str(kind))
+    if kind == "webhook":
+        url, fmt = arg.get("url"), arg.get("format", "json")
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise w.error("url", "required: an http(s) URL to post to")
+        if fmt not in ("json", "slack"):
+            raise w.error("format", 'json (the whole event) or slack ({"text": ...})')
+        return Action(kind, {"url": url, "format": fmt})
+    if kind == "review_request":
+        platform = arg.get("platform")
+        if platform not in PLATFORMS:
+            raise w.error("platform", f"one of {', '.join(PLATFORMS)}")
+        return Action(kind, {"platform": platform})
+    if kind == "case":
+        hours = arg.get("sla_hours", 24)
+        if not _number(hours) or hours <= 0:
+            raise w.error("sla_hours", "hours until first contact is due, above 0 (e.g. 24)")
+        assign = arg.get("assign", [])
+        if not isinstance(assign, list):
+            raise w.error("assign", "a list of assignment rules, the first match wins")
+        rules = tuple(_assignment(a, w.sub(f"assign[{i}]")) for i, a in enumerate(assign))
+        return Action(kind, {"sla_hours": float(hours)}, rules)
+    raise where.error(str(kind), f"unknown action; actions are {', '.join(ACTIONS)}")
+
+
+def _assignment(value: Any, where: _Where) -> Assignment:
+    if not isinstance(value, dict):
+        raise where.error("", "a mapping such as {segment: smb, team: cx} or {round_robin: [a, b]}")
+    unknown = sorted(set(value) - {*ASSIGN_KEYS, "team", "owner", "round_robin"})
+    if unknown:
+        raise where.error(unknown[0], "unknown; use segment, language, channel, team, owner, "
+                          "round_robin")  # fmt: skip
+    robin = value.get("round_robin", [])
+    if not isinstance(robin, list) or not all(isinstance(o, str) for o in robin):
+        raise where.error("round_robin", "a list of owners taking turns")
+    if not (value.get("team") or value.get("owner") or robin):
+        raise where.error("team", "an assignment needs a team, an owner or round_robin")
+    match = {k: str(value[k]) for k in ASSIGN_KEYS if k in value}
+    owner = value.get("owner")
+    team = value.get("team")
+    return Assignment(match, str(team) if team else None, str(owner) if owner else None,
+                      tuple(robin))  # fmt: skip
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+# -- storage ----------------------------------------------------------------------------------
+def add_rule(ws: Workspace, path: str | Path, now: datetime) -> Rule:
+    """Check a rule file and store it (a rule with the same name is replaced)."""
+    rule = load_rule(path)
+    row = {"name": rule.name, "definition": json.dumps(rule.raw, default=str), "active": True,
+           "added_at": now}  # fmt: skip
+    frame = ibis.memtable([row], schema=ibis.schema(AUTOMATION_SCHEMAS[AUTOMATION_RULES_TABLE]))
+    with ws.store.transaction():
+        ws.store.con.upsert(AUTOMATION_RULES_TABLE, frame, on="name")
+    return rule
+
+
+def stored_rules(ws: Workspace) -> list[tuple[Rule, datetime]]:
+    """Active rules by name, each with the time it was added (a rule acts on causes after it)."""
+    t = ws.store.table(AUTOMATION_RULES_TABLE)
+    rows = t.filter(t.active).order_by("name").execute()
+    return [
+        (rule_from_dict(json.loads(r.definition), f"stored rule {r.name}"),
+         r.added_at.to_pydatetime())
+        for r in rows.itertuples(index=False)
+    ]  # fmt: skip
+
+
+def get_rule(ws: Workspace, name: str) -> tuple[Rule, datetime]:
+    for rule, added in stored_rules(ws):
+        if rule.name == name:
+            return rule, added
+    raise ConfigError(f"no rule {name!r}; see `cxpulse rules list` or add it with "
+                      "`cxpulse rules add FILE.yaml`")  # fmt: skip

@@ -1,0 +1,186 @@
+"""``cxpulse rules``, ``cxpulse cases`` and ``cxpulse worker``: thin commands over
+:mod:`cxpulse.automations` (library errors become one message in the app's command group)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from cxpulse.cli import render
+from cxpulse.cli.surveys import _now, out
+from cxpulse.workspace import ENV_VAR, Workspace, default_location
+
+WorkspaceOpt = Annotated[
+    str | None,
+    typer.Option("--workspace", "-w", envvar=ENV_VAR, help="Workspace file or Ibis URL."),
+]
+NowOpt = Annotated[
+    str | None,
+    typer.Option("--now", help="Act as if it were this UTC time (ISO, e.g. 2025-06-02T10:00)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+
+def _open(workspace: str | None) -> Workspace:
+    return Workspace.open(workspace or default_location())
+
+
+rules_app = typer.Typer(help="Automation rules: a condition and the actions it triggers.")
+cases_app = typer.Typer(help="Follow-up cases: open -> acknowledged -> contacted -> resolved.")
+
+
+def _rows(df: Any, json_: bool, empty: str) -> None:
+    rows = [{k: (None if v != v else v) for k, v in r.items()} for r in df.to_dict("records")]
+    if json_:
+        out.print_json(render.to_json(rows))
+    elif not rows:
+        out.print(empty)
+    else:
+        for r in rows:
+            out.print("  ".join(f"{k}={v}" for k, v in r.items() if v is not None),
+                      highlight=False)  # fmt: skip
+
+
+@rules_app.command("add")
+def rules_add(
+    file: Annotated[Path, typer.Argument(help="Rule definition (YAML).")],
+    workspace: WorkspaceOpt = None,
+    now: NowOpt = None,
+) -> None:
+    """Check a rule YAML file and store it (replacing a rule with the same name)."""
+    from cxpulse.automations import add_rule
+
+    with _open(workspace) as ws:
+        rule = add_rule(ws, file, _now(now))
+    out.print(f"Added rule {rule.name} ({rule.when.kind} -> "
+              f"{', '.join(a.kind for a in rule.then)})")  # fmt: skip
+
+
+@rules_app.command("list")
+def rules_list(workspace: WorkspaceOpt = None, json_: JsonOpt = False) -> None:
+    """The active rules."""
+    import pandas as pd
+
+    from cxpulse.automations.rules import stored_rules
+
+    with _open(workspace) as ws:
+        found = stored_rules(ws)
+    df = pd.DataFrame([{"name": r.name, "when": r.when.kind, "then": ",".join(a.kind for a in
+                        r.then), "added_at": added} for r, added in found])  # fmt: skip
+    _rows(df, json_, "No rules yet. Add one with `cxpulse rules add FILE.yaml`.")
+
+
+@rules_app.command("dry-run")
+def rules_dry_run(
+    name: Annotated[str, typer.Argument(help="Rule name.")],
+    days: Annotated[int, typer.Option(help="How far back to look.")] = 90,
+    workspace: WorkspaceOpt = None,
+    now: NowOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Whom the rule would have hit over the past days, without acting."""
+    from cxpulse.automations import dry_run
+
+    with _open(workspace) as ws:
+        df = dry_run(ws, name, _now(now), days)
+    if not json_:
+        out.print(f"{name} would have hit {df.customer_id.nunique()} customers "
+                  f"({len(df)} causes) in {days} days")  # fmt: skip
+    _rows(df, json_, "")
+
+
+@cases_app.command("list")
+def cases_list(
+    state: Annotated[str | None, typer.Option(help="Only this state.")] = None,
+    workspace: WorkspaceOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Cases, oldest first."""
+    from cxpulse.automations import cases
+
+    with _open(workspace) as ws:
+        df = cases(ws, state)
+    cols = ["case_id", "state", "customer_id", "owner", "team", "sla_due_at", "summary"]
+    _rows(df if json_ else df[cols], json_, "No cases.")
+
+
+@cases_app.command("show")
+def cases_show(case_id: str, workspace: WorkspaceOpt = None, json_: JsonOpt = False) -> None:
+    """One case with its notes."""
+    import pandas as pd
+
+    from cxpulse.automations import get_case
+    from cxpulse.automations.cases import notes
+
+    with _open(workspace) as ws:
+        row, found = get_case(ws, case_id), notes(ws, case_id)
+    _rows(pd.DataFrame([row]), json_, "")
+    _rows(found[["written_at", "text"]], json_, "No notes.")
+
+
+def _move(case_id: str, to: str, workspace: str | None, now: str | None, **kw: Any) -> None:
+    from cxpulse.automations import move
+
+    with _open(workspace) as ws:
+        row = move(ws, case_id, to, _now(now), **kw)
+    out.print(f"Case {case_id} is {row['state']}")
+
+
+@cases_app.command("ack")
+def cases_ack(case_id: str, workspace: WorkspaceOpt = None, now: NowOpt = None) -> None:
+    """Acknowledge a case (someone owns it)."""
+    _move(case_id, "acknowledged", workspace, now)
+
+
+@cases_app.command("contact")
+def cases_contact(case_id: str, workspace: WorkspaceOpt = None, now: NowOpt = None) -> None:
+    """Record the first contact with the customer (what the SLA measures)."""
+    _move(case_id, "contacted", workspace, now)
+
+
+@cases_app.command("resolve")
+def cases_resolve(
+    case_id: str,
+    root_cause: Annotated[str, typer.Option("--root-cause", help="Short category.")],
+    workspace: WorkspaceOpt = None,
+    now: NowOpt = None,
+) -> None:
+    """Resolve a case; records `case_resolved` so a survey can ask again."""
+    _move(case_id, "resolved", workspace, now, root_cause=root_cause)
+
+
+@cases_app.command("note")
+def cases_note(case_id: str, text: str, workspace: WorkspaceOpt = None, now: NowOpt = None) -> None:
+    """Add a note to a case."""
+    from cxpulse.automations import add_note
+
+    with _open(workspace) as ws:
+        add_note(ws, case_id, text, _now(now))
+    out.print(f"Noted on {case_id}")
+
+
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="One tick, then exit.")] = False,
+    interval: Annotated[float, typer.Option(help="Seconds between ticks.")] = 60.0,
+    workspace: WorkspaceOpt = None,
+    now: NowOpt = None,
+) -> None:
+    """Run survey triggers, automation rules and the outbox (every --interval seconds)."""
+    from cxpulse.automations import run_forever
+    from cxpulse.automations.worker import utc_now
+
+    location = workspace or default_location()
+    fixed = _now(now) if now else None
+    run_forever(lambda: Workspace.open(location), interval=interval,
+                clock=(lambda: fixed) if fixed else utc_now,
+                report=lambda tick: out.print(tick.summary(), highlight=False),
+                ticks=1 if once else None)  # fmt: skip
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``rules`` and ``cases`` groups and ``worker`` to the main app."""
+    app.add_typer(rules_app, name="rules")
+    app.add_typer(cases_app, name="cases")
+    app.command("worker")(worker)

@@ -1,0 +1,137 @@
+"""The worker with a real SMTP server and a real HTTP receiver; time travels, nobody sleeps."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from cxpulse import Workspace
+from cxpulse.automations import cases, move, run_forever, run_once
+from cxpulse.surveys.email import follow_link
+from cxpulse.surveys.store import add_survey
+from tests.automations.conftest import Hooks
+from tests.automations.helpers import CSAT_LOW, DETRACTOR, PROMOTER, T0, people, rule
+from tests.automations.test_rules import nps
+from tests.conftest import add_rows
+from tests.surveys.helpers import SUPPORT_CSAT, write
+from tests.surveys.test_email import Inbox
+
+
+def smtp_settings(ws: Workspace, port: int) -> None:
+    for key, value in {"smtp_host": "127.0.0.1", "smtp_port": str(port), "smtp_starttls": "false",
+                       "email_from": "cx@acme.test",
+                       "public_url": "https://cx.acme.test"}.items():  # fmt: skip
+        ws.set_setting(key, value)
+
+
+def outbox(ws: Workspace) -> list[tuple[str, int]]:
+    rows = ws.store.table("automation_outbox").execute()
+    return [(r.status, int(r.attempts)) for r in rows.itertuples()]
+
+
+def test_ticket_to_survey_to_case_to_webhook_to_resurvey(
+    ws: Workspace, tmp_path: Path, inbox: tuple[Inbox, int], hooks: Hooks
+) -> None:
+    box, port = inbox
+    smtp_settings(ws, port)
+    people(ws)
+    add_survey(ws, write(tmp_path, "csat", SUPPORT_CSAT), T0)
+    rule(ws, tmp_path, CSAT_LOW, hooks.url)
+    add_rows(ws, "tickets", [{"customer_id": "bob", "created_at": T0,
+                              "solved_at": T0 + timedelta(hours=1)}])  # fmt: skip
+
+    assert run_once(ws, T0 + timedelta(hours=2)).surveys.sent == 0  # not 24 hours yet
+    assert run_once(ws, T0 + timedelta(hours=25, minutes=1)).surveys.sent == 1
+    (msg,) = box.messages
+    page = msg.get_body(("html",))
+    assert page is not None and msg["To"] == "b@x.io"
+    links = [u.replace("&amp;", "&") for u in re.findall(r'href="([^"]+)"', page.get_content())]
+    three = next(u for u in links if u.endswith("score=3"))
+    assert follow_link(ws, three, T0 + timedelta(hours=26)).startswith("recorded")
+
+    tick = run_once(ws, T0 + timedelta(hours=26, minutes=1))
+    assert [f.customer_id for f in tick.rules.fired] == ["bob"] and tick.outbox.sent == 1
+    (case,) = cases(ws).itertuples()
+    assert (case.owner, case.team, case.cause_type) == ("ana", "cx", "csat_unsatisfied")
+    (hook,) = hooks.received
+    assert hook["body"]["event"] == "case_opened" and hook["body"]["case_id"] == case.case_id
+    assert hook["body"]["detail"]["score"] == 3 and hook["key"].startswith("csat-case:")
+
+    later = T0 + timedelta(hours=30)
+    for state in ("acknowledged", "contacted"):
+        move(ws, case.case_id, state, later)
+    move(ws, case.case_id, "resolved", later, root_cause="slow reply")
+    events = ws.store.table("survey_events").execute()
+    assert [(e.name, e.customer_id) for e in events.itertuples()] == [("case_resolved", "bob")]
+    assert run_once(ws, later + timedelta(hours=1)).rules.fired == []  # nothing fires twice
+    assert len(hooks.received) == 1 and len(box.messages) == 1
+
+
+def test_crash_between_claim_and_send_loses_nothing_and_sends_once(
+    ws: Workspace, tmp_path: Path, hooks: Hooks
+) -> None:
+    people(ws)
+    rule(ws, tmp_path, DETRACTOR, hooks.url)
+    nps(ws, "bob", 2, 1)
+    t = T0 + timedelta(hours=2)
+
+    def killed(url: str, body: bytes, headers: dict[str, str]) -> int:
+        raise RuntimeError("process killed")  # after the claim committed, before any byte left
+
+    with pytest.raises(RuntimeError):
+        run_once(ws, t, post=killed)
+    assert outbox(ws) == [("sending", 1)]
+    assert run_once(ws, t + timedelta(minutes=1)).outbox.sent == 0  # claim still fresh
+    assert run_once(ws, t + timedelta(minutes=6)).outbox.sent == 1  # stale claim taken over
+    assert run_once(ws, t + timedelta(minutes=20)).outbox.sent == 0
+    assert len(hooks.received) == 1 and outbox(ws) == [("sent", 2)]
+
+
+def test_webhook_retries_with_backoff_after_500(
+    ws: Workspace, tmp_path: Path, hooks: Hooks
+) -> None:
+    people(ws)
+    rule(ws, tmp_path, DETRACTOR.replace("format: json", "format: slack"), hooks.url)
+    nps(ws, "bob", 2, 1)
+    hooks.fail_next = [500, 500]
+    t = T0 + timedelta(hours=2)
+    assert run_once(ws, t).outbox.retrying == 1
+    nxt = ws.store.table("automation_outbox").next_attempt_at.execute().iloc[0]
+    assert nxt == t + timedelta(minutes=1)
+    assert run_once(ws, t + timedelta(seconds=30)).outbox.retrying == 0  # not due yet
+    assert run_once(ws, t + timedelta(minutes=1)).outbox.retrying == 1  # 500 again: 2 min
+    assert run_once(ws, t + timedelta(minutes=2)).outbox.sent == 0
+    assert run_once(ws, t + timedelta(minutes=3)).outbox.sent == 1
+    (hook,) = hooks.received
+    assert set(hook["body"]) == {"text"} and "case CASE-" in hook["body"]["text"]
+    assert outbox(ws) == [("sent", 3)]
+
+
+def test_promoter_gets_a_review_request_email(
+    ws: Workspace, tmp_path: Path, inbox: tuple[Inbox, int]
+) -> None:
+    box, port = inbox
+    smtp_settings(ws, port)
+    ws.set_setting("review_url_trustpilot", "https://www.trustpilot.com/evaluate/acme.test")
+    people(ws)
+    rule(ws, tmp_path, PROMOTER)
+    nps(ws, "alice", 10, 1)
+    assert run_once(ws, T0 + timedelta(hours=2)).outbox.sent == 1
+    (msg,) = box.messages
+    assert msg["To"] == "a@x.io" and msg["Subject"].startswith("Merci")
+    assert "https://www.trustpilot.com/evaluate/acme.test" in msg.get_content()
+
+
+def test_loop_with_an_injected_clock(tmp_path: Path) -> None:
+    path = tmp_path / "loop.duckdb"
+    Workspace.init(path).close()
+    times = iter([T0, T0 + timedelta(minutes=1), T0 + timedelta(minutes=2)])
+    slept: list[float] = []
+    seen: list[datetime] = []
+    done = run_forever(lambda: Workspace.open(path), interval=60, clock=lambda: next(times),
+                       sleep=slept.append, report=lambda tick: seen.append(tick.now),
+                       ticks=3)  # fmt: skip
+    assert done == 3 and slept == [60, 60] and seen[-1] == T0 + timedelta(minutes=2)

@@ -1,0 +1,57 @@
+"""`cxpulse rules|cases|worker` end to end (Typer's runner, real DuckDB)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from cxpulse import Workspace
+from cxpulse.cli.app import app
+from tests.automations.helpers import DETRACTOR, T0, people
+from tests.automations.test_rules import nps
+
+runner = CliRunner()
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout + result.stderr
+
+
+def test_rules_cases_worker(tmp_path: Path) -> None:
+    db = str(tmp_path / "ws.duckdb")
+    with Workspace.init(db) as ws:
+        people(ws)
+        nps(ws, "bob", 2, 1)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nwhen: {response: sad}\nthen: [{tag: a}]", encoding="utf-8")
+    code, text = invoke("rules", "add", str(bad), "-w", db)
+    assert code == 1 and "field when.response" in text
+    rule = tmp_path / "rule.yaml"
+    rule.write_text(DETRACTOR.replace("URL", "http://127.0.0.1:9/x"), encoding="utf-8")
+    code, text = invoke("rules", "add", str(rule), "-w", db, "--now", T0.isoformat())
+    assert code == 0 and "Added rule detractor-case" in text
+    code, text = invoke("rules", "list", "-w", db, "--json")
+    assert [r["name"] for r in json.loads(text)] == ["detractor-case"]
+    code, text = invoke("rules", "dry-run", "detractor-case", "-w", db, "--now",
+                        (T0 + timedelta(hours=2)).isoformat())  # fmt: skip
+    assert code == 0 and "would have hit 1 customers" in text
+
+    code, text = invoke(
+        "worker", "--once", "-w", db, "--now", (T0 + timedelta(hours=2)).isoformat()
+    )
+    assert code == 0 and "rules: 1 fired" in text
+    code, text = invoke("cases", "list", "-w", db, "--json")
+    (case,) = json.loads(text)
+    cid = case["case_id"]
+    code, text = invoke("cases", "contact", cid, "-w", db)
+    assert code == 1 and f"cases ack {cid}" in text
+    for step in (["ack", cid], ["contact", cid], ["note", cid, "called back"],
+                 ["resolve", cid, "--root-cause", "billing"]):  # fmt: skip
+        code, text = invoke("cases", *step, "-w", db)
+        assert code == 0, text
+    code, text = invoke("cases", "show", cid, "-w", db)
+    assert "state=resolved" in text and "called back" in text
