@@ -68,6 +68,10 @@ class Settings:
     """Surveys: public base URL of the response pages; survey links start with it."""
     survey_fatigue_days: float = 30.0
     """Surveys: at most one survey per customer in this many days, across surveys and channels."""
+    review_url_trustpilot: str = ""
+    """Automations: the public Trustpilot review page promoters are asked to post on."""
+    review_url_g2: str = ""
+    """Automations: the public G2 review page promoters are asked to post on."""
 
     def __post_init__(self) -> None:
         try:

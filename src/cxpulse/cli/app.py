@@ -350,6 +350,9 @@ _surveys_cli.register(app)
 from cxpulse.cli import churn as _churn_cli  # noqa: E402
 
 _churn_cli.register(app)
+from cxpulse.cli import automations as _automations_cli  # noqa: E402
+
+_automations_cli.register(app)
 
 
 def main() -> None:

@@ -197,6 +197,88 @@ def _churn_scores(store: Store) -> None:
     store.con.create_table(CHURN_SCORES_TABLE, schema=ibis.schema(CHURN_SCORES_SCHEMA))
 
 
+AUTOMATION_RULES_TABLE = "automation_rules"
+AUTOMATION_RUNS_TABLE = "automation_runs"
+CASES_TABLE = "cases"
+CASE_NOTES_TABLE = "case_notes"
+CUSTOMER_TAGS_TABLE = "customer_tags"
+AUTOMATION_OUTBOX_TABLE = "automation_outbox"
+AUTOMATION_SCHEMAS: dict[str, dict[str, dt.DataType]] = {
+    # one row per rule; the checked YAML as JSON, replaced by `cxpulse rules add`
+    AUTOMATION_RULES_TABLE: {
+        "name": dt.string,
+        "definition": dt.string,
+        "active": dt.boolean,
+        "added_at": dt.Timestamp(),
+    },
+    # one row per rule firing; run_id = rule:cause is the key that stops a second firing
+    AUTOMATION_RUNS_TABLE: {
+        "run_id": dt.string,
+        "rule": dt.string,
+        "cause": dt.string,
+        "customer_id": dt.string,
+        "cause_at": dt.Timestamp(),
+        "fired_at": dt.Timestamp(),
+        "detail": dt.string,  # JSON: what matched
+        "actions": dt.string,  # JSON: what was done
+    },
+    CASES_TABLE: {
+        "case_id": dt.string,
+        "run_id": dt.string,
+        "rule": dt.string,
+        "customer_id": dt.string,
+        "state": dt.string,  # open, acknowledged, contacted, resolved
+        "owner": dt.string,
+        "team": dt.string,
+        "summary": dt.string,
+        "cause_type": dt.string,  # detractor, promoter, csat_unsatisfied, ces_hard, ...
+        "cause_response_id": dt.string,
+        "cause_score": dt.int64,
+        "cause_question_type": dt.string,
+        "opened_at": dt.Timestamp(),
+        "sla_due_at": dt.Timestamp(),
+        "acknowledged_at": dt.Timestamp(),
+        "contacted_at": dt.Timestamp(),
+        "resolved_at": dt.Timestamp(),
+        "root_cause": dt.string,
+    },
+    CASE_NOTES_TABLE: {
+        "note_id": dt.string,
+        "case_id": dt.string,
+        "written_at": dt.Timestamp(),
+        "text": dt.string,
+    },
+    # tag_id = customer:tag, so tagging twice keeps one row
+    CUSTOMER_TAGS_TABLE: {
+        "tag_id": dt.string,
+        "customer_id": dt.string,
+        "tag": dt.string,
+        "added_at": dt.Timestamp(),
+        "rule": dt.string,
+    },
+    # webhooks and emails of automations; outbox_key (run_id:action index) is unique by upsert
+    AUTOMATION_OUTBOX_TABLE: {
+        "outbox_key": dt.string,
+        "run_id": dt.string,
+        "kind": dt.string,  # webhook or email
+        "target": dt.string,  # URL or address
+        "payload": dt.string,  # JSON
+        "created_at": dt.Timestamp(),
+        "status": dt.string,  # pending, sending, sent, dead
+        "attempts": dt.int64,
+        "next_attempt_at": dt.Timestamp(),
+        "claimed_at": dt.Timestamp(),
+        "sent_at": dt.Timestamp(),
+        "last_error": dt.string,
+    },
+}
+
+
+def _automations(store: Store) -> None:
+    for name, columns in AUTOMATION_SCHEMAS.items():
+        store.con.create_table(name, schema=ibis.schema(columns))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "canonical tables", _canonical_tables),
     Migration(2, "CLV scores table", _clv_scores),
@@ -204,6 +286,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "text annotations table", _text_annotations),
     Migration(5, "survey definitions, decisions, deliveries, events", _survey_operations),
     Migration(6, "churn scores table", _churn_scores),
+    Migration(7, "automation rules, runs, cases, notes, tags, outbox", _automations),
 )
 
 

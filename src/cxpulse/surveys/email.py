@@ -10,7 +10,8 @@ from __future__ import annotations
 import html
 import os
 import smtplib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any
@@ -73,6 +74,18 @@ def build_message(
     return msg
 
 
+@contextmanager
+def smtp_session(settings: Settings, smtp: SmtpFactory = smtplib.SMTP) -> Iterator[smtplib.SMTP]:
+    """A connected, logged-in SMTP session from the workspace settings (automations send their
+    emails through it too, so there is one place that knows how to reach the server)."""
+    with smtp(settings.smtp_host, settings.smtp_port) as server:
+        if settings.smtp_starttls:
+            server.starttls()
+        if settings.smtp_user:
+            server.login(settings.smtp_user, os.environ.get(settings.smtp_password_env, ""))
+        yield server
+
+
 def _pending(ws: Workspace, now: datetime) -> Any:
     t = ws.store.table(SURVEY_DELIVERIES_TABLE)
     return t.filter((t.status == "pending") & (t.channel == "email") & (t.expires_at > now))
@@ -93,11 +106,7 @@ def send_pending(
     secret = link_secret(ws, now)
     sent = failed = 0
     updates = []
-    with smtp(s.smtp_host, s.smtp_port) as server:
-        if s.smtp_starttls:
-            server.starttls()
-        if s.smtp_user:
-            server.login(s.smtp_user, os.environ.get(s.smtp_password_env, ""))
+    with smtp_session(s, smtp) as server:
         for row in rows.to_dict("records"):
             survey = get_survey(ws, row["survey_id"])
             token = sign(secret, row["invitation_id"], row["expires_at"].to_pydatetime())
