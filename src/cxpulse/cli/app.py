@@ -332,27 +332,18 @@ def config_set(
 
 
 # -- command groups defined in their own modules (each module: `register(app)`) -------------
-from cxpulse.cli import support as _support_cli  # noqa: E402
+from cxpulse.cli import (  # noqa: E402  (they register on the app defined above)
+    automations,
+    churn,
+    revenue,
+    support,
+    surveys,
+    text,
+    web,
+)
 
-_support_cli.register(app)
-from cxpulse.cli import revenue as _revenue_cli  # noqa: E402
-
-_revenue_cli.register(app)
-from cxpulse.cli import web as _web_cli  # noqa: E402
-
-_web_cli.register(app)
-from cxpulse.cli import text as _text_cli  # noqa: E402
-
-_text_cli.register(app)
-from cxpulse.cli import surveys as _surveys_cli  # noqa: E402
-
-_surveys_cli.register(app)
-from cxpulse.cli import churn as _churn_cli  # noqa: E402
-
-_churn_cli.register(app)
-from cxpulse.cli import automations as _automations_cli  # noqa: E402
-
-_automations_cli.register(app)
+for _group in (support, revenue, web, text, surveys, churn, automations):
+    _group.register(app)
 
 
 def main() -> None:
