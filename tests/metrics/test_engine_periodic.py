@@ -34,7 +34,6 @@ REGISTRY.add(
                 "default",
                 "customers signed up by the end of the period",
                 "value",
-                aggregate=lambda t, k: t,
                 periodic=customers_at_end,
                 multiplier=1.0,
             )
@@ -73,3 +72,10 @@ def test_a_balance_is_evaluated_at_each_period_end(ws: Workspace) -> None:
     assert only[["period", "value"]].to_dict("records") == [
         {"period": "2025-Q1", "value": pytest.approx(2)}
     ]
+
+
+def test_a_variant_has_either_a_row_aggregation_or_a_period_hook() -> None:
+    with pytest.raises(ValueError, match="exactly one of aggregate or periodic"):
+        Variant("x", "neither", "value")
+    with pytest.raises(ValueError, match="exactly one of aggregate or periodic"):
+        Variant("x", "both", "value", aggregate=lambda t, k: t, periodic=customers_at_end)

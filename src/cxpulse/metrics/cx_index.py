@@ -161,10 +161,6 @@ def _components(ctx: PeriodContext) -> Table:
     return rows.group_by(keys).aggregate(n=rows.count().cast("int64"), v=rows._x.mean())
 
 
-def _unused(t: Table, keys: list[str]) -> Table:  # periodic variants never call aggregate
-    raise NotImplementedError
-
-
 def _spec(name: str, definition: str, periodic: Any) -> MetricSpec:
     return MetricSpec(
         name=name,
@@ -173,9 +169,7 @@ def _spec(name: str, definition: str, periodic: Any) -> MetricSpec:
         time_column="responded_at",
         unit="points",
         variants={
-            "default": Variant(
-                "default", definition, "value", _unused, multiplier=1.0, periodic=periodic
-            )
+            "default": Variant("default", definition, "value", multiplier=1.0, periodic=periodic)
         },
     )
 

@@ -94,6 +94,7 @@ def compute(
         return _empty(segments)
     t = t.mutate(_period=periods.period_start(periods.local_time(t[ts_col], spans), grain))
     t = t.rename({seg: names[seg] for seg in segments if seg != names[seg]})
+    assert var.aggregate is not None  # Variant checks it has aggregate or periodic
     aggregated = var.aggregate(t, ["_period", *segments]).execute()
     return finish(aggregated, spec, var, grain, segments, ws.settings.confidence, ws.settings.min_n)
 
@@ -138,7 +139,8 @@ def _compute_periodic(
         attach=attach,
         period_of=lambda ts: periods.period_start(periods.local_time(ts, spans), grain),
     )
-    aggregated = var.periodic(ctx).execute()  # type: ignore[misc]
+    assert var.periodic is not None
+    aggregated = var.periodic(ctx).execute()
     return finish(aggregated, spec, var, grain, segments, ws.settings.confidence, ws.settings.min_n)
 
 

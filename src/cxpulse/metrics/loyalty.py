@@ -81,10 +81,6 @@ def _active_members(ctx: PeriodContext) -> Table:
     )
 
 
-def _unused(t: Table, keys: list[str]) -> Table:  # periodic variants never call aggregate
-    raise NotImplementedError
-
-
 def _spec(name: str, label: str, unit: str, variant: Variant, **kw: Any) -> None:
     REGISTRY.add(
         MetricSpec(
@@ -138,7 +134,6 @@ _spec(
         "redeemed - expired since the start of the programme; n = members with a ledger entry "
         "by then; multiply by the value of a point for the liability in money",
         "value",
-        _unused,
         multiplier=1.0,
         periodic=_outstanding,
     ),
@@ -153,7 +148,6 @@ _spec(
         "100 x members who earned or redeemed points in the period / members (customers with "
         "a ledger entry before the period's end); Wilson interval",
         "share",
-        _unused,
         periodic=_active_members,
     ),
 )

@@ -15,7 +15,7 @@ import ibis
 import pandas as pd
 
 from cxpulse.metrics.mrr import settings_of
-from cxpulse.metrics.revenue import _f, _unused, count_if
+from cxpulse.metrics.revenue import _f, count_if
 from cxpulse.metrics.spec import REGISTRY, MetricSpec, PeriodContext, Table, Tables, Variant
 
 if TYPE_CHECKING:
@@ -200,7 +200,6 @@ _spec(
             "(amount x gross_margin where the margin is unknown), over customers with such an "
             "order by then",
             "ratio",
-            _unused,
             periodic=_historical_clv,
             multiplier=1.0,
         )

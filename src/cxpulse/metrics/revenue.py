@@ -30,10 +30,6 @@ NET = (
 )
 
 
-def _unused(t: Table, keys: list[str]) -> Table:  # periodic metrics never aggregate rows
-    return t
-
-
 def count_if(cond: Table) -> Table:
     return cond.ifelse(1, 0).sum().cast("int64")
 
@@ -60,7 +56,7 @@ def variant(
     hook: Callable[[PeriodContext], Table],
     multiplier: float = 100.0,
 ) -> Variant:
-    return Variant(name, text, kind, _unused, periodic=hook, multiplier=multiplier)
+    return Variant(name, text, kind, periodic=hook, multiplier=multiplier)
 
 
 def spec(

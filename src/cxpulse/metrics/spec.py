@@ -57,8 +57,9 @@ class Variant:
     name: str
     definition: str
     kind: Kind
-    aggregate: Callable[[Table, list[str]], Table]
-    """Group ``table`` by the key columns and return the kind's statistic columns."""
+    aggregate: Callable[[Table, list[str]], Table] | None = None
+    """Group ``table`` by the key columns and return the kind's statistic columns (not needed
+    by a ``periodic`` variant)."""
     prepare: Callable[[Table, Tables], Table] = lambda t, _: t
     """Keep the rows the metric counts and derive the columns ``aggregate`` uses."""
     multiplier: float = 100.0
@@ -72,6 +73,10 @@ class Variant:
     """For metrics defined on the calendar rather than on rows in a period: return a table of
     ``_period``, the segments and the kind's statistic columns. ``prepare`` and ``aggregate``
     are not used then."""
+
+    def __post_init__(self) -> None:
+        if (self.aggregate is None) == (self.periodic is None):
+            raise ValueError(f"variant {self.name!r} needs exactly one of aggregate or periodic")
 
 
 @dataclass(frozen=True)

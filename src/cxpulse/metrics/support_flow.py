@@ -125,7 +125,6 @@ REGISTRY.add(
                 "for the last time by then (a reopened ticket counts as open from its first to "
                 "its last solve, since reopening times are not recorded)",
                 "value",
-                _count,
                 periodic=_backlog(last_solved),
                 multiplier=1.0,
             ),
@@ -134,7 +133,6 @@ REGISTRY.add(
                 "tickets created before the end of the period and not yet solved once by then "
                 "(reopenings ignored)",
                 "value",
-                _count,
                 periodic=_backlog(first_solved),
                 multiplier=1.0,
             ),

@@ -110,17 +110,13 @@ def _per_visitor_mean(column: str) -> Stats:
     return stats
 
 
-def _unused(t: Table, keys: list[str]) -> Table:  # periodic variants never call aggregate
-    raise NotImplementedError
-
-
 def _variant(
     name: str, definition: str, kind: Kind, level: Level, stats: Stats, multiplier: float
 ) -> Variant:
     def periodic(ctx: PeriodContext) -> Table:
         return stats(level(ctx), ["_period", *ctx.segments])
 
-    return Variant(name, definition, kind, _unused, multiplier=multiplier, periodic=periodic)
+    return Variant(name, definition, kind, multiplier=multiplier, periodic=periodic)
 
 
 def _add(
