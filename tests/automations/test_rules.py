@@ -26,15 +26,15 @@ def nps(ws: Workspace, customer: str, score: int, hours: float) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("name: x\nwhen: {response: angry}\nthen: [{tag: a}]", "field when.response"),
-        ("name: x\nwhen: {churn_risk_above: 3}\nthen: [{tag: a}]", "field when.churn_risk_above"),
-        ("name: x\nwhen: {response: promoter}\nthen: []", "field then"),
+        ("name: x\nwhen: {response: angry}\nthen: [{tag: a}]", "field 'when.response'"),
+        ("name: x\nwhen: {churn_risk_above: 3}\nthen: [{tag: a}]", "field 'when.churn_risk_above'"),
+        ("name: x\nwhen: {response: promoter}\nthen: []", "field 'then'"),
         ("name: x\nwhen: {response: promoter}\nthen: [{webhook: {url: ftp://x}}]",
-         "field then[0].webhook.url"),
+         "field 'then[0].webhook.url'"),
         ("name: x\nwhen: {response: promoter}\nthen: [{case: {assign: [{plan: a}]}}]",
-         "field then[0].case.assign[0].plan"),
-        ("when: {response: promoter}\nthen: [{tag: a}]", "field name"),
-        ("name: x\nwhen: {response: promoter}\nthen: [{email: {}}]", "field then[0].email"),
+         "field 'then[0].case.assign[0].plan'"),
+        ("when: {response: promoter}\nthen: [{tag: a}]", "field 'name'"),
+        ("name: x\nwhen: {response: promoter}\nthen: [{email: {}}]", "field 'then[0].email'"),
     ],
 )  # fmt: skip
 def test_bad_rules_name_the_file_and_the_field(tmp_path: Path, text: str, expected: str) -> None:

@@ -29,7 +29,7 @@ def test_rules_cases_worker(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: x\nwhen: {response: sad}\nthen: [{tag: a}]", encoding="utf-8")
     code, text = invoke("rules", "add", str(bad), "-w", db)
-    assert code == 1 and "field when.response" in text
+    assert code == 1 and "field 'when.response'" in text
     rule = tmp_path / "rule.yaml"
     rule.write_text(DETRACTOR.replace("URL", "http://127.0.0.1:9/x"), encoding="utf-8")
     code, text = invoke("rules", "add", str(rule), "-w", db, "--now", T0.isoformat())

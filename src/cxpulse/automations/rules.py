@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ibis
-import yaml
 
 from cxpulse.errors import ConfigError
 from cxpulse.store.migrations import AUTOMATION_RULES_TABLE, AUTOMATION_SCHEMAS
+from cxpulse.surveys.spec import Where, read_yaml
 
 if TYPE_CHECKING:
     from cxpulse.workspace import Workspace
@@ -75,33 +75,15 @@ class Rule:
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
-class _Where:
-    def __init__(self, source: str, prefix: str = "") -> None:
-        self.source, self.prefix = source, prefix
-
-    def sub(self, name: str) -> _Where:
-        return _Where(self.source, f"{self.prefix}{name}.")
-
-    def error(self, name: str, message: str) -> ConfigError:
-        return ConfigError(f"{self.source}, field {self.prefix}{name}: {message}")
-
-
 def load_rule(path: str | Path) -> Rule:
     """Read and check a rule YAML file."""
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file; give the path of a rule YAML file") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
-    return rule_from_dict(data, source=str(path))
+    return rule_from_dict(read_yaml(path, "a rule"), source=str(path))
 
 
 def rule_from_dict(data: Any, source: str = "<rule>") -> Rule:
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: a rule is a mapping with name, when and then")
-    where = _Where(source)
+    where = Where(source)
     unknown = sorted(set(data) - {"name", "description", "when", "then"})
     if unknown:
         raise where.error(unknown[0], "unknown field; fields are: name, description, when, then")
@@ -116,7 +98,7 @@ def rule_from_dict(data: Any, source: str = "<rule>") -> Rule:
     return Rule(name.strip(), when, actions, str(data.get("description") or ""), dict(data))
 
 
-def _condition(value: Any, where: _Where) -> Condition:
+def _condition(value: Any, where: Where) -> Condition:
     if not isinstance(value, dict) or len(value) != 1:
         raise where.error("when", f"required: exactly one condition of {', '.join(CONDITIONS)}")
     ((kind, arg),) = value.items()
@@ -143,7 +125,7 @@ def _condition(value: Any, where: _Where) -> Condition:
     raise where.error("when", f"unknown condition {kind!r}; conditions are {', '.join(CONDITIONS)}")
 
 
-def _action(value: Any, where: _Where) -> Action:
+def _action(value: Any, where: Where) -> Action:
     if not isinstance(value, dict) or len(value) != 1:
         raise where.error("", f"an action is a mapping with one key of {', '.join(ACTIONS)}")
     ((kind, arg),) = value.items()
@@ -179,7 +161,7 @@ def _action(value: Any, where: _Where) -> Action:
     raise where.error(str(kind), f"unknown action; actions are {', '.join(ACTIONS)}")
 
 
-def _assignment(value: Any, where: _Where) -> Assignment:
+def _assignment(value: Any, where: Where) -> Assignment:
     if not isinstance(value, dict):
         raise where.error("", "a mapping such as {segment: smb, team: cx} or {round_robin: [a, b]}")
     unknown = sorted(set(value) - {*ASSIGN_KEYS, "team", "owner", "round_robin"})

@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from cxpulse.errors import ConfigError
 from cxpulse.surveys.spec import (
     LANGUAGES,
@@ -22,6 +20,7 @@ from cxpulse.surveys.spec import (
     Where,
     parse_audience,
     parse_trigger,
+    read_yaml,
     texts,
 )
 
@@ -91,14 +90,7 @@ def pick_language(preferred: str | None, available: tuple[str, ...] = LANGUAGES)
 
 def load_survey(path: str | Path) -> Survey:
     """Read and check a survey YAML file."""
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file; give the path of a survey YAML file") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
-    return survey_from_dict(data, source=str(path))
+    return survey_from_dict(read_yaml(path, "a survey"), source=str(path))
 
 
 def survey_from_dict(data: Any, source: str = "<survey>") -> Survey:

@@ -9,7 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from cxpulse.errors import ConfigError
 
@@ -58,6 +61,17 @@ class Audience:
     plans: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     email_consent: bool = True  # only customers who said yes (an empty consent is not a yes)
+
+
+def read_yaml(path: str | Path, what: str) -> Any:
+    """The content of a YAML file, or a ConfigError naming the file and what is wrong."""
+    path = Path(path)
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file; give the path of {what} YAML file") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
 
 
 class Where:
