@@ -73,8 +73,8 @@ def _spend_by_period(ctx: PeriodContext, frame: pd.DataFrame, spends: Any) -> pd
     zone = settings_of(ctx).zone
     rows = []
     for p, s_utc, e_utc in zip(frame["_period"], frame["_start"], frame["_end"], strict=True):
-        lo = engine._local_day(s_utc, zone)
-        hi = engine._local_day(pd.Timestamp(e_utc) - timedelta(microseconds=1), zone)
+        lo = engine.local_day(s_utc, zone)
+        hi = engine.local_day(pd.Timestamp(e_utc) - timedelta(microseconds=1), zone)
         total = [v for (a, b), v in spends.items() if a >= lo and b - timedelta(days=1) <= hi]
         if total:
             rows.append((pd.Timestamp(p).date(), float(sum(total))))

@@ -70,7 +70,7 @@ def compute(
     spec = registry.get(name)
     var = spec.variant(variant)
     grain = periods.check_grain(by)
-    segments = _as_list(segment)
+    segments = as_list(segment)
     start_d = periods.parse_day(start, "start")
     end_d = periods.parse_day(end, "end")
     if start_d and end_d and end_d < start_d:
@@ -80,7 +80,7 @@ def compute(
     if var.periodic is not None:
         return _compute_periodic(ws, spec, var, grain, segments, filters, start_d, end_d)
     t, names = _attach(ws, ws.table(spec.table), spec, [*segments, *filters], var.customer_columns)
-    t = _apply_filters(t, {names[c]: v for c, v in filters.items()})
+    t = apply_filters(t, {names[c]: v for c, v in filters.items()})
     ts_col = spec.time_column
     zone = ws.settings.zone
     if start_d:
@@ -110,41 +110,63 @@ def _compute_periodic(
     end: date | None,
 ) -> pd.DataFrame:
     """Metrics defined on the calendar: the variant gets the list of periods to evaluate."""
+    ctx = period_context(ws, spec, grain, segments, filters, start, end, var.customer_columns)
+    if ctx is None:
+        return _empty(segments)
+    assert var.periodic is not None
+    aggregated = var.periodic(ctx).execute()
+    return finish(aggregated, spec, var, grain, segments, ws.settings.confidence, ws.settings.min_n)
+
+
+def period_context(
+    ws: Workspace,
+    spec: MetricSpec,
+    grain: periods.Grain,
+    segments: list[str],
+    filters: Mapping[str, Any],
+    start: date | None,
+    end: date | None,
+    customer_columns: tuple[str, ...] = (),
+) -> PeriodContext | None:
+    """The periods to evaluate and how to attach segments and filters, for calendar-defined
+    metrics and for functions built on them (None when the metric's table is empty).
+
+    Without ``start``/``end`` the range runs over the metric's time column, in local days.
+    """
     zone = ws.settings.zone
     if start is None or end is None:
         t = ws.table(spec.table)
         bounds = t.aggregate(lo=t[spec.time_column].min(), hi=t[spec.time_column].max()).execute()
         lo_v, hi_v = bounds["lo"].iloc[0], bounds["hi"].iloc[0]
         if pd.isna(lo_v):
-            return _empty(segments)
-        start = start or _local_day(lo_v, zone)
-        end = end or _local_day(hi_v, zone)
-    table = period_table(start, end, grain, zone)
+            return None
+        start = start or local_day(lo_v, zone)
+        end = end or local_day(hi_v, zone)
+    if end < start:
+        raise QueryError(f"the range ends ({end}) before the first {spec.table} row ({start})")
     spans = periods.offset_spans(
         zone,
         periods.local_midnight_utc(start, zone),
         periods.local_midnight_utc(end + timedelta(days=1), zone),
     )
+    wanted = [*segments, *filters]
 
     def attach(t: Table) -> Table:
-        joined, names = _attach(ws, t, spec, [*segments, *filters], var.customer_columns)
-        joined = _apply_filters(joined, {names[c]: v for c, v in filters.items()})
+        joined, names = _attach(ws, t, spec, wanted, customer_columns)
+        joined = apply_filters(joined, {names[c]: v for c, v in filters.items()})
         return joined.rename({seg: names[seg] for seg in segments if seg != names[seg]})
 
-    ctx = PeriodContext(
+    return PeriodContext(
         tables=ws,
         grain=grain,
-        periods=table,
+        periods=period_table(start, end, grain, zone),
         segments=segments,
         attach=attach,
         period_of=lambda ts: periods.period_start(periods.local_time(ts, spans), grain),
     )
-    assert var.periodic is not None
-    aggregated = var.periodic(ctx).execute()
-    return finish(aggregated, spec, var, grain, segments, ws.settings.confidence, ws.settings.min_n)
 
 
-def _local_day(utc: Any, zone: Any) -> date:
+def local_day(utc: Any, zone: Any) -> date:
     return datetime.fromtimestamp(pd.Timestamp(utc).timestamp(), tz=zone).date()
 
 
@@ -176,7 +198,7 @@ def period_table(start: date, end: date, grain: periods.Grain, zone: Any) -> Tab
     )
 
 
-def _as_list(segment: str | Sequence[str] | None) -> list[str]:
+def as_list(segment: str | Sequence[str] | None) -> list[str]:
     if segment is None:
         return []
     if isinstance(segment, str):
@@ -224,7 +246,7 @@ def _attach(
     return fact, names
 
 
-def _apply_filters(t: Table, filters: Mapping[str, Any]) -> Table:
+def apply_filters(t: Table, filters: Mapping[str, Any]) -> Table:
     for col, wanted in filters.items():
         column = t[col]
         values = list(wanted) if isinstance(wanted, (list, tuple, set, frozenset)) else [wanted]

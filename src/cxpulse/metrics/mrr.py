@@ -143,39 +143,11 @@ def period_context(
     Without ``start``/``end`` the range runs from the first to the last subscription start, as
     for the metrics."""
     grain = periods.check_grain(by)
-    segments = engine._as_list(segment)
-    filters = dict(filters or {})
     start_d, end_d = periods.parse_day(start, "start"), periods.parse_day(end, "end")
     if start_d and end_d and end_d < start_d:
         raise QueryError(f"the range ends ({end_d}) before it starts ({start_d})")
-    zone = ws.settings.zone
-    if start_d is None or end_d is None:
-        t = ws.table("subscriptions")
-        bounds = t.aggregate(lo=t.started_at.min(), hi=t.started_at.max()).execute()
-        if pd.isna(bounds["lo"].iloc[0]):
-            return None
-        start_d = start_d or engine._local_day(bounds["lo"].iloc[0], zone)
-        end_d = end_d or engine._local_day(bounds["hi"].iloc[0], zone)
-    if end_d < start_d:
-        raise QueryError(f"the range ends ({end_d}) before the first subscription ({start_d})")
-    spans = periods.offset_spans(
-        zone,
-        periods.local_midnight_utc(start_d, zone),
-        periods.local_midnight_utc(end_d, zone) + pd.Timedelta(days=1).to_pytimedelta(),
-    )
-
-    def attach(t: Table) -> Table:
-        joined, names = engine._attach(ws, t, _SPEC, [*segments, *filters])
-        joined = engine._apply_filters(joined, {names[c]: v for c, v in filters.items()})
-        return joined.rename({seg: names[seg] for seg in segments if seg != names[seg]})
-
-    return PeriodContext(
-        tables=ws,
-        grain=grain,
-        periods=engine.period_table(start_d, end_d, grain, zone),
-        segments=segments,
-        attach=attach,
-        period_of=lambda ts: periods.period_start(periods.local_time(ts, spans), grain),
+    return engine.period_context(
+        ws, _SPEC, grain, engine.as_list(segment), dict(filters or {}), start_d, end_d
     )
 
 

@@ -22,7 +22,7 @@ import pandas as pd
 
 from cxpulse.errors import ConfigError, QueryError
 from cxpulse.metrics import periods
-from cxpulse.metrics.engine import _apply_filters
+from cxpulse.metrics.engine import apply_filters
 
 if TYPE_CHECKING:
     from cxpulse.workspace import Workspace
@@ -55,7 +55,7 @@ def parse_iso_week(text: str) -> date:
 
 def _tickets(ws: Workspace, filters: dict[str, Any] | None) -> Any:
     t = ws.table("tickets")
-    return _apply_filters(t, filters or {})
+    return apply_filters(t, filters or {})
 
 
 def _counts(ws: Workspace, days: list[date], seconds: int, filters: dict[str, Any] | None) -> Any:
