@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
@@ -13,22 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from cxpulse.metrics.scorecard import Scorecard
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if hasattr(value, "item"):  # numpy scalars
-        return _clean(value.item())
-    if value is pd.NA or value is pd.NaT:
-        return None
-    return value
-
-
-def frame_records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{str(k): _clean(v) for k, v in row.items()} for row in df.to_dict("records")]
+from cxpulse.records import clean as _clean
+from cxpulse.records import frame_records as frame_records
 
 
 def to_json(payload: Any) -> str:

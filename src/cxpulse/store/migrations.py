@@ -279,6 +279,52 @@ def _automations(store: Store) -> None:
         store.con.create_table(name, schema=ibis.schema(columns))
 
 
+USERS_TABLE = "users"
+SESSIONS_TABLE = "user_sessions"
+API_TOKENS_TABLE = "api_tokens"
+AUDIT_TABLE = "audit_log"
+ACCOUNT_SCHEMAS: dict[str, dict[str, dt.DataType]] = {
+    USERS_TABLE: {
+        "user_id": dt.string,
+        "password_hash": dt.string,
+        "role": dt.string,
+        "language": dt.string,
+        "created_at": dt.Timestamp(),
+        "disabled": dt.boolean,
+    },
+    # only hashes of session ids and tokens are stored: a copy of the file opens no session
+    SESSIONS_TABLE: {
+        "session_hash": dt.string,
+        "user_id": dt.string,
+        "csrf_token": dt.string,
+        "created_at": dt.Timestamp(),
+        "expires_at": dt.Timestamp(),
+    },
+    API_TOKENS_TABLE: {
+        "token_id": dt.string,
+        "name": dt.string,
+        "token_hash": dt.string,
+        "scopes": dt.string,
+        "created_by": dt.string,
+        "created_at": dt.Timestamp(),
+        "revoked_at": dt.Timestamp(),
+        "last_used_at": dt.Timestamp(),
+    },
+    AUDIT_TABLE: {
+        "at": dt.Timestamp(),
+        "actor": dt.string,
+        "action": dt.string,
+        "subject": dt.string,
+        "detail": dt.string,
+    },
+}
+
+
+def _accounts(store: Store) -> None:
+    for name, columns in ACCOUNT_SCHEMAS.items():
+        store.con.create_table(name, schema=ibis.schema(columns))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "canonical tables", _canonical_tables),
     Migration(2, "CLV scores table", _clv_scores),
@@ -287,6 +333,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "survey definitions, decisions, deliveries, events", _survey_operations),
     Migration(6, "churn scores table", _churn_scores),
     Migration(7, "automation rules, runs, cases, notes, tags, outbox", _automations),
+    Migration(8, "users, sessions, API tokens, audit log", _accounts),
 )
 
 

@@ -1,0 +1,67 @@
+"""Browser sessions: a random id in a cookie, only its hash in the workspace."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+import ibis
+
+from cxpulse.accounts.passwords import token_hash
+from cxpulse.accounts.users import User, get_user
+from cxpulse.store.migrations import ACCOUNT_SCHEMAS, SESSIONS_TABLE
+
+if TYPE_CHECKING:
+    from cxpulse.workspace import Workspace
+
+LIFETIME = timedelta(hours=12)
+
+
+@dataclass(frozen=True)
+class Session:
+    session_id: str  # the cookie value; never stored
+    user: User
+    csrf_token: str
+    expires_at: datetime
+
+
+def _write(ws: Workspace, row: dict[str, object]) -> None:
+    frame = ibis.memtable([row], schema=ibis.schema(ACCOUNT_SCHEMAS[SESSIONS_TABLE]))
+    ws.store.con.upsert(SESSIONS_TABLE, frame, on="session_hash")
+
+
+def open_session(ws: Workspace, user: User, now: datetime) -> Session:
+    sid = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(32)
+    expires = now + LIFETIME
+    _write(
+        ws,
+        {
+            "session_hash": token_hash(sid),
+            "user_id": user.user_id,
+            "csrf_token": csrf,
+            "created_at": now,
+            "expires_at": expires,
+        },
+    )
+    return Session(sid, user, csrf, expires)
+
+
+def find_session(ws: Workspace, sid: str, now: datetime) -> Session | None:
+    t = ws.store.table(SESSIONS_TABLE)
+    rows = t.filter(t.session_hash == token_hash(sid)).execute().to_dict("records")
+    if not rows or rows[0]["expires_at"] <= now:
+        return None
+    user = get_user(ws, str(rows[0]["user_id"]))
+    if user.disabled:
+        return None
+    return Session(sid, user, str(rows[0]["csrf_token"]), rows[0]["expires_at"])
+
+
+def close_session(ws: Workspace, sid: str, now: datetime) -> None:
+    t = ws.store.table(SESSIONS_TABLE)
+    rows = t.filter(t.session_hash == token_hash(sid)).execute().to_dict("records")
+    if rows:
+        _write(ws, {**rows[0], "expires_at": now})

@@ -1,0 +1,174 @@
+"""Users of the web app and their roles.
+
+Roles: ``admin`` (everything, users and GDPR erasure), ``analyst`` (read everything, import,
+edit surveys and rules, every case), ``agent`` (read metrics, only the cases assigned to them).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+import ibis
+
+from cxpulse.accounts.passwords import MIN_LENGTH, hash_password, verify_password
+from cxpulse.errors import CxpulseError
+from cxpulse.store.migrations import ACCOUNT_SCHEMAS, USERS_TABLE
+
+if TYPE_CHECKING:
+    from cxpulse.workspace import Workspace
+
+
+class AccountError(CxpulseError, ValueError):
+    """A user, password, role or token that cannot be used."""
+
+
+class Role(StrEnum):
+    admin = "admin"
+    analyst = "analyst"
+    agent = "agent"
+
+
+class Permission(StrEnum):
+    read = "read"  # metrics, feedback, customers
+    ingest = "ingest"  # upload rows, post events
+    edit = "edit"  # surveys, rules
+    all_cases = "all_cases"  # every case, not only one's own
+    admin = "admin"  # users, tokens, GDPR export and erasure
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.admin: frozenset(Permission),
+    Role.analyst: frozenset(
+        {Permission.read, Permission.ingest, Permission.edit, Permission.all_cases}
+    ),
+    Role.agent: frozenset({Permission.read}),
+}
+LANGUAGES = ("en", "fr")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
+
+
+@dataclass(frozen=True)
+class User:
+    user_id: str
+    role: Role
+    language: str
+    disabled: bool = False
+
+    @property
+    def permissions(self) -> frozenset[Permission]:
+        return ROLE_PERMISSIONS[self.role]
+
+
+def _role(value: str) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        raise AccountError(
+            f"unknown role {value!r}; roles are {', '.join(r.value for r in Role)}"
+        ) from None
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_LENGTH:
+        raise AccountError(f"a password needs at least {MIN_LENGTH} characters")
+
+
+def _row(ws: Workspace, user_id: str) -> dict[str, object] | None:
+    t = ws.store.table(USERS_TABLE)
+    rows = t.filter(t.user_id == user_id.lower()).execute().to_dict("records")
+    return rows[0] if rows else None
+
+
+def _write(ws: Workspace, row: Mapping[str, object]) -> None:
+    frame = ibis.memtable([row], schema=ibis.schema(ACCOUNT_SCHEMAS[USERS_TABLE]))
+    ws.store.con.upsert(USERS_TABLE, frame, on="user_id")
+
+
+def add_user(
+    ws: Workspace, user_id: str, password: str, role: str, now: datetime, language: str = "en"
+) -> User:
+    name = user_id.strip().lower()
+    if not _NAME.match(name):
+        raise AccountError(
+            f"user name {user_id!r}: use 2-64 letters, digits or . _ @ - (an email works)"
+        )
+    if _row(ws, name) is not None:
+        raise AccountError(f"user {name!r} exists already; change it with `cxpulse user set`")
+    _check_password(password)
+    if language not in LANGUAGES:
+        raise AccountError(f"language {language!r}: choose one of {', '.join(LANGUAGES)}")
+    row = {
+        "user_id": name,
+        "password_hash": hash_password(password),
+        "role": _role(role).value,
+        "language": language,
+        "created_at": now,
+        "disabled": False,
+    }
+    _write(ws, row)
+    return get_user(ws, name)
+
+
+def get_user(ws: Workspace, user_id: str) -> User:
+    row = _row(ws, user_id)
+    if row is None:
+        raise AccountError(f"no user {user_id!r}; create one with `cxpulse user add`")
+    return User(
+        str(row["user_id"]), Role(str(row["role"])), str(row["language"]), bool(row["disabled"])
+    )
+
+
+def list_users(ws: Workspace) -> list[User]:
+    rows = ws.store.table(USERS_TABLE).order_by("user_id").execute().to_dict("records")
+    return [
+        User(str(r["user_id"]), Role(str(r["role"])), str(r["language"]), bool(r["disabled"]))
+        for r in rows
+    ]
+
+
+def update_user(
+    ws: Workspace,
+    user_id: str,
+    *,
+    role: str | None = None,
+    language: str | None = None,
+    password: str | None = None,
+    disabled: bool | None = None,
+) -> User:
+    row = _row(ws, user_id)
+    if row is None:
+        raise AccountError(f"no user {user_id!r}")
+    if role is not None:
+        row["role"] = _role(role).value
+    if language is not None:
+        if language not in LANGUAGES:
+            raise AccountError(f"language {language!r}: choose one of {', '.join(LANGUAGES)}")
+        row["language"] = language
+    if password is not None:
+        _check_password(password)
+        row["password_hash"] = hash_password(password)
+    if disabled is not None:
+        row["disabled"] = disabled
+    _write(ws, row)
+    return get_user(ws, user_id)
+
+
+def authenticate(ws: Workspace, user_id: str, password: str) -> User | None:
+    """The user when the password matches and the account is enabled; ``None`` otherwise
+    (the caller says only "wrong user or password", never which)."""
+    row = _row(ws, user_id.strip())
+    if row is None:
+        # spend the same time as a real check so a timing probe cannot list user names
+        verify_password(password, _DUMMY_HASH)
+        return None
+    if not verify_password(password, str(row["password_hash"])) or row["disabled"]:
+        return None
+    return get_user(ws, str(row["user_id"]))
+
+
+_DUMMY_HASH = hash_password("not a real password")
