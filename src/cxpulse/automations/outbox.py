@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import ibis
 
+from cxpulse.store.claim import locked_rows
 from cxpulse.store.migrations import AUTOMATION_OUTBOX_TABLE, AUTOMATION_SCHEMAS
 from cxpulse.surveys.email import SmtpFactory, smtp_session
 
@@ -39,6 +40,7 @@ Post = Callable[[str, bytes, dict[str, str]], int]
 MAX_ATTEMPTS = 8
 BACKOFF = timedelta(minutes=1)  # 1, 2, 4, ... minutes: about 2 hours over 8 attempts
 CLAIM_TIMEOUT = timedelta(minutes=5)
+CLAIM_BATCH = 20
 HTTP_TIMEOUT = 10.0
 
 
@@ -70,16 +72,19 @@ def backoff(attempts: int) -> timedelta:
     return BACKOFF * factor
 
 
-def claim(ws: Workspace, now: datetime, kinds: list[str]) -> list[dict[str, Any]]:
-    """Take the due rows (committed before anything is sent)."""
-    with ws.store.transaction():
-        t = ws.store.table(AUTOMATION_OUTBOX_TABLE)
-        due = ((t.status == "pending") & (t.next_attempt_at <= now)) | (
-            (t.status == "sending") & (t.claimed_at <= now - CLAIM_TIMEOUT)
-        )
-        rows = t.filter(due & t.kind.isin(kinds)).order_by("created_at").execute()
+def claim(
+    ws: Workspace, now: datetime, kinds: list[str], limit: int | None = None
+) -> list[dict[str, Any]]:
+    """Take up to ``limit`` due rows (committed before anything is sent). On PostgreSQL the
+    rows are read ``FOR UPDATE SKIP LOCKED``, so concurrent workers take different rows."""
+    t = ws.store.table(AUTOMATION_OUTBOX_TABLE)
+    due = ((t.status == "pending") & (t.next_attempt_at <= now)) | (
+        (t.status == "sending") & (t.claimed_at <= now - CLAIM_TIMEOUT)
+    )
+    with locked_rows(ws.store, t.filter(due & t.kind.isin(kinds)), "created_at", limit) as rows:
         claimed = [
-            {**r, "status": "sending", "claimed_at": now, "attempts": int(r["attempts"]) + 1}
+            {str(k): v for k, v in r.items()}
+            | {"status": "sending", "claimed_at": now, "attempts": int(r["attempts"]) + 1}
             for r in rows.to_dict("records")
         ]
         _write(ws, claimed)
@@ -92,28 +97,43 @@ def deliver(
     """Claim and send what is due; emails only when an SMTP host is set."""
     kinds = ["webhook", "email"] if ws.settings.smtp_host else ["webhook"]
     report = OutboxReport()
-    for row in claim(ws, now, kinds):
-        try:
-            if row["kind"] == "webhook":
-                _post(row, post)
-            else:
-                _email(ws, row, smtp)
-            row.update(status="sent", sent_at=now, last_error=None)
-            report.sent += 1
-        except PermanentFailure as exc:
+    # small batches, so that several workers share a long queue; a row leaves the due set
+    # once claimed (sending, then sent, dead or pending with a later next_attempt_at)
+    while batch := claim(ws, now, kinds, CLAIM_BATCH):
+        for row in batch:
+            _send(ws, row, now, report, smtp, post)
+    return report
+
+
+def _send(
+    ws: Workspace,
+    row: dict[str, Any],
+    now: datetime,
+    report: OutboxReport,
+    smtp: SmtpFactory,
+    post: Post,
+) -> None:
+    """Send one claimed row and write its outcome."""
+    try:
+        if row["kind"] == "webhook":
+            _post(row, post)
+        else:
+            _email(ws, row, smtp)
+        row.update(status="sent", sent_at=now, last_error=None)
+        report.sent += 1
+    except PermanentFailure as exc:
+        row.update(status="dead", last_error=str(exc)[:500])
+        report.dead += 1
+    except (OSError, smtplib.SMTPException) as exc:  # URLError and HTTPError are OSErrors
+        if row["attempts"] >= MAX_ATTEMPTS:
             row.update(status="dead", last_error=str(exc)[:500])
             report.dead += 1
-        except (OSError, smtplib.SMTPException) as exc:  # URLError and HTTPError are OSErrors
-            if row["attempts"] >= MAX_ATTEMPTS:
-                row.update(status="dead", last_error=str(exc)[:500])
-                report.dead += 1
-            else:
-                row.update(status="pending", last_error=str(exc)[:500],
-                           next_attempt_at=now + backoff(row["attempts"]))  # fmt: skip
-                report.retrying += 1
-        with ws.store.transaction():
-            _write(ws, [row])
-    return report
+        else:
+            row.update(status="pending", last_error=str(exc)[:500],
+                       next_attempt_at=now + backoff(row["attempts"]))  # fmt: skip
+            report.retrying += 1
+    with ws.store.transaction():
+        _write(ws, [row])
 
 
 def _post(row: dict[str, Any], post: Post) -> None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from cxpulse.automations.engine import RulesReport, run_rules
 from cxpulse.automations.outbox import OutboxReport, Post, deliver, http_post
+from cxpulse.store.claim import exclusive
 from cxpulse.surveys.email import SmtpFactory
 from cxpulse.surveys.run import RunReport, run_surveys
 
@@ -47,12 +48,20 @@ def run_once(
     ws: Workspace, now: datetime, *, smtp: SmtpFactory = smtplib.SMTP, post: Post = http_post
 ) -> Tick:
     """Survey triggers (and their emails), then rules on the new rows, then the outbox, so a
-    case opened by this tick's answers is posted in the same tick."""
-    from cxpulse.surveys.email import send_pending
+    case opened by this tick's answers is posted in the same tick.
 
-    surveys = run_surveys(ws, now, send=False)
+    Several workers may tick at once on PostgreSQL: the deciding phases (whom to invite, which
+    rule fires) run one worker at a time, the sending phases in parallel, each message claimed
+    by one worker (:mod:`cxpulse.store.claim`)."""
+    from cxpulse.surveys.email import send_pending
+    from cxpulse.surveys.store import link_secret
+
+    with exclusive(ws.store, "surveys"):
+        surveys = run_surveys(ws, now, send=False)
+        link_secret(ws, now)  # created once, here, not by two senders at the same time
     surveys.sent, surveys.failed, surveys.queued = send_pending(ws, now, smtp)
-    rules = run_rules(ws, now)
+    with exclusive(ws.store, "rules"):
+        rules = run_rules(ws, now)
     outbox = deliver(ws, now, smtp=smtp, post=post)
     return Tick(now, surveys, rules, outbox)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ class Store:
     con: BaseBackend
     location: str
     backend: str
+    _depth: int = field(default=0, repr=False)  # open transaction() blocks
 
     def table(self, name: str) -> Any:
         return self.con.table(name)
@@ -38,18 +39,31 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """All writes inside commit together or not at all (also when the process is killed)."""
-        if self.backend != "duckdb":
-            # Other backends: each statement is atomic on its own; multi-statement atomicity
-            # comes with the PostgreSQL store.
+        """All writes inside commit together or not at all (also when the process is killed).
+
+        Blocks nest: an inner block joins the outer transaction (on PostgreSQL it is a
+        savepoint, so an error caught inside undoes only the inner writes)."""
+        if self.backend == "postgres":
+            # Ibis runs each statement in its own psycopg transaction block on an autocommit
+            # connection; inside an outer block those become savepoints, so everything commits
+            # (or rolls back) with this one.
+            with self.con.con.transaction():
+                yield
+            return
+        if self.backend != "duckdb" or self._depth:
+            # Other backends: each statement is atomic on its own. DuckDB has no savepoints:
+            # an inner block is part of the outer one.
             yield
             return
         self.con.raw_sql("BEGIN TRANSACTION")
+        self._depth += 1
         try:
             yield
         except BaseException:
             self.con.raw_sql("ROLLBACK")
             raise
+        finally:
+            self._depth -= 1
         self.con.raw_sql("COMMIT")
 
     def close(self) -> None:
@@ -67,12 +81,16 @@ def open_store(location: str | Path, *, create: bool = True) -> Store:
     ``duckdb:///path.db`` or ``postgresql://user@host/db``."""
     text = str(location)
     if _is_url(text):
-        backend = text.split("://", 1)[0]
         try:
             con = ibis.connect(text)
         except Exception as exc:  # driver errors vary by backend; report them as one kind
             raise WorkspaceError(f"cannot connect to {text}: {exc}") from exc
-        return Store(con=con, location=text, backend=backend)
+        if con.name == "postgres":
+            from cxpulse.store.postgres import use_copy_for_memtables
+
+            use_copy_for_memtables(con)
+        # the backend's own name: postgresql:// and postgres:// URLs both give "postgres"
+        return Store(con=con, location=text, backend=con.name)
 
     path = Path(text).expanduser()
     if not path.exists() and not create:

@@ -21,6 +21,7 @@ import ibis
 
 from cxpulse.errors import ConfigError
 from cxpulse.settings import Settings
+from cxpulse.store.claim import locked_rows
 from cxpulse.store.migrations import SURVEY_DELIVERIES_TABLE, SURVEY_OPERATIONAL_SCHEMAS
 from cxpulse.surveys.definition import Survey
 from cxpulse.surveys.links import InvalidLink, answer, sign, unsubscribe
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 
 SmtpFactory = Callable[[str, int], smtplib.SMTP]
 UNSUBSCRIBE = {"en": "Unsubscribe from surveys", "fr": "Ne plus recevoir d'enquêtes"}
+REMINDER = {"en": "Reminder: ", "fr": "Rappel : "}
 
 
 def score_url(settings: Settings, token: str, question_id: str, score: int) -> str:
@@ -42,9 +44,16 @@ def unsubscribe_url(settings: Settings, token: str) -> str:
 
 
 def build_message(
-    settings: Settings, survey: Survey, token: str, language: str, address: str
+    settings: Settings,
+    survey: Survey,
+    token: str,
+    language: str,
+    address: str,
+    *,
+    reminder: bool = False,
 ) -> EmailMessage:
-    """The survey email: a text part and an HTML part, both with the one-click scores."""
+    """The survey email: a text part and an HTML part, both with the one-click scores (a
+    reminder is the same email, its subject prefixed)."""
     first = survey.questions[0]
     question = first.text.get(language) or first.text["en"]
     intro = survey.intro.get(language) or survey.intro.get("en", "")
@@ -65,7 +74,8 @@ def build_message(
         f"{html.escape(stop_label)}</a></p>"
     )
     msg = EmailMessage()
-    msg["Subject"] = survey.subject.get(language) or survey.subject["en"]
+    subject = survey.subject.get(language) or survey.subject["en"]
+    msg["Subject"] = f"{REMINDER.get(language, REMINDER['en'])}{subject}" if reminder else subject
     msg["From"] = settings.email_from
     msg["To"] = address
     msg["List-Unsubscribe"] = f"<{stop}>"  # mail clients show their own unsubscribe button
@@ -91,16 +101,30 @@ def _pending(ws: Workspace, now: datetime) -> Any:
     return t.filter((t.status == "pending") & (t.channel == "email") & (t.expires_at > now))
 
 
+CLAIM_BATCH = 50  # emails one worker locks at a time: the others take the next ones
+
+
 def send_pending(
     ws: Workspace, now: datetime, smtp: SmtpFactory = smtplib.SMTP
 ) -> tuple[int, int, int]:
     """Send every pending, unexpired survey email; returns (sent, failed, still queued).
 
-    Without ``smtp_host`` nothing is sent and the emails stay queued."""
+    Without ``smtp_host`` nothing is sent and the emails stay queued. Several workers may send
+    at once (PostgreSQL): each batch stays locked by one of them until its outcome is written
+    (:mod:`cxpulse.store.claim`), so no email goes out twice."""
+    if not ws.settings.smtp_host:
+        return 0, 0, int(_pending(ws, now).count().execute())
+    sent = failed = 0
+    while True:
+        with locked_rows(ws.store, _pending(ws, now), "created_at", CLAIM_BATCH) as rows:
+            if rows.empty:
+                return sent, failed, 0
+            done = _send_claimed(ws, now, rows, smtp)
+        sent, failed = sent + done[0], failed + done[1]
+
+
+def _send_claimed(ws: Workspace, now: datetime, rows: Any, smtp: SmtpFactory) -> tuple[int, int]:
     s = ws.settings
-    rows = _pending(ws, now).execute()
-    if rows.empty or not s.smtp_host:
-        return 0, 0, len(rows)
     if not s.email_from:
         raise ConfigError("set the sender first: cxpulse config set email_from feedback@you.com")
     secret = link_secret(ws, now)
@@ -110,7 +134,10 @@ def send_pending(
         for row in rows.to_dict("records"):
             survey = get_survey(ws, row["survey_id"])
             token = sign(secret, row["invitation_id"], row["expires_at"].to_pydatetime())
-            msg = build_message(s, survey, token, row["language"], row["address"])
+            reminder = str(row["delivery_key"]).endswith(":reminder")
+            msg = build_message(
+                s, survey, token, row["language"], row["address"], reminder=reminder
+            )
             try:
                 server.send_message(msg)
                 row.update(status="sent", sent_at=now, last_error=None)
@@ -135,7 +162,7 @@ def send_pending(
             ibis.memtable(invitations, schema=inv.schema()),
             on="invitation_id",
         )
-    return sent, failed, 0
+    return sent, failed
 
 
 def follow_link(ws: Workspace, url: str, now: datetime) -> str:

@@ -1,0 +1,160 @@
+"""Several worker processes on one PostgreSQL workspace: every message goes out exactly once.
+
+The workers are real processes (multiprocessing, spawn) ticking at the same moment against a
+real PostgreSQL server, a real SMTP server (aiosmtpd) and a real HTTP receiver; the due work
+is claimed with ``SELECT ... FOR UPDATE SKIP LOCKED`` (cxpulse.store.claim).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import Counter
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cxpulse import Workspace
+from cxpulse.automations.outbox import _write, claim
+from cxpulse.store.claim import advisory_key, exclusive, locked_rows
+from cxpulse.surveys.store import add_survey
+from tests.automations.conftest import Hooks
+from tests.automations.helpers import DETRACTOR, PROMOTER, T0, rule
+from tests.conftest import add_rows
+from tests.surveys.helpers import SUPPORT_CSAT, write
+from tests.surveys.test_email import Inbox
+
+WORKERS = 4
+SURVEYED = 60  # customers with a solved ticket: one survey email each
+DETRACTORS = 30  # NPS 0-6: one webhook each
+PROMOTERS = 15  # NPS 9-10: one review-request email each (automation outbox)
+NOW = T0 + timedelta(hours=25, minutes=1)
+
+pytestmark = pytest.mark.slow
+
+
+def tick(url: str, start: Any, now: datetime, done: Any) -> None:
+    """One worker process: wait for the others, then two ticks a minute apart."""
+    from cxpulse.automations import run_once
+
+    with Workspace.open(url) as ws:
+        start.wait(timeout=60)
+        ticks = [run_once(ws, now), run_once(ws, now + timedelta(minutes=1))]
+    done.put(
+        {
+            "surveys": sum(t.surveys.sent for t in ticks),
+            "outbox": sum(t.outbox.sent for t in ticks),
+            "fired": sum(len(t.rules.fired) for t in ticks),
+            "failed": sum(t.surveys.failed + t.outbox.retrying + t.outbox.dead for t in ticks),
+        }
+    )
+
+
+def busy_workspace(ws: Workspace, tmp: Path, smtp_port: int, hook_url: str) -> None:
+    for key, value in {"smtp_host": "127.0.0.1", "smtp_port": str(smtp_port),
+                       "smtp_starttls": "false", "email_from": "cx@acme.test",
+                       "public_url": "https://cx.acme.test",
+                       "review_url_trustpilot": "https://www.trustpilot.com/evaluate/acme.test",
+                       }.items():  # fmt: skip
+        ws.set_setting(key, value)
+    people = SURVEYED + DETRACTORS + PROMOTERS
+    add_rows(
+        ws,
+        "customers",
+        [
+            {"customer_id": f"c{i:03d}", "email": f"c{i:03d}@x.io", "email_consent": True,
+             "language": "en", "segment": "smb", "created_at": datetime(2025, 1, 1)}
+            for i in range(people)
+        ],
+    )  # fmt: skip
+    add_survey(ws, write(tmp, "csat", SUPPORT_CSAT), T0)
+    rule(ws, tmp, DETRACTOR, hook_url)
+    rule(ws, tmp, PROMOTER)
+    add_rows(
+        ws,
+        "tickets",
+        [
+            {"customer_id": f"c{i:03d}", "created_at": T0, "solved_at": T0 + timedelta(hours=1)}
+            for i in range(SURVEYED)
+        ],
+    )
+    answers = [(SURVEYED + i, 3) for i in range(DETRACTORS)]
+    answers += [(SURVEYED + DETRACTORS + i, 10) for i in range(PROMOTERS)]
+    add_rows(
+        ws,
+        "survey_responses",
+        [
+            {"customer_id": f"c{i:03d}", "score": score, "responded_at": T0 + timedelta(hours=2)}
+            for i, score in answers
+        ],
+    )
+
+
+def test_concurrent_workers_send_every_message_exactly_once(
+    pg_ws: Workspace,
+    tmp_path: Path,
+    inbox: tuple[Inbox, int],
+    hooks: Hooks,
+) -> None:
+    box, port = inbox
+    busy_workspace(pg_ws, tmp_path, port, hooks.url)
+    url = pg_ws.store.location
+
+    ctx = multiprocessing.get_context("spawn")
+    start, done = ctx.Barrier(WORKERS), ctx.Queue()
+    procs = [ctx.Process(target=tick, args=(url, start, NOW, done)) for _ in range(WORKERS)]
+    for p in procs:
+        p.start()
+    for p in procs:  # the reports are a few bytes: the queue cannot hold a process back
+        p.join(timeout=300)
+        assert p.exitcode == 0, "a worker failed (its traceback is in the captured stderr)"
+    reports = [done.get(timeout=10) for _ in procs]
+
+    assert sum(r["failed"] for r in reports) == 0
+    assert sum(r["fired"] for r in reports) == DETRACTORS + PROMOTERS  # each rule once per cause
+    recipients = Counter(str(m["To"]) for m in box.messages)
+    assert len(box.messages) == SURVEYED + PROMOTERS
+    assert set(recipients.values()) == {1}, recipients.most_common(3)
+    assert sum(r["surveys"] for r in reports) == SURVEYED
+    keys = Counter(h["key"] for h in hooks.received)
+    assert len(keys) == DETRACTORS and set(keys.values()) == {1}, keys.most_common(3)
+    assert sum(r["outbox"] for r in reports) == DETRACTORS + PROMOTERS
+
+    deliveries = pg_ws.store.table("survey_deliveries").execute()
+    assert len(deliveries) == SURVEYED and set(deliveries.status) == {"sent"}
+    assert set(deliveries.attempts) == {1}
+    queue = pg_ws.store.table("automation_outbox").execute()
+    assert len(queue) == DETRACTORS + PROMOTERS and set(queue.status) == {"sent"}
+    assert set(queue.attempts) == {1}
+
+
+def test_a_row_claimed_by_one_worker_is_skipped_by_the_others(pg_url: str) -> None:
+    """Deterministic: worker A holds its claim open while B claims; B gets the other rows."""
+    with Workspace.init(pg_url) as setup:
+        rows = [
+            {"outbox_key": f"k{i}", "run_id": f"r{i}", "kind": "webhook", "target": "http://x",
+             "payload": "{}", "created_at": T0 + timedelta(seconds=i), "status": "pending",
+             "attempts": 0, "next_attempt_at": T0, "claimed_at": None, "sent_at": None,
+             "last_error": None}
+            for i in range(5)
+        ]  # fmt: skip
+        _write(setup, rows)
+    with Workspace.open(pg_url) as a, Workspace.open(pg_url) as b:
+        t = a.store.table("automation_outbox")
+        with locked_rows(a.store, t.filter(t.status == "pending"), "created_at", 2) as held:
+            assert held.outbox_key.tolist() == ["k0", "k1"]
+            taken = claim(b, NOW, ["webhook"], limit=10)
+            assert [r["outbox_key"] for r in taken] == ["k2", "k3", "k4"]
+        # A let go without changing its rows: they are due again, B's are now "sending"
+        assert [r["outbox_key"] for r in claim(b, NOW, ["webhook"])] == ["k0", "k1"]
+        assert claim(a, NOW, ["webhook"]) == []
+
+
+def test_exclusive_phases_wait_for_each_other(pg_url: str) -> None:
+    with Workspace.init(pg_url) as a, Workspace.open(pg_url) as b:
+        raw = b.store.con.con  # type: ignore[attr-defined]
+        try_lock = "SELECT pg_try_advisory_lock(%s)"
+        with exclusive(a.store, "rules"):
+            assert raw.execute(try_lock, (advisory_key("rules"),)).fetchone() == (False,)
+        assert raw.execute(try_lock, (advisory_key("rules"),)).fetchone() == (True,)
