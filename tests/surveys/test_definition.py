@@ -79,3 +79,20 @@ def test_missing_file_and_bad_yaml(tmp_path: Path) -> None:
         load_survey(tmp_path / "nope.yaml")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_survey(write(tmp_path, "broken", "id: [unclosed"))
+
+
+def test_reminder_setting_is_optional_and_checked() -> None:
+    data = yaml.safe_load(SUPPORT_CSAT)
+    assert survey_from_dict(data).reminder_after_days is None
+    assert survey_from_dict({**data, "reminder_after_days": 3}).reminder_after_days == 3.0
+    with pytest.raises(ConfigError, match="'reminder_after_days': takes a number"):
+        survey_from_dict({**data, "reminder_after_days": "3 days"})
+    with pytest.raises(ConfigError, match="'reminder_after_days': takes a number"):
+        survey_from_dict({**data, "reminder_after_days": 0})
+    quarterly = survey_from_dict({**data, "trigger": {"every": "quarter"}})
+    assert (quarterly.trigger.kind, quarterly.trigger.month, quarterly.trigger.day) == (
+        "quarterly",
+        1,
+        1,
+    )
+    assert str(quarterly.trigger.at) == "09:00:00"

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import random
 from datetime import datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cxpulse.surveys import Candidate, History, decide
+from cxpulse.surveys import Candidate, Decision, History, decide
 
 T0 = datetime(2025, 3, 1, 9, 0)
 WINDOW = timedelta(days=30)
@@ -87,3 +88,72 @@ def test_never_twice_in_the_window_and_the_highest_priority_wins(
                 assert d.next_eligible_at > now
     for times in invited.values():
         assert all(b - a >= WINDOW for a, b in itertools.pairwise(times))
+
+
+# Competing triggers with their own per-survey gaps, decided in any input order.
+competing = st.lists(
+    st.tuples(
+        st.integers(min_value=0, max_value=20),  # days since the previous run
+        st.lists(
+            st.tuples(st.sampled_from("abc"), st.integers(0, 4), st.integers(0, 3)),
+            max_size=20,
+        ),
+    ),
+    min_size=1,
+    max_size=25,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    runs=competing,
+    priorities=st.lists(st.integers(0, 2), min_size=5, max_size=5),
+    gaps=st.lists(st.integers(0, 120), min_size=5, max_size=5),
+    seed=st.randoms(use_true_random=False),
+)
+def test_gaps_hold_each_trigger_decided_once_and_order_does_not_matter(
+    runs: list[tuple[int, list[tuple[str, int, int]]]],
+    priorities: list[int],
+    gaps: list[int],
+    seed: random.Random,
+) -> None:
+    history, shuffled_history = History(), History()
+    now = T0
+    asked: dict[tuple[str, str], list[datetime]] = {}
+    decided_keys: list[str] = []
+    for step, triggers in runs:
+        now += timedelta(days=step)
+        found = [
+            Candidate(
+                c,
+                f"s{s}",
+                f"s{s}:{c}:{ref}:{now:%Y%j}",
+                now - timedelta(hours=ref),
+                priorities[s],
+                timedelta(days=gaps[s]),
+            )
+            for c, s, ref in triggers
+        ]
+        mixed = list(found)
+        seed.shuffle(mixed)
+        out = decide(found, history, now, WINDOW)
+        assert out == decide(mixed, shuffled_history, now, WINDOW)  # input order is irrelevant
+        new = {c.trigger_key for c in found} - set(decided_keys)
+        assert {d.candidate.trigger_key for d in out} == new  # each new trigger decided now
+        decided_keys.extend(d.candidate.trigger_key for d in out)
+        winners: dict[str, Decision] = {}
+        for d in out:
+            c = d.candidate
+            if d.outcome == "invited":
+                assert c.customer_id not in winners  # one survey per customer per run
+                winners[c.customer_id] = d
+                asked.setdefault((c.customer_id, c.survey_id), []).append(now)
+            elif d.reason == "fatigue":
+                last = history.last_any[c.customer_id][0]
+                assert now - last < WINDOW and d.next_eligible_at == last + WINDOW
+            elif d.reason == "survey_gap":
+                assert d.next_eligible_at > now
+    assert len(decided_keys) == len(set(decided_keys))  # never decided twice
+    for (_, survey), times in asked.items():
+        gap = timedelta(days=gaps[int(survey[1:])])
+        assert all(b - a >= max(gap, WINDOW) for a, b in itertools.pairwise(times))

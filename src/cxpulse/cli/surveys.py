@@ -1,4 +1,4 @@
-"""``cxpulse surveys add|list|run`` and ``cxpulse why CUSTOMER``: thin commands over
+"""``cxpulse surveys add|list|run|send|report`` and ``cxpulse why CUSTOMER``: thin commands over
 :mod:`cxpulse.surveys`.
 
 Registered by :mod:`cxpulse.cli.app` (``register(app)``); library errors are cxpulse errors,
@@ -100,6 +100,10 @@ def list_(workspace: WorkspaceOpt = None, json_: JsonOpt = False) -> None:
 def _describe(kind: str, name: str, delay: timedelta, every_days: float) -> str:
     if kind == "recurring":
         return f"every {every_days:g} days"
+    if kind == "quarterly":
+        return "each quarter"
+    if kind == "none":
+        return "web widget"
     return f"{delay} after {name}"
 
 
@@ -115,13 +119,75 @@ def run(
     with _open(workspace) as ws:
         report = run_surveys(ws, _now(now), send=not no_send)
     skipped = len(report.decisions) - len(report.invited)
+    reminded = sum(d.outcome == "reminded" for d in report.reminders)
     out.print(
-        f"{len(report.invited)} invited, {skipped} skipped; emails: {report.sent} sent, "
-        f"{report.failed} failed, {report.queued} queued"
+        f"{len(report.invited)} invited, {skipped} skipped, {reminded} reminded; emails: "
+        f"{report.sent} sent, {report.failed} failed, {report.queued} queued"
     )
-    for d in report.decisions:
+    for d in [*report.decisions, *report.reminders]:
         c = d.candidate
         out.print(f"  {c.customer_id} {c.survey_id}: {d.reason} - {d.detail}", highlight=False)
+
+
+@surveys_app.command("send")
+def send(
+    survey: Annotated[str, typer.Argument(help="The survey id to send.")],
+    filter_: Annotated[
+        list[str] | None,
+        typer.Option("--filter", help="customers column=value (col=a,b for several); repeat."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Decide and report; invite nobody.")
+    ] = False,
+    workspace: WorkspaceOpt = None,
+    now: NowOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Send a survey to a segment now, within the fatigue budget and consent."""
+    from cxpulse.cli.options import parse_filters
+    from cxpulse.surveys.manual import send_to_segment
+
+    with _open(workspace) as ws:
+        report = send_to_segment(ws, survey, parse_filters(filter_), _now(now), dry_run=dry_run)
+    if json_:
+        out.print_json(render.to_json(report.as_dict()))
+        return
+    verb = "would invite" if dry_run else "invited"
+    out.print(f"{report.matched} customers match; {verb} {report.invited}", highlight=False)
+    for reason, count in sorted(report.skipped.items()):
+        out.print(f"  skipped {count}: {reason}", highlight=False)
+    if report.invited and not dry_run:
+        out.print("Queued; `cxpulse surveys run` or the worker sends them.")
+
+
+@surveys_app.command("report")
+def report_(
+    by: Annotated[
+        str, typer.Option("--by", help="Group by any of survey_id,channel,touchpoint.")
+    ] = "survey_id,channel,touchpoint",
+    start: Annotated[str | None, typer.Option("--start", help="First local day.")] = None,
+    end: Annotated[str | None, typer.Option("--end", help="Last local day.")] = None,
+    workspace: WorkspaceOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Response rate per survey, channel and touchpoint, with invitation counts."""
+    from cxpulse.surveys.report import response_rates
+
+    groups = tuple(g.strip() for g in by.split(",") if g.strip())
+    with _open(workspace) as ws:
+        rows = response_rates(ws, groups, start=start, end=end)
+    if json_:
+        out.print_json(render.to_json(rows))
+        return
+    if not rows:
+        out.print("No survey invitations in this range.")
+        return
+    table = Table(box=box.SIMPLE)
+    for col in rows[0]:
+        table.add_column(col)
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row.values()))
+    render.print_table(out, table)
 
 
 def why(

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cxpulse import schema
 from cxpulse.errors import ConfigError
 from cxpulse.surveys.spec import (
     LANGUAGES,
@@ -28,6 +29,18 @@ QUESTION_TYPES = ("nps", "csat", "ces", "single_choice", "multiple_choice", "tex
 SCALES = {"nps": (11,), "csat": (3, 5, 7, 10), "ces": (5, 7)}
 CES_POLARITIES = ("high_is_easy", "high_is_hard")
 DEFAULT_SUBJECT = {"en": "A quick question", "fr": "Une petite question"}
+SURVEY_CHANNELS = ("email", "webhook", "widget")
+# canonical survey_invitations.channel of each survey channel (a webhook names its own)
+CANONICAL_CHANNEL = {"email": "email", "widget": "web"}
+
+
+@dataclass(frozen=True)
+class Widget:
+    """Where and when the web widget shows the survey: page path patterns ('/checkout/*',
+    shell-style) and a delay after the page opened."""
+
+    pages: tuple[str, ...] = ("*",)
+    delay_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -73,7 +86,16 @@ class Survey:
     channel: str = "email"
     subject: dict[str, str] = field(default_factory=dict)
     intro: dict[str, str] = field(default_factory=dict)
+    reminder_after_days: float | None = None  # one reminder if unanswered; None: no reminder
+    webhook_url: str = ""  # channel webhook: where the signed link is posted
+    webhook_channel: str = "other"  # channel webhook: what the provider sends (sms, chat...)
+    widget: Widget | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def invitation_channel(self) -> str:
+        """The canonical channel recorded on invitations and responses."""
+        return CANONICAL_CHANNEL.get(self.channel, self.webhook_channel)
 
     def question(self, question_id: str) -> Question:
         for q in self.questions:
@@ -100,7 +122,8 @@ def survey_from_dict(data: Any, source: str = "<survey>") -> Survey:
     where = Where(source)
     known = {
         "id", "name", "touchpoint", "questions", "trigger", "audience", "priority",
-        "min_gap_days", "expires_days", "channel", "subject", "intro",
+        "min_gap_days", "expires_days", "channel", "subject", "intro", "reminder_after_days",
+        "webhook_url", "webhook_channel", "widget",
     }  # fmt: skip
     unknown = sorted(set(data) - known)
     if unknown:
@@ -118,22 +141,72 @@ def survey_from_dict(data: Any, source: str = "<survey>") -> Survey:
     ids = [q.id for q in parsed]
     if len(set(ids)) != len(ids):
         raise where.error("questions", f"question ids must be unique, got {ids}")
-    if data.get("channel", "email") != "email":
-        raise where.error("channel", "only email is sent by cxpulse for now")
+    channel = data.get("channel", "email")
+    if channel not in SURVEY_CHANNELS:
+        raise where.error("channel", f"{channel!r} is not one of {', '.join(SURVEY_CHANNELS)}")
+    webhook_url, webhook_channel = _webhook(data, channel, where)
+    widget = _widget(data.get("widget"), where.sub("widget")) if "widget" in data else None
+    if channel == "widget":
+        if widget is None:
+            raise where.error("widget", "a widget survey says where it shows: {pages: ['/*']}")
+        if "trigger" in data:
+            raise where.error("trigger", "a widget survey shows on pages; it takes no trigger")
+        trigger = Trigger("none")
+    else:
+        if widget is not None:
+            raise where.error("widget", "only for channel: widget")
+        trigger = parse_trigger(data.get("trigger"), where.sub("trigger"))
+    reminder = None
+    if data.get("reminder_after_days") is not None:
+        if channel == "widget":
+            raise where.error("reminder_after_days", "a widget survey cannot be reminded")
+        reminder = where.number(data, "reminder_after_days", 0, minimum=0.01)
     return Survey(
         id=survey_id.strip(),
         name=str(data.get("name") or survey_id),
         touchpoint=touchpoint.strip(),
         questions=parsed,
-        trigger=parse_trigger(data.get("trigger"), where.sub("trigger")),
+        trigger=trigger,
         audience=parse_audience(data.get("audience"), where.sub("audience")),
         priority=where.integer(data, "priority", 0),
         min_gap_days=where.number(data, "min_gap_days", 90.0),
         expires_days=where.number(data, "expires_days", 14.0, minimum=0.01),
         subject=texts(data.get("subject", DEFAULT_SUBJECT), where.sub("subject")),
         intro=texts(data.get("intro", {"en": "", "fr": ""}), where.sub("intro"), empty_ok=True),
+        channel=channel,
+        reminder_after_days=reminder,
+        webhook_url=webhook_url,
+        webhook_channel=webhook_channel,
+        widget=widget,
         raw=data,
     )
+
+
+def _webhook(data: dict[str, Any], channel: str, where: Where) -> tuple[str, str]:
+    url, kind = data.get("webhook_url", ""), data.get("webhook_channel", "other")
+    if channel != "webhook":
+        if "webhook_url" in data or "webhook_channel" in data:
+            raise where.error("webhook_url", "only for channel: webhook")
+        return "", "other"
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        raise where.error("webhook_url", "required for channel webhook: an http(s) URL")
+    if kind not in schema.CHANNELS or kind == "email":
+        allowed = ", ".join(c for c in schema.CHANNELS if c != "email")
+        raise where.error("webhook_channel", f"what the provider sends: one of {allowed}")
+    return url, str(kind)
+
+
+def _widget(data: Any, where: Where) -> Widget:
+    if not isinstance(data, dict):
+        raise where.error("", "a mapping such as {pages: ['/checkout/*'], delay_seconds: 20}")
+    unknown = sorted(set(data) - {"pages", "delay_seconds"})
+    if unknown:
+        raise where.error(unknown[0], "unknown field; fields are: pages, delay_seconds")
+    pages = data.get("pages", ["*"])
+    pages = [pages] if isinstance(pages, str) else pages
+    if not isinstance(pages, list) or not pages or not all(isinstance(p, str) for p in pages):
+        raise where.error("pages", "a list of page paths, '*' matches anything: ['/checkout/*']")
+    return Widget(tuple(pages), where.number(data, "delay_seconds", 0.0))
 
 
 def _question(data: Any, where: Where) -> Question:

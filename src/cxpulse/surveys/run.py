@@ -1,7 +1,9 @@
 """One survey run: evaluate triggers, apply the fatigue budget, create invitations, send.
 
 Everything a run decides (invitations, outbox rows, decisions) is written in one transaction,
-so a run killed half-way leaves nothing half-done; emails go out afterwards from the outbox.
+so a run killed half-way leaves nothing half-done; emails go out afterwards from the survey
+outbox (``survey_deliveries``), webhook links from the automation outbox. Reminders follow the
+same path (:mod:`cxpulse.surveys.reminders`).
 """
 
 from __future__ import annotations
@@ -9,14 +11,15 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import ibis
 
 from cxpulse import schema
+from cxpulse.store.claim import exclusive
 from cxpulse.store.migrations import SURVEY_DELIVERIES_TABLE, SURVEY_OPERATIONAL_SCHEMAS
 from cxpulse.surveys import decisions as decision_log
-from cxpulse.surveys.definition import pick_language
+from cxpulse.surveys.definition import Survey, pick_language
 from cxpulse.surveys.fatigue import Candidate, Decision, decide
 from cxpulse.surveys.store import surveys
 from cxpulse.surveys.triggers import candidates, recipients
@@ -32,6 +35,7 @@ class RunReport:
     sent: int = 0
     failed: int = 0
     queued: int = 0
+    reminders: list[Decision] = field(default_factory=list)
 
     @property
     def invited(self) -> list[Decision]:
@@ -44,17 +48,41 @@ def invitation_id(trigger_key: str) -> str:
 
 
 def run_surveys(ws: Workspace, now: datetime, *, send: bool = True) -> RunReport:
-    """Decide and invite at ``now`` (naive UTC); send pending emails if ``send``."""
-    active = {s.id: s for s in surveys(ws)}
-    found: list[Candidate] = []
-    for survey in active.values():
-        found.extend(candidates(ws, survey, now))
-    window = timedelta(days=ws.settings.survey_fatigue_days)
-    decided = decide(found, decision_log.history(ws), now, window)
+    """Decide and invite at ``now`` (naive UTC), then remind the unanswered; send pending
+    emails if ``send`` (webhook links go out through the automation outbox: `cxpulse worker`)."""
+    from cxpulse.surveys import reminders, webhook
+
+    # one decider at a time on a shared PostgreSQL workspace (a worker, `surveys run`, the
+    # server), or two could invite the same customer; re-entrant, so the worker may hold it
+    with exclusive(ws.store, "surveys"):
+        webhook.sync(ws)
+        active = {s.id: s for s in surveys(ws)}
+        found: list[Candidate] = []
+        for survey in active.values():
+            found.extend(candidates(ws, survey, now))
+        window = timedelta(days=ws.settings.survey_fatigue_days)
+        decided = decide(found, decision_log.history(ws), now, window)
+        invite(ws, active, decided, now)
+        report = RunReport(now, decided)
+        report.reminders = reminders.remind(ws, active, now)
+    if send:
+        from cxpulse.surveys.email import send_pending
+
+        report.sent, report.failed, report.queued = send_pending(ws, now)
+    return report
+
+
+def invite(
+    ws: Workspace, active: dict[str, Survey], decided: list[Decision], now: datetime
+) -> None:
+    """Write the invitations of the invited, their outbox rows and every decision, in one
+    transaction."""
+    from cxpulse.surveys import webhook
+
     invited = [d.candidate for d in decided if d.outcome == "invited"]
     people = recipients(ws, sorted({c.customer_id for c in invited}))
     ids = {c.trigger_key: invitation_id(c.trigger_key) for c in invited}
-    invitations, deliveries = [], []
+    invitations, deliveries, posts = [], [], []
     for c in invited:
         survey, person = active[c.survey_id], people[c.customer_id]
         inv = ids[c.trigger_key]
@@ -63,45 +91,45 @@ def run_surveys(ws: Workspace, now: datetime, *, send: bool = True) -> RunReport
                 "invitation_id": inv,
                 "customer_id": c.customer_id,
                 "survey_id": c.survey_id,
-                "channel": survey.channel,
+                "channel": survey.invitation_channel,
                 "touchpoint": survey.touchpoint,
                 "sent_at": now,
-                "delivered": None,  # known once the email is handed to the SMTP server
+                "delivered": None,  # known once the message is handed over
                 "source": "cxpulse-surveys",
             }
         )
-        deliveries.append(
-            {
-                "delivery_key": f"{inv}:{survey.channel}",
-                "invitation_id": inv,
-                "customer_id": c.customer_id,
-                "survey_id": c.survey_id,
-                "channel": survey.channel,
-                "language": pick_language(person.language),
-                "address": person.email,
-                "created_at": now,
-                "expires_at": now + timedelta(days=survey.expires_days),
-                "status": "pending",
-                "attempts": 0,
-                "sent_at": None,
-                "last_error": None,
-            }
-        )
+        delivery = {
+            "delivery_key": f"{inv}:{survey.channel}",
+            "invitation_id": inv,
+            "customer_id": c.customer_id,
+            "survey_id": c.survey_id,
+            "channel": survey.channel,
+            "language": pick_language(person.language),
+            "address": person.email if survey.channel == "email" else survey.webhook_url,
+            "created_at": now,
+            "expires_at": now + timedelta(days=survey.expires_days),
+            "status": "pending",
+            "attempts": 0,
+            "sent_at": None,
+            "last_error": None,
+        }
+        if survey.channel == "webhook":
+            delivery["status"] = "queued"  # handed to the automation outbox
+            posts.append(webhook.outbox_row(ws, survey, delivery, now))
+        deliveries.append(delivery)
     with ws.store.transaction():
         if invitations:
             inv_schema = ibis.schema(schema.table("survey_invitations").ibis_schema())
             ws.store.con.insert("survey_invitations", ibis.memtable(invitations, schema=inv_schema))
-            out_schema = ibis.schema(SURVEY_OPERATIONAL_SCHEMAS[SURVEY_DELIVERIES_TABLE])
-            # upsert on the unique key: the outbox never holds one delivery twice
-            ws.store.con.upsert(
-                SURVEY_DELIVERIES_TABLE,
-                ibis.memtable(deliveries, schema=out_schema),
-                on="delivery_key",
-            )
+            write_deliveries(ws, deliveries)
+            webhook.enqueue(ws, posts)
         decision_log.log(ws, decided, now, ids)
-    report = RunReport(now, decided)
-    if send:
-        from cxpulse.surveys.email import send_pending
 
-        report.sent, report.failed, report.queued = send_pending(ws, now)
-    return report
+
+def write_deliveries(ws: Workspace, rows: list[dict[str, Any]]) -> None:
+    """Upsert on the unique key: the survey outbox never holds one delivery twice."""
+    if rows:
+        out_schema = ibis.schema(SURVEY_OPERATIONAL_SCHEMAS[SURVEY_DELIVERIES_TABLE])
+        ws.store.con.upsert(
+            SURVEY_DELIVERIES_TABLE, ibis.memtable(rows, schema=out_schema), on="delivery_key"
+        )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ import yaml
 from cxpulse.errors import ConfigError
 
 LANGUAGES = ("en", "fr")
-TRIGGER_KINDS = ("event", "attribute", "recurring")
+TRIGGER_KINDS = ("event", "attribute", "recurring", "quarterly", "none")
 BUILTIN_EVENTS = {
     # event name -> (canonical table, time column): derived, nobody has to log them
     "ticket_solved": ("tickets", "solved_at"),
@@ -25,6 +25,8 @@ BUILTIN_EVENTS = {
 }
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(minute|hour|day|week)s?\s*$")
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400}
+_CLOCK = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
+TRIGGER_KEYS = ("event", "attribute", "every", "delay", "max_age", "at", "month", "day")
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,12 @@ class Trigger:
     - event: ``delay`` after each ``event`` (ticket_solved, order_delivered, or a name logged
       in the ``survey_events`` table);
     - attribute: ``delay`` after a timestamp column of ``customers`` (e.g. created_at);
-    - recurring: every ``every_days`` days per customer, counted from signup.
+    - recurring: every ``every_days`` days per customer, counted from signup; with ``at``, on
+      the local day (workspace time zone) at that local time;
+    - quarterly: once per calendar quarter (in the workspace time zone), on ``day`` of the
+      quarter's ``month`` (1-3; a day past the month's end is its last day) at ``at`` local time
+      (09:00 unless given);
+    - none: never due by itself (a widget survey, shown when a visitor is on a chosen page).
 
     ``max_age`` bounds how late an event may still be surveyed, so the first run does not
     invite everyone whose ticket was solved years ago.
@@ -53,6 +60,9 @@ class Trigger:
     delay: timedelta = timedelta(0)
     every_days: float = 0.0
     max_age: timedelta = timedelta(days=7)
+    at: time | None = None  # local time of day of a recurring or quarterly survey
+    month: int = 1  # quarterly: month of the quarter, 1-3
+    day: int = 1  # quarterly: day of that month
 
 
 @dataclass(frozen=True)
@@ -128,17 +138,34 @@ def duration(value: Any, where: Where, key: str) -> timedelta:
 def parse_trigger(data: Any, where: Where) -> Trigger:
     if not isinstance(data, dict):
         raise where.error("", "required: e.g. {event: ticket_solved, delay: 24 hours}")
+    unknown = sorted(set(data) - set(TRIGGER_KEYS))
+    if unknown:
+        raise where.error(
+            unknown[0], f"unknown trigger field; fields are: {', '.join(TRIGGER_KEYS)}"
+        )
     kinds = [k for k in ("event", "attribute", "every") if k in data]
     if len(kinds) != 1:
         raise where.error(
             "", "give exactly one of event (with delay), attribute (with delay) or every"
         )
     max_age = duration(data.get("max_age", "7 days"), where, "max_age")
+    if ("month" in data or "day" in data) and data.get("every") != "quarter":
+        raise where.error("month" if "month" in data else "day", "only for {every: quarter}")
+    if "at" in data and "every" not in data:
+        raise where.error("at", "only for recurring surveys ({every: ...}); events use delay")
+    at = clock(data["at"], where, "at") if "at" in data else None
+    if data.get("every") == "quarter":
+        month, day = where.integer(data, "month", 1), where.integer(data, "day", 1)
+        if not 1 <= month <= 3:
+            raise where.error("month", f"the month of the quarter: 1, 2 or 3, not {month}")
+        if not 1 <= day <= 31:
+            raise where.error("day", f"a day of the month, 1-31, not {day}")
+        return Trigger("quarterly", max_age=max_age, at=at or time(9, 0), month=month, day=day)
     if "every" in data:
         every = duration(data["every"], where, "every")
         if every <= timedelta(0):
             raise where.error("every", "a recurring survey repeats after at least a minute")
-        return Trigger("recurring", every_days=every / timedelta(days=1), max_age=max_age)
+        return Trigger("recurring", every_days=every / timedelta(days=1), max_age=max_age, at=at)
     delay = duration(data.get("delay", 0), where, "delay")
     if "event" in data:
         name = data["event"]
@@ -149,6 +176,14 @@ def parse_trigger(data: Any, where: Where) -> Trigger:
     if attribute != "created_at":
         raise where.error("attribute", "the customers time column to count from: created_at")
     return Trigger("attribute", attribute=attribute, delay=delay, max_age=max_age)
+
+
+def clock(value: Any, where: Where, key: str) -> time:
+    """'09:00' (a local time of day)."""
+    match = _CLOCK.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise where.error(key, f"{value!r} is not a time of day such as '09:00'")
+    return time(int(match[1]), int(match[2]))
 
 
 def parse_audience(data: Any, where: Where) -> Audience:

@@ -7,10 +7,12 @@ built-in events; ``survey_events`` holds any other named event) and returns
 
 from __future__ import annotations
 
+import calendar
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import ibis
 
@@ -41,8 +43,12 @@ def audience(ws: Workspace, survey: Survey) -> Any:
     if a.languages:
         c = c.filter(c.language.lower().isin([x.lower() for x in a.languages]))
     if a.email_consent:
-        # an empty consent is not a yes; an email survey also needs an address
-        c = c.filter(c.email_consent.fill_null(False) & c.email.notnull())
+        # an empty consent is not a yes
+        c = c.filter(c.email_consent.fill_null(False))
+    else:
+        c = c.filter(c.email_consent.fill_null(True))  # an unsubscribe is always honoured
+    if survey.channel == "email":
+        c = c.filter(c.email.notnull())  # an email survey needs an address
     return c
 
 
@@ -74,8 +80,12 @@ def candidates(ws: Workspace, survey: Survey, now: datetime) -> list[Candidate]:
         ev = people.select(
             customer_id=people.customer_id, ref=ibis.literal(trig.attribute), at=people.created_at
         )
+    elif trig.kind == "recurring":
+        return _recurring(people, survey, now, gap, ws.settings.zone)
+    elif trig.kind == "quarterly":
+        return _quarterly(people, survey, now, gap, ws.settings.zone)
     else:
-        return _recurring(people, survey, now, gap)
+        return []  # a widget survey is shown by the widget, never sent
     ev = ev.filter((ev.at <= latest) & (ev.at > earliest))
     rows = ev.semi_join(people, "customer_id").execute()
     return [
@@ -91,17 +101,39 @@ def candidates(ws: Workspace, survey: Survey, now: datetime) -> list[Candidate]:
     ]
 
 
-def _recurring(people: Any, survey: Survey, now: datetime, gap: timedelta) -> list[Candidate]:
-    """Every ``every_days`` after signup: cycle n is due at created_at + n x every."""
-    every = timedelta(days=survey.trigger.every_days)
-    rows = people.filter(people.created_at <= now - every).select("customer_id", "created_at")
+def _own_gap(gap: timedelta, every: timedelta, max_age: timedelta) -> timedelta:
+    """A recurring survey's own rhythm caps its gap: a cycle sent late (up to max_age) must not
+    make the next, on-time cycle look too close."""
+    return max(min(gap, every - max_age), timedelta(0))
+
+
+def local_to_utc(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """Naive UTC of a local wall-clock time. A time skipped by the spring change (02:30 on the
+    last Sunday of March in Paris) maps one hour later in wall time, never to no time at all;
+    a repeated one (autumn) is its first occurrence."""
+    return datetime.combine(day, at, tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
+
+
+def utc_to_local(moment: datetime, zone: ZoneInfo) -> datetime:
+    return moment.replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None)
+
+
+def _recurring(
+    people: Any, survey: Survey, now: datetime, gap: timedelta, zone: ZoneInfo
+) -> list[Candidate]:
+    """Every ``every_days`` after signup: cycle n is due at created_at + n x every (with
+    ``at``: on that local day, at that local time, whatever the UTC offset is that day)."""
+    trig = survey.trigger
+    every = timedelta(days=trig.every_days)
+    rows = people.filter(people.created_at <= now - every + timedelta(days=1)).select(
+        "customer_id", "created_at"
+    )
     out = []
     for r in rows.execute().itertuples(index=False):
         start = r.created_at.to_pydatetime()
-        cycle = math.floor((now - start) / every)
-        due = start + cycle * every
-        if now - due > survey.trigger.max_age:
-            continue  # this cycle's chance has passed; the next cycle will come
+        cycle, due = _cycle(start, every, trig.at, now, zone)
+        if cycle < 1 or now - due > trig.max_age:
+            continue  # not yet due, or this cycle's chance has passed; the next will come
         out.append(
             Candidate(
                 customer_id=str(r.customer_id),
@@ -109,10 +141,66 @@ def _recurring(people: Any, survey: Survey, now: datetime, gap: timedelta) -> li
                 trigger_key=f"{survey.id}:{r.customer_id}:cycle{cycle}",
                 due_at=due,
                 priority=survey.priority,
-                min_gap=min(gap, every),  # a recurring survey's own rhythm is its gap
+                min_gap=_own_gap(gap, every, trig.max_age),
             )
         )
     return out
+
+
+def _cycle(
+    start: datetime, every: timedelta, at: time | None, now: datetime, zone: ZoneInfo
+) -> tuple[int, datetime]:
+    """The last cycle due at or before ``now`` and its due time (naive UTC)."""
+    if at is None:
+        cycle = math.floor((now - start) / every)
+        return cycle, start + cycle * every
+    first_day = utc_to_local(start, zone).date()
+
+    def due(n: int) -> datetime:
+        return local_to_utc((datetime.combine(first_day, at) + n * every).date(), at, zone)
+
+    cycle = max(math.floor((now - start) / every) + 1, 0)
+    while cycle > 0 and due(cycle) > now:  # at most two steps: offsets differ by hours
+        cycle -= 1
+    return cycle, due(cycle)
+
+
+def quarter_due(
+    now: datetime, month: int, day: int, at: time, zone: ZoneInfo
+) -> tuple[str, datetime]:
+    """The last quarterly occurrence at or before ``now``: (label such as 2025Q1, naive UTC)."""
+    local = utc_to_local(now, zone)
+    year, quarter = local.year, (local.month - 1) // 3
+    for _ in range(2):
+        m = 3 * quarter + month
+        on = date(year, m, min(day, calendar.monthrange(year, m)[1]))
+        due = local_to_utc(on, at, zone)
+        if due <= now:
+            return f"{year}Q{quarter + 1}", due
+        year, quarter = (year, quarter - 1) if quarter else (year - 1, 3)
+    raise AssertionError("unreachable: the previous quarter's occurrence is in the past")
+
+
+def _quarterly(
+    people: Any, survey: Survey, now: datetime, gap: timedelta, zone: ZoneInfo
+) -> list[Candidate]:
+    """Once per calendar quarter of the workspace time zone, for customers who had signed up."""
+    trig = survey.trigger
+    label, due = quarter_due(now, trig.month, trig.day, trig.at or time(9, 0), zone)
+    if now - due > trig.max_age:
+        return []
+    rows = people.filter(people.created_at <= due).select("customer_id").execute()
+    return [
+        Candidate(
+            customer_id=str(cid),
+            survey_id=survey.id,
+            trigger_key=f"{survey.id}:{cid}:{label}",
+            due_at=due,
+            priority=survey.priority,
+            min_gap=_own_gap(gap, timedelta(days=89), trig.max_age),  # the shortest quarter
+        )
+        for cid in rows.customer_id
+    ]
 
 
 def recipients(ws: Workspace, customer_ids: list[str]) -> dict[str, Recipient]:

@@ -1,0 +1,232 @@
+"""The web widget's library side: which survey (if any) to show on a page now, and its answers.
+
+A widget survey (``channel: widget``) says where it shows and after how long::
+
+    widget: {pages: ["/checkout/*", "/pricing"], delay_seconds: 20}
+
+Page patterns are shell-style over the URL path (``*`` matches anything, across ``/`` too).
+Showing a survey is asking: the offer is an invitation (channel ``web``) under the same fatigue
+budget as every other survey and channel, logged for `cxpulse why`. A visitor who reloads the
+page gets the same open offer back (same link), never a second invitation. Declined offers
+(the budget says no) are not logged: a page view is not a trigger, and logging every view of a
+recently-asked customer would bury the log.
+
+Audience: segment, plan and language filters apply; the ``email_consent`` filter does not (the
+visitor is on the site, no message is sent), but an unsubscribe is always honoured. Anonymous
+visitors (a ``visitor_id`` but no known customer) see only surveys without a segment or plan
+filter, and their budget is kept per visitor id.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import ibis
+
+from cxpulse import schema
+from cxpulse.surveys import decisions as decision_log
+from cxpulse.surveys.definition import Survey, pick_language
+from cxpulse.surveys.fatigue import Candidate, History, decide
+from cxpulse.surveys.links import respond, sign, survey_view
+from cxpulse.surveys.run import invitation_id, write_deliveries
+from cxpulse.surveys.store import link_secret, surveys
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from cxpulse.workspace import Workspace
+
+WIDGET_CHANNEL = "web"  # the channel recorded on widget answers
+VISITOR = "visitor:"  # the subject of an anonymous visitor's budget (delivery address)
+
+
+@dataclass(frozen=True)
+class WidgetOffer:
+    survey_id: str
+    invitation_id: str
+    token: str  # the signed link token the widget posts its answers with
+    delay_seconds: float
+    view: dict[str, Any]  # questions in the visitor's language, answers already given
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "survey": self.survey_id,
+            "invitation_id": self.invitation_id,
+            "token": self.token,
+            "delay_seconds": self.delay_seconds,
+            **{k: v for k, v in self.view.items() if k not in ("survey", "invitation_id")},
+        }
+
+
+def page_matches(survey: Survey, page_url: str) -> bool:
+    path = urlsplit(page_url).path or "/"
+    pages = survey.widget.pages if survey.widget else ()
+    return any(fnmatch.fnmatchcase(path, pattern) for pattern in pages)
+
+
+def widget_survey(
+    ws: Workspace,
+    page_url: str,
+    now: datetime,
+    *,
+    customer_id: str | None = None,
+    visitor_id: str | None = None,
+    language: str | None = None,
+) -> WidgetOffer | None:
+    """The survey to show on ``page_url`` at ``now`` (naive UTC), or None.
+
+    A known ``customer_id`` is budgeted with their other surveys; otherwise ``visitor_id`` (the
+    widget's own cookie) is. Without either, nothing is shown: there would be no budget."""
+    on_page = [s for s in surveys(ws) if s.channel == "widget" and page_matches(s, page_url)]
+    customer = _customer(ws, customer_id) if customer_id else None
+    if not on_page or (customer is None and not visitor_id):
+        return None
+    subject = str(customer["customer_id"]) if customer else VISITOR + str(visitor_id)
+    if customer is not None and customer.get("email_consent") is False:
+        return None  # unsubscribed from surveys
+    fits = [s for s in on_page if _fits(s, customer, language)]
+    if not fits:
+        return None
+    open_offer = _open_offer(ws, fits, subject, customer is not None, now)
+    if open_offer is not None:
+        return open_offer
+    stamp = now.isoformat(timespec="seconds")
+    found = [
+        Candidate(
+            subject,
+            s.id,
+            f"{s.id}:{subject}:widget@{stamp}",
+            now,
+            s.priority,
+            timedelta(days=s.min_gap_days),
+        )
+        for s in fits
+    ]
+    window = timedelta(days=ws.settings.survey_fatigue_days)
+    decided = decide(found, _history(ws, subject, customer is not None), now, window)
+    winner = next((d for d in decided if d.outcome == "invited"), None)
+    if winner is None:
+        return None
+    survey = next(s for s in fits if s.id == winner.candidate.survey_id)
+    lang = pick_language(language or (customer or {}).get("language"))
+    inv = invitation_id(winner.candidate.trigger_key)
+    delivery = {
+        "delivery_key": f"{inv}:widget",
+        "invitation_id": inv,
+        "customer_id": subject if customer else None,
+        "survey_id": survey.id,
+        "channel": "widget",
+        "language": lang,
+        "address": None if customer else subject,
+        "created_at": now,
+        "expires_at": now + timedelta(days=survey.expires_days),
+        "status": "shown",
+        "attempts": 1,
+        "sent_at": now,
+        "last_error": None,
+    }
+    invitation = {
+        "invitation_id": inv,
+        "customer_id": subject if customer else None,
+        "survey_id": survey.id,
+        "channel": survey.invitation_channel,
+        "touchpoint": survey.touchpoint,
+        "sent_at": now,
+        "delivered": True,  # the page asked for it
+        "source": "cxpulse-widget",
+    }
+    inv_schema = ibis.schema(schema.table("survey_invitations").ibis_schema())
+    with ws.store.transaction():
+        ws.store.con.insert("survey_invitations", ibis.memtable([invitation], schema=inv_schema))
+        write_deliveries(ws, [delivery])
+        decision_log.log(ws, [winner], now, {winner.candidate.trigger_key: inv})
+    return _offer(ws, survey, delivery, now)
+
+
+def record_widget_answer(
+    ws: Workspace, token: str, answers: Mapping[str, Mapping[str, Any]], now: datetime
+) -> list[str]:
+    """Record answers posted by the widget (channel ``web``); same rules as any signed link:
+    partial answers kept, a second post updates, tampered or expired tokens refused."""
+    return respond(ws, token, answers, now, channel=WIDGET_CHANNEL)
+
+
+def _offer(ws: Workspace, survey: Survey, delivery: dict[str, Any], now: datetime) -> WidgetOffer:
+    inv = str(delivery["invitation_id"])
+    expires = delivery["expires_at"]
+    expires = expires.to_pydatetime() if hasattr(expires, "to_pydatetime") else expires
+    token = sign(link_secret(ws, now), inv, expires)
+    delay = survey.widget.delay_seconds if survey.widget else 0.0
+    return WidgetOffer(survey.id, inv, token, delay,
+                       survey_view(ws, survey, inv, str(delivery["language"])))  # fmt: skip
+
+
+def _customer(ws: Workspace, customer_id: str) -> dict[str, Any] | None:
+    c = ws.table("customers")
+    cols = ["customer_id", "segment", "plan", "language", "email_consent"]
+    rows = c.filter(c.customer_id == customer_id).select(cols).execute()
+    if rows.empty:
+        return None
+    row = rows.iloc[0].to_dict()
+    consent = row["email_consent"]
+    row["email_consent"] = None if consent is None or consent != consent else bool(consent)
+    return {k: (None if v is None or v != v else v) for k, v in row.items()}
+
+
+def _fits(survey: Survey, customer: dict[str, Any] | None, language: str | None) -> bool:
+    a = survey.audience
+    if customer is None and (a.segments or a.plans):
+        return False
+    if customer is not None:
+        if a.segments and customer.get("segment") not in a.segments:
+            return False
+        if a.plans and customer.get("plan") not in a.plans:
+            return False
+    lang = (language or (customer or {}).get("language") or "").lower()
+    return not a.languages or lang in [x.lower() for x in a.languages]
+
+
+def _open_offer(
+    ws: Workspace, fits: list[Survey], subject: str, known: bool, now: datetime
+) -> WidgetOffer | None:
+    """An unanswered, unexpired widget invitation already made to this subject."""
+    from cxpulse.store.migrations import SURVEY_DELIVERIES_TABLE
+
+    d = ws.store.table(SURVEY_DELIVERIES_TABLE)
+    mine = (d.customer_id == subject) if known else (d.address == subject)
+    rows = d.filter(
+        mine
+        & (d.channel == "widget")
+        & d.survey_id.isin([s.id for s in fits])
+        & (d.expires_at > now)
+    )
+    r = ws.table("survey_responses")
+    rows = rows.anti_join(r.filter(r.invitation_id.notnull()), "invitation_id")
+    found = rows.order_by(ibis.desc("created_at")).limit(1).execute()
+    if found.empty:
+        return None
+    row = found.iloc[0].to_dict()
+    survey = next(s for s in fits if s.id == row["survey_id"])
+    return _offer(ws, survey, row, now)
+
+
+def _history(ws: Workspace, subject: str, known: bool) -> History:
+    """This subject's past asks (a customer: every invitation; a visitor: widget offers)."""
+    from cxpulse.store.migrations import SURVEY_DELIVERIES_TABLE
+
+    out = History()
+    if known:
+        inv = ws.table("survey_invitations")
+        rows = inv.filter(inv.customer_id == subject).select("survey_id", "sent_at").execute()
+        times = zip(rows.survey_id, rows.sent_at, strict=True)
+    else:
+        d = ws.store.table(SURVEY_DELIVERIES_TABLE)
+        rows = d.filter(d.address == subject).select("survey_id", "created_at").execute()
+        times = zip(rows.survey_id, rows.created_at, strict=True)
+    for survey_id, at in times:
+        out.record(subject, str(survey_id), at.to_pydatetime())
+    return out

@@ -1,0 +1,137 @@
+"""The web widget's library side: which survey to show on a page, under the fatigue budget,
+and its answers recorded through the signed token."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from cxpulse import Workspace
+from cxpulse.errors import ConfigError
+from cxpulse.surveys import run_surveys, survey_from_dict
+from cxpulse.surveys.decisions import why
+from cxpulse.surveys.links import ExpiredLink, TamperedLink
+from cxpulse.surveys.store import add_survey
+from cxpulse.surveys.widget import record_widget_answer, widget_survey
+from tests.conftest import add_rows
+from tests.surveys.helpers import SUPPORT_CSAT, write
+from tests.surveys.test_run import NOW, customers
+
+CHECKOUT = """
+id: checkout-ces
+touchpoint: purchase
+priority: 3
+channel: widget
+widget: {pages: ["/checkout/*", "/cart"], delay_seconds: 20}
+audience: {email_consent: false}
+expires_days: 1
+questions:
+  - {id: effort, type: ces, points: 7, polarity: high_is_easy,
+     text: {en: "Was checkout easy?", fr: "Le paiement était-il simple ?"}}
+  - {id: why, type: text, text: "Why?"}
+"""
+PRICING = """
+id: pricing-csat
+touchpoint: pricing page
+priority: 9
+channel: widget
+widget: {pages: ["/pricing"]}
+audience: {plan: [pro]}
+questions:
+  - {id: clear, type: csat, points: 5, text: "Is our pricing clear?"}
+"""
+
+
+@pytest.fixture
+def shop(ws: Workspace, tmp_path: Path) -> Workspace:
+    customers(ws)
+    add_survey(ws, write(tmp_path, "checkout", CHECKOUT), NOW)
+    add_survey(ws, write(tmp_path, "pricing", PRICING), NOW)
+    return ws
+
+
+def test_page_rules_delay_language_and_one_offer_per_visit(shop: Workspace) -> None:
+    ws = shop
+    url = "https://shop.test/checkout/pay?step=2"
+    assert widget_survey(ws, "https://shop.test/about", NOW, customer_id="alice") is None
+    offer = widget_survey(ws, url, NOW, customer_id="alice")
+    assert offer is not None
+    assert (offer.survey_id, offer.delay_seconds, offer.view["language"]) == (
+        "checkout-ces",
+        20.0,
+        "fr",
+    )
+    assert offer.view["questions"][0]["text"] == "Le paiement était-il simple ?"
+    assert offer.as_dict()["token"] == offer.token
+    # a reload shows the same open offer (same link), not a second invitation
+    again = widget_survey(ws, "/cart", NOW + timedelta(minutes=1), customer_id="alice")
+    assert again is not None and again.token == offer.token
+    assert ws.table("survey_invitations").count().execute() == 1
+
+    ids = record_widget_answer(
+        ws, offer.token, {"effort": {"score": 6}}, NOW + timedelta(minutes=2)
+    )
+    record_widget_answer(
+        ws, offer.token, {"why": {"comment": "Rapide"}}, NOW + timedelta(minutes=3)
+    )
+    rows = ws.table("survey_responses").order_by("question_id").execute()
+    assert rows.response_id.tolist()[0] == ids[0]
+    assert rows.channel.tolist() == ["web", "web"] and rows.touchpoint.tolist() == ["purchase"] * 2
+    assert rows.score.tolist()[0] == 6 and rows.comment.tolist()[1] == "Rapide"
+    # answered: no open offer left, and the budget now says no for 30 days
+    assert widget_survey(ws, url, NOW + timedelta(hours=1), customer_id="alice") is None
+    assert why(ws, "alice", NOW, timedelta(days=30)).last_survey == "checkout-ces"
+    with pytest.raises(ExpiredLink):
+        record_widget_answer(ws, offer.token, {"effort": {"score": 1}}, NOW + timedelta(days=2))
+    with pytest.raises(TamperedLink):
+        record_widget_answer(ws, offer.token + "x", {"effort": {"score": 1}}, NOW)
+
+
+def test_budget_priority_audience_and_anonymous_visitors(shop: Workspace, tmp_path: Path) -> None:
+    ws = shop
+    # bob was emailed a survey yesterday: the widget respects the same budget
+    add_survey(ws, write(tmp_path, "csat", SUPPORT_CSAT), NOW)
+    add_rows(ws, "tickets", [{"customer_id": "bob", "created_at": NOW - timedelta(days=3),
+                              "solved_at": NOW - timedelta(days=2)}])  # fmt: skip
+    run_surveys(ws, NOW - timedelta(days=1), send=False)
+    assert widget_survey(ws, "/checkout/x", NOW, customer_id="bob") is None
+    # erin is on the pro plan: on /pricing the pricing survey (priority 9) is hers
+    offer = widget_survey(ws, "/pricing", NOW, customer_id="erin", language="en-GB")
+    assert offer is not None and offer.survey_id == "pricing-csat"
+    assert offer.view["language"] == "en"
+    assert widget_survey(ws, "/pricing", NOW, customer_id="alice") is None  # basic plan
+    # anonymous visitors: no plan filter allowed, their own budget per visitor id
+    assert widget_survey(ws, "/pricing", NOW, visitor_id="v1") is None
+    anon = widget_survey(ws, "/cart", NOW, visitor_id="v1", language="fr")
+    assert anon is not None and anon.view["language"] == "fr"
+    record_widget_answer(ws, anon.token, {"effort": {"score": 7}}, NOW)
+    assert widget_survey(ws, "/cart", NOW + timedelta(days=2), visitor_id="v1") is None
+    assert widget_survey(ws, "/cart", NOW + timedelta(days=2), visitor_id="v2") is not None
+    assert widget_survey(ws, "/cart", NOW + timedelta(days=31), visitor_id="v1") is None  # gap
+    assert widget_survey(ws, "/cart", NOW + timedelta(days=91), visitor_id="v1") is not None
+    resp = ws.table("survey_responses").execute()
+    assert resp.customer_id.isna().all()  # a visitor is not a customer
+    assert widget_survey(ws, "/cart", NOW) is None  # no id at all: no budget, no survey
+    # an unsubscribed customer never sees a survey
+    add_rows(ws, "customers", [{"customer_id": "zed", "email_consent": False}])
+    assert widget_survey(ws, "/cart", NOW, customer_id="zed") is None
+
+
+def test_widget_definition_errors() -> None:
+    base = {"id": "w", "touchpoint": "t", "questions": [{"id": "q", "type": "nps", "text": "?"}]}
+    with pytest.raises(ConfigError, match="widget.*says where"):
+        survey_from_dict({**base, "channel": "widget"})
+    with pytest.raises(ConfigError, match="takes no trigger"):
+        survey_from_dict({**base, "channel": "widget", "widget": {}, "trigger": {"every": 9}})
+    with pytest.raises(ConfigError, match="widget.pages"):
+        survey_from_dict({**base, "channel": "widget", "widget": {"pages": []}})
+    with pytest.raises(ConfigError, match="widget.delay"):
+        survey_from_dict({**base, "channel": "widget", "widget": {"delay": 3}})
+    with pytest.raises(ConfigError, match="reminded"):
+        survey_from_dict({**base, "channel": "widget", "widget": {}, "reminder_after_days": 2})
+    with pytest.raises(ConfigError, match="only for channel: widget"):
+        survey_from_dict({**base, "trigger": {"every": 9}, "widget": {}})
+    ok = survey_from_dict({**base, "channel": "widget", "widget": {"pages": "/x"}})
+    assert ok.widget is not None and ok.widget.pages == ("/x",) and ok.trigger.kind == "none"
