@@ -9,7 +9,18 @@ import pytest
 
 from cxpulse import Workspace
 from cxpulse.surveys import InvalidLink, run_surveys
-from cxpulse.surveys.links import answer, sign, unsubscribe, verify
+from cxpulse.surveys.links import (
+    ExpiredLink,
+    InvalidAnswer,
+    TamperedLink,
+    UnknownInvitation,
+    answer,
+    respond,
+    sign,
+    survey_for_token,
+    unsubscribe,
+    verify,
+)
 from cxpulse.surveys.store import link_secret
 from tests.conftest import add_rows
 from tests.surveys.helpers import SUPPORT_CSAT
@@ -71,3 +82,58 @@ def test_unsubscribe_sets_consent_false_even_after_expiry(ws: Workspace, token: 
     row = c.filter(c.customer_id == "alice").execute().iloc[0]
     assert not row.email_consent and row.email == "a@x.io"
     assert ws.table("customers").count().execute() == 5
+
+
+def test_public_response_api_distinct_errors_and_atomic_answers(ws: Workspace, token: str) -> None:
+    inv, expiry, mac = token.split(".")
+    with pytest.raises(TamperedLink):
+        respond(ws, f"{inv}.{int(expiry) + 1}.{mac}", {"satisfaction": {"score": 5}}, NOW)
+    with pytest.raises(ExpiredLink):
+        respond(ws, token, {"satisfaction": {"score": 5}}, NOW + timedelta(days=15))
+    ghost = sign(link_secret(ws, NOW), "INVghost", NOW + timedelta(days=1))
+    with pytest.raises(UnknownInvitation):
+        respond(ws, ghost, {"satisfaction": {"score": 5}}, NOW)
+    for bad, match in (
+        ({"satisfaction": {"score": 5}, "nope": {"score": 1}}, "no question 'nope'"),
+        ({"satisfaction": {"score": True}}, "1-5"),
+        ({"satisfaction": {"score": "5"}}, "1-5"),
+        ({"comment": {"score": 3}}, "not a scored question"),
+        ({"satisfaction": {"stars": 3}}, "unknown answer field 'stars'"),
+        ({"comment": {"choice": "x"}}, "does not take a choice"),
+        ({}, "no answer given"),
+    ):
+        with pytest.raises(InvalidAnswer, match=match):
+            respond(ws, token, bad, NOW)
+    assert ws.table("survey_responses").count().execute() == 0  # nothing half-written
+    ids = respond(ws, token, {"satisfaction": {"score": 2, "comment": "Lent"},
+                              "comment": {"comment": "Rien"}}, NOW)  # fmt: skip
+    assert len(ids) == 2
+    view = survey_for_token(ws, token, NOW)
+    assert view["answers"]["satisfaction"] == {"score": 2, "comment": "Lent"}
+    assert view["language"] == "fr"
+    assert view["questions"][0]["follow_up"][0] == {
+        "scores": [1, 2],
+        "text": "Qu'est-ce qui n'a pas été ?",
+    }
+
+
+def test_choice_answers_are_stored_in_english(ws: Workspace, tmp_path: Path) -> None:
+    text = (
+        SUPPORT_CSAT
+        + """  - id: topic
+    type: multiple_choice
+    text: "What was it about?"
+    choices: [{en: Billing, fr: Facturation}, {en: Delivery, fr: Livraison}]
+"""
+    )
+    setup(ws, tmp_path, text)
+    add_rows(ws, "tickets", [{"customer_id": "alice", "created_at": NOW - timedelta(days=2),
+                              "solved_at": NOW - timedelta(hours=25)}])  # fmt: skip
+    run_surveys(ws, NOW, send=False)
+    inv = ws.table("survey_invitations").execute().invitation_id.iloc[0]
+    tok = sign(link_secret(ws, NOW), inv, NOW + timedelta(days=14))
+    respond(ws, tok, {"topic": {"choice": ["Facturation", "Delivery"]}}, NOW)
+    row = ws.table("survey_responses").execute().iloc[0]
+    assert (row.question_type, row.comment) == ("choice", "Billing | Delivery")
+    with pytest.raises(InvalidAnswer, match="'Colis' is not one of the choices"):
+        respond(ws, tok, {"topic": {"choice": "Colis"}}, NOW)
