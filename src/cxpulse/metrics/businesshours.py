@@ -226,7 +226,7 @@ def with_business_hours(t: Any, start: str, end: str, schedule: Schedule, *, out
     import ibis
     import pandas as pd
 
-    from cxpulse.metrics import periods
+    from cxpulse.metrics import periods, portable
 
     t = t.filter(t[start].notnull() & t[end].notnull())
     bounds = t.aggregate(lo=t[start].min(), hi=t[end].max()).execute()
@@ -244,7 +244,7 @@ def with_business_hours(t: Any, start: str, end: str, schedule: Schedule, *, out
         days = ibis.memtable(frame).rename({f"{c}_{tag}": c for c in frame.columns})
         t = t.mutate(**{f"_local_{tag}": periods.local_time(t[col], offsets).date()})
         t = t.left_join(days, t[f"_local_{tag}"] == days[f"_day_{tag}"])
-        now = t[col].epoch_seconds().cast("float64")
+        now = portable.epoch_seconds(t[col])
         before = t[f"_cum_{tag}"]
         for j in range(width):
             elapsed = ibis.greatest(now - t[f"_o{j}_{tag}"], 0.0)

@@ -25,7 +25,7 @@ import ibis
 import pandas as pd
 
 from cxpulse.metrics import cx_weights as cw
-from cxpulse.metrics import scales
+from cxpulse.metrics import portable, scales
 from cxpulse.metrics.spec import (
     REGISTRY,
     MetricSpec,
@@ -75,7 +75,7 @@ def _survey_rows(tables: Tables, names: set[str], lo: Any, hi: Any) -> list[Tabl
         parts.append(_pick(rows, rows.responded_at, name, score))
     for name in sorted(names & set(_QUESTIONS)):
         rows = responses.filter(
-            (responses.question_id.strip().lower() == name) & responses.score.notnull()
+            (portable.strip(responses.question_id).lower() == name) & responses.score.notnull()
         )
         low = ibis.coalesce(rows.scale_min, 1).cast("float64")
         high = ibis.coalesce(rows.scale_max, 5).cast("float64")
@@ -91,7 +91,7 @@ def _ticket_rows(tables: Tables, names: set[str], lo: Any, hi: Any) -> list[Tabl
     target_s = 60.0 * float(getattr(settings, "handle_time_target_minutes", 10.0))
     t = tables.table("tickets")
     t = t.filter((t.created_at >= lo) & (t.created_at < hi))
-    hours = (t.first_solved_at.epoch_seconds() - t.created_at.epoch_seconds()) / 3600.0
+    hours = portable.seconds_between(t.first_solved_at, t.created_at) / 3600.0
     voice = [t.talk_seconds, t.hold_seconds, t.wrap_seconds]
     spoken = sum((ibis.coalesce(c, 0.0) for c in voice[1:]), ibis.coalesce(voice[0], 0.0))
     has_voice = voice[0].notnull() | voice[1].notnull() | voice[2].notnull()

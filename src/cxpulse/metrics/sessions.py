@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ibis
 
+from cxpulse.metrics.portable import seconds_between
 from cxpulse.metrics.spec import Table
 
 GAP_MINUTES = 30
@@ -44,8 +45,8 @@ def _running_count(cond: Table, window: object) -> Table:
 
 
 def _seconds_between(later: Table, earlier: Table) -> Table:
-    """Seconds from ``earlier`` to ``later`` as float64 (millisecond precision)."""
-    return later.delta(earlier, unit="millisecond").cast("float64") / 1000.0
+    """Seconds from ``earlier`` to ``later`` as float64 (microsecond precision, portably)."""
+    return seconds_between(later, earlier)
 
 
 def sessionize(web_events: Table, gap_minutes: float = GAP_MINUTES) -> Table:

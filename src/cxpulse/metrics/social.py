@@ -16,6 +16,7 @@ from typing import Any
 
 import ibis
 
+from cxpulse.metrics.portable import seconds_between, strip
 from cxpulse.metrics.spec import REGISTRY, MetricSpec, Table, Tables, Variant
 
 PLATFORMS = (
@@ -56,7 +57,7 @@ def count_if(cond: Any) -> Any:
 
 def platform_expr(platform: Any) -> Any:
     """The platform as one of PLATFORMS or 'other' (Ibis expression)."""
-    name = platform.strip().lower()
+    name = strip(platform).lower()
     name = name.substitute(ALIASES, else_=name)
     return name.isin(PLATFORMS).ifelse(name, "other")
 
@@ -71,8 +72,7 @@ def _mentions(t: Table, _: Tables) -> Table:
 def _answered(t: Table, tables: Tables) -> Table:
     t = _mentions(t, tables)
     t = t.filter(t.responded_at.isnull() | (t.responded_at >= t.posted_at))  # bad clocks
-    seconds = t.responded_at.epoch_seconds() - t.posted_at.epoch_seconds()
-    return t.mutate(_hours=seconds.cast("float64") / 3600.0)
+    return t.mutate(_hours=seconds_between(t.responded_at, t.posted_at) / 3600.0)
 
 
 # -- aggregations -------------------------------------------------------------------------

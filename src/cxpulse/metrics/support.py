@@ -17,6 +17,7 @@ from typing import Any
 import ibis
 
 from cxpulse.metrics.businesshours import require_schedule, with_business_hours
+from cxpulse.metrics.portable import seconds_between
 from cxpulse.metrics.spec import REGISTRY, MetricSpec, Table, Tables, Variant
 from cxpulse.metrics.stats import Kind
 
@@ -63,8 +64,7 @@ def _calendar_hours(end: End) -> Prepare:
     def prepare(t: Table, _: Tables) -> Table:
         t = t.mutate(_end=end(t))
         t = t.filter(t._end.notnull())
-        seconds = t._end.epoch_seconds() - t.created_at.epoch_seconds()
-        return t.mutate(_x=seconds.cast("float64") / 3600.0)
+        return t.mutate(_x=seconds_between(t._end, t.created_at) / 3600.0)
 
     return prepare
 
