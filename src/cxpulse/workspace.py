@@ -7,7 +7,8 @@ same methods; nothing below this module knows which edge is calling.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from types import TracebackType
@@ -28,6 +29,11 @@ DEFAULT_LOCATION = "cxpulse.duckdb"
 ENV_VAR = "CXPULSE_WORKSPACE"
 
 
+# where a shared result becomes a temporary table of the backend (Ibis's cache); elsewhere
+# (Spark reading Parquet, read-only) each metric derives its own
+_SHARING_BACKENDS = frozenset({"duckdb", "postgres"})
+
+
 def default_location() -> str:
     return os.environ.get(ENV_VAR) or DEFAULT_LOCATION
 
@@ -38,6 +44,7 @@ class Workspace:
     def __init__(self, store: Store, settings: Settings | None = None) -> None:
         self.store = store
         self.settings = settings if settings is not None else self._read_settings()
+        self._shared: dict[Hashable, Any] | None = None
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
@@ -149,6 +156,34 @@ class Workspace:
         )
 
     # -- metrics -------------------------------------------------------------------------
+    @contextmanager
+    def sharing(self) -> Iterator[None]:
+        """Inside the block, work that several metrics derive the same way (the sessions of
+        the web hits: each website metric would otherwise sessionise every hit again) is
+        computed once, kept by the backend, and released at the end of the block.
+
+        Rows written during the block are not seen by what is shared, so a block should
+        cover one report (a scorecard, a dashboard page), not a long-lived session."""
+        if self._shared is not None:  # nested: the outer block owns what is shared
+            yield
+            return
+        self._shared = {}
+        try:
+            yield
+        finally:
+            shared, self._shared = self._shared, None
+            for table in shared.values():
+                table.release()
+
+    def shared(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        """``build()`` (an Ibis table), computed once per :meth:`sharing` block; outside a
+        block, the expression itself."""
+        if self._shared is None or self.store.backend not in _SHARING_BACKENDS:
+            return build()
+        if key not in self._shared:
+            self._shared[key] = build().cache()
+        return self._shared[key]
+
     def metric(
         self,
         name: str,

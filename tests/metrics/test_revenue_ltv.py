@@ -72,7 +72,7 @@ def test_ltv_is_undefined_without_churn(ws: Workspace) -> None:
 def test_cac_from_the_spend_of_a_period_and_ltv_to_cac(ws: Workspace) -> None:
     steady_book(ws)
     ws.set_setting("gross_margin", "1")
-    with pytest.raises(QueryError, match="no acquisition costs.*acquisition_costs.2025-03"):
+    with pytest.raises(ConfigError, match="no acquisition costs.*acquisition_costs.2025-03"):
         ws.metric("cac", **JULY)
     ws.set_setting("acquisition_costs.2025-07", "2000")
     cac = ws.metric("cac", **JULY).iloc[0]

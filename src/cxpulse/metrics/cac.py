@@ -16,7 +16,7 @@ from typing import Any
 import ibis
 import pandas as pd
 
-from cxpulse.errors import QueryError
+from cxpulse.errors import ConfigError, QueryError
 from cxpulse.metrics import engine, periods
 from cxpulse.metrics.ltv import CHURN_WINDOW, ltv_table
 from cxpulse.metrics.mrr import balances, paid_subscriptions, settings_of
@@ -85,7 +85,7 @@ def cac_table(ctx: PeriodContext) -> Table:
     """Per period and segment: ``_new`` customers and ``_cac`` (NULL when costs are missing)."""
     spends, per_segment = split_costs(settings_of(ctx).acquisition_costs)
     if not spends and not per_segment:
-        raise QueryError(
+        raise ConfigError(
             "no acquisition costs: set the spend of a period (`cxpulse config set "
             "acquisition_costs.2025-03 12000`) or the cost of one customer of a segment "
             "(`cxpulse config set acquisition_costs.smb 150`)"

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from cxpulse.errors import ConfigError
 from cxpulse.metrics import periods
 from cxpulse.metrics.engine import compute
 from cxpulse.metrics.spec import REGISTRY
@@ -58,6 +59,8 @@ class ScorecardRow:
     benchmark_source: str | None
     higher_is_better: bool
     definition: str
+    note: str | None = None
+    """Why the metric has no value (a setting it needs is missing), if so."""
 
     @property
     def meets_target(self) -> bool | None:
@@ -100,9 +103,17 @@ def build_scorecard(
     # only complete periods: stop the day before the period holding as_of starts
     end = periods.floor_date(today, grain) - timedelta(days=1) if grain != "all" else today
     rows = []
-    for name in metrics or DEFAULT_METRICS:
+    frames: dict[str, pd.DataFrame] = {}
+    missing: dict[str, str] = {}
+    with ws.sharing():
+        for name in metrics or DEFAULT_METRICS:
+            try:
+                frames[name] = compute(ws, name, by=grain, end=end)
+            except ConfigError as exc:  # e.g. CAC without acquisition costs: say why, go on
+                frames[name] = pd.DataFrame()
+                missing[name] = str(exc)
+    for name, df in frames.items():
         spec = REGISTRY.get(name)
-        df = compute(ws, name, by=grain, end=end)
         target = ws.settings.targets.get(name)
         bench = spec.benchmark
         if df.empty:
@@ -135,6 +146,7 @@ def build_scorecard(
                 benchmark_source=bench.source if bench else None,
                 higher_is_better=spec.higher_is_better,
                 definition=f"{name} (default): {spec.default.definition}",
+                note=missing.get(name),
             )
         )
     return Scorecard(by=grain, as_of=today, rows=rows)

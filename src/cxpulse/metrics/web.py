@@ -47,9 +47,15 @@ def _range(ctx: PeriodContext) -> tuple[Any, Any]:
 
 
 def _hits(ctx: PeriodContext, lo: Any, hi: Any) -> Table:
-    hits = ctx.tables.table("web_events")
-    hits = hits.filter((hits.occurred_at >= lo - _MARGIN) & (hits.occurred_at < hi + _MARGIN))
-    return sx.sessionize(hits, session_gap(ctx.tables))
+    def build() -> Table:
+        hits = ctx.tables.table("web_events")
+        hits = hits.filter((hits.occurred_at >= lo - _MARGIN) & (hits.occurred_at < hi + _MARGIN))
+        return sx.sessionize(hits, session_gap(ctx.tables))
+
+    # every web metric of a report sessionises the same hits: once, inside Workspace.sharing
+    shared = getattr(ctx.tables, "shared", None)
+    key = ("sessionized web_events", lo, hi, session_gap(ctx.tables))
+    return shared(key, build) if shared is not None else build()
 
 
 def sessions_in(ctx: PeriodContext) -> Table:

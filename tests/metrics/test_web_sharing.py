@@ -1,0 +1,53 @@
+"""Workspace.sharing: the website metrics sessionise the hits once per report, same numbers."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cxpulse import Workspace
+from cxpulse.metrics.spec import REGISTRY
+
+WEB_METRICS = [n for n in REGISTRY.names() if REGISTRY.get(n).table == "web_events"]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from cxpulse.demo.workspace import create_demo
+
+    path = tmp_path_factory.mktemp("share") / "demo.duckdb"
+    create_demo(path, scale=0.01, end=date(2026, 6, 30)).close()
+    return path
+
+
+def test_shared_sessions_give_the_same_numbers(demo: Path) -> None:
+    with Workspace.open(demo) as ws:
+        alone = {n: ws.metric(n, by="quarter") for n in WEB_METRICS}
+        before = set(ws.store.con.list_tables())
+        with ws.sharing():
+            shared = {n: ws.metric(n, by="quarter") for n in WEB_METRICS}
+            assert len(ws._shared or {}) == 1  # one sessionisation for all of them
+        assert set(ws.store.con.list_tables()) == before  # released at the end
+    assert len(WEB_METRICS) >= 5
+    for name in WEB_METRICS:
+        pd.testing.assert_frame_equal(alone[name], shared[name])
+
+
+def test_outside_a_block_nothing_is_kept(demo: Path) -> None:
+    with Workspace.open(demo) as ws:
+        built: list[int] = []
+
+        def build() -> object:
+            built.append(1)
+            return ws.store.table("web_events")
+
+        ws.shared("k", build)
+        ws.shared("k", build)
+        assert len(built) == 2
+        with ws.sharing(), ws.sharing():  # nested blocks share the outer one's results
+            ws.shared("k", build)
+            ws.shared("k", build)
+        assert len(built) == 3
