@@ -1,0 +1,76 @@
+"""Rules written as YAML text (the API and editors): check with the field path and line, store,
+and read a stored rule whether it is enabled or not."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import ibis
+import yaml
+
+from cxpulse.automations.rules import Rule, rule_from_dict
+from cxpulse.errors import ConfigError
+from cxpulse.store.migrations import AUTOMATION_RULES_TABLE, AUTOMATION_SCHEMAS
+from cxpulse.surveys.editor import Problem, locate
+
+if TYPE_CHECKING:
+    from cxpulse.workspace import Workspace
+
+SOURCE = "rule.yaml"
+
+
+def check_rule_text(text: str, source: str = SOURCE) -> tuple[Rule | None, Problem | None]:
+    """The rule a YAML (or JSON) text defines, or the first problem with it (never both)."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        reason = getattr(exc, "problem", None) or str(exc)
+        return None, Problem(
+            f"{source}: not valid YAML ({reason})", "", mark.line + 1 if mark is not None else None
+        )
+    return check_rule_data(data, source, text)
+
+
+def check_rule_data(
+    data: Any, source: str = SOURCE, text: str | None = None
+) -> tuple[Rule | None, Problem | None]:
+    try:
+        return rule_from_dict(data, source), None
+    except ConfigError as exc:
+        message = str(exc)
+        path = message.split("field '", 1)[1].split("'", 1)[0] if "field '" in message else ""
+        return None, Problem(message, path, locate(text, path) if text is not None else None)
+
+
+def save_rule(ws: Workspace, rule: Rule, now: datetime, active: bool = True) -> None:
+    """Store a checked rule (one with the same name is replaced), as `cxpulse rules add`. The
+    time it is stored is when it starts acting: causes before it are left alone."""
+    row = {
+        "name": rule.name,
+        "definition": json.dumps(rule.raw, default=str),
+        "active": active,
+        "added_at": now,
+    }
+    frame = ibis.memtable([row], schema=ibis.schema(AUTOMATION_SCHEMAS[AUTOMATION_RULES_TABLE]))
+    with ws.store.transaction():
+        ws.store.con.upsert(AUTOMATION_RULES_TABLE, frame, on="name")
+
+
+def stored_rule(ws: Workspace, name: str) -> dict[str, Any]:
+    """A stored rule, enabled or not: ``rule``, ``active``, ``added_at``."""
+    t = ws.store.table(AUTOMATION_RULES_TABLE)
+    rows = t.filter(t.name == name).execute()
+    if rows.empty:
+        raise ConfigError(
+            f"no rule {name!r}; see `cxpulse rules list` or add it with "
+            "`cxpulse rules add FILE.yaml`"
+        )
+    r = rows.iloc[0]
+    return {
+        "rule": rule_from_dict(json.loads(r.definition), f"stored rule {name}"),
+        "active": bool(r.active),
+        "added_at": r.added_at.to_pydatetime(),
+    }

@@ -1,0 +1,96 @@
+"""Named customer events that trigger surveys (``trigger: {event: NAME}``), recorded in batches.
+
+A batch is written with one upsert on ``event_id``; an event sent without an id gets one derived
+from its name, customer and time, so sending the same batch twice records each event once.
+``ticket_solved`` and ``order_delivered`` are not logged here: surveys read them from the
+``tickets`` and ``orders`` tables, so they arrive by importing those rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import ibis
+
+from cxpulse.errors import ConfigError
+from cxpulse.store.migrations import SURVEY_EVENTS_TABLE, SURVEY_OPERATIONAL_SCHEMAS
+from cxpulse.surveys.spec import BUILTIN_EVENTS
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from cxpulse.workspace import Workspace
+
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$")
+NAME_RULE = "1-100 letters, digits or _ . : - (e.g. subscription_renewed)"
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    customer_id: str
+    occurred_at: datetime  # naive: local time in the workspace's zone; aware: any zone
+    event_id: str | None = None
+
+
+def builtin_message(name: str) -> str:
+    table, column = BUILTIN_EVENTS[name]
+    return (
+        f"{name} is read from {table}.{column}: import the {table} rows "
+        f"(POST /api/v1/ingest/{table} or `cxpulse import`) instead of sending events"
+    )
+
+
+def check_event(event: Event, where: str) -> None:
+    """A ConfigError naming ``where`` (e.g. 'events[3]') and the field when an event is wrong."""
+    if not NAME.match(event.name):
+        raise ConfigError(f"{where}.event: {event.name!r} is not a name of {NAME_RULE}")
+    if event.name in BUILTIN_EVENTS:
+        raise ConfigError(f"{where}.event: {builtin_message(event.name)}")
+    if not event.customer_id.strip():
+        raise ConfigError(f"{where}.customer_id: required")
+
+
+def to_utc(value: datetime, zone: ZoneInfo) -> datetime:
+    """Naive UTC, as the tables store time; a naive value is local time in ``zone``."""
+    aware = value if value.tzinfo else value.replace(tzinfo=zone)
+    return aware.astimezone(UTC).replace(tzinfo=None)
+
+
+def event_key(name: str, customer_id: str, occurred_at: datetime) -> str:
+    text = f"{name}\x1f{customer_id}\x1f{occurred_at.isoformat()}"
+    return "ev-" + hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def record_events(ws: Workspace, events: Sequence[Event], source: str = "api") -> int:
+    """Check every event, then write them all in one statement; returns how many were sent
+    (an event already recorded with the same id is replaced, not duplicated)."""
+    for i, event in enumerate(events):
+        check_event(event, f"events[{i}]")
+    rows = []
+    for event in events:
+        at = to_utc(event.occurred_at, ws.settings.zone)
+        rows.append(
+            {
+                "event_id": event.event_id or event_key(event.name, event.customer_id, at),
+                "customer_id": event.customer_id.strip(),
+                "name": event.name,
+                "occurred_at": at,
+                "source": source,
+            }
+        )
+    if not rows:
+        return 0
+    # the last of duplicates within one batch wins, as a second upsert would
+    unique = list({r["event_id"]: r for r in rows}.values())
+    schema = ibis.schema(SURVEY_OPERATIONAL_SCHEMAS[SURVEY_EVENTS_TABLE])
+    with ws.store.transaction():
+        ws.store.con.upsert(
+            SURVEY_EVENTS_TABLE, ibis.memtable(unique, schema=schema), on="event_id"
+        )
+    return len(events)

@@ -1,0 +1,194 @@
+"""/api/v1/cases: the case inbox, one case with its notes, state changes and notes.
+
+Agents see and work only the cases they own (``owner`` is their user name); analysts and
+admins (``all_cases``) every case (:mod:`cxpulse.automations.inbox`). Machines need an admin
+token to change a case: a read token only reads.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from pydantic import BaseModel, Field
+
+from cxpulse.accounts.users import Permission
+from cxpulse.automations.cases import CaseError, add_note, get_case, move
+from cxpulse.automations.inbox import CaseAccessDenied, case_for, cases_for, count_for, overdue
+from cxpulse.records import clean, frame_records
+from cxpulse.web.security import Forbidden, Principal, require
+from cxpulse.web.state import WebState, get_state
+
+if TYPE_CHECKING:
+    from cxpulse.workspace import Workspace
+
+router = APIRouter(prefix="/api/v1", tags=["cases"])
+Reader = Annotated[Principal, Depends(require(Permission.read))]
+State = Annotated[WebState, Depends(get_state)]
+StateFilter = Literal["active", "open", "acknowledged", "contacted", "resolved"]
+
+
+class CaseOut(BaseModel):
+    case_id: str
+    rule: str | None = None
+    customer_id: str | None = None
+    state: str
+    owner: str | None = None
+    team: str | None = None
+    summary: str | None = None
+    cause_type: str | None = None
+    cause_response_id: str | None = None
+    cause_score: int | None = None
+    opened_at: datetime | None = None
+    sla_due_at: datetime | None = None
+    acknowledged_at: datetime | None = None
+    contacted_at: datetime | None = None
+    resolved_at: datetime | None = None
+    root_cause: str | None = None
+    overdue: bool = False
+
+
+class CasesPage(BaseModel):
+    counts: dict[str, int]
+    limit: int
+    offset: int
+    cases: list[CaseOut]
+
+
+class NoteOut(BaseModel):
+    note_id: str
+    written_at: datetime
+    text: str
+
+
+class CaseDetail(CaseOut):
+    notes: list[NoteOut]
+
+
+class ResolveIn(BaseModel):
+    root_cause: str = Field(
+        min_length=1, max_length=200, description="a short category, e.g. delivery"
+    )
+
+
+class NoteIn(BaseModel):
+    text: str = Field(min_length=1, max_length=20_000)
+
+
+def _all(principal: Principal) -> bool:
+    return principal.can(Permission.all_cases)
+
+
+def _out(row: dict[str, Any], state: WebState) -> dict[str, Any]:
+    return {**clean(row), "overdue": overdue(row, state.now())}
+
+
+@router.get(
+    "/cases",
+    summary="The cases you may see (agents: their own), oldest first",
+    response_model=CasesPage,
+)
+def list_cases(
+    principal: Reader,
+    state: State,
+    state_: Annotated[
+        StateFilter | None, Query(alias="state", description="active: not resolved")
+    ] = None,
+    customer: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+) -> CasesPage:
+    with state.workspace() as ws:
+        frame = cases_for(
+            ws,
+            principal.name,
+            _all(principal),
+            state_,
+            customer_id=customer,
+            limit=limit,
+            offset=offset,
+        )
+        counts = count_for(ws, principal.name, _all(principal))
+    rows = [
+        CaseOut(**_out({str(k): v for k, v in r.items()}, state)) for r in frame.to_dict("records")
+    ]
+    return CasesPage(counts=counts, limit=limit, offset=offset, cases=rows)
+
+
+def _case(ws: Workspace, principal: Principal, cid: str) -> dict[str, Any]:
+    try:
+        get_case(ws, cid)
+    except CaseError:
+        raise HTTPException(404, f"no case {cid!r}") from None
+    try:
+        return case_for(ws, cid, principal.name, _all(principal))
+    except CaseAccessDenied:
+        raise Forbidden from None
+
+
+def _detail(ws: Workspace, state: WebState, cid: str, row: dict[str, Any]) -> CaseDetail:
+    from cxpulse.automations.cases import notes
+
+    return CaseDetail(
+        **_out(row, state), notes=[NoteOut(**n) for n in frame_records(notes(ws, cid))]
+    )
+
+
+@router.get("/cases/{case_id}", summary="One case with its notes", response_model=CaseDetail)
+def read_case(case_id: str, principal: Reader, state: State) -> CaseDetail:
+    with state.workspace() as ws:
+        return _detail(ws, state, case_id, _case(ws, principal, case_id))
+
+
+def _writer(principal: Principal) -> None:
+    # a read-scoped token can see every case but must not change one
+    if principal.via == "token" and not principal.can(Permission.admin):
+        raise Forbidden
+
+
+def _move(
+    state: WebState, principal: Principal, cid: str, to: str, root_cause: str | None = None
+) -> CaseDetail:
+    _writer(principal)
+    with state.workspace() as ws:
+        _case(ws, principal, cid)
+        row = move(ws, cid, to, state.now(), root_cause=root_cause)
+        return _detail(ws, state, cid, row)
+
+
+@router.post("/cases/{case_id}/ack", summary="Acknowledge a case", response_model=CaseDetail)
+def ack(case_id: str, principal: Reader, state: State) -> CaseDetail:
+    return _move(state, principal, case_id, "acknowledged")
+
+
+@router.post(
+    "/cases/{case_id}/contact",
+    summary="Record that the customer was contacted",
+    response_model=CaseDetail,
+)
+def contact(case_id: str, principal: Reader, state: State) -> CaseDetail:
+    return _move(state, principal, case_id, "contacted")
+
+
+@router.post(
+    "/cases/{case_id}/resolve",
+    summary="Resolve a case with its root cause",
+    response_model=CaseDetail,
+)
+def resolve(case_id: str, body: ResolveIn, principal: Reader, state: State) -> CaseDetail:
+    return _move(state, principal, case_id, "resolved", body.root_cause)
+
+
+@router.post(
+    "/cases/{case_id}/notes",
+    summary="Add a note to a case",
+    response_model=CaseDetail,
+    status_code=201,
+)
+def note(case_id: str, body: NoteIn, principal: Reader, state: State) -> CaseDetail:
+    _writer(principal)
+    with state.workspace() as ws:
+        row = _case(ws, principal, case_id)
+        add_note(ws, case_id, body.text, state.now())
+        return _detail(ws, state, case_id, row)

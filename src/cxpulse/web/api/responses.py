@@ -1,0 +1,79 @@
+"""GET /api/v1/responses: survey answers with filters, a page at a time, newest first.
+
+The filters are :class:`cxpulse.metrics.feedback.ResponseFilter`'s (the feedback page's), plus
+the survey and the customer; days are local days of the workspace, both included.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+import ibis
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
+
+from cxpulse.accounts.users import Permission
+from cxpulse.metrics.feedback import ResponseFilter, filtered
+from cxpulse.records import frame_records
+from cxpulse.web.security import Principal, require
+from cxpulse.web.state import WebState, get_state
+
+router = APIRouter(prefix="/api/v1", tags=["responses"])
+Reader = Annotated[Principal, Depends(require(Permission.read))]
+State = Annotated[WebState, Depends(get_state)]
+Many = Annotated[list[str] | None, Query()]
+
+
+class ResponsesPage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    rows: list[dict[str, Any]]
+
+
+@router.get(
+    "/responses",
+    summary="Survey responses with filters, paginated (newest first)",
+    response_model=ResponsesPage,
+)
+def list_responses(
+    principal: Reader,
+    state: State,
+    survey: Annotated[list[str] | None, Query(description="survey id(s)")] = None,
+    customer: Annotated[str | None, Query(description="one customer's answers")] = None,
+    touchpoint: Annotated[list[str] | None, Query(description="(none) for missing")] = None,
+    language: Annotated[list[str] | None, Query(description="(none) for missing")] = None,
+    question_type: Annotated[list[str] | None, Query(description="nps, csat, ces...")] = None,
+    score_min: Annotated[
+        int | None, Query(ge=-1000, le=1000, description="lowest score kept")
+    ] = None,
+    score_max: Annotated[
+        int | None, Query(ge=-1000, le=1000, description="highest score kept")
+    ] = None,
+    from_: Annotated[date | None, Query(alias="from", description="first local day")] = None,
+    to: Annotated[date | None, Query(description="last local day (included)")] = None,
+    with_comment: Annotated[bool, Query(description="only answers with a comment")] = False,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+) -> ResponsesPage:
+    f = ResponseFilter(
+        start=from_,
+        end=to,
+        touchpoints=tuple(touchpoint or ()),
+        languages=tuple(language or ()),
+        question_types=tuple(question_type or ()),
+        score_min=score_min,
+        score_max=score_max,
+        with_comment=with_comment,
+    )
+    with state.workspace() as ws:
+        t = filtered(ws, f)
+        if survey:
+            t = t.filter(t.survey_id.isin(survey))
+        if customer is not None:
+            t = t.filter(t.customer_id == customer)
+        total = int(t.count().execute())
+        page = t.order_by([ibis.desc("responded_at"), "response_id"]).limit(limit, offset=offset)
+        rows = frame_records(page.execute())
+    return ResponsesPage(total=total, limit=limit, offset=offset, rows=rows)

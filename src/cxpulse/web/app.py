@@ -1,0 +1,109 @@
+"""The web app's composition: one FastAPI app over one workspace.
+
+``create_app`` is the only place that wires routers, error handlers, static files and the
+in-process worker; every route calls library functions through :class:`WebState`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from cxpulse import __version__
+from cxpulse.web import errors
+from cxpulse.web.middleware import EdgeMiddleware
+from cxpulse.web.state import WebState
+
+if TYPE_CHECKING:
+    from cxpulse.workspace import Workspace
+
+log = logging.getLogger("cxpulse.web")
+
+
+def _utc_now() -> datetime:
+    from cxpulse.automations.worker import utc_now
+
+    return utc_now()
+
+
+def create_app(
+    ws: Workspace,
+    *,
+    clock: Callable[[], datetime] = _utc_now,
+    worker_interval: float | None = None,
+    cache_ttl: float | None = None,
+    warm: bool = False,
+) -> FastAPI:
+    """The app over ``ws``. ``worker_interval`` (seconds) runs the survey/automation worker in
+    a thread of this process, as `cxpulse serve` does; ``None`` leaves it off (tests tick it).
+    ``cache_ttl`` ages cached results: off on a DuckDB file (no other process can write it),
+    5 minutes on other backends unless given. ``warm`` computes the default pages in the
+    background at start-up (`cxpulse serve` does)."""
+    state = WebState(ws=ws, clock=clock)
+    state.cache.ttl = cache_ttl if cache_ttl or ws.store.backend == "duckdb" else 300.0
+    stop = threading.Event()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        thread = None
+        if worker_interval:
+            thread = threading.Thread(
+                target=_worker_loop, args=(state, worker_interval, stop), daemon=True
+            )
+            thread.start()
+        if warm:
+            from cxpulse.web.warmup import warm as warm_pages
+
+            threading.Thread(target=warm_pages, args=(state,), daemon=True).start()
+        yield
+        stop.set()
+        state.intake.close()
+        # wait for a running refresh: it is inside DuckDB, and the workspace closes next
+        state.refresher.shutdown(wait=True, cancel_futures=True)
+        if thread is not None:
+            thread.join(timeout=worker_interval)
+
+    app = FastAPI(
+        title="cxpulse",
+        version=__version__,
+        summary="Customer-experience metrics, surveys and follow-up cases.",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.cx = state
+    errors.install(app)
+
+    app.add_middleware(EdgeMiddleware, on_write=state.cache.invalidate)
+    app.mount(
+        "/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"
+    )
+    from cxpulse.web.routes import ROUTERS
+
+    for router in ROUTERS:
+        app.include_router(router)
+    return app
+
+
+def _worker_loop(state: WebState, interval: float, stop: threading.Event) -> None:
+    from cxpulse.automations.worker import run_once
+
+    while not stop.is_set():
+        try:
+            with state.workspace() as ws:
+                tick = run_once(ws, state.now())
+            if tick.surveys.invited or tick.rules.fired or tick.outbox.sent:
+                state.cache.invalidate()
+            log.info(tick.summary())
+        except Exception:  # the loop must outlive one bad tick; the next one retries
+            log.exception("worker tick failed")
+        stop.wait(interval)

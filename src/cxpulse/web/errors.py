@@ -1,0 +1,104 @@
+"""Errors at the web edge: library errors become 4xx with their message, never a traceback.
+
+API routes (under /api) answer JSON ``{"error": ..., "detail": ...}``; pages answer a page in
+the user's language. An unexpected exception is logged and answered 500 without details.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from cxpulse.errors import (
+    CxpulseError,
+    ImportRejected,
+    UnknownMetricError,
+    UnknownTableError,
+    WorkspaceLockedError,
+)
+from cxpulse.web.security import CsrfFailed, Forbidden, LoginRequired
+
+log = logging.getLogger("cxpulse.web")
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _status(exc: CxpulseError) -> int:
+    if isinstance(exc, (UnknownMetricError, UnknownTableError, LookupError)):
+        return 404
+    if isinstance(exc, WorkspaceLockedError):
+        return 503
+    return 422 if isinstance(exc, ImportRejected) else 400
+
+
+def _error_page(request: Request, status: int, message: str) -> Response:
+    from cxpulse.web.render import page
+
+    principal = getattr(request.state, "principal", None)
+    return page(request, "error.html", principal, status_code=status, message=message)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        if _is_api(request):
+            return JSONResponse(
+                {"error": "authentication required", "detail": "log in or send a bearer token"},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={target}", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden) -> Response:
+        if _is_api(request):
+            return JSONResponse(
+                {"error": "forbidden", "detail": "your role or token scope does not allow this"},
+                status_code=403,
+            )
+        return _error_page(request, 403, "You do not have access to this page.")
+
+    @app.exception_handler(CsrfFailed)
+    async def csrf_failed(request: Request, exc: CsrfFailed) -> Response:
+        return JSONResponse(
+            {"error": "CSRF token missing or wrong", "detail": "reload the page and try again"},
+            status_code=403,
+        )
+
+    @app.exception_handler(CxpulseError)
+    async def library_error(request: Request, exc: CxpulseError) -> Response:
+        status = _status(exc)
+        if _is_api(request) or request.method not in {"GET", "HEAD"}:
+            body: dict[str, object] = {"error": type(exc).__name__, "detail": str(exc)}
+            if isinstance(exc, ImportRejected):
+                body["problems"] = [p.as_dict() for p in exc.problems]
+            return JSONResponse(body, status_code=status)
+        return _error_page(request, status, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        problems = [
+            {"where": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg", "")}
+            for e in exc.errors()
+        ]
+        return JSONResponse({"error": "invalid request", "detail": problems}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if _is_api(request) or exc.status_code not in {404, 405}:
+            return JSONResponse(
+                {"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers
+            )
+        return _error_page(request, exc.status_code, "Page not found.")
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return JSONResponse({"error": "internal error; see the server log"}, status_code=500)

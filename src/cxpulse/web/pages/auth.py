@@ -1,0 +1,140 @@
+"""Log in, log out, and the language switch (remembered for the user, or in a cookie)."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from cxpulse.accounts.sessions import close_session, open_session
+from cxpulse.accounts.users import authenticate, update_user
+from cxpulse.web import i18n
+from cxpulse.web.render import page
+from cxpulse.web.security import (
+    LANG_COOKIE,
+    SESSION_COOKIE,
+    CsrfFailed,
+    Principal,
+    client_address,
+    current_principal,
+)
+from cxpulse.web.state import WebState, get_state
+
+router = APIRouter(include_in_schema=False)
+LOGIN_CSRF_COOKIE = "cxpulse_login_csrf"
+State = Annotated[WebState, Depends(get_state)]
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: an open redirect would let a phishing link borrow our login."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+def _secure(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str | None = None) -> Response:
+    token = secrets.token_urlsafe(24)
+    response = page(request, "login.html", None, login_csrf=token, next=_safe_next(next))
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=_secure(request)
+    )
+    return response
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    state: State,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    csrf_token: Annotated[str, Form()],
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    # double submit: a cross-site form cannot read our cookie to copy it into the field
+    if not secrets.compare_digest(csrf_token, request.cookies.get(LOGIN_CSRF_COOKIE, "")):
+        raise CsrfFailed
+    wait = state.login_limiter.allow(client_address(request))
+    if wait:
+        return page(
+            request,
+            "login.html",
+            None,
+            status_code=429,
+            error="Too many attempts; wait a minute and try again.",
+            login_csrf=csrf_token,
+            next=_safe_next(next),
+        )
+    with state.workspace() as ws:
+        user = authenticate(ws, username, password)
+        session = open_session(ws, user, state.now()) if user else None
+    if session is None:
+        return page(
+            request,
+            "login.html",
+            None,
+            status_code=401,
+            error="Wrong user name or password.",
+            login_csrf=csrf_token,
+            next=_safe_next(next),
+        )
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        session.session_id,
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request),
+        max_age=int((session.expires_at - state.now()).total_seconds()),
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE)
+    return response
+
+
+def _check(principal: Principal, csrf_token: str) -> None:
+    if not secrets.compare_digest(csrf_token, principal.csrf_token):
+        raise CsrfFailed
+
+
+@router.post("/logout")
+def logout(
+    request: Request,
+    state: State,
+    principal: Annotated[Principal | None, Depends(current_principal)],
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    if principal is not None and principal.via == "session":
+        _check(principal, csrf_token)
+        with state.workspace() as ws:
+            close_session(ws, request.cookies.get(SESSION_COOKIE, ""), state.now())
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.post("/language")
+def set_language(
+    state: State,
+    principal: Annotated[Principal | None, Depends(current_principal)],
+    language: Annotated[str, Form()] = "en",
+    next: Annotated[str, Form()] = "/",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    lang = language if language in i18n.LANGUAGES else "en"
+    if principal is not None and principal.via == "session":
+        _check(principal, csrf_token)
+        with state.workspace() as ws:
+            update_user(ws, principal.name, language=lang)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(LANG_COOKIE, lang, samesite="lax", max_age=365 * 86400)
+    return response

@@ -1,0 +1,332 @@
+"""The public survey endpoints: the signed link's page, its answers, unsubscribe, the widget.
+
+No login here: the signed token is the only credential (:mod:`cxpulse.surveys.links` checks it;
+nothing is signed or verified in this module). Every route is rate-limited per client address
+(429 with Retry-After). The widget's JSON endpoints answer cross-origin requests only from the
+origins of the ``widget_origins`` setting; any other origin gets no CORS header and a 403, so a
+page elsewhere can neither read an offer nor make one.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from cxpulse.surveys.definition import pick_language
+from cxpulse.surveys.links import (
+    ExpiredLink,
+    InvalidAnswer,
+    InvalidLink,
+    TamperedLink,
+    UnknownInvitation,
+    answer,
+    survey_for_token,
+    unsubscribe,
+)
+from cxpulse.surveys.widget import WIDGET_CHANNEL, widget_survey
+from cxpulse.web import i18n
+from cxpulse.web.render import page
+from cxpulse.web.security import client_address
+from cxpulse.web.state import WebState, get_state
+
+State = Annotated[WebState, Depends(get_state)]
+WIDGET_JS = Path(__file__).parent.parent / "static" / "widget.js"
+VISITOR = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+CORS_METHODS = "GET, POST, OPTIONS"
+
+
+def rate_limited(request: Request, state: State) -> None:
+    """A dependency: 429 with Retry-After when this address asks too often."""
+    wait = state.public_limiter.allow(client_address(request))
+    if wait:
+        seconds = max(1, math.ceil(wait))
+        raise HTTPException(
+            429, f"too many requests; retry in {seconds} s", headers={"Retry-After": str(seconds)}
+        )
+
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(rate_limited)])
+api = APIRouter(prefix="/public/widget", tags=["public"], dependencies=[Depends(rate_limited)])
+
+LINK_ERRORS: tuple[tuple[type[InvalidLink], int, str], ...] = (
+    (ExpiredLink, 410, "This survey has closed: its link has expired. Thank you all the same."),
+    (UnknownInvitation, 404, "We could not find this survey. The link may be incomplete."),
+    (
+        TamperedLink,
+        403,
+        "This survey link is not valid: it was altered or cut. "
+        "Open it again from the email, as it is.",
+    ),
+)
+
+
+def _public(
+    request: Request, template: str, lang: str, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    """A public page in the customer's language (not the dashboard user's); never cached, as
+    its address carries the customer's token."""
+    response = page(
+        request,
+        template,
+        None,
+        status_code=status_code,
+        lang=lang,
+        _=lambda text: i18n.translate(lang, text),
+        **context,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _visitor_lang(request: Request) -> str:
+    return i18n.pick_language(request.headers.get("accept-language"))
+
+
+def _link_error(request: Request, exc: InvalidLink) -> HTMLResponse:
+    status, message = next(
+        ((s, m) for kind, s, m in LINK_ERRORS if isinstance(exc, kind)),
+        (400, "This survey link is not valid."),
+    )
+    return _public(
+        request,
+        "public/link_error.html",
+        _visitor_lang(request),
+        status,
+        message=message,
+        kind=type(exc).__name__,
+    )
+
+
+def _answered_all(view: dict[str, Any]) -> bool:
+    given = view["answers"]
+    return bool(given) and all(
+        q["id"] in given and (given[q["id"]]["score"] is not None or given[q["id"]]["comment"])
+        for q in view["questions"]
+    )
+
+
+def _follow_up(question: dict[str, Any], score: int | None) -> str | None:
+    if score is None:
+        return None
+    for f in question["follow_up"]:
+        if f["scores"][0] <= score <= f["scores"][1]:
+            return str(f["text"])
+    return None
+
+
+def _survey_page(
+    request: Request, token: str, view: dict[str, Any], status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    for q in view["questions"]:
+        given = view["answers"].get(q["id"], {})
+        q["given_score"] = given.get("score")
+        q["given_comment"] = given.get("comment") or ""
+        q["follow_up_text"] = _follow_up(q, q["given_score"])
+    return _public(
+        request,
+        "public/survey.html",
+        view["language"],
+        status_code,
+        view=view,
+        token=token,
+        answered_all=_answered_all(view),
+        **context,
+    )
+
+
+@router.get("/s/{token}", response_class=HTMLResponse)
+def survey_page(
+    request: Request,
+    token: str,
+    state: State,
+    q: str | None = None,
+    score: Annotated[str | None, Query()] = None,
+) -> Response:
+    """The survey of a signed link; ``?score=N`` (the email's one-click links, with ``q`` the
+    question, the first one by default) records that score at once."""
+    now = state.now()
+    with state.workspace() as ws:
+        try:
+            view = survey_for_token(ws, token, now)
+            if score is not None:
+                qid = q or view["questions"][0]["id"]
+                try:
+                    answer(ws, token, qid, now, score=int(score))
+                except ValueError as exc:  # int() or InvalidAnswer: the page says what is wrong
+                    problem = str(exc) if isinstance(exc, InvalidAnswer) else "not a score"
+                    return _survey_page(request, token, view, 422, error=problem)
+                view = survey_for_token(ws, token, now)
+        except InvalidLink as exc:
+            return _link_error(request, exc)
+    return _survey_page(request, token, view, recorded=score is not None)
+
+
+def _answers(form: Any, view: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """``score.ID``, ``comment.ID`` and ``choice.ID`` fields -> the library's answers mapping
+    (empty fields are left out, so what was answered before is kept)."""
+    out: dict[str, dict[str, Any]] = {}
+    for q in view["questions"]:
+        qid = q["id"]
+        given: dict[str, Any] = {}
+        raw_score = (form.get(f"score.{qid}") or "").strip()
+        if raw_score:
+            try:
+                given["score"] = int(raw_score)
+            except ValueError:
+                raise InvalidAnswer(f"{raw_score!r} is not a score") from None
+        comment = form.get(f"comment.{qid}")
+        if isinstance(comment, str) and comment.strip():
+            given["comment"] = comment.strip()
+        choices = [c for c in form.getlist(f"choice.{qid}") if isinstance(c, str) and c]
+        if choices:
+            given["choice"] = choices[0] if q["type"] == "single_choice" else choices
+        if given:
+            out[qid] = given
+    return out
+
+
+@router.post("/s/{token}", response_class=HTMLResponse)
+async def submit(request: Request, token: str, state: State) -> Response:
+    form = await request.form()
+
+    def record() -> Response:
+        now = state.now()
+        with state.workspace() as ws:
+            try:
+                view = survey_for_token(ws, token, now)
+            except InvalidLink as exc:
+                return _link_error(request, exc)
+        try:
+            # written with the other answers arriving now, in one transaction
+            state.intake.record(token, _answers(form, view))
+        except InvalidAnswer as exc:
+            return _survey_page(request, token, view, 422, error=str(exc))
+        except InvalidLink as exc:
+            return _link_error(request, exc)
+        with state.workspace() as ws:
+            view = survey_for_token(ws, token, now)
+        return _survey_page(request, token, view, thanks=True)
+
+    return await run_in_threadpool(record)
+
+
+@router.api_route("/s/{token}/unsubscribe", methods=["GET", "POST"], response_class=HTMLResponse)
+def unsubscribe_page(request: Request, token: str, state: State) -> Response:
+    """Honoured at once, on GET too (the email's link) and POST (mail clients' one-click
+    List-Unsubscribe); expired links still unsubscribe."""
+    now = state.now()
+    with state.workspace() as ws:
+        try:
+            customer_id = unsubscribe(ws, token, now)
+        except InvalidLink as exc:
+            return _link_error(request, exc)
+        c = ws.table("customers")
+        found = c.filter(c.customer_id == customer_id).language.execute()
+    lang = pick_language(str(found.iloc[0]) if len(found) and found.iloc[0] else None)
+    return _public(request, "public/unsubscribed.html", lang)
+
+
+# -- the web widget -----------------------------------------------------------------------------
+@router.get("/widget.js")
+def widget_js() -> Response:
+    return FileResponse(
+        WIDGET_JS, media_type="text/javascript", headers={"Cache-Control": "public, max-age=3600"}
+    )
+
+
+def allowed_origins(state: WebState) -> frozenset[str]:
+    # settings live in memory: no need to wait for the workspace (the intake may hold it)
+    raw = state.ws.settings.widget_origins
+    return frozenset(o.strip().rstrip("/").lower() for o in re.split(r"[,\s]+", raw) if o.strip())
+
+
+def cors_headers(request: Request, state: WebState) -> dict[str, str] | None:
+    """The CORS headers for this request: empty without an Origin (not a cross-site browser
+    request), None when the origin is not one of ``widget_origins``."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return {}
+    if origin.rstrip("/").lower() not in allowed_origins(state):
+        return None
+    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+
+
+def _refused() -> JSONResponse:
+    return JSONResponse(
+        {
+            "error": "origin not allowed",
+            "detail": "add this site to the widget_origins setting to embed the widget",
+        },
+        status_code=403,
+    )
+
+
+@api.options("/survey", include_in_schema=False)
+@api.options("/answer", include_in_schema=False)
+def preflight(request: Request, state: State) -> Response:
+    headers = cors_headers(request, state)
+    if not headers:
+        return _refused()
+    headers.update(
+        {
+            "Access-Control-Allow-Methods": CORS_METHODS,
+            "Access-Control-Allow-Headers": "Content-Type",
+            "Access-Control-Max-Age": "600",
+        }
+    )
+    return Response(status_code=204, headers=headers)
+
+
+@api.get("/survey", summary="The survey to show a visitor on a page now (null: none)")
+def widget_offer(
+    request: Request,
+    state: State,
+    page_url: Annotated[str, Query(alias="page", max_length=2000, description="the page URL")],
+    visitor: Annotated[str, Query(description="the widget's visitor id (8-64 of A-Z a-z 0-9 _ -)")],
+    lang: Annotated[str | None, Query(max_length=35)] = None,
+) -> Response:
+    headers = cors_headers(request, state)
+    if headers is None:
+        return _refused()
+    if not VISITOR.match(visitor):
+        return JSONResponse(
+            {"error": "invalid request", "detail": "visitor: 8-64 characters of A-Z a-z 0-9 _ -"},
+            status_code=422,
+            headers=headers,
+        )
+    with state.workspace() as ws:
+        offer = widget_survey(ws, page_url, state.now(), visitor_id=visitor, language=lang)
+    body = {"offer": offer.as_dict() if offer else None}
+    return JSONResponse(body, headers={**headers, "Cache-Control": "no-store"})
+
+
+class WidgetAnswer(BaseModel):
+    token: str = Field(max_length=300, description="the offer's token")
+    answers: dict[str, dict[str, Any]] = Field(
+        description='{question_id: {"score": 4, "comment": "...", "choice": "..."}}'
+    )
+
+
+@api.post("/answer", summary="Record a visitor's answers to a widget offer (again: updates)")
+def widget_answer(request: Request, body: WidgetAnswer, state: State) -> Response:
+    headers = cors_headers(request, state)
+    if headers is None:
+        return _refused()
+    try:
+        # no read here: the token is checked and the answer written in the intake's batch
+        ids = state.intake.record(body.token, body.answers, channel=WIDGET_CHANNEL)
+    except InvalidLink as exc:
+        status = next((s for kind, s, _ in LINK_ERRORS if isinstance(exc, kind)), 422)
+        return JSONResponse(
+            {"error": type(exc).__name__, "detail": str(exc)},
+            status_code=status,
+            headers=headers,
+        )
+    return JSONResponse({"recorded": ids}, headers=headers)

@@ -1,0 +1,84 @@
+"""The metric questions pages and the API both ask, parsed once and cached by their options.
+
+``filter`` takes ``column=value`` (``column=a,b`` for several values) exactly as the CLI's
+``--filter``; the cache key is the normalised query, so the page and its JSON twin share
+entries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date
+from typing import Any
+
+from cxpulse.cli.options import parse_filters
+from cxpulse.metrics.spec import REGISTRY
+from cxpulse.records import clean, frame_records
+from cxpulse.web.state import WebState
+
+
+@dataclass(frozen=True)
+class MetricQuery:
+    name: str
+    by: str = "month"
+    segment: tuple[str, ...] = ()
+    variant: str | None = None
+    start: date | None = None
+    end: date | None = None
+    filters: tuple[str, ...] = ()
+
+    def filter_map(self) -> dict[str, Any]:
+        return parse_filters(list(self.filters))
+
+
+def describe(name: str) -> dict[str, Any]:
+    spec = REGISTRY.get(name)
+    return {
+        "name": spec.name,
+        "label": spec.label,
+        "unit": spec.unit,
+        "table": spec.table,
+        "higher_is_better": spec.higher_is_better,
+        "segments": list(spec.segments),
+        "definition": spec.default.definition,
+        "variants": {k: v.definition for k, v in spec.variants.items()},
+        "benchmark": (
+            {"text": spec.benchmark.text, "source": spec.benchmark.source}
+            if spec.benchmark
+            else None
+        ),
+    }
+
+
+def metric_rows(state: WebState, q: MetricQuery) -> list[dict[str, Any]]:
+    REGISTRY.get(q.name)  # unknown names fail before touching the cache
+    filters = q.filter_map()
+
+    def compute(ws: Any) -> list[dict[str, Any]]:
+        df = ws.metric(
+            q.name,
+            by=q.by,
+            segment=list(q.segment) or None,
+            variant=q.variant,
+            start=q.start,
+            end=q.end,
+            filters=filters or None,
+        )
+        return frame_records(df)
+
+    rows: list[dict[str, Any]] = state.cached(("metric", q), compute)
+    return rows
+
+
+def scorecard(
+    state: WebState, by: str, as_of: date | None, metrics: tuple[str, ...] | None
+) -> dict[str, Any]:
+    # the server's clock, not the machine's: tests and demos run at a fixed "now"
+    as_of = as_of or state.now().replace(tzinfo=UTC).astimezone(state.ws.settings.zone).date()
+
+    def compute(ws: Any) -> dict[str, Any]:
+        result: dict[str, Any] = clean(ws.scorecard(by=by, metrics=metrics, as_of=as_of).to_dict())
+        return result
+
+    result: dict[str, Any] = state.cached(("scorecard", by, as_of, metrics), compute)
+    return result

@@ -1,0 +1,77 @@
+"""Server-rendered pages: Jinja2 with autoescaping, the user's language and locale formats.
+
+Every customer text reaches the page through Jinja's autoescaping (never ``|safe``); chart
+data goes through ``tojson``, which escapes ``<``, ``>`` and ``&``, into a
+``<script type="application/json">`` block that the page's own script reads: the Content
+Security Policy allows no inline script at all.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from cxpulse.web import i18n
+from cxpulse.web.security import LANG_COOKIE, Principal
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+TEMPLATES.env.autoescape = True
+TEMPLATES.env.filters["period"] = lambda v, lang: i18n.format_period(v, lang)
+TEMPLATES.env.filters["num"] = lambda v, lang, digits=1: i18n.format_number(v, lang, digits)
+TEMPLATES.env.filters["pct"] = lambda v, lang, digits=1: i18n.format_percent(v, lang, digits)
+TEMPLATES.env.filters["date"] = lambda v, lang, time=False: i18n.format_date(v, lang, time=time)
+TEMPLATES.env.filters["value"] = lambda v, unit, lang: i18n.format_value(v, unit, lang)
+
+NAV = (
+    ("/", "Scorecard"),
+    ("/feedback", "Feedback"),
+    ("/revenue", "Revenue"),
+    ("/support", "Support"),
+    ("/website", "Website"),
+    ("/social", "Social"),
+    ("/loyalty", "Loyalty"),
+    ("/journey", "Journey"),
+    ("/cases", "Cases"),
+    ("/rules", "Rules"),
+    ("/surveys", "Surveys"),
+    ("/customers", "Customers"),
+)
+
+
+def language(request: Request, principal: Principal | None) -> str:
+    return i18n.pick_language(
+        principal.language if principal and principal.via == "session" else None,
+        request.cookies.get(LANG_COOKIE),
+        request.headers.get("accept-language"),
+    )
+
+
+def page(
+    request: Request,
+    template: str,
+    principal: Principal | None,
+    *,
+    status_code: int = 200,
+    json_url: str | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    lang = language(request, principal)
+    return TEMPLATES.TemplateResponse(
+        request,
+        template,
+        {
+            "lang": lang,
+            "_": lambda text: i18n.translate(lang, text),
+            "principal": principal,
+            "csrf_token": principal.csrf_token if principal else "",
+            "nav": NAV,
+            "path": request.url.path,
+            "json_url": json_url,
+            **context,
+        },
+        status_code=status_code,
+    )

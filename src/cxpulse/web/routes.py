@@ -1,0 +1,67 @@
+"""Every router of the web app, in the order they are mounted."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from cxpulse import __version__
+from cxpulse.web.api import admin as api_admin
+from cxpulse.web.api import cases as api_cases
+from cxpulse.web.api import customers as api_customers
+from cxpulse.web.api import dashboard as api_dashboard
+from cxpulse.web.api import events as api_events
+from cxpulse.web.api import ingest as api_ingest
+from cxpulse.web.api import metrics as api_metrics
+from cxpulse.web.api import responses as api_responses
+from cxpulse.web.api import rules as api_rules
+from cxpulse.web.api import surveys as api_surveys
+from cxpulse.web.pages import (
+    auth,
+    cases,
+    customers,
+    families,
+    feedback,
+    journey,
+    public,
+    revenue,
+    rules,
+    scorecard,
+    surveys,
+)
+
+health = APIRouter(tags=["health"])
+
+
+@health.get("/healthz", summary="Liveness: answers without login")
+def healthz() -> dict[str, str]:
+    return {"status": "ok", "version": __version__}
+
+
+ROUTERS: tuple[APIRouter, ...] = (
+    health,
+    auth.router,
+    api_metrics.router,
+    api_ingest.router,
+    api_events.router,
+    api_surveys.router,
+    api_responses.router,
+    api_rules.router,
+    api_cases.router,
+    api_customers.router,
+    api_admin.router,
+    scorecard.router,
+    api_dashboard.router,
+    feedback.router,
+    revenue.router,
+    families.router,
+    journey.router,
+    cases.router,
+    cases.api,
+    rules.router,
+    rules.api,
+    surveys.router,
+    surveys.api,
+    public.router,
+    public.api,
+    customers.router,
+)

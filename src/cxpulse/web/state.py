@@ -1,0 +1,92 @@
+"""What every request handler shares: the workspace (behind one lock), the clock, the cache.
+
+DuckDB's Python connection is not safe to use from several threads at once, while FastAPI runs
+plain handlers in a thread pool: writes (and short reads) go through
+:meth:`WebState.workspace`, which serialises them. Long reads (the metric computations behind
+:meth:`WebState.cached`) run on :meth:`WebState.reader`: a DuckDB cursor of the same database
+per thread, so a page computing for a minute on a cold cache does not stop log-ins, survey
+answers or other pages (DuckDB isolates them: each query sees committed data).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import ibis
+from fastapi import Request
+
+from cxpulse.store.connect import Store
+from cxpulse.surveys.intake import ResponseIntake
+from cxpulse.web.cache import ResultCache
+from cxpulse.web.ratelimit import RateLimiter
+
+if TYPE_CHECKING:
+    from cxpulse.workspace import Workspace
+
+
+@dataclass
+class WebState:
+    ws: Workspace
+    clock: Callable[[], datetime]
+    # one background thread recomputes stale slow results (see cache.py)
+    refresher: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="cxpulse-refresh")
+    )
+    cache: ResultCache = field(init=False)
+    # public endpoints: 20 requests per second per address, bursts of 60
+    public_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(20.0, 60))
+    # log-in attempts: one every 6 seconds per address on average, bursts of 10
+    login_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(1 / 6, 10))
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    _local: threading.local = field(default_factory=threading.local)
+
+    @contextmanager
+    def workspace(self) -> Iterator[Workspace]:
+        with self.lock:
+            yield self.ws
+
+    @contextmanager
+    def reader(self) -> Iterator[Workspace]:
+        """A workspace for reading only, private to this thread (DuckDB); other backends
+        fall back to the shared, locked one."""
+        if self.ws.store.backend != "duckdb":
+            with self.workspace() as shared:
+                yield shared
+            return
+        ws: Workspace | None = getattr(self._local, "ws", None)
+        if ws is None:
+            with self.lock:  # cursor() itself uses the shared connection
+                cursor = self.ws.store.con.con.cursor()
+            store = Store(ibis.duckdb.from_connection(cursor), self.ws.store.location, "duckdb")
+            ws = type(self.ws)(store, self.ws.settings)
+            self._local.ws = ws
+        ws.settings = self.ws.settings  # a setting changed through the server applies at once
+        yield ws
+
+    def cached(self, key: Hashable, compute: Callable[[Workspace], Any]) -> Any:
+        def run() -> Any:
+            with self.reader() as ws:
+                return compute(ws)
+
+        return self.cache.get_or_compute(key, run)
+
+    intake: ResponseIntake = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.cache = ResultCache(refresher=self.refresher)
+        # survey answers from the public endpoints, written in batches (group commit)
+        self.intake = ResponseIntake(self.workspace, self.now)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+
+def get_state(request: Request) -> WebState:
+    state: WebState = request.app.state.cx
+    return state

@@ -1,0 +1,101 @@
+"""`cxpulse user`, `cxpulse token` and `cxpulse serve` as a user runs them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from cxpulse import Workspace
+from cxpulse.cli.app import app
+from tests.web.conftest import free_port
+
+runner = CliRunner()
+
+
+def _run(*args: str, env: dict[str, str] | None = None) -> object:
+    return runner.invoke(app, list(args), env=env)
+
+
+def test_user_add_list_and_set(tmp_path: Path) -> None:
+    path = str(tmp_path / "ws.duckdb")
+    Workspace.init(path).close()
+    env = {"ADMIN_PW": "correct horse battery"}
+    result = runner.invoke(
+        app,
+        ["user", "add", "ana", "--role", "admin", "--password-env", "ADMIN_PW", "-w", path],
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    assert "Created ana (admin)" in result.output
+    listed = runner.invoke(app, ["user", "list", "-w", path, "--format", "csv"])
+    assert "ana,admin,en,False" in listed.output
+    again = runner.invoke(
+        app, ["user", "add", "ana", "--password-env", "ADMIN_PW", "-w", path], env=env
+    )
+    assert again.exit_code == 1 and "exists already" in again.output
+    changed = runner.invoke(app, ["user", "set", "ana", "--language", "fr", "-w", path])
+    assert changed.exit_code == 0 and "fr" in changed.output
+
+
+def test_user_add_with_empty_password_variable_is_refused(tmp_path: Path) -> None:
+    path = str(tmp_path / "ws.duckdb")
+    Workspace.init(path).close()
+    result = runner.invoke(app, ["user", "add", "ana", "--password-env", "NOPE_X", "-w", path])
+    assert result.exit_code == 1 and "NOPE_X is empty or not set" in result.output
+
+
+def test_token_create_list_revoke(tmp_path: Path) -> None:
+    path = str(tmp_path / "ws.duckdb")
+    Workspace.init(path).close()
+    created = runner.invoke(app, ["token", "create", "etl", "--scopes", "ingest", "-w", path])
+    assert created.exit_code == 0, created.output
+    secret = created.output.strip().splitlines()[-1]
+    token_id = secret.split("_")[1]
+    listed = runner.invoke(app, ["token", "list", "-w", path, "--format", "json"])
+    assert token_id in listed.output and secret not in listed.output
+    revoked = runner.invoke(app, ["token", "revoke", token_id, "-w", path])
+    assert revoked.exit_code == 0
+    with Workspace.open(path) as ws:
+        from cxpulse.accounts.tokens import verify_token
+
+        assert verify_token(ws, secret) is None
+
+
+@pytest.mark.slow
+def test_serve_runs_the_app_in_one_process(tmp_path: Path) -> None:
+    path = tmp_path / "ws.duckdb"
+    Workspace.init(path).close()
+    port = free_port()
+    env = {**os.environ, "CXPULSE_WORKSPACE": str(path)}
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "cxpulse"), "serve", "--port", str(port),
+         "--worker-interval", "0.2"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise AssertionError("server did not start") from None
+                time.sleep(0.2)
+        assert health.json()["status"] == "ok"
+        assert httpx.get(f"http://127.0.0.1:{port}/api/v1/metrics").status_code == 401
+        # the file is held by the server: a second process is told who holds it
+        locked = runner.invoke(app, ["metric", "nps", "-w", str(path)])
+        assert locked.exit_code == 1 and "in use by another process" in locked.output
+    finally:
+        proc.terminate()
+        output, _ = proc.communicate(timeout=20)
+    assert "No user yet" in output
+    assert "surveys:" in output  # the worker ticked inside the server process

@@ -1,0 +1,146 @@
+"""The web widget: its script, CORS only for the configured origins (preflight included), an
+offer per visitor and page, answers posted back (twice: updated), bad tokens refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from cxpulse import Workspace
+from cxpulse.surveys.store import add_survey
+from tests.surveys.helpers import write
+from tests.web.conftest import NOW
+
+SHOP = "https://shop.example"
+EVIL = "https://evil.example"
+CHECKOUT = """
+id: checkout-ces
+touchpoint: purchase
+channel: widget
+widget: {pages: ["/checkout/*"], delay_seconds: 5}
+audience: {email_consent: false}
+questions:
+  - {id: effort, type: ces, points: 7, polarity: high_is_easy,
+     text: {en: "Was checkout <easy>?", fr: "Le paiement était-il simple ?"},
+     follow_up: [{scores: 1-3, text: {en: "What got in the way?", fr: "Qu'est-ce qui a gêné ?"}}]}
+  - {id: why, type: text, text: "Anything else?"}
+"""
+VISITOR = "v0123456789abcdef"
+
+
+@pytest.fixture
+def shop(web_ws: Workspace, tmp_path: Path) -> Workspace:
+    add_survey(web_ws, write(tmp_path, "checkout", CHECKOUT), NOW)
+    web_ws.set_setting("widget_origins", f"{SHOP}, https://www.shop.example/")
+    return web_ws
+
+
+def offer(
+    client: TestClient,
+    origin: str | None = SHOP,
+    page: str = f"{SHOP}/checkout/pay",
+    visitor: str = VISITOR,
+    lang: str = "en-GB",
+) -> Any:
+    headers = {"Origin": origin} if origin else {}
+    params = {"page": page, "visitor": visitor, "lang": lang}
+    return client.get("/public/widget/survey", params=params, headers=headers)
+
+
+def test_the_script_is_served_and_builds_its_dom_with_text_only(anon: TestClient) -> None:
+    js = anon.get("/widget.js")
+    assert js.status_code == 200
+    assert js.headers["content-type"].startswith("text/javascript")
+    assert "textContent" in js.text and "innerHTML" not in js.text
+    assert "/public/widget/survey?" in js.text and "/public/widget/answer" in js.text
+
+
+def test_preflight_and_cors_only_for_configured_origins(shop: Workspace, anon: TestClient) -> None:
+    pre = {
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type",
+    }
+    for path in ("/public/widget/survey", "/public/widget/answer"):
+        ok = anon.options(path, headers={"Origin": "https://www.shop.example", **pre})
+        assert ok.status_code == 204
+        assert ok.headers["access-control-allow-origin"] == "https://www.shop.example"
+        assert "POST" in ok.headers["access-control-allow-methods"]
+        assert ok.headers["access-control-allow-headers"] == "Content-Type"
+        bad = anon.options(path, headers={"Origin": EVIL, **pre})
+        assert bad.status_code == 403 and "access-control-allow-origin" not in bad.headers
+    refused = offer(anon, EVIL)
+    assert refused.status_code == 403 and "access-control-allow-origin" not in refused.headers
+    assert (
+        shop.table("survey_invitations")
+        .filter(lambda t: t.survey_id == "checkout-ces")
+        .count()
+        .execute()
+        == 0
+    )  # a refused origin makes no offer
+
+
+def test_offer_on_chosen_pages_and_answers_posted_back(shop: Workspace, anon: TestClient) -> None:
+    assert offer(anon, page=f"{SHOP}/about").json() == {"offer": None}
+    got = offer(anon)
+    assert got.status_code == 200 and got.headers["access-control-allow-origin"] == SHOP
+    body = got.json()["offer"]
+    assert (body["survey"], body["delay_seconds"], body["language"]) == ("checkout-ces", 5.0, "en")
+    assert body["questions"][0]["text"] == "Was checkout <easy>?"  # JSON; the widget uses text
+    assert body["questions"][0]["scale"] == [1, 7]
+    # a reload gets the same offer back, never a second invitation
+    assert offer(anon).json()["offer"]["token"] == body["token"]
+    assert offer(anon, lang="fr").json()["offer"]["token"] == body["token"]
+
+    url, headers = "/public/widget/answer", {"Origin": SHOP}
+    first = anon.post(
+        url, json={"token": body["token"], "answers": {"effort": {"score": 2}}}, headers=headers
+    )
+    assert first.status_code == 200 and first.headers["access-control-allow-origin"] == SHOP
+    again = {"effort": {"score": 3, "comment": "Slow card form"}, "why": {"comment": "No"}}
+    anon.post(url, json={"token": body["token"], "answers": again}, headers=headers)
+    r = shop.table("survey_responses")
+    rows = r.filter(r.survey_id == "checkout-ces").order_by("question_id").execute()
+    assert rows.question_id.tolist() == ["effort", "why"]  # the second post updated
+    assert rows.score.iloc[0] == 3 and rows.score.isna().iloc[1]
+    assert rows.comment.tolist() == ["Slow card form", "No"]
+    assert rows.channel.tolist() == ["web", "web"]
+    # answered: nothing more to show this visitor
+    assert offer(anon).json() == {"offer": None}
+
+
+def test_bad_tokens_answers_and_origins_are_refused(shop: Workspace, anon: TestClient) -> None:
+    token = offer(anon).json()["offer"]["token"]
+    inv, expiry, mac = token.split(".")
+    url, headers = "/public/widget/answer", {"Origin": SHOP}
+    tampered = anon.post(
+        url,
+        json={"token": f"{inv}.{int(expiry) + 1}.{mac}", "answers": {"effort": {"score": 2}}},
+        headers=headers,
+    )
+    assert tampered.status_code == 403 and tampered.json()["error"] == "TamperedLink"
+    assert tampered.headers["access-control-allow-origin"] == SHOP  # the widget can read why
+    out_of_scale = anon.post(
+        url, json={"token": token, "answers": {"effort": {"score": 9}}}, headers=headers
+    )
+    assert out_of_scale.status_code == 422 and "1-7" in out_of_scale.json()["detail"]
+    evil = anon.post(
+        url, json={"token": token, "answers": {"effort": {"score": 2}}}, headers={"Origin": EVIL}
+    )
+    assert evil.status_code == 403 and "access-control-allow-origin" not in evil.headers
+    assert anon.post(url, json={"answers": {}}, headers=headers).status_code == 422
+    assert offer(anon, visitor="short").status_code == 422
+    r = shop.table("survey_responses")
+    assert r.filter(r.survey_id == "checkout-ces").count().execute() == 0
+
+
+def test_no_origin_configured_means_no_site(
+    web_ws: Workspace, tmp_path: Path, anon: TestClient
+) -> None:
+    add_survey(web_ws, write(tmp_path, "checkout", CHECKOUT), NOW)
+    assert offer(anon).status_code == 403
+    # a request without Origin (not a browser on another site) still works, without CORS
+    direct = offer(anon, origin=None)
+    assert direct.status_code == 200 and "access-control-allow-origin" not in direct.headers
