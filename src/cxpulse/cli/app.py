@@ -21,6 +21,7 @@ from cxpulse.cli import render
 from cxpulse.cli.options import Format, FormatOpt, WorkspaceOpt
 from cxpulse.cli.options import open_workspace as _open
 from cxpulse.cli.options import parse_filters as _filters
+from cxpulse.cli.parquet import Backend, BackendOpt, ParquetOpt, SparkMasterOpt, open_backend
 from cxpulse.errors import ConfigError, CxpulseError
 from cxpulse.metrics.periods import GRAINS
 from cxpulse.workspace import Workspace, default_location
@@ -145,11 +146,14 @@ def metric(
     ] = None,
     format_: FormatOpt = Format.table,
     workspace: WorkspaceOpt = None,
+    backend: BackendOpt = Backend.duckdb,
+    parquet: ParquetOpt = None,
+    spark_master: SparkMasterOpt = None,
 ) -> None:
     """Compute one metric by period and segment, with intervals and changes."""
     segments = [s for item in segment or [] for s in item.split(",") if s]
     filters = _filters(filter_ or [])
-    with _open(workspace) as ws:
+    with open_backend(workspace, backend, parquet, spark_master) as ws:
         df = ws.metric(
             name, by=by, segment=segments, variant=variant, start=from_, end=to, filters=filters
         )
@@ -215,9 +219,12 @@ def scorecard(
     ] = None,
     format_: FormatOpt = Format.table,
     workspace: WorkspaceOpt = None,
+    backend: BackendOpt = Backend.duckdb,
+    parquet: ParquetOpt = None,
+    spark_master: SparkMasterOpt = None,
 ) -> None:
     """The CX scorecard: last complete period, previous, change, interval, target."""
-    with _open(workspace) as ws:
+    with open_backend(workspace, backend, parquet, spark_master) as ws:
         card = ws.scorecard(by=by, as_of=as_of)
     _print_scorecard(card, format_)
 
@@ -335,14 +342,28 @@ def config_set(
 from cxpulse.cli import (  # noqa: E402  (they register on the app defined above)
     automations,
     churn,
+    customers,
+    parquet,
     revenue,
+    server,
     support,
     surveys,
     text,
     web,
 )
 
-for _group in (support, revenue, web, text, surveys, churn, automations):
+for _group in (
+    support,
+    revenue,
+    web,
+    text,
+    surveys,
+    churn,
+    automations,
+    server,
+    parquet,
+    customers,
+):
     _group.register(app)
 
 
