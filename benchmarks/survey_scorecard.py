@@ -29,6 +29,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from _common import peak_rss_mib
+
 RESULTS = Path(__file__).parent / "results"
 METRICS = ("nps", "csat", "ces", "response_rate")
 TZ = "Europe/Paris"
@@ -202,19 +204,10 @@ def child(approach: str, path: str, segment: str | None, repeat: int) -> None:
     payload = {
         "load_s": load_s,
         "times": times,
-        "peak_rss_mib": _peak_rss_mib(),
+        "peak_rss_mib": peak_rss_mib(),
         "result": result.to_dict("records"),
     }
     json.dump(payload, sys.stdout)
-
-
-def _peak_rss_mib() -> float:
-    """This process's peak resident memory since exec (VmHWM). Not ru_maxrss: a child's
-    ru_maxrss starts from the forking parent's peak, which holds the demo build."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def measure(approach: str, path: str, segment: str | None, repeat: int) -> dict[str, Any]:

@@ -1,0 +1,93 @@
+"""Helpers the benchmark scripts share: peak memory, the machine description, child processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident memory since exec (VmHWM). Not ru_maxrss: a child's
+    ru_maxrss starts from the forking parent's peak, which holds the demo build."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _proc_field(path: str, key: str) -> str | None:
+    try:
+        for line in Path(path).read_text().splitlines():
+            name, _, value = line.partition(":")
+            if name.strip() == key:
+                return value.strip()
+    except OSError:
+        pass
+    return None
+
+
+def _os_name() -> str:
+    pretty = None
+    try:
+        for line in Path("/etc/os-release").read_text().splitlines():
+            if line.startswith("PRETTY_NAME="):
+                pretty = line.split("=", 1)[1].strip('"')
+    except OSError:
+        pass
+    kernel = f"{platform.system()} {platform.release()}"
+    return f"{pretty} ({kernel})" if pretty else kernel
+
+
+def machine() -> dict[str, Any]:
+    """What the run measured on, read from the system (not typed in by hand)."""
+    import duckdb
+    import ibis
+    import numpy
+    import pandas
+
+    mem_kib = _proc_field("/proc/meminfo", "MemTotal")
+    return {
+        "cpu": _proc_field("/proc/cpuinfo", "model name") or platform.processor() or "unknown",
+        "cores": os.cpu_count(),
+        "ram_gib": round(int(mem_kib.split()[0]) / 2**20, 1) if mem_kib else None,
+        "os": _os_name(),
+        "arch": platform.machine(),
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "ibis": ibis.__version__,
+        "pandas": pandas.__version__,
+        "numpy": numpy.__version__,
+        "load_average_at_start": list(os.getloadavg()),
+    }
+
+
+def describe(m: dict[str, Any]) -> str:
+    return (
+        f"{m['cpu']}, {m['cores']} cores, {m['ram_gib']} GiB RAM, {m['os']}, "
+        f"Python {m['python']}, DuckDB {m['duckdb']}, Ibis {m['ibis']}, pandas {m['pandas']}"
+    )
+
+
+def run_child(script: str, args: list[str], timeout: float | None = None) -> dict[str, Any]:
+    """Run ``script`` in a fresh interpreter (so its peak memory is its own) and return the
+    JSON it prints on stdout; a failure is returned as ``{"error": ...}``, not raised."""
+    cmd = [sys.executable, script, *args]
+    try:
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout:.0f} s"}
+    if proc.returncode != 0:
+        reason = "killed (out of memory?)" if proc.returncode in (-9, 137) else "failed"
+        return {"error": f"{reason}: exit status {proc.returncode}"}
+    try:
+        payload: dict[str, Any] = json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        return {"error": f"no JSON on stdout: {proc.stdout[-500:]!r}"}
+    return payload
