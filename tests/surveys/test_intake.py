@@ -104,7 +104,7 @@ def test_a_refused_post_does_not_spoil_its_batch(ws: Workspace, intake: Response
         intake.submit(other, {"q1": {"score": 11}}),
         intake.submit(expired, {"q1": {"score": 1}}),
     ]
-    assert futures[0].result(30) == ["INV0:q1"]
+    assert futures[0].result(30).response_ids == ["INV0:q1"]
     with pytest.raises(TamperedLink):
         futures[1].result(30)
     with pytest.raises(InvalidAnswer, match="score 11"):
@@ -120,9 +120,11 @@ def test_a_comment_after_the_score_in_the_same_batch_keeps_both(
     (token,) = _invite(ws, 1)
     first = intake.submit(token, {"q1": {"score": 4}})
     second = intake.submit(token, {"q1": {"comment": "slow delivery"}})
-    assert first.result(30) == second.result(30) == ["INV0:q1"]
+    assert first.result(30).response_ids == second.result(30).response_ids == ["INV0:q1"]
     row = ws.table("survey_responses").execute().iloc[0]
     assert row["score"] == 4 and row["comment"] == "slow delivery"
+    # what the thank-you page shows after the second post: both answers, merged
+    assert second.result().view["answers"] == {"q1": {"score": 4, "comment": "slow delivery"}}
 
 
 def test_close_writes_what_is_queued(ws: Workspace) -> None:

@@ -12,10 +12,13 @@ from cxpulse.surveys import InvalidLink, run_surveys
 from cxpulse.surveys.links import (
     ExpiredLink,
     InvalidAnswer,
+    Recorded,
+    Submission,
     TamperedLink,
     UnknownInvitation,
     answer,
     respond,
+    respond_many,
     sign,
     survey_for_token,
     unsubscribe,
@@ -137,3 +140,44 @@ def test_choice_answers_are_stored_in_english(ws: Workspace, tmp_path: Path) -> 
     assert (row.question_type, row.comment) == ("choice", "Billing | Delivery")
     with pytest.raises(InvalidAnswer, match="'Colis' is not one of the choices"):
         respond(ws, tok, {"topic": {"choice": "Colis"}}, NOW)
+
+
+def test_the_shelf_reads_an_edit_within_its_age_and_a_new_survey_at_once(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    from cxpulse.surveys.catalog import set_survey_active
+    from cxpulse.surveys.store import SurveyShelf, add_survey
+    from tests.surveys.helpers import RELATIONAL_NPS, write
+
+    setup(ws, tmp_path, SUPPORT_CSAT)
+    clock = [100.0]
+    shelf = SurveyShelf(max_age=1.0, clock=lambda: clock[0])
+    assert set(shelf.active(ws)) == {"support-csat"}
+    add_survey(ws, write(tmp_path, "nps", RELATIONAL_NPS), NOW)
+    assert set(shelf.active(ws)) == {"support-csat"}  # within a second: the parsed copy
+    assert set(shelf.active(ws, ["relational-nps"])) == {"support-csat", "relational-nps"}
+    set_survey_active(ws, "support-csat", False)
+    clock[0] += 1.0
+    assert set(shelf.active(ws)) == {"relational-nps"}  # a second later: read again
+
+
+def test_a_batch_returns_what_each_customer_now_sees(ws: Workspace, token: str) -> None:
+    answer(ws, token, "comment", NOW, comment="Rien")
+    first, refused = respond_many(
+        ws,
+        [
+            Submission(token, {"satisfaction": {"score": 2}}),
+            Submission(token + "x", {"satisfaction": {"score": 2}}),
+        ],
+        NOW,
+    )
+    assert isinstance(refused, TamperedLink)
+    assert isinstance(first, Recorded) and first.response_ids == [
+        f"{first.view['invitation_id']}:satisfaction"
+    ]
+    assert first.view["language"] == "fr"
+    assert first.view["answers"] == {
+        "comment": {"score": None, "comment": "Rien"},  # given earlier, kept and shown
+        "satisfaction": {"score": 2, "comment": None},
+    }
+    assert first.view == survey_for_token(ws, token, NOW)  # the page a reload would show

@@ -17,6 +17,7 @@ import pyarrow as pa
 from cxpulse import schema
 from cxpulse.errors import WorkspaceError
 from cxpulse.store.connect import Store
+from cxpulse.store.keyed import quote
 from cxpulse.store.migrations import SETTINGS_TABLE, migrate
 
 BATCH_ROWS = 50_000
@@ -54,7 +55,7 @@ def _clear(store: Store, name: str) -> None:
     # DELETE, not TRUNCATE: plain transactional DML on every SQL backend (the raw connection on
     # PostgreSQL, because Ibis's raw_sql calls rollback() on error, which psycopg forbids inside
     # a transaction block and which would hide the real error)
-    sql = f"DELETE FROM {_quote(name)}"
+    sql = f"DELETE FROM {quote(name)}"
     if store.backend == "postgres":
         store.con.con.execute(sql)
     else:
@@ -63,17 +64,13 @@ def _clear(store: Store, name: str) -> None:
 
 def _append(store: Store, name: str, columns: list[str], batch: Any) -> None:
     if store.backend == "postgres":
-        listed = ", ".join(_quote(c) for c in columns)
+        listed = ", ".join(quote(c) for c in columns)
         raw = store.con.con
         with (
             raw.cursor() as cursor,
-            cursor.copy(f"COPY {_quote(name)} ({listed}) FROM STDIN") as cp,
+            cursor.copy(f"COPY {quote(name)} ({listed}) FROM STDIN") as cp,
         ):
             for row in zip(*(batch.column(c).to_pylist() for c in columns), strict=True):
                 cp.write_row(row)
     else:
         store.con.insert(name, ibis.memtable(pa.Table.from_batches([batch])))
-
-
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from contextlib import AbstractContextManager
@@ -18,8 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from cxpulse.surveys.links import InvalidLink, Submission, respond_many
-from cxpulse.surveys.store import link_secret
+from cxpulse.surveys.links import InvalidLink, Recorded, Submission, respond_many
+from cxpulse.surveys.store import SurveyShelf, link_secret
 
 if TYPE_CHECKING:
     from cxpulse.workspace import Workspace
@@ -30,7 +31,7 @@ log = logging.getLogger("cxpulse.surveys")
 @dataclass
 class _Pending:
     submission: Submission
-    future: Future[list[str]]
+    future: Future[Recorded]
 
 
 class ResponseIntake:
@@ -52,15 +53,18 @@ class ResponseIntake:
         self._queue: queue.Queue[_Pending | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
+        # what the benchmark and the logs read: batches written, answers in them, seconds spent
         self.batches = 0
         self.answers = 0
+        self.write_seconds = 0.0
         self._secret: bytes | None = None
+        self._surveys = SurveyShelf()
 
     def submit(
         self, token: str, answers: Mapping[str, Mapping[str, Any]], channel: str | None = None
-    ) -> Future[list[str]]:
-        """The response ids once stored, or the :class:`InvalidLink` that refused them."""
-        future: Future[list[str]] = Future()
+    ) -> Future[Recorded]:
+        """What was stored (:class:`Recorded`), or the :class:`InvalidLink` that refused it."""
+        future: Future[Recorded] = Future()
         with self._start_lock:
             # started on first use, and again after close(): an app whose lifespan ended
             # (tests run several) still records what it is sent
@@ -79,7 +83,8 @@ class ResponseIntake:
         channel: str | None = None,
         timeout: float = 60.0,
     ) -> list[str]:
-        return self.submit(token, answers, channel).result(timeout)
+        """The response ids, once stored."""
+        return self.submit(token, answers, channel).result(timeout).response_ids
 
     def close(self) -> None:
         """Write what is queued, then stop (a later submit starts again)."""
@@ -113,12 +118,15 @@ class ResponseIntake:
                 return
 
     def _write(self, batch: list[_Pending]) -> None:
+        started = time.perf_counter()
         try:
             with self._workspace() as ws:
                 now = self._clock()
                 self._secret = self._secret or link_secret(ws, now)
                 submissions = [p.submission for p in batch]
-                outcomes = respond_many(ws, submissions, now, secret=self._secret)
+                outcomes = respond_many(
+                    ws, submissions, now, secret=self._secret, surveys=self._surveys
+                )
         except Exception as exc:  # nothing of the batch was written: every caller hears it
             log.exception("writing %d survey answers failed", len(batch))
             for pending in batch:
@@ -126,6 +134,7 @@ class ResponseIntake:
             return
         self.batches += 1
         self.answers += len(batch)
+        self.write_seconds += time.perf_counter() - started
         for pending, outcome in zip(batch, outcomes, strict=True):
             if isinstance(outcome, InvalidLink):
                 pending.future.set_exception(outcome)

@@ -20,10 +20,10 @@ import ibis
 
 from cxpulse import schema
 from cxpulse.errors import ConfigError, CxpulseError
+from cxpulse.store.keyed import replace_rows, rows_where_in
 from cxpulse.store.migrations import AUTOMATION_OUTBOX_TABLE, SURVEY_DELIVERIES_TABLE
 from cxpulse.surveys.definition import Question, Survey
-from cxpulse.surveys.store import get_survey, link_secret
-from cxpulse.surveys.store import surveys as _stored_surveys
+from cxpulse.surveys.store import SurveyShelf, get_survey, link_secret
 
 if TYPE_CHECKING:
     from cxpulse.workspace import Workspace
@@ -111,6 +111,15 @@ class Submission:
     channel: str | None = None
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """What one submission stored: its response ids, and the survey as the customer now sees
+    it (:func:`survey_view`, with every answer of the invitation), for the thank-you page."""
+
+    response_ids: list[str]
+    view: dict[str, Any]
+
+
 def respond(
     ws: Workspace,
     token: str,
@@ -130,7 +139,7 @@ def respond(
     (outcome,) = respond_many(ws, [Submission(token, answers, channel)], now)
     if isinstance(outcome, InvalidLink):
         raise outcome
-    return outcome
+    return outcome.response_ids
 
 
 def respond_many(
@@ -139,26 +148,32 @@ def respond_many(
     now: datetime,
     *,
     secret: bytes | None = None,
-) -> list[list[str] | InvalidLink]:
-    """:func:`respond` for many links at once, in one transaction: each submission's response
-    ids, or the :class:`InvalidLink` that refused it (a refused one writes nothing, the others
-    still count). The same few queries answer a batch of one or of a thousand, which is how
-    the response endpoint keeps up under load (:mod:`cxpulse.surveys.intake`). ``secret``:
-    the workspace's link secret, when the caller keeps it (it never changes once made)."""
+    surveys: SurveyShelf | None = None,
+) -> list[Recorded | InvalidLink]:
+    """:func:`respond` for many links at once, in one transaction: what each submission
+    recorded, or the :class:`InvalidLink` that refused it (a refused one writes nothing, the
+    others still count). The same three reads and one write serve a batch of one or of a
+    thousand, which is how the response endpoint keeps up under load
+    (:mod:`cxpulse.surveys.intake`). A caller that keeps them passes the workspace's link
+    ``secret`` (it never changes once made) and a :class:`~cxpulse.surveys.store.SurveyShelf`
+    of the parsed ``surveys``."""
     secret = secret or link_secret(ws, now)
-    outcomes: list[list[str] | InvalidLink] = []
+    outcomes: list[Recorded | InvalidLink | None] = []
     invitations: list[str | None] = []
     for sub in submissions:
         try:
             invitations.append(verify(secret, sub.token, now))
+            outcomes.append(None)
         except InvalidLink as exc:
             invitations.append(None)
             outcomes.append(exc)
-        else:
-            outcomes.append([])
-    wanted = sorted({inv for inv in invitations if inv is not None})
-    deliveries = _deliveries(ws, wanted) if wanted else {}
-    by_id = {s.id: s for s in _stored_surveys(ws)} if wanted else {}
+    wanted = {inv for inv in invitations if inv is not None}
+    if not wanted:
+        return _filled(outcomes)
+    deliveries = _deliveries(ws, wanted)
+    active = (surveys or SurveyShelf()).active(
+        ws, {str(d["survey_id"]) for d in deliveries.values()}
+    )
     checked: list[tuple[int, Survey, dict[str, Any], list[tuple[Question, dict[str, Any]]]]] = []
     for i, (sub, inv) in enumerate(zip(submissions, invitations, strict=True)):
         if inv is None:
@@ -167,7 +182,7 @@ def respond_many(
             delivery = deliveries.get(inv)
             if delivery is None:
                 raise UnknownInvitation(f"invitation {inv} is unknown in this workspace")
-            survey = by_id.get(str(delivery["survey_id"]))
+            survey = active.get(str(delivery["survey_id"]))
             if survey is None:
                 raise UnknownInvitation(f"the survey of invitation {inv} no longer exists")
             if not sub.answers:
@@ -180,17 +195,19 @@ def respond_many(
             continue
         checked.append((i, survey, delivery, answers))
     if not checked:
-        return outcomes
+        return _filled(outcomes)
 
     tab = schema.table("survey_responses")
-    ids = sorted(
-        {f"{d['invitation_id']}:{q.id}" for _, _, d, answers in checked for q, _ in answers}
+    # every answer already given to these invitations: merged into, and shown on the page
+    given = rows_where_in(
+        ws.store,
+        "survey_responses",
+        "invitation_id",
+        {str(d["invitation_id"]) for _, _, d, _ in checked},
     )
-    r = ws.table("survey_responses")
-    rows: dict[str, dict[str, Any]] = {
-        str(row["response_id"]): {k: (None if _missing(v) else v) for k, v in row.items()}
-        for row in r.filter(r.response_id.isin(ids)).execute().to_dict("records")
-    }
+    rows: dict[str, dict[str, Any]] = {str(row["response_id"]): row for row in given}
+    stored = set(rows)
+    written: set[str] = set()
     recorded: dict[int, list[str]] = {}
     for i, survey, delivery, answers in checked:
         invitation_id = str(delivery["invitation_id"])
@@ -218,20 +235,45 @@ def respond_many(
             )
             row.update(values)
             rows[response_id] = row
+            written.add(response_id)
             recorded.setdefault(i, []).append(response_id)
-    written = [rows[rid] for rid in ids]
-    frame = ibis.memtable(written, schema=ibis.schema(tab.ibis_schema()))
-    with ws.store.transaction():
-        ws.store.con.upsert("survey_responses", frame, on="response_id")
-    return [recorded.get(i, outcome) for i, outcome in enumerate(outcomes)]
+    replace_rows(
+        ws.store,
+        "survey_responses",
+        [{c: rows[rid].get(c) for c in tab.names} for rid in sorted(written)],
+        "response_id",
+        tab.ibis_schema(),
+        stored=stored & written,
+    )
+    by_invitation: dict[str, list[dict[str, Any]]] = {}
+    for row in rows.values():
+        by_invitation.setdefault(str(row["invitation_id"]), []).append(row)
+    for i, survey, delivery, _ in checked:
+        invitation_id = str(delivery["invitation_id"])
+        view = _view(survey, invitation_id, str(delivery["language"]), by_invitation[invitation_id])
+        outcomes[i] = Recorded(recorded[i], view)
+    return _filled(outcomes)
 
 
-def _deliveries(ws: Workspace, invitation_ids: list[str]) -> dict[str, dict[str, Any]]:
+def _filled(outcomes: list[Recorded | InvalidLink | None]) -> list[Recorded | InvalidLink]:
+    """The outcomes once each submission has one (an empty slot is a bug, not a refusal)."""
+    done = [o for o in outcomes if o is not None]
+    if len(done) != len(outcomes):
+        raise RuntimeError("a survey submission was neither recorded nor refused")
+    return done
+
+
+def _deliveries(ws: Workspace, invitation_ids: set[str]) -> dict[str, dict[str, Any]]:
     """The first delivery of each invitation (a reminder is a later delivery of the same)."""
-    t = ws.store.table(SURVEY_DELIVERIES_TABLE)
-    rows = t.filter(t.invitation_id.isin(invitation_ids)).order_by("created_at").execute()
+    rows = rows_where_in(
+        ws.store,
+        SURVEY_DELIVERIES_TABLE,
+        "invitation_id",
+        invitation_ids,
+        ["invitation_id", "survey_id", "customer_id", "language", "created_at"],
+    )
     first: dict[str, dict[str, Any]] = {}
-    for row in rows.to_dict("records"):
+    for row in sorted(rows, key=lambda r: r["created_at"]):
         first.setdefault(str(row["invitation_id"]), row)
     return first
 
@@ -302,14 +344,19 @@ def survey_for_token(ws: Workspace, token: str, now: datetime) -> dict[str, Any]
 
 
 def survey_view(ws: Workspace, survey: Survey, invitation_id: str, language: str) -> dict[str, Any]:
-    r = ws.table("survey_responses")
-    given = r.filter(r.invitation_id == invitation_id).execute()
+    given = rows_where_in(ws.store, "survey_responses", "invitation_id", [invitation_id])
+    return _view(survey, invitation_id, language, given)
+
+
+def _view(
+    survey: Survey, invitation_id: str, language: str, given: Sequence[Mapping[str, Any]]
+) -> dict[str, Any]:
     answers = {
-        str(row.question_id): {
-            "score": None if _missing(row.score) else int(row.score),
-            "comment": None if _missing(row.comment) else str(row.comment),
+        str(row["question_id"]): {
+            "score": None if _missing(row["score"]) else int(row["score"]),
+            "comment": None if _missing(row["comment"]) else str(row["comment"]),
         }
-        for row in given.itertuples(index=False)
+        for row in given
     }
     return {
         "survey": survey.id,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -49,6 +51,31 @@ def surveys(ws: Workspace, active_only: bool = True) -> list[Survey]:
         survey_from_dict(json.loads(r.definition), source=f"stored survey {r.survey_id}")
         for r in rows.itertuples(index=False)
     ]
+
+
+class SurveyShelf:
+    """The active surveys, parsed once, for hot paths such as the answer endpoint (parsing
+    every definition for each batch of answers cost as much as writing the answers).
+
+    The stored definitions are read again when the shelf is older than ``max_age`` seconds or
+    is asked for a survey it does not hold, so an edit by any process (the survey editor,
+    `cxpulse surveys add` on PostgreSQL) applies within a second; a survey added a moment ago
+    applies at once."""
+
+    def __init__(self, max_age: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.max_age = max_age
+        self._clock = clock
+        self._read_at: float | None = None
+        self._by_id: dict[str, Survey] = {}
+
+    def active(self, ws: Workspace, wanted: Iterable[str] = ()) -> dict[str, Survey]:
+        """The active surveys by id; ``wanted``: ids the caller needs (read again if missing)."""
+        now = self._clock()
+        stale = self._read_at is None or now - self._read_at >= self.max_age
+        if stale or any(w not in self._by_id for w in wanted):
+            self._by_id = {s.id: s for s in surveys(ws)}
+            self._read_at = now
+        return self._by_id
 
 
 def get_survey(ws: Workspace, survey_id: str) -> Survey:

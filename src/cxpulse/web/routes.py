@@ -39,6 +39,10 @@ def healthz() -> dict[str, str]:
 
 ROUTERS: tuple[APIRouter, ...] = (
     health,
+    # first: requests are matched against routes in order, and the survey answer endpoints
+    # take the heaviest traffic (their paths, /s/... and /public/..., overlap no other route)
+    public.router,
+    public.api,
     auth.router,
     api_metrics.router,
     api_ingest.router,
@@ -61,7 +65,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     rules.api,
     surveys.router,
     surveys.api,
-    public.router,
-    public.api,
     customers.router,
 )

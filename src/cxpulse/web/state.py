@@ -87,6 +87,8 @@ class WebState:
         return self.clock()
 
 
-def get_state(request: Request) -> WebState:
+async def get_state(request: Request) -> WebState:
+    # async, like every quick dependency: FastAPI runs a plain one in its thread pool, a
+    # thread hop per request that the survey answer endpoint felt under load
     state: WebState = request.app.state.cx
     return state

@@ -9,6 +9,7 @@ page elsewhere can neither read an offer nor make one.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import re
 from pathlib import Path
@@ -42,7 +43,7 @@ VISITOR = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 CORS_METHODS = "GET, POST, OPTIONS"
 
 
-def rate_limited(request: Request, state: State) -> None:
+async def rate_limited(request: Request, state: State) -> None:
     """A dependency: 429 with Retry-After when this address asks too often."""
     wait = state.public_limiter.allow(client_address(request))
     if wait:
@@ -142,15 +143,29 @@ def _survey_page(
 
 
 @router.get("/s/{token}", response_class=HTMLResponse)
-def survey_page(
+async def survey_page(
     request: Request,
     token: str,
     state: State,
     q: str | None = None,
     score: Annotated[str | None, Query()] = None,
 ) -> Response:
-    """The survey of a signed link; ``?score=N`` (the email's one-click links, with ``q`` the
-    question, the first one by default) records that score at once."""
+    """The survey of a signed link; ``?q=QUESTION&score=N`` (the email's one-click links; the
+    first question when ``q`` is left out) records that score at once."""
+    if score is not None and q is not None:
+        try:
+            value = int(score)
+        except ValueError:
+            value = None
+        if value is not None:
+            # the email's links: recorded with the other answers arriving now
+            return await _record(request, token, state, {q: {"score": value}})
+    return await run_in_threadpool(_show, request, token, state, q, score)
+
+
+def _show(
+    request: Request, token: str, state: State, q: str | None, score: str | None
+) -> HTMLResponse:
     now = state.now()
     with state.workspace() as ws:
         try:
@@ -168,53 +183,74 @@ def survey_page(
     return _survey_page(request, token, view, recorded=score is not None)
 
 
-def _answers(form: Any, view: dict[str, Any]) -> dict[str, dict[str, Any]]:
+async def _record(
+    request: Request,
+    token: str,
+    state: State,
+    answers: dict[str, dict[str, Any]],
+    channel: str | None = None,
+    thanks: bool = False,
+) -> HTMLResponse:
+    """Answers through the intake (one transaction for all that arrive meanwhile), then the
+    survey page as the customer now sees it, from what the write returned (no query here)."""
+    try:
+        recorded = await asyncio.wrap_future(state.intake.submit(token, answers, channel))
+    except InvalidAnswer as exc:
+        view = await run_in_threadpool(_view_or_error, request, token, state)
+        if isinstance(view, HTMLResponse):
+            return view
+        return _survey_page(request, token, view, 422, error=str(exc))
+    except InvalidLink as exc:
+        return _link_error(request, exc)
+    if thanks:
+        return _survey_page(request, token, recorded.view, thanks=True)
+    return _survey_page(request, token, recorded.view, recorded=True)
+
+
+def _view_or_error(request: Request, token: str, state: State) -> dict[str, Any] | HTMLResponse:
+    with state.workspace() as ws:
+        try:
+            return survey_for_token(ws, token, state.now())
+        except InvalidLink as exc:
+            return _link_error(request, exc)
+
+
+def _answers(form: Any) -> dict[str, dict[str, Any]]:
     """``score.ID``, ``comment.ID`` and ``choice.ID`` fields -> the library's answers mapping
-    (empty fields are left out, so what was answered before is kept)."""
+    (empty fields are left out, so what was answered before is kept). The survey checks the
+    rest: an unknown question, a score out of scale, a choice it does not offer."""
     out: dict[str, dict[str, Any]] = {}
-    for q in view["questions"]:
-        qid = q["id"]
-        given: dict[str, Any] = {}
-        raw_score = (form.get(f"score.{qid}") or "").strip()
-        if raw_score:
+    for field, value in form.multi_items():
+        kind, _, qid = field.partition(".")
+        if kind not in ("score", "comment", "choice") or not qid or not isinstance(value, str):
+            continue
+        text = value.strip()
+        if not text:
+            continue
+        given = out.setdefault(qid, {})
+        if kind == "score":
             try:
-                given["score"] = int(raw_score)
+                given["score"] = int(text)
             except ValueError:
-                raise InvalidAnswer(f"{raw_score!r} is not a score") from None
-        comment = form.get(f"comment.{qid}")
-        if isinstance(comment, str) and comment.strip():
-            given["comment"] = comment.strip()
-        choices = [c for c in form.getlist(f"choice.{qid}") if isinstance(c, str) and c]
-        if choices:
-            given["choice"] = choices[0] if q["type"] == "single_choice" else choices
-        if given:
-            out[qid] = given
+                raise InvalidAnswer(f"{text!r} is not a score") from None
+        elif kind == "comment":
+            given["comment"] = text
+        else:
+            given.setdefault("choice", []).append(text)
     return out
 
 
 @router.post("/s/{token}", response_class=HTMLResponse)
 async def submit(request: Request, token: str, state: State) -> Response:
     form = await request.form()
-
-    def record() -> Response:
-        now = state.now()
-        with state.workspace() as ws:
-            try:
-                view = survey_for_token(ws, token, now)
-            except InvalidLink as exc:
-                return _link_error(request, exc)
-        try:
-            # written with the other answers arriving now, in one transaction
-            state.intake.record(token, _answers(form, view))
-        except InvalidAnswer as exc:
-            return _survey_page(request, token, view, 422, error=str(exc))
-        except InvalidLink as exc:
-            return _link_error(request, exc)
-        with state.workspace() as ws:
-            view = survey_for_token(ws, token, now)
-        return _survey_page(request, token, view, thanks=True)
-
-    return await run_in_threadpool(record)
+    try:
+        answers = _answers(form)
+    except InvalidAnswer as exc:
+        view = await run_in_threadpool(_view_or_error, request, token, state)
+        if isinstance(view, HTMLResponse):
+            return view
+        return _survey_page(request, token, view, 422, error=str(exc))
+    return await _record(request, token, state, answers, thanks=True)
 
 
 @router.api_route("/s/{token}/unsubscribe", methods=["GET", "POST"], response_class=HTMLResponse)
@@ -315,13 +351,15 @@ class WidgetAnswer(BaseModel):
 
 
 @api.post("/answer", summary="Record a visitor's answers to a widget offer (again: updates)")
-def widget_answer(request: Request, body: WidgetAnswer, state: State) -> Response:
+async def widget_answer(request: Request, body: WidgetAnswer, state: State) -> Response:
     headers = cors_headers(request, state)
     if headers is None:
         return _refused()
     try:
         # no read here: the token is checked and the answer written in the intake's batch
-        ids = state.intake.record(body.token, body.answers, channel=WIDGET_CHANNEL)
+        recorded = await asyncio.wrap_future(
+            state.intake.submit(body.token, body.answers, channel=WIDGET_CHANNEL)
+        )
     except InvalidLink as exc:
         status = next((s for kind, s, _ in LINK_ERRORS if isinstance(exc, kind)), 422)
         return JSONResponse(
@@ -329,4 +367,4 @@ def widget_answer(request: Request, body: WidgetAnswer, state: State) -> Respons
             status_code=status,
             headers=headers,
         )
-    return JSONResponse({"recorded": ids}, headers=headers)
+    return JSONResponse({"recorded": recorded.response_ids}, headers=headers)
