@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import ibis
 import pytest
 
 from cxpulse import Workspace
-from cxpulse.automations import dry_run, get_case, rule_from_dict, run_rules, runs
+from cxpulse.automations import add_rule, dry_run, get_case, move, rule_from_dict, run_rules, runs
 from cxpulse.automations.cases import cases
 from cxpulse.errors import ConfigError
 from cxpulse.store.migrations import CHURN_SCORES_SCHEMA, CHURN_SCORES_TABLE
@@ -34,7 +35,19 @@ def nps(ws: Workspace, customer: str, score: int, hours: float) -> None:
         ("name: x\nwhen: {response: promoter}\nthen: [{case: {assign: [{plan: a}]}}]",
          "field 'then[0].case.assign[0].plan'"),
         ("when: {response: promoter}\nthen: [{tag: a}]", "field 'name'"),
-        ("name: x\nwhen: {response: promoter}\nthen: [{email: {}}]", "field 'then[0].email'"),
+        ("name: x\nwhen: {response: promoter}\nthen: [{sms: {}}]", "field 'then[0].sms'"),
+        ("name: x\nwhen: {response: promoter}\nthen: [{email: {to: bob}}]",
+         "field 'then[0].email.to'"),
+        ("name: x\nwhen: {response: promoter}\n"
+         "then: [{email: {to: a@b.c, subject: 'Hi {nobody}', text: x}}]",
+         "field 'then[0].email.subject.en': unknown placeholder {nobody}"),
+        ("name: x\nwhen: {metric: {name: nope, below: 1}}\nthen: [{case: {}}]",
+         "field 'when.metric.name'"),
+        ("name: x\nwhen: {metric: {name: nps, below: 1, above: 2}}\nthen: [{case: {}}]",
+         "field 'when.metric.below'"),
+        ("name: x\nwhen: {metric: {name: nps, below: 10}}\nthen: [{tag: a}]",
+         "field 'then[0].tag': a metric condition is about a group"),
+        ("name: x\nwhen: {event: ''}\nthen: [{tag: a}]", "field 'when.event'"),
     ],
 )  # fmt: skip
 def test_bad_rules_name_the_file_and_the_field(tmp_path: Path, text: str, expected: str) -> None:
@@ -139,8 +152,96 @@ def test_fourth_negative_interaction_churn_risk_and_mentions(ws: Workspace, tmp_
 
 def test_promoter_review_request_needs_the_link(ws: Workspace, tmp_path: Path) -> None:
     people(ws)
+    with pytest.raises(ConfigError, match=r"then\[0\].review_request.*review_url_trustpilot"):
+        rule(ws, tmp_path, PROMOTER)  # refused when added, not at every firing
+    ws.set_setting("review_url_trustpilot", "https://www.trustpilot.com/evaluate/acme.test")
     rule(ws, tmp_path, PROMOTER)
+    ws.set_setting("review_url_trustpilot", "")  # emptied later: the firing says why it skipped
     nps(ws, "bob", 10, 1)
-    with pytest.raises(ConfigError, match="review_url_trustpilot"):
-        run_rules(ws, T0 + timedelta(hours=2))
-    assert runs(ws).empty  # nothing half-done
+    (fired,) = run_rules(ws, T0 + timedelta(hours=2)).fired
+    assert fired.done == [
+        "review request skipped: review_url_trustpilot is not set",
+        "tag promoter",
+    ]
+    assert ws.store.table("automation_outbox").count().execute() == 0
+
+
+METRIC_WATCH = """
+name: nps-drop
+when: {metric: {name: nps, below: 0, by: month, segment: touchpoint, min_n: 5}}
+then:
+  - case: {sla_hours: 48, assign: [{team: cx-leads}]}
+  - email: {to: cx-leads@acme.test, subject: "NPS {value} for {segment} in {period}",
+            text: "{metric} fell under {bound} ({rule})"}
+"""
+
+
+def test_a_metric_fires_once_per_complete_period_and_segment(ws: Workspace, tmp_path: Path) -> None:
+    june = datetime(2025, 6, 10, 12)
+    rows = [
+        # delivery: 2 promoters, 4 detractors (NPS -33); support: 5 promoters (NPS 100)
+        *({"customer_id": "bob", "touchpoint": "delivery", "score": s, "responded_at": june}
+          for s in (10, 9, 2, 3, 4, 5)),
+        *({"customer_id": "carl", "touchpoint": "support", "score": 10, "responded_at": june}
+          for _ in range(5)),
+        # faq: as bad as delivery, but 3 answers: under min_n, never fires
+        *({"customer_id": "dora", "touchpoint": "faq", "score": 0, "responded_at": june}
+          for _ in range(3)),
+    ]  # fmt: skip
+    add_rows(ws, "survey_responses", rows)
+    people(ws)
+    path = tmp_path / "watch.yaml"
+    path.write_text(METRIC_WATCH, encoding="utf-8")
+    add_rule(ws, path, datetime(2025, 6, 25))
+    # 30 June 23:00 in Paris: June is not over, its NPS may still change
+    assert run_rules(ws, datetime(2025, 6, 30, 21)).fired == []
+    # 1 July 00:30 in Paris (22:30 UTC): June is complete
+    (fired,) = run_rules(ws, datetime(2025, 6, 30, 22, 30)).fired
+    assert fired.run_id == "nps-drop:nps|delivery|2025-06" and fired.customer_id == ""
+    (case,) = cases(ws).itertuples()
+    assert case.customer_id is None and case.team == "cx-leads"
+    assert case.summary == "nps -33.3333 below 0 for delivery in 2025-06, n=6 (nps-drop)"
+    (mail,) = ws.store.table("automation_outbox").execute().itertuples()
+    assert (mail.kind, mail.target) == ("email", "cx-leads@acme.test")
+    assert json.loads(mail.payload) == {
+        "subject": "NPS -33.3333 for delivery in 2025-06",
+        "text": "nps fell under 0.0 (nps-drop)",
+    }
+    assert run_rules(ws, datetime(2025, 7, 1, 9)).fired == []  # never twice for one period
+    seen = dry_run(ws, "nps-drop", datetime(2025, 7, 2))
+    assert list(seen.cause) == ["nps|delivery|2025-06"] and seen.already_fired.all()
+    move(ws, case.case_id, "acknowledged", datetime(2025, 7, 2))
+    move(ws, case.case_id, "contacted", datetime(2025, 7, 2))
+    move(ws, case.case_id, "resolved", datetime(2025, 7, 3), root_cause="carrier")
+    assert ws.store.table("survey_events").count().execute() == 0  # no customer to re-survey
+
+
+def test_a_named_event_fires_and_emails_the_customer_in_their_language(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    from cxpulse.surveys.events import Event, record_events
+
+    people(ws)
+    text = """
+name: trial-ended
+when: {event: trial_expired}
+then:
+  - email:
+      to: customer
+      subject: {en: "Your trial ended", fr: "Votre essai est terminé"}
+      text: {en: "Hello {customer_id}", fr: "Bonjour {customer_id}"}
+"""
+    path = tmp_path / "trial.yaml"
+    path.write_text(text, encoding="utf-8")
+    add_rule(ws, path, T0)
+    at = (T0 + timedelta(hours=1)).replace(tzinfo=UTC)
+    record_events(ws, [Event("trial_expired", "alice", at), Event("trial_expired", "bob", at),
+                       Event("signed_up", "carl", at)])  # fmt: skip
+    fired = run_rules(ws, T0 + timedelta(hours=2)).fired
+    assert sorted(f.customer_id for f in fired) == ["alice", "bob"]
+    mails = {r.target: json.loads(r.payload) for r in
+             ws.store.table("automation_outbox").execute().itertuples()}  # fmt: skip
+    assert mails == {
+        "a@x.io": {"subject": "Votre essai est terminé", "text": "Bonjour alice"},
+        "b@x.io": {"subject": "Your trial ended", "text": "Hello bob"},
+    }

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from cxpulse import Workspace
-from cxpulse.automations import cases, move, run_forever, run_once
+from cxpulse.automations import add_rule, cases, move, run_forever, run_once
+from cxpulse.errors import WorkspaceLockedError
 from cxpulse.surveys.email import follow_link
 from cxpulse.surveys.store import add_survey
 from tests.automations.conftest import Hooks
@@ -18,6 +19,16 @@ from tests.automations.test_rules import nps
 from tests.conftest import add_rows
 from tests.surveys.helpers import SUPPORT_CSAT, write
 from tests.surveys.test_email import Inbox
+
+RESURVEY = """
+id: after-case
+touchpoint: support
+subject: {en: "Did we fix it?", fr: "Avons-nous réglé le problème ?"}
+trigger: {event: case_resolved, delay: 2 days}
+fatigue: exempt
+questions:
+  - {id: fixed, type: csat, points: 5, text: {en: "Is it sorted now?", fr: "Est-ce réglé ?"}}
+"""
 
 
 def smtp_settings(ws: Workspace, port: int) -> None:
@@ -69,6 +80,19 @@ def test_ticket_to_survey_to_case_to_webhook_to_resurvey(
     assert run_once(ws, later + timedelta(hours=1)).rules.fired == []  # nothing fires twice
     assert len(hooks.received) == 1 and len(box.messages) == 1
 
+    # the re-survey two days after the resolution goes out, though bob was asked 3 days ago
+    # (the budget allows one survey per 30 days: the follow-up is exempt from it)
+    add_survey(ws, write(tmp_path, "again", RESURVEY), later)
+    assert run_once(ws, later + timedelta(days=1)).surveys.sent == 0  # not 2 days yet
+    tick = run_once(ws, later + timedelta(days=2, minutes=1))
+    assert tick.surveys.sent == 1 and not tick.errors
+    again = box.messages[-1]
+    assert again["To"] == "b@x.io" and again["Subject"] == "Did we fix it?"
+    # the outbox key on the message, and a Message-ID made from it: a repeat can be dropped
+    key = again["X-Cxpulse-Delivery"]
+    assert key.startswith("survey:INV") and key.endswith(":email")
+    assert again["Message-ID"].endswith(".cxpulse@acme.test>")
+
 
 def test_crash_between_claim_and_send_loses_nothing_and_sends_once(
     ws: Workspace, tmp_path: Path, hooks: Hooks
@@ -78,10 +102,13 @@ def test_crash_between_claim_and_send_loses_nothing_and_sends_once(
     nps(ws, "bob", 2, 1)
     t = T0 + timedelta(hours=2)
 
-    def killed(url: str, body: bytes, headers: dict[str, str]) -> int:
-        raise RuntimeError("process killed")  # after the claim committed, before any byte left
+    class Killed(BaseException):
+        """The process dies (not an error a worker phase could catch and report)."""
 
-    with pytest.raises(RuntimeError):
+    def killed(url: str, body: bytes, headers: dict[str, str]) -> int:
+        raise Killed  # after the claim committed, before any byte left
+
+    with pytest.raises(Killed):
         run_once(ws, t, post=killed)
     assert outbox(ws) == [("sending", 1)]
     assert run_once(ws, t + timedelta(minutes=1)).outbox.sent == 0  # claim still fresh
@@ -135,3 +162,37 @@ def test_loop_with_an_injected_clock(tmp_path: Path) -> None:
                        sleep=slept.append, report=lambda tick: seen.append(tick.now),
                        ticks=3)  # fmt: skip
     assert done == 3 and slept == [60, 60] and seen[-1] == T0 + timedelta(minutes=2)
+
+
+def test_a_rule_that_cannot_run_stops_neither_the_others_nor_the_outbox(
+    ws: Workspace, tmp_path: Path, hooks: Hooks
+) -> None:
+    people(ws)
+    rule(ws, tmp_path, DETRACTOR, hooks.url)
+    # cac needs acquisition costs, which this workspace lacks: the rule cannot be evaluated
+    broken = "name: cac-watch\nwhen: {metric: {name: cac, above: 100}}\nthen: [{case: {}}]\n"
+    (tmp_path / "broken.yaml").write_text(broken, encoding="utf-8")
+    add_rule(ws, tmp_path / "broken.yaml", T0)
+    nps(ws, "bob", 2, 1)
+    tick = run_once(ws, T0 + timedelta(hours=2))
+    assert [f.rule for f in tick.rules.fired] == ["detractor-case"] and tick.outbox.sent == 1
+    assert len(tick.errors) == 1 and tick.errors[0].startswith("rule cac-watch:")
+    assert "FAILED rule cac-watch" in tick.summary()
+
+
+def test_the_loop_outlives_a_workspace_held_by_another_process(tmp_path: Path) -> None:
+    path = tmp_path / "loop.duckdb"
+    Workspace.init(path).close()
+    opened = [0]
+
+    def open_ws() -> Workspace:
+        opened[0] += 1
+        if opened[0] == 1:  # `cxpulse cases ack` holds the file at that moment
+            raise WorkspaceLockedError("the workspace is in use by another process (PID 42)")
+        return Workspace.open(path)
+
+    seen: list[list[str]] = []
+    done = run_forever(open_ws, interval=60, clock=lambda: T0, sleep=lambda s: None,
+                       report=lambda tick: seen.append(tick.errors), ticks=2)  # fmt: skip
+    assert done == 2 and seen[0] == ["workspace: the workspace is in use by another process "
+                                     "(PID 42)"] and seen[1] == []  # fmt: skip

@@ -55,3 +55,8 @@ def test_rules_cases_worker(tmp_path: Path) -> None:
         assert code == 0, text
     code, text = invoke("cases", "show", cid, "-w", db)
     assert "state=resolved" in text and "called back" in text
+    code, text = invoke("cases", "metrics", "-w", db, "--json")
+    figures = json.loads(text)
+    (sla,) = figures["sla"]
+    assert (sla["rule"], sla["cases"], sla["contacted"]) == ("detractor-case", 1, 1)
+    assert figures["recovery"][0]["detractor_cases"] == 1

@@ -24,10 +24,25 @@ from tests.surveys.test_run import NOW, setup
 
 
 class Inbox:
+    """A real SMTP server's mailbox; ``replies`` (consumed in order) answer the next messages
+    with an SMTP error instead, as a busy or strict server would."""
+
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.replies: list[str] = []
+        self.refuse: dict[str, str] = {}  # address -> reply to RCPT TO
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.replies:
+            return self.replies.pop(0)
         msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(msg, EmailMessage)
         self.messages.append(msg)
@@ -94,3 +109,87 @@ def test_without_smtp_host_emails_stay_queued(ws: Workspace, tmp_path: Path) -> 
     add_rows(ws, "tickets", [{"customer_id": "bob", "created_at": NOW - timedelta(days=2),
                               "solved_at": NOW - timedelta(hours=25)}])  # fmt: skip
     assert run_surveys(ws, NOW).queued == 1
+
+
+def _smtp(ws: Workspace, port: int) -> None:
+    for key, value in {"smtp_host": "127.0.0.1", "smtp_port": str(port), "smtp_starttls": "false",
+                       "email_from": "feedback@acme.test",
+                       "public_url": "https://cx.acme.test/"}.items():  # fmt: skip
+        ws.set_setting(key, value)
+
+
+def _ticket(ws: Workspace, customer: str) -> None:
+    add_rows(ws, "tickets", [{"customer_id": customer, "created_at": NOW - timedelta(days=2),
+                              "solved_at": NOW - timedelta(hours=25)}])  # fmt: skip
+
+
+def _outbox(ws: Workspace) -> list[tuple[str, int]]:
+    rows = ws.store.table("automation_outbox").execute()
+    return [(r.status, int(r.attempts)) for r in rows.itertuples()]
+
+
+def test_a_busy_server_is_tried_again_later_and_a_refused_address_given_up(
+    ws: Workspace, tmp_path: Path, inbox: tuple[Inbox, int]
+) -> None:
+    box, port = inbox
+    _smtp(ws, port)
+    setup(ws, tmp_path, SUPPORT_CSAT)
+    box.refuse["a@x.io"] = "550 5.1.1 no such mailbox"
+    _ticket(ws, "alice")
+    box.replies = ["451 4.3.0 try again later"]
+    first = run_surveys(ws, NOW)
+    assert (first.sent, first.failed, first.queued) == (0, 1, 0)  # alice: refused for good
+    d = ws.store.table("survey_deliveries").execute()
+    assert d.status.tolist() == ["failed"] and "550" in d.last_error.iloc[0]
+    assert ws.table("survey_invitations").delivered.execute().tolist() == [False]
+
+    _ticket(ws, "bob")
+    later = NOW + timedelta(hours=1)
+    assert run_surveys(ws, later).queued == 1  # 451: waits a minute, then tries again
+    assert box.messages == [] and ("pending", 1) in _outbox(ws)
+    again = run_surveys(ws, later + timedelta(minutes=1))
+    assert (again.sent, again.queued) == (1, 0) and len(box.messages) == 1
+    assert ("sent", 2) in _outbox(ws)
+
+
+def test_a_crash_after_the_claim_sends_each_email_once(
+    ws: Workspace, tmp_path: Path, inbox: tuple[Inbox, int]
+) -> None:
+    from cxpulse.surveys.email import send_queued
+
+    box, port = inbox
+    _smtp(ws, port)
+    setup(ws, tmp_path, SUPPORT_CSAT)
+    _ticket(ws, "alice")
+    _ticket(ws, "bob")
+    run_surveys(ws, NOW, send=False)
+
+    class Killed(BaseException):
+        """The process dies after the claim committed, before any email left."""
+
+    def dying(host: str, port: int) -> Any:
+        raise Killed
+
+    with pytest.raises(Killed):
+        send_queued(ws, NOW, smtp=dying)
+    assert _outbox(ws) == [("sending", 1), ("sending", 1)]
+    assert send_queued(ws, NOW + timedelta(minutes=1)) == (0, 0, 2)  # the claim is still fresh
+    assert send_queued(ws, NOW + timedelta(minutes=6)) == (2, 0, 0)  # a stale claim is taken over
+    assert send_queued(ws, NOW + timedelta(minutes=20)) == (0, 0, 0)
+    assert sorted(m["To"] for m in box.messages) == ["a@x.io", "b@x.io"]
+    ids = {m["Message-ID"] for m in box.messages}
+    assert len(ids) == 2 and all(i.endswith(".cxpulse@acme.test>") for i in ids)
+
+
+def test_an_email_waiting_past_its_survey_closing_is_not_sent(
+    ws: Workspace, tmp_path: Path, inbox: tuple[Inbox, int]
+) -> None:
+    box, port = inbox
+    setup(ws, tmp_path, SUPPORT_CSAT)
+    _ticket(ws, "alice")
+    assert run_surveys(ws, NOW).queued == 1  # no SMTP server yet: it waits
+    _smtp(ws, port)
+    late = run_surveys(ws, NOW + timedelta(days=15))  # the link expired after 14 days
+    assert (late.sent, late.failed) == (0, 1) and box.messages == []
+    d = ws.store.table("survey_deliveries").execute()
+    assert "closed" in d.last_error.iloc[0]

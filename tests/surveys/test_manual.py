@@ -54,8 +54,8 @@ def test_send_to_a_segment_within_budget_and_consent(crowd: Workspace) -> None:
     assert sent.as_dict() == {**dry.as_dict(), "dry_run": False}
     inv = ws.table("survey_invitations")
     assert inv.filter(inv.survey_id == "pulse").customer_id.execute().tolist() == ["alice"]
-    pending = ws.store.table("survey_deliveries").filter(lambda d: d.status == "pending")
-    assert pending.count().execute() == 2  # alice's joins bob's, for the next run to email
+    queued = ws.store.table("survey_deliveries").filter(lambda d: d.status == "queued")
+    assert queued.count().execute() == 2  # alice's joins bob's, for the next run to email
     again = send_to_segment(ws, "pulse", {"plan": "basic"}, NOW + timedelta(hours=1))
     assert again.invited == 0 and again.skipped["fatigue"] == 2
     several = send_to_segment(ws, "pulse", {"plan": ["basic", "pro"]}, NOW, dry_run=True)

@@ -1,4 +1,5 @@
-"""What a rule does when it fires: open a case, post a webhook, tag, ask for a review.
+"""What a rule does when it fires: open a case, post a webhook, send an email, tag, ask for a
+review.
 
 Actions only write rows (a case, a tag, outbox rows); nothing leaves the process here. The
 worker sends the outbox afterwards, so a firing and its messages commit together and a crash
@@ -15,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from cxpulse.automations.cases import new_case
 from cxpulse.automations.conditions import Hit
 from cxpulse.automations.rules import Action, Assignment, Rule
-from cxpulse.errors import ConfigError
 from cxpulse.store.migrations import CASES_TABLE
 
 if TYPE_CHECKING:
@@ -92,14 +92,57 @@ def fire(ws: Workspace, rule: Rule, hit: Hit, run_id: str, now: datetime) -> Fir
             body = _slack(event) if action.options["format"] == "slack" else event
             out.outbox.append(_outbox(key, run_id, "webhook", action.options["url"], body, now))
             out.done.append("webhook queued")
-        elif action.kind == "review_request":
-            msg = _review(ws, action, who)
-            if msg is None:
-                out.done.append("review request skipped: no email consent or address")
+        elif action.kind == "email":
+            to, msg = _email(action, who, facts(rule, hit, who, event))
+            if to is None:
+                out.done.append("email skipped: the customer has no address or opted out")
             else:
-                out.outbox.append(_outbox(key, run_id, "email", str(who["email"]), msg, now))
+                out.outbox.append(_outbox(key, run_id, "email", to, msg, now))
+                out.done.append(f"email to {to} queued")
+        elif action.kind == "review_request":
+            ask, why = _review(ws, action, who)
+            if ask is None:
+                out.done.append(f"review request skipped: {why}")
+            else:
+                out.outbox.append(_outbox(key, run_id, "email", str(who["email"]), ask, now))
                 out.done.append("review request queued")
     return out
+
+
+def facts(rule: Rule, hit: Hit, who: dict[str, Any], event: dict[str, Any]) -> dict[str, str]:
+    """What an email action's placeholders stand for in this firing ("" when unknown)."""
+    d = hit.detail
+    known = {
+        "rule": rule.name, "customer_id": hit.customer_id, "customer_name": who.get("name"),
+        "cause": hit.cause, "score": d.get("score"), "question_type": d.get("question_type"),
+        "comment": d.get("comment"), "survey_id": d.get("survey_id"),
+        "touchpoint": d.get("touchpoint"), "case_id": event.get("case_id"),
+        "owner": event.get("owner"), "team": event.get("team"), "event": d.get("event"),
+        "metric": d.get("metric"), "segment": d.get("segment"), "period": d.get("period"),
+        "value": d.get("value"), "bound": d.get("bound"),
+    }  # fmt: skip
+    return {k: "" if v is None else str(v) for k, v in known.items()}
+
+
+def _email(
+    action: Action, who: dict[str, Any], values: dict[str, str]
+) -> tuple[str | None, dict[str, Any]]:
+    """(address, message) of an email action; no address when the customer cannot be written
+    to. A team email is in English unless only French is given; a customer's in their
+    language."""
+    to = str(action.options["to"])
+    subject, text = action.options["subject"], action.options["text"]
+    lang = "en"
+    if to == "customer":
+        if not who.get("email") or who.get("email_consent") is False:
+            return None, {}
+        lang = "fr" if (who.get("language") or "").lower().startswith("fr") else "en"
+        to = str(who["email"])
+    message = {
+        "subject": (subject.get(lang) or subject["en"]).format_map(values),
+        "text": (text.get(lang) or text["en"]).format_map(values),
+    }
+    return to, message
 
 
 def _case(
@@ -111,7 +154,7 @@ def _case(
     row = new_case(
         run_id,
         rule.name,
-        hit.customer_id,
+        hit.customer_id or None,
         now,
         action.options["sla_hours"],
         owner=owner,
@@ -132,6 +175,9 @@ def _summary(rule: Rule, hit: Hit) -> str:
     d = hit.detail
     if "score" in d:
         return f"{d['type']}: {d['question_type']} score {d['score']} ({rule.name})"
+    if d.get("type") == "metric":
+        return (f"{d['metric']} {d['value']:g} {d['direction']} {d['bound']:g} for "
+                f"{d['segment']} in {d['period']}, n={d['n']} ({rule.name})")  # fmt: skip
     return f"{d.get('type', rule.when.kind)} ({rule.name})"
 
 
@@ -142,18 +188,20 @@ def _slack(event: dict[str, Any]) -> dict[str, Any]:
     return {"text": f"{text} ({event.get('summary') or event['cause']})"}
 
 
-def _review(ws: Workspace, action: Action, who: dict[str, Any]) -> dict[str, Any] | None:
+def _review(
+    ws: Workspace, action: Action, who: dict[str, Any]
+) -> tuple[dict[str, Any] | None, str]:
+    """The review-request message, or None and why not."""
     platform = action.options["platform"]
     url = getattr(ws.settings, f"review_url_{platform}")
-    if not url:
-        raise ConfigError(f"set the review page first: cxpulse config set review_url_{platform} "
-                          "https://...")  # fmt: skip
+    if not url:  # checked when the rule was added; the setting was emptied since
+        return None, f"review_url_{platform} is not set"
     if not who.get("email") or who.get("email_consent") is not True:
-        return None  # a review ask is a marketing email: consent is required
+        return None, "no email consent or address"  # a review ask is a marketing email
     lang = "fr" if (who.get("language") or "").lower().startswith("fr") else "en"
     subject, body = REVIEW_TEXT[lang]
     name = {"trustpilot": "Trustpilot", "g2": "G2"}[platform]
-    return {"subject": subject, "text": body.format(platform=name, url=url)}
+    return {"subject": subject, "text": body.format(platform=name, url=url)}, ""
 
 
 def _outbox(

@@ -42,7 +42,12 @@ def case_id(run_id: str) -> str:
 
 
 def new_case(
-    run_id: str, rule: str, customer_id: str, now: datetime, sla_hours: float, **fields: Any
+    run_id: str,
+    rule: str,
+    customer_id: str | None,
+    now: datetime,
+    sla_hours: float,
+    **fields: Any,
 ) -> dict[str, Any]:
     """The row of a case opened at ``now`` (written by the caller, inside its transaction)."""
     row: dict[str, Any] = {c: None for c in AUTOMATION_SCHEMAS[CASES_TABLE]}
@@ -126,6 +131,7 @@ def move(
     with ws.store.transaction():
         if to == "resolved":
             row["root_cause"] = (root_cause or "").strip()
+        if to == "resolved" and row["customer_id"]:  # a metric alert's case has no customer
             event = {
                 "event_id": f"{RESOLVED_EVENT}:{cid}",
                 "customer_id": row["customer_id"],

@@ -8,15 +8,16 @@ run key that stops a rule from firing twice for it. Everything is read with Ibis
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import ibis
 
 from cxpulse.automations.rules import Condition
-from cxpulse.metrics import scales
+from cxpulse.metrics import periods, scales
 from cxpulse.metrics.negatives import negative_tickets
-from cxpulse.store.migrations import CHURN_SCORES_TABLE
+from cxpulse.store.migrations import CHURN_SCORES_TABLE, SURVEY_EVENTS_TABLE
 
 if TYPE_CHECKING:
     from cxpulse.workspace import Workspace
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Hit:
-    customer_id: str
+    customer_id: str  # "" for a metric condition: a group, not one customer
     cause: str  # unique within the rule
     at: datetime
     detail: dict[str, Any] = field(default_factory=dict)
@@ -37,6 +38,8 @@ def hits(ws: Workspace, when: Condition, since: datetime, until: datetime) -> li
         "negative_interactions": _negatives,
         "churn_risk_above": _churn,
         "mention_sentiment_below": _mentions,
+        "event": _events,
+        "metric": _metric,
     }
     found = finders[when.kind](ws, when, since, until)
     return sorted(found, key=lambda h: (h.at, h.cause))
@@ -122,6 +125,53 @@ def _mentions(ws: Workspace, when: Condition, since: datetime, until: datetime) 
              "sentiment": float(x.sentiment), "url": _text(x.url), "text": _text(x.text)})
         for x in m.execute().itertuples(index=False)
     ]  # fmt: skip
+
+
+def _events(ws: Workspace, when: Condition, since: datetime, until: datetime) -> list[Hit]:
+    """Named customer events (imported, posted to /api/v1/events, or cxpulse's own such as
+    case_resolved): one cause per event."""
+    e = ws.store.table(SURVEY_EVENTS_TABLE)
+    e = e.filter((e.name == when.event) & e.customer_id.notnull())
+    e = e.filter((e.occurred_at > since) & (e.occurred_at <= until))
+    return [
+        Hit(str(x.customer_id), str(x.event_id), x.occurred_at.to_pydatetime(),
+            {"type": "event", "event": when.event, "event_id": x.event_id})
+        for x in e.execute().itertuples(index=False)
+    ]  # fmt: skip
+
+
+def _metric(ws: Workspace, when: Condition, since: datetime, until: datetime) -> list[Hit]:
+    """Periods (per segment) that ended in (since, until] with the metric past its bound. Only
+    complete periods count, so a value never fires on a partial period and changes after."""
+    watch = when.metric
+    if watch is None:
+        return []
+    zone = ws.settings.zone
+    grain = periods.check_grain(watch.by)
+    first = periods.shift(periods.floor_date(_local(since, zone).date(), grain), grain, -1)
+    last = _local(until, zone).date()
+    df = ws.metric(watch.name, by=watch.by, segment=watch.segment, variant=watch.variant,
+                   start=first, end=last, filters=dict(watch.filters) or None)  # fmt: skip
+    found = []
+    for row in df.to_dict("records"):
+        ended = periods.local_midnight_utc(periods.shift(row["period_start"], grain, 1), zone)
+        value, n = row["value"], row["n"]
+        if not since < ended <= until or value != value or n != n or n < watch.min_n:
+            continue
+        if not (value < watch.bound if watch.below else value > watch.bound):
+            continue
+        group = str(row[watch.segment]) if watch.segment else "all"
+        found.append(
+            Hit("", f"{watch.name}|{group}|{row['period']}", ended,
+                {"type": "metric", "metric": watch.name, "segment": group,
+                 "period": row["period"], "value": round(float(value), 4), "n": int(n),
+                 "bound": watch.bound, "direction": "below" if watch.below else "above"})
+        )  # fmt: skip
+    return found
+
+
+def _local(instant: datetime, zone: ZoneInfo) -> datetime:
+    return instant.replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None)
 
 
 def _text(value: Any) -> str | None:

@@ -8,6 +8,7 @@ the worker runs again over the same window.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,7 @@ from cxpulse.automations.actions import fire
 from cxpulse.automations.cases import write_cases
 from cxpulse.automations.conditions import DRY_RUN_DAYS, LOOKBACK, hits
 from cxpulse.automations.rules import Rule, get_rule, stored_rules
+from cxpulse.errors import CxpulseError
 from cxpulse.store.migrations import (
     AUTOMATION_OUTBOX_TABLE,
     AUTOMATION_RUNS_TABLE,
@@ -28,6 +30,8 @@ from cxpulse.store.migrations import (
 
 if TYPE_CHECKING:
     from cxpulse.workspace import Workspace
+
+log = logging.getLogger("cxpulse.rules")
 
 
 @dataclass
@@ -42,6 +46,7 @@ class Fired:
 class RulesReport:
     now: datetime
     fired: list[Fired] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # rules that could not run, and why
 
 
 def _fired(ws: Workspace, rule: str) -> set[str]:
@@ -55,13 +60,19 @@ def run_rules(ws: Workspace, now: datetime) -> RulesReport:
     for rule, added_at in stored_rules(ws):
         since = max(added_at, now - LOOKBACK)
         done = _fired(ws, rule.name)
-        for hit in hits(ws, rule.when, since, now):
+        try:
+            found = hits(ws, rule.when, since, now)
+        except CxpulseError as exc:  # one rule that cannot run (a metric lacking a setting)
+            log.warning("rule %s could not run: %s", rule.name, exc)
+            report.errors.append(f"rule {rule.name}: {exc}")
+            continue
+        for hit in found:
             run_id = f"{rule.name}:{hit.cause}"
             if run_id in done:
                 continue
             firing = fire(ws, rule, hit, run_id, now)
             run = {"run_id": run_id, "rule": rule.name, "cause": hit.cause,
-                   "customer_id": hit.customer_id, "cause_at": hit.at, "fired_at": now,
+                   "customer_id": hit.customer_id or None, "cause_at": hit.at, "fired_at": now,
                    "detail": json.dumps(hit.detail, default=str),
                    "actions": json.dumps(firing.done)}  # fmt: skip
             with ws.store.transaction():

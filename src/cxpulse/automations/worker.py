@@ -7,21 +7,27 @@ DuckDB lets one process hold the file, and between ticks `cxpulse cases ack` mus
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from contextlib import nullcontext
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from cxpulse.automations.engine import RulesReport, run_rules
-from cxpulse.automations.outbox import OutboxReport, Post, deliver, http_post
+from cxpulse.automations.outbox import Post, deliver, http_post
+from cxpulse.errors import CxpulseError
 from cxpulse.store.claim import exclusive
+from cxpulse.store.outbox import Hold, OutboxReport
 from cxpulse.surveys.email import SmtpFactory
 from cxpulse.surveys.run import RunReport, run_surveys
 
 if TYPE_CHECKING:
     from cxpulse.workspace import Workspace
+
+log = logging.getLogger("cxpulse.worker")
 
 
 @dataclass
@@ -30,14 +36,18 @@ class Tick:
     surveys: RunReport
     rules: RulesReport
     outbox: OutboxReport
+    # phases that failed this tick, with why (the other phases still ran; the next tick
+    # tries again): an SMTP server down, a rule misconfigured, the workspace busy
+    errors: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         s, o = self.surveys, self.outbox
-        return (
+        text = (
             f"{self.now:%Y-%m-%d %H:%M} surveys: {len(s.invited)} invited, {s.sent} sent, "
-            f"{s.failed} failed; rules: {len(self.rules.fired)} fired; outbox: {o.sent} sent, "
-            f"{o.retrying} retrying, {o.dead} dead"
+            f"{s.failed} failed, {s.queued} queued; rules: {len(self.rules.fired)} fired; "
+            f"outbox: {o.sent} sent, {o.retrying} retrying, {o.dead} dead"
         )
+        return "; ".join([text, *(f"FAILED {e}" for e in self.errors)])
 
 
 def utc_now() -> datetime:
@@ -45,25 +55,60 @@ def utc_now() -> datetime:
 
 
 def run_once(
-    ws: Workspace, now: datetime, *, smtp: SmtpFactory = smtplib.SMTP, post: Post = http_post
+    ws: Workspace,
+    now: datetime,
+    *,
+    smtp: SmtpFactory = smtplib.SMTP,
+    post: Post = http_post,
+    hold: Hold = nullcontext,
 ) -> Tick:
-    """Survey triggers (and their emails), then rules on the new rows, then the outbox, so a
-    case opened by this tick's answers is posted in the same tick.
+    """Survey triggers, then rules on the new rows, then the outbox (survey emails, webhook
+    links, the rules' posts and emails), so a case opened by this tick's answers is posted in
+    the same tick.
+
+    Each phase runs even if an earlier one failed (its error is in :attr:`Tick.errors` and
+    the log). ``hold`` is the context every store access runs in: the web server passes its
+    workspace lock, which is let go while a message is on its way, so a slow SMTP server or
+    webhook receiver never holds up pages and survey answers.
 
     Several workers may tick at once on PostgreSQL: the deciding phases (whom to invite, which
-    rule fires) run one worker at a time, the sending phases in parallel, each message claimed
-    by one worker (:mod:`cxpulse.store.claim`)."""
-    from cxpulse.surveys.email import send_pending
+    rule fires) run one worker at a time, the sending phase in parallel, each message claimed
+    by one worker (:mod:`cxpulse.store.outbox`)."""
+    from cxpulse.surveys import handoff
     from cxpulse.surveys.store import link_secret
 
-    with exclusive(ws.store, "surveys"):
-        surveys = run_surveys(ws, now, send=False)
-        link_secret(ws, now)  # created once, here, not by two senders at the same time
-    surveys.sent, surveys.failed, surveys.queued = send_pending(ws, now, smtp)
-    with exclusive(ws.store, "rules"):
-        rules = run_rules(ws, now)
-    outbox = deliver(ws, now, smtp=smtp, post=post)
-    return Tick(now, surveys, rules, outbox)
+    tick = Tick(now, RunReport(now), RulesReport(now), OutboxReport())
+
+    def phase(name: str, step: Callable[[], None]) -> None:
+        try:
+            step()
+        except Exception as exc:  # one phase's failure must not stop the others
+            log.exception("worker: %s failed", name)
+            tick.errors.append(f"{name}: {exc}")
+
+    def decide() -> None:
+        with hold(), exclusive(ws.store, "surveys"):
+            tick.surveys = run_surveys(ws, now, send=False)
+            link_secret(ws, now)  # created once, here, not by two senders at the same time
+
+    def fire() -> None:
+        with hold(), exclusive(ws.store, "rules"):
+            tick.rules = run_rules(ws, now)
+        tick.errors.extend(tick.rules.errors)
+
+    def send() -> None:
+        tick.outbox = deliver(ws, now, smtp=smtp, post=post, hold=hold)
+
+    def settle() -> None:
+        with hold():
+            tick.surveys.sent, tick.surveys.failed = handoff.sync(ws)
+            tick.surveys.queued = handoff.queued(ws, "email") + handoff.queued(ws, "webhook")
+
+    phase("surveys", decide)
+    phase("rules", fire)
+    phase("outbox", send)
+    phase("survey deliveries", settle)
+    return tick
 
 
 def run_forever(
@@ -75,11 +120,21 @@ def run_forever(
     report: Callable[[Tick], None] = lambda tick: None,
     ticks: int | None = None,
 ) -> int:
-    """Tick every ``interval`` seconds (``ticks`` times, or until interrupted); returns ticks."""
+    """Tick every ``interval`` seconds (``ticks`` times, or until interrupted); returns ticks.
+
+    A tick that cannot even open the workspace (another process holds the DuckDB file for a
+    moment: `cxpulse cases ack`) is reported and retried at the next interval, not fatal."""
     done = 0
     while ticks is None or done < ticks:
-        with open_ws() as ws:
-            report(run_once(ws, clock()))
+        now = clock()
+        try:
+            with open_ws() as ws:
+                report(run_once(ws, now))
+        except CxpulseError as exc:
+            empty = Tick(
+                now, RunReport(now), RulesReport(now), OutboxReport(), [f"workspace: {exc}"]
+            )
+            report(empty)
         done += 1
         if ticks is None or done < ticks:
             sleep(interval)

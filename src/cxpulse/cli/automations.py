@@ -86,8 +86,8 @@ def rules_dry_run(
     with _open(workspace) as ws:
         df = dry_run(ws, name, _now(now), days)
     if not json_:
-        out.print(f"{name} would have hit {df.customer_id.nunique()} customers "
-                  f"({len(df)} causes) in {days} days")  # fmt: skip
+        people = df.customer_id[df.customer_id != ""].nunique()  # "": a metric, no customer
+        out.print(f"{name} would have hit {people} customers ({len(df)} causes) in {days} days")
     _rows(df, json_, "")
 
 
@@ -118,6 +118,24 @@ def cases_show(case_id: str, workspace: WorkspaceOpt = None, json_: JsonOpt = Fa
         row, found = get_case(ws, case_id), notes(ws, case_id)
     _rows(pd.DataFrame([row]), json_, "")
     _rows(found[["written_at", "text"]], json_, "No notes.")
+
+
+@cases_app.command("metrics")
+def cases_metrics(
+    workspace: WorkspaceOpt = None, now: NowOpt = None, json_: JsonOpt = False
+) -> None:
+    """How the follow-up goes: per rule, cases contacted within their SLA and the median hours
+    to first contact; and the recovery rate (detractors who answered higher next time)."""
+    from cxpulse.automations.case_metrics import recovery_rate, sla_summary
+
+    with _open(workspace) as ws:
+        sla, recovered = sla_summary(ws, _now(now)), recovery_rate(ws)
+    if json_:
+        out.print_json(render.to_json({"sla": render.frame_records(sla),
+                                       "recovery": render.frame_records(recovered)}))  # fmt: skip
+        return
+    _rows(sla, False, "No cases yet.")
+    _rows(recovered, False, "")
 
 
 def _move(case_id: str, to: str, workspace: str | None, now: str | None, **kw: Any) -> None:

@@ -157,7 +157,7 @@ SURVEY_OPERATIONAL_SCHEMAS: dict[str, dict[str, dt.DataType]] = {
         "address": dt.string,
         "created_at": dt.Timestamp(),
         "expires_at": dt.Timestamp(),
-        "status": dt.string,  # pending, sent, failed, unsubscribed
+        "status": dt.string,  # queued (in the outbox), sent, failed, unsubscribed
         "attempts": dt.int64,
         "sent_at": dt.Timestamp(),
         "last_error": dt.string,
@@ -260,7 +260,7 @@ AUTOMATION_SCHEMAS: dict[str, dict[str, dt.DataType]] = {
     AUTOMATION_OUTBOX_TABLE: {
         "outbox_key": dt.string,
         "run_id": dt.string,
-        "kind": dt.string,  # webhook or email
+        "kind": dt.string,  # webhook, email (a rule's) or survey_email
         "target": dt.string,  # URL or address
         "payload": dt.string,  # JSON
         "created_at": dt.Timestamp(),
@@ -343,6 +343,22 @@ def _lookup_indexes(store: Store) -> None:
         store.con.raw_sql(f'CREATE INDEX IF NOT EXISTS {name} ON {table} ("{column}")')
 
 
+def _survey_emails_to_outbox(store: Store) -> None:
+    """Survey emails used to wait in ``survey_deliveries`` (status ``pending``); now every
+    message waits in the outbox. Move the waiting ones there, to be sent as before."""
+    d, o = SURVEY_DELIVERIES_TABLE, AUTOMATION_OUTBOX_TABLE
+    store.con.raw_sql(
+        f"INSERT INTO {o} (outbox_key, run_id, kind, target, payload, created_at, status, "
+        "attempts, next_attempt_at, claimed_at, sent_at, last_error) "
+        "SELECT 'survey:' || delivery_key, 'survey:' || invitation_id, 'survey_email', address, "
+        "'{\"delivery_key\": \"' || delivery_key || '\"}', created_at, 'pending', 0, created_at, "
+        f"NULL, NULL, NULL FROM {d} WHERE channel = 'email' AND status = 'pending'"
+    )
+    store.con.raw_sql(
+        f"UPDATE {d} SET status = 'queued' WHERE channel = 'email' AND status = 'pending'"
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "canonical tables", _canonical_tables),
     Migration(2, "CLV scores table", _clv_scores),
@@ -353,6 +369,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "automation rules, runs, cases, notes, tags, outbox", _automations),
     Migration(8, "users, sessions, API tokens, audit log", _accounts),
     Migration(9, "indexes for survey answer lookups", _lookup_indexes),
+    Migration(10, "survey emails wait in the outbox", _survey_emails_to_outbox),
 )
 
 

@@ -82,6 +82,7 @@ class Survey:
     audience: Audience = field(default_factory=Audience)
     priority: int = 0
     min_gap_days: float = 90.0
+    fatigue_exempt: bool = False  # `fatigue: exempt`: a follow-up outside the global budget
     expires_days: float = 14.0
     channel: str = "email"
     subject: dict[str, str] = field(default_factory=dict)
@@ -123,7 +124,7 @@ def survey_from_dict(data: Any, source: str = "<survey>") -> Survey:
     known = {
         "id", "name", "touchpoint", "questions", "trigger", "audience", "priority",
         "min_gap_days", "expires_days", "channel", "subject", "intro", "reminder_after_days",
-        "webhook_url", "webhook_channel", "widget",
+        "webhook_url", "webhook_channel", "widget", "fatigue",
     }  # fmt: skip
     unknown = sorted(set(data) - known)
     if unknown:
@@ -156,6 +157,13 @@ def survey_from_dict(data: Any, source: str = "<survey>") -> Survey:
         if widget is not None:
             raise where.error("widget", "only for channel: widget")
         trigger = parse_trigger(data.get("trigger"), where.sub("trigger"))
+    fatigue = data.get("fatigue", "budget")
+    if fatigue not in ("budget", "exempt"):
+        raise where.error(
+            "fatigue",
+            "budget (the default: at most one survey per customer per survey_fatigue_days) or "
+            "exempt (a follow-up the customer expects, such as a re-survey after a resolved case)",
+        )
     reminder = None
     if data.get("reminder_after_days") is not None:
         if channel == "widget":
@@ -170,6 +178,7 @@ def survey_from_dict(data: Any, source: str = "<survey>") -> Survey:
         audience=parse_audience(data.get("audience"), where.sub("audience")),
         priority=where.integer(data, "priority", 0),
         min_gap_days=where.number(data, "min_gap_days", 90.0),
+        fatigue_exempt=fatigue == "exempt",
         expires_days=where.number(data, "expires_days", 14.0, minimum=0.01),
         subject=texts(data.get("subject", DEFAULT_SUBJECT), where.sub("subject")),
         intro=texts(data.get("intro", {"en": "", "fr": ""}), where.sub("intro"), empty_ok=True),

@@ -1,5 +1,10 @@
 """The email channel: survey emails with one-click scores, sent from the outbox over SMTP.
 
+An invitation by email is an outbox row (kind ``survey_email``, :mod:`cxpulse.surveys.handoff`)
+committed with the invitation; the message is built when it is sent (:func:`survey_email`), and
+:mod:`cxpulse.store.outbox` gives it the claim, the retries with backoff and the crash safety
+every message has.
+
 The first question is answerable from the email itself: each score is a link carrying the
 signed token. The same links are followed by :func:`follow_link` (the web app's response page
 calls it too), so a click records the score at once even if the page is never completed.
@@ -7,22 +12,24 @@ calls it too), so a click records the score at once even if the page is never co
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import html
+import json
 import os
 import smtplib
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-import ibis
-
 from cxpulse.errors import ConfigError
 from cxpulse.settings import Settings
-from cxpulse.store.claim import locked_rows
-from cxpulse.store.migrations import SURVEY_DELIVERIES_TABLE, SURVEY_OPERATIONAL_SCHEMAS
+from cxpulse.store.keyed import rows_where_in
+from cxpulse.store.migrations import SURVEY_DELIVERIES_TABLE
+from cxpulse.store.outbox import PermanentFailure, process
 from cxpulse.surveys.definition import Survey
 from cxpulse.surveys.links import InvalidLink, answer, sign, unsubscribe
 from cxpulse.surveys.store import get_survey, link_secret
@@ -96,73 +103,125 @@ def smtp_session(settings: Settings, smtp: SmtpFactory = smtplib.SMTP) -> Iterat
         yield server
 
 
-def _pending(ws: Workspace, now: datetime) -> Any:
-    t = ws.store.table(SURVEY_DELIVERIES_TABLE)
-    return t.filter((t.status == "pending") & (t.channel == "email") & (t.expires_at > now))
+SURVEY_EMAIL = "survey_email"  # the outbox kind of survey emails
 
 
-CLAIM_BATCH = 50  # emails one worker locks at a time: the others take the next ones
+def delivery_headers(msg: EmailMessage, key: str, sender: str) -> None:
+    """Mark a message with its outbox key: ``X-Cxpulse-Delivery``, and a Message-ID derived
+    from it, the same on every attempt, so a mail system can drop a repeat after a crash."""
+    domain = sender.rpartition("@")[2] or "cxpulse.invalid"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    msg["X-Cxpulse-Delivery"] = key
+    msg["Message-ID"] = f"<{digest}.cxpulse@{domain}>"
 
 
-def send_pending(
+def email_blocked(settings: Settings) -> str | None:
+    """Why no email can be sent yet (they wait in the outbox), or None when they can."""
+    if not settings.smtp_host:
+        return "no SMTP server: cxpulse config set smtp_host smtp.example.com"
+    if not settings.email_from:
+        return "no sender: cxpulse config set email_from feedback@example.com"
+    return None
+
+
+class Mailer:
+    """One SMTP session for a run of messages, opened at the first message (none when there is
+    nothing to send) and opened again after a failure dropped it."""
+
+    def __init__(self, settings: Settings, smtp: SmtpFactory = smtplib.SMTP) -> None:
+        self._settings = settings
+        self._smtp = smtp
+        self._session: AbstractContextManager[smtplib.SMTP] | None = None
+        self._server: smtplib.SMTP | None = None
+
+    def __enter__(self) -> Mailer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._close()
+
+    def send(self, msg: EmailMessage) -> None:
+        """Hand ``msg`` to the server; a refusal for good (5xx) is a PermanentFailure, anything
+        else (4xx, a dropped connection) an error worth retrying."""
+        try:
+            if self._server is None:
+                self._session = smtp_session(self._settings, self._smtp)
+                self._server = self._session.__enter__()
+            refused = self._server.send_message(msg)
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise _refusal(exc.recipients) from exc
+        except smtplib.SMTPResponseException as exc:
+            if exc.smtp_code >= 500 and not isinstance(exc, smtplib.SMTPServerDisconnected):
+                raise PermanentFailure(f"SMTP {exc.smtp_code} {exc.smtp_error!r}") from exc
+            self._close()
+            raise
+        except (OSError, smtplib.SMTPException):
+            self._close()  # the next message connects again
+            raise
+        if refused:
+            raise _refusal(refused)
+
+    def _close(self) -> None:
+        session, self._session, self._server = self._session, None, None
+        if session is not None:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                session.__exit__(None, None, None)
+
+
+def _refusal(recipients: dict[str, tuple[int, bytes]]) -> Exception:
+    """Refused recipients: for good if every code is 5xx, else worth another try."""
+    text = "; ".join(f"{who}: {code} {reply!r}" for who, (code, reply) in recipients.items())
+    if all(code >= 500 for code, _ in recipients.values()):
+        return PermanentFailure(f"refused: {text}")
+    return smtplib.SMTPException(f"refused for now: {text}")
+
+
+def survey_email(ws: Workspace, row: dict[str, Any], now: datetime) -> EmailMessage:
+    """The email of an outbox row of kind ``survey_email``, built now from its delivery (so the
+    link is signed with the workspace's secret and the settings of today)."""
+    key = json.loads(str(row["payload"]))["delivery_key"]
+    found = rows_where_in(ws.store, SURVEY_DELIVERIES_TABLE, "delivery_key", [key])
+    if not found:
+        raise PermanentFailure(f"survey delivery {key} no longer exists")
+    delivery = found[0]
+    if delivery["status"] == "unsubscribed":
+        raise PermanentFailure("the customer unsubscribed before it was sent")
+    if delivery["expires_at"] <= now:
+        raise PermanentFailure("the survey closed before the email could be sent")
+    try:
+        survey = get_survey(ws, str(delivery["survey_id"]))
+    except ConfigError as exc:
+        raise PermanentFailure(str(exc)) from exc
+    token = sign(link_secret(ws, now), str(delivery["invitation_id"]), delivery["expires_at"])
+    reminder = str(delivery["delivery_key"]).endswith(":reminder")
+    msg = build_message(
+        ws.settings,
+        survey,
+        token,
+        str(delivery["language"]),
+        str(delivery["address"]),
+        reminder=reminder,
+    )
+    delivery_headers(msg, str(row["outbox_key"]), ws.settings.email_from)
+    return msg
+
+
+def send_queued(
     ws: Workspace, now: datetime, smtp: SmtpFactory = smtplib.SMTP
 ) -> tuple[int, int, int]:
-    """Send every pending, unexpired survey email; returns (sent, failed, still queued).
+    """Send the survey emails due in the outbox (what `cxpulse surveys run` does after
+    inviting; `cxpulse worker` sends them with everything else); returns (sent, failed for
+    good, still queued). Until the SMTP server and the sender are set (:func:`email_blocked`),
+    nothing is sent and the emails stay queued."""
+    from cxpulse.surveys.handoff import queued, sync
 
-    Without ``smtp_host`` nothing is sent and the emails stay queued. Several workers may send
-    at once (PostgreSQL): each batch stays locked by one of them until its outcome is written
-    (:mod:`cxpulse.store.claim`), so no email goes out twice."""
-    if not ws.settings.smtp_host:
-        return 0, 0, int(_pending(ws, now).count().execute())
-    sent = failed = 0
-    while True:
-        with locked_rows(ws.store, _pending(ws, now), "created_at", CLAIM_BATCH) as rows:
-            if rows.empty:
-                return sent, failed, 0
-            done = _send_claimed(ws, now, rows, smtp)
-        sent, failed = sent + done[0], failed + done[1]
-
-
-def _send_claimed(ws: Workspace, now: datetime, rows: Any, smtp: SmtpFactory) -> tuple[int, int]:
-    s = ws.settings
-    if not s.email_from:
-        raise ConfigError("set the sender first: cxpulse config set email_from feedback@you.com")
-    secret = link_secret(ws, now)
-    sent = failed = 0
-    updates = []
-    with smtp_session(s, smtp) as server:
-        for row in rows.to_dict("records"):
-            survey = get_survey(ws, row["survey_id"])
-            token = sign(secret, row["invitation_id"], row["expires_at"].to_pydatetime())
-            reminder = str(row["delivery_key"]).endswith(":reminder")
-            msg = build_message(
-                s, survey, token, row["language"], row["address"], reminder=reminder
+    if email_blocked(ws.settings) is None:
+        with Mailer(ws.settings, smtp) as mailer:
+            process(
+                ws.store, now, [SURVEY_EMAIL], lambda row: mailer.send(survey_email(ws, row, now))
             )
-            try:
-                server.send_message(msg)
-                row.update(status="sent", sent_at=now, last_error=None)
-                sent += 1
-            except smtplib.SMTPException as exc:  # one refused address must not stop the rest
-                row.update(status="failed", last_error=str(exc)[:500])
-                failed += 1
-            row["attempts"] = int(row["attempts"]) + 1
-            updates.append(row)
-    schema = ibis.schema(SURVEY_OPERATIONAL_SCHEMAS[SURVEY_DELIVERIES_TABLE])
-    inv = ws.table("survey_invitations")
-    delivered = {u["invitation_id"]: u["status"] == "sent" for u in updates}
-    invitations = inv.filter(inv.invitation_id.isin(list(delivered))).execute()
-    # the canonical invitation says whether it reached the server (response_rate's denominator)
-    invitations["delivered"] = invitations.invitation_id.map(delivered)
-    with ws.store.transaction():
-        ws.store.con.upsert(
-            SURVEY_DELIVERIES_TABLE, ibis.memtable(updates, schema=schema), on="delivery_key"
-        )
-        ws.store.con.upsert(
-            "survey_invitations",
-            ibis.memtable(invitations, schema=inv.schema()),
-            on="invitation_id",
-        )
-    return sent, failed
+    sent, failed = sync(ws)
+    return sent, failed, queued(ws, "email")
 
 
 def follow_link(ws: Workspace, url: str, now: datetime) -> str:

@@ -4,7 +4,10 @@ Pure functions over plain values (no database, no clock): the caller passes ``no
 history, so the rules are tested exhaustively with hypothesis and replayed in ``cxpulse why``.
 
 Rules, in order, per customer:
-1. one survey per customer per ``window`` across all surveys and channels (the global budget);
+1. one survey per customer per ``window`` across all surveys and channels (the global budget),
+   except for a survey that declares itself ``fatigue: exempt``: a follow-up the customer
+   expects, such as the re-survey after their complaint was resolved (it still counts as an
+   ask for the surveys after it, and still obeys rules 2 and 3);
 2. a survey waits ``min_gap`` after it last asked the same customer;
 3. when several surveys are due at once, the highest priority wins (then the earliest due, then
    the survey id, so the outcome never depends on input order); the others are skipped.
@@ -28,6 +31,7 @@ class Candidate:
     due_at: datetime
     priority: int = 0
     min_gap: timedelta = timedelta(0)
+    exempt: bool = False  # not held back by the global budget (a follow-up the customer expects)
 
 
 @dataclass
@@ -97,7 +101,7 @@ def _one(
             now + window,
         )
     last = history.last_any.get(c.customer_id)
-    if last is not None and now - last[0] < window:
+    if last is not None and now - last[0] < window and not c.exempt:
         return Decision(
             c,
             "skipped",
@@ -116,9 +120,10 @@ def _one(
             "before asking the same customer again",
             max(same + c.min_gap, (last[0] + window) if last else now),
         )
-    return Decision(
-        c, "invited", "invited", f"due since {c.due_at:%Y-%m-%d %H:%M} UTC", now + window
-    )
+    detail = f"due since {c.due_at:%Y-%m-%d %H:%M} UTC"
+    if c.exempt and last is not None and now - last[0] < window:
+        detail += f" (exempt from the budget; last asked {last[0]:%Y-%m-%d %H:%M} UTC)"
+    return Decision(c, "invited", "invited", detail, now + window)
 
 
 def _days(span: timedelta) -> str:

@@ -31,7 +31,7 @@ SUFFIX = ":reminder"
 
 def remind(ws: Workspace, active: dict[str, Survey], now: datetime) -> list[Decision]:
     """Queue the reminders due at ``now`` and log each decision; returns the decisions."""
-    from cxpulse.surveys import webhook
+    from cxpulse.surveys import handoff
     from cxpulse.surveys.run import write_deliveries
 
     wanted = {sid: s for sid, s in active.items() if s.reminder_after_days}
@@ -83,17 +83,16 @@ def remind(ws: Workspace, active: dict[str, Survey], now: datetime) -> list[Deci
             **row,
             "delivery_key": str(row["delivery_key"]) + SUFFIX,
             "created_at": now,
-            "status": "queued" if survey.channel == "webhook" else "pending",
+            "status": "queued",  # handed to the outbox
             "attempts": 0,
             "sent_at": None,
             "last_error": None,
         }
         rows.append(reminder)
-        if survey.channel == "webhook":
-            posts.append(webhook.outbox_row(ws, survey, reminder, now))
+        posts.append(handoff.outbox_row(ws, survey, reminder, now))
     with ws.store.transaction():
         write_deliveries(ws, rows)
-        webhook.enqueue(ws, posts)
+        handoff.enqueue(ws, posts)
         ids = {d.candidate.trigger_key: d.candidate.trigger_key[: -len(SUFFIX)] for d in decided}
         decision_log.log(ws, decided, now, ids)
     return decided

@@ -1,9 +1,9 @@
 """One survey run: evaluate triggers, apply the fatigue budget, create invitations, send.
 
-Everything a run decides (invitations, outbox rows, decisions) is written in one transaction,
-so a run killed half-way leaves nothing half-done; emails go out afterwards from the survey
-outbox (``survey_deliveries``), webhook links from the automation outbox. Reminders follow the
-same path (:mod:`cxpulse.surveys.reminders`).
+Everything a run decides (invitations, their deliveries and outbox rows, decisions) is written
+in one transaction, so a run killed half-way leaves nothing half-done; emails and webhook links
+go out afterwards from the outbox (:mod:`cxpulse.surveys.handoff`). Reminders follow the same
+path (:mod:`cxpulse.surveys.reminders`).
 """
 
 from __future__ import annotations
@@ -48,14 +48,14 @@ def invitation_id(trigger_key: str) -> str:
 
 
 def run_surveys(ws: Workspace, now: datetime, *, send: bool = True) -> RunReport:
-    """Decide and invite at ``now`` (naive UTC), then remind the unanswered; send pending
-    emails if ``send`` (webhook links go out through the automation outbox: `cxpulse worker`)."""
-    from cxpulse.surveys import reminders, webhook
+    """Decide and invite at ``now`` (naive UTC), then remind the unanswered; send the queued
+    emails if ``send`` (webhook links go out with the rest of the outbox: `cxpulse worker`)."""
+    from cxpulse.surveys import handoff, reminders
 
     # one decider at a time on a shared PostgreSQL workspace (a worker, `surveys run`, the
     # server), or two could invite the same customer; re-entrant, so the worker may hold it
     with exclusive(ws.store, "surveys"):
-        webhook.sync(ws)
+        handoff.sync(ws)
         active = {s.id: s for s in surveys(ws)}
         found: list[Candidate] = []
         for survey in active.values():
@@ -66,9 +66,9 @@ def run_surveys(ws: Workspace, now: datetime, *, send: bool = True) -> RunReport
         report = RunReport(now, decided)
         report.reminders = reminders.remind(ws, active, now)
     if send:
-        from cxpulse.surveys.email import send_pending
+        from cxpulse.surveys.email import send_queued
 
-        report.sent, report.failed, report.queued = send_pending(ws, now)
+        report.sent, report.failed, report.queued = send_queued(ws, now)
     return report
 
 
@@ -77,7 +77,7 @@ def invite(
 ) -> None:
     """Write the invitations of the invited, their outbox rows and every decision, in one
     transaction."""
-    from cxpulse.surveys import webhook
+    from cxpulse.surveys import handoff
 
     invited = [d.candidate for d in decided if d.outcome == "invited"]
     people = recipients(ws, sorted({c.customer_id for c in invited}))
@@ -108,21 +108,19 @@ def invite(
             "address": person.email if survey.channel == "email" else survey.webhook_url,
             "created_at": now,
             "expires_at": now + timedelta(days=survey.expires_days),
-            "status": "pending",
+            "status": "queued",  # handed to the outbox
             "attempts": 0,
             "sent_at": None,
             "last_error": None,
         }
-        if survey.channel == "webhook":
-            delivery["status"] = "queued"  # handed to the automation outbox
-            posts.append(webhook.outbox_row(ws, survey, delivery, now))
+        posts.append(handoff.outbox_row(ws, survey, delivery, now))
         deliveries.append(delivery)
     with ws.store.transaction():
         if invitations:
             inv_schema = ibis.schema(schema.table("survey_invitations").ibis_schema())
             ws.store.con.insert("survey_invitations", ibis.memtable(invitations, schema=inv_schema))
             write_deliveries(ws, deliveries)
-            webhook.enqueue(ws, posts)
+            handoff.enqueue(ws, posts)
         decision_log.log(ws, decided, now, ids)
 
 

@@ -95,6 +95,7 @@ def candidates(ws: Workspace, survey: Survey, now: datetime) -> list[Candidate]:
             trigger_key=f"{survey.id}:{r.customer_id}:{r.ref}",
             due_at=r.at.to_pydatetime() + trig.delay,
             priority=survey.priority,
+            exempt=survey.fatigue_exempt,
             min_gap=gap,
         )
         for r in rows.itertuples(index=False)
@@ -141,6 +142,7 @@ def _recurring(
                 trigger_key=f"{survey.id}:{r.customer_id}:cycle{cycle}",
                 due_at=due,
                 priority=survey.priority,
+                exempt=survey.fatigue_exempt,
                 min_gap=_own_gap(gap, every, trig.max_age),
             )
         )
@@ -197,6 +199,7 @@ def _quarterly(
             trigger_key=f"{survey.id}:{cid}:{label}",
             due_at=due,
             priority=survey.priority,
+            exempt=survey.fatigue_exempt,
             min_gap=_own_gap(gap, timedelta(days=89), trig.max_age),  # the shortest quarter
         )
         for cid in rows.customer_id
