@@ -433,7 +433,7 @@ def check_metrics(results: dict[str, dict[str, Any]]) -> str | None:
 
 
 def check_same(results: dict[str, dict[str, Any]], task: str) -> str | None:
-    found = {n: r["result"] for n, r in results.items() if "error" not in r}
+    found = {n: r["result"] for n, r in results.items() if "result" in r}  # failed: no result
     if task == "bgnbd":
         found = {n: r["customers"] for n, r in found.items()}
     distinct = {json.dumps(v, sort_keys=True) for v in found.values()}
