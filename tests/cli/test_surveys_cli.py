@@ -43,9 +43,15 @@ def test_add_list_run_why(tmp_path: Path) -> None:
         "why", "alice", "-w", db, "--now", (NOW + timedelta(days=1)).isoformat()
     )
     assert code == 0 and "support-csat: invited" in stdout
-    assert "Can be asked again from 2025-07-02 10:00 UTC" in stdout
+    assert "The budget allows asking again from 2025-07-02 10:00 UTC" in stdout
     code, stdout, _ = invoke("why", "bob", "-w", db, "--json", "--now", NOW.isoformat())
-    assert json.loads(stdout)["next_eligible_at"] is None
+    bob = json.loads(stdout)
+    assert bob["next_eligible_at"] is None and bob["audiences"]["support-csat"] == []
+    code, stdout, _ = invoke("why", "dan", "-w", db, "--now", NOW.isoformat())
+    assert "support-csat: left out: no email address" in stdout
+    assert "Outside every survey's audience" in stdout
+    code, stdout, _ = invoke("why", "nobody", "-w", db)
+    assert code == 0 and "no such customer" in stdout
 
 
 def test_errors_are_one_line(tmp_path: Path) -> None:
@@ -56,3 +62,33 @@ def test_errors_are_one_line(tmp_path: Path) -> None:
     assert code == 1 and "questions[0].points" in stderr and "Traceback" not in stderr
     code, _, stderr = invoke("surveys", "run", "-w", db, "--now", "yesterday")
     assert code == 1 and "ISO time" in stderr
+
+
+def test_events_from_a_file_trigger_a_survey(tmp_path: Path) -> None:
+    db = str(tmp_path / "ws.duckdb")
+    with Workspace.init(db, timezone="Europe/Paris") as ws:
+        customers(ws)
+    onboarding = RELATIONAL_NPS.replace("id: relational-nps", "id: after-onboarding").replace(
+        "trigger: {every: 90 days}", "trigger: {event: onboarding_finished, delay: 2 days}"
+    )
+    invoke("surveys", "add", str(write(tmp_path, "onb", onboarding)), "-w", db)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("event;customer_id;occurred_at\n"
+                   "onboarding_finished;alice;31/05/2025 14:05\n"
+                   "onboarding finished;bob;2025-05-31T14:05:00+02:00\n"
+                   "onboarding_finished;bob;yesterday\n", encoding="utf-8")  # fmt: skip
+    code, _, stderr = invoke("events", "import", str(bad), "-w", db)
+    assert code == 1 and "nothing was recorded" in stderr and "Traceback" not in stderr
+    assert 'bad.csv, line 3, column "event"' in stderr
+    assert 'bad.csv, line 4, column "occurred_at"' in stderr
+    good = tmp_path / "events.csv"
+    rows = ["event;customer_id;occurred_at", "onboarding_finished;alice;31/05/2025 14:05",
+            "onboarding_finished;bob;2025-05-31T14:05:00+02:00"]  # fmt: skip
+    good.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    for _ in range(2):  # the same file twice records each event once
+        code, stdout, _ = invoke("events", "import", str(good), "-w", db)
+        assert code == 0 and "Recorded 2 events" in stdout
+    with Workspace.open(db) as ws:
+        assert ws.store.table("survey_events").count().execute() == 2
+    code, stdout, _ = invoke("surveys", "run", "--no-send", "-w", db, "--now", "2025-06-02T13:00")
+    assert code == 0 and "2 invited" in stdout, stdout

@@ -97,7 +97,12 @@ def test_competing_surveys_budget_and_why(ws: Workspace, tmp_path: Path) -> None
     assert answer.last_survey == "relational-nps"
     assert answer.next_eligible_at == t + timedelta(days=30)
     assert "at most one survey per 30 days" in answer.decisions[-1]["detail"]
-    assert why(ws, "dan", t2, timedelta(days=30)).next_eligible_at is None
+    dan = why(ws, "dan", t2, timedelta(days=30))
+    assert dan.next_eligible_at is None  # the budget would allow it, but...
+    assert dan.audiences is not None and dan.audiences["support-csat"] == ["no email address"]
+    carol = why(ws, "carol", t2, timedelta(days=30)).audiences
+    assert carol is not None and carol["relational-nps"] == ["no email consent"]
+    assert why(ws, "zoe", t2, timedelta(days=30)).audiences is None  # no such customer
 
     late = {d.candidate.customer_id: d for d in run_surveys(ws, NOW).decisions}
     assert late["erin"].candidate.survey_id == "onboarding-ces"  # 30 days after signup, pro

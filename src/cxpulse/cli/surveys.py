@@ -31,6 +31,7 @@ NowOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
 surveys_app = typer.Typer(help="Surveys asked at the right moment, within one fatigue budget.")
+events_app = typer.Typer(help="Named customer events that trigger surveys and rules.")
 
 
 def _now(text: str | None) -> datetime:
@@ -205,19 +206,45 @@ def why(
     if json_:
         out.print_json(render.to_json(answer.as_dict()))
         return
-    if not answer.decisions and answer.last_invited_at is None:
-        out.print(f"{customer}: never considered by a survey trigger; may be asked now.")
+    if answer.audiences is None:
+        out.print(f"{customer}: no such customer in this workspace.")
         return
+    for survey_id, gaps in answer.audiences.items():
+        where = "in its audience" if not gaps else f"left out: {'; '.join(gaps)}"
+        out.print(f"{survey_id}: {where}", highlight=False)
+    if not answer.decisions and answer.last_invited_at is None:
+        out.print(f"{customer}: never considered by a survey trigger yet.")
     for d in answer.decisions:
         out.print(f"{d['decided_at']} {d['survey_id']}: {d['outcome']} ({d['reason']}) - "
                   f"{d['detail']}", highlight=False)  # fmt: skip
     if answer.last_invited_at is not None:
         out.print(f"Last asked {answer.last_invited_at:%Y-%m-%d %H:%M} UTC ({answer.last_survey}).")
     nxt = answer.next_eligible_at
-    out.print(f"Can be asked again from {nxt:%Y-%m-%d %H:%M} UTC." if nxt else "Can be asked now.")
+    reachable = any(not gaps for gaps in answer.audiences.values())
+    if not reachable:
+        out.print("Outside every survey's audience: will not be asked until that changes.")
+    elif nxt:
+        out.print(f"The budget allows asking again from {nxt:%Y-%m-%d %H:%M} UTC.")
+    else:
+        out.print("The budget allows asking now.")
+
+
+@events_app.command("import")
+def events_import(
+    file: Annotated[Path, typer.Argument(help="CSV, JSON lines or Parquet file.")],
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Record customer events (onboarding_finished, trial_expired...) from a file: a survey
+    with trigger {event: NAME} or a rule with when: {event: NAME} reacts to them."""
+    from cxpulse.surveys.events import import_events
+
+    with _open(workspace) as ws:
+        n = import_events(ws, file)
+    out.print(f"Recorded {n:,} events from {file.name} (a repeated event is recorded once).")
 
 
 def register(app: typer.Typer) -> None:
-    """Add the ``surveys`` group and ``why`` to the main app."""
+    """Add the ``surveys`` and ``events`` groups and ``why`` to the main app."""
     app.add_typer(surveys_app, name="surveys")
+    app.add_typer(events_app, name="events")
     app.command("why")(why)

@@ -14,6 +14,8 @@ import ibis
 
 from cxpulse.store.migrations import SURVEY_DECISIONS_TABLE, SURVEY_OPERATIONAL_SCHEMAS
 from cxpulse.surveys.fatigue import Decision, History
+from cxpulse.surveys.store import surveys
+from cxpulse.surveys.triggers import left_out
 
 if TYPE_CHECKING:
     from cxpulse.workspace import Workspace
@@ -62,14 +64,19 @@ class Why:
     decisions: list[dict[str, Any]]
     last_invited_at: datetime | None
     last_survey: str | None
-    next_eligible_at: datetime | None  # None: may be asked now
+    next_eligible_at: datetime | None  # None: the budget allows asking now
+    # per active survey, what keeps the customer out of its audience now ([]: inside it);
+    # None when the customer is not in the workspace
+    audiences: dict[str, list[str]] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "customer_id": self.customer_id,
+            "known": self.audiences is not None,
             "last_invited_at": _iso(self.last_invited_at),
             "last_survey": self.last_survey,
             "next_eligible_at": _iso(self.next_eligible_at),
+            "audiences": self.audiences,
             "decisions": self.decisions,
         }
 
@@ -91,12 +98,20 @@ def why(ws: Workspace, customer_id: str, now: datetime, window: timedelta) -> Wh
     ]
     last = history(ws).last_any.get(customer_id)
     next_at = last[0] + window if last and last[0] + window > now else None
+    audiences: dict[str, list[str]] | None = {}
+    for survey in surveys(ws):
+        gaps = left_out(ws, survey, customer_id)
+        if gaps is None:
+            audiences = None
+            break
+        audiences[survey.id] = gaps  # type: ignore[index]
     return Why(
         customer_id,
         decisions,
         last[0] if last else None,
         last[1] if last else None,
         next_at,
+        audiences,
     )
 
 

@@ -13,11 +13,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import ibis
+import numpy as np
 
-from cxpulse.errors import ConfigError
+from cxpulse.errors import ConfigError, ImportRejected, Problem
 from cxpulse.store.migrations import SURVEY_EVENTS_TABLE, SURVEY_OPERATIONAL_SCHEMAS
 from cxpulse.surveys.spec import BUILTIN_EVENTS
 
@@ -94,3 +96,58 @@ def record_events(ws: Workspace, events: Sequence[Event], source: str = "api") -
             SURVEY_EVENTS_TABLE, ibis.memtable(unique, schema=schema), on="event_id"
         )
     return len(events)
+
+
+EVENT_COLUMNS = ("event", "customer_id", "occurred_at")  # and optionally id
+
+
+def import_events(ws: Workspace, path: Path, source: str | None = None) -> int:
+    """Record the events of a CSV, JSON lines or Parquet file with the columns ``event`` (or
+    ``name``), ``customer_id``, ``occurred_at`` and optionally ``id`` (or ``event_id``); times
+    read as `cxpulse import` reads them (an offset is converted, a naive time is local time in
+    the workspace's zone, French formats accepted). Every row is checked first: one bad row
+    refuses the file, naming the file, line, column and what to do; nothing is written."""
+    from cxpulse.ingest.parse import parse_timestamp
+    from cxpulse.ingest.readers import read_file
+
+    raw = read_file(path)
+    frame = raw.frame.rename(columns={"name": "event", "event_id": "id"})
+    missing = [c for c in EVENT_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ImportRejected(
+            f"{raw.label}: no column {missing[0]!r}; an events file has the columns "
+            "event, customer_id, occurred_at (and optionally id)"
+        )
+    problems = list(raw.problems)
+    stamps = parse_timestamp(frame["occurred_at"], ws.settings.zone, ws.settings.dayfirst)
+    for mask, rule in stamps.failures:
+        for bad in np.flatnonzero(mask):
+            problems.append(Problem(raw.label, raw.lines[bad], "occurred_at",
+                                    frame["occurred_at"].iloc[bad], rule))  # fmt: skip
+    events = []
+    for i, row in enumerate(frame.to_dict("records")):
+        at = stamps.values.iloc[i]
+        event = Event(
+            name=str(row["event"] or "").strip(),
+            customer_id=str(row["customer_id"] or ""),
+            occurred_at=(at.to_pydatetime() if at == at else datetime(1970, 1, 1)).replace(
+                tzinfo=UTC  # parse_timestamp gives UTC
+            ),
+            event_id=str(row["id"]).strip() if row.get("id") else None,
+        )
+        try:
+            check_event(event, "")
+        except ConfigError as exc:
+            field, _, rule = str(exc).partition(": ")
+            column = "event" if field.endswith("event") else "customer_id"
+            problems.append(Problem(raw.label, raw.lines[i], column, row.get(column), rule))
+        events.append(event)
+    if problems:
+        shown = "\n".join(f"  {p}" for p in problems[:10])
+        more = f"\n  ... and {len(problems) - 10:,} more." if len(problems) > 10 else ""
+        raise ImportRejected(
+            f"{raw.label} was not imported: {len(problems):,} problem(s); nothing was recorded."
+            f"\n{shown}{more}\nFix the file and import it again.",
+            problems,
+        )
+    return record_events(ws, events, source or f"file:{raw.label}")

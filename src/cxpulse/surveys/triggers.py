@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
@@ -32,24 +33,51 @@ class Recipient:
     email: str | None
 
 
+def audience_rules(survey: Survey) -> list[tuple[str, Callable[[Any], Any]]]:
+    """The survey's audience as (what a customer outside it lacks, predicate on customers):
+    one list both selects the audience and explains, in `cxpulse why`, who is left out."""
+    a = survey.audience
+    rules: list[tuple[str, Callable[[Any], Any]]] = []
+    if a.segments:
+        rules.append((f"segment is not {' or '.join(a.segments)}",
+                      lambda c: c.segment.isin(a.segments)))  # fmt: skip
+    if a.plans:
+        rules.append((f"plan is not {' or '.join(a.plans)}", lambda c: c.plan.isin(a.plans)))
+    if a.languages:
+        wanted = [x.lower() for x in a.languages]
+        rules.append((f"language is not {' or '.join(a.languages)}",
+                      lambda c: c.language.lower().isin(wanted)))  # fmt: skip
+    if a.email_consent:
+        # an empty consent is not a yes
+        rules.append(("no email consent", lambda c: c.email_consent.fill_null(False)))
+    else:
+        rules.append(("unsubscribed from surveys",  # an unsubscribe is always honoured
+                      lambda c: c.email_consent.fill_null(True)))  # fmt: skip
+    if survey.channel == "email":
+        rules.append(("no email address", lambda c: c.email.notnull()))
+    return rules
+
+
 def audience(ws: Workspace, survey: Survey) -> Any:
     """The customers table filtered by the survey's audience (an Ibis expression)."""
     c = ws.table("customers")
-    a = survey.audience
-    if a.segments:
-        c = c.filter(c.segment.isin(a.segments))
-    if a.plans:
-        c = c.filter(c.plan.isin(a.plans))
-    if a.languages:
-        c = c.filter(c.language.lower().isin([x.lower() for x in a.languages]))
-    if a.email_consent:
-        # an empty consent is not a yes
-        c = c.filter(c.email_consent.fill_null(False))
-    else:
-        c = c.filter(c.email_consent.fill_null(True))  # an unsubscribe is always honoured
-    if survey.channel == "email":
-        c = c.filter(c.email.notnull())  # an email survey needs an address
+    for _, keep in audience_rules(survey):
+        c = c.filter(keep(c))
     return c
+
+
+def left_out(ws: Workspace, survey: Survey, customer_id: str) -> list[str] | None:
+    """Why ``customer_id`` is outside the survey's audience ([] when inside; None when the
+    customer is unknown)."""
+    rules = audience_rules(survey)
+    c = ws.table("customers")
+    one = c.filter(c.customer_id == customer_id)
+    flags = {f"r{i}": keep(one).fill_null(False) for i, (_, keep) in enumerate(rules)}
+    rows = one.select(_known=ibis.literal(True), **flags).execute()
+    if rows.empty:
+        return None
+    first = rows.iloc[0]
+    return [why for i, (why, _) in enumerate(rules) if not bool(first[f"r{i}"])]
 
 
 def _events(ws: Workspace, name: str) -> Any:
