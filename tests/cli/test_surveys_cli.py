@@ -52,6 +52,10 @@ def test_add_list_run_why(tmp_path: Path) -> None:
     assert "Outside every survey's audience" in stdout
     code, stdout, _ = invoke("why", "nobody", "-w", db)
     assert code == 0 and "no such customer" in stdout
+    code, stdout, _ = invoke("surveys", "widget-key", "-w", db)
+    key = stdout.split()[0]
+    assert code == 0 and len(key) == 64 and "createHmac" in stdout
+    assert invoke("surveys", "widget-key", "-w", db)[1].split()[0] == key  # made once, kept
 
 
 def test_errors_are_one_line(tmp_path: Path) -> None:

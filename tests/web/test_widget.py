@@ -144,3 +144,37 @@ def test_no_origin_configured_means_no_site(
     # a request without Origin (not a browser on another site) still works, without CORS
     direct = offer(anon, origin=None)
     assert direct.status_code == 200 and "access-control-allow-origin" not in direct.headers
+
+
+def test_a_signed_customer_shares_the_budget_of_every_channel(
+    shop: Workspace, anon: TestClient
+) -> None:
+    from datetime import timedelta
+
+    from cxpulse.surveys.widget import customer_signature, identity_key
+
+    inv = shop.table("survey_invitations").execute()
+    customers = shop.table("customers").execute()
+    allowed = set(customers[customers.email_consent.fillna(True).astype(bool)].customer_id)
+    recent = inv[inv.sent_at > NOW - timedelta(days=10)]
+    asked = sorted(set(recent.customer_id) & allowed)[0]  # asked by email 10 days ago or less
+    quiet = sorted(allowed - set(inv[inv.sent_at > NOW - timedelta(days=60)].customer_id))[0]
+    key = identity_key(shop, NOW)
+
+    def as_customer(who: str, signature: str) -> Any:
+        params = {"page": f"{SHOP}/checkout/pay", "visitor": VISITOR, "customer": who,
+                  "signature": signature}  # fmt: skip
+        return anon.get("/public/widget/survey", params=params, headers={"Origin": SHOP})
+
+    assert as_customer(asked, customer_signature(key, asked)).json() == {"offer": None}
+    forged = as_customer(quiet, customer_signature(b"guessed" * 4, quiet))
+    assert forged.status_code == 403 and "widget-key" in forged.json()["detail"]
+    unsigned = anon.get("/public/widget/survey", params={
+        "page": f"{SHOP}/checkout/pay", "visitor": VISITOR, "customer": quiet},
+        headers={"Origin": SHOP})  # fmt: skip
+    assert unsigned.status_code == 422
+    shown = as_customer(quiet, customer_signature(key, quiet)).json()["offer"]
+    assert shown is not None and shown["survey"] == "checkout-ces"
+    mine = shop.table("survey_invitations").filter(lambda t: t.survey_id == "checkout-ces")
+    assert mine.customer_id.execute().tolist() == [quiet]  # counted in the customer's budget
+    assert offer(anon).json()["offer"] is not None  # an anonymous visitor is budgeted apart

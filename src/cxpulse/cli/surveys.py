@@ -229,6 +229,25 @@ def why(
         out.print("The budget allows asking now.")
 
 
+@surveys_app.command("widget-key")
+def widget_key(workspace: WorkspaceOpt = None, now: NowOpt = None) -> None:
+    """The key your site's server signs logged-in customers' ids with, so the web widget counts
+    in their one survey budget (keep it secret, like a password)."""
+    from cxpulse.surveys.widget import identity_key
+
+    with _open(workspace) as ws:
+        key = identity_key(ws, _now(now)).hex()
+    out.print(key, highlight=False)
+    out.print(
+        "Sign on your server, then embed data-customer and data-signature:\n"
+        f"  python: hmac.new(bytes.fromhex('{key[:8]}...'), customer_id.encode(), "
+        "'sha256').hexdigest()\n"
+        "  node:   crypto.createHmac('sha256', Buffer.from(key, 'hex')).update(customerId)"
+        ".digest('hex')",
+        highlight=False,
+    )
+
+
 @events_app.command("import")
 def events_import(
     file: Annotated[Path, typer.Argument(help="CSV, JSON lines or Parquet file.")],

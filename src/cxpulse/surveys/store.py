@@ -88,12 +88,15 @@ def get_survey(ws: Workspace, survey_id: str) -> Survey:
 def link_secret(ws: Workspace, now: datetime) -> bytes:
     """The workspace's HMAC secret for survey links, generated on first use and stored, so
     links stay valid across processes and restarts."""
+    return stored_secret(ws, "links", now)
+
+
+def stored_secret(ws: Workspace, name: str, now: datetime) -> bytes:
+    """A 32-byte secret of the workspace by name (``links``, ``widget``), made on first use."""
     t = ws.store.table(SURVEY_SECRETS_TABLE)
-    found = t.filter(t.name == "links").value.execute()
+    found = t.filter(t.name == name).value.execute()
     if len(found):
         return bytes.fromhex(str(found.iloc[0]))
     value = secrets.token_hex(32)
-    ws.store.con.insert(
-        SURVEY_SECRETS_TABLE, [{"name": "links", "value": value, "created_at": now}]
-    )
+    ws.store.con.insert(SURVEY_SECRETS_TABLE, [{"name": name, "value": value, "created_at": now}])
     return bytes.fromhex(value)

@@ -14,12 +14,16 @@ recently-asked customer would bury the log.
 Audience: segment, plan and language filters apply; the ``email_consent`` filter does not (the
 visitor is on the site, no message is sent), but an unsubscribe is always honoured. Anonymous
 visitors (a ``visitor_id`` but no known customer) see only surveys without a segment or plan
-filter, and their budget is kept per visitor id.
+filter, and their budget is kept per visitor id. A site that knows who is logged in passes the
+customer id with its signature (:func:`customer_signature`, keyed by :func:`identity_key`):
+the widget then shares that customer's one budget with the emails and every other channel.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -28,12 +32,13 @@ from urllib.parse import urlsplit
 import ibis
 
 from cxpulse import schema
+from cxpulse.errors import CxpulseError
 from cxpulse.surveys import decisions as decision_log
 from cxpulse.surveys.definition import Survey, pick_language
 from cxpulse.surveys.fatigue import Candidate, History, decide
 from cxpulse.surveys.links import respond, sign, survey_view
 from cxpulse.surveys.run import invitation_id, write_deliveries
-from cxpulse.surveys.store import link_secret, surveys
+from cxpulse.surveys.store import link_secret, stored_secret, surveys
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -42,6 +47,33 @@ if TYPE_CHECKING:
 
 WIDGET_CHANNEL = "web"  # the channel recorded on widget answers
 VISITOR = "visitor:"  # the subject of an anonymous visitor's budget (delivery address)
+
+
+class UnverifiedCustomer(CxpulseError, PermissionError):
+    """A widget request named a customer without a valid signature of their id."""
+
+
+def identity_key(ws: Workspace, now: datetime) -> bytes:
+    """The key a site signs its logged-in customers' ids with (`cxpulse surveys widget-key`):
+    the widget may then count its surveys in that customer's budget, and nobody can claim to
+    be someone else by editing the page."""
+    return stored_secret(ws, "widget", now)
+
+
+def customer_signature(key: bytes, customer_id: str) -> str:
+    """HMAC-SHA256 of the customer id, hex: what the site's server puts in data-signature."""
+    return hmac.new(key, customer_id.encode(), hashlib.sha256).hexdigest()
+
+
+def verified_customer(ws: Workspace, customer_id: str, signature: str, now: datetime) -> str:
+    """``customer_id`` if ``signature`` signs it with the workspace's widget key."""
+    expected = customer_signature(identity_key(ws, now), customer_id)
+    if not hmac.compare_digest(expected, signature.strip().lower()):
+        raise UnverifiedCustomer(
+            "the customer's signature does not match: sign the customer id with the key of "
+            "`cxpulse surveys widget-key` (HMAC-SHA256, hex) on your server"
+        )
+    return customer_id
 
 
 @dataclass(frozen=True)

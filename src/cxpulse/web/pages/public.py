@@ -31,7 +31,12 @@ from cxpulse.surveys.links import (
     survey_for_token,
     unsubscribe,
 )
-from cxpulse.surveys.widget import WIDGET_CHANNEL, widget_survey
+from cxpulse.surveys.widget import (
+    WIDGET_CHANNEL,
+    UnverifiedCustomer,
+    verified_customer,
+    widget_survey,
+)
 from cxpulse.web import i18n
 from cxpulse.web.render import page
 from cxpulse.web.security import client_address
@@ -327,6 +332,14 @@ def widget_offer(
     page_url: Annotated[str, Query(alias="page", max_length=2000, description="the page URL")],
     visitor: Annotated[str, Query(description="the widget's visitor id (8-64 of A-Z a-z 0-9 _ -)")],
     lang: Annotated[str | None, Query(max_length=35)] = None,
+    customer: Annotated[
+        str | None,
+        Query(max_length=200, description="the logged-in customer's id, if the site knows it"),
+    ] = None,
+    signature: Annotated[
+        str | None,
+        Query(max_length=128, description="HMAC-SHA256 (hex) of customer with the widget key"),
+    ] = None,
 ) -> Response:
     headers = cors_headers(request, state)
     if headers is None:
@@ -337,8 +350,26 @@ def widget_offer(
             status_code=422,
             headers=headers,
         )
+    if customer is not None and not signature:
+        return JSONResponse(
+            {"error": "invalid request", "detail": "customer needs its signature"},
+            status_code=422,
+            headers=headers,
+        )
     with state.workspace() as ws:
-        offer = widget_survey(ws, page_url, state.now(), visitor_id=visitor, language=lang)
+        try:
+            known = (
+                verified_customer(ws, customer, signature or "", state.now()) if customer else None
+            )
+        except UnverifiedCustomer as exc:
+            return JSONResponse(
+                {"error": "UnverifiedCustomer", "detail": str(exc)},
+                status_code=403,
+                headers=headers,
+            )
+        offer = widget_survey(
+            ws, page_url, state.now(), customer_id=known, visitor_id=visitor, language=lang
+        )
     body = {"offer": offer.as_dict() if offer else None}
     return JSONResponse(body, headers={**headers, "Cache-Control": "no-store"})
 

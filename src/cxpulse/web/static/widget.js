@@ -2,7 +2,10 @@
  *   <script src="https://cxpulse.example/widget.js" data-site="shop" async></script>
  * It asks cxpulse whether a survey should show on this page, shows it as a pop-up after the
  * survey's delay, and posts the answers back. No dependencies; survey text is only ever set
- * with textContent (never parsed as HTML). Optional attributes: data-lang (else <html lang>). */
+ * with textContent (never parsed as HTML). Optional attributes: data-lang (else <html lang>);
+ * data-customer and data-signature (the logged-in customer's id and its HMAC-SHA256 with the
+ * key of `cxpulse surveys widget-key`, computed on your server): the survey then counts in
+ * that customer's one budget across email and the widget. */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -145,6 +148,11 @@
   function start() {
     var lang = script.getAttribute("data-lang") || document.documentElement.lang || navigator.language || "";
     var query = new URLSearchParams({ page: location.href, visitor: visitorId(), lang: lang });
+    var customer = script.getAttribute("data-customer");
+    if (customer) {
+      query.set("customer", customer);
+      query.set("signature", script.getAttribute("data-signature") || "");
+    }
     fetch(base + "/public/widget/survey?" + query.toString(), { credentials: "omit" })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (body) {
