@@ -33,6 +33,19 @@ def test_every_kind_of_row_is_on_the_timeline_in_time_order(ws: Workspace) -> No
     assert "RB1" not in {i.ref for i in view.items}
 
 
+def test_cases_can_be_limited_to_those_a_viewer_may_see(ws: Workspace) -> None:
+    alice(ws)
+    every = [i for i in customer_view(ws, "alice").items if i.kind == "case"]
+    assert every
+    assert [i for i in customer_view(ws, "alice", case_visible=lambda c: True).items
+            if i.kind == "case"] == every  # fmt: skip
+    none = customer_view(ws, "alice", case_visible=lambda c: False)
+    assert "case" not in none.counts  # the cases and their notes
+    assert none.counts == {
+        k: n for k, n in customer_view(ws, "alice").counts.items() if k != "case"
+    }
+
+
 def test_web_visits_include_hits_before_logging_in(ws: Workspace) -> None:
     alice(ws)
     view = customer_view(ws, "alice")

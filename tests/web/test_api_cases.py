@@ -1,14 +1,17 @@
-"""/api/v1/cases: agents work their own cases, analysts every case; transitions and notes."""
+"""/api/v1/cases: agents work their own cases, analysts every case; transitions and notes; the
+follow-up figures (time to first contact, share within SLA, recovery rate)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from fastapi.testclient import TestClient
 
 from cxpulse import Workspace
-from cxpulse.automations.cases import get_case, new_case, notes, write_cases
+from cxpulse.automations.cases import get_case, move, new_case, notes, write_cases
+from tests.conftest import add_rows
 from tests.web.conftest import NOW
 from tests.web.test_api_ingest import bearer, session_headers
 
@@ -98,3 +101,116 @@ def test_analysts_move_any_case_and_read_tokens_only_read(
     assert anon.post(f"/api/v1/cases/{ids['agent']}/ack", headers=read).status_code == 403
     admin = bearer(web_ws, "admin")
     assert anon.post(f"/api/v1/cases/{ids['agent']}/ack", headers=admin).status_code == 200
+
+
+# -- follow-up figures --------------------------------------------------------------------------
+def follow_up_cases(ws: Workspace) -> dict[str, str]:
+    """Three cases (NOW is 10:30 on 2 Nov in Paris, the demo's time zone):
+
+    - A, the agent's, opened 1 Nov 04:30 local on an NPS 3, contacted after 3 h (within its
+      24 h SLA); the customer answered NPS 8 since: recovered.
+    - B, kim's, opened 1 Nov 00:30 local (31 Oct in UTC) on an NPS 2, never contacted, past
+      due; the customer answered NPS 1 since: not recovered.
+    - C, the agent's, opened 2 h ago, not contacted yet, not due: its SLA outcome is unknown.
+    """
+    a = new_case(
+        "fu:a",
+        "detractor-case",
+        "FU-1",
+        NOW - timedelta(hours=30),
+        24,
+        owner="agent",
+        cause_type="detractor",
+        cause_score=3,
+        cause_question_type="nps",
+    )
+    b = new_case(
+        "fu:b",
+        "detractor-case",
+        "FU-2",
+        NOW - timedelta(hours=34),
+        24,
+        owner="kim",
+        cause_type="detractor",
+        cause_score=2,
+        cause_question_type="nps",
+    )
+    c = new_case("fu:c", "churn-risk", "FU-3", NOW - timedelta(hours=2), 24, owner="agent")
+    write_cases(ws, [a, b, c])
+    move(ws, str(a["case_id"]), "acknowledged", NOW - timedelta(hours=28))
+    move(ws, str(a["case_id"]), "contacted", NOW - timedelta(hours=27))
+    add_rows(ws, "survey_responses", [
+        {"customer_id": "FU-1", "score": 8, "responded_at": NOW - timedelta(hours=20)},
+        {"customer_id": "FU-2", "score": 1, "responded_at": NOW - timedelta(hours=5)},
+    ])  # fmt: skip
+    return {"a": str(a["case_id"]), "b": str(b["case_id"]), "c": str(c["case_id"])}
+
+
+def figures(
+    cases: int,
+    contacted: int,
+    median: float | None,
+    decided: int,
+    within: int,
+    detractors: int,
+    answered: int,
+    recovered: int,
+) -> dict[str, Any]:
+    return {
+        "cases": cases,
+        "time_to_first_contact": {"contacted": contacted, "median_hours": median},
+        "sla": {
+            "decided": decided,
+            "within_sla": within,
+            "share_within_sla": 100 * within / decided if decided else None,
+        },
+        "recovery": {
+            "detractor_cases": detractors,
+            "answered_again": answered,
+            "recovered": recovered,
+            "recovery_rate": 100 * recovered / answered if answered else None,
+        },
+    }
+
+
+def without_header(body: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in body.items() if k not in ("from", "to", "as_of")}
+
+
+def test_case_metrics_count_the_cases_you_may_see(
+    anon: TestClient, client_for: Callable[[str], TestClient], web_ws: Workspace
+) -> None:
+    follow_up_cases(web_ws)
+    assert anon.get("/api/v1/cases/metrics").status_code == 401
+    assert anon.get("/api/v1/cases/metrics", headers=bearer(web_ws, "ingest")).status_code == 403
+    agent = client_for("agent").get("/api/v1/cases/metrics").json()
+    assert (agent["from"], agent["to"], agent["as_of"]) == (None, None, NOW.isoformat())
+    assert without_header(agent) == figures(2, 1, 3.0, 1, 1, 1, 1, 1)  # A and C
+    analyst = client_for("analyst").get("/api/v1/cases/metrics").json()
+    assert without_header(analyst) == figures(3, 1, 3.0, 2, 1, 2, 2, 1)  # A, B and C
+    read = anon.get("/api/v1/cases/metrics", headers=bearer(web_ws, "read")).json()
+    assert without_header(read) == without_header(analyst)
+
+
+def test_case_metrics_over_local_days_of_opening(
+    client_for: Callable[[str], TestClient], web_ws: Workspace
+) -> None:
+    follow_up_cases(web_ws)
+    analyst = client_for("analyst")
+
+    def over(**params: str) -> dict[str, Any]:
+        response = analyst.get("/api/v1/cases/metrics", params=params)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    first = over(**{"from": "2026-11-01", "to": "2026-11-01"})  # A and B: B is 1 Nov in Paris
+    assert (first["from"], first["to"]) == ("2026-11-01", "2026-11-01")
+    assert without_header(first) == figures(2, 1, 3.0, 2, 1, 2, 2, 1)
+    assert without_header(over(**{"from": "2026-11-02"})) == figures(1, 0, None, 0, 0, 0, 0, 0)
+    assert without_header(over(to="2026-10-31")) == figures(0, 0, None, 0, 0, 0, 0, 0)
+    backwards = analyst.get(
+        "/api/v1/cases/metrics", params={"from": "2026-11-02", "to": "2026-11-01"}
+    )
+    assert backwards.status_code == 400
+    assert backwards.json()["detail"] == "the range ends (2026-11-01) before it starts (2026-11-02)"
+    assert analyst.get("/api/v1/cases/metrics", params={"from": "yesterday"}).status_code == 422

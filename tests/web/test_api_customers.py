@@ -1,14 +1,19 @@
-"""/api/v1/customers: search, timeline, GDPR export and erasure (admins only)."""
+"""/api/v1/customers: search, timeline (agents: only their own cases), GDPR export and erasure
+(admins only)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
 
 from fastapi.testclient import TestClient
 
 from cxpulse import Workspace
 from cxpulse.accounts.audit import entries
+from cxpulse.automations.cases import add_note, new_case, write_cases
 from cxpulse.customers import customer_view, export_customer, find_customers
+from tests.web.conftest import NOW
 from tests.web.test_api_ingest import bearer, session_headers
 
 
@@ -106,3 +111,45 @@ def test_export_then_erase_keeps_the_numbers_and_drops_the_person(
     assert set(log.actor) == {"admin"}
     assert admin.post("/api/v1/customers/NOBODY/erase",
                       headers=session_headers(admin)).status_code == 404  # fmt: skip
+
+
+def cases_of_two_owners(ws: Workspace) -> tuple[str, dict[str, str]]:
+    """A customer with one case owned by the user 'agent' and one owned by 'kim', each with a
+    note; (customer id, {owner: case id})."""
+    cid = "C000001"
+    opened = NOW - timedelta(hours=5)
+    mine = new_case("tl:1", "detractor-case", cid, opened, 24, owner="agent", team="cx",
+                    summary="Agent follow-up")  # fmt: skip
+    other = new_case("tl:2", "detractor-case", cid, opened, 24, owner="kim", team="key-accounts",
+                     summary="Kim follow-up")  # fmt: skip
+    write_cases(ws, [mine, other])
+    add_note(ws, str(mine["case_id"]), "Agent note: called back", NOW - timedelta(hours=3))
+    add_note(ws, str(other["case_id"]), "Kim note: refund agreed", NOW - timedelta(hours=2))
+    return cid, {"agent": str(mine["case_id"]), "kim": str(other["case_id"])}
+
+
+def case_items(body: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(i["title"], i["detail"]) for i in body["items"] if i["kind"] == "case"]
+
+
+def test_agents_see_only_their_own_cases_on_the_timeline(
+    client_for: Callable[[str], TestClient], web_ws: Workspace
+) -> None:
+    cid, ids = cases_of_two_owners(web_ws)
+    agent = client_for("agent")
+    mine = agent.get(f"/api/v1/customers/{cid}").json()
+    titles = " ".join(t for t, _ in case_items(mine))
+    assert ids["agent"] in titles and ids["kim"] not in titles
+    assert ("Note on case " + ids["agent"], "Agent note: called back") in case_items(mine)
+    # nothing of kim's case anywhere in the answer: summary, team, note
+    text = agent.get(f"/api/v1/customers/{cid}").text
+    assert "Kim follow-up" not in text and "key-accounts" not in text and "refund" not in text
+    assert mine["counts"]["case"] == len(case_items(mine)) == 2  # opened, note
+
+    analyst = client_for("analyst").get(f"/api/v1/customers/{cid}").json()
+    titles = " ".join(t for t, _ in case_items(analyst))
+    assert ids["agent"] in titles and ids["kim"] in titles
+    assert ("Note on case " + ids["kim"], "Kim note: refund agreed") in case_items(analyst)
+    assert analyst["counts"]["case"] == 4
+    # each viewer keeps their own cached timeline
+    assert agent.get(f"/api/v1/customers/{cid}").json() == mine

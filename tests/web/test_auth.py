@@ -1,11 +1,18 @@
-"""Log-in, sessions, roles, CSRF, tokens: nothing reachable without login but health."""
+"""Log-in, sessions, roles, CSRF, tokens: nothing reachable without login but health and the
+public survey endpoints; the log-in redirect comes back to the whole address, on this site."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
+from starlette.routing import Mount
 
 from cxpulse import Workspace
 from cxpulse.accounts.tokens import create_token, revoke_token
@@ -148,3 +155,88 @@ def test_security_headers(client_for: Callable[[str], TestClient]) -> None:
     response = client_for("admin").get("/")
     assert "script-src 'self'" in response.headers["content-security-policy"]
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+# -- nothing answers without a login but the public endpoints ------------------------------------
+# (path prefix) the public survey endpoints, the static files, the health check and the log-in
+PUBLIC = ("/s/", "/public/widget/", "/widget.js", "/static/", "/healthz", "/login")
+
+
+def refused_without_login(response: httpx.Response) -> bool:
+    if response.status_code in (401, 403):
+        return True
+    return response.status_code == 303 and response.headers["location"].startswith("/login")
+
+
+def test_every_route_but_the_public_ones_needs_a_login(app: FastAPI, anon: TestClient) -> None:
+    public, answered = set(), []
+    for route in iter_route_contexts(app.routes):  # every router's routes, with their prefix
+        if isinstance(route.original_route, Mount):
+            calls = [("GET", f"{route.path}/app.css")]
+        else:
+            path = re.sub(r"\{[^}]+\}", "x", str(route.path))
+            calls = [(method, path) for method in sorted(route.methods or ())]
+        for method, path in calls:
+            if path.startswith(PUBLIC):
+                public.add((method, route.path))
+                continue
+            response = anon.request(method, path, follow_redirects=False)
+            if not refused_without_login(response):
+                answered.append(f"{method} {path}: {response.status_code}")
+    assert answered == []
+    assert {path for _, path in public} == {
+        "/s/{token}", "/s/{token}/unsubscribe", "/public/widget/survey", "/public/widget/answer",
+        "/widget.js", "/static", "/healthz", "/login",
+    }  # fmt: skip
+
+
+def test_the_language_switch_needs_a_login(anon: TestClient) -> None:
+    response = anon.post("/language", data={"language": "fr"}, follow_redirects=False)
+    assert refused_without_login(response)
+    assert "cxpulse_lang" not in response.headers.get("set-cookie", "")
+
+
+# -- the log-in redirect's next address ------------------------------------------------------------
+def test_the_login_redirect_keeps_the_whole_address(anon: TestClient) -> None:
+    first = anon.get("/feedback?touchpoint=delivery&score=3", follow_redirects=False)
+    location = first.headers["location"]
+    assert location == "/login?next=/feedback%3Ftouchpoint%3Ddelivery%26score%3D3"
+    form = anon.get(location)
+    assert 'name="next" value="/feedback?touchpoint=delivery&amp;score=3"' in form.text
+    target = parse_qs(urlsplit(location).query)["next"][0]
+    logged_in = anon.post(
+        "/login",
+        data={"username": "analyst", "password": PASSWORD, "next": target,
+              "csrf_token": anon.cookies.get("cxpulse_login_csrf")},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert logged_in.headers["location"] == "/feedback?touchpoint=delivery&score=3"
+
+
+def test_the_login_redirect_keeps_encoded_characters_of_the_path(anon: TestClient) -> None:
+    location = anon.get("/customers/a%3Fb%26c", follow_redirects=False).headers["location"]
+    assert parse_qs(urlsplit(location).query)["next"] == ["/customers/a%3Fb%26c"]
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/phish",
+        "https://evil.example/",
+        "evil.example",
+        "javascript:alert(1)",
+        "/\\evil.example",
+        "/\t/evil.example",
+        "/\n/evil.example",
+    ],
+)
+def test_the_next_address_must_be_a_path_on_this_site(anon: TestClient, target: str) -> None:
+    form = anon.get("/login", params={"next": target})
+    assert 'name="next" value="/"' in form.text
+    response = anon.post(
+        "/login",
+        data={"username": "admin", "password": PASSWORD, "next": target,
+              "csrf_token": anon.cookies.get("cxpulse_login_csrf")},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert response.status_code == 303 and response.headers["location"] == "/"

@@ -3,7 +3,6 @@ from __future__ import annotations
 import threading
 
 from cxpulse.web.cache import ResultCache
-from cxpulse.web.ratelimit import RateLimiter
 
 
 class Clock:
@@ -81,16 +80,6 @@ def test_nested_lookups_inside_a_refresh_are_recomputed() -> None:
     assert cache.get_or_compute("outer", outer) == "out:in2"  # the refresh saw fresh data
 
 
-def test_rate_limiter_bursts_then_waits_then_refills() -> None:
-    clock = Clock()
-    limiter = RateLimiter(rate=2, burst=3, clock=clock)
-    assert [limiter.allow("a") for _ in range(3)] == [0, 0, 0]
-    assert limiter.allow("a") == 0.5
-    assert limiter.allow("b") == 0  # per client
-    clock.t = 0.5
-    assert limiter.allow("a") == 0
-
-
 def test_age_counts_from_when_the_result_was_ready() -> None:
     clock = Clock()
     cache = ResultCache(ttl=10, clock=clock)
@@ -150,3 +139,117 @@ def test_warm_up_fills_the_cache_for_every_default_page(app: object) -> None:
     for _, compute in default_views(state):
         compute()
     assert state.cache.misses == misses  # every default view now comes from the cache
+
+
+# -- soft and hard invalidations, results computed from stale values ---------------------------
+def test_soft_invalidation_serves_even_quick_entries_stale_while_one_refresh_runs() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    calls: list[str] = []
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        cache = ResultCache(refresher=pool, slow_seconds=60)  # every entry here is quick
+        assert cache.get_or_compute("k", lambda: "v1") == "v1"
+        cache.invalidate(soft=True)  # e.g. a survey answer arrived
+        started, release = threading.Event(), threading.Event()
+
+        def v2() -> str:
+            calls.append("v2")
+            started.set()
+            release.wait(10)
+            return "v2"
+
+        assert cache.get_or_compute("k", v2) == "v1"  # not recomputed in front of the viewer
+        assert started.wait(10)
+        assert cache.get_or_compute("k", v2) == "v1"  # still refreshing: no second refresh
+        release.set()
+    assert calls == ["v2"]
+    assert cache.get_or_compute("k", lambda: "v3") == "v2" and cache.is_fresh("k")
+
+
+def test_a_hard_invalidation_recomputes_quick_entries_whatever_soft_ones_surround_it() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        cache = ResultCache(refresher=pool, slow_seconds=60)
+        cache.get_or_compute("a", lambda: "a1")
+        cache.get_or_compute("b", lambda: "b1")
+        cache.invalidate(soft=True)
+        cache.invalidate()  # the user's own change, after an answer streamed in
+        assert cache.get_or_compute("a", lambda: "a2") == "a2"
+        cache.invalidate(soft=True)  # an answer after the user's change
+        assert cache.get_or_compute("b", lambda: "b2") == "b2"  # the user's change shows
+        assert cache.stale_hits == 0
+
+
+def test_without_a_refresher_a_soft_invalidation_recomputes() -> None:
+    cache = ResultCache()
+    cache.get_or_compute("k", lambda: 1)
+    cache.invalidate(soft=True)
+    assert cache.get_or_compute("k", lambda: 2) == 2
+
+
+def test_a_page_computed_from_a_stale_metric_is_stored_stale() -> None:
+    """The page's outer entry is recomputed (quick) while its inner metric (slow) is served
+    stale and refreshed: the page must not be kept as fresh with the old number."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    clock = Clock()
+    data = {"v": 1}
+    refreshing, release = threading.Event(), threading.Event()
+
+    def inner() -> int:
+        if clock.t > 0:  # the refresh after the write: hold it until the page is computed
+            refreshing.set()
+            release.wait(10)
+        clock.t += 5  # slow
+        return data["v"]
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        cache = ResultCache(refresher=pool, slow_seconds=2, clock=clock)
+
+        def outer() -> tuple[str, int]:
+            return ("page", cache.get_or_compute("inner", inner))
+
+        assert cache.get_or_compute("inner", inner) == 1  # warmed by its JSON twin
+        assert cache.get_or_compute("outer", outer) == ("page", 1)  # quick: inner was a hit
+        data["v"] = 2
+        cache.invalidate()  # a write
+        assert cache.get_or_compute("outer", outer) == ("page", 1)  # inner served stale
+        assert refreshing.wait(10)
+        assert not cache.is_fresh("outer")  # computed from a stale value: stored stale
+        release.set()
+    assert cache.is_fresh("inner")
+    assert cache.get_or_compute("outer", outer) == ("page", 2)  # the next view recomputes it
+    assert cache.is_fresh("outer")
+
+
+def test_staleness_passes_through_nested_entries_and_keeps_its_kind() -> None:
+    """After a soft invalidation, a page first computed from a stale metric (through an
+    intermediate entry) is stale too, and, a soft change, is then served while refreshed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    clock = Clock()
+
+    def metric() -> str:
+        clock.t += 5  # slow
+        return f"m{cache.version}"
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        cache = ResultCache(refresher=pool, slow_seconds=2, clock=clock)
+        cache.get_or_compute("metric", metric)
+        cache.invalidate(soft=True)
+
+        def block() -> str:
+            return "block:" + cache.get_or_compute("metric", metric)
+
+        def page() -> str:
+            return "page:" + cache.get_or_compute("block", block)
+
+        assert cache.get_or_compute("page", page) == "page:block:m0"  # first view: computed
+        pool.submit(lambda: None).result()  # the metric's refresh is done
+        assert not cache.is_fresh("block") and not cache.is_fresh("page")
+        stale_hits = cache.stale_hits
+        assert cache.get_or_compute("page", page) == "page:block:m0"  # soft: served stale...
+        assert cache.stale_hits == stale_hits + 1
+    assert cache.get_or_compute("page", page) == "page:block:m1"  # ...while refreshed
+    assert cache.is_fresh("page")

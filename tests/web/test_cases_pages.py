@@ -1,8 +1,10 @@
 """The cases inbox: agents see their own cases, SLA timers from the injected clock, actions
-need the CSRF token and go through the library, customer text is escaped."""
+need the CSRF token and go through the library, customer text is escaped; the follow-up figures
+at the top."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -15,6 +17,7 @@ from cxpulse.automations.cases import get_case, new_case, write_cases
 from cxpulse.web.app import create_app
 from tests.conftest import add_rows
 from tests.web.conftest import NOW, login
+from tests.web.test_api_cases import follow_up_cases
 
 SCRIPT = '<script>alert("x")</script> & <b>bold</b>'
 
@@ -229,3 +232,35 @@ def test_inbox_pages(
     assert 'id="cases-next"' in html and 'id="cases-prev"' not in html
     assert 'id="cases-prev"' in analyst.get("/cases?offset=1").text
     assert analyst.get("/api/v1/dashboard/cases?offset=-1").status_code == 400
+
+
+def card_value(html: str, metric: str) -> str:
+    card = html[html.index(f'data-metric="{metric}"') :]
+    found = re.search(r'<div class="big value">([^<]*)</div>', card)
+    assert found is not None, f"no value on the {metric} card"
+    return found[1]
+
+
+def test_the_inbox_is_headed_by_the_follow_up_figures(
+    client_for: Callable[[str], TestClient], web_ws: Workspace
+) -> None:
+    analyst = client_for("analyst")
+    empty = analyst.get("/cases").text  # no case yet: nothing to measure
+    assert card_value(empty, "share_within_sla") == card_value(empty, "recovery_rate") == "–"
+    follow_up_cases(web_ws)
+    agent = client_for("agent")
+    mine = agent.get("/cases").text
+    assert card_value(mine, "time_to_first_contact") == "3.00\u00a0hours"
+    assert card_value(mine, "share_within_sla") == "100.0%"  # only A is decided among A, C
+    assert card_value(mine, "recovery_rate") == "100.0%"
+    assert 'href="/api/v1/cases/metrics"' in mine
+    twin = agent.get("/api/v1/dashboard/cases").json()["follow_up"]
+    assert twin == agent.get("/api/v1/cases/metrics").json()
+    everything = analyst.get("/cases").text
+    assert card_value(everything, "share_within_sla") == "50.0%"
+    assert card_value(everything, "recovery_rate") == "50.0%"
+    analyst.post("/language", data={"language": "fr", "csrf_token": page_csrf(analyst)})
+    french = analyst.get("/cases").text
+    assert "Délai de premier contact" in french and "Taux de reconquête" in french
+    assert card_value(french, "time_to_first_contact") == "3,00\u00a0h"
+    assert card_value(french, "share_within_sla") == "50,0\u202f%"

@@ -1,4 +1,5 @@
-"""The /customers pages: search, the timeline with escaped customer texts, erasure for admins."""
+"""The /customers pages: search, the timeline with escaped customer texts (agents see only their
+own cases), erasure for admins."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from cxpulse import Workspace
 from cxpulse.customers import find_customers
 from tests.conftest import add_rows
 from tests.web.conftest import csrf
+from tests.web.test_api_customers import cases_of_two_owners
 
 SCRIPT = '<script>alert("x")</script> the parcel & the box'
 
@@ -72,3 +74,16 @@ def test_admins_erase_from_the_page_after_typing_the_id(
     refused = agent.post("/customers/C000002/erase",
                          data={"csrf_token": csrf(agent), "confirm": "C000002"})  # fmt: skip
     assert refused.status_code == 403
+
+
+def test_agents_see_only_their_own_cases_on_the_timeline_page(
+    client_for: Callable[[str], TestClient], web_ws: Workspace
+) -> None:
+    cid, ids = cases_of_two_owners(web_ws)
+    agent = client_for("agent").get(f"/customers/{cid}", params={"kind": "case"}).text
+    assert f"Case {ids['agent']} opened" in agent and "Agent note: called back" in agent
+    assert ids["kim"] not in agent
+    assert "Kim follow-up" not in agent and "key-accounts" not in agent and "refund" not in agent
+    analyst = client_for("analyst").get(f"/customers/{cid}", params={"kind": "case"}).text
+    assert f"Case {ids['agent']} opened" in analyst and f"Case {ids['kim']} opened" in analyst
+    assert "Kim note: refund agreed" in analyst

@@ -90,11 +90,17 @@ def test_cache_serves_repeat_views_and_is_invalidated_by_writes(
     misses = state.cache.misses
     client.get("/api/v1/metrics/nps")
     assert state.cache.misses == misses and state.cache.hits >= 1
-    version = state.cache.version
     from tests.web.conftest import csrf
 
-    client.post("/language", data={"language": "en", "csrf_token": csrf(client), "next": "/"})
-    assert state.cache.version > version
+    token = csrf(client)
+    version = state.cache.version
+    client.post("/language", data={"language": "en", "csrf_token": token, "next": "/"})
+    assert state.cache.version == version  # a preference changes no number
+    event = {"event": "plan_changed", "customer_id": "C000001",
+             "occurred_at": "2026-10-30T10:00:00"}  # fmt: skip
+    posted = client.post("/api/v1/events", json=[event], headers={"X-CSRF-Token": token})
+    assert posted.status_code < 300, posted.text
+    assert state.cache.version > version  # data changed
 
 
 def test_all_metrics_scorecard_says_which_need_a_setting(

@@ -12,8 +12,9 @@ Definitions:
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -85,3 +86,53 @@ def recovery_rate(ws: Workspace) -> pd.DataFrame:
     rate = 100 * recovered / answered if answered else float("nan")
     return pd.DataFrame([{"detractor_cases": len(df), "answered_again": answered,
                           "recovered": recovered, "recovery_rate": rate}])  # fmt: skip
+
+
+def summary(
+    ws: Workspace,
+    now: datetime,
+    case_ids: Collection[str] | None = None,
+    opened_from: datetime | None = None,
+    opened_before: datetime | None = None,
+) -> dict[str, Any]:
+    """The three figures over a set of cases: ``case_ids`` (None: all), opened in
+    [``opened_from``, ``opened_before``) (naive UTC; None: unbounded)."""
+    per_case = first_contact(ws, now)
+    keep = pd.Series(True, index=per_case.index)
+    if case_ids is not None:
+        keep &= per_case.case_id.isin(list(case_ids))
+    if opened_from is not None:
+        keep &= per_case.opened_at >= opened_from
+    if opened_before is not None:
+        keep &= per_case.opened_at < opened_before
+    cases = per_case[keep]
+    detractors = recovery(ws)
+    detractors = detractors[detractors.case_id.isin(cases.case_id)]
+    contacted = int(cases.contacted_at.notna().sum())
+    decided = int(cases.within_sla.notna().sum())
+    within = int(cases.within_sla.eq(True).sum())
+    answered = int(detractors.next_score.notna().sum())
+    recovered = int(detractors.recovered.sum())
+    median = cases.hours_to_first_contact.median() if contacted else None
+    return {
+        "cases": len(cases),
+        "time_to_first_contact": {
+            "contacted": contacted,
+            "median_hours": None if median is None or median != median else float(median),
+        },
+        "sla": {
+            "decided": decided,
+            "within_sla": within,
+            "share_within_sla": _share(within, decided),
+        },
+        "recovery": {
+            "detractor_cases": len(detractors),
+            "answered_again": answered,
+            "recovered": recovered,
+            "recovery_rate": _share(recovered, answered),
+        },
+    }
+
+
+def _share(part: int, whole: int) -> float | None:
+    return 100 * part / whole if whole else None

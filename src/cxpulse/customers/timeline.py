@@ -10,7 +10,7 @@ they render HTML.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -95,8 +95,18 @@ class CustomerView:
         }
 
 
-def customer_view(ws: Workspace, customer_id: str, *, newest_first: bool = False) -> CustomerView:
-    """The customer's row and every dated item about them, oldest first (or newest first)."""
+def customer_view(
+    ws: Workspace,
+    customer_id: str,
+    *,
+    newest_first: bool = False,
+    case_visible: Callable[[dict[str, Any]], bool] | None = None,
+) -> CustomerView:
+    """The customer's row and every dated item about them, oldest first (or newest first).
+
+    ``case_visible`` keeps only the follow-up cases (and their notes) it accepts, given a
+    case's row: an agent's view of the customer shows only the cases the agent may handle
+    (:func:`cxpulse.automations.inbox.may_handle`). Without it, every case is listed."""
     customer = get_customer(ws, customer_id)
     items: list[Item] = []
     items += _signup(customer)
@@ -112,6 +122,8 @@ def customer_view(ws: Workspace, customer_id: str, *, newest_first: bool = False
     items += _events(_rows(ws, SURVEY_EVENTS_TABLE, customer_id))
     items += _decisions(_rows(ws, SURVEY_DECISIONS_TABLE, customer_id))
     cases = _rows(ws, CASES_TABLE, customer_id)
+    if case_visible is not None:
+        cases = [c for c in cases if case_visible(c)]
     items += _cases(cases, _notes(ws, [str(c["case_id"]) for c in cases]))
     tags = _rows(ws, CUSTOMER_TAGS_TABLE, customer_id)
     items += [

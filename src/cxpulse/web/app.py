@@ -48,7 +48,8 @@ def create_app(
     a thread of this process, as `cxpulse serve` does; ``None`` leaves it off (tests tick it).
     ``cache_ttl`` ages cached results: off on a DuckDB file (no other process can write it),
     5 minutes on other backends unless given. ``warm`` computes the default pages in the
-    background at start-up (`cxpulse serve` does)."""
+    background at start-up and again after each change of the workspace's local date
+    (`cxpulse serve` does)."""
     state = WebState(ws=ws, clock=clock)
     state.cache.ttl = cache_ttl if cache_ttl or ws.store.backend == "duckdb" else 300.0
     stop = threading.Event()
@@ -72,9 +73,15 @@ def create_app(
             )
             thread.start()
         if warm:
-            from cxpulse.web.warmup import warm as warm_pages
+            from cxpulse.web import warmup
 
-            threading.Thread(target=warm_pages, args=(state,), daemon=True).start()
+            # now, then after each change of the local date (every default page's key holds it)
+            threading.Thread(
+                target=warmup.keep_warm,
+                args=(state, stop, warmup.DAY_CHECK_SECONDS),
+                name="cxpulse-warm",
+                daemon=True,
+            ).start()
         yield
         stop.set()
         state.intake.close()
@@ -87,9 +94,11 @@ def create_app(
         title="cxpulse",
         version=__version__,
         summary="Customer-experience metrics, surveys and follow-up cases.",
-        docs_url="/api/docs",
+        # FastAPI's own pages answer without login and load Swagger UI from a CDN: the
+        # document and a server-rendered reference need a login instead (pages/apidocs.py)
+        docs_url=None,
         redoc_url=None,
-        openapi_url="/api/v1/openapi.json",
+        openapi_url=None,
         lifespan=lifespan,
     )
     app.state.cx = state
@@ -111,10 +120,11 @@ def _worker_loop(state: WebState, interval: float, stop: threading.Event) -> Non
 
     while not stop.is_set():
         try:
-            with state.workspace() as ws:
-                tick = run_once(ws, state.now())
+            # the lock is taken by each phase's store work and let go while a message is on
+            # its way: a slow SMTP server or webhook receiver never holds up a page
+            tick = run_once(state.ws, state.now(), hold=lambda: state.lock)
             if tick.surveys.invited or tick.rules.fired or tick.outbox.sent:
-                state.cache.invalidate()
+                state.cache.invalidate(soft=True)  # from outside: served while refreshed
             log.info(tick.summary())
         except Exception:  # the loop must outlive one bad tick; the next one retries
             log.exception("worker tick failed")

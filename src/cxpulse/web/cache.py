@@ -1,29 +1,68 @@
 """Results of expensive queries kept in memory between page views.
 
-Invalidation: every write the server performs (a successful POST/PUT/PATCH/DELETE, a worker
-tick that changed rows) calls :meth:`ResultCache.invalidate`, which marks every entry stale.
-A stale entry that was quick to compute (under ``slow_seconds``) is recomputed before it is
-returned, so a user sees their own change at once. A slow one, with a ``refresher`` (the server
-has one), is still served at once while one background recomputation replaces it: a survey
-answer arriving every second must not make the website page (minutes to compute cold at 10M
-hits) recompute in front of every viewer.
+How the cache is invalidated:
 
-``ttl`` (seconds) also ages entries, for writes made by other processes (several servers on one
+- Every change of data the server makes marks every entry stale, by one of two calls. Which
+  requests call which is decided in one place, :mod:`cxpulse.web.writes`; requests that change
+  no data (log-in, log-out, the language switch, the survey editor's preview) call neither.
+- :meth:`ResultCache.invalidate` (a *hard* invalidation): a change a user made and expects to
+  see at once (an import through the API, a case update, a rule or survey change). A stale
+  entry that was quick to compute (under ``slow_seconds``) is recomputed before it is returned,
+  so the user sees their own change. A slow one, with a ``refresher`` (the server has one), is
+  still served at once while one background recomputation replaces it.
+- ``invalidate(soft=True)`` (a *soft* invalidation): changes that stream in from outside (public
+  survey answers, widget offers, worker ticks). Every entry, quick or slow, is served stale while
+  one background recomputation replaces it: a survey answer arriving every second must not make
+  every dashboard view recompute in front of the viewer. An entry made stale by a hard
+  invalidation stays under the hard rule whatever soft ones follow.
+- A result is only as fresh as the oldest value it was computed from: when a computation reads
+  another cached entry that is served stale (a page whose metrics are refreshing), the result is
+  stored as stale as that value, so the next view computes it again (or refreshes it in the
+  background, by the rules above) instead of keeping the old numbers until the next write.
+- A result computed while a write landed is stored as of the data version it started from:
+  stale at once, never taken as fresh.
+- Without a ``refresher`` every stale entry is recomputed before it is returned.
+
+``clock`` (seconds) times the computations (quick or slow) and ages entries. ``ttl`` (seconds)
+also ages entries, for writes made by other processes (several servers on one
 PostgreSQL workspace); it is off for the default DuckDB file, which no other process can write
-while the server holds it.
+while the server holds it. An entry past its age is treated as after a hard invalidation.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Hashable
 from concurrent.futures import Executor
+from dataclasses import dataclass
 from typing import Any
 
 log = logging.getLogger("cxpulse.web")
 MAX_ENTRIES = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    ready_at: float  # clock time the data it holds was read (the oldest input's, when nested)
+    version: int  # the data version it was computed from (the oldest input's, when nested)
+    value: Any
+    cost: float  # seconds it took to compute
+
+
+@dataclass(slots=True)
+class _Inputs:
+    """What one running computation has read from the cache so far: the oldest version and
+    read time among them."""
+
+    version: int
+    ready_at: float = math.inf
+
+    def add(self, version: int, ready_at: float) -> None:
+        self.version = min(self.version, version)
+        self.ready_at = min(self.ready_at, ready_at)
 
 
 class ResultCache:
@@ -38,10 +77,10 @@ class ResultCache:
         self.refresher = refresher
         self.slow_seconds = slow_seconds
         self._clock = clock
-        # key -> (ready at, data version computed at, value, seconds it took)
-        self._entries: dict[Hashable, tuple[float, int, Any, float]] = {}
+        self._entries: dict[Hashable, _Entry] = {}
         self._refreshing: set[Hashable] = set()
-        self._version = 0
+        self._version = 0  # bumped by every invalidation
+        self._hard_version = 0  # the version the last hard invalidation made
         self._lock = threading.Lock()
         self._local = threading.local()
         self.hits = 0
@@ -52,18 +91,42 @@ class ResultCache:
     def version(self) -> int:
         return self._version
 
-    def invalidate(self) -> None:
+    def invalidate(self, *, soft: bool = False) -> None:
+        """Mark every entry stale; ``soft`` for changes from outside (see the module doc)."""
         with self._lock:
             self._version += 1
+            if not soft:
+                self._hard_version = self._version
 
     def is_fresh(self, key: Hashable) -> bool:
         with self._lock:
             entry = self._entries.get(key)
             return entry is not None and self._fresh(entry, self._clock())
 
-    def _fresh(self, entry: tuple[float, int, Any, float], now: float) -> bool:
-        ready_at, version, _, _ = entry
-        return version == self._version and (self.ttl is None or now - ready_at < self.ttl)
+    def _expired(self, entry: _Entry, now: float) -> bool:
+        return self.ttl is not None and now - entry.ready_at >= self.ttl
+
+    def _fresh(self, entry: _Entry, now: float) -> bool:
+        return entry.version == self._version and not self._expired(entry, now)
+
+    def _may_serve_stale(self, entry: _Entry, now: float) -> bool:
+        """A stale entry that may be answered while it is refreshed in the background."""
+        if entry.cost >= self.slow_seconds:
+            return True
+        # quick: only when nothing but soft invalidations happened since it was computed
+        return entry.version >= self._hard_version and not self._expired(entry, now)
+
+    def _inputs(self) -> list[_Inputs]:
+        stack: list[_Inputs] | None = getattr(self._local, "inputs", None)
+        if stack is None:
+            stack = self._local.inputs = []
+        return stack
+
+    def _read(self, entry: _Entry) -> Any:
+        # every computation running on this thread depends on what this lookup answers
+        for inputs in self._inputs():
+            inputs.add(entry.version, entry.ready_at)
+        return entry.value
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         now = self._clock()
@@ -74,16 +137,20 @@ class ResultCache:
             version = self._version
             if entry is not None and self._fresh(entry, now):
                 self.hits += 1
-                return entry[2]
-            slow = entry is not None and entry[3] >= self.slow_seconds
-            if entry is not None and slow and self.refresher is not None and not refreshing:
+                return self._read(entry)
+            if (
+                entry is not None
+                and self.refresher is not None
+                and not refreshing
+                and self._may_serve_stale(entry, now)
+            ):
                 self.stale_hits += 1
                 if key not in self._refreshing:
                     self._refreshing.add(key)
                     self.refresher.submit(self._refresh, key, compute)
-                return entry[2]
+                return self._read(entry)
             self.misses += 1
-        return self._compute_and_store(key, compute, version)
+        return self._read(self._compute_and_store(key, compute, version))
 
     def _refresh(self, key: Hashable, compute: Callable[[], Any]) -> None:
         self._local.refreshing = True
@@ -98,20 +165,28 @@ class ResultCache:
             with self._lock:
                 self._refreshing.discard(key)
 
-    def _compute_and_store(self, key: Hashable, compute: Callable[[], Any], version: int) -> Any:
-        started = time.monotonic()
-        value = compute()
-        cost = time.monotonic() - started
+    def _compute_and_store(self, key: Hashable, compute: Callable[[], Any], version: int) -> _Entry:
+        stack = self._inputs()
+        inputs = _Inputs(version)
+        stack.append(inputs)
+        started = self._clock()
+        try:
+            value = compute()
+        finally:
+            stack.pop()
+        cost = self._clock() - started
         with self._lock:
-            # Stored with the version it was computed at: if a write landed meanwhile it is
-            # stale at once (served while refreshed, never taken as fresh). The age counts
-            # from when the result was ready, or a result slower than the TTL would be stored
-            # already expired.
+            # Stored with the oldest data version it read: if a write landed meanwhile, or a
+            # nested lookup answered a stale value, it is stale at once (served while
+            # refreshed, never taken as fresh). The age counts from when the result was ready
+            # (or a result slower than the TTL would be stored already expired), or from when
+            # the oldest value it read was.
+            entry = _Entry(min(self._clock(), inputs.ready_at), inputs.version, value, cost)
             current = self._entries.get(key)
-            if current is None or current[1] <= version:
-                self._entries[key] = (self._clock(), version, value, cost)
+            if current is None or current.version <= entry.version:
+                self._entries[key] = entry
             if len(self._entries) > MAX_ENTRIES:  # drop the oldest half rather than grow
-                oldest = sorted(self._entries, key=lambda k: self._entries[k][0])
+                oldest = sorted(self._entries, key=lambda k: self._entries[k].ready_at)
                 for k in oldest[: MAX_ENTRIES // 2]:
                     del self._entries[k]
-        return value
+        return entry

@@ -7,6 +7,7 @@ the user's language. An unexpected exception is logged and answered 500 without 
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -21,12 +22,26 @@ from cxpulse.errors import (
     WorkspaceLockedError,
 )
 from cxpulse.web.security import CsrfFailed, Forbidden, LoginRequired
+from cxpulse.web.writes import mark_refused
 
 log = logging.getLogger("cxpulse.web")
 
 
+# the API's documentation is a page for people: a login redirect, not a JSON 401
+PAGES_UNDER_API = frozenset({"/api/docs"})
+
+
 def _is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+    path = request.url.path
+    return path.startswith("/api/") and path not in PAGES_UNDER_API
+
+
+def _here(request: Request) -> str:
+    """The path and query string as the client sent them (still percent-encoded: a customer
+    id holding ``?`` or ``&`` must come back as the same address)."""
+    raw = request.scope.get("raw_path")
+    path = raw.decode("latin-1") if raw else quote(request.url.path)
+    return path + (f"?{request.url.query}" if request.url.query else "")
 
 
 def _status(exc: CxpulseError) -> int:
@@ -47,14 +62,14 @@ def _error_page(request: Request, status: int, message: str) -> Response:
 def install(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:
+        mark_refused(request.scope)  # a page answers 303: not a change (see writes.py)
         if _is_api(request):
             return JSONResponse(
                 {"error": "authentication required", "detail": "log in or send a bearer token"},
                 status_code=401,
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/login?next={target}", status_code=303)
+        return RedirectResponse(f"/login?next={quote(_here(request), safe='/')}", status_code=303)
 
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, exc: Forbidden) -> Response:

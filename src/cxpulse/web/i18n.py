@@ -17,6 +17,28 @@ NBSP = "\u00a0"
 FR: dict[str, str] = {
     # cases, rules, surveys and the public survey pages
     "Acknowledge": "Prendre en charge",
+    "Cases contacted by their due time, among those whose outcome is known (contacted, or not "
+    "contacted and past due).": (
+        "Dossiers où le client a été contacté avant l'échéance, parmi ceux dont l'issue est "
+        "connue (contactés, ou non contactés et en retard)."
+    ),
+    "Contacted": "Contactés",
+    "Detractor cases": "Dossiers détracteurs",
+    "Detractor cases whose customer answered again with a higher score, among those who "
+    "answered again.": (
+        "Dossiers détracteurs dont le client a de nouveau répondu avec une meilleure note, parmi "
+        "ceux qui ont de nouveau répondu."
+    ),
+    "Follow-up figures (JSON)": "Indicateurs de suivi (JSON)",
+    "Median time from opening a case to the first contact with the customer, over the "
+    "contacted cases.": (
+        "Délai médian entre l'ouverture d'un dossier et le premier contact avec le client, sur "
+        "les dossiers contactés."
+    ),
+    "Recovery rate": "Taux de reconquête",
+    "Time to first contact": "Délai de premier contact",
+    "Within SLA": "Dans les délais",
+    "median": "médiane",
     "Actions": "Actions",
     "Add a note": "Ajouter une note",
     "Add note": "Ajouter la note",
@@ -262,6 +284,28 @@ FR: dict[str, str] = {
     "Sessions and pages of the website.": "Sessions et pages du site web.",
     "Mentions and reviews on social platforms.": "Mentions et avis sur les réseaux sociaux.",
     "The loyalty programme's points.": "Les points du programme de fidélité.",
+    # the API reference (/api/docs)
+    "API reference": "Référence de l'API",
+    (
+        "Every page has its JSON twin under /api/v1. Programs authenticate with an API token in "
+        "the header Authorization: Bearer TOKEN (create one with `cxpulse token create NAME "
+        "--scopes read`); in this browser your session is enough."
+    ): (
+        "Chaque page a son équivalent JSON sous /api/v1. Les programmes s'authentifient avec un "
+        "jeton d'API dans l'en-tête Authorization: Bearer JETON (créez-en un avec `cxpulse token "
+        "create NOM --scopes read`) ; dans ce navigateur, votre session suffit."
+    ),
+    "Contents": "Sommaire",
+    "Default": "Valeur par défaut",
+    "Description": "Description",
+    "Field": "Champ",
+    "In": "Dans",
+    "Parameter": "Paramètre",
+    "Request body": "Corps de la requête",
+    "Required": "Obligatoire",
+    "Schemas": "Schémas",
+    "The OpenAPI document (JSON)": "Le document OpenAPI (JSON)",
+    "Type": "Type",
     # customer search and timeline
     "Answer": "Réponse",
     "Churn risk": "Risque d'attrition",

@@ -7,16 +7,19 @@ endpoint under load).
   the schemathesis run). No legitimate address holds one.
 - Security headers on every answer (Content-Security-Policy: no inline script, nothing from
   another origin).
-- A successful write (non-GET answered below 400) marks cached results stale.
+- A successful request (answered below 400) that changes data marks cached results stale,
+  hard or soft as :mod:`cxpulse.web.writes` says for its route.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from typing import Protocol
 from urllib.parse import unquote
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from cxpulse.web.writes import Effect, effect, refused
 
 # No inline script, nothing from another origin; ECharts sets inline styles on its canvas.
 CSP = (
@@ -28,11 +31,14 @@ HEADERS = (
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
 )
-SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class Invalidate(Protocol):
+    def __call__(self, *, soft: bool = False) -> None: ...
 
 
 class EdgeMiddleware:
-    def __init__(self, app: ASGIApp, on_write: Callable[[], None]) -> None:
+    def __init__(self, app: ASGIApp, on_write: Invalidate) -> None:
         self.app = app
         self.on_write = on_write
 
@@ -58,15 +64,16 @@ class EdgeMiddleware:
             )
             await send({"type": "http.response.body", "body": body})
             return
-        write = scope["method"] not in SAFE
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
                 extra = [(k, v) for k, v in HEADERS if k not in present]
                 message["headers"] = [*message.get("headers", []), *extra]
-                if write and message["status"] < 400:
-                    self.on_write()
+                if message["status"] < 400 and not refused(scope):
+                    change = effect(scope["method"], scope["path"])
+                    if change is not Effect.NONE:
+                        self.on_write(soft=change is Effect.SOFT)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

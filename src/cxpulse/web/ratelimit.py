@@ -6,18 +6,33 @@ import threading
 import time
 from collections.abc import Callable
 
+MAX_BUCKETS = 100_000
+
 
 class RateLimiter:
-    """``rate`` requests per second on average, bursts up to ``burst``, per key."""
+    """``rate`` requests per second on average, bursts up to ``burst``, per key.
+
+    Past ``max_buckets`` clients, the buckets of idle clients (refilled to the full burst: the
+    same as having none) are forgotten; the others keep counting, so a flood of new addresses
+    cannot reset anyone's limit."""
 
     def __init__(
-        self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic
+        self,
+        rate: float,
+        burst: int,
+        clock: Callable[[], float] = time.monotonic,
+        max_buckets: int = MAX_BUCKETS,
     ) -> None:
         self.rate = rate
         self.burst = burst
+        self.max_buckets = max_buckets
         self._clock = clock
-        self._buckets: dict[str, tuple[float, float]] = {}
+        self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, at)
+        self._sweep_above = max_buckets
         self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._buckets)
 
     def allow(self, key: str) -> float:
         """0 when the request may go on; otherwise the seconds to wait before retrying."""
@@ -25,10 +40,19 @@ class RateLimiter:
         with self._lock:
             tokens, last = self._buckets.get(key, (float(self.burst), now))
             tokens = min(float(self.burst), tokens + (now - last) * self.rate)
-            if tokens >= 1:
-                self._buckets[key] = (tokens - 1, now)
-                return 0.0
+            allowed = tokens >= 1
+            if allowed:
+                tokens -= 1
             self._buckets[key] = (tokens, now)
-            if len(self._buckets) > 100_000:  # forget idle clients rather than grow forever
-                self._buckets.clear()
-            return (1 - tokens) / self.rate
+            if len(self._buckets) > self._sweep_above:
+                self._forget_idle(now)
+            return 0.0 if allowed else (1 - tokens) / self.rate
+
+    def _forget_idle(self, now: float) -> None:
+        full = float(self.burst)
+        idle = [k for k, (t, at) in self._buckets.items() if t + (now - at) * self.rate >= full]
+        for k in idle:
+            del self._buckets[k]
+        # when most clients are busy the sweep frees little: wait until the table has doubled
+        # before the next one, so a sweep (a pass over every bucket) stays rare per request
+        self._sweep_above = max(self.max_buckets, 2 * len(self._buckets))

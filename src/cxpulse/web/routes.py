@@ -16,6 +16,7 @@ from cxpulse.web.api import responses as api_responses
 from cxpulse.web.api import rules as api_rules
 from cxpulse.web.api import surveys as api_surveys
 from cxpulse.web.pages import (
+    apidocs,
     auth,
     cases,
     customers,
@@ -44,6 +45,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     public.router,
     public.api,
     auth.router,
+    apidocs.router,
     api_metrics.router,
     api_ingest.router,
     api_events.router,

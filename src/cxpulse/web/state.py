@@ -15,7 +15,7 @@ from collections.abc import Callable, Hashable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import ibis
@@ -44,6 +44,8 @@ class WebState:
     # log-in attempts: one every 6 seconds per address on average, bursts of 10
     login_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(1 / 6, 10))
     lock: threading.RLock = field(default_factory=threading.RLock)
+    # the local date the default pages were last warmed for (warmup.keep_warm)
+    warmed_for: date | None = None
     _local: threading.local = field(default_factory=threading.local)
 
     @contextmanager

@@ -1,4 +1,5 @@
-"""/api/v1/cases: the case inbox, one case with its notes, state changes and notes.
+"""/api/v1/cases: the case inbox, its follow-up figures, one case with its notes, state changes
+and notes.
 
 Agents see and work only the cases they own (``owner`` is their user name); analysts and
 admins (``all_cases``) every case (:mod:`cxpulse.automations.inbox`). Machines need an admin
@@ -7,7 +8,7 @@ token to change a case: a read token only reads.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
@@ -17,6 +18,7 @@ from cxpulse.accounts.users import Permission
 from cxpulse.automations.cases import CaseError, add_note, get_case, move
 from cxpulse.automations.inbox import CaseAccessDenied, case_for, cases_for, count_for, overdue
 from cxpulse.records import clean, frame_records
+from cxpulse.web.followup import follow_up
 from cxpulse.web.security import Forbidden, Principal, require
 from cxpulse.web.state import WebState, get_state
 
@@ -114,6 +116,57 @@ def list_cases(
         CaseOut(**_out({str(k): v for k, v in r.items()}, state)) for r in frame.to_dict("records")
     ]
     return CasesPage(counts=counts, limit=limit, offset=offset, cases=rows)
+
+
+class FirstContact(BaseModel):
+    contacted: int = Field(description="cases contacted")
+    median_hours: float | None = Field(
+        description="median hours from opening to first contact, over the contacted cases"
+    )
+
+
+class Sla(BaseModel):
+    decided: int = Field(
+        description="cases whose SLA outcome is known: contacted, or not contacted and past due"
+    )
+    within_sla: int = Field(description="cases contacted by their due time")
+    share_within_sla: float | None = Field(description="within_sla / decided, in %")
+
+
+class Recovery(BaseModel):
+    detractor_cases: int = Field(description="cases opened on a detractor answer (NPS 0-6)")
+    answered_again: int = Field(
+        description="detractor cases whose customer answered the same question again after"
+    )
+    recovered: int = Field(description="of those, the ones whose next score was higher")
+    recovery_rate: float | None = Field(description="recovered / answered_again, in %")
+
+
+class CaseMetrics(BaseModel):
+    from_: str | None = Field(alias="from", description="first local day of opening, or null")
+    to: str | None = Field(description="last local day of opening, or null")
+    as_of: str = Field(description="the time the open cases' SLA outcomes are judged at")
+    cases: int = Field(description="cases counted: opened in the range, visible to you")
+    time_to_first_contact: FirstContact
+    sla: Sla
+    recovery: Recovery
+
+
+From = Annotated[date | None, Query(alias="from", description="first day of opening (local)")]
+To = Annotated[date | None, Query(alias="to", description="last day of opening (local)")]
+
+
+@router.get(
+    "/cases/metrics",
+    summary="Follow-up figures of the cases you may see (agents: their own): time to first "
+    "contact, share within SLA, recovery rate",
+    response_model=CaseMetrics,
+    response_model_by_alias=True,
+)
+def case_metrics(
+    principal: Reader, state: State, from_: From = None, to: To = None
+) -> dict[str, Any]:
+    return follow_up(state, principal.name, _all(principal), from_, to)
 
 
 def _case(ws: Workspace, principal: Principal, cid: str) -> dict[str, Any]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from cxpulse.accounts.users import Permission
+from cxpulse.automations.inbox import may_handle
 from cxpulse.customers import customer_view, erase_customer, export_customer, find_customers
 from cxpulse.records import frame_records
 from cxpulse.web.security import Principal, require
@@ -57,12 +59,23 @@ def search(state: WebState, q: str, limit: int, offset: int) -> CustomersPage:
     return CustomersPage(q=q, total=total, limit=limit, offset=offset, rows=frame_records(rows))
 
 
-def timeline(state: WebState, customer_id: str, newest_first: bool = False) -> dict[str, Any]:
-    def compute(ws: Any) -> dict[str, Any]:
-        view: dict[str, Any] = customer_view(ws, customer_id, newest_first=newest_first).as_dict()
-        return view
+def timeline(
+    state: WebState, customer_id: str, principal: Principal, newest_first: bool = False
+) -> dict[str, Any]:
+    """The customer's timeline as ``principal`` may see it: an agent sees only the cases they
+    own (the ownership rule of the case pages, :func:`may_handle`), with their notes."""
+    all_cases = principal.can(Permission.all_cases)
+    mine = partial(may_handle, principal_name=principal.name, all_cases=False)
+    visible = None if all_cases else mine
 
-    result: dict[str, Any] = state.cached(("customer", customer_id, newest_first), compute)
+    def compute(ws: Any) -> dict[str, Any]:
+        view = customer_view(ws, customer_id, newest_first=newest_first, case_visible=visible)
+        result: dict[str, Any] = view.as_dict()
+        return result
+
+    # one entry for everyone who sees every case, one per agent
+    viewer = None if all_cases else principal.name
+    result: dict[str, Any] = state.cached(("customer", customer_id, newest_first, viewer), compute)
     return result
 
 
@@ -83,13 +96,14 @@ def list_customers(
 
 @router.get(
     "/customers/{customer_id}",
-    summary="Everything known about one customer, on one timeline (oldest first)",
+    summary="Everything known about one customer, on one timeline (oldest first; agents see "
+    "only their own cases)",
     response_model=CustomerTimeline,
 )
 def get_customer_timeline(
     customer_id: str, principal: Reader, state: State, newest_first: bool = False
 ) -> dict[str, Any]:
-    return timeline(state, customer_id, newest_first)
+    return timeline(state, customer_id, principal, newest_first)
 
 
 @router.get(

@@ -17,6 +17,7 @@ from cxpulse.web.security import (
     LANG_COOKIE,
     SESSION_COOKIE,
     CsrfFailed,
+    LoginRequired,
     Principal,
     client_address,
     current_principal,
@@ -29,8 +30,12 @@ State = Annotated[WebState, Depends(get_state)]
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site: an open redirect would let a phishing link borrow our login."""
-    if not target:
+    r"""Only a path on this site: an open redirect would let a phishing link borrow our login.
+
+    Browsers read a backslash as a slash and drop tabs and newlines from an address, so
+    ``/\evil.example`` and ``/<TAB>/evil.example`` would leave the site as ``//evil.example``
+    does: an address holding either is refused too."""
+    if not target or any(c == "\\" or ord(c) < 0x20 or ord(c) == 0x7F for c in target):
         return "/"
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
@@ -130,8 +135,10 @@ def set_language(
     next: Annotated[str, Form()] = "/",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
+    if principal is None:  # only logged-in pages offer the switch (public pages follow the
+        raise LoginRequired  # customer's browser language)
     lang = language if language in i18n.LANGUAGES else "en"
-    if principal is not None and principal.via == "session":
+    if principal.via == "session":
         _check(principal, csrf_token)
         with state.workspace() as ws:
             update_user(ws, principal.name, language=lang)

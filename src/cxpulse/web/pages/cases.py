@@ -5,6 +5,9 @@ both rules come from :mod:`cxpulse.automations.inbox`. Actions call
 :func:`cxpulse.automations.move` and :func:`~cxpulse.automations.add_note`; an htmx request gets
 the case panel back, a plain form post a redirect to the case.
 
+The inbox is headed by the follow-up figures (time to first contact, share within SLA, recovery
+rate) of every case the user may see: :mod:`cxpulse.web.followup`, as ``/api/v1/cases/metrics``.
+
 JSON twins: ``/cases`` is ``/api/v1/dashboard/cases``, ``/cases/ID`` is
 ``/api/v1/dashboard/cases/ID`` (the case CRUD API lives under ``/api/v1/cases``).
 """
@@ -27,6 +30,7 @@ from cxpulse.automations.cases import STATES, CaseError
 from cxpulse.automations.inbox import CaseAccessDenied, case_with_notes, cases_for, count_for
 from cxpulse.records import clean
 from cxpulse.store.migrations import AUTOMATION_RUNS_TABLE, CASES_TABLE
+from cxpulse.web.followup import follow_up
 from cxpulse.web.render import page
 from cxpulse.web.security import Forbidden, Principal, require
 from cxpulse.web.state import WebState, get_state
@@ -244,13 +248,24 @@ def _root_causes(ws: Workspace) -> list[str]:
     return seen + [c for c in ROOT_CAUSES if c not in seen]
 
 
+def _inbox_page_data(
+    state: WebState, principal: Principal, filter: str, offset: int
+) -> dict[str, Any]:
+    """One page of the inbox, headed by the follow-up figures of every case the principal may
+    see (those of ``GET /api/v1/cases/metrics``)."""
+    with state.workspace() as ws:
+        data = _inbox(ws, principal, filter, state.now(), offset)
+    # read on this thread's own cursor, outside the write lock
+    data["follow_up"] = follow_up(state, principal.name, _all(principal))
+    return data
+
+
 # -- pages ------------------------------------------------------------------------------------
 @router.get("/cases", response_class=HTMLResponse)
 def inbox_page(
     request: Request, principal: Reader, state: State, filter: str = "active", offset: int = 0
 ) -> Response:
-    with state.workspace() as ws:
-        data = _inbox(ws, principal, filter, state.now(), offset)
+    data = _inbox_page_data(state, principal, filter, offset)
     return page(
         request,
         "cases.html",
@@ -346,12 +361,14 @@ def note(
 
 
 # -- JSON twins -------------------------------------------------------------------------------
-@api.get("/cases", summary="The cases inbox as the page shows it, with SLA timers")
+@api.get(
+    "/cases",
+    summary="The cases inbox as the page shows it, with SLA timers and the follow-up figures",
+)
 def inbox_json(
     principal: Reader, state: State, filter: str = "active", offset: int = 0
 ) -> dict[str, Any]:
-    with state.workspace() as ws:
-        return _inbox(ws, principal, filter, state.now(), offset)
+    return _inbox_page_data(state, principal, filter, offset)
 
 
 @api.get("/cases/{cid}", summary="One case as its page shows it: customer, cause, notes, history")

@@ -67,7 +67,7 @@ def customer_page(
     state: State,
     kind: str | None = None,
 ) -> Response:
-    view = timeline(state, customer_id, newest_first=True)
+    view = timeline(state, customer_id, principal, newest_first=True)
     items = [i for i in view["items"] if kind in (None, "", i["kind"])]
     return page(
         request,
