@@ -193,9 +193,11 @@ class Workspace:
         start: date | str | None = None,
         end: date | str | None = None,
         filters: Mapping[str, Any] | None = None,
+        compare: str = "previous",
     ) -> pd.DataFrame:
         """One metric by period (and segment), with intervals and the change on the previous
-        period. See :func:`cxpulse.metrics.engine.compute`."""
+        period (``compare="year"``: on the same period a year before). See
+        :func:`cxpulse.metrics.engine.compute`."""
         from cxpulse.metrics.engine import compute
 
         return compute(
@@ -207,6 +209,7 @@ class Workspace:
             start=start,
             end=end,
             filters=filters,
+            compare=compare,
         )
 
     def scorecard(

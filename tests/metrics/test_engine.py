@@ -80,6 +80,55 @@ def test_change_and_significance_against_the_previous_period(ws: Workspace) -> N
     assert bool(df.loc["2025-07", "low_n"]) and not df.loc["2025-05", "low_n"]
 
 
+def test_change_on_the_same_period_a_year_before(ws: Workspace) -> None:
+    add_rows(ws, "survey_responses", nps_rows([0] * 40, datetime(2025, 1, 10)))  # NPS -100
+    add_rows(ws, "survey_responses", nps_rows([10] * 40, datetime(2025, 12, 10)))  # 100
+    add_rows(ws, "survey_responses", nps_rows([10] * 20 + [0] * 20, datetime(2026, 1, 10)))  # 0
+    yearly = ws.metric("nps", start="2026-01-01", compare="year").set_index("period")
+    assert list(yearly.index) == ["2026-01"]  # the year before is read, not shown
+    assert yearly.loc["2026-01", "change"] == pytest.approx(100)  # 0 against -100
+    assert bool(yearly.loc["2026-01", "significant"])
+    monthly = ws.metric("nps", start="2026-01-01").set_index("period")
+    assert monthly.loc["2026-01", "change"] == pytest.approx(-100)  # 0 against December's 100
+    quarters = ws.metric("nps", by="quarter", compare="year").set_index("period")
+    assert quarters.loc["2026-Q1", "change"] == pytest.approx(100)
+    assert pd.isna(quarters.loc["2025-Q4", "change"])  # nothing a year before
+
+
+def test_a_range_starting_inside_a_period_still_compares_with_the_whole_one_before(
+    ws: Workspace,
+) -> None:
+    add_rows(ws, "survey_responses", nps_rows([10] * 10, datetime(2025, 3, 20)))
+    add_rows(ws, "survey_responses", nps_rows([0] * 10, datetime(2025, 4, 2)))  # before start
+    add_rows(ws, "survey_responses", nps_rows([10] * 10, datetime(2025, 4, 20)))
+    (row,) = ws.metric("nps", start="2025-04-15").to_dict("records")
+    assert (row["period"], row["n"], row["value"]) == ("2025-04", 10, 100.0)  # cut at start
+    assert row["change"] == pytest.approx(0)  # against all of March
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    first=st.sampled_from(["2025-02-01", "2025-03-01", "2025-04-01", "2025-05-01"]),
+    compare=st.sampled_from(["previous", "year"]),
+)
+def test_a_range_on_period_boundaries_is_a_slice_of_the_whole_history(
+    ws: Workspace, first: str, compare: str
+) -> None:
+    if not ws.table("survey_responses").count().execute():
+        for month, scores in enumerate([[0, 9], [10] * 3, [5, 10, 10], [9, 9, 1], [2] * 4], 1):
+            for year in (2024, 2025):
+                add_rows(ws, "survey_responses", nps_rows(scores, datetime(year, month, 9)))
+    whole = ws.metric("nps", compare=compare)
+    part = ws.metric("nps", start=first, compare=compare)
+    kept = whole[whole["period_start"] >= datetime.fromisoformat(first).date()]
+    cols = ["period", "value", "n", "change", "significant"]
+    pd.testing.assert_frame_equal(
+        part[cols].reset_index(drop=True), kept[cols].reset_index(drop=True)
+    )
+
+
 def test_segments_from_the_table_and_from_customers(ws: Workspace) -> None:
     add_rows(
         ws,
@@ -257,6 +306,7 @@ def test_empty_workspace_gives_an_empty_frame(ws: Workspace) -> None:
         ({"name": "nps", "start": "31/12/2025"}, QueryError, "write it as YYYY-MM-DD"),
         ({"name": "nps", "start": "2025-02-01", "end": "2025-01-01"}, QueryError, "ends"),
         ({"name": "nps", "filters": {"score": "high"}}, QueryError, "does not fit"),
+        ({"name": "nps", "compare": "last_week"}, QueryError, "previous or year"),
     ],
 )
 def test_bad_queries_get_clear_errors(ws: Workspace, kwargs, error, message) -> None:  # type: ignore[no-untyped-def]

@@ -144,6 +144,10 @@ def metric(
         list[str] | None,
         typer.Option("--filter", help="Keep rows where column=value (a,b for several)."),
     ] = None,
+    compare: Annotated[
+        str,
+        typer.Option(help="Change against the previous period, or the same period a year before."),
+    ] = "previous",
     format_: FormatOpt = Format.table,
     workspace: WorkspaceOpt = None,
     backend: BackendOpt = Backend.duckdb,
@@ -155,7 +159,14 @@ def metric(
     filters = _filters(filter_ or [])
     with open_backend(workspace, backend, parquet, spark_master) as ws:
         df = ws.metric(
-            name, by=by, segment=segments, variant=variant, start=from_, end=to, filters=filters
+            name,
+            by=by,
+            segment=segments,
+            variant=variant,
+            start=from_,
+            end=to,
+            filters=filters,
+            compare=compare,
         )
     if format_ is Format.json:
         out.print_json(render.to_json(render.frame_records(df)))

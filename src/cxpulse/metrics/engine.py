@@ -51,7 +51,6 @@ FIXED_ZONES = {"UTC", "Etc/UTC", "GMT", "Etc/GMT", "Z"}
 def compute(
     ws: Workspace,
     name: str,
-    *,
     by: str = "month",
     segment: str | Sequence[str] | None = None,
     variant: str | None = None,
@@ -59,13 +58,17 @@ def compute(
     end: date | str | None = None,
     filters: Mapping[str, Any] | None = None,
     registry: Registry = REGISTRY,
+    compare: str = "previous",
 ) -> pd.DataFrame:
     """Compute metric ``name`` by period ``by`` and ``segment`` columns.
 
     ``start`` and ``end`` are local calendar days, both included. ``filters`` maps a column to
     a value or a list of accepted values. Segment and filter columns are looked up in the
     metric's table first, then in ``customers`` (write ``customer.language`` to force the
-    customer's column when both have one).
+    customer's column when both have one). ``compare``: what ``change`` and ``significant``
+    compare each period with: the ``previous`` period, or the same period a ``year`` before
+    (for weeks and days, 52 weeks or 364 days before: the same weekdays). The periods compared
+    with are read even when they begin before ``start``.
     """
     spec = registry.get(name)
     var = spec.variant(variant)
@@ -75,10 +78,64 @@ def compute(
     end_d = periods.parse_day(end, "end")
     if start_d and end_d and end_d < start_d:
         raise QueryError(f"the range ends ({end_d}) before it starts ({start_d})")
-
+    if compare not in COMPARISONS:
+        raise QueryError(f"compare with {compare!r}? Use {' or '.join(COMPARISONS)}.")
+    lag = _lag(grain, compare)
     filters = dict(filters or {})
+    first = periods.floor_date(start_d, grain) if start_d and grain != "all" else None
+    if first is None:
+        stats_ = _aggregate(ws, spec, var, grain, segments, filters, start_d, end_d)
+    else:
+        # also the whole periods before start that the first ones are compared with; a range
+        # starting on a period boundary reads them in the same query, one starting inside a
+        # period reads them apart, so that period is still cut at start, as asked
+        earlier = periods.shift(first, grain, -lag)
+        if start_d == first:
+            stats_ = _aggregate(ws, spec, var, grain, segments, filters, earlier, end_d)
+        else:
+            stats_ = _aggregate(ws, spec, var, grain, segments, filters, start_d, end_d)
+            before = first - timedelta(days=1)
+            prior = _aggregate(ws, spec, var, grain, segments, filters, earlier, before)
+            if stats_ is not None and prior is not None and not prior.empty:
+                stats_ = pd.concat([prior, stats_], ignore_index=True)
+    if stats_ is None:
+        return _empty(segments)
+    df = finish(stats_, spec, var, grain, segments, ws.settings.confidence, ws.settings.min_n, lag)
+    if first is not None:
+        df = df[df["period_start"] >= first].reset_index(drop=True)
+        if df.empty:
+            return _empty(segments)
+    return df
+
+
+COMPARISONS = ("previous", "year")
+
+
+def _lag(grain: periods.Grain, compare: str) -> int:
+    """How many periods back the compared period is."""
+    if compare == "previous":
+        return 1
+    return {"day": 364, "week": 52, "month": 12, "quarter": 4, "year": 1}.get(grain, 1)
+
+
+def _aggregate(
+    ws: Workspace,
+    spec: MetricSpec,
+    var: Variant,
+    grain: periods.Grain,
+    segments: list[str],
+    filters: dict[str, Any],
+    start_d: date | None,
+    end_d: date | None,
+) -> pd.DataFrame | None:
+    """The per-period (and segment) statistics of the range, or None when it has no data."""
     if var.periodic is not None:
-        return _compute_periodic(ws, spec, var, grain, segments, filters, start_d, end_d)
+        ctx = period_context(ws, spec, grain, segments, filters, start_d, end_d,
+                             var.customer_columns)  # fmt: skip
+        if ctx is None:
+            return None
+        periodic: pd.DataFrame = var.periodic(ctx).execute()
+        return periodic
     t, names = _attach(ws, ws.table(spec.table), spec, [*segments, *filters], var.customer_columns)
     t = apply_filters(t, {names[c]: v for c, v in filters.items()})
     ts_col = spec.time_column
@@ -91,31 +148,12 @@ def compute(
     t = var.prepare(t, ws)
     spans = _spans(ws, t, ts_col, start_d, end_d)
     if spans is None:  # nothing in range
-        return _empty(segments)
+        return None
     t = t.mutate(_period=periods.period_start(periods.local_time(t[ts_col], spans), grain))
     t = t.rename({seg: names[seg] for seg in segments if seg != names[seg]})
     assert var.aggregate is not None  # Variant checks it has aggregate or periodic
-    aggregated = var.aggregate(t, ["_period", *segments]).execute()
-    return finish(aggregated, spec, var, grain, segments, ws.settings.confidence, ws.settings.min_n)
-
-
-def _compute_periodic(
-    ws: Workspace,
-    spec: MetricSpec,
-    var: Variant,
-    grain: periods.Grain,
-    segments: list[str],
-    filters: dict[str, Any],
-    start: date | None,
-    end: date | None,
-) -> pd.DataFrame:
-    """Metrics defined on the calendar: the variant gets the list of periods to evaluate."""
-    ctx = period_context(ws, spec, grain, segments, filters, start, end, var.customer_columns)
-    if ctx is None:
-        return _empty(segments)
-    assert var.periodic is not None
-    aggregated = var.periodic(ctx).execute()
-    return finish(aggregated, spec, var, grain, segments, ws.settings.confidence, ws.settings.min_n)
+    aggregated: pd.DataFrame = var.aggregate(t, ["_period", *segments]).execute()
+    return aggregated
 
 
 def period_context(
@@ -311,8 +349,10 @@ def finish(
     segments: list[str],
     confidence: float,
     min_n: int,
+    lag: int = 1,
 ) -> pd.DataFrame:
-    """Values, intervals and period-on-period changes from per-group statistics."""
+    """Values, intervals and changes from per-group statistics; each period is compared with
+    the one ``lag`` periods before (1: the previous period)."""
     if agg.empty:
         return _empty(segments)
     if var.single_scale and "scale_lo" in agg:
@@ -335,8 +375,8 @@ def finish(
     value, low, high = _estimate(df, var, confidence)
     df["value"], df["ci_low"], df["ci_high"] = value, low, high
 
-    # the previous calendar period of the same segment, if it has data
-    prev_key = [periods.shift(d, grain, -1) for d in df["period_start"]]
+    # the compared calendar period of the same segment, if it has data
+    prev_key = [periods.shift(d, grain, -lag) for d in df["period_start"]]
     stat_cols = list(STAT_COLUMNS[var.kind])
     previous = df[[*segments, "period_start", "value", *stat_cols]].rename(
         columns={"period_start": "_prev_start", "value": "_prev_value"}

@@ -26,6 +26,7 @@ class MetricQuery:
     start: date | None = None
     end: date | None = None
     filters: tuple[str, ...] = ()
+    compare: str = "previous"  # or "year": the same period a year before
 
     def filter_map(self) -> dict[str, Any]:
         return parse_filters(list(self.filters))
@@ -63,6 +64,7 @@ def metric_rows(state: WebState, q: MetricQuery) -> list[dict[str, Any]]:
             start=q.start,
             end=q.end,
             filters=filters or None,
+            compare=q.compare,
         )
         return frame_records(df)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 
@@ -45,9 +45,16 @@ def metric(
     from_: From = None,
     to: To = None,
     filter_: Filters = None,
+    compare: Annotated[
+        Literal["previous", "year"],
+        Query(
+            description="change and significance against the previous period or the same "
+            "period a year before"
+        ),
+    ] = "previous",
 ) -> dict[str, Any]:
     q = queries.MetricQuery(
-        name, by, tuple(segment or ()), variant, from_, to, tuple(filter_ or ())
+        name, by, tuple(segment or ()), variant, from_, to, tuple(filter_ or ()), compare
     )
     return {"metric": queries.describe(name), "rows": queries.metric_rows(state, q)}
 
