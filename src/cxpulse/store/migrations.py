@@ -328,7 +328,8 @@ def _accounts(store: Store) -> None:
 # (index, table, column): lookups of a few rows on hot paths (the survey answer endpoint finds an
 # invitation's delivery and its earlier answers per batch); without them each is a full scan,
 # 11-30 ms at a million responses, with them 2-3 ms (measured). They cost bulk inserts into
-# these tables about 3 s per million rows.
+# these tables about 3 s per million rows. DuckDB adds columns to an indexed table but drops
+# none: a migration that drops a column of these tables drops the index first.
 LOOKUP_INDEXES = (
     ("cxpulse_survey_responses_invitation", "survey_responses", "invitation_id"),
     ("cxpulse_survey_responses_id", "survey_responses", "response_id"),
