@@ -55,8 +55,18 @@ def test_rules_cases_worker(tmp_path: Path) -> None:
         assert code == 0, text
     code, text = invoke("cases", "show", cid, "-w", db)
     assert "state=resolved" in text and "called back" in text
+    code, text = invoke("cases", "open", "carl", "--summary", "Phoned about a refund",
+                        "--owner", "ana", "--sla-hours", "4", "-w", db,
+                        "--now", "2025-06-02T09:00")  # fmt: skip
+    assert code == 0 and "first contact due 2025-06-02 13:00 UTC" in text, text
+    manual = text.split()[1]
+    code, text = invoke("cases", "assign", manual, "--owner", "ben", "--team", "cx", "-w", db)
+    assert code == 0 and "owner ben, team cx" in text
+    code, text = invoke("cases", "assign", cid, "--owner", "ben", "-w", db)
+    assert code == 1 and "already resolved" not in text and "is resolved" in text
     code, text = invoke("cases", "metrics", "-w", db, "--json")
     figures = json.loads(text)
-    (sla,) = figures["sla"]
-    assert (sla["rule"], sla["cases"], sla["contacted"]) == ("detractor-case", 1, 1)
+    sla = {r["rule"]: r for r in figures["sla"]}
+    assert (sla["detractor-case"]["cases"], sla["detractor-case"]["contacted"]) == (1, 1)
+    assert sla["manual"]["cases"] == 1
     assert figures["recovery"][0]["detractor_cases"] == 1

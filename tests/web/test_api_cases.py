@@ -214,3 +214,43 @@ def test_case_metrics_over_local_days_of_opening(
     assert backwards.status_code == 400
     assert backwards.json()["detail"] == "the range ends (2026-11-01) before it starts (2026-11-02)"
     assert analyst.get("/api/v1/cases/metrics", params={"from": "yesterday"}).status_code == 422
+
+
+def test_cases_opened_by_hand_and_reassigned(
+    client_for: Callable[[str], TestClient], web_ws: Workspace
+) -> None:
+    ids = open_cases(web_ws)
+    analyst = client_for("analyst")
+    headers = session_headers(analyst)
+    made = analyst.post("/api/v1/cases", json={"customer_id": "C000003", "summary": "Called: "
+                        "parcel lost", "owner": "kim", "team": "cx", "sla_hours": 4},
+                        headers=headers)  # fmt: skip
+    assert made.status_code == 201, made.text
+    case = made.json()
+    assert (case["owner"], case["state"], case["rule"]) == ("kim", "open", "manual")
+    assert case["sla_due_at"].startswith((NOW + timedelta(hours=4)).isoformat()[:16])
+    unknown = analyst.post("/api/v1/cases", json={"customer_id": "NOBODY", "summary": "x"},
+                           headers=headers)  # fmt: skip
+    assert unknown.status_code == 400 and "no customer" in unknown.json()["detail"]
+
+    # an agent opens cases for themself only, and does not reassign
+    agent = client_for("agent")
+    own = agent.post("/api/v1/cases", json={"customer_id": "C000004", "summary": "Chat"},
+                     headers=session_headers(agent))  # fmt: skip
+    assert own.status_code == 201 and own.json()["owner"] == "agent"
+    theirs = agent.post("/api/v1/cases", json={"customer_id": "C000004", "summary": "x",
+                        "owner": "kim"}, headers=session_headers(agent))  # fmt: skip
+    assert theirs.status_code == 403
+    refused = agent.patch(f"/api/v1/cases/{ids['agent']}", json={"owner": "kim"},
+                          headers=session_headers(agent))  # fmt: skip
+    assert refused.status_code == 403
+
+    moved = analyst.patch(f"/api/v1/cases/{ids['kim']}", json={"owner": "agent", "team": ""},
+                          headers=headers)  # fmt: skip
+    assert moved.status_code == 200 and (moved.json()["owner"], moved.json()["team"]) == (
+        "agent", None)  # fmt: skip
+    assert agent.get(f"/api/v1/cases/{ids['kim']}").status_code == 200  # now the agent's
+    assert get_case(web_ws, ids["kim"])["state"] == "open"  # state and SLA unchanged
+    read_only = analyst.post("/api/v1/cases", json={"customer_id": "C000003", "summary": "x"},
+                             headers=bearer(web_ws, "read"))  # fmt: skip
+    assert read_only.status_code == 403

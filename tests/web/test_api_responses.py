@@ -59,3 +59,12 @@ def test_pages_do_not_overlap_and_bad_filters_are_refused(
     assert upside.status_code == 400 and "above the highest" in upside.json()["detail"]
     backwards = client.get("/api/v1/responses", params={"from": "2026-10-01", "to": "2026-09-01"})
     assert backwards.status_code == 400
+
+
+def test_one_response_by_id(client_for: Callable[[str], TestClient], web_ws: Workspace) -> None:
+    first = web_ws.table("survey_responses").limit(1).execute().iloc[0]
+    got = client_for("agent").get(f"/api/v1/responses/{first.response_id}")
+    assert got.status_code == 200
+    body = got.json()
+    assert (body["response_id"], body["score"]) == (first.response_id, first.score)
+    assert client_for("agent").get("/api/v1/responses/NOPE").status_code == 404

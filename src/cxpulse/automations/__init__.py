@@ -2,7 +2,15 @@
 worker that runs surveys, rules and deliveries (see DESIGN.md, layer ``automations``)."""
 
 from cxpulse.automations.case_metrics import first_contact, recovery_rate, sla_summary
-from cxpulse.automations.cases import CaseError, add_note, cases, get_case, move
+from cxpulse.automations.cases import (
+    CaseError,
+    add_note,
+    cases,
+    get_case,
+    move,
+    open_case,
+    reassign,
+)
 from cxpulse.automations.engine import dry_run, run_rules, runs
 from cxpulse.automations.rules import Rule, add_rule, load_rule, rule_from_dict
 from cxpulse.automations.worker import run_forever, run_once
@@ -18,6 +26,8 @@ __all__ = [
     "get_case",
     "load_rule",
     "move",
+    "open_case",
+    "reassign",
     "recovery_rate",
     "rule_from_dict",
     "run_forever",

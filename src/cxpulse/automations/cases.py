@@ -8,6 +8,7 @@ is what the recovery rate (:mod:`cxpulse.automations.case_metrics`) compares.
 from __future__ import annotations
 
 import hashlib
+import secrets
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +62,56 @@ def new_case(
         opened_at=now,
         sla_due_at=now + timedelta(hours=sla_hours),
     )
+    return row
+
+
+MANUAL = "manual"  # the rule of a case opened by hand
+
+
+def open_case(
+    ws: Workspace,
+    customer_id: str,
+    summary: str,
+    now: datetime,
+    *,
+    sla_hours: float = 24.0,
+    owner: str | None = None,
+    team: str | None = None,
+) -> dict[str, Any]:
+    """Open a case by hand (a call, a complaint by letter): it follows the same states, SLA
+    and re-survey as the cases rules open."""
+    if not summary.strip():
+        raise CaseError("say what the case is about: a short summary")
+    if not sla_hours > 0:
+        raise CaseError(
+            f"sla_hours is the hours until first contact is due, above 0, not {sla_hours}"
+        )
+    c = ws.table("customers")
+    if not int(c.filter(c.customer_id == customer_id).count().execute()):
+        raise CaseError(f"no customer {customer_id!r}; see `cxpulse customer find TEXT`")
+    run_id = f"{MANUAL}:{customer_id}:{now.isoformat()}:{secrets.token_hex(4)}"
+    row = new_case(run_id, MANUAL, customer_id, now, sla_hours, owner=owner or None,
+                   team=team or None, summary=summary.strip(), cause_type=MANUAL)  # fmt: skip
+    with ws.store.transaction():
+        write_cases(ws, [row])
+    return row
+
+
+def reassign(
+    ws: Workspace, cid: str, *, owner: str | None = None, team: str | None = None
+) -> dict[str, Any]:
+    """Give a case to another owner and/or team ("" clears one); its state and SLA stay."""
+    if owner is None and team is None:
+        raise CaseError("give the new owner, the new team, or both")
+    row = get_case(ws, cid)
+    if row["state"] == "resolved":
+        raise CaseError(f"case {cid} is resolved; it needs no owner any more")
+    if owner is not None:
+        row["owner"] = owner.strip() or None
+    if team is not None:
+        row["team"] = team.strip() or None
+    with ws.store.transaction():
+        write_cases(ws, [row])
     return row
 
 

@@ -120,6 +120,41 @@ def cases_show(case_id: str, workspace: WorkspaceOpt = None, json_: JsonOpt = Fa
     _rows(found[["written_at", "text"]], json_, "No notes.")
 
 
+@cases_app.command("open")
+def cases_open(
+    customer: Annotated[str, typer.Argument(help="customer_id")],
+    summary: Annotated[str, typer.Option(help="What the case is about.")],
+    owner: Annotated[str | None, typer.Option(help="Who follows it up.")] = None,
+    team: Annotated[str | None, typer.Option(help="The team it belongs to.")] = None,
+    sla_hours: Annotated[float, typer.Option(help="Hours until first contact is due.")] = 24.0,
+    workspace: WorkspaceOpt = None,
+    now: NowOpt = None,
+) -> None:
+    """Open a case by hand (a phone call, a letter): same states, SLA and re-survey."""
+    from cxpulse.automations import open_case
+
+    with _open(workspace) as ws:
+        row = open_case(ws, customer, summary, _now(now), sla_hours=sla_hours, owner=owner,
+                        team=team)  # fmt: skip
+    out.print(f"Opened {row['case_id']} for {customer}, first contact due "
+              f"{row['sla_due_at']:%Y-%m-%d %H:%M} UTC")  # fmt: skip
+
+
+@cases_app.command("assign")
+def cases_assign(
+    case_id: str,
+    owner: Annotated[str | None, typer.Option(help="New owner (empty to clear).")] = None,
+    team: Annotated[str | None, typer.Option(help="New team (empty to clear).")] = None,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Give a case to another owner or team."""
+    from cxpulse.automations import reassign
+
+    with _open(workspace) as ws:
+        row = reassign(ws, case_id, owner=owner, team=team)
+    out.print(f"Case {case_id}: owner {row['owner'] or '-'}, team {row['team'] or '-'}")
+
+
 @cases_app.command("metrics")
 def cases_metrics(
     workspace: WorkspaceOpt = None, now: NowOpt = None, json_: JsonOpt = False

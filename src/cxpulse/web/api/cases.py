@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from cxpulse.accounts.users import Permission
-from cxpulse.automations.cases import CaseError, add_note, get_case, move
+from cxpulse.automations.cases import CaseError, add_note, get_case, move, open_case, reassign
 from cxpulse.automations.inbox import CaseAccessDenied, case_for, cases_for, count_for, overdue
 from cxpulse.records import clean, frame_records
 from cxpulse.web.followup import follow_up
@@ -76,6 +76,19 @@ class ResolveIn(BaseModel):
 
 class NoteIn(BaseModel):
     text: str = Field(min_length=1, max_length=20_000)
+
+
+class CaseIn(BaseModel):
+    customer_id: str = Field(min_length=1, max_length=200)
+    summary: str = Field(min_length=1, max_length=500, description="what the case is about")
+    sla_hours: float = Field(default=24.0, gt=0, le=24 * 365)
+    owner: str | None = Field(default=None, max_length=200, description="an agent: themself")
+    team: str | None = Field(default=None, max_length=200)
+
+
+class AssignIn(BaseModel):
+    owner: str | None = Field(default=None, max_length=200, description='"" clears it')
+    team: str | None = Field(default=None, max_length=200, description='"" clears it')
 
 
 def _all(principal: Principal) -> bool:
@@ -244,4 +257,31 @@ def note(case_id: str, body: NoteIn, principal: Reader, state: State) -> CaseDet
     with state.workspace() as ws:
         row = _case(ws, principal, case_id)
         add_note(ws, case_id, body.text, state.now())
+        return _detail(ws, state, case_id, row)
+
+
+@router.post("/cases", summary="Open a case by hand", response_model=CaseDetail, status_code=201)
+def create_case(body: CaseIn, principal: Reader, state: State) -> CaseDetail:
+    _writer(principal)
+    owner = body.owner
+    if not _all(principal):  # an agent opens cases for themself only
+        if owner not in (None, principal.name):
+            raise Forbidden
+        owner = principal.name
+    with state.workspace() as ws:
+        row = open_case(ws, body.customer_id, body.summary, state.now(),
+                        sla_hours=body.sla_hours, owner=owner, team=body.team)  # fmt: skip
+        return _detail(ws, state, row["case_id"], row)
+
+
+@router.patch(
+    "/cases/{case_id}", summary="Reassign a case (owner, team)", response_model=CaseDetail
+)
+def update_case(case_id: str, body: AssignIn, principal: Reader, state: State) -> CaseDetail:
+    _writer(principal)
+    if not _all(principal):  # agents work their cases; assigning is for analysts and admins
+        raise Forbidden
+    with state.workspace() as ws:
+        _case(ws, principal, case_id)
+        row = reassign(ws, case_id, owner=body.owner, team=body.team)
         return _detail(ws, state, case_id, row)

@@ -10,12 +10,13 @@ from datetime import date
 from typing import Annotated, Any
 
 import ibis
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel
 
 from cxpulse.accounts.users import Permission
 from cxpulse.metrics.feedback import ResponseFilter, filtered
-from cxpulse.records import frame_records
+from cxpulse.records import clean, frame_records
+from cxpulse.store.keyed import rows_where_in
 from cxpulse.web.security import Principal, require
 from cxpulse.web.state import WebState, get_state
 
@@ -77,3 +78,13 @@ def list_responses(
         page = t.order_by([ibis.desc("responded_at"), "response_id"]).limit(limit, offset=offset)
         rows = frame_records(page.execute())
     return ResponsesPage(total=total, limit=limit, offset=offset, rows=rows)
+
+
+@router.get("/responses/{response_id}", summary="One survey response")
+def read_response(response_id: str, principal: Reader, state: State) -> dict[str, Any]:
+    with state.workspace() as ws:
+        found = rows_where_in(ws.store, "survey_responses", "response_id", [response_id])
+    if not found:
+        raise HTTPException(404, f"no survey response {response_id!r}")
+    row: dict[str, Any] = clean(found[0])
+    return row
