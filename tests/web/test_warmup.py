@@ -36,6 +36,8 @@ def test_the_new_days_pages_are_warmed_after_local_midnight(
     with TestClient(app) as client:  # runs the app's lifespan: the warm-up thread starts
         wait_for(lambda: state.warmed_for == today(state), 600, "the start-up warm-up")
         assert state.warmed_for is not None
+        # what a deployment (or benchmarks/web_pages.py) waits for before sending users
+        assert client.get("/healthz").json()["warmed_for"] == state.warmed_for.isoformat()
         # 23:01 UTC on 2 Nov is already 3 Nov in Paris: a new day for the workspace
         next_day = state.warmed_for + timedelta(days=1)
         now[0] = local_midnight_utc(next_day, web_ws.settings.zone) + timedelta(minutes=1)

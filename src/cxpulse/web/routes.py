@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from cxpulse import __version__
 from cxpulse.web.api import admin as api_admin
@@ -34,8 +34,14 @@ health = APIRouter(tags=["health"])
 
 
 @health.get("/healthz", summary="Liveness: answers without login")
-def healthz() -> dict[str, str]:
-    return {"status": "ok", "version": __version__}
+async def healthz(request: Request) -> dict[str, str | None]:
+    """Also the local day the default pages were last warmed for (None: warming, or off)."""
+    warmed = request.app.state.cx.warmed_for
+    return {
+        "status": "ok",
+        "version": __version__,
+        "warmed_for": warmed.isoformat() if warmed else None,
+    }
 
 
 ROUTERS: tuple[APIRouter, ...] = (
