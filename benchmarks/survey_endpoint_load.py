@@ -32,7 +32,6 @@ import json
 import os
 import platform
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -43,6 +42,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from _common import free_port
 
 RESULTS = Path(__file__).parent / "results"
 NOW = datetime(2026, 11, 2, 9, 30)  # the server's fixed clock (UTC)
@@ -121,13 +122,6 @@ def serve(path: str, port: int) -> None:
         # one loopback address stands for every customer: lift the per-address limit
         app.state.cx.public_limiter = RateLimiter(1e9, 10**9)
         uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def start_server(path: Path) -> tuple[subprocess.Popen[bytes], str]:

@@ -31,7 +31,6 @@ import os
 import platform
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,6 +40,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from _common import free_port
 
 RESULTS = Path(__file__).parent / "results"
 NOW = datetime(2026, 11, 2, 9, 30)  # UTC: the benchmark demo ends on 2026-11-01
@@ -84,13 +85,6 @@ def serve(path: str, port: int, warm: bool) -> None:
     with Workspace.open(path) as ws:
         app = create_app(ws, clock=lambda: NOW, warm=warm)
         uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def start_server(path: Path, warm: bool) -> tuple[subprocess.Popen[bytes], str, float]:
