@@ -96,3 +96,4 @@ def test_every_page_of_the_navigation_loads_clean(tab: Tab) -> None:
         charts = page.locator("[data-chart]")
         for i in range(charts.count()):
             assert charts.nth(i).get_attribute("data-drawn") == "true", f"{path}: chart {i}"
+        tab.shot("page-" + (path.strip("/").replace("/", "-") or "scorecard"))
