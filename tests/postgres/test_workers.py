@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from cxpulse import Workspace
-from cxpulse.automations.outbox import _write, claim
+from cxpulse.store import outbox
 from cxpulse.store.claim import advisory_key, exclusive, locked_rows
 from cxpulse.surveys.store import add_survey
 from tests.automations.conftest import Hooks
@@ -119,13 +119,14 @@ def test_concurrent_workers_send_every_message_exactly_once(
     assert sum(r["surveys"] for r in reports) == SURVEYED
     keys = Counter(h["key"] for h in hooks.received)
     assert len(keys) == DETRACTORS and set(keys.values()) == {1}, keys.most_common(3)
-    assert sum(r["outbox"] for r in reports) == DETRACTORS + PROMOTERS
+    # every message, survey emails included, goes through the outbox: each sent by one worker
+    assert sum(r["outbox"] for r in reports) == SURVEYED + DETRACTORS + PROMOTERS
 
     deliveries = pg_ws.store.table("survey_deliveries").execute()
     assert len(deliveries) == SURVEYED and set(deliveries.status) == {"sent"}
     assert set(deliveries.attempts) == {1}
     queue = pg_ws.store.table("automation_outbox").execute()
-    assert len(queue) == DETRACTORS + PROMOTERS and set(queue.status) == {"sent"}
+    assert len(queue) == SURVEYED + DETRACTORS + PROMOTERS and set(queue.status) == {"sent"}
     assert set(queue.attempts) == {1}
 
 
@@ -139,16 +140,16 @@ def test_a_row_claimed_by_one_worker_is_skipped_by_the_others(pg_url: str) -> No
              "last_error": None}
             for i in range(5)
         ]  # fmt: skip
-        _write(setup, rows)
+        outbox.write(setup.store, rows)
     with Workspace.open(pg_url) as a, Workspace.open(pg_url) as b:
         t = a.store.table("automation_outbox")
         with locked_rows(a.store, t.filter(t.status == "pending"), "created_at", 2) as held:
             assert held.outbox_key.tolist() == ["k0", "k1"]
-            taken = claim(b, NOW, ["webhook"], limit=10)
+            taken = outbox.claim(b.store, NOW, ["webhook"], limit=10)
             assert [r["outbox_key"] for r in taken] == ["k2", "k3", "k4"]
         # A let go without changing its rows: they are due again, B's are now "sending"
-        assert [r["outbox_key"] for r in claim(b, NOW, ["webhook"])] == ["k0", "k1"]
-        assert claim(a, NOW, ["webhook"]) == []
+        assert [r["outbox_key"] for r in outbox.claim(b.store, NOW, ["webhook"])] == ["k0", "k1"]
+        assert outbox.claim(a.store, NOW, ["webhook"]) == []
 
 
 def test_exclusive_phases_wait_for_each_other(pg_url: str) -> None:

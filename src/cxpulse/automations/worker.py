@@ -100,7 +100,8 @@ def run_once(
         tick.outbox = deliver(ws, now, smtp=smtp, post=post, hold=hold)
 
     def settle() -> None:
-        with hold():
+        # one worker at a time copies outcomes back, so each delivery is counted once
+        with hold(), exclusive(ws.store, "surveys"):
             tick.surveys.sent, tick.surveys.failed = handoff.sync(ws)
             tick.surveys.queued = handoff.queued(ws, "email") + handoff.queued(ws, "webhook")
 
