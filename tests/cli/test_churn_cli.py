@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +28,7 @@ def invoke(*args: str) -> tuple[int, str, str]:
 @pytest.fixture(scope="module")
 def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     path = tmp_path_factory.mktemp("churncli") / "demo.duckdb"
-    create_demo(path, scale=0.02).close()
+    create_demo(path, scale=0.02, end=date(2026, 11, 1)).close()  # fixed: see tests/churn
     yield str(path)
 
 

@@ -102,7 +102,9 @@ def run_once(
     def settle() -> None:
         # one worker at a time copies outcomes back, so each delivery is counted once
         with hold(), exclusive(ws.store, "surveys"):
-            tick.surveys.sent, tick.surveys.failed = handoff.sync(ws)
+            sent, failed = handoff.sync(ws)
+            tick.surveys.sent += sent
+            tick.surveys.failed += failed
             tick.surveys.queued = handoff.queued(ws, "email") + handoff.queued(ws, "webhook")
 
     phase("surveys", decide)

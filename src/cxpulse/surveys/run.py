@@ -55,7 +55,7 @@ def run_surveys(ws: Workspace, now: datetime, *, send: bool = True) -> RunReport
     # one decider at a time on a shared PostgreSQL workspace (a worker, `surveys run`, the
     # server), or two could invite the same customer; re-entrant, so the worker may hold it
     with exclusive(ws.store, "surveys"):
-        handoff.sync(ws)
+        synced = handoff.sync(ws)  # sends since the last run, by any worker
         active = {s.id: s for s in surveys(ws)}
         found: list[Candidate] = []
         for survey in active.values():
@@ -63,12 +63,13 @@ def run_surveys(ws: Workspace, now: datetime, *, send: bool = True) -> RunReport
         window = timedelta(days=ws.settings.survey_fatigue_days)
         decided = decide(found, decision_log.history(ws), now, window)
         invite(ws, active, decided, now)
-        report = RunReport(now, decided)
+        report = RunReport(now, decided, sent=synced[0], failed=synced[1])
         report.reminders = reminders.remind(ws, active, now)
     if send:
         from cxpulse.surveys.email import send_queued
 
-        report.sent, report.failed, report.queued = send_queued(ws, now)
+        sent, failed, report.queued = send_queued(ws, now)
+        report.sent, report.failed = report.sent + sent, report.failed + failed
     return report
 
 
