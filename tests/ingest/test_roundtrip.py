@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from cxpulse import schema
@@ -96,13 +96,26 @@ def survey_row_names() -> list[str]:
     ]
 
 
+def _also_utf8(data: bytes) -> bool:
+    """Non-ASCII bytes that UTF-8 reads too."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return not data.isascii()
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ROWS, DIALECTS)
 def test_valid_rows_round_trip(rows: list[dict[str, Any]], dialect: tuple[str, str, str]) -> None:
     delimiter, encoding, fmt = dialect
+    data = as_csv(rows, delimiter, fmt).encode(encoding)
+    # a cp1252 file whose bytes also read as UTF-8 ("ÂŒ" is C2 8C: UTF-8 for U+008C) is read
+    # as UTF-8, by design (readers.decode): no byte sequence can tell the two apart
+    assume(encoding != "cp1252" or not _also_utf8(data))
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "export.csv"
-        path.write_bytes(as_csv(rows, delimiter, fmt).encode(encoding))
+        path.write_bytes(data)
         store = open_store("duckdb://")
         migrate(store)
         try:
