@@ -106,7 +106,12 @@ def test_answers_partial_kept_and_twice_updates(
     empty = anon.post(f"/s/{token}", data={})
     assert empty.status_code == 422 and 'id="survey-error"' in empty.text
     assert anon.post(f"/s/{token}", data={"score.satisfaction": "6"}).status_code == 422
-    assert len(answers(web_ws)) == 2
+    flood = anon.post(f"/s/{token}", data={f"comment.q{i}": "x" for i in range(1500)})
+    assert flood.status_code == 422 and "too many fields" in flood.text
+    # a multipart post (not what the page sends, but a browser may) is read the same way
+    multi = anon.post(f"/s/{token}", files={"score.satisfaction": (None, "5")})
+    assert multi.status_code == 200, multi.text
+    assert answers(web_ws)[1][:2] == ("satisfaction", 5)
 
 
 def test_tampered_expired_and_unknown_links_get_clear_pages(

@@ -14,6 +14,7 @@ import math
 import re
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -220,12 +221,26 @@ def _view_or_error(request: Request, token: str, state: State) -> dict[str, Any]
             return _link_error(request, exc)
 
 
-def _answers(form: Any) -> dict[str, dict[str, Any]]:
+async def _fields(request: Request) -> list[tuple[str, Any]]:
+    """The posted fields. The survey page posts a urlencoded form: parsed here with the
+    standard library, about four times cheaper than Starlette's form parser (measured on the
+    answer endpoint under load); anything else (multipart) goes through Starlette's."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind == "application/x-www-form-urlencoded":
+        body = (await request.body()).decode("utf-8", errors="replace")
+        try:
+            return parse_qsl(body, keep_blank_values=True, max_num_fields=1000)
+        except ValueError:  # more fields than any survey has
+            raise InvalidAnswer("too many fields in the form") from None
+    return list((await request.form()).multi_items())
+
+
+def _answers(fields: list[tuple[str, Any]]) -> dict[str, dict[str, Any]]:
     """``score.ID``, ``comment.ID`` and ``choice.ID`` fields -> the library's answers mapping
     (empty fields are left out, so what was answered before is kept). The survey checks the
     rest: an unknown question, a score out of scale, a choice it does not offer."""
     out: dict[str, dict[str, Any]] = {}
-    for field, value in form.multi_items():
+    for field, value in fields:
         kind, _, qid = field.partition(".")
         if kind not in ("score", "comment", "choice") or not qid or not isinstance(value, str):
             continue
@@ -247,9 +262,8 @@ def _answers(form: Any) -> dict[str, dict[str, Any]]:
 
 @router.post("/s/{token}", response_class=HTMLResponse)
 async def submit(request: Request, token: str, state: State) -> Response:
-    form = await request.form()
     try:
-        answers = _answers(form)
+        answers = _answers(await _fields(request))
     except InvalidAnswer as exc:
         view = await run_in_threadpool(_view_or_error, request, token, state)
         if isinstance(view, HTMLResponse):
