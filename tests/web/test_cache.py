@@ -253,3 +253,38 @@ def test_staleness_passes_through_nested_entries_and_keeps_its_kind() -> None:
         assert cache.stale_hits == stale_hits + 1
     assert cache.get_or_compute("page", page) == "page:block:m1"  # ...while refreshed
     assert cache.is_fresh("page")
+
+
+def test_a_request_that_asks_for_fresh_results_gets_no_stale_one() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cxpulse.web.cache import FRESH
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        cache = ResultCache(refresher=pool, slow_seconds=0)  # every entry counts as slow
+        assert cache.get_or_compute("k", lambda: "v1") == "v1"
+        cache.invalidate()
+        token = FRESH.set(True)  # what Cache-Control: no-cache sets for a request
+        try:
+            assert cache.get_or_compute("k", lambda: "v2") == "v2"  # computed in front
+        finally:
+            FRESH.reset(token)
+        assert cache.is_fresh("k") and cache.stale_hits == 0
+
+
+def test_no_cache_header_reads_ones_own_write(app: object) -> None:
+    from fastapi.testclient import TestClient
+
+    from tests.web.conftest import login
+
+    state = app.state.cx  # type: ignore[attr-defined]
+    state.cache.slow_seconds = 0  # every result counts as slow: served stale after a change
+    client = login(TestClient(app), "analyst")  # type: ignore[arg-type]
+    first = client.get("/api/v1/metrics/nps").json()["rows"]
+    state.cache.invalidate()  # as an import through the API would
+    stale = state.cache.stale_hits
+    client.get("/api/v1/metrics/nps")
+    assert state.cache.stale_hits == stale + 1  # served while it refreshes
+    state.cache.invalidate()
+    fresh = client.get("/api/v1/metrics/nps", headers={"Cache-Control": "no-cache"})
+    assert fresh.json()["rows"] == first and state.cache.stale_hits == stale + 1

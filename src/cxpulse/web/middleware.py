@@ -8,7 +8,8 @@ endpoint under load).
 - Security headers on every answer (Content-Security-Policy: no inline script, nothing from
   another origin).
 - A successful request (answered below 400) that changes data marks cached results stale,
-  hard or soft as :mod:`cxpulse.web.writes` says for its route.
+  hard or soft as :mod:`cxpulse.web.writes` says for its route; a request with
+  ``Cache-Control: no-cache`` gets nothing stale (:data:`cxpulse.web.cache.FRESH`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from urllib.parse import unquote
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from cxpulse.web.cache import FRESH
 from cxpulse.web.writes import Effect, effect, refused
 
 # No inline script, nothing from another origin; ECharts sets inline styles on its canvas.
@@ -76,4 +78,20 @@ class EdgeMiddleware:
                         self.on_write(soft=change is Effect.SOFT)
             await send(message)
 
+        if _no_cache(scope):
+            token = FRESH.set(True)
+            try:
+                await self.app(scope, receive, send_with_headers)
+            finally:
+                FRESH.reset(token)
+            return
         await self.app(scope, receive, send_with_headers)
+
+
+def _no_cache(scope: Scope) -> bool:
+    """The request says ``Cache-Control: no-cache`` (or ``Pragma: no-cache``): it wants what
+    is stale computed again, not served while refreshed (an API client reading its writes)."""
+    for name, value in scope.get("headers", ()):
+        if name in (b"cache-control", b"pragma") and b"no-cache" in value.lower():
+            return True
+    return False

@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from cxpulse.metrics import REGISTRY
 from cxpulse.web import queries
 from cxpulse.web.state import WebState
 
@@ -31,6 +32,7 @@ def default_views(state: WebState) -> list[tuple[str, Callable[[], object]]]:
     from cxpulse.web.pages.feedback import Options, feedback_data
     from cxpulse.web.pages.journey import journey_data
     from cxpulse.web.pages.revenue import revenue_data
+    from cxpulse.web.pages.surveys import survey_listing
 
     def rng() -> Range:
         return page_range(state, "month", None, None)
@@ -45,6 +47,12 @@ def default_views(state: WebState) -> list[tuple[str, Callable[[], object]]]:
         ("revenue", lambda: revenue_data(state, rng())),
     ]
     views += [(slug, family(slug)) for slug in FAMILIES]
+    # response rates per survey, channel and touchpoint over every invitation: 6 s cold at scale 1
+    views.append(("surveys", lambda: survey_listing(state)))
+    # the scorecard's "show all metrics" (every metric: 35 s cold at scale 1), last: it reuses
+    # what the pages before computed
+    every = tuple(REGISTRY.names())
+    views.append(("scorecard, all metrics", lambda: queries.scorecard(state, "month", None, every)))
     return views
 
 

@@ -47,7 +47,7 @@ questions:
 """
 
 
-def _listing(state: WebState) -> dict[str, Any]:
+def survey_listing(state: WebState) -> dict[str, Any]:
     def compute(ws: Any) -> dict[str, Any]:
         by_survey = {str(r["survey_id"]): r for r in response_rates(ws, ("survey_id",))}
         by_channel = response_rates(ws, ("survey_id", "channel"))
@@ -82,7 +82,7 @@ def surveys_page(request: Request, principal: Reader, state: State) -> Response:
         request,
         "surveys.html",
         principal,
-        data=_listing(state),
+        data=survey_listing(state),
         saved=request.query_params.get("saved"),
         can_edit=principal.can(Permission.edit),
         json_url="/api/v1/dashboard/surveys",
@@ -167,7 +167,7 @@ def save(
 
 @api.get("/surveys", summary="Every survey with its response rate, and rates by channel")
 def surveys_json(principal: Reader, state: State) -> dict[str, Any]:
-    return _listing(state)
+    return survey_listing(state)
 
 
 @api.get("/surveys/{survey_id}", summary="One survey's definition (as YAML and as data)")
