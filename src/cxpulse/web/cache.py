@@ -7,8 +7,8 @@ How the cache is invalidated:
   no data (log-in, log-out, the language switch, the survey editor's preview) call neither.
 - :meth:`ResultCache.invalidate` (a *hard* invalidation): a change a user made and expects to
   see at once (an import through the API, a case update, a rule or survey change). A stale
-  entry that was quick to compute (under ``slow_seconds``, a quarter second: the pages' target
-  is 300 ms) is recomputed before it is returned, so the user sees their own change. A slower
+  entry that was quick to compute (under ``slow_seconds``, a tenth of a second: the pages'
+  target is 300 ms) is recomputed before it is returned, so the user sees their own change. A slower
   one, with a ``refresher`` (the server has one), is still served at once while one background
   recomputation replaces it; a request with ``Cache-Control: no-cache`` (:data:`FRESH`) has it
   recomputed in front of it instead, so an API client that must read its own write can.
@@ -46,9 +46,11 @@ from typing import Any
 log = logging.getLogger("cxpulse.web")
 MAX_ENTRIES = 5000
 # Results quicker than this are recomputed in front of the viewer after a hard invalidation;
-# slower ones are served while refreshed. The pages' target is 300 ms: a page whose metrics
-# take a second (support, loyalty at scale 1) would miss it after every change otherwise.
-SLOW_SECONDS = 0.25
+# slower ones are served while refreshed. The pages' target is 300 ms and a page reads two or
+# three results (a metric page: its trend and its segments, 150-200 ms each at scale 1, made
+# it 360 ms after a change at a quarter second); a page whose metrics take a second (support,
+# loyalty at scale 1) would miss it after every change with no such bound.
+SLOW_SECONDS = 0.1
 # set for a request that asks for fresh results (`Cache-Control: no-cache`): whatever is stale
 # is computed in front of it, so an API client reads its own writes
 FRESH: ContextVar[bool] = ContextVar("cxpulse_fresh", default=False)
