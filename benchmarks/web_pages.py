@@ -156,7 +156,7 @@ def change(client: httpx.Client) -> None:
         raise SystemExit(f"posting an event failed: {posted.status_code} {posted.text[:200]}")
 
 
-def measure(client: httpx.Client, url: str, views: int, changes: int = 3) -> dict[str, Any]:
+def measure(client: httpx.Client, url: str, views: int) -> dict[str, Any]:
     try:
         first, status, _ = timed_get(client, url)
     except httpx.TimeoutException:
@@ -167,10 +167,6 @@ def measure(client: httpx.Client, url: str, views: int, changes: int = 3) -> dic
         return {"url": url, "status": status}
     warm = sorted(timed_get(client, url)[0] for _ in range(views))
     p95 = statistics.quantiles(warm, n=100, method="inclusive")[94]
-    after = []
-    for _ in range(changes):
-        change(client)
-        after.append(timed_get(client, url)[0])
     return {
         "url": url,
         "status": status,
@@ -178,9 +174,17 @@ def measure(client: httpx.Client, url: str, views: int, changes: int = 3) -> dic
         "warm_median_ms": statistics.median(warm),
         "warm_p95_ms": p95,
         "warm_ms": warm,
-        "after_change_max_ms": max(after),
-        "after_change_ms": after,
     }
+
+
+def after_changes(client: httpx.Client, result: dict[str, Any], changes: int = 3) -> None:
+    """Views right after a change (timed after every page's first views: a change empties
+    what the next page's first view would find)."""
+    after = []
+    for _ in range(changes):
+        change(client)
+        after.append(timed_get(client, result["url"])[0])
+    result.update(after_change_max_ms=max(after), after_change_ms=after)
 
 
 def main() -> None:
@@ -241,6 +245,9 @@ def run_pages(
                 twin = twin_of(client, r["url"]) if r["status"] == 200 else None
                 if twin:
                     twins[r["url"]] = twin
+            for r in results:
+                if r["status"] == 200:
+                    after_changes(client, r)
             return results, twins, warmup_s
     finally:
         proc.terminate()
@@ -254,7 +261,11 @@ def run_twins(
     try:
         with httpx.Client(base_url=url, timeout=TIMEOUT_S) as client:
             log_in(client)
-            return {page: measure(client, twin, views) for page, twin in twins.items()}
+            out = {page: measure(client, twin, views) for page, twin in twins.items()}
+            for r in out.values():
+                if r["status"] == 200:
+                    after_changes(client, r)
+            return out
     finally:
         proc.terminate()
         proc.wait()
