@@ -59,7 +59,10 @@ def create_app(
         # What is alive now (the imported libraries: Ibis, pandas, scikit-learn, ...) lives as
         # long as the server: out of the collector's sight, a full collection no longer walks
         # it. Those walks paused every request for over 100 ms; with this the survey answer
-        # endpoint's p99 fell from 125 to 21 ms (benchmarks/survey_endpoint_load.py).
+        # endpoint's p99 fell from 125 to 21 ms (benchmarks/survey_endpoint_load.py). Garbage
+        # is collected first, so none is kept for good; unfrozen when the app stops (tests
+        # start many apps in one process).
+        gc.collect()
         gc.freeze()
         # The survey answers' writer thread gives up the GIL at each DuckDB call and waits up
         # to the switch interval to get it back from the request loop; at the default 5 ms a
@@ -83,6 +86,7 @@ def create_app(
                 daemon=True,
             ).start()
         yield
+        gc.unfreeze()
         stop.set()
         state.intake.close()
         # wait for a running refresh: it is inside DuckDB, and the workspace closes next
