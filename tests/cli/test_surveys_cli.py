@@ -28,13 +28,17 @@ def test_add_list_run_why(tmp_path: Path) -> None:
         customers(ws)
         add_rows(ws, "tickets", [{"customer_id": "alice", "created_at": NOW - timedelta(days=2),
                                   "solved_at": NOW - timedelta(hours=25)}])  # fmt: skip
-    for name, text in (("csat", SUPPORT_CSAT), ("nps", RELATIONAL_NPS)):
+    campaign = RELATIONAL_NPS.replace("id: relational-nps", "id: campaign").replace(
+        "trigger: {every: 90 days}", "trigger: manual"
+    )
+    for name, text in (("csat", SUPPORT_CSAT), ("nps", RELATIONAL_NPS), ("c", campaign)):
         code, stdout, _ = invoke("surveys", "add", str(write(tmp_path, name, text)), "-w", db)
         assert code == 0 and "Added survey" in stdout
     code, stdout, _ = invoke("surveys", "list", "-w", db, "--json")
     listed = {r["survey_id"]: r for r in json.loads(stdout)}
     assert listed["relational-nps"]["trigger"] == "every 90 days"
     assert listed["support-csat"]["priority"] == 10
+    assert listed["campaign"]["trigger"] == "manual (surveys send)"
 
     code, stdout, _ = invoke("surveys", "run", "-w", db, "--now", NOW.isoformat())
     assert code == 0 and "1 invited" in stdout and "1 queued" in stdout

@@ -57,6 +57,7 @@ def test_language_picked_with_english_fallback(preferred: str | None, expected: 
         ({"questions": [{"id": "x", "type": "stars", "text": "Hi"}]}, "questions[0].type", "nps"),
         ({"trigger": {"event": "ticket_solved", "delay": "soon"}}, "trigger.delay", "24 hours"),
         ({"touchpoint": ""}, "touchpoint", "journey step"),
+        ({"trigger": "later"}, "trigger", "or manual"),
         ({"audience": {"country": "FR"}}, "audience.country", "segment"),
         ({"questions": [{"id": "x", "type": "nps", "text": {"en": "Hi", "de": "Hallo"}}]},
          "questions[0].text.de", "en, fr"),

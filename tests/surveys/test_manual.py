@@ -20,7 +20,7 @@ from cxpulse.surveys.report import response_rates
 from cxpulse.surveys.store import add_survey, link_secret
 from tests.conftest import add_rows
 from tests.surveys.helpers import RELATIONAL_NPS, SUPPORT_CSAT, write
-from tests.surveys.test_run import NOW, customers
+from tests.surveys.test_run import NOW, SIGNUP, customers
 
 runner = CliRunner()
 WIDE = {"COLUMNS": "200"}  # room for the whole table
@@ -66,6 +66,19 @@ def test_send_to_a_segment_within_budget_and_consent(crowd: Workspace) -> None:
         send_to_segment(ws, "pulse", {}, NOW)
     with pytest.raises(ConfigError, match="no survey 'nope'"):
         send_to_segment(ws, "nope", {"plan": "basic"}, NOW)
+
+
+def test_a_manual_survey_is_never_due_by_itself(crowd: Workspace, tmp_path: Path) -> None:
+    ws = crowd
+    text = PULSE.replace("id: pulse", "id: campaign").replace(
+        "trigger: {every: 365 days}", "trigger: manual"
+    )
+    add_survey(ws, write(tmp_path, "campaign", text), NOW)
+    later = SIGNUP + timedelta(days=365, hours=1)  # the yearly pulse's first cycle
+    due = {d.candidate.survey_id for d in run_surveys(ws, later, send=False).decisions}
+    assert due == {"pulse"}  # the yearly survey came due; the campaign did not
+    sent = send_to_segment(ws, "campaign", {"plan": "pro"}, later + timedelta(days=40))
+    assert sent.invited == 1  # erin, once the budget allows
 
 
 def test_cli_send_and_report(crowd: Workspace, tmp_path: Path) -> None:

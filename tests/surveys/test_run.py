@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import itertools
+import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import ibis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cxpulse import Workspace
-from cxpulse.store.migrations import SURVEY_EVENTS_TABLE
+from cxpulse.store.migrations import SURVEY_DECISIONS_TABLE, SURVEY_EVENTS_TABLE
 from cxpulse.surveys import run_surveys
 from cxpulse.surveys.decisions import why
+from cxpulse.surveys.manual import send_to_segment
 from cxpulse.surveys.store import add_survey, surveys
+from cxpulse.surveys.widget import widget_survey
 from tests.conftest import add_rows
 from tests.surveys.helpers import ONBOARDING_CES, RELATIONAL_NPS, SUPPORT_CSAT, write
 
@@ -123,3 +129,74 @@ def test_named_events_from_the_events_table(ws: Workspace, tmp_path: Path) -> No
     )  # fmt: skip
     report = run_surveys(ws, NOW, send=False)
     assert [d.candidate.trigger_key for d in report.invited] == ["support-csat:bob:E1"]
+
+
+PAGE_SURVEY = """
+id: page-csat
+touchpoint: knowledge base
+priority: 3
+min_gap_days: 45
+channel: widget
+widget: {pages: ["/help/*"]}
+questions:
+  - {id: helpful, type: csat, points: 5, text: "Did this page help?"}
+"""
+PRICING_NPS = RELATIONAL_NPS.replace("id: relational-nps", "id: pricing-nps").replace(
+    "trigger: {every: 90 days}", "trigger: manual"
+)
+PEOPLE = ["alice", "bob", "erin"]  # those with an address and consent
+# one step: (hours since the previous step, tickets solved that many hours before now,
+# widget page views, a manual send to everyone or not)
+steps = st.lists(
+    st.tuples(
+        st.integers(min_value=1, max_value=24 * 40),
+        st.lists(st.tuples(st.sampled_from(PEOPLE), st.integers(0, 72)), max_size=4),
+        st.lists(st.sampled_from(PEOPLE), max_size=3),
+        st.booleans(),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps=steps)
+def test_one_budget_across_triggers_channels_and_manual_sends(
+    steps: list[tuple[int, list[tuple[str, int]], list[str], bool]],
+) -> None:
+    """Every way to ask (an event trigger, a recurring survey, a manual send, the web widget),
+    competing over time on one workspace: what is stored keeps the budget and the gaps, every
+    trigger is decided once, each invitation has its logged decision, and `why` agrees."""
+    with tempfile.TemporaryDirectory() as tmp, Workspace.init(Path(tmp) / "ws.duckdb") as ws:
+        setup(ws, Path(tmp), SUPPORT_CSAT, RELATIONAL_NPS, PAGE_SURVEY, PRICING_NPS)
+        window = timedelta(days=ws.settings.survey_fatigue_days)
+        now = SIGNUP + timedelta(days=80)
+        for hours, tickets, views, manual in steps:
+            now += timedelta(hours=hours)
+            rows = [{"customer_id": c, "created_at": now - timedelta(hours=ago + 5),
+                     "solved_at": now - timedelta(hours=ago)} for c, ago in tickets]  # fmt: skip
+            if rows:
+                add_rows(ws, "tickets", rows)
+            run_surveys(ws, now, send=False)
+            for who in views:
+                widget_survey(ws, "https://x.test/help/refunds", now, customer_id=who)
+            if manual:
+                send_to_segment(ws, "pricing-nps", {"plan": ["basic", "pro"]}, now)
+
+        inv = ws.table("survey_invitations").execute().sort_values("sent_at")
+        log = ws.store.con.table(SURVEY_DECISIONS_TABLE).execute()
+        gaps = {s.id: timedelta(days=s.min_gap_days) for s in surveys(ws)}
+        for customer, asked in inv.groupby("customer_id"):
+            times = list(asked.sent_at)
+            assert all(b - a >= window for a, b in itertools.pairwise(times)), customer
+            for survey, again in asked.groupby("survey_id"):
+                need = max(gaps[str(survey)], window)
+                assert all(b - a >= need for a, b in itertools.pairwise(again.sent_at))
+            free_at = times[-1] + window
+            told = why(ws, str(customer), now, window).next_eligible_at
+            assert told == (free_at if free_at > now else None)
+        assert log.trigger_key.is_unique
+        invited = log[log.outcome == "invited"]
+        assert sorted(invited.invitation_id) == sorted(inv.invitation_id)
+        skipped = log[log.outcome == "skipped"]
+        assert (skipped.next_eligible_at > skipped.decided_at).all()

@@ -105,6 +105,8 @@ def _describe(kind: str, name: str, delay: timedelta, every_days: float) -> str:
         return "each quarter"
     if kind == "none":
         return "web widget"
+    if kind == "manual":
+        return "manual (surveys send)"
     return f"{delay} after {name}"
 
 

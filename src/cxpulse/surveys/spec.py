@@ -17,7 +17,7 @@ import yaml
 from cxpulse.errors import ConfigError
 
 LANGUAGES = ("en", "fr")
-TRIGGER_KINDS = ("event", "attribute", "recurring", "quarterly", "none")
+TRIGGER_KINDS = ("event", "attribute", "recurring", "quarterly", "manual", "none")
 BUILTIN_EVENTS = {
     # event name -> (canonical table, time column): derived, nobody has to log them
     "ticket_solved": ("tickets", "solved_at"),
@@ -48,6 +48,8 @@ class Trigger:
     - quarterly: once per calendar quarter (in the workspace time zone), on ``day`` of the
       quarter's ``month`` (1-3; a day past the month's end is its last day) at ``at`` local time
       (09:00 unless given);
+    - manual: never due by itself; sent only by `cxpulse surveys send` to a segment (a
+      campaign, a pricing change announced to some customers);
     - none: never due by itself (a widget survey, shown when a visitor is on a chosen page).
 
     ``max_age`` bounds how late an event may still be surveyed, so the first run does not
@@ -136,8 +138,14 @@ def duration(value: Any, where: Where, key: str) -> timedelta:
 
 
 def parse_trigger(data: Any, where: Where) -> Trigger:
+    if data == "manual":
+        return Trigger("manual")
     if not isinstance(data, dict):
-        raise where.error("", "required: e.g. {event: ticket_solved, delay: 24 hours}")
+        raise where.error(
+            "",
+            "required: e.g. {event: ticket_solved, delay: 24 hours}, or manual (sent only "
+            "by `cxpulse surveys send`)",
+        )
     unknown = sorted(set(data) - set(TRIGGER_KEYS))
     if unknown:
         raise where.error(

@@ -113,7 +113,7 @@ def candidates(ws: Workspace, survey: Survey, now: datetime) -> list[Candidate]:
     elif trig.kind == "quarterly":
         return _quarterly(people, survey, now, gap, ws.settings.zone)
     else:
-        return []  # a widget survey is shown by the widget, never sent
+        return []  # manual: sent by `surveys send`; none: a widget survey, shown, never sent
     ev = ev.filter((ev.at <= latest) & (ev.at > earliest))
     rows = ev.semi_join(people, "customer_id").execute()
     return [
