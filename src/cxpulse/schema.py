@@ -87,6 +87,9 @@ SOURCE = Column(
     "string",
     "Where the row came from (a file name, 'demo', 'api', or a system such as 'zendesk').",
 )
+# survey_invitations.source of the invitations cxpulse itself sends: their ``delivered`` is
+# NULL while the message waits in the outbox (for imported rows NULL means "not recorded")
+SURVEY_SENDER = "cxpulse-surveys"
 CUSTOMER_REF = Column("customer_id", "string", "The customer (customers.customer_id).")
 
 LANGUAGES = ("en", "fr")

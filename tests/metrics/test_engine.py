@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 import cxpulse
 from cxpulse import Workspace
 from cxpulse.errors import QueryError, UnknownMetricError
+from cxpulse.schema import SURVEY_SENDER
 from tests.conftest import add_rows
 
 
@@ -270,9 +271,13 @@ def test_response_rate_counts_delivered_invitations_answered(ws: Workspace) -> N
         "survey_invitations",
         [
             {"invitation_id": "i1", "sent_at": sent},
-            {"invitation_id": "i2", "sent_at": sent},
+            {"invitation_id": "i2", "sent_at": sent, "delivered": None},  # not recorded
             {"invitation_id": "i3", "sent_at": sent},
             {"invitation_id": "i4", "sent_at": sent, "delivered": False},
+            # cxpulse's own: waiting in the outbox (not sent), unless answered; then sent
+            {"invitation_id": "o1", "sent_at": sent, "source": SURVEY_SENDER, "delivered": None},
+            {"invitation_id": "o2", "sent_at": sent, "source": SURVEY_SENDER, "delivered": None},
+            {"invitation_id": "o3", "sent_at": sent, "source": SURVEY_SENDER, "delivered": True},
         ],
     )
     add_rows(
@@ -281,10 +286,11 @@ def test_response_rate_counts_delivered_invitations_answered(ws: Workspace) -> N
         [
             {"invitation_id": "i1", "score": 9, "responded_at": sent},
             {"invitation_id": "i1", "score": None, "question_type": "text", "responded_at": sent},
+            {"invitation_id": "o2", "score": 3, "responded_at": sent},  # the link went out
         ],
     )
-    df = ws.metric("response_rate")
-    assert df["n"].iloc[0] == 3 and df["value"].iloc[0] == pytest.approx(100 / 3)
+    df = ws.metric("response_rate")  # i1, i2, i3 (unknown is delivered), o2, o3
+    assert df["n"].iloc[0] == 5 and df["value"].iloc[0] == pytest.approx(100 * 2 / 5)
 
 
 def test_empty_workspace_gives_an_empty_frame(ws: Workspace) -> None:

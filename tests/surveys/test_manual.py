@@ -104,7 +104,10 @@ def test_cli_send_and_report(crowd: Workspace, tmp_path: Path) -> None:
     rows = {r["survey_id"]: r for r in json.loads(report.stdout)}
     assert rows["support-csat"]["response_rate"] == 100.0
     assert rows["support-csat"]["answered"] == rows["support-csat"]["invitations"] == 1
-    assert rows["pulse"]["response_rate"] == 0.0 and rows["pulse"]["channel"] == "email"
+    assert rows["support-csat"]["queued"] == 1  # no SMTP: waits, though answered by its link
+    pulse = rows["pulse"]  # alice's invitation waits in the outbox: no rate to speak of yet
+    assert (pulse["invitations"], pulse["queued"], pulse["delivered"]) == (1, 1, 0)
+    assert pulse["response_rate"] is None and pulse["channel"] == "email"
     text = runner.invoke(app, ["surveys", "report", "-w", path, "--by", "touchpoint"], env=WIDE)
     assert "relationship" in text.stdout and "support" in text.stdout
     wrong = runner.invoke(app, ["surveys", "report", "-w", path, "--by", "plan"])
@@ -120,7 +123,9 @@ def test_report_counts_reminders_and_filters_days(ws: Workspace, tmp_path: Path)
                              for c in ("alice", "bob")])  # fmt: skip
     run_surveys(ws, NOW, send=False)
     ws.store.con.raw_sql("UPDATE survey_deliveries SET status = 'sent', sent_at = created_at")
+    ws.store.con.raw_sql("UPDATE survey_invitations SET delivered = true")
     run_surveys(ws, NOW + timedelta(days=1, hours=1), send=False)
     (row,) = response_rates(ws)
-    assert (row["invitations"], row["delivered"], row["answered"], row["reminded"]) == (2, 2, 0, 2)
+    assert (row["invitations"], row["queued"], row["delivered"]) == (2, 0, 2)
+    assert (row["answered"], row["reminded"]) == (0, 2)
     assert response_rates(ws, start=(NOW + timedelta(days=1)).date()) == []

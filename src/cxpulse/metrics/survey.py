@@ -11,6 +11,7 @@ import ibis
 
 from cxpulse.metrics import scales
 from cxpulse.metrics.spec import REGISTRY, Benchmark, MetricSpec, Table, Tables, Variant
+from cxpulse.schema import SURVEY_SENDER
 
 
 def _answered(question_type: str):  # type: ignore[no-untyped-def]
@@ -242,8 +243,11 @@ REGISTRY.add(
 def _delivered_invitations(t: Table, tables: Tables) -> Table:
     responses = tables.table("survey_responses")
     answered_ids = responses.filter(responses.invitation_id.notnull()).invitation_id
-    t = t.filter(ibis.coalesce(t.delivered, True))
-    return t.mutate(_answered=t.invitation_id.isin(answered_ids))
+    t = t.mutate(_answered=t.invitation_id.isin(answered_ids))
+    # delivered unknown counts as delivered (most exports do not record it), except cxpulse's
+    # own invitations still waiting in the outbox: not sent yet, unless already answered
+    waiting = (ibis.coalesce(t.source, "") == SURVEY_SENDER) & ~t["_answered"]
+    return t.filter(ibis.coalesce(t.delivered, ~waiting))
 
 
 REGISTRY.add(
@@ -258,7 +262,8 @@ REGISTRY.add(
             "default": Variant(
                 "default",
                 "answered invitations / delivered invitations (bounced or failed sends "
-                "excluded), by the period the invitation was sent; Wilson interval",
+                "excluded, and cxpulse's own still waiting in the outbox), by the period the "
+                "invitation was sent; Wilson interval",
                 "share",
                 _share_aggregate("_answered"),
                 _delivered_invitations,

@@ -2,7 +2,7 @@
 
 The rate itself is the ``response_rate`` metric (answered / delivered invitations, Wilson
 interval), so the report and `cxpulse metric response_rate` never disagree; the report adds the
-counts an operator checks first: invitations, delivered, answered, reminded.
+counts an operator checks first: invitations, still queued, delivered, answered, reminded.
 """
 
 from __future__ import annotations
@@ -30,14 +30,14 @@ def response_rates(
     end: date | str | None = None,
 ) -> list[dict[str, Any]]:
     """One row per group of ``by`` (any of survey_id, channel, touchpoint): invitations sent in
-    the range (local days, both included), delivered, answered, reminded, and the rate in %."""
+    the range (local days, both included), still queued, delivered, answered, reminded, and the
+    rate in % (None while nothing is delivered)."""
     unknown = [b for b in by if b not in GROUPS]
     if unknown or not by:
         raise ConfigError(f"group the report by {', '.join(GROUPS)} (not {unknown or 'nothing'})")
     keys = list(by)
     rates = ws.metric("response_rate", by="all", segment=keys, start=start, end=end)
-    if rates.empty:
-        return []
+    rates = rates.reindex(columns=[*keys, "value", "n", "ci_low", "ci_high"])
     t = ws.table("survey_invitations")
     zone = ws.settings.zone
     first, last = periods.parse_day(start, "start"), periods.parse_day(end, "end")
@@ -48,19 +48,25 @@ def response_rates(
     inv = t.select("invitation_id", *GROUPS).execute()
     d = ws.store.table(SURVEY_DELIVERIES_TABLE)
     reminded = set(d.filter(d.delivery_key.endswith(":reminder")).invitation_id.execute())
+    first = d.filter(~d.delivery_key.endswith(":reminder") & (d.status == "queued"))
+    queued = set(first.invitation_id.execute())
     inv["reminded"] = inv.invitation_id.isin(reminded)
+    inv["queued"] = inv.invitation_id.isin(queued)
     counts = inv.groupby(keys, dropna=False).agg(invitations=("invitation_id", "size"),
+                                                  queued=("queued", "sum"),
                                                   reminded=("reminded", "sum"))  # fmt: skip
     counts = counts.reset_index()
     for key in keys:
         counts[key] = counts[key].astype(object).where(counts[key].notna(), "(none)")
-    merged = rates.merge(counts, on=keys, how="left")
+    # from the invitations' side: a survey whose every invitation still waits has no rate yet
+    merged = counts.merge(rates, on=keys, how="left")
     rows = []
     for r in merged.to_dict("records"):
         rows.append(
             {
                 **{k: r[k] for k in keys},
                 "invitations": _int(r.get("invitations")),
+                "queued": _int(r.get("queued")),  # still in the outbox: not yet delivered
                 "delivered": _int(r.get("n")),
                 "answered": _answered(r.get("value"), r.get("n")),
                 "reminded": _int(r.get("reminded")),

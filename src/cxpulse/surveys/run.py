@@ -96,7 +96,7 @@ def invite(
                 "touchpoint": survey.touchpoint,
                 "sent_at": now,
                 "delivered": None,  # known once the message is handed over
-                "source": "cxpulse-surveys",
+                "source": schema.SURVEY_SENDER,
             }
         )
         delivery = {
