@@ -48,6 +48,12 @@ def nps(ws: Workspace, customer: str, score: int, hours: float) -> None:
         ("name: x\nwhen: {metric: {name: nps, below: 10}}\nthen: [{tag: a}]",
          "field 'then[0].tag': a metric condition is about a group"),
         ("name: x\nwhen: {event: ''}\nthen: [{tag: a}]", "field 'when.event'"),
+        ("name: x\nwhen: {response: detractor}\nthen: [{case: {sla_hour: 4}}]",
+         "field 'then[0].case.sla_hour': unknown option; case takes sla_hours, assign"),
+        ("name: x\nwhen: {response: promoter}\nthen: [{webhook: {url: 'https://x', fromat: 1}}]",
+         "field 'then[0].webhook.fromat'"),
+        ("name: x\nwhen: {response: promoter}\nthen: [{tagg: a}]",
+         "field 'then[0].tagg': unknown action"),
     ],
 )  # fmt: skip
 def test_bad_rules_name_the_file_and_the_field(tmp_path: Path, text: str, expected: str) -> None:

@@ -180,5 +180,6 @@ def _text(value: Any) -> str | None:
 
 DRY_RUN_DAYS = 90
 LOOKBACK = timedelta(days=7)
-"""A rule added now acts on causes from the last week at most: adding a rule must not open
-cases for last year's detractors (use the dry run to see those)."""
+"""How far back a run looks: causes up to a week old still fire (a late import of yesterday's
+answers), but never causes from before the rule was added, like the triggers of a helpdesk:
+adding a rule must not open cases for past detractors (the dry run shows those)."""

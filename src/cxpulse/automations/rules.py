@@ -223,10 +223,27 @@ def _metric_watch(arg: Any, where: Where) -> MetricWatch:
     )  # fmt: skip
 
 
+ACTION_OPTIONS = {
+    "case": ("sla_hours", "assign"),
+    "email": ("to", "subject", "text"),
+    "webhook": ("url", "format"),
+    "review_request": ("platform",),
+    "tag": ("tag",),
+}
+
+
 def _action(value: Any, where: Where) -> Action:
     if not isinstance(value, dict) or len(value) != 1:
         raise where.error("", f"an action is a mapping with one key of {', '.join(ACTIONS)}")
     ((kind, arg),) = value.items()
+    if kind not in ACTION_OPTIONS:
+        raise where.error(str(kind), f"unknown action; actions are {', '.join(ACTIONS)}")
+    if isinstance(arg, dict):  # a misspelt option would be silently dropped: refuse it
+        unknown = sorted(str(k) for k in set(arg) - set(ACTION_OPTIONS[kind]))
+        if unknown:
+            raise where.sub(str(kind)).error(
+                unknown[0], f"unknown option; {kind} takes {', '.join(ACTION_OPTIONS[kind])}"
+            )
     if kind == "tag":
         tag = arg.get("tag") if isinstance(arg, dict) else arg
         if not isinstance(tag, str) or not tag.strip():

@@ -54,8 +54,11 @@ def rules_add(
 
     with _open(workspace) as ws:
         rule = add_rule(ws, file, _now(now))
-    out.print(f"Added rule {rule.name} ({rule.when.kind} -> "
-              f"{', '.join(a.kind for a in rule.then)})")  # fmt: skip
+    actions = ", ".join(a.kind for a in rule.then)
+    out.print(
+        f"Added rule {rule.name} ({rule.when.kind} -> {actions}). It acts on what happens from "
+        f"now on; `cxpulse rules dry-run {rule.name}` shows whom it would have hit before."
+    )
 
 
 @rules_app.command("list")
