@@ -7,6 +7,7 @@ cxpulse (a version this code does not know) is refused rather than silently misr
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -360,6 +361,32 @@ def _survey_emails_to_outbox(store: Store) -> None:
     )
 
 
+def _drop_ignored_fields(store: Store) -> None:
+    """Survey questions and rule actions now refuse unknown fields instead of ignoring them;
+    drop those fields from stored definitions (they changed nothing) so they still load."""
+    from cxpulse.automations.rules import drop_ignored_options
+    from cxpulse.surveys.definition import drop_ignored_fields
+
+    for table, key, clean in (
+        (SURVEY_DEFINITIONS_TABLE, "survey_id", drop_ignored_fields),
+        (AUTOMATION_RULES_TABLE, "name", drop_ignored_options),
+    ):
+        for row in store.table(table).select(key, "definition").execute().itertuples():
+            stored = json.loads(row.definition)
+            cleaned = clean(stored) if isinstance(stored, dict) else stored
+            if cleaned != stored:
+                text, ident = json.dumps(cleaned, default=str), getattr(row, key)
+                store.con.raw_sql(
+                    f"UPDATE {table} SET definition = {_literal(text)} "
+                    f"WHERE {key} = {_literal(str(ident))}"
+                )
+
+
+def _literal(text: str) -> str:
+    """A SQL string literal, standard quoting (DuckDB and PostgreSQL alike)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "canonical tables", _canonical_tables),
     Migration(2, "CLV scores table", _clv_scores),
@@ -371,6 +398,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(8, "users, sessions, API tokens, audit log", _accounts),
     Migration(9, "indexes for survey answer lookups", _lookup_indexes),
     Migration(10, "survey emails wait in the outbox", _survey_emails_to_outbox),
+    Migration(11, "stored surveys and rules without ignored fields", _drop_ignored_fields),
 )
 
 

@@ -26,6 +26,7 @@ from cxpulse.surveys.spec import (
 )
 
 QUESTION_TYPES = ("nps", "csat", "ces", "single_choice", "multiple_choice", "text")
+QUESTION_FIELDS = ("id", "type", "text", "points", "polarity", "choices", "follow_up")
 SCALES = {"nps": (11,), "csat": (3, 5, 7, 10), "ces": (5, 7)}
 CES_POLARITIES = ("high_is_easy", "high_is_hard")
 DEFAULT_SUBJECT = {"en": "A quick question", "fr": "Une petite question"}
@@ -221,10 +222,15 @@ def _widget(data: Any, where: Where) -> Widget:
 def _question(data: Any, where: Where) -> Question:
     if not isinstance(data, dict):
         raise where.error("", "a question is a mapping with id, type and text")
+    unknown = sorted(str(k) for k in set(data) - set(QUESTION_FIELDS))
+    if unknown:  # a misspelt field (pionts) would otherwise surface as a misleading error
+        raise where.error(unknown[0], f"unknown field; fields are: {', '.join(QUESTION_FIELDS)}")
     qid = data.get("id")
     if not isinstance(qid, str) or not qid.strip():
         raise where.error("id", "required: e.g. recommend, effort, comment")
     kind = data.get("type")
+    if kind is None:
+        raise where.error("type", f"required: one of {', '.join(QUESTION_TYPES)}")
     if kind not in QUESTION_TYPES:
         raise where.error("type", f"{kind!r} is not one of {', '.join(QUESTION_TYPES)}")
     points: int | None = None
@@ -262,9 +268,34 @@ def _question(data: Any, where: Where) -> Question:
     )
 
 
+def drop_ignored_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """A stored definition without the question and follow-up fields that cxpulse before
+    schema version 11 accepted and ignored (a misspelt ``pionts``), so it still loads."""
+    out = dict(data)
+    questions = out.get("questions")
+    if isinstance(questions, list):
+        out["questions"] = [_known_question_fields(q) for q in questions]
+    return out
+
+
+def _known_question_fields(q: Any) -> Any:
+    if not isinstance(q, dict):
+        return q
+    kept = {k: v for k, v in q.items() if k in QUESTION_FIELDS}
+    if isinstance(kept.get("follow_up"), list):
+        kept["follow_up"] = [
+            {k: v for k, v in f.items() if k in ("scores", "text")} if isinstance(f, dict) else f
+            for f in kept["follow_up"]
+        ]
+    return kept
+
+
 def _follow(data: Any, where: Where) -> FollowUp:
     if not isinstance(data, dict) or "scores" not in data:
         raise where.error("scores", "a follow-up says which scores it follows, e.g. '0-6'")
+    unknown = sorted(str(k) for k in set(data) - {"scores", "text"})
+    if unknown:
+        raise where.error(unknown[0], "unknown field; a follow-up takes scores and text")
     text = str(data["scores"])
     low, sep, high = text.partition("-")
     try:
