@@ -71,6 +71,29 @@ def test_create_dry_run_fire_and_read_runs(
     assert one["fired"] == len(fired.fired) and "detractor-case" in one["yaml"]
 
 
+def test_agents_read_rules_without_their_webhook_urls(
+    client_for: Callable[[str], TestClient],
+) -> None:
+    secret = "https://hooks.slack.com/services/T000/B000/XXXXSECRET"
+    text = RULE + f"  - webhook: {{url: '{secret}', format: slack}}\n"
+    analyst = client_for("analyst")
+    made = analyst.post("/api/v1/rules", content=text,
+                        headers={**YAML_TYPE, **session_headers(analyst)})  # fmt: skip
+    assert made.status_code == 201 and secret in made.text  # its author sees it
+    assert secret in analyst.get("/api/v1/rules/detractor-case").json()["yaml"]
+    agent = client_for("agent")
+    for url in (
+        "/api/v1/rules",
+        "/api/v1/rules/detractor-case",
+        "/rules/detractor-case",
+        "/api/v1/dashboard/rules",
+        "/api/v1/dashboard/rules/detractor-case",
+    ):
+        answer = agent.get(url)
+        assert answer.status_code == 200 and "hooks.slack.com" in answer.text, url
+        assert "XXXXSECRET" not in answer.text, url
+
+
 def test_switch_and_update_keep_the_rule_state(
     client_for: Callable[[str], TestClient], web_ws: Workspace
 ) -> None:

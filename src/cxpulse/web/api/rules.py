@@ -19,6 +19,7 @@ from cxpulse.automations.rules import Rule
 from cxpulse.records import clean, frame_records
 from cxpulse.surveys.editor import Problem as TextProblem
 from cxpulse.web.api.surveys import definition_body_doc, read_definition, rejected
+from cxpulse.web.pages.rules import shown
 from cxpulse.web.security import Principal, require
 from cxpulse.web.state import WebState, get_state
 
@@ -85,9 +86,11 @@ def _entry(state: WebState, name: str, last: int = 20) -> dict[str, Any]:
     raise HTTPException(404, f"no rule {name!r}")
 
 
-def _detail(entry: dict[str, Any]) -> RuleDetail:
+def _detail(entry: dict[str, Any], reader: Principal | None = None) -> RuleDetail:
+    """``reader``: who reads it, if they might not edit rules (editors' answers pass None)."""
+    entry = clean(entry) if reader is None else shown(clean(entry), reader)
     text = yaml.safe_dump(entry["definition"], allow_unicode=True, sort_keys=False)
-    return RuleDetail(**clean(entry), yaml=text)
+    return RuleDetail(**entry, yaml=text)
 
 
 @router.get(
@@ -98,7 +101,7 @@ def _detail(entry: dict[str, Any]) -> RuleDetail:
 def list_rules(
     principal: Reader, state: State, last: Annotated[int, Query(ge=0, le=100)] = 5
 ) -> list[dict[str, Any]]:
-    return [clean(e) for e in _entries(state, last)]
+    return [shown(clean(e), principal) for e in _entries(state, last)]
 
 
 @router.get(
@@ -107,7 +110,7 @@ def list_rules(
     response_model=RuleDetail,
 )
 def get_rule(name: str, principal: Reader, state: State) -> RuleDetail:
-    return _detail(_entry(state, name))
+    return _detail(_entry(state, name), principal)
 
 
 @router.get(

@@ -1,4 +1,5 @@
-"""The automation rules with their last runs; enabling or disabling one needs ``edit``.
+"""The automation rules with their last runs; enabling or disabling one needs ``edit``, and
+so does seeing a webhook's full URL (a credential).
 
 JSON twin: ``/rules`` is ``/api/v1/dashboard/rules`` (one rule: ``/api/v1/dashboard/rules/NAME``).
 """
@@ -13,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from cxpulse.accounts.users import Permission
 from cxpulse.automations.rule_runs import rules_with_runs, set_rule_active
+from cxpulse.automations.rules import redact_secrets
 from cxpulse.records import clean
 from cxpulse.web.render import page
 from cxpulse.web.security import Principal, require
@@ -25,15 +27,22 @@ Editor = Annotated[Principal, Depends(require(Permission.edit))]
 State = Annotated[WebState, Depends(get_state)]
 
 
-def _rules(state: WebState, last: int = 5) -> list[dict[str, Any]]:
+def _rules(state: WebState, principal: Principal, last: int = 5) -> list[dict[str, Any]]:
     rules: list[dict[str, Any]] = state.cached(
         ("rules", last), lambda ws: rules_with_runs(ws, last)
     )
-    return [clean(r) for r in rules]
+    return [shown(clean(r), principal) for r in rules]
 
 
-def _one(state: WebState, name: str) -> dict[str, Any]:
-    for rule in _rules(state, last=50):
+def shown(entry: dict[str, Any], principal: Principal) -> dict[str, Any]:
+    """The entry as ``principal`` may see it: webhook URLs only for those who edit rules."""
+    if principal.can(Permission.edit):
+        return entry
+    return {**entry, "definition": redact_secrets(entry["definition"])}
+
+
+def _one(state: WebState, name: str, principal: Principal) -> dict[str, Any]:
+    for rule in _rules(state, principal, last=50):
         if rule["name"] == name:
             rule["yaml"] = yaml.safe_dump(rule["definition"], allow_unicode=True, sort_keys=False)
             return rule
@@ -46,7 +55,7 @@ def rules_page(request: Request, principal: Reader, state: State) -> Response:
         request,
         "rules.html",
         principal,
-        rules=_rules(state),
+        rules=_rules(state, principal),
         can_edit=principal.can(Permission.edit),
         json_url="/api/v1/dashboard/rules",
     )
@@ -58,7 +67,7 @@ def rule_page(request: Request, name: str, principal: Reader, state: State) -> R
         request,
         "rule.html",
         principal,
-        rule=_one(state, name),
+        rule=_one(state, name, principal),
         can_edit=principal.can(Permission.edit),
         json_url=f"/api/v1/dashboard/rules/{name}",
     )
@@ -80,9 +89,9 @@ def toggle(
 
 @api.get("/rules", summary="Every rule, enabled or not, with its last runs")
 def rules_json(principal: Reader, state: State) -> list[dict[str, Any]]:
-    return _rules(state)
+    return _rules(state, principal)
 
 
 @api.get("/rules/{name}", summary="One rule with its last 50 runs")
 def rule_json(name: str, principal: Reader, state: State) -> dict[str, Any]:
-    return _one(state, name)
+    return _one(state, name, principal)
