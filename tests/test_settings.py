@@ -33,6 +33,7 @@ def test_settings_survive_reopening(tmp_path) -> None:  # type: ignore[no-untype
         ("dayfirst", "maybe", "true or false"),
         ("colour", "blue", "unknown setting 'colour'"),
         ("targets.nps", "high", "takes a number"),
+        ("targets.npss", "55", "targets.npss: no metric 'npss'; `cxpulse metrics` lists them"),
     ],
 )
 def test_bad_settings_are_refused(key: str, value: str, message: str) -> None:

@@ -131,6 +131,10 @@ class Settings:
         known = {f.name: f for f in fields(self)}
         if key.startswith("targets."):
             metric = key.split(".", 1)[1]
+            from cxpulse.metrics import REGISTRY  # here: the metrics read settings
+
+            if metric not in REGISTRY.names():  # a misspelt target would never show
+                raise ConfigError(f"{key}: no metric {metric!r}; `cxpulse metrics` lists them")
             targets = dict(self.targets)
             targets[metric] = _number(key, raw)
             return Settings(**{**asdict(self), "targets": targets})

@@ -44,6 +44,8 @@ def test_rules_cases_worker(tmp_path: Path) -> None:
         "worker", "--once", "-w", db, "--now", (T0 + timedelta(hours=2)).isoformat()
     )
     assert code == 0 and "rules: 1 fired" in text
+    code, text = invoke("worker", "--once", "-w", str(tmp_path / "nothere.duckdb"))
+    assert code == 1 and "FAILED workspace" in text  # a cron job sees the failed tick
     code, text = invoke("cases", "list", "-w", db, "--json")
     (case,) = json.loads(text)
     cid = case["case_id"]

@@ -55,7 +55,7 @@ def test_add_list_run_why(tmp_path: Path) -> None:
     assert "support-csat: left out: no email address" in stdout
     assert "Outside every survey's audience" in stdout
     code, stdout, _ = invoke("why", "nobody", "-w", db)
-    assert code == 0 and "no such customer" in stdout
+    assert code == 1 and "no such customer" in stdout
     code, stdout, _ = invoke("surveys", "widget-key", "-w", db)
     key = stdout.split()[0]
     assert code == 0 and len(key) == 64 and "createHmac" in stdout

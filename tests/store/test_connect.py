@@ -34,10 +34,22 @@ def test_a_file_that_is_not_duckdb_is_refused(tmp_path: Path) -> None:
         Workspace.open(bogus)
 
 
+def test_a_data_file_is_not_taken_for_a_workspace(tmp_path: Path) -> None:
+    data = tmp_path / "responses.csv"  # DuckDB itself would open it as a one-view database
+    data.write_text("response_id,score\nR1,9\n", encoding="utf-8")
+    with pytest.raises(WorkspaceError, match="not a DuckDB workspace file.*cxpulse import"):
+        Workspace.open(data)
+
+
 def test_an_ibis_url_opens_a_workspace(tmp_path: Path) -> None:
-    with Workspace.init(f"duckdb://{tmp_path / 'url.duckdb'}") as ws:
+    url = f"duckdb://{tmp_path / 'url.duckdb'}"
+    with pytest.raises(WorkspaceError, match="no workspace at"):  # a typo is not created
+        Workspace.open(url)
+    with Workspace.init(url) as ws:
         assert ws.store.backend == "duckdb"
         assert ws.counts()["survey_responses"] == 0
+    with Workspace.open(url) as ws:
+        assert ws.store.location == str(tmp_path / "url.duckdb")
 
 
 def test_a_workspace_held_by_another_process_gets_a_clear_message(tmp_path: Path) -> None:

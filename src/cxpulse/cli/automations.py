@@ -225,14 +225,21 @@ def worker(
 ) -> None:
     """Run survey triggers, automation rules and the outbox (every --interval seconds)."""
     from cxpulse.automations import run_forever
-    from cxpulse.automations.worker import utc_now
+    from cxpulse.automations.worker import Tick, utc_now
 
     location = workspace or default_location()
     fixed = _now(now) if now else None
+    failed: list[str] = []
+
+    def report(tick: Tick) -> None:
+        out.print(tick.summary(), highlight=False)
+        failed[:] = tick.errors
+
     run_forever(lambda: Workspace.open(location), interval=interval,
-                clock=(lambda: fixed) if fixed else utc_now,
-                report=lambda tick: out.print(tick.summary(), highlight=False),
+                clock=(lambda: fixed) if fixed else utc_now, report=report,
                 ticks=1 if once else None)  # fmt: skip
+    if once and failed:  # a cron job or a script must see that a step failed
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:

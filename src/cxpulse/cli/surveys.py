@@ -205,20 +205,24 @@ def why(
     with _open(workspace) as ws:
         moment = _now(now)
         answer = explain(ws, customer, moment, timedelta(days=ws.settings.survey_fatigue_days))
+    unknown = answer.audiences is None and not answer.decisions  # a typo, most likely
     if json_:
         out.print_json(render.to_json(answer.as_dict()))
+        if unknown:
+            raise typer.Exit(1)
         return
     if answer.audiences is None:
         out.print(f"{customer}: no such customer in this workspace.")
-        return
+        raise typer.Exit(1 if unknown else 0)
     for survey_id, gaps in answer.audiences.items():
         where = "in its audience" if not gaps else f"left out: {'; '.join(gaps)}"
         out.print(f"{survey_id}: {where}", highlight=False)
     if not answer.decisions and answer.last_invited_at is None:
         out.print(f"{customer}: never considered by a survey trigger yet.")
     for d in answer.decisions:
-        out.print(f"{d['decided_at']} {d['survey_id']}: {d['outcome']} ({d['reason']}) - "
-                  f"{d['detail']}", highlight=False)  # fmt: skip
+        reason = "" if d["reason"] == d["outcome"] else f" ({d['reason']})"
+        out.print(f"{d['decided_at']} {d['survey_id']}: {d['outcome']}{reason} - {d['detail']}",
+                  highlight=False)  # fmt: skip
     if answer.last_invited_at is not None:
         out.print(f"Last asked {answer.last_invited_at:%Y-%m-%d %H:%M} UTC ({answer.last_survey}).")
     nxt = answer.next_eligible_at

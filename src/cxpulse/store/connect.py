@@ -80,6 +80,8 @@ def open_store(location: str | Path, *, create: bool = True) -> Store:
     """Connect to ``location``: a path to a DuckDB file, or an Ibis URL such as
     ``duckdb:///path.db`` or ``postgresql://user@host/db``."""
     text = str(location)
+    if text.startswith("duckdb:///"):  # a file by URL: the same checks as a plain path
+        text = text.removeprefix("duckdb://")
     if _is_url(text):
         try:
             con = ibis.connect(text)
@@ -102,6 +104,8 @@ def open_store(location: str | Path, *, create: bool = True) -> Store:
         raise WorkspaceError(f"{path} is a folder; a workspace is a single DuckDB file.")
     if not path.parent.exists():
         raise WorkspaceError(f"the folder {path.parent} does not exist.")
+    if path.exists():
+        _check_duckdb_file(path)
     try:
         con = ibis.duckdb.connect(str(path))
     except Exception as exc:
@@ -109,6 +113,18 @@ def open_store(location: str | Path, *, create: bool = True) -> Store:
     # no progress bar: it would draw over CLI output and logs
     con.raw_sql("SET enable_progress_bar = false")
     return Store(con=con, location=str(path), backend="duckdb")
+
+
+def _check_duckdb_file(path: Path) -> None:
+    """DuckDB opens a CSV or Parquet file as a read-only database of one view, so a data file
+    passed as the workspace would give empty metrics instead of an error."""
+    with path.open("rb") as f:
+        head = f.read(12)
+    if head and head[8:12] != b"DUCK":
+        raise WorkspaceError(
+            f"{path} is not a DuckDB workspace file. To load a data file, import it into a "
+            f"workspace: `cxpulse import {path} --table TABLE -w WORKSPACE.duckdb`."
+        )
 
 
 def _explain_duckdb_open_error(path: Path, exc: Exception) -> WorkspaceError:
