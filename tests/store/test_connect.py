@@ -82,3 +82,16 @@ def test_a_workspace_held_by_another_process_gets_a_clear_message(tmp_path: Path
     finally:
         holder.communicate("")
     Workspace.open(path).close()  # free again once the holder has gone
+
+
+def test_a_missing_driver_points_to_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ibis
+
+    def no_driver(url: str) -> None:
+        raise ModuleNotFoundError("No module named 'psycopg'")
+
+    monkeypatch.setattr(ibis, "connect", no_driver)
+    with pytest.raises(
+        WorkspaceError, match=r"driver is not installed; pip install 'cxpulse\[postgres\]'"
+    ):
+        open_store("postgresql://cx@localhost/cx")

@@ -85,6 +85,13 @@ def open_store(location: str | Path, *, create: bool = True) -> Store:
     if _is_url(text):
         try:
             con = ibis.connect(text)
+        except ImportError as exc:  # Ibis's own hint would upgrade ibis past cxpulse's pin
+            scheme = text.split("://", 1)[0]
+            extra = {"postgresql": "postgres", "postgres": "postgres"}.get(scheme)
+            hint = f"pip install 'cxpulse[{extra}]'" if extra else "install its Ibis backend"
+            raise WorkspaceError(
+                f"cannot connect to {text}: the {scheme} driver is not installed; {hint}"
+            ) from exc
         except Exception as exc:  # driver errors vary by backend; report them as one kind
             raise WorkspaceError(f"cannot connect to {text}: {exc}") from exc
         if con.name == "postgres":
