@@ -39,9 +39,12 @@ def test_add_list_run_why(tmp_path: Path) -> None:
     assert listed["relational-nps"]["trigger"] == "every 90 days"
     assert listed["support-csat"]["priority"] == 10
     assert listed["campaign"]["trigger"] == "manual (surveys send)"
+    assert listed["support-csat"]["trigger"] == "24 hours after ticket_solved"
+    assert listed["support-csat"]["min_gap_days"] == 30
 
     code, stdout, _ = invoke("surveys", "run", "-w", db, "--now", NOW.isoformat())
     assert code == 0 and "1 invited" in stdout and "1 queued" in stdout
+    assert "  support-csat: 1 invited" in stdout and "--verbose lists each" in stdout
 
     code, stdout, _ = invoke(
         "why", "alice", "-w", db, "--now", (NOW + timedelta(days=1)).isoformat()

@@ -79,7 +79,7 @@ def list_(workspace: WorkspaceOpt = None, json_: JsonOpt = False) -> None:
                 s.trigger.every_days,
             ),
             "priority": s.priority,
-            "min_gap_days": s.min_gap_days,
+            "min_gap_days": int(s.min_gap_days) if s.min_gap_days % 1 == 0 else s.min_gap_days,
             "questions": len(s.questions),
         }
         for s in found
@@ -107,7 +107,18 @@ def _describe(kind: str, name: str, delay: timedelta, every_days: float) -> str:
         return "web widget"
     if kind == "manual":
         return "manual (surveys send)"
-    return f"{delay} after {name}"
+    return f"{_duration(delay)} after {name}"
+
+
+def _duration(delay: timedelta) -> str:
+    """As a survey file would say it: 24 hours, 30 days, 90 minutes."""
+    minutes = round(delay.total_seconds() / 60)
+    if minutes and minutes % (24 * 60) == 0 and minutes >= 2 * 24 * 60:
+        return f"{minutes // (24 * 60)} days"
+    if minutes and minutes % 60 == 0:
+        hours = minutes // 60
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 @surveys_app.command("run")
@@ -115,8 +126,13 @@ def run(
     workspace: WorkspaceOpt = None,
     now: NowOpt = None,
     no_send: Annotated[bool, typer.Option("--no-send", help="Decide, do not email.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="List every decision and reminder.")
+    ] = False,
 ) -> None:
     """Evaluate triggers, apply the fatigue budget, create invitations, send due emails."""
+    from collections import Counter
+
     from cxpulse.surveys import run_surveys
 
     with _open(workspace) as ws:
@@ -127,9 +143,20 @@ def run(
         f"{len(report.invited)} invited, {skipped} skipped, {reminded} reminded; emails: "
         f"{report.sent} sent, {report.failed} failed, {report.queued} queued"
     )
+    if verbose:  # one line per trigger: a customer with two solved tickets has two
+        for d in [*report.decisions, *report.reminders]:
+            c = d.candidate
+            out.print(f"  {c.customer_id} {c.survey_id} ({c.trigger_key.split(':', 2)[-1]}): "
+                      f"{d.reason} - {d.detail}", highlight=False)  # fmt: skip
+        return
+    per_survey: dict[str, Counter[str]] = {}
     for d in [*report.decisions, *report.reminders]:
-        c = d.candidate
-        out.print(f"  {c.customer_id} {c.survey_id}: {d.reason} - {d.detail}", highlight=False)
+        per_survey.setdefault(d.candidate.survey_id, Counter())[d.reason] += 1
+    for survey_id, reasons in sorted(per_survey.items()):
+        counts = ", ".join(f"{n:,} {reason}" for reason, n in reasons.most_common())
+        out.print(f"  {survey_id}: {counts}", highlight=False)
+    if per_survey:
+        out.print("--verbose lists each decision; `cxpulse why CUSTOMER` explains one customer.")
 
 
 @surveys_app.command("send")
