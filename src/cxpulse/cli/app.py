@@ -219,7 +219,7 @@ def metrics(format_: FormatOpt = Format.table) -> None:
         table.add_row(
             str(r["metric"]) if r["variant"] == "default" else "", str(r["variant"]), definition
         )
-    out.print(table)
+    render.print_table(out, table)
 
 
 @app.command()
@@ -324,7 +324,7 @@ def tables_(
             if r["table"] == t.name:
                 req = "key" if r["key"] else ("yes" if r["required"] else "")
                 table.add_row(str(r["column"]), str(r["type"]), req, str(r["doc"]))
-        out.print(table)
+        render.print_table(out, table)
 
 
 @config_app.command("show")

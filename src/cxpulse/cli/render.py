@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 from rich import box
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 
 from cxpulse.metrics.scorecard import Scorecard
@@ -109,5 +110,20 @@ def scorecard_table(card: Scorecard) -> Table:
     return table
 
 
+WIDEST = 240  # a table wider than this wraps its text cells instead
+
+
 def print_table(console: Console, table: Table) -> None:
-    console.print(table)
+    """Print ``table`` whole: in a narrow terminal Rich would cut numbers to "1…"; a line the
+    terminal wraps is still readable, and a pipe gets every character."""
+    width = console.width
+    roomy = console.options.update_width(WIDEST)
+    needed = min(Measurement.get(console, roomy, table).maximum, WIDEST)
+    if needed <= width:
+        console.print(table)
+        return
+    console.width = needed
+    try:
+        console.print(table)
+    finally:
+        console.width = width

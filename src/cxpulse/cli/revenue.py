@@ -88,7 +88,7 @@ def cohorts(
         for cohort, row in matrix.iterrows():
             size = f"{int(row['customers']):,}" if kind == "logo" else f"{row['start_mrr']:,.0f}"
             grid.add_row(str(cohort), size, *(render.fmt(float(row[k])) for k in range(periods)))
-        out.print(grid)
+        render.print_table(out, grid)
 
 
 # -- revenue summary ---------------------------------------------------------------------------
@@ -148,7 +148,7 @@ def revenue(
     for r in rows:
         digits = 0 if r["metric"] == "active_customers" else 2
         table.add_row(r["metric"], render.fmt(r["value"], digits))
-    out.print(table)
+    render.print_table(out, table)
     if not bridge.empty:
         b = bridge.iloc[-1]
         moves = " ".join(f"{m} {b[m]:+,.2f}" for m in ("new", "expansion", "reactivation"))
@@ -221,7 +221,7 @@ def clv_fit(
             f"{r['expected_purchases']:.1f}",
             f"{r['predicted_clv']:,.2f}",
         )
-    out.print(table)
+    render.print_table(out, table)
 
 
 @clv_app.command("score")

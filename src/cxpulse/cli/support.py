@@ -74,7 +74,7 @@ def emit(df: pd.DataFrame, format_: Format, title: str, caption: str | None = No
         table.add_column(str(col), justify="right" if numeric else "left", no_wrap=True)
     for row in df.itertuples(index=False):
         table.add_row(*[_cell(v) for v in row])
-    out.print(table)
+    render.print_table(out, table)
 
 
 SHORT = {

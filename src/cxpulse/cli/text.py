@@ -68,7 +68,7 @@ def _emit(df: pd.DataFrame, format_: Format, title: str, empty: str) -> None:
             table.add_column(str(col), justify="right" if df[col].dtype.kind in "fi" else "left")
         for row in df.itertuples(index=False):
             table.add_row(*(render.fmt(v, 3) if isinstance(v, float) else str(v) for v in row))
-        out.print(table)
+        render.print_table(out, table)
 
 
 @text_app.command("score")

@@ -106,7 +106,7 @@ def pages(
             render.signed(r["excess"]),
             f"{r['p_value']:.2g}",
         )
-    out.print(table)
+    render.print_table(out, table)
     flagged = len(report.flagged)
     out.print(
         f"[dim]{flagged} page{'s' if flagged != 1 else ''} flagged: at least "
@@ -165,7 +165,7 @@ def cx_show(
             f"{r['n']:,}",
             f"v{r['weights_version']}" + (" *" if r["weights_changed"] else ""),
         )
-    out.print(table)
+    render.print_table(out, table)
     out.print(
         "[dim]Under each component: the points it adds to the index (its 0-100 value x its "
         "weight, renormalised over the components with data; '-' = no data). 'then': the "
@@ -203,7 +203,7 @@ def cx_weights(format_: FormatOpt = Format.table, workspace: WorkspaceOpt = None
     for v in versions:
         weights = ", ".join(f"{c} {w:.0%}" for c, w in v.weights.items())
         table.add_row(f"v{v.version}", str(v.effective_from), v.preset, weights, v.note)
-    out.print(table)
+    render.print_table(out, table)
     presets = "; ".join(f"{name}: {doc}" for name, doc in cw.PRESET_DOCS.items())
     out.print(f"[dim]Presets - {presets}[/]", highlight=False)
 
