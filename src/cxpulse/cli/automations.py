@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -39,8 +41,22 @@ def _rows(df: Any, json_: bool, empty: str) -> None:
         out.print(empty)
     else:
         for r in rows:
-            out.print("  ".join(f"{k}={v}" for k, v in r.items() if v is not None),
+            out.print("  ".join(f"{k}={_text(v)}" for k, v in r.items() if v is not None),
                       highlight=False)  # fmt: skip
+
+
+def _text(value: Any) -> str:
+    """key=value text for people (the --json output keeps full precision)."""
+    if isinstance(value, datetime):  # pandas Timestamps too
+        return f"{value:%Y-%m-%d %H:%M}"
+    if isinstance(value, float):
+        return f"{value:.4g}" if abs(value) < 1 else f"{value:.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, str) and value.startswith("{"):
+        try:  # a JSON detail: its accents as letters, not \u00e9
+            return json.dumps(json.loads(value), ensure_ascii=False)
+        except ValueError:
+            return value
+    return str(value)
 
 
 @rules_app.command("add")
