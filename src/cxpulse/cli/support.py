@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import pandas as pd
 import typer
 from rich import box
@@ -40,6 +41,10 @@ support_app = typer.Typer(help="Support analyses: negative interactions, churn, 
 
 
 def _cell(value: Any) -> str:
+    if value is None or value is pd.NaT:
+        return "-"
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
     if isinstance(value, float):
         if math.isnan(value):
             return "-"
