@@ -117,3 +117,22 @@ def test_metric_page_opens_with_its_first_segment(client_for: Callable[[str], Te
     client = client_for("agent")
     assert 'class="breakdown"' in client.get("/metrics/nps").text
     assert 'class="breakdown"' not in client.get("/metrics/nps", params={"segment": ""}).text
+
+
+def test_the_breakdown_shows_the_last_complete_period(
+    client_for: Callable[[str], TestClient], web_ws: Workspace
+) -> None:
+    """A handful of answers in the running month would rank the segments on noise."""
+    from datetime import timedelta
+
+    from tests.conftest import add_rows
+    from tests.web.conftest import NOW
+
+    add_rows(web_ws, "survey_responses", [{"score": 0, "touchpoint": "only-this-month",
+                                           "responded_at": NOW - timedelta(hours=1)}])  # fmt: skip
+    client = client_for("analyst")
+    trend = client.get("/api/v1/metrics/nps", params={"by": "month"}).json()
+    assert trend["rows"][-1]["period"].startswith("2026-11")  # the running month is charted
+    html = client.get("/metrics/nps", params={"segment": "touchpoint"}).text
+    table = html.split('class="breakdown"', 1)[1].split("</table>", 1)[0]
+    assert "only-this-month" not in table and "2026-11" not in table

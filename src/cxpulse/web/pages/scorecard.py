@@ -5,6 +5,7 @@ JSON twins: ``/`` is ``/api/v1/scorecard``; ``/metrics/NAME`` is ``/api/v1/metri
 
 from __future__ import annotations
 
+from datetime import UTC, date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -12,7 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from cxpulse.accounts.users import Permission
-from cxpulse.metrics.periods import parse_day
+from cxpulse.metrics.periods import floor_date, parse_day
 from cxpulse.metrics.spec import REGISTRY
 from cxpulse.web import queries
 from cxpulse.web.render import page
@@ -48,6 +49,23 @@ def scorecard_page(
     )
 
 
+def _last_complete(trend: list[dict[str, Any]], by: str, state: WebState) -> Any:
+    """The period the segment breakdown shows: the last complete one, as on the scorecard (a
+    running month's few answers would rank the segments on noise), else the last one."""
+    if not trend:
+        return None
+    if by not in GRAINS or by == "all":
+        return trend[-1]["period"]
+    today = state.now().replace(tzinfo=UTC).astimezone(state.ws.settings.zone).date()
+    running = floor_date(today, by)  # type: ignore[arg-type]
+    done = [r for r in trend if _day(r.get("period_start")) < running]
+    return (done or trend)[-1]["period"]
+
+
+def _day(value: Any) -> date:
+    return date.fromisoformat(str(value)[:10]) if value else date.min
+
+
 @router.get("/metrics/{name}", response_class=HTMLResponse)
 def metric_page(
     request: Request,
@@ -76,7 +94,7 @@ def metric_page(
     if segment:
         seg_q = queries.MetricQuery(name, by, (segment,), variant, start, end, q.filters)
         rows = queries.metric_rows(state, seg_q)
-        last = trend[-1]["period"] if trend else None
+        last = _last_complete(trend, by, state)
         breakdown = [r for r in rows if r["period"] == last]
     params = [("by", by)]
     params += [(k, v) for k, v in (("variant", variant), ("segment", segment)) if v]
