@@ -123,6 +123,11 @@ def test_config_set_changes_a_setting(filled: Path) -> None:
     assert code == 0
     code, out, _ = invoke("config", "show", "-w", str(filled))
     assert '"nps": 40.0' in out
+    assert invoke("config", "set", "confidence", "0.9", "-w", str(filled))[0] == 0
+    code, out, _ = invoke("scorecard", "-w", str(filled), "--as-of", "2025-06-15")
+    assert "90 % CI" in out and "significant change at 90 %" in out and "95 %" not in out
+    code, out, _ = invoke("metric", "nps", "-w", str(filled), "--compare", "year")
+    assert "90 % interval" in out and "change on a year before" in out
 
 
 @pytest.mark.parametrize(

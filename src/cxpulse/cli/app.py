@@ -168,6 +168,7 @@ def metric(
             filters=filters,
             compare=compare,
         )
+        confidence = ws.settings.confidence
     if format_ is Format.json:
         out.print_json(render.to_json(render.frame_records(df)))
     elif format_ is Format.csv:
@@ -175,7 +176,9 @@ def metric(
     elif df.empty:
         out.print(f"No data for {name} in this range.")
     else:
-        out.print(render.metric_table(df, segments, f"{name} by {by}"))
+        table = render.metric_table(df, segments, f"{name} by {by}",
+                                    confidence=confidence, compare=compare)  # fmt: skip
+        render.print_table(out, table)
         out.print(f"[dim]{df['definition'].iloc[0]}[/]", highlight=False)
 
 
@@ -237,16 +240,17 @@ def scorecard(
     """The CX scorecard: last complete period, previous, change, interval, target."""
     with open_backend(workspace, backend, parquet, spark_master) as ws:
         card = ws.scorecard(by=by, as_of=as_of)
-    _print_scorecard(card, format_)
+        confidence = ws.settings.confidence
+    _print_scorecard(card, format_, confidence)
 
 
-def _print_scorecard(card: Any, format_: Format) -> None:
+def _print_scorecard(card: Any, format_: Format, confidence: float) -> None:
     if format_ is Format.json:
         out.print_json(render.to_json(card.to_dict()))
     elif format_ is Format.csv:
         sys.stdout.write(card.to_frame().to_csv(index=False))
     else:
-        out.print(render.scorecard_table(card))
+        render.print_table(out, render.scorecard_table(card, confidence))
 
 
 @app.command()
@@ -280,7 +284,8 @@ def demo(
         )
         as_of = end_day or date.today().replace(day=1)
         card = ws.scorecard(as_of=as_of)
-    _print_scorecard(card, format_)
+        confidence = ws.settings.confidence
+    _print_scorecard(card, format_, confidence)
     if format_ is Format.table:
         err.print(
             f"Explore it: cxpulse metric nps --segment touchpoint -w {path}  "

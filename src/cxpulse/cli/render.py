@@ -35,11 +35,24 @@ def signed(value: Any, digits: int = 1) -> str:
     return f"{value:+,.{digits}f}"
 
 
-def metric_table(df: pd.DataFrame, segments: list[str], title: str) -> Table:
+def level(confidence: float) -> str:
+    """0.95 -> "95 %": the workspace's confidence setting, not a fixed 95."""
+    return f"{confidence * 100:g} %"
+
+
+def metric_table(
+    df: pd.DataFrame,
+    segments: list[str],
+    title: str,
+    *,
+    confidence: float = 0.95,
+    compare: str = "previous",
+) -> Table:
     table = Table(title=title, title_justify="left")
     for col in ["period", *segments]:
         table.add_column(col)
-    for col in ("value", "95 % interval", "n", "change"):
+    change = "change on a year before" if compare == "year" else "change"
+    for col in ("value", f"{level(confidence)} interval", "n", change):
         table.add_column(col, justify="right")
     table.add_column("note")
     for row in df.to_dict("records"):
@@ -52,7 +65,7 @@ def metric_table(df: pd.DataFrame, segments: list[str], title: str) -> Table:
             row["period"],
             *[str(row[s]) for s in segments],
             fmt(row["value"]),
-            f"{fmt(row['ci_low'])} to {fmt(row['ci_high'])}",
+            "-" if _missing(row["ci_low"]) else f"{fmt(row['ci_low'])} to {fmt(row['ci_high'])}",
             f"{row['n']:,}",
             signed(row["change"]) + (" *" if row["significant"] else ""),
             ", ".join(note),
@@ -63,7 +76,11 @@ def metric_table(df: pd.DataFrame, segments: list[str], title: str) -> Table:
 UNITS = {"points": "", "%": "%", "hours": " h", "seconds": " s", "days": " d"}
 
 
-def scorecard_table(card: Scorecard) -> Table:
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def scorecard_table(card: Scorecard, confidence: float = 0.95) -> Table:
     """Fits 80 columns: benchmarks go in the caption, one line per metric."""
     benchmarks = [
         f"{r.metric}: {r.benchmark} ({r.benchmark_source})" for r in card.rows if r.benchmark
@@ -76,7 +93,8 @@ def scorecard_table(card: Scorecard) -> Table:
     table = Table(
         title=title,
         title_justify="left",
-        caption="* significant change at 95 %.  Benchmarks: " + "; ".join(benchmarks),
+        caption=f"* significant change at {level(confidence)}.  Benchmarks: "
+        + "; ".join(benchmarks),
         caption_justify="left",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
@@ -85,7 +103,7 @@ def scorecard_table(card: Scorecard) -> Table:
     table.add_column("metric", overflow="fold")
     if not one_period:
         table.add_column("period", no_wrap=True)
-    for col in ("last", "prev", "change", "95 % CI", "n", "target"):
+    for col in ("last", "prev", "change", f"{level(confidence)} CI", "n", "target"):
         table.add_column(col, justify="right", no_wrap=True)
     for r in card.rows:
         unit = UNITS.get(r.unit, f" {r.unit}")
