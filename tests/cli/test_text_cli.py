@@ -66,6 +66,7 @@ def test_evaluate() -> None:
     code, stdout, _ = invoke("text", "evaluate")
     assert code == 0
     assert "en cxpulse-en: accuracy" in stdout and "fr cxpulse-fr: accuracy" in stdout
+    assert stdout.count(", all rows;") == 2 and stdout.count("(n=132), held-out;") == 1
 
 
 def test_errors_are_one_line(demo: str, tmp_path: Path) -> None:
