@@ -34,6 +34,14 @@ def test_add_list_run_why(tmp_path: Path) -> None:
     for name, text in (("csat", SUPPORT_CSAT), ("nps", RELATIONAL_NPS), ("c", campaign)):
         code, stdout, _ = invoke("surveys", "add", str(write(tmp_path, name, text)), "-w", db)
         assert code == 0 and "Added survey" in stdout
+    typo = SUPPORT_CSAT.replace("event: ticket_solved", "event: ticket_solvd")
+    code, stdout, _ = invoke("surveys", "add", str(write(tmp_path, "typo", typo)), "-w", db)
+    assert code == 0 and "Replaced survey support-csat (2 questions" in stdout
+    assert (
+        "no 'ticket_solvd' event has been recorded yet (known: order_delivered, ticket_solved)"
+        in stdout.replace("\n", " ")
+    )
+    invoke("surveys", "add", str(write(tmp_path, "csat", SUPPORT_CSAT)), "-w", db)
     code, stdout, _ = invoke("surveys", "list", "-w", db, "--json")
     listed = {r["survey_id"]: r for r in json.loads(stdout)}
     assert listed["relational-nps"]["trigger"] == "every 90 days"

@@ -54,11 +54,23 @@ def add(
     now: NowOpt = None,
 ) -> None:
     """Check a survey YAML file and store it (replacing a survey with the same id)."""
-    from cxpulse.surveys.store import add_survey
+    from cxpulse.surveys.definition import load_survey
+    from cxpulse.surveys.store import add_survey, surveys
+    from cxpulse.surveys.triggers import known_events
 
+    checked = load_survey(file)  # a bad file is refused before the workspace is opened
     with _open(workspace) as ws:
+        replaced = any(s.id == checked.id for s in surveys(ws, active_only=False))
         survey = add_survey(ws, file, _now(now))
-    out.print(f"Added survey {survey.id} ({len(survey.questions)} questions, {survey.touchpoint})")
+        events = known_events(ws)
+    n = len(survey.questions)
+    verb = "Replaced" if replaced else "Added"
+    out.print(f"{verb} survey {survey.id} ({n} question{'s' if n != 1 else ''}, "
+              f"{survey.touchpoint})", highlight=False)  # fmt: skip
+    event = survey.trigger.event if survey.trigger.kind == "event" else None
+    if event and event not in events:  # a typo would otherwise wait forever, silently
+        out.print(f"Note: no '{event}' event has been recorded yet (known: {', '.join(events)}); "
+                  "the survey waits for the first one.", highlight=False)  # fmt: skip
 
 
 @surveys_app.command("list")

@@ -80,6 +80,13 @@ def left_out(ws: Workspace, survey: Survey, customer_id: str) -> list[str] | Non
     return [why for i, (why, _) in enumerate(rules) if not bool(first[f"r{i}"])]
 
 
+def known_events(ws: Workspace) -> list[str]:
+    """Event names a trigger can wait for today: the built-in ones and those recorded."""
+    e = ws.store.table(SURVEY_EVENTS_TABLE)
+    recorded = {str(n) for n in e.select("name").distinct().name.execute()}
+    return sorted(set(BUILTIN_EVENTS) | recorded)
+
+
 def _events(ws: Workspace, name: str) -> Any:
     """(customer_id, ref, at) of each occurrence of an event."""
     if name in BUILTIN_EVENTS:
