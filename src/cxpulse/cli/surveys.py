@@ -207,8 +207,12 @@ def report_(
     by: Annotated[
         str, typer.Option("--by", help="Group by any of survey_id,channel,touchpoint.")
     ] = "survey_id,channel,touchpoint",
-    start: Annotated[str | None, typer.Option("--start", help="First local day.")] = None,
-    end: Annotated[str | None, typer.Option("--end", help="Last local day.")] = None,
+    start: Annotated[
+        str | None, typer.Option("--from", "--start", help="First local day (YYYY-MM-DD).")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", "--end", help="Last local day (YYYY-MM-DD).")
+    ] = None,
     workspace: WorkspaceOpt = None,
     json_: JsonOpt = False,
 ) -> None:
