@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from cxpulse.accounts.users import Permission
+from cxpulse.automations.conditions import DRY_RUN_DAYS
 from cxpulse.automations.engine import dry_run, runs
 from cxpulse.automations.rule_runs import rules_with_runs, set_rule_active
 from cxpulse.automations.rule_text import SOURCE, check_rule_data, check_rule_text, save_rule
@@ -119,7 +120,10 @@ def get_rule(name: str, principal: Reader, state: State) -> RuleDetail:
     response_model=DryRun,
 )
 def rule_dry_run(
-    name: str, principal: Reader, state: State, days: Annotated[int, Query(ge=1, le=365)] = 30
+    name: str,
+    principal: Reader,
+    state: State,
+    days: Annotated[int, Query(ge=1, le=365)] = DRY_RUN_DAYS,
 ) -> DryRun:
     rule = _rule(state, name)
     with state.workspace() as ws:
