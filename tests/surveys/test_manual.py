@@ -97,6 +97,9 @@ def test_cli_send_and_report(crowd: Workspace, tmp_path: Path) -> None:
     done = runner.invoke(app, ["surveys", "send", "pulse", "--filter", "plan=basic", "--json",
                                *base])  # fmt: skip
     assert json.loads(done.stdout)["invited"] == 1
+    none = runner.invoke(app, ["surveys", "send", "pulse", "--filter", "plan=gold", "--dry-run",
+                               *base])  # fmt: skip
+    assert "0 customers match" in none.stdout and "plan values: basic, pro" in none.stdout
     bad = runner.invoke(app, ["surveys", "send", "pulse", "--filter", "plan", *base])
     assert bad.exit_code == 1 and "column=value" in bad.output
     report = runner.invoke(app, ["surveys", "report", "-w", path, "--json"])

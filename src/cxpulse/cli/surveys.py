@@ -187,15 +187,19 @@ def send(
 ) -> None:
     """Send a survey to a segment now, within the fatigue budget and consent."""
     from cxpulse.cli.options import parse_filters
-    from cxpulse.surveys.manual import send_to_segment
+    from cxpulse.surveys.manual import send_to_segment, values_of
 
+    filters = parse_filters(filter_)
     with _open(workspace) as ws:
-        report = send_to_segment(ws, survey, parse_filters(filter_), _now(now), dry_run=dry_run)
+        report = send_to_segment(ws, survey, filters, _now(now), dry_run=dry_run)
+        known = {col: values_of(ws, col) for col in filters} if not report.matched else {}
     if json_:
         out.print_json(render.to_json(report.as_dict()))
         return
     verb = "would invite" if dry_run else "invited"
     out.print(f"{report.matched} customers match; {verb} {report.invited}", highlight=False)
+    for col, values in known.items():  # nobody matched: show what the column holds
+        out.print(f"  {col} values: {', '.join(values) or '(none)'}", highlight=False)
     for reason, count in sorted(report.skipped.items()):
         out.print(f"  skipped {count}: {reason}", highlight=False)
     if report.invited and not dry_run:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import ibis
+
 from cxpulse.errors import ConfigError
 from cxpulse.surveys import decisions as decision_log
 from cxpulse.surveys.definition import Survey
@@ -95,6 +97,18 @@ def send_to_segment(
     if not dry_run:
         invite(ws, {survey.id: survey}, report.decisions, now)
     return report
+
+
+def values_of(ws: Workspace, column: str, limit: int = 12) -> list[str]:
+    """The most common values of a customers column: what a filter that matched nobody could
+    have said (plan=pro when the plans are classic, essential...)."""
+    c = ws.table("customers")
+    if column not in c.columns:
+        return []
+    known = c.filter(c[column].notnull())
+    counts = known.group_by(column).agg(n=known.count())
+    top = counts.order_by([ibis.desc("n"), column]).limit(limit).execute()
+    return [str(v) for v in top[column]]
 
 
 def _select(ws: Workspace, filters: dict[str, Any]) -> Any:
