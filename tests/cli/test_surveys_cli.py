@@ -104,9 +104,10 @@ def test_events_from_a_file_trigger_a_survey(tmp_path: Path) -> None:
     rows = ["event;customer_id;occurred_at", "onboarding_finished;alice;31/05/2025 14:05",
             "onboarding_finished;bob;2025-05-31T14:05:00+02:00"]  # fmt: skip
     good.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    for _ in range(2):  # the same file twice records each event once
-        code, stdout, _ = invoke("events", "import", str(good), "-w", db)
-        assert code == 0 and "Recorded 2 events" in stdout
+    code, stdout, _ = invoke("events", "import", str(good), "-w", db)
+    assert code == 0 and "Recorded 2 new events from events.csv." in stdout
+    code, stdout, _ = invoke("events", "import", str(good), "-w", db)  # the same file again
+    assert code == 0 and "Recorded 0 new events from events.csv; 2 already recorded" in stdout
     with Workspace.open(db) as ws:
         assert ws.store.table("survey_events").count().execute() == 2
     code, stdout, _ = invoke("surveys", "run", "--no-send", "-w", db, "--now", "2025-06-02T13:00")

@@ -311,8 +311,10 @@ def events_import(
     from cxpulse.surveys.events import import_events
 
     with _open(workspace) as ws:
-        n = import_events(ws, file)
-    out.print(f"Recorded {n:,} events from {file.name} (a repeated event is recorded once).")
+        done = import_events(ws, file)
+    again = done.received - done.new
+    repeat = f"; {again:,} already recorded, kept once" if again else ""
+    out.print(f"Recorded {done.new:,} new events from {file.name}{repeat}.", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -20,6 +20,7 @@ import ibis
 import numpy as np
 
 from cxpulse.errors import ConfigError, ImportRejected, Problem
+from cxpulse.store.keyed import rows_where_in
 from cxpulse.store.migrations import SURVEY_EVENTS_TABLE, SURVEY_OPERATIONAL_SCHEMAS
 from cxpulse.surveys.spec import BUILTIN_EVENTS
 
@@ -69,9 +70,15 @@ def event_key(name: str, customer_id: str, occurred_at: datetime) -> str:
     return "ev-" + hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
-def record_events(ws: Workspace, events: Sequence[Event], source: str = "api") -> int:
-    """Check every event, then write them all in one statement; returns how many were sent
-    (an event already recorded with the same id is replaced, not duplicated)."""
+@dataclass(frozen=True)
+class Recorded:
+    received: int  # events in the batch
+    new: int  # of which not recorded before (the others replaced their earlier copy)
+
+
+def record_events(ws: Workspace, events: Sequence[Event], source: str = "api") -> Recorded:
+    """Check every event, then write them all in one statement (an event already recorded
+    with the same id is replaced, not duplicated)."""
     for i, event in enumerate(events):
         check_event(event, f"events[{i}]")
     rows = []
@@ -87,21 +94,23 @@ def record_events(ws: Workspace, events: Sequence[Event], source: str = "api") -
             }
         )
     if not rows:
-        return 0
+        return Recorded(0, 0)
     # the last of duplicates within one batch wins, as a second upsert would
     unique = list({r["event_id"]: r for r in rows}.values())
     schema = ibis.schema(SURVEY_OPERATIONAL_SCHEMAS[SURVEY_EVENTS_TABLE])
     with ws.store.transaction():
+        ids = [str(r["event_id"]) for r in unique]
+        known = rows_where_in(ws.store, SURVEY_EVENTS_TABLE, "event_id", ids, ["event_id"])
         ws.store.con.upsert(
             SURVEY_EVENTS_TABLE, ibis.memtable(unique, schema=schema), on="event_id"
         )
-    return len(events)
+    return Recorded(len(events), len(unique) - len(known))
 
 
 EVENT_COLUMNS = ("event", "customer_id", "occurred_at")  # and optionally id
 
 
-def import_events(ws: Workspace, path: Path, source: str | None = None) -> int:
+def import_events(ws: Workspace, path: Path, source: str | None = None) -> Recorded:
     """Record the events of a CSV, JSON lines or Parquet file with the columns ``event`` (or
     ``name``), ``customer_id``, ``occurred_at`` and optionally ``id`` (or ``event_id``); times
     read as `cxpulse import` reads them (an offset is converted, a naive time is local time in

@@ -94,5 +94,5 @@ def post_events(
 ) -> EventsRecorded:
     batch = [Event(e.event, e.customer_id, e.occurred_at, e.id) for e in events]
     with state.workspace() as ws:
-        count = record_events(ws, batch, source="api")
-    return EventsRecorded(received=count)
+        recorded = record_events(ws, batch, source="api")
+    return EventsRecorded(received=recorded.received)
