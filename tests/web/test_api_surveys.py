@@ -111,3 +111,22 @@ def test_a_bad_field_is_a_422_with_its_path_and_line(
     assert client.get("/api/v1/surveys/nope").status_code == 404
     assert client.post("/api/v1/surveys/nope/activate", headers=headers).status_code == 404
     assert [s.id for s in surveys(web_ws, active_only=False)] == ["support-csat"]
+
+
+def test_readers_see_a_webhook_survey_without_its_url(
+    anon: TestClient, client_for: Callable[[str], TestClient], web_ws: Workspace
+) -> None:
+    secret = "https://sms.example.com/send?key=XXXXSECRET"
+    text = YAML.replace("touchpoint: support", f"touchpoint: support\nchannel: webhook\n"
+                        f"webhook_url: '{secret}'\nwebhook_channel: sms")  # fmt: skip
+    client, headers = editor(client_for)
+    assert client.post("/api/v1/surveys", content=text, headers=headers).status_code == 201
+    assert secret in client.get("/api/v1/surveys/support-csat").json()["yaml"]  # an editor
+    agent = client_for("agent")
+    read = bearer(web_ws, "read")
+    for who, url in ((agent, "/api/v1/surveys/support-csat"), (agent, "/surveys/support-csat"),
+                     (agent, "/api/v1/dashboard/surveys/support-csat"),
+                     (anon, "/api/v1/surveys/support-csat")):  # fmt: skip
+        answer = who.get(url, headers=read if who is anon else None)
+        assert answer.status_code == 200 and "…example.com/…" in answer.text, url
+        assert "XXXXSECRET" not in answer.text, url

@@ -232,25 +232,6 @@ ACTION_OPTIONS = {
 }
 
 
-def redact_secrets(data: dict[str, Any]) -> dict[str, Any]:
-    """A rule definition for readers who may not edit it: a webhook URL is a credential (a
-    Slack incoming-webhook URL lets anyone post), so only its scheme and host are shown."""
-    from urllib.parse import urlsplit
-
-    out = dict(data)
-    then = out.get("then")
-    if isinstance(then, list):
-        redacted = []
-        for action in then:
-            hook = action.get("webhook") if isinstance(action, dict) else None
-            if isinstance(hook, dict) and isinstance(hook.get("url"), str):
-                parts = urlsplit(hook["url"])
-                action = {"webhook": {**hook, "url": f"{parts.scheme}://{parts.hostname}/…"}}
-            redacted.append(action)
-        out["then"] = redacted
-    return out
-
-
 def drop_ignored_options(data: dict[str, Any]) -> dict[str, Any]:
     """A stored rule without the action options that cxpulse before schema version 11
     accepted and ignored (a misspelt ``sla_hour``), so it still loads."""

@@ -136,7 +136,8 @@ def print_table(console: Console, table: Table) -> None:
     terminal wraps is still readable, and a pipe gets every character."""
     width = console.width
     roomy = console.options.update_width(WIDEST)
-    needed = min(Measurement.get(console, roomy, table).maximum, WIDEST)
+    # the minimum: every cell's longest word whole (text still wraps inside its column)
+    needed = min(Measurement.get(console, roomy, table).minimum, WIDEST)
     if needed <= width:
         console.print(table)
         return

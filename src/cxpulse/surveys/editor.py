@@ -90,7 +90,11 @@ def locate(text: str, path: str) -> int | None:
 
 def to_text(survey: Survey) -> str:
     """A stored survey as YAML, in the order it was written."""
-    return yaml.safe_dump(survey.raw, allow_unicode=True, sort_keys=False, width=100)
+    return definition_text(survey.raw)
+
+
+def definition_text(raw: dict[str, Any]) -> str:
+    return yaml.safe_dump(raw, allow_unicode=True, sort_keys=False, width=100)
 
 
 def save_survey(ws: Workspace, survey: Survey, now: datetime) -> None:

@@ -15,13 +15,14 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
+from cxpulse import redact
 from cxpulse.accounts.users import Permission
 from cxpulse.errors import ImportRejected, Problem
 from cxpulse.records import clean
 from cxpulse.surveys.catalog import set_survey_active, survey_entries
 from cxpulse.surveys.definition import Survey, survey_from_dict
 from cxpulse.surveys.editor import Problem as TextProblem
-from cxpulse.surveys.editor import check_text, save_survey, to_text
+from cxpulse.surveys.editor import check_text, definition_text, save_survey
 from cxpulse.web.security import Principal, require
 from cxpulse.web.state import WebState, get_state
 
@@ -125,9 +126,13 @@ def _summary(entry: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _detail(entry: dict[str, Any]) -> SurveyDetail:
+def _detail(entry: dict[str, Any], reader: Principal | None = None) -> SurveyDetail:
+    """``reader``: who reads it, if they might not edit surveys (editors' answers pass None)."""
     s: Survey = entry["survey"]
-    return SurveyDetail(**_summary(entry), definition=clean(s.raw), yaml=to_text(s))
+    raw = clean(s.raw)
+    if reader is not None and not reader.can(Permission.edit):
+        raw = redact.survey(raw)
+    return SurveyDetail(**_summary(entry), definition=raw, yaml=definition_text(raw))
 
 
 def _check(text: str | None, data: Any) -> Survey:
@@ -175,7 +180,7 @@ def list_surveys(principal: Reader, state: State) -> list[dict[str, Any]]:
     response_model=SurveyDetail,
 )
 def get_survey(survey_id: str, principal: Reader, state: State) -> SurveyDetail:
-    return _detail(_entry(state, survey_id))
+    return _detail(_entry(state, survey_id), principal)
 
 
 @router.post(

@@ -12,9 +12,9 @@ import yaml
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from cxpulse import redact
 from cxpulse.accounts.users import Permission
 from cxpulse.automations.rule_runs import rules_with_runs, set_rule_active
-from cxpulse.automations.rules import redact_secrets
 from cxpulse.records import clean
 from cxpulse.web.render import page
 from cxpulse.web.security import Principal, require
@@ -38,7 +38,7 @@ def shown(entry: dict[str, Any], principal: Principal) -> dict[str, Any]:
     """The entry as ``principal`` may see it: webhook URLs only for those who edit rules."""
     if principal.can(Permission.edit):
         return entry
-    return {**entry, "definition": redact_secrets(entry["definition"])}
+    return {**entry, "definition": redact.rule(entry["definition"])}
 
 
 def _one(state: WebState, name: str, principal: Principal) -> dict[str, Any]:

@@ -14,10 +14,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from cxpulse import redact
 from cxpulse.accounts.users import Permission
 from cxpulse.errors import ConfigError
 from cxpulse.records import clean
-from cxpulse.surveys.editor import check_text, email_preview, save_survey, to_text, widget_preview
+from cxpulse.surveys.editor import (
+    check_text,
+    definition_text,
+    email_preview,
+    save_survey,
+    widget_preview,
+)
 from cxpulse.surveys.report import response_rates
 from cxpulse.surveys.spec import LANGUAGES
 from cxpulse.surveys.store import get_survey, surveys
@@ -124,7 +131,8 @@ def edit_survey(request: Request, survey_id: str, principal: Reader, state: Stat
             survey = get_survey(ws, survey_id)
         except ConfigError as exc:
             raise HTTPException(404, str(exc)) from None
-    return _editor(request, principal, to_text(survey), survey.id)
+    raw = survey.raw if principal.can(Permission.edit) else redact.survey(survey.raw)
+    return _editor(request, principal, definition_text(raw), survey.id)
 
 
 @router.post("/surveys/preview", response_class=HTMLResponse)
@@ -177,4 +185,7 @@ def survey_json(survey_id: str, principal: Reader, state: State) -> dict[str, An
             survey = get_survey(ws, survey_id)
         except ConfigError as exc:
             raise HTTPException(404, str(exc)) from None
-    return {"id": survey.id, "yaml": to_text(survey), "definition": clean(survey.raw)}
+    raw = clean(survey.raw)
+    if not principal.can(Permission.edit):
+        raw = redact.survey(raw)
+    return {"id": survey.id, "yaml": definition_text(raw), "definition": raw}
