@@ -152,3 +152,9 @@ def test_the_readme_flow_on_postgres(pg_url: str, tmp_path: Path) -> None:
     assert int(months["2025-04"][n]) == 8
     assert float(months["2025-05"][value]) == pytest.approx(0.0)
     assert int(months["2025-05"][n]) == 3
+
+
+def test_migration_11_cleans_stored_definitions_on_postgres(pg_ws: Workspace) -> None:
+    from tests.store.test_migrations import check_ignored_fields_dropped
+
+    check_ignored_fields_dropped(pg_ws)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,6 +51,13 @@ def test_schema_documents_every_column() -> None:
 
 
 def test_stored_definitions_lose_the_fields_older_versions_ignored(tmp_path: Path) -> None:
+    from cxpulse import Workspace
+
+    with Workspace.init(tmp_path / "ws.duckdb") as ws:
+        check_ignored_fields_dropped(ws)
+
+
+def check_ignored_fields_dropped(ws: Any) -> None:
     """Unknown question fields and action options are refused now; a survey or rule stored
     before (when they were silently ignored) must still load after the upgrade."""
     import json
@@ -57,7 +65,6 @@ def test_stored_definitions_lose_the_fields_older_versions_ignored(tmp_path: Pat
 
     import yaml
 
-    from cxpulse import Workspace
     from cxpulse.automations.rules import stored_rules
     from cxpulse.surveys.store import surveys
     from tests.automations.helpers import CSAT_LOW
@@ -66,18 +73,19 @@ def test_stored_definitions_lose_the_fields_older_versions_ignored(tmp_path: Pat
     survey = yaml.safe_load(SUPPORT_CSAT)
     survey["questions"][0]["requird"] = True
     survey["questions"][0]["follow_up"][0]["txt"] = "typo"
+    survey["name"] = 'L\'équipe \\ "support"'  # quotes, a backslash, an accent survive
     rule = yaml.safe_load(CSAT_LOW)
     rule["then"] = [{"case": {"sla_hour": 4}}, {"tag": "low"}]
     now = datetime(2026, 1, 1)
-    with Workspace.init(tmp_path / "ws.duckdb") as ws:
-        con = ws.store.con
-        con.insert("survey_definitions", [{"survey_id": survey["id"], "active": True,
-                    "definition": json.dumps(survey), "added_at": now}])  # fmt: skip
-        con.insert("automation_rules", [{"name": rule["name"], "active": True,
-                    "definition": json.dumps(rule), "added_at": now}])  # fmt: skip
-        con.raw_sql(f"DELETE FROM {MIGRATIONS_TABLE} WHERE version = 11")
-        assert [m.version for m in migrate(ws.store)] == [11]
-        (loaded,) = surveys(ws)
-        assert loaded.questions[0].follow_up[0].text["en"] == "What went wrong?"
-        ((stored, _),) = stored_rules(ws)
-        assert stored.then[0].options == {"sla_hours": 24.0} and stored.then[1].kind == "tag"
+    con = ws.store.con
+    con.insert("survey_definitions", [{"survey_id": survey["id"], "active": True,
+                "definition": json.dumps(survey), "added_at": now}])  # fmt: skip
+    con.insert("automation_rules", [{"name": rule["name"], "active": True,
+                "definition": json.dumps(rule), "added_at": now}])  # fmt: skip
+    con.raw_sql(f"DELETE FROM {MIGRATIONS_TABLE} WHERE version = 11")
+    assert [m.version for m in migrate(ws.store)] == [11]
+    (loaded,) = surveys(ws)
+    assert loaded.questions[0].follow_up[0].text["en"] == "What went wrong?"
+    assert loaded.name == 'L\'équipe \\ "support"' and "requird" not in loaded.raw["questions"][0]
+    ((stored, _),) = stored_rules(ws)
+    assert stored.then[0].options == {"sla_hours": 24.0} and stored.then[1].kind == "tag"

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 import ibis
 import ibis.expr.datatypes as dt
+import pandas as pd
 
 from cxpulse import schema
 from cxpulse.errors import WorkspaceError
@@ -367,24 +368,21 @@ def _drop_ignored_fields(store: Store) -> None:
     from cxpulse.automations.rules import drop_ignored_options
     from cxpulse.surveys.definition import drop_ignored_fields
 
-    for table, key, clean in (
-        (SURVEY_DEFINITIONS_TABLE, "survey_id", drop_ignored_fields),
-        (AUTOMATION_RULES_TABLE, "name", drop_ignored_options),
-    ):
-        for row in store.table(table).select(key, "definition").execute().itertuples():
-            stored = json.loads(row.definition)
+    for table, key, clean, schema_ in (
+        (SURVEY_DEFINITIONS_TABLE, "survey_id", drop_ignored_fields,
+         SURVEY_OPERATIONAL_SCHEMAS[SURVEY_DEFINITIONS_TABLE]),
+        (AUTOMATION_RULES_TABLE, "name", drop_ignored_options,
+         AUTOMATION_SCHEMAS[AUTOMATION_RULES_TABLE]),
+    ):  # fmt: skip
+        changed = []
+        for row in store.table(table).execute().to_dict("records"):
+            stored = json.loads(row["definition"])
             cleaned = clean(stored) if isinstance(stored, dict) else stored
             if cleaned != stored:
-                text, ident = json.dumps(cleaned, default=str), getattr(row, key)
-                store.con.raw_sql(
-                    f"UPDATE {table} SET definition = {_literal(text)} "
-                    f"WHERE {key} = {_literal(str(ident))}"
-                )
-
-
-def _literal(text: str) -> str:
-    """A SQL string literal, standard quoting (DuckDB and PostgreSQL alike)."""
-    return "'" + text.replace("'", "''") + "'"
+                changed.append({**row, "definition": json.dumps(cleaned, default=str)})
+        if changed:  # an upsert, not hand-quoted SQL: the same on DuckDB and PostgreSQL
+            frame = ibis.memtable(pd.DataFrame(changed), schema=ibis.schema(schema_))
+            store.con.upsert(table, frame, on=key)
 
 
 MIGRATIONS: tuple[Migration, ...] = (
