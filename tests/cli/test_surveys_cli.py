@@ -107,8 +107,16 @@ def test_events_from_a_file_trigger_a_survey(tmp_path: Path) -> None:
     code, stdout, _ = invoke("events", "import", str(good), "-w", db)
     assert code == 0 and "Recorded 2 new events from events.csv." in stdout
     code, stdout, _ = invoke("events", "import", str(good), "-w", db)  # the same file again
-    assert code == 0 and "Recorded 0 new events from events.csv; 2 already recorded" in stdout
+    assert code == 0 and "Recorded 0 new events from events.csv (2 already recorded" in stdout
+    twice = tmp_path / "twice.csv"
+    twice.write_text("\n".join([*rows, rows[1], "onboarding_finished;carol;2025-05-31 15:00"])
+                     + "\n", encoding="utf-8")  # fmt: skip
+    code, stdout, _ = invoke("events", "import", str(twice), "-w", db)
+    assert (
+        "Recorded 1 new events from twice.csv (2 already recorded, 1 repeated in the file: "
+        "kept once)" in stdout.replace("\n", " ")
+    )
     with Workspace.open(db) as ws:
-        assert ws.store.table("survey_events").count().execute() == 2
+        assert ws.store.table("survey_events").count().execute() == 3  # alice, bob, carol
     code, stdout, _ = invoke("surveys", "run", "--no-send", "-w", db, "--now", "2025-06-02T13:00")
     assert code == 0 and "2 invited" in stdout, stdout

@@ -54,13 +54,15 @@ def add(
     now: NowOpt = None,
 ) -> None:
     """Check a survey YAML file and store it (replacing a survey with the same id)."""
+    from cxpulse.store.migrations import SURVEY_DEFINITIONS_TABLE
     from cxpulse.surveys.definition import load_survey
-    from cxpulse.surveys.store import add_survey, surveys
+    from cxpulse.surveys.store import add_survey
     from cxpulse.surveys.triggers import known_events
 
     checked = load_survey(file)  # a bad file is refused before the workspace is opened
     with _open(workspace) as ws:
-        replaced = any(s.id == checked.id for s in surveys(ws, active_only=False))
+        stored = ws.store.table(SURVEY_DEFINITIONS_TABLE)  # ids only: a broken one may be fixed
+        replaced = bool(stored.filter(stored.survey_id == checked.id).count().execute())
         survey = add_survey(ws, file, _now(now))
         events = known_events(ws)
     n = len(survey.questions)
@@ -312,9 +314,10 @@ def events_import(
 
     with _open(workspace) as ws:
         done = import_events(ws, file)
-    again = done.received - done.new
-    repeat = f"; {again:,} already recorded, kept once" if again else ""
-    out.print(f"Recorded {done.new:,} new events from {file.name}{repeat}.", highlight=False)
+    extra = [f"{done.known:,} already recorded"] if done.known else []
+    extra += [f"{done.repeated:,} repeated in the file"] if done.repeated else []
+    tail = f" ({', '.join(extra)}: kept once)" if extra else ""
+    out.print(f"Recorded {done.new:,} new events from {file.name}{tail}.", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -68,7 +68,7 @@ REGISTRY.add(
         variants={
             "default": Variant(
                 "default",
-                NPS_TEXT + "; 95 % interval: adjusted Wald (3/4 added to promoters and "
+                NPS_TEXT + "; interval: adjusted Wald (3/4 added to promoters and "
                 "detractors, 3 to n)",
                 "nps",
                 _nps_aggregate,
@@ -146,7 +146,7 @@ REGISTRY.add(
             "default": Variant(
                 "default",
                 "CSAT = 100 x answers in the top two boxes / answers (4-5 on 1-5, 6-7 on 1-7, "
-                "9-10 on 1-10; 3 on 1-3); 95 % interval: Wilson",
+                "9-10 on 1-10; 3 on 1-3); interval: Wilson",
                 "share",
                 _share_aggregate("_good"),
                 _csat_rows(scales.CSAT_TOP2_MIN),

@@ -73,7 +73,13 @@ def event_key(name: str, customer_id: str, occurred_at: datetime) -> str:
 @dataclass(frozen=True)
 class Recorded:
     received: int  # events in the batch
-    new: int  # of which not recorded before (the others replaced their earlier copy)
+    new: int  # distinct events not recorded before
+    known: int  # distinct events recorded before (replaced by this copy, not duplicated)
+
+    @property
+    def repeated(self) -> int:
+        """Copies of an event within the batch itself, kept once."""
+        return self.received - self.new - self.known
 
 
 def record_events(ws: Workspace, events: Sequence[Event], source: str = "api") -> Recorded:
@@ -94,7 +100,7 @@ def record_events(ws: Workspace, events: Sequence[Event], source: str = "api") -
             }
         )
     if not rows:
-        return Recorded(0, 0)
+        return Recorded(0, 0, 0)
     # the last of duplicates within one batch wins, as a second upsert would
     unique = list({r["event_id"]: r for r in rows}.values())
     schema = ibis.schema(SURVEY_OPERATIONAL_SCHEMAS[SURVEY_EVENTS_TABLE])
@@ -104,7 +110,7 @@ def record_events(ws: Workspace, events: Sequence[Event], source: str = "api") -
         ws.store.con.upsert(
             SURVEY_EVENTS_TABLE, ibis.memtable(unique, schema=schema), on="event_id"
         )
-    return Recorded(len(events), len(unique) - len(known))
+    return Recorded(len(events), len(unique) - len(known), len(known))
 
 
 EVENT_COLUMNS = ("event", "customer_id", "occurred_at")  # and optionally id
