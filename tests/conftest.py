@@ -48,3 +48,14 @@ def add_rows(ws: Workspace, table: str, rows: list[dict[str, Any]]) -> None:
 def ws(tmp_path: Path) -> Iterator[Workspace]:
     with Workspace.init(tmp_path / "ws.duckdb", timezone="Europe/Paris") as workspace:
         yield workspace
+
+
+def pending_own_invitations(ws: Workspace, every: int = 7) -> None:
+    """Make every ``every``-th demo invitation one cxpulse sent itself and still waiting in
+    the outbox (delivered unknown), so response_rate's outbox rule is exercised too."""
+    from cxpulse.schema import SURVEY_SENDER
+
+    ws.store.con.raw_sql(
+        f"UPDATE survey_invitations SET source = '{SURVEY_SENDER}', delivered = NULL "
+        f"WHERE hash(invitation_id) % {every} = 0"
+    )

@@ -23,6 +23,7 @@ from cxpulse.demo.workspace import create_demo
 from cxpulse.metrics import REGISTRY
 from cxpulse.store.parquet import export_parquet
 from cxpulse.store.spark import open_spark_store
+from tests.conftest import pending_own_invitations
 
 pytestmark = pytest.mark.slow  # about 150 metric runs on each backend
 
@@ -50,6 +51,7 @@ def pair(
     with create_demo(folder / "demo.duckdb", scale=0.01, seed=7, end=DEMO_END) as duck:
         for key, value in SETTINGS.items():
             duck.set_setting(key, value)
+        pending_own_invitations(duck)
         export_parquet(duck, folder / "parquet")
         on_spark = Workspace(open_spark_store(folder / "parquet", session=spark))
         try:

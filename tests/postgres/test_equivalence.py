@@ -20,6 +20,7 @@ from cxpulse import Workspace, schema
 from cxpulse.demo.workspace import create_demo
 from cxpulse.metrics import REGISTRY
 from cxpulse.store.copy import copy_workspace
+from tests.conftest import pending_own_invitations
 from tests.pg_server import PostgresServer
 
 END = date(2026, 3, 31)  # fixed, so the data do not move with the calendar
@@ -36,6 +37,7 @@ def pair(
         # cac and ltv_to_cac need a cost per new customer (the demo's segments)
         for segment, cost in {"consumer": "40", "office": "300", "reseller": "900"}.items():
             demo.set_setting(f"acquisition_costs.{segment}", cost)
+        pending_own_invitations(demo)
     url = pg_server.create_database("equivalence")
     with Workspace.open(path) as duck, Workspace.init(url) as pg:
         copy_workspace(duck.store, pg.store)
