@@ -61,6 +61,8 @@ def test_language_picked_with_english_fallback(preferred: str | None, expected: 
         ({"questions": [{"id": "x", "type": "csat", "pionts": 5, "text": "Hi"}]},
          "questions[0].pionts", "unknown field; fields are: id, type, text, points"),
         ({"questions": [{"id": "x", "typ": "csat", "text": "Hi"}]}, "questions[0].typ", "type"),
+        ({"questions": [{"id": "x", "type": "nps", "text": "Hi", 7: "a", "tpye": "b"}]},
+         "questions[0].7", "unknown field"),  # a number key among misspelt ones: still named
         ({"questions": [{"id": "x", "text": "Hi"}]}, "questions[0].type", "required: one of"),
         ({"questions": [{"id": "x", "type": "nps", "text": "Hi",
                          "follow_up": [{"scores": "0-6", "txt": "Why?"}]}]},

@@ -124,9 +124,7 @@ def rule_from_dict(data: Any, source: str = "<rule>") -> Rule:
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: a rule is a mapping with name, when and then")
     where = Where(source)
-    unknown = sorted(set(data) - {"name", "description", "when", "then"})
-    if unknown:
-        raise where.error(unknown[0], "unknown field; fields are: name, description, when, then")
+    where.only(data, ("name", "description", "when", "then"))
     name = data.get("name")
     if not isinstance(name, str) or not name.strip() or ":" in name:
         raise where.error("name", "required: a short name without ':' such as 'detractor-case'")
@@ -185,11 +183,9 @@ def _metric_watch(arg: Any, where: Where) -> MetricWatch:
 
     if not isinstance(arg, dict):
         raise where.error("", "{name: nps, below: 30} (and by, segment, variant, filter, min_n)")
-    unknown = sorted(set(arg) - {"name", "below", "above", "by", "segment", "variant", "filter",
-                                 "min_n"})  # fmt: skip
-    if unknown:
-        raise where.error(unknown[0], "unknown; use name, below or above, by, segment, variant, "
-                          "filter, min_n")  # fmt: skip
+    fields = ("name", "below", "above", "by", "segment", "variant", "filter", "min_n")
+    hint = "unknown; use name, below or above, by, segment, variant, filter, min_n"
+    where.only(arg, fields, hint)
     name = arg.get("name")
     known = {spec.name: spec for spec in REGISTRY}
     if name not in known:
@@ -258,11 +254,9 @@ def _action(value: Any, where: Where) -> Action:
     if kind not in ACTION_OPTIONS:
         raise where.error(str(kind), f"unknown action; actions are {', '.join(ACTIONS)}")
     if isinstance(arg, dict):  # a misspelt option would be silently dropped: refuse it
-        unknown = sorted(str(k) for k in set(arg) - set(ACTION_OPTIONS[kind]))
-        if unknown:
-            raise where.sub(str(kind)).error(
-                unknown[0], f"unknown option; {kind} takes {', '.join(ACTION_OPTIONS[kind])}"
-            )
+        options = ACTION_OPTIONS[kind]
+        listed = ", ".join(options)
+        where.sub(str(kind)).only(arg, options, f"unknown option; {kind} takes {listed}")
     if kind == "tag":
         tag = arg.get("tag") if isinstance(arg, dict) else arg
         if not isinstance(tag, str) or not tag.strip():
@@ -304,9 +298,6 @@ def _email(arg: dict[str, Any], where: Where) -> dict[str, Any]:
 
     from cxpulse.surveys.spec import texts
 
-    unknown = sorted(set(arg) - {"to", "subject", "text"})
-    if unknown:
-        raise where.error(unknown[0], "unknown; an email takes to, subject and text")
     to = arg.get("to")
     if not isinstance(to, str) or not (to == "customer" or "@" in to):
         raise where.error("to", "an address (cx-team@acme.com) or customer")
@@ -332,10 +323,8 @@ def _email(arg: dict[str, Any], where: Where) -> dict[str, Any]:
 def _assignment(value: Any, where: Where) -> Assignment:
     if not isinstance(value, dict):
         raise where.error("", "a mapping such as {segment: smb, team: cx} or {round_robin: [a, b]}")
-    unknown = sorted(set(value) - {*ASSIGN_KEYS, "team", "owner", "round_robin"})
-    if unknown:
-        raise where.error(unknown[0], "unknown; use segment, language, channel, team, owner, "
-                          "round_robin")  # fmt: skip
+    fields = (*ASSIGN_KEYS, "team", "owner", "round_robin")
+    where.only(value, fields, f"unknown; use {', '.join(fields)}")
     robin = value.get("round_robin", [])
     if not isinstance(robin, list) or not all(isinstance(o, str) for o in robin):
         raise where.error("round_robin", "a list of owners taking turns")

@@ -27,6 +27,7 @@ from cxpulse.surveys.spec import (
 
 QUESTION_TYPES = ("nps", "csat", "ces", "single_choice", "multiple_choice", "text")
 QUESTION_FIELDS = ("id", "type", "text", "points", "polarity", "choices", "follow_up")
+FOLLOW_UP_FIELDS = ("scores", "text")
 SCALES = {"nps": (11,), "csat": (3, 5, 7, 10), "ces": (5, 7)}
 CES_POLARITIES = ("high_is_easy", "high_is_hard")
 DEFAULT_SUBJECT = {"en": "A quick question", "fr": "Une petite question"}
@@ -127,9 +128,7 @@ def survey_from_dict(data: Any, source: str = "<survey>") -> Survey:
         "min_gap_days", "expires_days", "channel", "subject", "intro", "reminder_after_days",
         "webhook_url", "webhook_channel", "widget", "fatigue",
     }  # fmt: skip
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise where.error(unknown[0], f"unknown field; fields are: {', '.join(sorted(known))}")
+    where.only(data, sorted(known))
     survey_id = data.get("id")
     if not isinstance(survey_id, str) or not survey_id.strip():
         raise where.error("id", "required: a short name such as 'support-csat'")
@@ -209,9 +208,7 @@ def _webhook(data: dict[str, Any], channel: str, where: Where) -> tuple[str, str
 def _widget(data: Any, where: Where) -> Widget:
     if not isinstance(data, dict):
         raise where.error("", "a mapping such as {pages: ['/checkout/*'], delay_seconds: 20}")
-    unknown = sorted(set(data) - {"pages", "delay_seconds"})
-    if unknown:
-        raise where.error(unknown[0], "unknown field; fields are: pages, delay_seconds")
+    where.only(data, ("pages", "delay_seconds"))
     pages = data.get("pages", ["*"])
     pages = [pages] if isinstance(pages, str) else pages
     if not isinstance(pages, list) or not pages or not all(isinstance(p, str) for p in pages):
@@ -222,9 +219,7 @@ def _widget(data: Any, where: Where) -> Widget:
 def _question(data: Any, where: Where) -> Question:
     if not isinstance(data, dict):
         raise where.error("", "a question is a mapping with id, type and text")
-    unknown = sorted(str(k) for k in set(data) - set(QUESTION_FIELDS))
-    if unknown:  # a misspelt field (pionts) would otherwise surface as a misleading error
-        raise where.error(unknown[0], f"unknown field; fields are: {', '.join(QUESTION_FIELDS)}")
+    where.only(data, QUESTION_FIELDS)  # a misspelt pionts would read as a wrong points value
     qid = data.get("id")
     if not isinstance(qid, str) or not qid.strip():
         raise where.error("id", "required: e.g. recommend, effort, comment")
@@ -284,7 +279,7 @@ def _known_question_fields(q: Any) -> Any:
     kept = {k: v for k, v in q.items() if k in QUESTION_FIELDS}
     if isinstance(kept.get("follow_up"), list):
         kept["follow_up"] = [
-            {k: v for k, v in f.items() if k in ("scores", "text")} if isinstance(f, dict) else f
+            {k: v for k, v in f.items() if k in FOLLOW_UP_FIELDS} if isinstance(f, dict) else f
             for f in kept["follow_up"]
         ]
     return kept
@@ -293,9 +288,7 @@ def _known_question_fields(q: Any) -> Any:
 def _follow(data: Any, where: Where) -> FollowUp:
     if not isinstance(data, dict) or "scores" not in data:
         raise where.error("scores", "a follow-up says which scores it follows, e.g. '0-6'")
-    unknown = sorted(str(k) for k in set(data) - {"scores", "text"})
-    if unknown:
-        raise where.error(unknown[0], "unknown field; a follow-up takes scores and text")
+    where.only(data, FOLLOW_UP_FIELDS, "unknown field; a follow-up takes scores and text")
     text = str(data["scores"])
     low, sep, high = text.partition("-")
     try:

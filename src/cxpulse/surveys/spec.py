@@ -7,6 +7,7 @@ the file and the field the same way (:class:`Where`).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import time, timedelta
 from pathlib import Path
@@ -100,6 +101,14 @@ class Where:
         full = f"{self.path}.{name}" if self.path and name else (name or self.path)
         return ConfigError(f"{self.source}: field {full!r}: {message}")
 
+    def only(self, data: dict[Any, Any], fields: Iterable[str], message: str = "") -> None:
+        """Refuse a key not in ``fields``: a misspelt one would otherwise be ignored."""
+        allowed = list(fields)
+        unknown = sorted(str(k) for k in data if str(k) not in allowed)
+        if unknown:
+            listed = ", ".join(allowed)
+            raise self.error(unknown[0], message or f"unknown field; fields are: {listed}")
+
     def number(self, data: dict[str, Any], key: str, default: float, minimum: float = 0) -> float:
         value = data.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
@@ -146,11 +155,7 @@ def parse_trigger(data: Any, where: Where) -> Trigger:
             "required: e.g. {event: ticket_solved, delay: 24 hours}, or manual (sent only "
             "by `cxpulse surveys send`)",
         )
-    unknown = sorted(set(data) - set(TRIGGER_KEYS))
-    if unknown:
-        raise where.error(
-            unknown[0], f"unknown trigger field; fields are: {', '.join(TRIGGER_KEYS)}"
-        )
+    where.only(data, TRIGGER_KEYS, f"unknown trigger field; fields are: {', '.join(TRIGGER_KEYS)}")
     kinds = [k for k in ("event", "attribute", "every") if k in data]
     if len(kinds) != 1:
         raise where.error(
@@ -199,9 +204,8 @@ def parse_audience(data: Any, where: Where) -> Audience:
         return Audience()
     if not isinstance(data, dict):
         raise where.error("", "a mapping of segment, plan, language, email_consent")
-    unknown = sorted(set(data) - {"segment", "plan", "language", "email_consent"})
-    if unknown:
-        raise where.error(unknown[0], "unknown filter; use segment, plan, language, email_consent")
+    fields = ("segment", "plan", "language", "email_consent")
+    where.only(data, fields, f"unknown filter; use {', '.join(fields)}")
 
     def names(key: str) -> tuple[str, ...]:
         value = data.get(key, [])
