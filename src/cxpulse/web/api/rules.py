@@ -19,8 +19,8 @@ from cxpulse.automations.rule_text import SOURCE, check_rule_data, check_rule_te
 from cxpulse.automations.rules import Rule
 from cxpulse.records import clean, frame_records
 from cxpulse.surveys.editor import Problem as TextProblem
+from cxpulse.web import visible
 from cxpulse.web.api.surveys import definition_body_doc, read_definition, rejected
-from cxpulse.web.pages.rules import shown
 from cxpulse.web.security import Principal, require
 from cxpulse.web.state import WebState, get_state
 
@@ -89,7 +89,7 @@ def _entry(state: WebState, name: str, last: int = 20) -> dict[str, Any]:
 
 def _detail(entry: dict[str, Any], reader: Principal | None = None) -> RuleDetail:
     """``reader``: who reads it, if they might not edit rules (editors' answers pass None)."""
-    entry = clean(entry) if reader is None else shown(clean(entry), reader)
+    entry = clean(entry) if reader is None else visible.rule_entry(clean(entry), reader)
     text = yaml.safe_dump(entry["definition"], allow_unicode=True, sort_keys=False)
     return RuleDetail(**entry, yaml=text)
 
@@ -102,7 +102,7 @@ def _detail(entry: dict[str, Any], reader: Principal | None = None) -> RuleDetai
 def list_rules(
     principal: Reader, state: State, last: Annotated[int, Query(ge=0, le=100)] = 5
 ) -> list[dict[str, Any]]:
-    return [shown(clean(e), principal) for e in _entries(state, last)]
+    return [visible.rule_entry(clean(e), principal) for e in _entries(state, last)]
 
 
 @router.get(

@@ -15,7 +15,6 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from cxpulse import redact
 from cxpulse.accounts.users import Permission
 from cxpulse.errors import ImportRejected, Problem
 from cxpulse.records import clean
@@ -23,6 +22,7 @@ from cxpulse.surveys.catalog import set_survey_active, survey_entries
 from cxpulse.surveys.definition import Survey, survey_from_dict
 from cxpulse.surveys.editor import Problem as TextProblem
 from cxpulse.surveys.editor import check_text, definition_text, save_survey
+from cxpulse.web import visible
 from cxpulse.web.security import Principal, require
 from cxpulse.web.state import WebState, get_state
 
@@ -129,9 +129,7 @@ def _summary(entry: dict[str, Any]) -> dict[str, Any]:
 def _detail(entry: dict[str, Any], reader: Principal | None = None) -> SurveyDetail:
     """``reader``: who reads it, if they might not edit surveys (editors' answers pass None)."""
     s: Survey = entry["survey"]
-    raw = clean(s.raw)
-    if reader is not None and not reader.can(Permission.edit):
-        raw = redact.survey(raw)
+    raw = clean(s.raw) if reader is None else visible.survey_definition(clean(s.raw), reader)
     return SurveyDetail(**_summary(entry), definition=raw, yaml=definition_text(raw))
 
 

@@ -12,10 +12,10 @@ import yaml
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from cxpulse import redact
 from cxpulse.accounts.users import Permission
 from cxpulse.automations.rule_runs import rules_with_runs, set_rule_active
 from cxpulse.records import clean
+from cxpulse.web import visible
 from cxpulse.web.render import page
 from cxpulse.web.security import Principal, require
 from cxpulse.web.state import WebState, get_state
@@ -31,14 +31,7 @@ def _rules(state: WebState, principal: Principal, last: int = 5) -> list[dict[st
     rules: list[dict[str, Any]] = state.cached(
         ("rules", last), lambda ws: rules_with_runs(ws, last)
     )
-    return [shown(clean(r), principal) for r in rules]
-
-
-def shown(entry: dict[str, Any], principal: Principal) -> dict[str, Any]:
-    """The entry as ``principal`` may see it: webhook URLs only for those who edit rules."""
-    if principal.can(Permission.edit):
-        return entry
-    return {**entry, "definition": redact.rule(entry["definition"])}
+    return [visible.rule_entry(clean(r), principal) for r in rules]
 
 
 def _one(state: WebState, name: str, principal: Principal) -> dict[str, Any]:

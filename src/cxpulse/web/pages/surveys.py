@@ -14,7 +14,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from cxpulse import redact
 from cxpulse.accounts.users import Permission
 from cxpulse.errors import ConfigError
 from cxpulse.records import clean
@@ -28,6 +27,7 @@ from cxpulse.surveys.editor import (
 from cxpulse.surveys.report import response_rates
 from cxpulse.surveys.spec import LANGUAGES
 from cxpulse.surveys.store import get_survey, surveys
+from cxpulse.web import visible
 from cxpulse.web.render import language, page
 from cxpulse.web.security import Principal, require
 from cxpulse.web.state import WebState, get_state
@@ -131,7 +131,7 @@ def edit_survey(request: Request, survey_id: str, principal: Reader, state: Stat
             survey = get_survey(ws, survey_id)
         except ConfigError as exc:
             raise HTTPException(404, str(exc)) from None
-    raw = survey.raw if principal.can(Permission.edit) else redact.survey(survey.raw)
+    raw = visible.survey_definition(survey.raw, principal)
     return _editor(request, principal, definition_text(raw), survey.id)
 
 
@@ -185,7 +185,5 @@ def survey_json(survey_id: str, principal: Reader, state: State) -> dict[str, An
             survey = get_survey(ws, survey_id)
         except ConfigError as exc:
             raise HTTPException(404, str(exc)) from None
-    raw = clean(survey.raw)
-    if not principal.can(Permission.edit):
-        raw = redact.survey(raw)
+    raw = visible.survey_definition(clean(survey.raw), principal)
     return {"id": survey.id, "yaml": definition_text(raw), "definition": raw}
