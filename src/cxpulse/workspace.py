@@ -194,10 +194,12 @@ class Workspace:
         end: date | str | None = None,
         filters: Mapping[str, Any] | None = None,
         compare: str = "previous",
+        as_of: date | str | None = None,
     ) -> pd.DataFrame:
         """One metric by period (and segment), with intervals and the change on the previous
-        period (``compare="year"``: on the same period a year before). See
-        :func:`cxpulse.metrics.engine.compute`."""
+        period (``compare="year"``: on the same period a year before). A period not over by
+        ``as_of`` (default today) or cut by the range is flagged ``partial`` and not
+        compared. See :func:`cxpulse.metrics.engine.compute`."""
         from cxpulse.metrics.engine import compute
 
         return compute(
@@ -210,6 +212,7 @@ class Workspace:
             end=end,
             filters=filters,
             compare=compare,
+            as_of=as_of,
         )
 
     def scorecard(

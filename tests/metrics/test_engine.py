@@ -96,15 +96,33 @@ def test_change_on_the_same_period_a_year_before(ws: Workspace) -> None:
     assert pd.isna(quarters.loc["2025-Q4", "change"])  # nothing a year before
 
 
-def test_a_range_starting_inside_a_period_still_compares_with_the_whole_one_before(
-    ws: Workspace,
-) -> None:
+def test_a_period_the_range_cuts_is_partial_and_not_compared(ws: Workspace) -> None:
     add_rows(ws, "survey_responses", nps_rows([10] * 10, datetime(2025, 3, 20)))
     add_rows(ws, "survey_responses", nps_rows([0] * 10, datetime(2025, 4, 2)))  # before start
     add_rows(ws, "survey_responses", nps_rows([10] * 10, datetime(2025, 4, 20)))
-    (row,) = ws.metric("nps", start="2025-04-15").to_dict("records")
-    assert (row["period"], row["n"], row["value"]) == ("2025-04", 10, 100.0)  # cut at start
-    assert row["change"] == pytest.approx(0)  # against all of March
+    add_rows(ws, "survey_responses", nps_rows([0] * 10, datetime(2025, 5, 5)))
+    rows = ws.metric("nps", start="2025-04-15", as_of="2026-01-01").set_index("period")
+    april, may = rows.loc["2025-04"], rows.loc["2025-05"]
+    assert (april["n"], april["value"]) == (10, 100.0)  # cut at start
+    assert bool(april["partial"]) and not bool(may["partial"])
+    # half of April against all of March, or all of May against half of April, is no change
+    assert pd.isna(april["change"]) and pd.isna(may["change"])
+    assert not april["significant"] and not may["significant"]
+    cut = ws.metric("nps", end="2025-05-10", as_of="2026-01-01").set_index("period")
+    assert bool(cut.loc["2025-05", "partial"]) and pd.isna(cut.loc["2025-05", "change"])
+    assert not bool(cut.loc["2025-04", "partial"])
+
+
+def test_the_running_period_is_partial_until_it_is_over(ws: Workspace) -> None:
+    add_rows(ws, "survey_responses", nps_rows([10] * 40, datetime(2025, 3, 20)))
+    add_rows(ws, "survey_responses", nps_rows([0] * 3, datetime(2025, 4, 2)))
+    running = ws.metric("nps", as_of="2025-04-07").set_index("period")
+    assert bool(running.loc["2025-04", "partial"]) and pd.isna(running.loc["2025-04", "change"])
+    assert not bool(running.loc["2025-03", "partial"])
+    # the last day of April is still running on April 30; on May 1 April is over
+    assert bool(ws.metric("nps", as_of="2025-04-30").iloc[-1]["partial"])
+    over = ws.metric("nps", as_of="2025-05-01").iloc[-1]
+    assert not bool(over["partial"]) and over["change"] == pytest.approx(-200)
 
 
 @settings(

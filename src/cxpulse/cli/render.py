@@ -80,21 +80,50 @@ def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
+def with_unit(value: Any, unit: str, digits: int = 1) -> str:
+    """A value with its unit, the same way in every column (``77.0%``, ``0.14 h``)."""
+    if _missing(value):
+        return "-"
+    return fmt(value, digits) + UNITS.get(unit, f" {unit}")
+
+
+SHORT_UNITS = {"points": "pts", "hours": "h", "seconds": "s", "days": "d", "stars": "★"}
+
+
+def short_unit(unit: str) -> str:
+    return SHORT_UNITS.get(unit, unit)
+
+
+def time_digits(value: Any, unit: str) -> int:
+    """Hours under one show two decimals: 0.02 h is a minute, 0.0 h would read as nothing."""
+    return 2 if unit == "hours" and not _missing(value) and abs(float(value)) < 1 else 1
+
+
+MARK = "†"
+"""Marks a row whose number needs its caveat (listed under the table) to be read right."""
+
+
 def scorecard_table(card: Scorecard, confidence: float = 0.95) -> Table:
-    """Fits 80 columns: benchmarks go in the caption, one line per metric."""
+    """Fits 80 columns: benchmarks and caveats go in the caption, one line per metric (plus
+    one per segment under support times, which are presented by channel: an all-channel
+    median jumps between chat's minutes and email's hours as the mix moves)."""
     benchmarks = [
         f"{r.metric}: {r.benchmark} ({r.benchmark_source})" for r in card.rows if r.benchmark
     ]
+    caveats = [f"{MARK} {r.metric}: {c}" for r in card.rows for c in r.caveats]
     shown = {r.period for r in card.rows if r.period}
     one_period = len(shown) == 1  # the usual case: then the period goes in the title
     title = f"CX scorecard by {card.by}, complete periods before {card.as_of.isoformat()}"
     if one_period:
         title = f"CX scorecard for {shown.pop()} (change on the previous {card.by})"
+    caption = "\n".join(
+        [*caveats, f"* significant change at {level(confidence)}.  Benchmarks: "
+         + "; ".join(benchmarks)]
+    )  # fmt: skip
     table = Table(
         title=title,
         title_justify="left",
-        caption=f"* significant change at {level(confidence)}.  Benchmarks: "
-        + "; ".join(benchmarks),
+        caption=caption,
         caption_justify="left",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
@@ -103,14 +132,18 @@ def scorecard_table(card: Scorecard, confidence: float = 0.95) -> Table:
     table.add_column("metric", overflow="fold")
     if not one_period:
         table.add_column("period", no_wrap=True)
+    # one unit per row, for every number in it (a % metric changes by points)
+    table.add_column("unit", no_wrap=True)
     for col in ("last", "prev", "change", f"{level(confidence)} CI", "n", "target"):
         table.add_column(col, justify="right", no_wrap=True)
     for r in card.rows:
-        unit = UNITS.get(r.unit, f" {r.unit}")
-        change = signed(r.change) + (" *" if r.significant else "")
+        change = signed(r.change, time_digits(r.change, r.unit))
+        change += " *" if r.significant else ""
         if r.change is not None and r.significant:
             good = (r.change > 0) == r.higher_is_better
             change = f"[{'green' if good else 'red'}]{change}[/]"
+        if r.caveats:
+            change += f" {MARK}"
         target = fmt(r.target, 0) if r.target is not None else "-"
         if r.meets_target is not None:
             target += " ✓" if r.meets_target else " ✗"
@@ -118,14 +151,44 @@ def scorecard_table(card: Scorecard, confidence: float = 0.95) -> Table:
         table.add_row(
             r.metric,
             *period,
-            fmt(r.value) + (unit if r.value is not None else ""),
-            fmt(r.previous),
+            short_unit(r.unit),
+            fmt(r.value, time_digits(r.value, r.unit)),
+            fmt(r.previous, time_digits(r.previous, r.unit)),
             change,
             f"{fmt(r.ci_low)}..{fmt(r.ci_high)}" if r.ci_low is not None else "-",
             f"{r.n:,}" + (" few" if r.low_n else ""),
             target,
         )
+        for seg in _breakdown(r):
+            table.add_row(
+                f"  {seg['segment']}",
+                *([""] if not one_period else []),
+                "",
+                fmt(seg["value_after"], time_digits(seg["value_after"], r.unit)),
+                fmt(seg["value_before"], time_digits(seg["value_before"], r.unit)),
+                _segment_change(seg, r.unit),
+                "",
+                f"{seg['n_after']:,}",
+                "",
+                style="dim",
+            )
     return table
+
+
+def _breakdown(row: Any) -> list[dict[str, Any]]:
+    """The segments shown under a scorecard row: support times always (they are presented
+    by channel), any other metric when the mix moved its headline."""
+    if not row.mix or not (row.unit in ("hours", "seconds") or row.caveats):
+        return []
+    segments: list[dict[str, Any]] = row.mix["segments"]
+    return sorted(segments, key=lambda s: -s["n_after"])
+
+
+def _segment_change(seg: dict[str, Any], unit: str) -> str:
+    if seg["value_before"] is None or seg["value_after"] is None:
+        return "-"
+    change = seg["value_after"] - seg["value_before"]
+    return signed(change, time_digits(change, unit))
 
 
 WIDEST = 240  # a table wider than this wraps its text cells instead

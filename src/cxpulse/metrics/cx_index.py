@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 import ibis
@@ -193,7 +193,8 @@ class CxIndexReport:
     history: list[cw.WeightsVersion]
     frame: pd.DataFrame
     """One row per period (and segment): cx_index, cx_index_then (weights of the time), n,
-    weights_version (in effect then), weights_changed, missing (components without data), and
+    weights_version (in effect then), weights_changed, missing (components without data),
+    measured_weight (0-1: the share of the current weights with data), partial, low_n, and
     per component C: C (0-100), C_weight (current, renormalised) and C_contribution."""
 
     def to_dict(self) -> dict[str, Any]:
@@ -214,8 +215,12 @@ def cx_index_report(
     end: date | str | None = None,
     segment: str | Sequence[str] | None = None,
     filters: Mapping[str, Any] | None = None,
+    as_of: date | str | None = None,
 ) -> CxIndexReport:
-    """The CX index by period with its components, weights and contributions."""
+    """The CX index by period with its components, weights and contributions; ``partial``
+    marks a period not over by ``as_of`` (default today) or cut by the range, ``low_n`` one
+    with fewer answers and tickets than the ``min_n`` setting, ``measured_weight`` the share
+    of the current weights that had data."""
     from cxpulse.metrics.engine import compute
 
     versions = cw.history(ws.store)
@@ -229,8 +234,44 @@ def cx_index_report(
         end=end,
         filters=filters,
         registry=COMPONENTS,
+        as_of=as_of,
     )
-    return CxIndexReport(versions[-1], versions, _combine(comp, segments, versions))
+    frame = _combine(comp, segments, versions)
+    if not frame.empty:
+        flags = comp.groupby(["period_start", *segments])["partial"].any()
+        keys = list(zip(*(frame[k] for k in ["period_start", *segments]), strict=True))
+        frame["partial"] = [bool(flags.get(k if segments else k[0], False)) for k in keys]
+        frame["low_n"] = frame["n"] < ws.settings.min_n
+    return CxIndexReport(versions[-1], versions, frame)
+
+
+HALF = 0.5
+"""Below this share of the weights measured, the index is mostly the components that happen
+to have data: say so."""
+
+
+def coverage_caveats(ws: Workspace, by: str, period_start: date) -> list[str]:
+    """What the CX index of the period starting on ``period_start`` is made of, when it is not
+    every weighted component: which ones are missing and how much weight was measured."""
+    from cxpulse.metrics import periods
+
+    grain = periods.check_grain(by)
+    last = periods.shift(period_start, grain, 1) - timedelta(days=1)
+    report = cx_index_report(ws, by=by, start=period_start, end=last)
+    if report.frame.empty:
+        return []
+    row = report.frame.iloc[-1]
+    if not row["missing"]:
+        return []
+    measured = float(row["measured_weight"])
+    used = [c for c in report.weights.weights if c not in str(row["missing"]).split(", ")]
+    text = (
+        f"cx_index is {' + '.join(used)} only: {row['missing']} had no data, so "
+        f"{measured:.0%} of the weight was measured (weights renormalised over the rest)"
+    )
+    if measured < HALF:
+        text = f"less than half of the CX index was measured: {text}"
+    return [text]
 
 
 def _combine(
@@ -254,6 +295,9 @@ def _combine(
         out["n"] = int(counts.loc[key])
         out["weights_version"] = then.version
         out["missing"] = ", ".join(c for c in now if c not in have)
+        total = sum(w for w in now.values() if w > 0)
+        measured = sum(w for c, w in now.items() if c in have and w > 0)
+        out["measured_weight"] = measured / total if total > 0 else 0.0
         for c in now:
             out[c] = have.get(c)
             out[f"{c}_weight"] = shares.get(c, 0.0)

@@ -8,6 +8,7 @@ on that small result. Nothing row-level leaves the database.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,7 @@ OUTPUT_COLUMNS = (
     "change",
     "significant",
     "low_n",
+    "partial",
     "metric",
     "variant",
     "definition",
@@ -59,6 +61,7 @@ def compute(
     filters: Mapping[str, Any] | None = None,
     registry: Registry = REGISTRY,
     compare: str = "previous",
+    as_of: date | str | None = None,
 ) -> pd.DataFrame:
     """Compute metric ``name`` by period ``by`` and ``segment`` columns.
 
@@ -69,6 +72,11 @@ def compute(
     compare each period with: the ``previous`` period, or the same period a ``year`` before
     (for weeks and days, 52 weeks or 364 days before: the same weekdays). The periods compared
     with are read even when they begin before ``start``.
+
+    A period that is not over by ``as_of`` (a local day, default today) or that the range cuts
+    (``start`` inside it, ``end`` before its last day) is marked ``partial``: its value covers
+    only part of the period, so it is neither compared (``change`` empty, never
+    ``significant``) nor used as the period another one is compared with.
     """
     spec = registry.get(name)
     var = spec.variant(variant)
@@ -84,23 +92,28 @@ def compute(
     filters = dict(filters or {})
     first = periods.floor_date(start_d, grain) if start_d and grain != "all" else None
     if first is None:
-        stats_ = _aggregate(ws, spec, var, grain, segments, filters, start_d, end_d)
+        stats_ = aggregate_stats(ws, spec, var, grain, segments, filters, start_d, end_d)
     else:
         # also the whole periods before start that the first ones are compared with; a range
         # starting on a period boundary reads them in the same query, one starting inside a
         # period reads them apart, so that period is still cut at start, as asked
         earlier = periods.shift(first, grain, -lag)
         if start_d == first:
-            stats_ = _aggregate(ws, spec, var, grain, segments, filters, earlier, end_d)
+            stats_ = aggregate_stats(ws, spec, var, grain, segments, filters, earlier, end_d)
         else:
-            stats_ = _aggregate(ws, spec, var, grain, segments, filters, start_d, end_d)
+            stats_ = aggregate_stats(ws, spec, var, grain, segments, filters, start_d, end_d)
             before = first - timedelta(days=1)
-            prior = _aggregate(ws, spec, var, grain, segments, filters, earlier, before)
+            prior = aggregate_stats(ws, spec, var, grain, segments, filters, earlier, before)
             if stats_ is not None and prior is not None and not prior.empty:
                 stats_ = pd.concat([prior, stats_], ignore_index=True)
     if stats_ is None:
         return _empty(segments)
-    df = finish(stats_, spec, var, grain, segments, ws.settings.confidence, ws.settings.min_n, lag)
+    today = periods.parse_day(as_of, "as_of") or datetime.now(ws.settings.zone).date()
+    covered = Coverage(start_d, end_d, today)
+    df = finish(
+        stats_, spec, var, grain, segments, ws.settings.confidence, ws.settings.min_n, lag,
+        covered,
+    )  # fmt: skip
     if first is not None:
         df = df[df["period_start"] >= first].reset_index(drop=True)
         if df.empty:
@@ -111,6 +124,29 @@ def compute(
 COMPARISONS = ("previous", "year")
 
 
+@dataclass(frozen=True)
+class Coverage:
+    """The local days a result covers: ``start``..``end`` as asked (None: unbounded), and
+    ``today``, the last day with data that can be complete (periods ending after it are not
+    over yet)."""
+
+    start: date | None
+    end: date | None
+    today: date
+
+    def partial(self, first: date, grain: periods.Grain) -> bool:
+        """Whether the period starting on ``first`` is only partly covered."""
+        if grain == "all":
+            return False
+        last = periods.shift(first, grain, 1) - timedelta(days=1)
+        # only the period holding start or end is cut: the earlier periods that the first ones
+        # are compared with are read whole
+        cut_at_start = self.start is not None and first < self.start <= last
+        cut_at_end = self.end is not None and first <= self.end < last
+        # a period is over once its last day is before today (today itself is still running)
+        return cut_at_start or cut_at_end or last >= self.today
+
+
 def _lag(grain: periods.Grain, compare: str) -> int:
     """How many periods back the compared period is."""
     if compare == "previous":
@@ -118,7 +154,7 @@ def _lag(grain: periods.Grain, compare: str) -> int:
     return {"day": 364, "week": 52, "month": 12, "quarter": 4, "year": 1}.get(grain, 1)
 
 
-def _aggregate(
+def aggregate_stats(
     ws: Workspace,
     spec: MetricSpec,
     var: Variant,
@@ -136,6 +172,26 @@ def _aggregate(
             return None
         periodic: pd.DataFrame = var.periodic(ctx).execute()
         return periodic
+    t = prepared(ws, spec, var, grain, segments, filters, start_d, end_d)
+    if t is None:  # nothing in range
+        return None
+    assert var.aggregate is not None  # Variant checks it has aggregate or periodic
+    aggregated: pd.DataFrame = var.aggregate(t, ["_period", *segments]).execute()
+    return aggregated
+
+
+def prepared(
+    ws: Workspace,
+    spec: MetricSpec,
+    var: Variant,
+    grain: periods.Grain,
+    segments: list[str],
+    filters: Mapping[str, Any],
+    start_d: date | None,
+    end_d: date | None,
+) -> Table | None:
+    """The rows a row-based variant aggregates, with ``_period`` and the segment columns
+    (None when the range has no rows)."""
     t, names = _attach(ws, ws.table(spec.table), spec, [*segments, *filters], var.customer_columns)
     t = apply_filters(t, {names[c]: v for c, v in filters.items()})
     ts_col = spec.time_column
@@ -147,13 +203,10 @@ def _aggregate(
 
     t = var.prepare(t, ws)
     spans = _spans(ws, t, ts_col, start_d, end_d)
-    if spans is None:  # nothing in range
+    if spans is None:
         return None
     t = t.mutate(_period=periods.period_start(periods.local_time(t[ts_col], spans), grain))
-    t = t.rename({seg: names[seg] for seg in segments if seg != names[seg]})
-    assert var.aggregate is not None  # Variant checks it has aggregate or periodic
-    aggregated: pd.DataFrame = var.aggregate(t, ["_period", *segments]).execute()
-    return aggregated
+    return t.rename({seg: names[seg] for seg in segments if seg != names[seg]})
 
 
 def period_context(
@@ -350,9 +403,11 @@ def finish(
     confidence: float,
     min_n: int,
     lag: int = 1,
+    covered: Coverage | None = None,
 ) -> pd.DataFrame:
     """Values, intervals and changes from per-group statistics; each period is compared with
-    the one ``lag`` periods before (1: the previous period)."""
+    the one ``lag`` periods before (1: the previous period). Periods ``covered`` only partly
+    are flagged ``partial`` and not compared."""
     if agg.empty:
         return _empty(segments)
     if var.single_scale and "scale_lo" in agg:
@@ -372,7 +427,7 @@ def finish(
         df[seg] = df[seg].astype(object).where(df[seg].notna(), "(none)")
     df = df.sort_values([*segments, "period_start"], kind="stable").reset_index(drop=True)
 
-    value, low, high = _estimate(df, var, confidence)
+    value, low, high = estimate(df, var, confidence)
     df["value"], df["ci_low"], df["ci_high"] = value, low, high
 
     # the compared calendar period of the same segment, if it has data
@@ -384,6 +439,13 @@ def finish(
     )
     df["_prev_start"] = prev_key
     df = df.merge(previous, on=[*segments, "_prev_start"], how="left")
+    if covered is not None:
+        df["partial"] = [covered.partial(d, grain) for d in df["period_start"]]
+        prev_partial = np.array([covered.partial(d, grain) for d in df["_prev_start"]], bool)
+        # a part of a period compared with a whole one (or the reverse) is not a change
+        df.loc[df["partial"].to_numpy(bool) | prev_partial, "_prev_value"] = np.nan
+    else:
+        df["partial"] = False
     if grain == "all":
         df["_prev_value"] = np.nan
     df["change"] = df["value"] - df["_prev_value"]
@@ -399,7 +461,7 @@ def finish(
     return df[columns]
 
 
-def _estimate(df: pd.DataFrame, var: Variant, confidence: float) -> tuple[Any, Any, Any]:
+def estimate(df: pd.DataFrame, var: Variant, confidence: float) -> tuple[Any, Any, Any]:
     m = var.multiplier
     if var.kind == "nps":
         point = stats.nps_point(df.n, df.p, df.d)

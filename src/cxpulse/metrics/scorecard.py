@@ -12,7 +12,9 @@ import pandas as pd
 
 from cxpulse.errors import ConfigError
 from cxpulse.metrics import periods
+from cxpulse.metrics.cx_index import coverage_caveats
 from cxpulse.metrics.engine import compute
+from cxpulse.metrics.mix import decompose
 from cxpulse.metrics.spec import REGISTRY
 
 if TYPE_CHECKING:
@@ -61,6 +63,12 @@ class ScorecardRow:
     definition: str
     note: str | None = None
     """Why the metric has no value (a setting it needs is missing), if so."""
+    caveats: tuple[str, ...] = ()
+    """What a reader must know to read the number right, said next to it: the change is
+    mostly a shift in the mix of segments, a composite lacks components..."""
+    mix: dict[str, Any] | None = None
+    """The change split into rate and mix effects over the metric's main segment
+    (:class:`cxpulse.metrics.mix.MixShift`), with each segment's value before and after."""
 
     @property
     def meets_target(self) -> bool | None:
@@ -114,6 +122,8 @@ def build_scorecard(
                 missing[name] = str(exc)
     for name, df in frames.items():
         spec = REGISTRY.get(name)
+        caveats: list[str] = []
+        shift = None
         target = ws.settings.targets.get(name)
         bench = spec.benchmark
         if df.empty:
@@ -126,6 +136,12 @@ def build_scorecard(
             prev_row = (
                 {str(k): v for k, v in match.iloc[0].to_dict().items()} if not match.empty else {}
             )
+            if prev_row and spec.main_segment:
+                shift = decompose(ws, name, last["period_start"], by=grain)
+                if shift is not None and shift.note():
+                    caveats.append(str(shift.note()))
+            if name == "cx_index":
+                caveats.extend(coverage_caveats(ws, grain, last["period_start"]))
         rows.append(
             ScorecardRow(
                 metric=name,
@@ -147,6 +163,8 @@ def build_scorecard(
                 higher_is_better=spec.higher_is_better,
                 definition=f"{name} (default): {spec.default.definition}",
                 note=missing.get(name),
+                caveats=tuple(caveats),
+                mix=shift.to_dict() if shift is not None else None,
             )
         )
     return Scorecard(by=grain, as_of=today, rows=rows)

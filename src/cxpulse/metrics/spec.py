@@ -73,6 +73,10 @@ class Variant:
     """For metrics defined on the calendar rather than on rows in a period: return a table of
     ``_period``, the segments and the kind's statistic columns. ``prepare`` and ``aggregate``
     are not used then."""
+    quantile: float | None = None
+    """For a ``value`` variant that is a quantile (0.5: the median) of the ``_x`` column that
+    ``prepare`` derives: lets a change be split into mix and rate effects by reweighting rows
+    (:mod:`cxpulse.metrics.mix`)."""
 
     def __post_init__(self) -> None:
         if (self.aggregate is None) == (self.periodic is None):
@@ -98,6 +102,10 @@ class MetricSpec:
     benchmark: Benchmark | None = None
     segments: tuple[str, ...] = field(default_factory=tuple)
     """Columns of the metric's own table that make sensible segments (shown in help)."""
+    main_segment: str | None = None
+    """The segment whose mix can move the overall value on its own (support times by channel:
+    chat is answered in minutes, email in hours). The scorecard splits a change over it into
+    a rate and a mix effect and says so when the mix, not the segments, moved the headline."""
 
     def variant(self, name: str | None) -> Variant:
         key = name or "default"

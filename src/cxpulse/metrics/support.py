@@ -48,11 +48,11 @@ def _moments(column: str = "_x") -> Aggregate:
     return aggregate
 
 
-STATS: dict[str, tuple[str, Kind, Aggregate]] = {
-    # name part: (words for the definition, statistic kind, aggregation)
-    "median": ("median", "value", _quantile(0.5)),
-    "mean": ("mean (t interval)", "mean", _moments()),
-    "p90": ("90th percentile", "value", _quantile(0.9)),
+STATS: dict[str, tuple[str, Kind, Aggregate, float | None]] = {
+    # name part: (words for the definition, statistic kind, aggregation, quantile)
+    "median": ("median", "value", _quantile(0.5), 0.5),
+    "mean": ("mean (t interval)", "mean", _moments(), None),
+    "p90": ("90th percentile", "value", _quantile(0.9), 0.9),
 }
 
 
@@ -85,11 +85,13 @@ def duration_variants(span: str, end: End, prefix: str = "") -> dict[str, Varian
     variants: dict[str, Variant] = {}
     for hours, prepare in (("", _calendar_hours(end)), ("business_hours", _business_hours(end))):
         unit = "business hours of the configured schedule" if hours else "calendar hours"
-        for stat, (words, kind, aggregate) in STATS.items():
+        for stat, (words, kind, aggregate, q) in STATS.items():
             parts = [p for p in (prefix, hours, "" if stat == "median" else stat) if p]
             name = "_".join(parts) or "median"
             text = f"{words} of {span}, in {unit}; by the period the ticket was created"
-            variants[name] = Variant(name, text, kind, aggregate, prepare, multiplier=1.0)
+            variants[name] = Variant(
+                name, text, kind, aggregate, prepare, multiplier=1.0, quantile=q
+            )
     return variants
 
 
@@ -123,6 +125,7 @@ REGISTRY.add(
         unit="hours",
         higher_is_better=False,
         segments=SEGMENTS,
+        main_segment="channel",
         variants={"default": alias(_frt["median"], "default"), **_frt},
     )
 )
@@ -144,6 +147,7 @@ REGISTRY.add(
         unit="hours",
         higher_is_better=False,
         segments=SEGMENTS,
+        main_segment="channel",
         variants={
             "default": alias(_ttr_first["median"], "default"),
             "first": alias(_ttr_first["median"], "first"),
@@ -181,6 +185,7 @@ REGISTRY.add(
         unit="seconds",
         higher_is_better=False,
         segments=SEGMENTS,
+        main_segment="channel",
         variants={
             "default": Variant(
                 "default",
@@ -191,7 +196,13 @@ REGISTRY.add(
                 multiplier=1.0,
             ),
             "median": Variant(
-                "median", f"median {AHT_TEXT}", "value", _quantile(0.5), _handled, multiplier=1.0
+                "median",
+                f"median {AHT_TEXT}",
+                "value",
+                _quantile(0.5),
+                _handled,
+                multiplier=1.0,
+                quantile=0.5,
             ),
             "p90": Variant(
                 "p90",
@@ -200,6 +211,7 @@ REGISTRY.add(
                 _quantile(0.9),
                 _handled,
                 multiplier=1.0,
+                quantile=0.9,
             ),
         },
     )

@@ -38,6 +38,7 @@ REGISTRY.add(
         time_column="created_at",
         unit="%",
         segments=SEGMENTS,
+        main_segment="channel",
         variants={
             "default": Variant(
                 "default",

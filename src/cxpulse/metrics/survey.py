@@ -60,6 +60,7 @@ REGISTRY.add(
         time_column="responded_at",
         unit="points",
         segments=("touchpoint", "channel", "language", "survey_id"),
+        main_segment="touchpoint",
         benchmark=Benchmark(
             text="above 0 is positive, above 50 good, about 70 best in class",
             source="Bain & Company, creators of NPS (Reichheld 2003)",
@@ -137,6 +138,7 @@ REGISTRY.add(
         time_column="responded_at",
         unit="%",
         segments=("touchpoint", "channel", "language", "agent_id", "survey_id"),
+        main_segment="touchpoint",
         benchmark=Benchmark(
             text="about 80 % satisfied is the usual target",
             source="a common industry rule of thumb, not a published cross-industry study",
@@ -207,6 +209,7 @@ REGISTRY.add(
         time_column="responded_at",
         unit="%",
         segments=("touchpoint", "channel", "language", "survey_id"),
+        main_segment="touchpoint",
         variants={
             "default": Variant(
                 "default",

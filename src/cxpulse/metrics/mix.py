@@ -1,0 +1,367 @@
+"""How much of a change comes from the segments themselves (rate) and how much from their mix.
+
+An overall value blends segments that can be very different populations: support tickets by
+chat are answered in minutes, by email in hours. When more tickets come by chat, the
+all-channel first response time falls although no channel got faster. This module splits the
+change of a metric between two periods over one segment column:
+
+- rates that are weighted means of the segments (NPS, shares, means, ratios of sums): the
+  symmetric shift-share (Kitagawa 1955) decomposition. With segment weights ``w`` (answers,
+  or the ratio's denominator) and values ``v``::
+
+      change = sum((w0 + w1) / 2 * (v1 - v0))   rate effect
+             + sum((v0 + v1) / 2 * (w1 - w0))   mix effect
+
+  exactly, segment by segment (a segment missing from one period adds only mix);
+- quantiles (a median, a p90): this period is recomputed with its rows reweighted so that
+  each segment has the share it had in the previous period; the rate effect is that
+  reweighted quantile minus the previous one, the mix effect the rest.
+
+The headline is flagged when the mix effect is larger than the rate effect: ``opposite`` when
+it also points the other way (the overall value moved one way while the segments, on
+balance, moved the other: Simpson's paradox), ``mostly_mix`` when the direction is right but
+most of the change is the mix. The scorecard says so next to the number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from cxpulse.metrics import engine, periods
+from cxpulse.metrics.spec import REGISTRY, Registry
+
+if TYPE_CHECKING:
+    from cxpulse.workspace import Workspace
+
+NONE_LABEL = "(none)"
+
+
+@dataclass(frozen=True)
+class SegmentShift:
+    """One segment's part of a change."""
+
+    segment: str
+    weight_before: float
+    """Share of the previous period's answers (or tickets, or denominator), 0-1."""
+    weight_after: float
+    value_before: float | None
+    value_after: float | None
+    rate_effect: float
+    """What this segment's own change adds to the total (quantiles: its own change, weighted
+    by its average share; not additive)."""
+    mix_effect: float
+    n_before: int = 0
+    n_after: int = 0
+
+
+@dataclass(frozen=True)
+class MixShift:
+    """A change between two periods split into rate and mix effects over ``dimension``."""
+
+    metric: str
+    variant: str
+    dimension: str
+    period: str
+    previous_period: str
+    value: float
+    previous: float
+    rate_effect: float
+    mix_effect: float
+    method: str
+    unit: str
+    segments: list[SegmentShift] = field(default_factory=list)
+
+    @property
+    def change(self) -> float:
+        return self.value - self.previous
+
+    @property
+    def flag(self) -> str | None:
+        """``"opposite"``: the mix moved the headline against what happened inside the
+        segments (the mix effect is larger than the rate effect and points the other way);
+        ``"mostly_mix"``: the direction is right but most of the change is mix; else None."""
+        mix, rate = self.mix_effect, self.rate_effect
+        tiny = 1e-9 * (1.0 + abs(self.value) + abs(self.previous))
+        if abs(mix) <= tiny or abs(mix) <= abs(rate):
+            return None
+        return "opposite" if mix * rate <= 0 and abs(rate) > tiny else "mostly_mix"
+
+    @property
+    def misleading(self) -> bool:
+        return self.flag is not None
+
+    def note(self) -> str | None:
+        """One sentence to show next to the headline when the mix moved it (None otherwise)."""
+        flag = self.flag
+        if flag is None:
+            return None
+        grew = max(self.segments, key=lambda s: s.weight_after - s.weight_before, default=None)
+        shift = ""
+        if grew is not None and grew.weight_after > grew.weight_before:
+            shift = (
+                f" ({grew.segment} went from {grew.weight_before:.0%} to "
+                f"{grew.weight_after:.0%} of the total)"
+            )
+        steady = f"at the {self.previous_period} {self.dimension} mix it would have"
+        rate = (
+            f"{steady} {'risen' if self.rate_effect > 0 else 'fallen'} "
+            f"{_amount(self.rate_effect, self.unit)}"
+        )
+        if flag == "opposite":
+            moved = "rose" if self.change > 0 else "fell"
+            return (
+                f"mix shift: the total {moved} only because the {self.dimension} mix "
+                f"changed{shift}; {rate}"
+            )
+        share = abs(self.mix_effect) / (abs(self.mix_effect) + abs(self.rate_effect))
+        return (
+            f"mostly a mix shift: {share:.0%} of this change comes from the {self.dimension} "
+            f"mix{shift}; {rate}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["change"] = self.change
+        out["flag"] = self.flag
+        out["note"] = self.note()
+        return out
+
+
+def _amount(x: float, unit: str) -> str:
+    suffix = {"hours": " h", "seconds": " s", "%": " points", "points": " points"}.get(unit, "")
+    return f"{abs(x):,.2f}{suffix}" if abs(x) < 1 else f"{abs(x):,.1f}{suffix}"
+
+
+def decompose(
+    ws: Workspace,
+    name: str,
+    period_start: date,
+    *,
+    by: str = "month",
+    dimension: str | None = None,
+    variant: str | None = None,
+    compare: str = "previous",
+    filters: Mapping[str, Any] | None = None,
+    registry: Registry = REGISTRY,
+) -> MixShift | None:
+    """Split the change of ``name`` from the compared period to the period starting on
+    ``period_start`` over ``dimension`` (default: the metric's main segment).
+
+    None when the metric has no such segment, a period has no data, or the statistic cannot
+    be split (counts, balances and other exact figures that are not a blend of segments).
+    """
+    spec = registry.get(name)
+    var = spec.variant(variant)
+    dimension = dimension or spec.main_segment
+    grain = periods.check_grain(by)
+    if dimension is None or grain == "all" or var.periodic is not None:
+        return None
+    first = periods.floor_date(period_start, grain)
+    lag = {"previous": 1}.get(compare, engine._lag(grain, compare))
+    before = periods.shift(first, grain, -lag)
+    last_day = periods.shift(first, grain, 1) - timedelta(days=1)
+    before_end = periods.shift(before, grain, 1) - timedelta(days=1)
+    label, prev_label = periods.label(first, grain), periods.label(before, grain)
+    filters = dict(filters or {})
+    common = (spec.name, var.name, dimension, label, prev_label)
+    if var.quantile is not None:
+        frames = [
+            _rows(ws, spec, var, grain, dimension, filters, a, b)
+            for a, b in ((before, before_end), (first, last_day))
+        ]
+        if any(f is None or f.empty for f in frames):
+            return None
+        return _quantile_shift(*common, frames[0], frames[1], var.quantile, spec.unit)  # type: ignore[arg-type]
+    if var.kind not in ("nps", "share", "mean", "ratio"):
+        return None
+    parts = []
+    for a, b in ((before, before_end), (first, last_day)):
+        got = engine.aggregate_stats(ws, spec, var, grain, [dimension], filters, a, b)
+        if got is None or got.empty:
+            return None
+        parts.append(_values(got, var, dimension, ws.settings.confidence))
+    return _shift_share(*common, parts[0], parts[1], spec.unit)
+
+
+def _values(agg: pd.DataFrame, var: Any, dimension: str, confidence: float) -> pd.DataFrame:
+    """Per segment: weight (n, or the ratio's denominator) and value, in display units."""
+    df = agg.copy()
+    df[dimension] = df[dimension].astype(object).where(df[dimension].notna(), NONE_LABEL)
+    df = df.groupby(dimension, as_index=False).sum(numeric_only=True)
+    value, _, _ = engine.estimate(df, var, confidence)
+    weight = df["den"] if var.kind == "ratio" else df["n"]
+    return pd.DataFrame(
+        {
+            "segment": df[dimension].astype(str),
+            "w": weight.to_numpy(float),
+            "v": np.asarray(value, float),
+            "n": df["n"].to_numpy(int),
+        }
+    )
+
+
+def _shift_share(
+    metric: str,
+    variant: str,
+    dimension: str,
+    label: str,
+    prev_label: str,
+    before: pd.DataFrame,
+    after: pd.DataFrame,
+    unit: str,
+) -> MixShift | None:
+    both = before.merge(after, on="segment", how="outer", suffixes=("0", "1"))
+    both[["w0", "w1", "n0", "n1"]] = both[["w0", "w1", "n0", "n1"]].fillna(0)
+    both = both[(both["w0"] > 0) | (both["w1"] > 0)]
+    total0, total1 = both["w0"].sum(), both["w1"].sum()
+    if total0 <= 0 or total1 <= 0:
+        return None
+    w0, w1 = both["w0"].to_numpy() / total0, both["w1"].to_numpy() / total1
+    v0, v1 = both["v0"].to_numpy(float), both["v1"].to_numpy(float)
+    # a segment absent from one period (or with an undefined value) takes the other period's
+    # value there: it adds mix only
+    v0 = np.where(np.isnan(v0) | (w0 == 0), v1, v0)
+    v1 = np.where(np.isnan(v1) | (w1 == 0), v0, v1)
+    rate = (w0 + w1) / 2 * (v1 - v0)
+    mix = (v0 + v1) / 2 * (w1 - w0)
+    segments = [
+        SegmentShift(
+            segment=str(s),
+            weight_before=float(a),
+            weight_after=float(b),
+            value_before=None if wa == 0 else float(x),
+            value_after=None if wb == 0 else float(y),
+            rate_effect=float(r),
+            mix_effect=float(m),
+            n_before=int(na),
+            n_after=int(nb),
+        )
+        for s, a, b, x, y, r, m, wa, wb, na, nb in zip(
+            both["segment"],
+            w0,
+            w1,
+            v0,
+            v1,
+            rate,
+            mix,
+            both["w0"],
+            both["w1"],
+            both["n0"],
+            both["n1"],
+            strict=True,
+        )
+    ]
+    segments.sort(key=lambda s: -abs(s.rate_effect + s.mix_effect))
+    return MixShift(
+        metric=metric,
+        variant=variant,
+        dimension=dimension,
+        period=label,
+        previous_period=prev_label,
+        value=float((w1 * v1).sum()),
+        previous=float((w0 * v0).sum()),
+        rate_effect=float(rate.sum()),
+        mix_effect=float(mix.sum()),
+        method="shift-share (Kitagawa): weights = each segment's share of the answers",
+        unit=unit,
+        segments=segments,
+    )
+
+
+# -- quantiles ------------------------------------------------------------------------------
+def _rows(
+    ws: Workspace,
+    spec: Any,
+    var: Any,
+    grain: periods.Grain,
+    dimension: str,
+    filters: dict[str, Any],
+    start: date,
+    end: date,
+) -> pd.DataFrame | None:
+    """The one period's values (``_x``) and segment: a period of one metric's rows, the only
+    row-level data this module reads."""
+    t = engine.prepared(ws, spec, var, grain, [dimension], filters, start, end)
+    if t is None:
+        return None
+    t = t.filter(t._x.notnull())
+    df: pd.DataFrame = t.select(segment=t[dimension].cast("string"), x=t._x).execute()
+    df["segment"] = df["segment"].fillna(NONE_LABEL)
+    return df
+
+
+def weighted_quantile(x: npt.ArrayLike, q: float, weights: npt.ArrayLike | None = None) -> float:
+    """The ``q`` quantile of ``x`` with linear interpolation; with equal weights it is the
+    usual one (numpy's default, SQL's ``quantile_cont``): the sorted values sit at cumulative
+    positions ``(S_i - w_i) / (S_n - w_n)``, which for equal weights are ``i / (n - 1)``."""
+    values = np.asarray(x, float)
+    w = np.ones_like(values) if weights is None else np.asarray(weights, float)
+    keep = w > 0
+    values, w = values[keep], w[keep]
+    if values.size == 0:
+        return float("nan")
+    if values.size == 1:
+        return float(values[0])
+    order = np.argsort(values, kind="stable")
+    values, w = values[order], w[order]
+    cum = np.cumsum(w)
+    span = cum[-1] - w[-1]
+    if span <= 0:
+        return float(values[-1])
+    position = (cum - w) / span
+    return float(np.interp(q, position, values))
+
+
+def _quantile_shift(
+    metric: str,
+    variant: str,
+    dimension: str,
+    label: str,
+    prev_label: str,
+    before: pd.DataFrame,
+    after: pd.DataFrame,
+    q: float,
+    unit: str,
+) -> MixShift:
+    share0 = before["segment"].value_counts(normalize=True)
+    share1 = after["segment"].value_counts(normalize=True)
+    # this period's rows, each segment weighted to its share of the previous period (a segment
+    # the previous period did not have weighs nothing)
+    ratio = (share0 / share1).reindex(share1.index).fillna(0.0)
+    reweighted = weighted_quantile(after["x"], q, after["segment"].map(ratio).to_numpy(float))
+    value, previous = weighted_quantile(after["x"], q), weighted_quantile(before["x"], q)
+    segments = []
+    for seg in sorted(set(share0.index) | set(share1.index)):
+        x0, x1 = before["x"][before["segment"] == seg], after["x"][after["segment"] == seg]
+        a, b = float(share0.get(seg, 0.0)), float(share1.get(seg, 0.0))
+        v0 = weighted_quantile(x0, q) if len(x0) else None
+        v1 = weighted_quantile(x1, q) if len(x1) else None
+        own = (v1 - v0) if v0 is not None and v1 is not None else 0.0
+        segments.append(SegmentShift(seg, a, b, v0, v1, (a + b) / 2 * own, 0.0, len(x0), len(x1)))
+    segments.sort(key=lambda s: -abs(s.rate_effect))
+    if np.isnan(reweighted):  # no segment in common: all of the change is mix
+        reweighted = previous
+    return MixShift(
+        metric=metric,
+        variant=variant,
+        dimension=dimension,
+        period=label,
+        previous_period=prev_label,
+        value=value,
+        previous=previous,
+        rate_effect=reweighted - previous,
+        mix_effect=value - reweighted,
+        method=(
+            f"reweighted quantile: this period's rows weighted to the previous period's "
+            f"{dimension} mix"
+        ),
+        unit=unit,
+        segments=segments,
+    )
