@@ -15,7 +15,10 @@ change of a metric between two periods over one segment column:
   exactly, segment by segment (a segment missing from one period adds only mix);
 - quantiles (a median, a p90): this period is recomputed with its rows reweighted so that
   each segment has the share it had in the previous period; the rate effect is that
-  reweighted quantile minus the previous one, the mix effect the rest.
+  reweighted quantile minus the previous one, the mix effect the rest. All three use the
+  weighted inverse distribution function (:func:`weighted_quantile`): for a median it is the
+  engine's value; a p90 can differ from the engine's interpolated one by less than the gap
+  between two neighbouring values.
 
 The headline is flagged when the mix effect is larger than the rate effect: ``opposite`` when
 it also points the other way (the overall value moved one way while the segments, on
@@ -298,25 +301,29 @@ def _rows(
 
 
 def weighted_quantile(x: npt.ArrayLike, q: float, weights: npt.ArrayLike | None = None) -> float:
-    """The ``q`` quantile of ``x`` with linear interpolation; with equal weights it is the
-    usual one (numpy's default, SQL's ``quantile_cont``): the sorted values sit at cumulative
-    positions ``(S_i - w_i) / (S_n - w_n)``, which for equal weights are ``i / (n - 1)``."""
+    """The ``q`` quantile of ``x`` with ``weights``: the smallest value whose cumulative
+    weight reaches ``q`` of the total, averaged with the next one when it reaches it exactly
+    (the weighted inverse distribution function, Stata's definition; numpy's
+    ``averaged_inverted_cdf``). For a median with equal weights it is the usual median: the
+    middle value, or the mean of the two middle ones. Rows weighted 2 count as two rows, so
+    reweighting segments reproduces the sample the new mix would have drawn."""
     values = np.asarray(x, float)
     w = np.ones_like(values) if weights is None else np.asarray(weights, float)
     keep = w > 0
     values, w = values[keep], w[keep]
     if values.size == 0:
         return float("nan")
-    if values.size == 1:
-        return float(values[0])
     order = np.argsort(values, kind="stable")
     values, w = values[order], w[order]
     cum = np.cumsum(w)
-    span = cum[-1] - w[-1]
-    if span <= 0:
-        return float(values[-1])
-    position = (cum - w) / span
-    return float(np.interp(q, position, values))
+    target = q * cum[-1]
+    # relative tolerance: weights such as 50/70 do not sum to exact binary fractions
+    tol = 1e-9 * cum[-1]
+    i = int(np.searchsorted(cum, target - tol, side="left"))
+    i = min(i, values.size - 1)
+    if abs(cum[i] - target) <= tol and i + 1 < values.size:
+        return float((values[i] + values[i + 1]) / 2)
+    return float(values[i])
 
 
 def _quantile_shift(
