@@ -161,3 +161,42 @@ def test_grr_never_exceeds_100_and_churn_plus_retention_is_100(
     retention = ws.metric("customer_retention_rate", **span).set_index("period")["value"]
     both = (churn + retention).dropna()
     assert both.sub(100).abs().max() < 1e-9 if len(both) else True
+
+
+def test_a_plan_change_is_not_churn_of_the_old_plan(ws: Workspace) -> None:
+    rows = [
+        sub("mover", 20, BEFORE, IN_MARCH, plan="basic"),
+        sub("mover", 50, IN_MARCH, plan="pro"),  # moves up: an expansion, not a churn
+        sub("leaver", 20, BEFORE, IN_MARCH, plan="basic"),
+        sub("stayer", 50, BEFORE, plan="pro"),
+    ]
+    add_rows(ws, "subscriptions", rows)
+    total = ws.metric("customer_churn_rate", **MARCH).iloc[0]
+    by_plan = ws.metric("customer_churn_rate", segment="plan", **MARCH).set_index("plan")
+    assert (total["value"], total["n"]) == (pytest.approx(100 / 3), 3)
+    # the mover counts in the plan they started March in, as a customer who stayed
+    assert by_plan.loc["basic", "value"] == pytest.approx(50.0)
+    assert by_plan.loc["basic", "n"] == 2 and by_plan.loc["pro", "n"] == 1
+    nrr = ws.metric("nrr", segment="plan", **MARCH).set_index("plan")["value"]
+    assert nrr["basic"] == pytest.approx(50 / 40 * 100)  # 40 at start: 50 kept, 20 churned
+
+
+@settings(
+    max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=books())
+def test_customer_rates_by_plan_add_up_to_the_total(
+    ws: Workspace, rows: list[dict[str, Any]]
+) -> None:
+    ws.store.con.truncate_table("subscriptions")
+    add_rows(ws, "subscriptions", rows)
+    span = {"start": "2025-01-01", "end": "2025-12-31"}
+    for name in ("customer_churn_rate", "customer_retention_rate"):
+        total = ws.metric(name, **span).set_index("period")
+        parts = ws.metric(name, segment="plan", **span)
+        n = parts.groupby("period")["n"].sum()
+        hits = (parts["value"].fillna(0) * parts["n"]).groupby(parts["period"]).sum()
+        assert n.to_dict() == total["n"].to_dict()
+        weighted = (hits / n.where(n > 0)).dropna()
+        for period, share in weighted.items():
+            assert share == pytest.approx(total.loc[period, "value"], abs=1e-9)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ibis
 
-from cxpulse.metrics.mrr import balances, paid_subscriptions
+from cxpulse.metrics.mrr import customer_balances, paid_subscriptions
 from cxpulse.metrics.revenue import ACTIVE, NET, _f, count_if, movements_hook, spec, variant
 from cxpulse.metrics.spec import PeriodContext, Table
 
@@ -21,8 +21,7 @@ def _churned(b: Table, keys: list[str]) -> Table:
 
 
 def _event_balances(ctx: PeriodContext, period_table: Table) -> Table:
-    subs = paid_subscriptions(ctx, churn_events=True)
-    return balances(subs, period_table, ["customer_id", *ctx.segments])
+    return customer_balances(ctx, period_table, churn_events=True)
 
 
 def _churn_event_hook(ctx: PeriodContext) -> Table:

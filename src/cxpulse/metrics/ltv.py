@@ -16,7 +16,7 @@ import ibis
 import pandas as pd
 
 from cxpulse.metrics import engine, periods
-from cxpulse.metrics.mrr import balances, paid_subscriptions, settings_of
+from cxpulse.metrics.mrr import customer_balances, paid_subscriptions, settings_of
 from cxpulse.metrics.revenue import _f, count_if, spec, variant
 from cxpulse.metrics.spec import PeriodContext, Table
 
@@ -65,7 +65,7 @@ def _months(ctx: PeriodContext, frame: pd.DataFrame) -> float:
 def _period_stats(ctx: PeriodContext, subs: Table, table: Table, months: float) -> Table:
     """Per period and segment: customers at start, churned, MRR and customers at end, acquired,
     and the monthly churn rate (NULL without customers at the start)."""
-    b = balances(subs, table, ["customer_id", *ctx.segments])
+    b = customer_balances(ctx, table)
     start = b.mrr_start > 0
     s = b.group_by(["_period", *ctx.segments]).aggregate(
         _n=count_if(start),

@@ -54,19 +54,23 @@ def settings_of(ctx: PeriodContext) -> Settings:
 
 
 # -- building blocks (Ibis) -------------------------------------------------------------------
-def paid_subscriptions(ctx: PeriodContext, *, churn_events: bool = False) -> Table:
+def paid_subscriptions(
+    ctx: PeriodContext, *, churn_events: bool = False, per_customer: bool = False
+) -> Table:
     """Checked subscriptions with MRR > 0, the segment columns, ``_mrr`` and ``_first`` (the
-    customer's first paid instant within the segment).
+    customer's first paid instant within the segment; with ``per_customer``, over all of the
+    customer's subscriptions).
 
-    With ``churn_events``, ``_churn_end`` marks the rows whose end takes the customer's MRR to
-    0 (their churn instant), for the event-based variants.
+    With ``churn_events``, ``_churn_end`` marks the rows whose end takes the customer's MRR
+    (within the segment; with ``per_customer``, in all) to 0 (their churn instant), for the
+    event-based variants.
     """
     check_subscriptions(ctx.tables)
     subs = ctx.attach(ctx.tables.table("subscriptions"))
     subs = subs.mutate(_mrr=monthly(subs.price, subs.billing_period))
     # free plans and zero-length rows never make anyone a paying customer
     subs = subs.filter(subs._mrr > 0, subs.ended_at.isnull() | (subs.ended_at > subs.started_at))
-    keys = ["customer_id", *ctx.segments]
+    keys = ["customer_id"] if per_customer else ["customer_id", *ctx.segments]
     first = subs.started_at.min().over(ibis.window(group_by=[subs[k] for k in keys]))
     subs = subs.mutate(_first=first)
     if churn_events:
@@ -105,6 +109,34 @@ def balances(subs: Table, period_table: Table, keys: Sequence[str]) -> Table:
         inside = j._churn_end & (j.ended_at >= j._start) & (j.ended_at < j._end)
         aggs["churned_in"] = inside.fill_null(False).ifelse(1, 0).max() == 1
     return j.group_by([*keys, "_period", "_start", "_end"]).aggregate(**aggs)
+
+
+def customer_balances(
+    ctx: PeriodContext, period_table: Table, *, churn_events: bool = False
+) -> Table:
+    """:func:`balances` per customer and period, each customer in exactly one segment of a
+    period: the one holding the largest part of their MRR at its start (at its end for a
+    customer with none at the start).
+
+    Customer rates by segment (churn, retention, NRR by plan) therefore add up to the total: a
+    customer who moves from one plan to another has neither churned from the old plan nor
+    joined the new one; the move is an expansion or contraction of the plan they started in.
+    """
+    subs = paid_subscriptions(ctx, churn_events=churn_events, per_customer=True)
+    b = balances(subs, period_table, ["customer_id"])
+    if not ctx.segments:
+        return b
+    seg = balances(subs, period_table, ["customer_id", *ctx.segments])
+    order = [ibis.desc(seg.mrr_start), ibis.desc(seg.mrr_end), *(seg[k] for k in ctx.segments)]
+    first = ibis.row_number().over(
+        ibis.window(group_by=[seg.customer_id, seg._period], order_by=order)
+    )
+    seg = seg.mutate(_rank=first)
+    seg = seg.filter(seg._rank == 0).select(
+        _cid=seg.customer_id, _p=seg._period, **{k: seg[k] for k in ctx.segments}
+    )
+    joined = b.join(seg, [b.customer_id == seg._cid, b._period == seg._p])
+    return joined.drop("_cid", "_p")
 
 
 def with_movements(b: Table) -> Table:

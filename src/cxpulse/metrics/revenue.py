@@ -16,7 +16,7 @@ from typing import Any
 
 import ibis
 
-from cxpulse.metrics.mrr import balances, paid_subscriptions, with_movements
+from cxpulse.metrics.mrr import customer_balances, with_movements
 from cxpulse.metrics.spec import REGISTRY, Benchmark, MetricSpec, PeriodContext, Table, Variant
 from cxpulse.metrics.stats import Kind
 
@@ -39,11 +39,12 @@ def _f(x: Table) -> Table:  # Spark would compute ratios of integer sums in deci
 
 
 def movements_hook(stats: Stats) -> Callable[[PeriodContext], Table]:
-    """A periodic hook: per-customer movements of each period, reduced by ``stats``."""
+    """A periodic hook: per-customer movements of each period, reduced by ``stats``; by
+    segment, each customer counts in the segment they started the period in
+    (:func:`~cxpulse.metrics.mrr.customer_balances`)."""
 
     def hook(ctx: PeriodContext) -> Table:
-        subs = paid_subscriptions(ctx)
-        b = with_movements(balances(subs, ctx.periods, ["customer_id", *ctx.segments]))
+        b = with_movements(customer_balances(ctx, ctx.periods))
         return stats(b, ["_period", *ctx.segments])
 
     return hook
