@@ -250,6 +250,9 @@ def test_csat_and_ces_variants_and_polarity(ws: Workspace) -> None:
     assert ws.metric("csat", variant="mean")["value"].iloc[0] == pytest.approx(20 / 6)
     assert ws.metric("ces")["value"].iloc[0] == pytest.approx(200 / 3)
     assert ws.metric("ces", variant="mean")["value"].iloc[0] == pytest.approx(14 / 3)  # 7, 6, 1
+    # three answers 7, 6, 1: the t interval would reach far past both ends of the 1-7 scale
+    mean = ws.metric("ces", variant="mean").iloc[0]
+    assert (mean["ci_low"], mean["ci_high"]) == (1.0, 7.0)
 
 
 def test_a_mean_over_mixed_scales_is_refused(ws: Workspace) -> None:

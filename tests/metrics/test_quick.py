@@ -147,3 +147,24 @@ def test_ces_mean_interval_contains_the_point(scores: list[int]) -> None:
     assert 1 <= est.value <= 7
     if not math.isnan(est.ci_low):
         assert est.ci_low - 1e-9 <= est.value <= est.ci_high + 1e-9
+
+
+@given(
+    st.lists(st.integers(1, 7), min_size=2, max_size=40),
+    st.sampled_from([0.8, 0.95, 0.99]),
+)
+def test_a_mean_score_interval_stays_within_its_scale(scores: list[int], level: float) -> None:
+    for est in (
+        cxpulse.ces(scores, scale=7, variant="mean", confidence=level),
+        cxpulse.csat([min(s, 5) for s in scores], scale=5, variant="mean", confidence=level),
+    ):
+        if est.ci_low == est.ci_low:  # defined when the answers vary
+            assert (
+                1 <= est.ci_low <= est.value <= est.ci_high <= (7 if "ces" in est.definition else 5)
+            )
+
+
+def test_the_reported_ces_interval_is_cut_at_the_top_of_the_scale() -> None:
+    # six answers, one of them 1: the plain t interval reaches 7.03 on a 1-7 scale
+    est = cxpulse.ces([7, 7, 7, 1, 7, 7], scale=7, variant="mean")
+    assert est.ci_high == 7.0 and est.ci_low < est.value

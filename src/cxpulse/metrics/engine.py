@@ -473,7 +473,16 @@ def estimate(df: pd.DataFrame, var: Variant, confidence: float) -> tuple[Any, An
         low, high = stats.wilson_interval(df.n, df.k, confidence=confidence)
     elif var.kind == "mean":
         point = stats.mean_point(df.n, df.s)
-        low, high = stats.t_interval(df.n, df.s, df.ss, confidence=confidence)
+        # a mean of scores on one scale stays within it (the variant refuses mixed scales)
+        bounded = "scale_hi" in df and "scale_floor" in df
+        low, high = stats.t_interval(
+            df.n,
+            df.s,
+            df.ss,
+            confidence=confidence,
+            lo=df.scale_floor.to_numpy(float) if bounded else None,
+            hi=df.scale_hi.to_numpy(float) if bounded else None,
+        )
     else:  # exact population figures: no sampling interval
         point = stats.ratio_point(df.num, df.den) if var.kind == "ratio" else df.v.to_numpy(float)
         low = high = np.full(len(df), np.nan)

@@ -70,9 +70,12 @@ def _share(n: int, k: int, conf: float, definition: str) -> Estimate:
     return Estimate(value, float(low) * 100, float(high) * 100, n, definition)
 
 
-def _mean(s: npt.NDArray[np.float64], conf: float, definition: str) -> Estimate:
+def _mean(
+    s: npt.NDArray[np.float64], conf: float, definition: str, lo: float, hi: float
+) -> Estimate:
+    """Mean score with a t interval kept within the scale ``lo``..``hi``."""
     n, total, total_sq = s.size, float(s.sum()), float((s * s).sum())
-    low, high = stats.t_interval(n, total, total_sq, confidence=conf)
+    low, high = stats.t_interval(n, total, total_sq, confidence=conf, lo=lo, hi=hi)
     return Estimate(float(stats.mean_point(n, total)), float(low), float(high), n, definition)
 
 
@@ -86,7 +89,7 @@ def csat(
     s = _scores(scores, 1, scale, "CSAT")
     definition = _definition("csat", variant)
     if variant == "mean":
-        return _mean(s, confidence, definition)
+        return _mean(s, confidence, definition, 1, scale)
     good_min = {
         "default": scales.CSAT_TOP2_MIN[scale],
         "top1": scale,
@@ -113,7 +116,7 @@ def ces(
     definition = _definition("ces", variant)
     easy = int((s >= scales.CES_EASY_MIN[scale]).sum())
     if variant == "mean":
-        return _mean(s, confidence, definition)
+        return _mean(s, confidence, definition, 1, scale)
     if variant == "nes":
         hard = int((s <= scales.CES_HARD_MAX[scale]).sum())
         return _nps_like(s.size, easy, hard, True, confidence, definition)

@@ -167,14 +167,28 @@ def sample_variance(n: object, total: object, total_sq: object) -> Array:
 
 
 def t_interval(
-    n: object, total: object, total_sq: object, *, confidence: float
+    n: object,
+    total: object,
+    total_sq: object,
+    *,
+    confidence: float,
+    lo: object | None = None,
+    hi: object | None = None,
 ) -> tuple[Array, Array]:
+    """Student t interval of a mean; for a bounded score (a 1-7 scale) clipped to ``lo`` and
+    ``hi``: an interval reaching past the scale would claim means no answers can give. The
+    coverage is unchanged, since only impossible values are cut."""
     n_ = _arr(n)
     mean = mean_point(n_, total)
     se = np.sqrt(_safe_div(sample_variance(n_, total, total_sq), n_))
     with np.errstate(invalid="ignore"):
         t = sps.t.ppf(0.5 + confidence / 2, np.where(n_ > 1, n_ - 1, np.nan))
-    return mean - t * se, mean + t * se
+    low, high = mean - t * se, mean + t * se
+    if lo is not None:
+        low, high = np.maximum(low, _arr(lo)), np.maximum(high, _arr(lo))
+    if hi is not None:
+        low, high = np.minimum(low, _arr(hi)), np.minimum(high, _arr(hi))
+    return low, high
 
 
 def mean_change_significant(

@@ -115,6 +115,8 @@ def _mean_aggregate(column: str):  # type: ignore[no-untyped-def]
             ss=(x * x).sum(),
             scale_lo=t.scale_max.min(),
             scale_hi=t.scale_max.max(),
+            # the bottom of the scale (1 unless the answers say otherwise) bounds the interval
+            scale_floor=ibis.coalesce(t.scale_min, 1).cast("float64").max(),
         )
 
     return aggregate
