@@ -57,6 +57,8 @@ def metric_table(
     table.add_column("note")
     for row in df.to_dict("records"):
         note = []
+        if row.get("partial"):
+            note.append("partial period")
         if row["significant"]:
             note.append("significant change")
         if row["low_n"]:

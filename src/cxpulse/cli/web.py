@@ -26,6 +26,7 @@ from cxpulse.metrics import cx_weights as cw
 from cxpulse.metrics.periods import GRAINS, parse_day
 
 out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 class Rate(StrEnum):
@@ -131,7 +132,7 @@ def cx_show(
     """The CX index by period: each component, its weight and contribution; '*' marks a
     period where the weights version in effect changed (history recomputed with the current
     weights, 'then' = with the weights of the time)."""
-    from cxpulse.metrics.cx_index import cx_index_report
+    from cxpulse.metrics.cx_index import HALF, cx_index_report
 
     segments = [s for item in segment or [] for s in item.split(",") if s]
     with _open(workspace) as ws:
@@ -153,22 +154,38 @@ def cx_show(
     changed_weights = (frame["cx_index_then"] - frame["cx_index"]).abs().fillna(1).gt(1e-9).any()
     table = Table(title=f"CX index by {by}", title_justify="left", box=box.SIMPLE_HEAD)
     heads = ["period", *segments, "index", *(["then"] if changed_weights else []), *names]
-    for col in [*heads, "n", "weights"]:
-        table.add_column(col, justify="left" if col in ("period", *segments) else "right")
+    for col in [*heads, "measured", "n", "weights", "note"]:
+        table.add_column(col, justify="left" if col in ("period", *segments, "note") else "right")
     for r in frame.to_dict("records"):
+        note = []
+        if r.get("partial"):
+            note.append("partial period")
+        if r.get("low_n"):
+            note.append("few answers")
         table.add_row(
             str(r["period"]),
             *[str(r[s]) for s in segments],
             render.fmt(r["cx_index"]),
             *([render.fmt(r["cx_index_then"])] if changed_weights else []),
             *[render.fmt(r[f"{c}_contribution"]) for c in names],
+            f"{r['measured_weight']:.0%}",
             f"{r['n']:,}",
             f"v{r['weights_version']}" + (" *" if r["weights_changed"] else ""),
+            ", ".join(note),
         )
     render.print_table(out, table)
+    thin = frame[frame["measured_weight"] < HALF]
+    if not thin.empty:
+        err.print(
+            f"[yellow]Warning:[/] in {len(thin)} of {len(frame)} periods less than half of the "
+            f"weights had data ({', '.join(sorted(set(thin['missing'])))} missing): the index "
+            "there is mostly the components that were measured.",
+            highlight=False,
+        )
     out.print(
         "[dim]Under each component: the points it adds to the index (its 0-100 value x its "
-        "weight, renormalised over the components with data; '-' = no data). 'then': the "
+        "weight, renormalised over the components with data; '-' = no data); 'measured': the "
+        "share of the weights with data. 'then': the "
         "index with the weights in effect at the time; * = the weights version changed."
         " --format json or csv for the component values.[/]",
         highlight=False,

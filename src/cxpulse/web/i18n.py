@@ -178,6 +178,11 @@ FR: dict[str, str] = {
     "Benchmark": "Référence",
     "Answers": "Réponses",
     "few": "peu",
+    "partial": "partielle",
+    "This period is not over (or the range cuts it): it is not compared and not drawn.": (
+        "Cette période n'est pas terminée (ou la plage la coupe) : elle n'est ni comparée ni "
+        "tracée."
+    ),
     "significant": "significatif",
     "Trend": "Tendance",
     "By segment": "Par segment",

@@ -51,9 +51,15 @@ def describe(name: str) -> dict[str, Any]:
     }
 
 
+def local_today(state: WebState) -> date:
+    # the server's clock, not the machine's: tests and demos run at a fixed "now"
+    return state.now().replace(tzinfo=UTC).astimezone(state.ws.settings.zone).date()
+
+
 def metric_rows(state: WebState, q: MetricQuery) -> list[dict[str, Any]]:
     REGISTRY.get(q.name)  # unknown names fail before touching the cache
     filters = q.filter_map()
+    today = local_today(state)  # the running period is partial until the day it ends
 
     def compute(ws: Any) -> list[dict[str, Any]]:
         df = ws.metric(
@@ -65,18 +71,18 @@ def metric_rows(state: WebState, q: MetricQuery) -> list[dict[str, Any]]:
             end=q.end,
             filters=filters or None,
             compare=q.compare,
+            as_of=today,
         )
         return frame_records(df)
 
-    rows: list[dict[str, Any]] = state.cached(("metric", q), compute)
+    rows: list[dict[str, Any]] = state.cached(("metric", q, today), compute)
     return rows
 
 
 def scorecard(
     state: WebState, by: str, as_of: date | None, metrics: tuple[str, ...] | None
 ) -> dict[str, Any]:
-    # the server's clock, not the machine's: tests and demos run at a fixed "now"
-    as_of = as_of or state.now().replace(tzinfo=UTC).astimezone(state.ws.settings.zone).date()
+    as_of = as_of or local_today(state)
 
     def compute(ws: Any) -> dict[str, Any]:
         result: dict[str, Any] = clean(ws.scorecard(by=by, metrics=metrics, as_of=as_of).to_dict())

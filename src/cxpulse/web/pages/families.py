@@ -140,7 +140,9 @@ def card(name: str, rows: list[dict[str, Any]], by: str, target: float | None) -
 
 
 def trend_chart(rows: list[dict[str, Any]], unit: str) -> dict[str, Any]:
-    """The ``trend`` renderer's input (app.js): value and confidence band by period."""
+    """The ``trend`` renderer's input (app.js): value and confidence band by period; a period
+    not over yet is left out (its few answers would make the line dive or soar)."""
+    rows = [r for r in rows if not r.get("partial")]
     return {
         "unit": unit,
         "periods": [r["period"] for r in rows],

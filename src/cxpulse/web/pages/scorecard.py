@@ -100,13 +100,16 @@ def metric_page(
     params += [(k, v) for k, v in (("variant", variant), ("segment", segment)) if v]
     params += [(k, v.isoformat()) for k, v in (("from", start), ("to", end)) if v]
     params += [("filter", f) for f in filter_ or ()]
+    # a period not over yet (a few days of answers) is listed, marked, but never drawn: the
+    # line would dive or soar on a handful of answers
+    drawn = [r for r in trend if not r.get("partial")]
     chart = {
         "unit": meta["unit"],
-        "periods": [r["period"] for r in trend],
-        "value": [r["value"] for r in trend],
-        "low": [r["ci_low"] for r in trend],
-        "high": [r["ci_high"] for r in trend],
-        "n": [r["n"] for r in trend],
+        "periods": [r["period"] for r in drawn],
+        "value": [r["value"] for r in drawn],
+        "low": [r["ci_low"] for r in drawn],
+        "high": [r["ci_high"] for r in drawn],
+        "n": [r["n"] for r in drawn],
     }
     return page(
         request,
