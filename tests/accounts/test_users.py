@@ -7,7 +7,7 @@ import pytest
 from cxpulse import Workspace
 from cxpulse.accounts import AccountError, Permission, Role, add_user, authenticate, update_user
 from cxpulse.accounts.sessions import close_session, find_session, open_session
-from cxpulse.accounts.users import list_users
+from cxpulse.accounts.users import get_user, list_users
 
 NOW = datetime(2026, 11, 1, 9)
 
@@ -59,7 +59,7 @@ def test_roles_permissions() -> None:
 def test_disabled_user_cannot_log_in_and_loses_sessions(ws: Workspace) -> None:
     user = add_user(ws, "ana", "correct horse battery", "agent", NOW)
     session = open_session(ws, user, NOW)
-    update_user(ws, "ana", disabled=True)
+    update_user(ws, "ana", now=NOW, disabled=True)
     assert authenticate(ws, "ana", "correct horse battery") is None
     assert find_session(ws, session.session_id, NOW) is None
 
@@ -83,6 +83,27 @@ def test_session_ids_are_stored_hashed(ws: Workspace) -> None:
 
 def test_password_change(ws: Workspace) -> None:
     add_user(ws, "ana", "correct horse battery", "agent", NOW)
-    update_user(ws, "ana", password="a whole new secret")
+    update_user(ws, "ana", now=NOW, password="a whole new secret")
     assert authenticate(ws, "ana", "correct horse battery") is None
     assert authenticate(ws, "ana", "a whole new secret") is not None
+
+
+def test_password_role_or_state_change_ends_the_other_sessions(ws: Workspace) -> None:
+    user = add_user(ws, "ana", "correct horse battery", "analyst", NOW)
+    here, there = open_session(ws, user, NOW), open_session(ws, user, NOW)
+    later = NOW + timedelta(minutes=5)
+    update_user(ws, "ana", now=later, password="a whole new secret", keep_session=here.session_id)
+    assert find_session(ws, there.session_id, later) is None
+    assert find_session(ws, here.session_id, later) is not None  # the one making the change
+    for change in ({"role": "agent"}, {"disabled": True}):
+        session = open_session(ws, get_user(ws, "ana"), later)
+        update_user(ws, "ana", now=later, **change)  # type: ignore[arg-type]
+        update_user(ws, "ana", now=later, disabled=False)
+        assert find_session(ws, session.session_id, later) is None, change
+
+
+def test_language_or_the_same_role_keeps_the_sessions(ws: Workspace) -> None:
+    user = add_user(ws, "ana", "correct horse battery", "analyst", NOW)
+    session = open_session(ws, user, NOW)
+    update_user(ws, "ana", now=NOW, language="fr", role="analyst", disabled=False)
+    assert find_session(ws, session.session_id, NOW) is not None

@@ -99,3 +99,21 @@ def test_serve_runs_the_app_in_one_process(tmp_path: Path) -> None:
         output, _ = proc.communicate(timeout=20)
     assert "No user yet" in output
     assert "surveys:" in output  # the worker ticked inside the server process
+
+
+def test_user_set_password_ends_the_users_sessions(tmp_path: Path) -> None:
+    from cxpulse.accounts import add_user, get_user
+    from cxpulse.accounts.sessions import find_session, open_session
+    from cxpulse.automations.worker import utc_now
+
+    path = str(tmp_path / "ws.duckdb")
+    with Workspace.init(path) as ws:
+        add_user(ws, "ana", "correct horse battery", "analyst", utc_now())
+        session = open_session(ws, get_user(ws, "ana"), utc_now())
+    env = {"NEW_PW": "a brand new passphrase"}
+    result = runner.invoke(
+        app, ["user", "set", "ana", "--password-env", "NEW_PW", "-w", path], env=env
+    )
+    assert result.exit_code == 0, result.output
+    with Workspace.open(path) as ws:
+        assert find_session(ws, session.session_id, utc_now()) is None

@@ -135,15 +135,25 @@ def update_user(
     ws: Workspace,
     user_id: str,
     *,
+    now: datetime,
     role: str | None = None,
     language: str | None = None,
     password: str | None = None,
     disabled: bool | None = None,
+    keep_session: str | None = None,
 ) -> User:
+    """Change an account. A new password, another role or disabling it ends the user's open
+    sessions at once, all but ``keep_session`` (the cookie of the session making the change,
+    when users change their own account)."""
+    # sessions name their user, so that module imports this one
+    from cxpulse.accounts.sessions import end_sessions
+
     row = _row(ws, user_id)
     if row is None:
         raise AccountError(f"no user {user_id!r}")
+    ends_sessions = password is not None or bool(disabled)
     if role is not None:
+        ends_sessions = ends_sessions or _role(role).value != row["role"]
         row["role"] = _role(role).value
     if language is not None:
         if language not in LANGUAGES:
@@ -155,6 +165,8 @@ def update_user(
     if disabled is not None:
         row["disabled"] = disabled
     _write(ws, row)
+    if ends_sessions:
+        end_sessions(ws, str(row["user_id"]), now, keep=keep_session)
     return get_user(ws, user_id)
 
 

@@ -116,7 +116,7 @@ def user_set(
     secret = _password(password_env) if password or password_env else None
     with open_workspace(workspace) as ws:
         user = update_user(
-            ws, name, role=role, language=language, password=secret, disabled=disable
+            ws, name, now=_now(), role=role, language=language, password=secret, disabled=disable
         )
     out.print(f"Updated {user.user_id} ({user.role.value}, {user.language})", highlight=False)
 

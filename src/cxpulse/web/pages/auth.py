@@ -141,7 +141,7 @@ def set_language(
     if principal.via == "session":
         _check(principal, csrf_token)
         with state.workspace() as ws:
-            update_user(ws, principal.name, language=lang)
+            update_user(ws, principal.name, now=state.now(), language=lang)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(LANG_COOKIE, lang, samesite="lax", max_age=365 * 86400)
     return response
