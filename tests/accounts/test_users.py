@@ -31,6 +31,8 @@ def test_password_is_never_stored_in_clear(ws: Workspace) -> None:
     [
         ("a", "correct horse battery", "admin", "user name"),
         ("ana", "short", "admin", "at least 10 characters"),
+        ("ana", "password12", "admin", "most common passwords"),
+        ("ana", "ana from sales", "admin", "user name"),
         ("ana", "correct horse battery", "boss", "unknown role 'boss'"),
     ],
 )
@@ -79,6 +81,13 @@ def test_session_ids_are_stored_hashed(ws: Workspace) -> None:
     user = add_user(ws, "ana", "correct horse battery", "agent", NOW)
     session = open_session(ws, user, NOW)
     assert session.session_id not in ws.store.table("user_sessions").execute().to_csv()
+
+
+def test_a_new_password_is_checked_too(ws: Workspace) -> None:
+    add_user(ws, "ana", "correct horse battery", "agent", NOW)
+    with pytest.raises(AccountError, match="run of keys"):
+        update_user(ws, "ana", now=NOW, password="qwertyuiop")
+    assert authenticate(ws, "ana", "correct horse battery") is not None
 
 
 def test_password_change(ws: Workspace) -> None:

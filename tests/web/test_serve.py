@@ -117,3 +117,19 @@ def test_user_set_password_ends_the_users_sessions(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     with Workspace.open(path) as ws:
         assert find_session(ws, session.session_id, utc_now()) is None
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [("password12", "most common"), ("aaaaaaaaaa", "repeats"), ("ana-the-admin", "user name")],
+)
+def test_user_add_refuses_a_weak_password_in_one_line(
+    tmp_path: Path, password: str, reason: str
+) -> None:
+    path = str(tmp_path / "ws.duckdb")
+    Workspace.init(path).close()
+    result = runner.invoke(
+        app, ["user", "add", "ana", "--password-env", "PW", "-w", path], env={"PW": password}
+    )
+    assert result.exit_code == 1 and reason in result.output
+    assert "Traceback" not in result.output and "unrelated words" in result.output

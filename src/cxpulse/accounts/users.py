@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 import ibis
 
-from cxpulse.accounts.passwords import MIN_LENGTH, hash_password, verify_password
+from cxpulse.accounts.password_policy import weakness
+from cxpulse.accounts.passwords import hash_password, verify_password
 from cxpulse.errors import CxpulseError
 from cxpulse.store.migrations import ACCOUNT_SCHEMAS, USERS_TABLE
 
@@ -73,9 +74,10 @@ def _role(value: str) -> Role:
         ) from None
 
 
-def _check_password(password: str) -> None:
-    if len(password) < MIN_LENGTH:
-        raise AccountError(f"a password needs at least {MIN_LENGTH} characters")
+def _check_password(password: str, user_name: str) -> None:
+    problem = weakness(password, user_name)
+    if problem is not None:
+        raise AccountError(problem)
 
 
 def _row(ws: Workspace, user_id: str) -> dict[str, object] | None:
@@ -99,7 +101,7 @@ def add_user(
         )
     if _row(ws, name) is not None:
         raise AccountError(f"user {name!r} exists already; change it with `cxpulse user set`")
-    _check_password(password)
+    _check_password(password, name)
     if language not in LANGUAGES:
         raise AccountError(f"language {language!r}: choose one of {', '.join(LANGUAGES)}")
     row = {
@@ -160,7 +162,7 @@ def update_user(
             raise AccountError(f"language {language!r}: choose one of {', '.join(LANGUAGES)}")
         row["language"] = language
     if password is not None:
-        _check_password(password)
+        _check_password(password, str(row["user_id"]))
         row["password_hash"] = hash_password(password)
     if disabled is not None:
         row["disabled"] = disabled
