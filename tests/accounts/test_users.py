@@ -7,7 +7,7 @@ import pytest
 from cxpulse import Workspace
 from cxpulse.accounts import AccountError, Permission, Role, add_user, authenticate, update_user
 from cxpulse.accounts.sessions import close_session, find_session, open_session
-from cxpulse.accounts.users import list_users
+from cxpulse.accounts.users import get_user, list_users
 
 NOW = datetime(2026, 11, 1, 9)
 
@@ -31,6 +31,8 @@ def test_password_is_never_stored_in_clear(ws: Workspace) -> None:
     [
         ("a", "correct horse battery", "admin", "user name"),
         ("ana", "short", "admin", "at least 10 characters"),
+        ("ana", "password12", "admin", "most common passwords"),
+        ("ana", "ana from sales", "admin", "user name"),
         ("ana", "correct horse battery", "boss", "unknown role 'boss'"),
     ],
 )
@@ -59,7 +61,7 @@ def test_roles_permissions() -> None:
 def test_disabled_user_cannot_log_in_and_loses_sessions(ws: Workspace) -> None:
     user = add_user(ws, "ana", "correct horse battery", "agent", NOW)
     session = open_session(ws, user, NOW)
-    update_user(ws, "ana", disabled=True)
+    update_user(ws, "ana", now=NOW, disabled=True)
     assert authenticate(ws, "ana", "correct horse battery") is None
     assert find_session(ws, session.session_id, NOW) is None
 
@@ -81,8 +83,36 @@ def test_session_ids_are_stored_hashed(ws: Workspace) -> None:
     assert session.session_id not in ws.store.table("user_sessions").execute().to_csv()
 
 
+def test_a_new_password_is_checked_too(ws: Workspace) -> None:
+    add_user(ws, "ana", "correct horse battery", "agent", NOW)
+    with pytest.raises(AccountError, match="run of keys"):
+        update_user(ws, "ana", now=NOW, password="qwertyuiop")
+    assert authenticate(ws, "ana", "correct horse battery") is not None
+
+
 def test_password_change(ws: Workspace) -> None:
     add_user(ws, "ana", "correct horse battery", "agent", NOW)
-    update_user(ws, "ana", password="a whole new secret")
+    update_user(ws, "ana", now=NOW, password="a whole new secret")
     assert authenticate(ws, "ana", "correct horse battery") is None
     assert authenticate(ws, "ana", "a whole new secret") is not None
+
+
+def test_password_role_or_state_change_ends_the_other_sessions(ws: Workspace) -> None:
+    user = add_user(ws, "ana", "correct horse battery", "analyst", NOW)
+    here, there = open_session(ws, user, NOW), open_session(ws, user, NOW)
+    later = NOW + timedelta(minutes=5)
+    update_user(ws, "ana", now=later, password="a whole new secret", keep_session=here.session_id)
+    assert find_session(ws, there.session_id, later) is None
+    assert find_session(ws, here.session_id, later) is not None  # the one making the change
+    for change in ({"role": "agent"}, {"disabled": True}):
+        session = open_session(ws, get_user(ws, "ana"), later)
+        update_user(ws, "ana", now=later, **change)  # type: ignore[arg-type]
+        update_user(ws, "ana", now=later, disabled=False)
+        assert find_session(ws, session.session_id, later) is None, change
+
+
+def test_language_or_the_same_role_keeps_the_sessions(ws: Workspace) -> None:
+    user = add_user(ws, "ana", "correct horse battery", "analyst", NOW)
+    session = open_session(ws, user, NOW)
+    update_user(ws, "ana", now=NOW, language="fr", role="analyst", disabled=False)
+    assert find_session(ws, session.session_id, NOW) is not None

@@ -99,10 +99,16 @@ def free_port() -> int:
 class LiveServer:
     """uvicorn serving an app in a thread of the test process, on a real socket."""
 
-    def __init__(self, app: FastAPI) -> None:
+    def __init__(self, app: FastAPI, trusted_proxies: str | None = None) -> None:
+        from cxpulse.web.proxies import parse_trusted_proxies, uvicorn_proxy_options
+
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        # the proxy settings `cxpulse serve` gives uvicorn
+        proxies = uvicorn_proxy_options(parse_trusted_proxies(trusted_proxies))
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="warning", **proxies
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

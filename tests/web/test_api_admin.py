@@ -46,6 +46,13 @@ def test_users_are_created_changed_and_audited(
     short = admin.post("/api/v1/users", json={**NEW_USER, "user_id": "lee", "password": "x"},
                        headers=headers)  # fmt: skip
     assert short.status_code == 400 and "at least" in short.json()["detail"]
+    for weak in ("password12", "aaaaaaaaaa", " " * 10, "qwertyuiop"):
+        refused = admin.post("/api/v1/users", json={**NEW_USER, "user_id": "lee", "password": weak},
+                             headers=headers)  # fmt: skip
+        assert refused.status_code == 400 and "unrelated words" in refused.json()["detail"]
+    weak_change = admin.patch("/api/v1/users/kim@example.com", json={"password": "Summer2024!"},
+                              headers=headers)  # fmt: skip
+    assert weak_change.status_code == 400 and "most common" in weak_change.json()["detail"]
     bad_role = admin.post("/api/v1/users", json={**NEW_USER, "role": "boss"}, headers=headers)
     assert bad_role.status_code == 422 and bad_role.json()["detail"][0]["where"] == "body.role"
 

@@ -89,14 +89,15 @@ def test_session_cookie_is_http_only_and_same_site(anon: TestClient) -> None:
 def test_login_attempts_are_rate_limited(anon: TestClient) -> None:
     anon.get("/login")
     token = anon.cookies.get("cxpulse_login_csrf")
-    codes = [
+    responses = [
         anon.post(
             "/login", data={"username": "admin", "password": "nope nope nope", "csrf_token": token}
-        ).status_code
-        for _ in range(12)
-    ]
-    assert codes[:10] == [401] * 10
-    assert codes[10:] == [429, 429]
+        )
+        for _ in range(7)
+    ]  # the account's 5 free failures, then it waits (more in test_login_throttle.py)
+    assert [r.status_code for r in responses] == [401] * 5 + [429] * 2
+    assert "wait a few minutes" in responses[-1].text
+    assert int(responses[-1].headers["retry-after"]) >= 1
 
 
 def test_logout_ends_the_session(client_for: Callable[[str], TestClient]) -> None:
@@ -240,3 +241,45 @@ def test_the_next_address_must_be_a_path_on_this_site(anon: TestClient, target: 
         follow_redirects=False,
     )  # fmt: skip
     assert response.status_code == 303 and response.headers["location"] == "/"
+
+
+def test_a_new_password_ends_the_users_other_sessions_at_once(
+    client_for: Callable[[str], TestClient],
+) -> None:
+    laptop, phone = client_for("analyst"), client_for("analyst")
+    admin = client_for("admin")
+    changed = admin.patch(
+        "/api/v1/users/analyst",
+        json={"password": "a brand new passphrase"},
+        headers={"x-csrf-token": csrf(admin)},
+    )
+    assert changed.status_code == 200, changed.text
+    for client in (laptop, phone):  # the same cookies as before: no longer a session
+        assert client.get("/", follow_redirects=False).status_code == 303
+        assert client.get("/api/v1/metrics").status_code == 401
+    assert admin.get("/").status_code == 200  # the admin's own session is not the analyst's
+
+
+def test_own_password_change_keeps_only_the_session_making_it(
+    client_for: Callable[[str], TestClient],
+) -> None:
+    here, elsewhere = client_for("admin"), client_for("admin")
+    changed = here.patch(
+        "/api/v1/users/admin",
+        json={"password": "a brand new passphrase"},
+        headers={"x-csrf-token": csrf(here)},
+    )
+    assert changed.status_code == 200, changed.text
+    assert here.get("/").status_code == 200
+    assert elsewhere.get("/", follow_redirects=False).status_code == 303
+
+
+@pytest.mark.parametrize("change", [{"role": "agent"}, {"disabled": True}])
+def test_a_new_role_or_disabling_ends_the_sessions(
+    client_for: Callable[[str], TestClient], change: dict[str, object]
+) -> None:
+    analyst, admin = client_for("analyst"), client_for("admin")
+    headers = {"x-csrf-token": csrf(admin)}
+    assert admin.patch("/api/v1/users/analyst", json=change, headers=headers).status_code == 200
+    assert admin.patch("/api/v1/users/analyst", json={"disabled": False}, headers=headers)
+    assert analyst.get("/", follow_redirects=False).status_code == 303

@@ -45,3 +45,17 @@ def test_when_no_client_is_idle_every_limit_holds_and_sweeps_stay_rare() -> None
     clock.t = 10  # now everyone is idle
     limiter.allow("g")  # 7 > 6: a sweep
     assert len(limiter) == 1
+
+
+def test_refund_gives_back_one_request_never_more_than_the_burst() -> None:
+    clock = Clock()
+    limiter = RateLimiter(rate=1, burst=2, clock=clock)
+    assert [limiter.allow("a") for _ in range(2)] == [0, 0]
+    limiter.refund("a")
+    assert limiter.allow("a") == 0 and limiter.allow("a") == 1
+    limiter.refund("a")
+    limiter.refund("a")
+    limiter.refund("a")
+    assert [limiter.allow("a") for _ in range(3)] == [0, 0, 1]  # capped at the burst
+    limiter.refund("unknown")  # nothing counted: nothing to give back
+    assert len(limiter) == 1

@@ -99,3 +99,94 @@ def test_serve_runs_the_app_in_one_process(tmp_path: Path) -> None:
         output, _ = proc.communicate(timeout=20)
     assert "No user yet" in output
     assert "surveys:" in output  # the worker ticked inside the server process
+
+
+def test_user_set_password_ends_the_users_sessions(tmp_path: Path) -> None:
+    from cxpulse.accounts import add_user, get_user
+    from cxpulse.accounts.sessions import find_session, open_session
+    from cxpulse.automations.worker import utc_now
+
+    path = str(tmp_path / "ws.duckdb")
+    with Workspace.init(path) as ws:
+        add_user(ws, "ana", "correct horse battery", "analyst", utc_now())
+        session = open_session(ws, get_user(ws, "ana"), utc_now())
+    env = {"NEW_PW": "a brand new passphrase"}
+    result = runner.invoke(
+        app, ["user", "set", "ana", "--password-env", "NEW_PW", "-w", path], env=env
+    )
+    assert result.exit_code == 0, result.output
+    with Workspace.open(path) as ws:
+        assert find_session(ws, session.session_id, utc_now()) is None
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [("password12", "most common"), ("aaaaaaaaaa", "repeats"), ("ana-the-admin", "user name")],
+)
+def test_user_add_refuses_a_weak_password_in_one_line(
+    tmp_path: Path, password: str, reason: str
+) -> None:
+    path = str(tmp_path / "ws.duckdb")
+    Workspace.init(path).close()
+    result = runner.invoke(
+        app, ["user", "add", "ana", "--password-env", "PW", "-w", path], env={"PW": password}
+    )
+    assert result.exit_code == 1 and reason in result.output
+    assert "Traceback" not in result.output and "unrelated words" in result.output
+
+
+def test_serve_refuses_a_trusted_proxy_that_is_not_an_address(tmp_path: Path) -> None:
+    path = str(tmp_path / "ws.duckdb")
+    Workspace.init(path).close()
+    result = runner.invoke(app, ["serve", "--trusted-proxies", "proxy.local", "-w", path])
+    assert result.exit_code == 1 and "not an IP address or network" in result.output
+
+
+@pytest.mark.slow
+def test_serve_believes_no_forwarded_address_by_default(tmp_path: Path) -> None:
+    """uvicorn alone would believe X-Forwarded-For from 127.0.0.1: rotating it would give
+    every guess a fresh address."""
+    path = tmp_path / "ws.duckdb"
+    with Workspace.init(path) as ws:
+        from cxpulse.accounts import add_user
+        from cxpulse.automations.worker import utc_now
+
+        add_user(ws, "ana", "correct horse battery", "admin", utc_now())
+    port = free_port()
+    env = {**os.environ, "CXPULSE_WORKSPACE": str(path)}
+    env.pop("CXPULSE_TRUSTED_PROXIES", None)
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "cxpulse"), "serve", "--port", str(port),
+         "--worker-interval", "0", "--no-warm"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    client.get("/login")
+                    break
+                except httpx.TransportError:
+                    if time.monotonic() > deadline or proc.poll() is not None:
+                        raise AssertionError("server did not start") from None
+                    time.sleep(0.2)
+            codes = []
+            for i in range(12):
+                forwarded = {"x-forwarded-for": f"203.0.113.{i}"}
+                client.get("/login", headers=forwarded)
+                codes.append(
+                    client.post(
+                        "/login",
+                        data={
+                            "username": f"guess{i}",
+                            "password": "wrong password!",
+                            "csrf_token": client.cookies.get("cxpulse_login_csrf") or "",
+                        },
+                        headers=forwarded,
+                    ).status_code
+                )
+        assert codes == [401] * 10 + [429] * 2
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=20)

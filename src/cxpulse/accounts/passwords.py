@@ -12,7 +12,6 @@ import secrets
 
 # ~50 ms and 16 MiB per hash on a laptop core: cheap for a login, costly for a guesser
 _N, _R, _P = 2**14, 8, 1
-MIN_LENGTH = 10
 
 
 def _b64(raw: bytes) -> str:

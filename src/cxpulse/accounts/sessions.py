@@ -60,6 +60,26 @@ def find_session(ws: Workspace, sid: str, now: datetime) -> Session | None:
     return Session(sid, user, str(rows[0]["csrf_token"]), rows[0]["expires_at"])
 
 
+def end_sessions(ws: Workspace, user_id: str, now: datetime, keep: str | None = None) -> int:
+    """End every open session of ``user_id`` at ``now`` but ``keep`` (a cookie value: the
+    session making the change); the number ended.
+
+    Called when the password, the role or the state of an account changes: a session stolen
+    or left open on another machine must not outlive the new password by its 12 hours."""
+    t = ws.store.table(SESSIONS_TABLE)
+    rows = t.filter(t.user_id == user_id).execute().to_dict("records")
+    kept = token_hash(keep) if keep else None
+    ending = [
+        {**r, "expires_at": now}
+        for r in rows
+        if r["expires_at"] > now and r["session_hash"] != kept
+    ]
+    if ending:
+        frame = ibis.memtable(ending, schema=ibis.schema(ACCOUNT_SCHEMAS[SESSIONS_TABLE]))
+        ws.store.con.upsert(SESSIONS_TABLE, frame, on="session_hash")
+    return len(ending)
+
+
 def close_session(ws: Workspace, sid: str, now: datetime) -> None:
     t = ws.store.table(SESSIONS_TABLE)
     rows = t.filter(t.session_hash == token_hash(sid)).execute().to_dict("records")

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 import ibis
 
-from cxpulse.accounts.passwords import MIN_LENGTH, hash_password, verify_password
+from cxpulse.accounts.password_policy import weakness
+from cxpulse.accounts.passwords import hash_password, verify_password
 from cxpulse.errors import CxpulseError
 from cxpulse.store.migrations import ACCOUNT_SCHEMAS, USERS_TABLE
 
@@ -73,9 +74,10 @@ def _role(value: str) -> Role:
         ) from None
 
 
-def _check_password(password: str) -> None:
-    if len(password) < MIN_LENGTH:
-        raise AccountError(f"a password needs at least {MIN_LENGTH} characters")
+def _check_password(password: str, user_name: str) -> None:
+    problem = weakness(password, user_name)
+    if problem is not None:
+        raise AccountError(problem)
 
 
 def _row(ws: Workspace, user_id: str) -> dict[str, object] | None:
@@ -99,7 +101,7 @@ def add_user(
         )
     if _row(ws, name) is not None:
         raise AccountError(f"user {name!r} exists already; change it with `cxpulse user set`")
-    _check_password(password)
+    _check_password(password, name)
     if language not in LANGUAGES:
         raise AccountError(f"language {language!r}: choose one of {', '.join(LANGUAGES)}")
     row = {
@@ -135,26 +137,38 @@ def update_user(
     ws: Workspace,
     user_id: str,
     *,
+    now: datetime,
     role: str | None = None,
     language: str | None = None,
     password: str | None = None,
     disabled: bool | None = None,
+    keep_session: str | None = None,
 ) -> User:
+    """Change an account. A new password, another role or disabling it ends the user's open
+    sessions at once, all but ``keep_session`` (the cookie of the session making the change,
+    when users change their own account)."""
+    # sessions name their user, so that module imports this one
+    from cxpulse.accounts.sessions import end_sessions
+
     row = _row(ws, user_id)
     if row is None:
         raise AccountError(f"no user {user_id!r}")
+    ends_sessions = password is not None or bool(disabled)
     if role is not None:
+        ends_sessions = ends_sessions or _role(role).value != row["role"]
         row["role"] = _role(role).value
     if language is not None:
         if language not in LANGUAGES:
             raise AccountError(f"language {language!r}: choose one of {', '.join(LANGUAGES)}")
         row["language"] = language
     if password is not None:
-        _check_password(password)
+        _check_password(password, str(row["user_id"]))
         row["password_hash"] = hash_password(password)
     if disabled is not None:
         row["disabled"] = disabled
     _write(ws, row)
+    if ends_sessions:
+        end_sessions(ws, str(row["user_id"]), now, keep=keep_session)
     return get_user(ws, user_id)
 
 

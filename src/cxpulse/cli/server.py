@@ -35,6 +35,14 @@ def serve(
     warm: Annotated[
         bool, typer.Option(help="Compute the default pages in the background at start-up.")
     ] = True,
+    trusted_proxies: Annotated[
+        str | None,
+        typer.Option(
+            envvar="CXPULSE_TRUSTED_PROXIES",
+            help="Reverse proxies (IP addresses or networks, comma-separated) whose "
+            "X-Forwarded-For and X-Forwarded-Proto are believed; none by default.",
+        ),
+    ] = None,
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Serve the dashboard and the JSON API (/api/docs) and run the worker in the same process
@@ -45,7 +53,9 @@ def serve(
 
     from cxpulse.accounts import list_users
     from cxpulse.web.app import create_app
+    from cxpulse.web.proxies import parse_trusted_proxies, uvicorn_proxy_options
 
+    proxies = uvicorn_proxy_options(parse_trusted_proxies(trusted_proxies))
     # the worker's one line per tick goes to the server's log
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     ws = open_workspace(workspace)
@@ -58,7 +68,7 @@ def serve(
     app = create_app(ws, worker_interval=worker_interval or None, warm=warm)
     out.print(f"cxpulse on http://{host}:{port}  (API docs: /api/docs)", highlight=False)
     try:
-        uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+        uvicorn.run(app, host=host, port=port, log_level="info", access_log=False, **proxies)
     finally:
         ws.close()
 
@@ -116,7 +126,7 @@ def user_set(
     secret = _password(password_env) if password or password_env else None
     with open_workspace(workspace) as ws:
         user = update_user(
-            ws, name, role=role, language=language, password=secret, disabled=disable
+            ws, name, now=_now(), role=role, language=language, password=secret, disabled=disable
         )
     out.print(f"Updated {user.user_id} ({user.role.value}, {user.language})", highlight=False)
 

@@ -165,8 +165,8 @@ FR: dict[str, str] = {
     "User": "Utilisateur",
     "Password": "Mot de passe",
     "Wrong user name or password.": "Nom d'utilisateur ou mot de passe incorrect.",
-    "Too many attempts; wait a minute and try again.": (
-        "Trop de tentatives ; attendez une minute et réessayez."
+    "Too many attempts; wait a few minutes and try again.": (
+        "Trop de tentatives ; attendez quelques minutes et réessayez."
     ),
     "Metric": "Indicateur",
     "Period": "Période",

@@ -1,4 +1,5 @@
-"""Token buckets per client address for the public (unauthenticated) endpoints."""
+"""Token buckets per client address for the public (unauthenticated) endpoints, and the
+log-in throttle built on them (:class:`LoginThrottle`)."""
 
 from __future__ import annotations
 
@@ -47,6 +48,13 @@ class RateLimiter:
             if len(self._buckets) > self._sweep_above:
                 self._forget_idle(now)
             return 0.0 if allowed else (1 - tokens) / self.rate
+
+    def refund(self, key: str) -> None:
+        """Give back the request :meth:`allow` just counted (a log-in that succeeded)."""
+        with self._lock:
+            if key in self._buckets:
+                tokens, at = self._buckets[key]
+                self._buckets[key] = (min(float(self.burst), tokens + 1), at)
 
     def _forget_idle(self, now: float) -> None:
         full = float(self.burst)

@@ -24,6 +24,7 @@ from fastapi import Request
 from cxpulse.store.connect import Store
 from cxpulse.surveys.intake import ResponseIntake
 from cxpulse.web.cache import ResultCache
+from cxpulse.web.login_throttle import LoginThrottle
 from cxpulse.web.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
@@ -41,8 +42,8 @@ class WebState:
     cache: ResultCache = field(init=False)
     # public endpoints: 20 requests per second per address, bursts of 60
     public_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(20.0, 60))
-    # log-in attempts: one every 6 seconds per address on average, bursts of 10
-    login_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(1 / 6, 10))
+    # failed log-ins: per address, per account, per known browser (login_throttle.py)
+    login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
     lock: threading.RLock = field(default_factory=threading.RLock)
     # the local date the default pages were last warmed for (warmup.keep_warm)
     warmed_for: date | None = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from cxpulse.accounts import audit
@@ -25,7 +25,7 @@ from cxpulse.accounts.users import (
     update_user,
 )
 from cxpulse.records import frame_records
-from cxpulse.web.security import Principal, require
+from cxpulse.web.security import SESSION_COOKIE, Principal, require
 from cxpulse.web.state import WebState, get_state
 
 if TYPE_CHECKING:
@@ -125,7 +125,9 @@ def create_user(body: UserIn, principal: Admin, state: State) -> UserOut:
     summary="Change a user's role, language, password or state",
     response_model=UserOut,
 )
-def patch_user(user_id: str, body: UserPatch, principal: Admin, state: State) -> UserOut:
+def patch_user(
+    user_id: str, body: UserPatch, principal: Admin, state: State, request: Request
+) -> UserOut:
     with state.workspace() as ws:
         try:
             before = get_user(ws, user_id)
@@ -137,13 +139,18 @@ def patch_user(user_id: str, body: UserPatch, principal: Admin, state: State) ->
                 409, f"{before.user_id} is the last enabled admin; make another admin first"
             )
         with ws.store.transaction():
+            # a new password, role or state ends the user's other sessions; an admin
+            # changing their own keeps the session making the change
+            own = principal.via == "session" and principal.name == before.user_id
             user = update_user(
                 ws,
                 user_id,
+                now=state.now(),
                 role=body.role.value if body.role else None,
                 language=body.language,
                 password=body.password,
                 disabled=body.disabled,
+                keep_session=request.cookies.get(SESSION_COOKIE) if own else None,
             )
             changed: dict[str, Any] = {
                 k: v for k, v in body.model_dump(exclude_none=True).items() if k != "password"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import secrets
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -26,6 +27,8 @@ from cxpulse.web.state import WebState, get_state
 
 router = APIRouter(include_in_schema=False)
 LOGIN_CSRF_COOKIE = "cxpulse_login_csrf"
+DEVICE_COOKIE = "cxpulse_device"  # this browser logged in before (web/login_throttle.py)
+DEVICE_DAYS = 30
 State = Annotated[WebState, Depends(get_state)]
 
 
@@ -69,21 +72,27 @@ def login(
     # double submit: a cross-site form cannot read our cookie to copy it into the field
     if not secrets.compare_digest(csrf_token, request.cookies.get(LOGIN_CSRF_COOKIE, "")):
         raise CsrfFailed
-    wait = state.login_limiter.allow(client_address(request))
+    throttle = state.login_throttle
+    attempt, wait = throttle.start(
+        client_address(request), username, request.cookies.get(DEVICE_COOKIE)
+    )
     if wait:
-        return page(
+        refused = page(
             request,
             "login.html",
             None,
             status_code=429,
-            error="Too many attempts; wait a minute and try again.",
+            error="Too many attempts; wait a few minutes and try again.",
             login_csrf=csrf_token,
             next=_safe_next(next),
         )
+        refused.headers["retry-after"] = str(math.ceil(wait))
+        return refused
     with state.workspace() as ws:
         user = authenticate(ws, username, password)
         session = open_session(ws, user, state.now()) if user else None
     if session is None:
+        throttle.failed(attempt)
         return page(
             request,
             "login.html",
@@ -93,6 +102,7 @@ def login(
             login_csrf=csrf_token,
             next=_safe_next(next),
         )
+    device = throttle.succeeded(attempt)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -101,6 +111,14 @@ def login(
         samesite="lax",
         secure=_secure(request),
         max_age=int((session.expires_at - state.now()).total_seconds()),
+    )
+    response.set_cookie(
+        DEVICE_COOKIE,
+        device,
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request),
+        max_age=DEVICE_DAYS * 86400,
     )
     response.delete_cookie(LOGIN_CSRF_COOKIE)
     return response
@@ -141,7 +159,7 @@ def set_language(
     if principal.via == "session":
         _check(principal, csrf_token)
         with state.workspace() as ws:
-            update_user(ws, principal.name, language=lang)
+            update_user(ws, principal.name, now=state.now(), language=lang)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(LANG_COOKIE, lang, samesite="lax", max_age=365 * 86400)
     return response
