@@ -47,6 +47,9 @@ class Settings:
     """Days without business hours: YYYY-MM-DD (that day) or MM-DD (every year), comma-separated."""
     business_timezone: str = ""
     """Time zone of business_hours and holidays (empty: the workspace time zone)."""
+    currency: str = ""
+    """ISO 4217 code of the money amounts (MRR, orders), e.g. EUR (empty: the subscriptions'
+    and orders' own code when they all use one)."""
     gross_margin: float = 0.8
     """Share of revenue kept after the cost of serving it (0-1); LTV = ARPA x margin / churn."""
     acquisition_costs: dict[str, float] = field(default_factory=dict)
@@ -98,6 +101,11 @@ class Settings:
                 f"not {self.gross_margin!r}"
             )
         _check_costs(self.acquisition_costs)
+        if self.currency and not (len(self.currency) == 3 and self.currency.isalpha()):
+            raise ConfigError(
+                f"currency takes an ISO 4217 code such as EUR or USD, not {self.currency!r}"
+            )
+        self.currency = self.currency.upper()
         if self.business_hours or self.holidays or self.business_timezone:
             from cxpulse.metrics.businesshours import schedule_from  # imported only when used
 

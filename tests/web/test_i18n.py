@@ -47,8 +47,14 @@ def test_numbers(value: float | None, lang: str, expected: str) -> None:
 def test_percent_and_units() -> None:
     assert i18n.format_percent(45.25, "en") == "45.2%"
     assert i18n.format_percent(45.25, "fr") == "45,2\u202f%"
-    assert i18n.format_value(1234.5, "currency", "fr") == "1\u202f234\u00a0€"
-    assert i18n.format_value(12.5, "currency", "en") == "€12.50"
+    assert i18n.format_value(1234.5, "currency", "fr", "EUR") == "1\u202f234\u00a0€"
+    assert i18n.format_value(12.5, "currency", "en", "EUR") == "€12.50"
+    assert i18n.format_value(12.5, "currency", "en", "CHF") == "CHF12.50"
+    # no currency known: the amount alone, never a guessed symbol
+    assert i18n.format_value(12.5, "currency", "en") == "12.50"
+    # counts have no decimals ("150.0 customers" read as a measurement)
+    assert i18n.format_value(150.0, "customers", "en") == "150\u00a0customers"
+    assert i18n.format_value(119.0, "mentions", "fr") == "119\u00a0mentions"
     assert i18n.format_value(7.58, "hours", "fr") == "7,58\u00a0h"
     assert i18n.format_value(2.5, "x", "en") == "2.50x"
 

@@ -176,8 +176,12 @@ def metric(
     elif df.empty:
         out.print(f"No data for {name} in this range.")
     else:
-        table = render.metric_table(df, segments, f"{name} by {by}",
-                                    confidence=confidence, compare=compare)  # fmt: skip
+        from cxpulse.metrics import REGISTRY
+
+        unit = REGISTRY.get(name).unit
+        title = f"{name} by {by} ({render.short_unit(unit)})" if unit else f"{name} by {by}"
+        table = render.metric_table(df, segments, title, confidence=confidence,
+                                    compare=compare, unit=unit)  # fmt: skip
         render.print_table(out, table)
         out.print(f"[dim]{df['definition'].iloc[0]}[/]", highlight=False)
 

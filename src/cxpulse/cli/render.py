@@ -13,6 +13,7 @@ from rich.measure import Measurement
 from rich.table import Table
 
 from cxpulse.metrics.scorecard import Scorecard
+from cxpulse.metrics.spec import COUNT_UNITS
 from cxpulse.records import clean as _clean
 from cxpulse.records import frame_records as frame_records
 
@@ -47,8 +48,10 @@ def metric_table(
     *,
     confidence: float = 0.95,
     compare: str = "previous",
+    unit: str = "",
 ) -> Table:
     table = Table(title=title, title_justify="left")
+    digits = 0 if unit in COUNT_UNITS else 1
     for col in ["period", *segments]:
         table.add_column(col)
     change = "change on a year before" if compare == "year" else "change"
@@ -66,10 +69,10 @@ def metric_table(
         table.add_row(
             row["period"],
             *[str(row[s]) for s in segments],
-            fmt(row["value"]),
+            fmt(row["value"], digits),
             "-" if _missing(row["ci_low"]) else f"{fmt(row['ci_low'])} to {fmt(row['ci_high'])}",
             f"{row['n']:,}",
-            signed(row["change"]) + (" *" if row["significant"] else ""),
+            signed(row["change"], digits) + (" *" if row["significant"] else ""),
             ", ".join(note),
         )
     return table
@@ -97,7 +100,10 @@ def short_unit(unit: str) -> str:
 
 
 def time_digits(value: Any, unit: str) -> int:
-    """Hours under one show two decimals: 0.02 h is a minute, 0.0 h would read as nothing."""
+    """Decimals to show: none for counts ("150 customers"), two for hours under one (0.02 h
+    is a minute, 0.0 h would read as nothing), else one."""
+    if unit in COUNT_UNITS:
+        return 0
     return 2 if unit == "hours" and not _missing(value) and abs(float(value)) < 1 else 1
 
 

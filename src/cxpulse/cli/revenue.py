@@ -24,6 +24,8 @@ from cxpulse.cli import render
 from cxpulse.cli.options import Format, FormatOpt, WorkspaceOpt
 from cxpulse.cli.options import open_workspace as _open
 from cxpulse.cli.options import parse_filters as _filters
+from cxpulse.metrics.money import currency_of
+from cxpulse.metrics.spec import COUNT_UNITS, REGISTRY
 from cxpulse.workspace import Workspace
 
 out = Console(soft_wrap=True)
@@ -123,19 +125,22 @@ def revenue(
         today = date.fromisoformat(as_of) if as_of else datetime.now(ws.settings.zone).date()
         last = today.replace(day=1) - timedelta(days=1)
         first = last.replace(day=1)
+        currency = currency_of(ws, ws.settings)
         rows: list[dict[str, Any]] = []
         for name in SUMMARY:
             df = ws.metric(name, start=first, end=last)
             value = float(df["value"].iloc[-1]) if not df.empty else math.nan
-            rows.append({"metric": name, "value": value})
+            unit = REGISTRY.get(name).unit
+            rows.append({"metric": name, "value": value, "unit": _unit(unit, currency)})
             if name == "customer_churn_rate":
                 annual = 100 * annual_churn_from_monthly(value / 100)
-                rows.append({"metric": "annual_churn (1-(1-m)^12)", "value": annual})
+                rows.append({"metric": "annual_churn (1-(1-m)^12)", "value": annual, "unit": "%"})
         bridge = mrr_bridge(ws, start=first, end=last)
     month = first.strftime("%Y-%m")
     summary = pd.DataFrame(rows)
     if format_ is Format.json:
-        payload = {"period": month, "metrics": render.frame_records(summary)}
+        payload: dict[str, Any] = {"period": month, "currency": currency or None}
+        payload["metrics"] = render.frame_records(summary)
         payload["bridge"] = render.frame_records(bridge)
         out.print_json(render.to_json(payload))
         return
@@ -145,15 +150,32 @@ def revenue(
     table = Table(title=f"Subscriptions in {month}", title_justify="left", box=box.SIMPLE_HEAD)
     table.add_column("metric")
     table.add_column("value", justify="right")
+    table.add_column("unit")
     for r in rows:
-        digits = 0 if r["metric"] == "active_customers" else 2
-        table.add_row(r["metric"], render.fmt(r["value"], digits))
+        digits = 0 if r["unit"] in COUNT_UNITS else 2
+        table.add_row(r["metric"], render.fmt(r["value"], digits), r["unit"])
     render.print_table(out, table)
     if not bridge.empty:
         b = bridge.iloc[-1]
         moves = " ".join(f"{m} {b[m]:+,.2f}" for m in ("new", "expansion", "reactivation"))
         moves += " " + " ".join(f"{m} {-b[m]:+,.2f}" for m in ("contraction", "churn"))
-        out.print(f"MRR bridge: start {b['mrr_start']:,.2f} {moves} = end {b['mrr_end']:,.2f}")
+        money = f" ({currency} a month)" if currency else " (a month; currency unknown)"
+        out.print(
+            f"MRR bridge{money}: start {b['mrr_start']:,.2f} {moves} = end {b['mrr_end']:,.2f}"
+        )
+    if not currency:
+        err.print(
+            "[dim]Amounts are shown without a currency: the subscriptions carry none or several. "
+            "Set it with `cxpulse config set currency EUR`.[/]",
+            highlight=False,
+        )
+
+
+def _unit(unit: str, currency: str) -> str:
+    """The unit a summary row is in: the currency code for money."""
+    if unit == "currency":
+        return currency or "(currency?)"
+    return unit
 
 
 # -- CLV ---------------------------------------------------------------------------------------

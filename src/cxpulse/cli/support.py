@@ -260,6 +260,8 @@ def categories_cmd(
 
     with _open(workspace) as ws:
         df = top_categories(ws, by=by, top=top, start=from_, end=to, filters=_filters(filter_))
+    if format_ is Format.table:  # the headings say what each number counts
+        df = df.rename(columns={"share": "share %", "change": f"tickets vs previous {by}"})
     emit(df, format_, f"Top {top} ticket categories by {by}")
 
 

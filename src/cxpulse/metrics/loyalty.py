@@ -99,7 +99,7 @@ for _kind, _verb in (("earn", "earned"), ("redeem", "redeemed"), ("expire", "exp
     _spec(
         f"points_{_verb}",
         f"Loyalty points {_verb}",
-        "points",
+        "loyalty points",
         Variant(
             "default",
             f"points {_verb} in the period (ledger rows of kind {_kind}); n = ledger rows"
@@ -127,7 +127,7 @@ _spec(
 _spec(
     "points_outstanding",
     "Outstanding loyalty points (liability)",
-    "points",
+    "loyalty points",
     Variant(
         "default",
         "points balance of all members at the end of the period: earned + adjusted - "

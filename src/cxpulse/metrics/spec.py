@@ -24,6 +24,10 @@ class Tables(Protocol):
     def table(self, name: str) -> Table: ...
 
 
+COUNT_UNITS = frozenset({"customers", "tickets", "mentions", "loyalty points"})
+"""Units of metrics that count things: their values are whole numbers, shown without
+decimals ("150 customers", never "150.0")."""
+
 STAT_COLUMNS: dict[Kind, tuple[str, ...]] = {
     "nps": ("n", "p", "d"),
     "share": ("n", "k"),

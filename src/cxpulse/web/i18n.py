@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from datetime import date, datetime
 
+from cxpulse.metrics.spec import COUNT_UNITS
+
 LANGUAGES = ("en", "fr")
 NNBSP = "\u202f"  # French thousands separator and the space before %
 NBSP = "\u00a0"
@@ -414,8 +416,10 @@ _UNITS_FR = {"hours": "h", "days": "j", "s": "s", "seconds": "s", "points": "pts
 _SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
 
 
-def format_value(value: float | None, unit: str, lang: str, currency: str = "EUR") -> str:
-    """A metric value with its unit: percent, score points, money, hours, seconds..."""
+def format_value(value: float | None, unit: str, lang: str, currency: str = "") -> str:
+    """A metric value with its unit: percent, score points, money, hours, seconds... Money
+    carries its ``currency`` (an ISO code; none shown when it is not known, never a guess);
+    counts have no decimals."""
     if _missing(value):
         return "–"
     assert value is not None
@@ -423,9 +427,12 @@ def format_value(value: float | None, unit: str, lang: str, currency: str = "EUR
         return format_percent(value, lang)
     if unit == "currency":
         number = format_number(value, lang, 0 if abs(value) >= 1000 else 2)
+        if not currency:
+            return number
         symbol = _SYMBOLS.get(currency, currency)
         return f"{number}{NBSP}{symbol}" if lang == "fr" else f"{symbol}{number}"
-    digits = 0 if abs(value) >= 1000 else (2 if abs(value) < 10 else 1)
+    whole = unit in COUNT_UNITS or abs(value) >= 1000  # counts have no decimals
+    digits = 0 if whole else (2 if abs(value) < 10 else 1)
     number = format_number(value, lang, digits)
     if unit in {"", "x", "score"}:
         return f"{number}{unit}" if unit == "x" else number

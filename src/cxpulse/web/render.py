@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 
 from cxpulse.web import i18n
 from cxpulse.web.security import LANG_COOKIE, Principal
@@ -24,7 +25,15 @@ TEMPLATES.env.filters["period"] = lambda v, lang: i18n.format_period(v, lang)
 TEMPLATES.env.filters["num"] = lambda v, lang, digits=1: i18n.format_number(v, lang, digits)
 TEMPLATES.env.filters["pct"] = lambda v, lang, digits=1: i18n.format_percent(v, lang, digits)
 TEMPLATES.env.filters["date"] = lambda v, lang, time=False: i18n.format_date(v, lang, time=time)
-TEMPLATES.env.filters["value"] = lambda v, unit, lang: i18n.format_value(v, unit, lang)
+
+
+@pass_context
+def _value(context: Any, value: Any, unit: str, lang: str) -> str:
+    # money shows the workspace's currency, which each page puts in its context
+    return i18n.format_value(value, unit, lang, str(context.get("currency") or ""))
+
+
+TEMPLATES.env.filters["value"] = _value
 
 NAV = (
     ("/", "Scorecard"),
@@ -50,6 +59,18 @@ def language(request: Request, principal: Principal | None) -> str:
     )
 
 
+def _currency(request: Request) -> str:
+    """The workspace's currency (setting, else the one its amounts carry), cached with the
+    other results."""
+    state = getattr(request.app.state, "cx", None)
+    if state is None:
+        return ""
+    from cxpulse.metrics.money import currency_of
+
+    found: str = state.cached(("currency",), lambda ws: currency_of(ws, ws.settings))
+    return found
+
+
 def page(
     request: Request,
     template: str,
@@ -60,6 +81,7 @@ def page(
     **context: Any,
 ) -> HTMLResponse:
     lang = language(request, principal)
+    context.setdefault("currency", _currency(request))
     return TEMPLATES.TemplateResponse(
         request,
         template,
