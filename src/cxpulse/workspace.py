@@ -57,10 +57,13 @@ class Workspace:
         store = open_store(location if location is not None else default_location(), create=create)
         try:
             migrate(store)
-        except BaseException:
+            return cls(store)
+        except BaseException as exc:
             store.close()
+            explained = store.explain(exc)
+            if explained is not None:
+                raise explained from exc
             raise
-        return cls(store)
 
     @classmethod
     def init(cls, location: str | Path | None = None, **settings: Any) -> Workspace:
@@ -83,6 +86,10 @@ class Workspace:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+        # a damaged file, a full disk, a read-only file: a message, not a backend trace
+        explained = self.store.explain(exc) if exc is not None else None
+        if explained is not None:
+            raise explained from exc
 
     # -- settings ------------------------------------------------------------------------
     def _read_settings(self) -> Settings:

@@ -24,6 +24,7 @@ from cxpulse.cli.options import parse_filters as _filters
 from cxpulse.cli.parquet import Backend, BackendOpt, ParquetOpt, SparkMasterOpt, open_backend
 from cxpulse.errors import ConfigError, CxpulseError
 from cxpulse.metrics.periods import GRAINS
+from cxpulse.store.faults import storage_error
 from cxpulse.workspace import Workspace, default_location
 
 out = Console(soft_wrap=True)  # plain lines stay whole for logs and grep
@@ -392,6 +393,11 @@ def main() -> None:
     except Exception as exc:
         if os.environ.get("CXPULSE_DEBUG"):
             raise
+        # a failure about the file or the disk raised outside a workspace block
+        explained = storage_error(exc, None)
+        if explained is not None:
+            err.print(f"[bold red]Error:[/] {explained}", highlight=False)
+            sys.exit(1)
         err.print(
             f"[bold red]Unexpected error[/] ({type(exc).__name__}: {exc}). This is a bug in "
             "cxpulse; please report it. Set CXPULSE_DEBUG=1 to see the traceback.",
