@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 
 from cxpulse.ingest.parse import (
     DATE_EXPECTED,
+    FLOAT_TOO_LARGE,
+    INT_TOO_LARGE,
     as_text,
     parse_bool,
     parse_float,
@@ -88,6 +90,26 @@ def test_not_whole_numbers(raw: str) -> None:
     parsed = parse_int(text(raw))
     assert bad_rows(parsed.failures) == [True]
     assert "not a whole number" in parsed.failures[0][1]
+
+
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+@given(st.lists(st.integers(min_value=-(10**30), max_value=10**30), max_size=20))
+def test_whole_numbers_beyond_the_store_are_refused_not_crashed(values: list[int]) -> None:
+    parsed = parse_int(text(*[str(v) for v in values], "+0009223372036854775808"))
+    too_large = next(m for m, message in parsed.failures if message == INT_TOO_LARGE)
+    for i, value in enumerate([*values, 2**63]):
+        fits = _INT64[0] <= value <= _INT64[1]
+        assert bool(too_large[i]) is not fits
+        assert plain(parsed.values)[i] == (value if fits else None)
+
+
+def test_numbers_beyond_a_double_are_refused() -> None:
+    parsed = parse_float(text("1e400", "-1e309", "1e308", "4,5"))
+    too_large = next(m for m, message in parsed.failures if message == FLOAT_TOO_LARGE)
+    assert too_large.tolist() == [True, True, False, False]
+    assert plain(parsed.values) == [None, None, 1e308, 4.5]
 
 
 def test_booleans() -> None:

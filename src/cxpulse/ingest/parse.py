@@ -43,6 +43,11 @@ Mask = npt.NDArray[np.bool_]
 
 NUMBER_EXPECTED = "not a number; expected e.g. 4.5, 4,5 or 1 234,56"
 WHOLE_EXPECTED = "not a whole number; expected e.g. 4 or 1 234 (4,0 is read as 4, 4,5 is refused)"
+INT_TOO_LARGE = (
+    "too large for this column: whole numbers go from -9,223,372,036,854,775,808 to "
+    "9,223,372,036,854,775,807"
+)
+FLOAT_TOO_LARGE = "too large for this column: numbers go up to about 1.8e308"
 BOOL_EXPECTED = (
     "not a yes/no value; expected one of true, false, yes, no, oui, non, vrai, faux, 1, 0"
 )
@@ -162,19 +167,42 @@ def parse_float(text: pd.Series[Any]) -> Parsed:
     values = pd.Series(np.nan, index=text.index, dtype="Float64")
     if ok.any():
         values[ok] = plain[ok].astype("float64").to_numpy()
+    # 1e400 reads as infinity, which no sum or mean survives: the store's DOUBLE stops there
+    huge = ok & flag(values.abs() == np.inf)
+    values[huge] = np.nan
     bad = text.notna().to_numpy() & ~ok
-    return Parsed(values, [(bad, NUMBER_EXPECTED)])
+    return Parsed(values, [(bad, NUMBER_EXPECTED), (huge, FLOAT_TOO_LARGE)])
+
+
+_INT64_DIGITS = {"+": "9223372036854775807", "-": "9223372036854775808"}
+
+
+def _beyond_int64(digits: pd.Series[Any]) -> Mask:
+    """Whole-number text outside the store's BIGINT, compared as text (no overflow)."""
+    negative = flag(digits.str.startswith("-"))
+    magnitude = digits.str.lstrip("+-").str.lstrip("0")
+    length = magnitude.str.len().to_numpy(dtype=np.int64, na_value=0)
+    limit = pd.Series(
+        np.where(negative, _INT64_DIGITS["-"], _INT64_DIGITS["+"]), index=digits.index, dtype=TEXT
+    )
+    # same length: the lexical order of digit strings is their numeric order
+    return np.asarray((length > 19) | ((length == 19) & flag(magnitude > limit)), dtype=np.bool_)
 
 
 def parse_int(text: pd.Series[Any]) -> Parsed:
     plain = _number_text(text)
     whole = flag(plain.str.fullmatch(_WHOLE))
     values = pd.Series(pd.NA, index=text.index, dtype="Int64")
+    huge = np.zeros(len(text), dtype=np.bool_)
     if whole.any():
         digits = plain[whole].str.replace(r"\.0*$", "", regex=True)
-        values[whole] = digits.astype(pd.ArrowDtype(pa.int64())).to_numpy(dtype=np.int64)
+        huge[whole] = _beyond_int64(digits)
+        fits = whole & ~huge
+        values[fits] = (
+            digits[~huge[whole]].astype(pd.ArrowDtype(pa.int64())).to_numpy(dtype=np.int64)
+        )
     bad = text.notna().to_numpy() & ~whole
-    return Parsed(values, [(bad, WHOLE_EXPECTED)])
+    return Parsed(values, [(bad, WHOLE_EXPECTED), (huge, INT_TOO_LARGE)])
 
 
 def parse_bool(text: pd.Series[Any]) -> Parsed:
