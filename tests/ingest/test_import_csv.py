@@ -406,9 +406,13 @@ def test_unknown_table_extension_and_missing_file(
     path = write_csv(tmp_path / "r.csv", survey_csv(good_rows(1)))
     with pytest.raises(ConfigError, match="no canonical table 'surveys'"):
         import_file(store, paris, "surveys", path)
-    excel = tmp_path / "r.xlsx"
+    numbers = tmp_path / "r.numbers"  # Apple Numbers: no reader
+    numbers.write_bytes(b"PK")
+    with pytest.raises(ConfigError, match=r"cannot tell the format of r\.numbers.*\.xlsx"):
+        import_file(store, paris, "survey_responses", numbers)
+    excel = tmp_path / "r.xlsx"  # read now, and a broken one says so
     excel.write_bytes(b"PK")
-    with pytest.raises(ConfigError, match=r"cannot tell the format of r\.xlsx"):
+    with pytest.raises(ImportRejected, match=r"r\.xlsx is not a readable workbook"):
         import_file(store, paris, "survey_responses", excel)
     with pytest.raises(ConfigError, match="no such file"):
         import_file(store, paris, "survey_responses", tmp_path / "nope.csv")

@@ -184,6 +184,26 @@ def test_day_month_order_per_column() -> None:
     assert read("01/02/2025", dayfirst=False) == ["01-02"]
 
 
+def test_the_day_month_order_is_said_with_its_reason() -> None:
+    [assumed] = parse_timestamp(text("01/05/2026", "02/05/2026"), UTC, True).notes
+    assert "'01/05/2026' read day first (31/12/2025) from the dayfirst setting" in assumed
+    assert "cxpulse config set dayfirst false" in assumed
+    [proven] = parse_timestamp(text("01/05/2026", "31/05/2026"), UTC, False).notes
+    assert proven.startswith("dates read day first (31/12/2025): the file shows it")
+    assert "'31/05/2026' has 31 in the first field" in proven
+    [month] = parse_timestamp(text("05/31/2026"), UTC, True).notes
+    assert "month first (12/31/2025)" in month and "31 in the second field" in month
+    assert parse_timestamp(text("2026-05-01"), UTC, True).notes == []
+
+
+def test_a_date_format_reads_every_value_with_it() -> None:
+    parsed = parse_timestamp(
+        text("19970101", "19971231", "1997-01-01", None), PARIS, True, "%Y%m%d"
+    )
+    assert plain(parsed.values)[:2] == [datetime(1996, 12, 31, 23), datetime(1997, 12, 30, 23)]
+    assert bad_rows(parsed.failures) == [False, False, True, False]
+
+
 def test_microseconds_are_kept_and_nanoseconds_dropped() -> None:
     parsed = parse_timestamp(text("2025-01-01 00:00:00.123456789"), UTC, True)
     assert parsed.values[0] == pd.Timestamp("2025-01-01 00:00:00.123456")

@@ -75,7 +75,9 @@ def init(
 
 @app.command("import")
 def import_(
-    file: Annotated[Path, typer.Argument(help="CSV, Parquet or JSON-lines file.")],
+    file: Annotated[
+        Path, typer.Argument(help="CSV, Parquet, JSON-lines or Excel (.xlsx, .xls, .ods) file.")
+    ],
     table: Annotated[
         str, typer.Option("--table", "-t", help=f"Canonical table: {', '.join(schema.TABLES)}.")
     ],
@@ -103,10 +105,46 @@ def import_(
         str | None,
         typer.Option(help="A vendor's export: trustpilot or g2 (maps its columns, sets platform)."),
     ] = None,
+    sheet: Annotated[
+        str | None, typer.Option(help="Excel: the sheet to read (default: the first).")
+    ] = None,
+    separator: Annotated[
+        str | None,
+        typer.Option(
+            help="CSV: the column separator, one character, tab, or whitespace (columns "
+            "aligned with spaces). Default: guessed from the first line."
+        ),
+    ] = None,
+    header: Annotated[
+        bool,
+        typer.Option(
+            "--header/--no-header", help="Whether the first line names the columns (CSV, Excel)."
+        ),
+    ] = True,
+    columns_: Annotated[
+        str | None,
+        typer.Option(
+            "--columns",
+            help="Names of the file's columns in order, comma-separated: for a file without a "
+            "header, or instead of its header.",
+        ),
+    ] = None,
+    date_format: Annotated[
+        str | None,
+        typer.Option(help="Read every date with this format, e.g. %Y%m%d for 19970101."),
+    ] = None,
+    generate_id: Annotated[
+        bool,
+        typer.Option(
+            help="Make the table's key for a file without one, from each row's content: "
+            "the same file gives the same keys, so a re-import still changes nothing."
+        ),
+    ] = False,
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Import a file into a canonical table. Re-importing the same file changes nothing."""
     from cxpulse.ingest import load_mapping, parse_map_options
+    from cxpulse.ingest.readers import ReadOptions
 
     if on_error not in ("fail", "skip"):
         raise ConfigError(f"--on-error takes fail or skip, not {on_error!r}")
@@ -126,6 +164,14 @@ def import_(
             source=source,
             preset=preset,  # --map and --mapping override the preset's choices
             progress=lambda line: err.print(f"[dim]{line}[/]", highlight=False),
+            read=ReadOptions(
+                separator=separator,
+                header=header,
+                columns=tuple(c.strip() for c in columns_.split(",")) if columns_ else (),
+                sheet=sheet,
+            ),
+            date_format=date_format,
+            generate_id=generate_id,
         )
     out.print(report.summary(), highlight=False)
 

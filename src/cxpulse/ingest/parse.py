@@ -37,6 +37,8 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
+from cxpulse.errors import ConfigError
+
 TEXT = pd.ArrowDtype(pa.string())
 
 Mask = npt.NDArray[np.bool_]
@@ -90,6 +92,8 @@ class Parsed:
 
     values: pd.Series[Any]
     failures: list[tuple[Mask, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """Choices made while reading that the user should hear of (the day/month order)."""
 
 
 def flag(column: pd.Series[Any]) -> Mask:
@@ -288,9 +292,16 @@ def _local_to_utc(stamps: pd.Series[Any], zone: ZoneInfo) -> pd.Series[Any]:
     return utc
 
 
-def parse_timestamp(text: pd.Series[Any], zone: ZoneInfo, dayfirst: bool) -> Parsed:
+def parse_timestamp(
+    text: pd.Series[Any], zone: ZoneInfo, dayfirst: bool, fmt: str | None = None
+) -> Parsed:
+    """``fmt`` (strftime codes, e.g. ``%Y%m%d``) reads every value with that one format
+    instead of recognising the forms listed above."""
+    if fmt is not None:
+        return _parse_with_format(text, zone, fmt)
     values = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
     failures: list[tuple[Mask, str]] = []
+    notes: list[str] = []
     present = text.notna().to_numpy()
     read = np.zeros(len(text), dtype=np.bool_)
 
@@ -335,6 +346,12 @@ def parse_timestamp(text: pd.Series[Any], zone: ZoneInfo, dayfirst: bool) -> Par
                 stamps = _assemble(slash, "year", *order)
                 values.iloc[rows] = _local_to_utc(stamps, zone).to_numpy()
                 read[rows] = True
+                proof = proves_day if day_first else proves_month
+                if proof.any():
+                    day = (first if day_first else second)[proof][0]
+                    notes.append(_order_note(day_first, text.iloc[rows[proof][0]], int(day)))
+                else:
+                    notes.append(_order_note(day_first, text.iloc[rows[0]]))
 
     # Assembly turns impossible dates (31/02/2025) into NaT: those are not dates either.
     unreadable = present & (~read | (values.isna().to_numpy() & read))
@@ -342,4 +359,36 @@ def parse_timestamp(text: pd.Series[Any], zone: ZoneInfo, dayfirst: bool) -> Par
         unreadable &= ~mask
     failures.insert(0, (unreadable, DATE_EXPECTED))
     # The store keeps microseconds; dropping the rest now keeps re-imports exactly unchanged.
-    return Parsed(values.dt.floor("us"), failures)
+    return Parsed(values.dt.floor("us"), failures, notes)
+
+
+def _parse_with_format(text: pd.Series[Any], zone: ZoneInfo, fmt: str) -> Parsed:
+    present = text.notna().to_numpy()
+    try:
+        stamps = pd.to_datetime(text.astype(object), format=fmt, errors="coerce", utc="%z" in fmt)
+    except ValueError as exc:  # a format pandas cannot use at all
+        raise ConfigError(f"--date-format {fmt!r} is not a date format ({exc})") from exc
+    if "%z" in fmt:  # an offset in every value: UTC already
+        values = pd.Series(stamps.dt.tz_localize(None), index=text.index, dtype="datetime64[ns]")
+    else:
+        values = _local_to_utc(pd.Series(stamps, index=text.index, dtype="datetime64[ns]"), zone)
+    bad = present & values.isna().to_numpy()
+    return Parsed(values.dt.floor("us"), [(bad, f"not a date in the format {fmt}")])
+
+
+def _order_note(day_first: bool, example: str, day: int | None = None) -> str:
+    """How dd/mm/yyyy-style dates were read and why, for the import summary; ``day`` is the
+    number above 12 that proved the order, if one did."""
+    order = "day first (31/12/2025)" if day_first else "month first (12/31/2025)"
+    if day is not None:
+        field = "first" if day_first else "second"
+        return (
+            f"dates read {order}: the file shows it ({example!r} has {day} in the {field} "
+            "field, which cannot be a month)"
+        )
+    other = "false" if day_first else "true"
+    return (
+        f"dates such as {example!r} read {order} from the dayfirst setting (no date here has "
+        f"a day above 12 to prove the order); if that is wrong, run `cxpulse config set "
+        f"dayfirst {other}` and import again"
+    )
