@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cxpulse.errors import ConfigError
+from cxpulse.errors import ConfigError, ImportRejected
 from cxpulse.ingest import import_file
 from cxpulse.ingest.keys import content_ids
 from cxpulse.ingest.readers import WHITESPACE, ReadOptions
@@ -70,6 +70,8 @@ def test_options_that_do_not_fit_are_explained(store: Store, tmp_path: Path) -> 
             store, Settings(), "orders", path,
             read=ReadOptions(separator=WHITESPACE, header=False, columns=("a", "b", "c")),
         )  # fmt: skip
+    with pytest.raises(ImportRejected, match="no order_id at all, --generate-id makes one"):
+        import_file(store, Settings(), "orders", path, read=CDNOW)
     csv = tmp_path / "orders.csv"
     csv.write_text("order_id,ordered_at,amount\nO1,19970101,3\nO2,1997-01-01,4\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="--generate-id makes order_id.*has a column mapped"):

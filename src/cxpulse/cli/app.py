@@ -136,8 +136,9 @@ def import_(
     generate_id: Annotated[
         bool,
         typer.Option(
+            "--generate-id",
             help="Make the table's key for a file without one, from each row's content: "
-            "the same file gives the same keys, so a re-import still changes nothing."
+            "the same file gives the same keys, so a re-import still changes nothing.",
         ),
     ] = False,
     workspace: WorkspaceOpt = None,
