@@ -5,6 +5,7 @@ The mount tests need root (tmpfs, bind mounts); they are skipped with the reason
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -18,7 +19,7 @@ from typer.testing import CliRunner
 from cxpulse import Workspace
 from cxpulse.cli.app import app
 from cxpulse.errors import DiskFullError, WorkspaceDamagedError, WorkspaceReadOnlyError
-from cxpulse.store.faults import damage_marker
+from cxpulse.store.faults import damage_marker, storage_error
 
 # DuckDB's file layout: three 4 KiB headers, then blocks of 256 KiB.
 _HEADERS, _BLOCK = 3 * 4096, 262_144
@@ -157,3 +158,21 @@ def test_a_read_only_workspace_answers_queries_and_refuses_writes(
     result = CliRunner().invoke(app, ["config", "set", "min_n", "31", "-w", str(read_only_copy)])
     assert result.exit_code == 1
     assert result.output.count("open read-only") == 2  # the note on open, then the refusal
+
+
+def test_a_full_disk_under_a_file_cxpulse_writes_is_named(tmp_path: Path) -> None:
+    disk = tmp_path / "tiny"
+    disk.mkdir()
+    _mount("-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk))
+    try:
+        with contextlib.suppress(OSError):  # fill it
+            (disk / "filler").write_bytes(b"x" * 1_000_000)
+        bad = tmp_path / "orders.csv"
+        bad.write_text("order_id,ordered_at,amount\nO1,2025-01-01,-1\n", encoding="utf-8")
+        with Workspace.init(tmp_path / "ws.duckdb") as ws, pytest.raises(OSError) as caught:
+            ws.import_file(bad, "orders", on_error="skip", rejects_path=disk / "r.csv")
+        explained = storage_error(caught.value, None)
+        assert isinstance(explained, DiskFullError)
+        assert "the disk is full: could not write" in str(explained)
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)

@@ -86,9 +86,9 @@ def damaged_message(path: str, detail: str) -> str:
     return (
         f"the workspace {path} is damaged: DuckDB found data that fails its checksum "
         f"({detail}). cxpulse will not write to it again. Restore it from your latest backup; "
-        f"without one, copy the file and save the tables that still read with "
-        f"`cxpulse parquet export FOLDER -w COPY.duckdb`, then `cxpulse parquet import` them "
-        f"into a new workspace."
+        f"without one, copy the file and, if the copy still opens, save the tables that still "
+        f"read with `cxpulse parquet export FOLDER -w COPY.duckdb`, then `cxpulse parquet "
+        f"import` them into a new workspace."
     )
 
 
@@ -106,7 +106,12 @@ def storage_error(exc: BaseException, location: str | None) -> WorkspaceError | 
         return None
     message = str(exc)
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
-        return DiskFullError(_disk_full_message(location, message))
+        # a file cxpulse writes itself (a rejects file, an export), not the workspace
+        where = f" {exc.filename}" if exc.filename else ""
+        return DiskFullError(
+            f"the disk is full: could not write{where} ({exc.strerror}). Free some space and "
+            "run the command again."
+        )
     if not _is_backend_error(exc):
         return None
     lowered = message.lower()
