@@ -20,6 +20,18 @@ class WorkspaceLockedError(WorkspaceError):
     """Another process holds the DuckDB file (DuckDB allows one writer process per file)."""
 
 
+class WorkspaceDamagedError(WorkspaceError):
+    """The workspace file fails DuckDB's checksums; cxpulse refuses to write to it."""
+
+
+class WorkspaceReadOnlyError(WorkspaceError):
+    """A write to a workspace opened read-only (read-only mount, no write permission, damage)."""
+
+
+class DiskFullError(WorkspaceError):
+    """The disk holding the workspace is full; the write was rolled back."""
+
+
 class ConfigError(CxpulseError, ValueError):
     """A setting, mapping file or option has a value cxpulse cannot use."""
 

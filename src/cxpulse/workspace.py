@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from cxpulse.ingest import ImportReport
+    from cxpulse.ingest.readers import ReadOptions
     from cxpulse.metrics.scorecard import Scorecard
 
 DEFAULT_LOCATION = "cxpulse.duckdb"
@@ -57,10 +58,13 @@ class Workspace:
         store = open_store(location if location is not None else default_location(), create=create)
         try:
             migrate(store)
-        except BaseException:
+            return cls(store)
+        except BaseException as exc:
             store.close()
+            explained = store.explain(exc)
+            if explained is not None:
+                raise explained from exc
             raise
-        return cls(store)
 
     @classmethod
     def init(cls, location: str | Path | None = None, **settings: Any) -> Workspace:
@@ -83,6 +87,10 @@ class Workspace:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+        # a damaged file, a full disk, a read-only file: a message, not a backend trace
+        explained = self.store.explain(exc) if exc is not None else None
+        if explained is not None:
+            raise explained from exc
 
     # -- settings ------------------------------------------------------------------------
     def _read_settings(self) -> Settings:
@@ -120,11 +128,16 @@ class Workspace:
         source: str | None = None,
         preset: str | None = None,
         progress: Callable[[str], None] | None = None,
+        read: ReadOptions | None = None,
+        date_format: str | None = None,
+        generate_id: bool = False,
     ) -> ImportReport:
-        """Import a CSV, Parquet or JSON-lines file into a canonical table (see cxpulse.ingest).
+        """Import a CSV, Parquet, JSON-lines or Excel file into a canonical table (see
+        cxpulse.ingest).
 
         ``preset`` names a vendor export format (trustpilot, g2) whose columns are mapped for
         you; ``mapping`` still wins. ``progress`` receives a line of text at each step.
+        ``read``, ``date_format`` and ``generate_id``: see :func:`cxpulse.ingest.import_file`.
         """
         from cxpulse.ingest import import_file
 
@@ -142,6 +155,9 @@ class Workspace:
                 rejects_path=Path(rejects_path) if rejects_path else None,
                 source=source,
                 progress=progress,
+                read=read,
+                date_format=date_format,
+                generate_id=generate_id,
             )
         return import_file(
             self.store,
@@ -153,6 +169,9 @@ class Workspace:
             rejects_path=Path(rejects_path) if rejects_path else None,
             source=source,
             progress=progress,
+            read=read,
+            date_format=date_format,
+            generate_id=generate_id,
         )
 
     # -- metrics -------------------------------------------------------------------------

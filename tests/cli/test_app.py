@@ -252,3 +252,29 @@ def test_import_reports_and_refuses_bad_rows(tmp_path: Path) -> None:
         "import", str(data), "-t", "survey_responses", "--on-error", "maybe", "-w", str(path)
     )
     assert code == 1 and "--on-error takes fail or skip" in err
+
+
+def test_import_reads_the_raw_cdnow_log_with_options(tmp_path: Path) -> None:
+    path = tmp_path / "ws.duckdb"
+    invoke("init", str(path))
+    cdnow = Path(__file__).parents[1] / "ingest" / "fixtures" / "cdnow_sample.txt"
+    args = [
+        "import", str(cdnow), "--table", "orders", "--separator", "whitespace", "--no-header",
+        "--columns", "customer_id,ordered_at,quantity,amount", "--date-format", "%Y%m%d",
+        "--generate-id", "-w", str(path),
+    ]  # fmt: skip
+    code, out, err = invoke(*args)
+    assert code == 0, err
+    assert "200 rows read, 200 new" in out and "ignored columns: quantity" in out
+    code, out, _ = invoke(*args)
+    assert "0 new, 0 updated, 200 unchanged" in out
+
+
+def test_import_says_which_day_month_order_it_assumed(tmp_path: Path) -> None:
+    path = tmp_path / "ws.duckdb"
+    invoke("init", str(path))
+    data = tmp_path / "orders.csv"
+    data.write_text("order_id,ordered_at,amount\nO1,01/05/2026,3\n", encoding="utf-8")
+    code, out, _ = invoke("import", str(data), "-t", "orders", "-w", str(path))
+    assert code == 0
+    assert "ordered_at: dates such as '01/05/2026' read day first (31/12/2025)" in out

@@ -406,9 +406,13 @@ def test_unknown_table_extension_and_missing_file(
     path = write_csv(tmp_path / "r.csv", survey_csv(good_rows(1)))
     with pytest.raises(ConfigError, match="no canonical table 'surveys'"):
         import_file(store, paris, "surveys", path)
-    excel = tmp_path / "r.xlsx"
+    numbers = tmp_path / "r.numbers"  # Apple Numbers: no reader
+    numbers.write_bytes(b"PK")
+    with pytest.raises(ConfigError, match=r"cannot tell the format of r\.numbers.*\.xlsx"):
+        import_file(store, paris, "survey_responses", numbers)
+    excel = tmp_path / "r.xlsx"  # read now, and a broken one says so
     excel.write_bytes(b"PK")
-    with pytest.raises(ConfigError, match=r"cannot tell the format of r\.xlsx"):
+    with pytest.raises(ImportRejected, match=r"r\.xlsx is not a readable workbook"):
         import_file(store, paris, "survey_responses", excel)
     with pytest.raises(ConfigError, match="no such file"):
         import_file(store, paris, "survey_responses", tmp_path / "nope.csv")
@@ -421,3 +425,27 @@ def test_progress_reports_each_step(store: Store, paris: Settings, tmp_path: Pat
     assert said[0] == "r.csv: read 3 rows (utf-8)"
     assert any("wrote 3 of 3 inserted rows" in s for s in said)
     assert said[-1] == "r.csv: committed"
+
+
+def test_values_too_large_for_their_column_are_located_not_crashed(
+    store: Store, paris: Settings, tmp_path: Path
+) -> None:
+    rows = good_rows(3)
+    rows[1][3] = "99999999999999999999999"
+    path = write_csv(tmp_path / "responses.csv", survey_csv(rows))
+    with pytest.raises(ImportRejected) as caught:
+        import_file(store, paris, "survey_responses", path)
+    assert (
+        "responses.csv, line 3, column \"score\": '99999999999999999999999' - too large for "
+        "this column" in str(caught.value)
+    )
+
+    report = import_file(store, paris, "survey_responses", path, on_error="skip")
+    assert (report.rows_new, report.rows_rejected) == (2, 1)
+    assert report.rejects_path is not None
+    rejects = report.rejects_path.read_text(encoding="utf-8")
+    assert "too large for this column" in rejects
+
+    orders = write_csv(tmp_path / "orders.csv", "order_id,ordered_at,amount\nO1,2025-01-01,1e400\n")
+    with pytest.raises(ImportRejected, match=r'line 2, column "amount": \'1e400\' - too large'):
+        import_file(store, paris, "orders", orders)

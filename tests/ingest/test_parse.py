@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 
 from cxpulse.ingest.parse import (
     DATE_EXPECTED,
+    FLOAT_TOO_LARGE,
+    INT_TOO_LARGE,
     as_text,
     parse_bool,
     parse_float,
@@ -90,6 +92,26 @@ def test_not_whole_numbers(raw: str) -> None:
     assert "not a whole number" in parsed.failures[0][1]
 
 
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+@given(st.lists(st.integers(min_value=-(10**30), max_value=10**30), max_size=20))
+def test_whole_numbers_beyond_the_store_are_refused_not_crashed(values: list[int]) -> None:
+    parsed = parse_int(text(*[str(v) for v in values], "+0009223372036854775808"))
+    too_large = next(m for m, message in parsed.failures if message == INT_TOO_LARGE)
+    for i, value in enumerate([*values, 2**63]):
+        fits = _INT64[0] <= value <= _INT64[1]
+        assert bool(too_large[i]) is not fits
+        assert plain(parsed.values)[i] == (value if fits else None)
+
+
+def test_numbers_beyond_a_double_are_refused() -> None:
+    parsed = parse_float(text("1e400", "-1e309", "1e308", "4,5"))
+    too_large = next(m for m, message in parsed.failures if message == FLOAT_TOO_LARGE)
+    assert too_large.tolist() == [True, True, False, False]
+    assert plain(parsed.values) == [None, None, 1e308, 4.5]
+
+
 def test_booleans() -> None:
     values = [
         "true",
@@ -160,6 +182,26 @@ def test_day_month_order_per_column() -> None:
     assert read("01/02/2025", "02/13/2025", dayfirst=True) == ["01-02", "02-13"]
     assert read("01/02/2025", dayfirst=True) == ["02-01"]
     assert read("01/02/2025", dayfirst=False) == ["01-02"]
+
+
+def test_the_day_month_order_is_said_with_its_reason() -> None:
+    [assumed] = parse_timestamp(text("01/05/2026", "02/05/2026"), UTC, True).notes
+    assert "'01/05/2026' read day first (31/12/2025) from the dayfirst setting" in assumed
+    assert "cxpulse config set dayfirst false" in assumed
+    [proven] = parse_timestamp(text("01/05/2026", "31/05/2026"), UTC, False).notes
+    assert proven.startswith("dates read day first (31/12/2025): the file shows it")
+    assert "'31/05/2026' has 31 in the first field" in proven
+    [month] = parse_timestamp(text("05/31/2026"), UTC, True).notes
+    assert "month first (12/31/2025)" in month and "31 in the second field" in month
+    assert parse_timestamp(text("2026-05-01"), UTC, True).notes == []
+
+
+def test_a_date_format_reads_every_value_with_it() -> None:
+    parsed = parse_timestamp(
+        text("19970101", "19971231", "1997-01-01", None), PARIS, True, "%Y%m%d"
+    )
+    assert plain(parsed.values)[:2] == [datetime(1996, 12, 31, 23), datetime(1997, 12, 30, 23)]
+    assert bad_rows(parsed.failures) == [False, False, True, False]
 
 
 def test_microseconds_are_kept_and_nanoseconds_dropped() -> None:

@@ -24,6 +24,7 @@ from cxpulse.cli.options import parse_filters as _filters
 from cxpulse.cli.parquet import Backend, BackendOpt, ParquetOpt, SparkMasterOpt, open_backend
 from cxpulse.errors import ConfigError, CxpulseError
 from cxpulse.metrics.periods import GRAINS
+from cxpulse.store.faults import storage_error
 from cxpulse.workspace import Workspace, default_location
 
 out = Console(soft_wrap=True)  # plain lines stay whole for logs and grep
@@ -74,7 +75,9 @@ def init(
 
 @app.command("import")
 def import_(
-    file: Annotated[Path, typer.Argument(help="CSV, Parquet or JSON-lines file.")],
+    file: Annotated[
+        Path, typer.Argument(help="CSV, Parquet, JSON-lines or Excel (.xlsx, .xls, .ods) file.")
+    ],
     table: Annotated[
         str, typer.Option("--table", "-t", help=f"Canonical table: {', '.join(schema.TABLES)}.")
     ],
@@ -102,10 +105,47 @@ def import_(
         str | None,
         typer.Option(help="A vendor's export: trustpilot or g2 (maps its columns, sets platform)."),
     ] = None,
+    sheet: Annotated[
+        str | None, typer.Option(help="Excel: the sheet to read (default: the first).")
+    ] = None,
+    separator: Annotated[
+        str | None,
+        typer.Option(
+            help="CSV: the column separator, one character, tab, or whitespace (columns "
+            "aligned with spaces). Default: guessed from the first line."
+        ),
+    ] = None,
+    header: Annotated[
+        bool,
+        typer.Option(
+            "--header/--no-header", help="Whether the first line names the columns (CSV, Excel)."
+        ),
+    ] = True,
+    columns_: Annotated[
+        str | None,
+        typer.Option(
+            "--columns",
+            help="Names of the file's columns in order, comma-separated: for a file without a "
+            "header, or instead of its header.",
+        ),
+    ] = None,
+    date_format: Annotated[
+        str | None,
+        typer.Option(help="Read every date with this format, e.g. %Y%m%d for 19970101."),
+    ] = None,
+    generate_id: Annotated[
+        bool,
+        typer.Option(
+            "--generate-id",
+            help="Make the table's key for a file without one, from each row's content: "
+            "the same file gives the same keys, so a re-import still changes nothing.",
+        ),
+    ] = False,
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Import a file into a canonical table. Re-importing the same file changes nothing."""
     from cxpulse.ingest import load_mapping, parse_map_options
+    from cxpulse.ingest.readers import ReadOptions
 
     if on_error not in ("fail", "skip"):
         raise ConfigError(f"--on-error takes fail or skip, not {on_error!r}")
@@ -125,6 +165,14 @@ def import_(
             source=source,
             preset=preset,  # --map and --mapping override the preset's choices
             progress=lambda line: err.print(f"[dim]{line}[/]", highlight=False),
+            read=ReadOptions(
+                separator=separator,
+                header=header,
+                columns=tuple(c.strip() for c in columns_.split(",")) if columns_ else (),
+                sheet=sheet,
+            ),
+            date_format=date_format,
+            generate_id=generate_id,
         )
     out.print(report.summary(), highlight=False)
 
@@ -396,6 +444,11 @@ def main() -> None:
     except Exception as exc:
         if os.environ.get("CXPULSE_DEBUG"):
             raise
+        # a failure about the file or the disk raised outside a workspace block
+        explained = storage_error(exc, None)
+        if explained is not None:
+            err.print(f"[bold red]Error:[/] {explained}", highlight=False)
+            sys.exit(1)
         err.print(
             f"[bold red]Unexpected error[/] ({type(exc).__name__}: {exc}). This is a bug in "
             "cxpulse; please report it. Set CXPULSE_DEBUG=1 to see the traceback.",

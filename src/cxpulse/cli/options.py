@@ -32,7 +32,10 @@ FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format
 
 
 def open_workspace(workspace: str | None) -> Workspace:
-    return Workspace.open(workspace or default_location())
+    ws = Workspace.open(workspace or default_location())
+    if ws.store.read_only:  # said once, on open; a write later is refused with the reason
+        typer.echo(f"Note: {ws.store.location} is open read-only ({ws.store.read_only}).", err=True)
+    return ws
 
 
 def parse_filters(items: list[str] | None) -> dict[str, Any]:

@@ -11,10 +11,11 @@ import pandas as pd
 
 from cxpulse import schema
 from cxpulse.errors import ConfigError, ImportRejected
+from cxpulse.ingest.keys import content_ids
 from cxpulse.ingest.load import log_import, to_arrow, upsert_rows
 from cxpulse.ingest.mapping import apply_mapping
 from cxpulse.ingest.parse import TEXT
-from cxpulse.ingest.readers import read_file
+from cxpulse.ingest.readers import ReadOptions, read_file
 from cxpulse.ingest.report import (
     ImportReport,
     default_rejects_path,
@@ -40,6 +41,9 @@ def import_file(
     source: str | None = None,
     progress: Callable[[str], None] | None = None,
     constants: Mapping[str, str] | None = None,
+    read: ReadOptions | None = None,
+    date_format: str | None = None,
+    generate_id: bool = False,
 ) -> ImportReport:
     """Import a CSV, Parquet or JSON-lines file into the canonical table ``table``.
 
@@ -55,29 +59,52 @@ def import_file(
     not (default: the file's name). ``progress`` receives one line of text per step.
     ``constants`` fills canonical columns with one value on every row (e.g. ``{"platform":
     "trustpilot"}`` for a vendor's export); a column the mapping fills comes from the file.
+    ``read`` says what cannot be guessed about the file (separator, header, column names,
+    sheet); ``date_format`` (strftime codes, e.g. ``%Y%m%d``) reads every timestamp with that
+    one format. ``generate_id`` fills the table's key for a file without one (see
+    :func:`cxpulse.ingest.keys.content_ids`).
     """
     tab = _table(table)
     if on_error not in ("fail", "skip"):
         raise ConfigError(f"on_error must be 'fail' or 'skip', not {on_error!r}")
+    store.check_writable()  # before reading the file: a read-only workspace refuses at once
     say = progress or _silent
     path = Path(path)
     rejects = rejects_path if rejects_path is not None else default_rejects_path(path)
 
-    raw = read_file(path)
+    raw = read_file(path, read)
     rows_read = len(raw.frame) + len(raw.problems)
     say(f"{raw.label}: read {rows_read:,} rows ({raw.encoding or 'parquet'})")
     fixed = _constants(constants or {}, tab, set((mapping or {}).values()))
-    # a column filled by a constant is not missing from the file, even when required
+    filled = {*fixed, tab.key} if generate_id else set(fixed)
+    # a column filled by a constant or generated is not missing from the file
     relaxed = replace(
         tab,
-        columns=tuple(replace(c, required=c.required and c.name not in fixed) for c in tab.columns),
+        columns=tuple(
+            replace(c, required=c.required and c.name not in filled) for c in tab.columns
+        ),
     )
     mapped, ignored = apply_mapping(raw.frame, mapping or {}, relaxed, raw.label, raw.header_line)
+    if generate_id:
+        if tab.key in mapped.columns:
+            raise ConfigError(
+                f"--generate-id makes {tab.key} for a file without one, but {raw.label} has "
+                f"a column mapped to {tab.key}: drop --generate-id, or that column."
+            )
+        mapped[tab.key] = content_ids(raw.frame)
     for name, value in fixed.items():
         mapped[name] = pd.Series(value, index=mapped.index, dtype=TEXT)
     mapped = _with_source(mapped, tab, source if source is not None else path.name)
+    notes: list[str] = []
     typed, problems = validate_frame(
-        mapped, tab, settings, file_label=raw.label, lines=raw.lines, line_word=raw.line_word
+        mapped,
+        tab,
+        settings,
+        file_label=raw.label,
+        lines=raw.lines,
+        line_word=raw.line_word,
+        notes=notes,
+        date_format=date_format,
     )
     problems = sorted([*raw.problems, *problems], key=lambda p: p.line)
     rejected_lines = len({p.line for p in problems})
@@ -86,6 +113,7 @@ def import_file(
         raise ImportRejected(rejection_message(raw.label, problems, rejects), problems)
 
     rows = to_arrow(typed, tab)
+    store.verify()  # never write into a damaged file (a checksum pass: ~80 ms on the demo)
     with store.transaction():
         written = upsert_rows(store, tab, rows, say)
         log_import(store, tab, str(path), rows_read, written, rejected_lines)
@@ -106,6 +134,7 @@ def import_file(
         problems=tuple(problems),
         encoding=raw.encoding,
         delimiter=raw.delimiter,
+        notes=tuple(notes),
     )
 
 

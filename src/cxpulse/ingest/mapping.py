@@ -163,4 +163,9 @@ def _missing_message(label: str, table: Table, missing: list[str], names: list[s
         f"The file's columns are: {_listing(names) or '(none)'}.\n"
         f"If one of them holds it, say so with {example} "
         f"(or in a mapping file: THEIR_COLUMN: {missing[0]})."
+        + (
+            f" If the file has no {table.key} at all, --generate-id makes one from each row."
+            if table.key in missing
+            else ""
+        )
     )

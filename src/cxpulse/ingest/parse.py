@@ -37,12 +37,19 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
+from cxpulse.errors import ConfigError
+
 TEXT = pd.ArrowDtype(pa.string())
 
 Mask = npt.NDArray[np.bool_]
 
 NUMBER_EXPECTED = "not a number; expected e.g. 4.5, 4,5 or 1 234,56"
 WHOLE_EXPECTED = "not a whole number; expected e.g. 4 or 1 234 (4,0 is read as 4, 4,5 is refused)"
+INT_TOO_LARGE = (
+    "too large for this column: whole numbers go from -9,223,372,036,854,775,808 to "
+    "9,223,372,036,854,775,807"
+)
+FLOAT_TOO_LARGE = "too large for this column: numbers go up to about 1.8e308"
 BOOL_EXPECTED = (
     "not a yes/no value; expected one of true, false, yes, no, oui, non, vrai, faux, 1, 0"
 )
@@ -85,6 +92,8 @@ class Parsed:
 
     values: pd.Series[Any]
     failures: list[tuple[Mask, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """Choices made while reading that the user should hear of (the day/month order)."""
 
 
 def flag(column: pd.Series[Any]) -> Mask:
@@ -162,19 +171,42 @@ def parse_float(text: pd.Series[Any]) -> Parsed:
     values = pd.Series(np.nan, index=text.index, dtype="Float64")
     if ok.any():
         values[ok] = plain[ok].astype("float64").to_numpy()
+    # 1e400 reads as infinity, which no sum or mean survives: the store's DOUBLE stops there
+    huge = ok & flag(values.abs() == np.inf)
+    values[huge] = np.nan
     bad = text.notna().to_numpy() & ~ok
-    return Parsed(values, [(bad, NUMBER_EXPECTED)])
+    return Parsed(values, [(bad, NUMBER_EXPECTED), (huge, FLOAT_TOO_LARGE)])
+
+
+_INT64_DIGITS = {"+": "9223372036854775807", "-": "9223372036854775808"}
+
+
+def _beyond_int64(digits: pd.Series[Any]) -> Mask:
+    """Whole-number text outside the store's BIGINT, compared as text (no overflow)."""
+    negative = flag(digits.str.startswith("-"))
+    magnitude = digits.str.lstrip("+-").str.lstrip("0")
+    length = magnitude.str.len().to_numpy(dtype=np.int64, na_value=0)
+    limit = pd.Series(
+        np.where(negative, _INT64_DIGITS["-"], _INT64_DIGITS["+"]), index=digits.index, dtype=TEXT
+    )
+    # same length: the lexical order of digit strings is their numeric order
+    return np.asarray((length > 19) | ((length == 19) & flag(magnitude > limit)), dtype=np.bool_)
 
 
 def parse_int(text: pd.Series[Any]) -> Parsed:
     plain = _number_text(text)
     whole = flag(plain.str.fullmatch(_WHOLE))
     values = pd.Series(pd.NA, index=text.index, dtype="Int64")
+    huge = np.zeros(len(text), dtype=np.bool_)
     if whole.any():
         digits = plain[whole].str.replace(r"\.0*$", "", regex=True)
-        values[whole] = digits.astype(pd.ArrowDtype(pa.int64())).to_numpy(dtype=np.int64)
+        huge[whole] = _beyond_int64(digits)
+        fits = whole & ~huge
+        values[fits] = (
+            digits[~huge[whole]].astype(pd.ArrowDtype(pa.int64())).to_numpy(dtype=np.int64)
+        )
     bad = text.notna().to_numpy() & ~whole
-    return Parsed(values, [(bad, WHOLE_EXPECTED)])
+    return Parsed(values, [(bad, WHOLE_EXPECTED), (huge, INT_TOO_LARGE)])
 
 
 def parse_bool(text: pd.Series[Any]) -> Parsed:
@@ -260,9 +292,16 @@ def _local_to_utc(stamps: pd.Series[Any], zone: ZoneInfo) -> pd.Series[Any]:
     return utc
 
 
-def parse_timestamp(text: pd.Series[Any], zone: ZoneInfo, dayfirst: bool) -> Parsed:
+def parse_timestamp(
+    text: pd.Series[Any], zone: ZoneInfo, dayfirst: bool, fmt: str | None = None
+) -> Parsed:
+    """``fmt`` (strftime codes, e.g. ``%Y%m%d``) reads every value with that one format
+    instead of recognising the forms listed above."""
+    if fmt is not None:
+        return _parse_with_format(text, zone, fmt)
     values = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
     failures: list[tuple[Mask, str]] = []
+    notes: list[str] = []
     present = text.notna().to_numpy()
     read = np.zeros(len(text), dtype=np.bool_)
 
@@ -307,6 +346,12 @@ def parse_timestamp(text: pd.Series[Any], zone: ZoneInfo, dayfirst: bool) -> Par
                 stamps = _assemble(slash, "year", *order)
                 values.iloc[rows] = _local_to_utc(stamps, zone).to_numpy()
                 read[rows] = True
+                proof = proves_day if day_first else proves_month
+                if proof.any():
+                    day = (first if day_first else second)[proof][0]
+                    notes.append(_order_note(day_first, text.iloc[rows[proof][0]], int(day)))
+                else:
+                    notes.append(_order_note(day_first, text.iloc[rows[0]]))
 
     # Assembly turns impossible dates (31/02/2025) into NaT: those are not dates either.
     unreadable = present & (~read | (values.isna().to_numpy() & read))
@@ -314,4 +359,36 @@ def parse_timestamp(text: pd.Series[Any], zone: ZoneInfo, dayfirst: bool) -> Par
         unreadable &= ~mask
     failures.insert(0, (unreadable, DATE_EXPECTED))
     # The store keeps microseconds; dropping the rest now keeps re-imports exactly unchanged.
-    return Parsed(values.dt.floor("us"), failures)
+    return Parsed(values.dt.floor("us"), failures, notes)
+
+
+def _parse_with_format(text: pd.Series[Any], zone: ZoneInfo, fmt: str) -> Parsed:
+    present = text.notna().to_numpy()
+    try:
+        stamps = pd.to_datetime(text.astype(object), format=fmt, errors="coerce", utc="%z" in fmt)
+    except ValueError as exc:  # a format pandas cannot use at all
+        raise ConfigError(f"--date-format {fmt!r} is not a date format ({exc})") from exc
+    if "%z" in fmt:  # an offset in every value: UTC already
+        values = pd.Series(stamps.dt.tz_localize(None), index=text.index, dtype="datetime64[ns]")
+    else:
+        values = _local_to_utc(pd.Series(stamps, index=text.index, dtype="datetime64[ns]"), zone)
+    bad = present & values.isna().to_numpy()
+    return Parsed(values.dt.floor("us"), [(bad, f"not a date in the format {fmt}")])
+
+
+def _order_note(day_first: bool, example: str, day: int | None = None) -> str:
+    """How dd/mm/yyyy-style dates were read and why, for the import summary; ``day`` is the
+    number above 12 that proved the order, if one did."""
+    order = "day first (31/12/2025)" if day_first else "month first (12/31/2025)"
+    if day is not None:
+        field = "first" if day_first else "second"
+        return (
+            f"dates read {order}: the file shows it ({example!r} has {day} in the {field} "
+            "field, which cannot be a month)"
+        )
+    other = "false" if day_first else "true"
+    return (
+        f"dates such as {example!r} read {order} from the dayfirst setting (no date here has "
+        f"a day above 12 to prove the order); if that is wrong, run `cxpulse config set "
+        f"dayfirst {other}` and import again"
+    )

@@ -26,7 +26,7 @@ from typing import Literal
 
 from cxpulse.errors import ConfigError
 from cxpulse.ingest.importer import import_file
-from cxpulse.ingest.readers import read_file
+from cxpulse.ingest.readers import ReadOptions, read_file
 from cxpulse.ingest.report import ImportReport
 from cxpulse.settings import Settings
 from cxpulse.store import Store
@@ -132,9 +132,13 @@ def import_with_preset(
     rejects_path: Path | None = None,
     source: str | None = None,
     progress: Callable[[str], None] | None = None,
+    read: ReadOptions | None = None,
+    date_format: str | None = None,
+    generate_id: bool = False,
 ) -> ImportReport:
     """Import a vendor's export with a preset; ``mapping`` (their column -> ours) overrides
-    the preset's choices. The file's header is read once to choose among the preset's names."""
+    the preset's choices. The file's header is read once to choose among the preset's names.
+    ``read``, ``date_format`` and ``generate_id``: as for :func:`import_file`."""
     chosen = get_preset(preset)
     if table is not None and table != chosen.table:
         raise ConfigError(
@@ -142,7 +146,7 @@ def import_with_preset(
             f"use --table {chosen.table}"
         )
     user = dict(mapping or {})
-    header = [str(c) for c in read_file(Path(path)).frame.columns]
+    header = [str(c) for c in read_file(Path(path), read).frame.columns]
     columns = {
         theirs: ours
         for theirs, ours in chosen.mapping_for(header).items()
@@ -161,4 +165,7 @@ def import_with_preset(
         source=source,
         progress=progress,
         constants=chosen.constants,
+        read=read,
+        date_format=date_format,
+        generate_id=generate_id,
     )

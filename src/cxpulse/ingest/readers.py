@@ -7,7 +7,10 @@ fields) and JSON lines, the 1-based row for Parquet.
 
 CSV files are read the way spreadsheets write them: the encoding is detected (a byte-order
 mark, else valid UTF-8, else Windows-1252, what Excel uses in Western Europe), the separator is
-the most frequent of ``, ; tab |`` in the header, and ``.gz`` files are decompressed.
+the most frequent of ``, ; tab |`` in the header, and ``.gz`` files are decompressed. What
+cannot be guessed is said with :class:`ReadOptions`: another separator (``whitespace`` for
+logs such as CDNOW's), no header line, the columns' names. Workbooks (Excel, OpenDocument) are
+read a sheet at a time (:mod:`cxpulse.ingest.spreadsheets`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import gzip
 import io
 import json
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,11 +34,15 @@ import pyarrow.parquet as pq
 from cxpulse.errors import ConfigError, ImportRejected, Problem
 from cxpulse.ingest.parse import TEXT, stringify
 from cxpulse.ingest.report import RowProblem
+from cxpulse.ingest.spreadsheets import SUFFIXES as SHEET_SUFFIXES
+from cxpulse.ingest.spreadsheets import read_sheet, text_frame
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
 DELIMITERS = (",", ";", "\t", "|")
+WHITESPACE = "whitespace"
+"""The separator of columns aligned with spaces or tabs (any run of them, leading ones ignored)."""
 _NEWLINES = r"\r\n|\r|\n"
 
 
@@ -53,9 +61,28 @@ class RawFile:
     delimiter: str | None = None
 
 
+@dataclass(frozen=True)
+class ReadOptions:
+    """What cannot be guessed from a file; every field is optional."""
+
+    separator: str | None = None
+    """CSV: one character, ``tab``, or :data:`WHITESPACE`; default: sniffed from line 1."""
+    header: bool = True
+    """CSV and workbooks: the first line names the columns."""
+    columns: tuple[str, ...] = ()
+    """Names of the columns in order: they name a file without a header, or replace the
+    header's names."""
+    sheet: str | None = None
+    """Workbooks: the sheet to read (default: the first)."""
+
+
 def file_format(path: Path) -> str:
-    """``csv``, ``parquet`` or ``json`` from the file name (a trailing ``.gz`` is allowed)."""
-    name = path.name.lower().removesuffix(".gz")
+    """``csv``, ``parquet``, ``json`` or ``sheet`` from the file name (a trailing ``.gz`` is
+    allowed on the text formats)."""
+    name = path.name.lower()
+    if name.endswith(SHEET_SUFFIXES):
+        return "sheet"
+    name = name.removesuffix(".gz")
     for fmt, suffixes in (
         ("csv", CSV_SUFFIXES),
         ("parquet", PARQUET_SUFFIXES),
@@ -63,17 +90,21 @@ def file_format(path: Path) -> str:
     ):
         if name.endswith(suffixes):
             return fmt
-    known = ", ".join(CSV_SUFFIXES + PARQUET_SUFFIXES + JSON_SUFFIXES)
+    known = ", ".join(CSV_SUFFIXES + PARQUET_SUFFIXES + JSON_SUFFIXES + SHEET_SUFFIXES)
     raise ConfigError(
         f"cannot tell the format of {path.name}: name it with one of {known} "
-        "(optionally followed by .gz)."
+        "(text formats optionally followed by .gz)."
     )
 
 
-def read_file(path: Path) -> RawFile:
+def read_file(path: Path, options: ReadOptions | None = None) -> RawFile:
     if not path.is_file():
         raise ConfigError(f"no such file: {path}")
+    options = options or ReadOptions()
     fmt = file_format(path)
+    _check_options(fmt, options)
+    if fmt == "sheet":
+        return read_workbook(path, options)
     if fmt == "parquet":
         return read_parquet(path)
     data = path.read_bytes()
@@ -85,7 +116,59 @@ def read_file(path: Path) -> RawFile:
     text, encoding = decode(data)
     if fmt == "json":
         return read_json(text, path.name, encoding)
-    return read_csv(text, path.name, encoding)
+    return read_csv(text, path.name, encoding, options)
+
+
+def _check_options(fmt: str, options: ReadOptions) -> None:
+    given = [
+        name
+        for name, used, formats in (
+            ("--separator", options.separator is not None, ("csv",)),
+            ("--no-header", not options.header, ("csv", "sheet")),
+            ("--columns", bool(options.columns), ("csv", "sheet")),
+            ("--sheet", options.sheet is not None, ("sheet",)),
+        )
+        if used and fmt not in formats
+    ]
+    if given:
+        kind = {"sheet": "a workbook", "json": "a JSON file", "parquet": "a Parquet file"}
+        raise ConfigError(f"{', '.join(given)} does not apply to {kind.get(fmt, 'a CSV file')}.")
+    sep = options.separator
+    if sep is not None and sep not in (WHITESPACE, "tab") and len(sep) != 1:
+        raise ConfigError(
+            f"--separator takes one character, tab or {WHITESPACE}, not {options.separator!r}"
+        )
+
+
+def _named(names: list[str], options: ReadOptions, label: str, header_line: int) -> list[str]:
+    """The columns' names: the header's (checked), ``options.columns`` instead, or
+    column_1, column_2... for a file without either."""
+    if options.columns:
+        if len(options.columns) != len(names):
+            found = f"{len(names)} columns" + (" in its header" if options.header else "")
+            raise ConfigError(
+                f"--columns names {len(options.columns)} columns but {label} has {found}: "
+                "give one name per column, in order."
+            )
+        names = [c.strip() for c in options.columns]
+    elif not options.header:
+        return [f"column_{i + 1}" for i in range(len(names))]
+    return _check_names(names, label, header_line)
+
+
+def read_workbook(path: Path, options: ReadOptions) -> RawFile:
+    rows, lines, sheet = read_sheet(path, options.sheet)
+    label = f"{path.name} [{sheet}]"
+    if not rows:
+        raise ImportRejected(f"{label} is empty.")
+    header_line = 0
+    if options.header:
+        first, rows, header_line, lines = rows[0], rows[1:], lines[0], lines[1:]
+        names = [n or "" for n in first]
+    else:
+        names = [""] * max(len(r) for r in rows)
+    names = _named(names, options, label, header_line)
+    return RawFile(label, text_frame(rows, names), lines, header_line=header_line)
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -120,13 +203,22 @@ def sniff_delimiter(header: str) -> str:
     return best if counts[best] else ","
 
 
-def _header(text: str, delimiter: str) -> tuple[list[str], int]:
-    """The column names and the number of lines the header takes."""
+def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """Each record of the file with the line it ends on (a quoted field may span lines)."""
+    if delimiter == WHITESPACE:
+        for number, line in enumerate(text.splitlines(), start=1):
+            yield number, line.split()
+        return
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    names = next(reader, None)
-    if names is None:
-        return [], 0
-    return [n.strip() for n in names], reader.line_num
+    for record in reader:
+        yield reader.line_num, record
+
+
+def _header(text: str, delimiter: str) -> tuple[list[str], int]:
+    """The column names (the first record) and the number of lines they take."""
+    for line, names in _records(text, delimiter):
+        return [n.strip() for n in names], line
+    return [], 0
 
 
 def _check_names(names: list[str], label: str, header_line: int) -> list[str]:
@@ -144,25 +236,36 @@ def _check_names(names: list[str], label: str, header_line: int) -> list[str]:
     return [name or f"(column {i + 1})" for i, name in enumerate(names)]
 
 
-def read_csv(text: str, label: str, encoding: str | None = None) -> RawFile:
+def read_csv(
+    text: str, label: str, encoding: str | None = None, options: ReadOptions | None = None
+) -> RawFile:
+    options = options or ReadOptions()
     end = text.find("\n")
     first = (text if end < 0 else text[:end]).rstrip("\r")
     skipped = 0
-    if len(first) == 5 and first.startswith("sep="):
+    if options.separator is not None:
+        delimiter = {"tab": "\t"}.get(options.separator, options.separator)
+    elif len(first) == 5 and first.startswith("sep="):
         # Excel's hint line naming the separator, before the header.
         delimiter, text, skipped = first[4], text[end + 1 :], 1
     else:
         delimiter = sniff_delimiter(first)
     names, header_lines = _header(text, delimiter)
-    names = _check_names(names, label, 1 + skipped)
+    if not options.header:
+        header_lines = 0
+    if not names and (options.columns or not options.header):
+        raise ImportRejected(f"{label} is empty.")
+    names = _named(names, options, label, 1 + skipped)
     try:
         with warnings.catch_warnings():
             # pandas only warns when the first row has more fields than the header.
             warnings.simplefilter("error", pd.errors.ParserWarning)
             frame = pd.read_csv(
                 io.StringIO(text),
-                sep=delimiter,
-                header=0,
+                # pandas reads any run of spaces and tabs, leading ones ignored, for r"\s+"
+                sep=r"\s+" if delimiter == WHITESPACE else delimiter,
+                header=0 if options.header else None,
+                names=None if options.header else names,
                 # Otherwise an extra field on the first row silently becomes the index.
                 index_col=False,
                 dtype=TEXT,
@@ -174,7 +277,9 @@ def read_csv(text: str, label: str, encoding: str | None = None) -> RawFile:
             )
     except (pd.errors.ParserError, pd.errors.ParserWarning):
         # Rows with too many fields: the slower reader reports each one with its true line.
-        return _read_csv_row_by_row(text, label, encoding, delimiter, names, skipped)
+        return _read_csv_row_by_row(
+            text, label, encoding, delimiter, names, skipped, options.header
+        )
     frame.columns = pd.Index(names)
     lines = _line_numbers(frame, skipped + header_lines)
     blank = _blank_rows(frame)
@@ -185,7 +290,7 @@ def read_csv(text: str, label: str, encoding: str | None = None) -> RawFile:
         label,
         frame.reset_index(drop=True),
         lines.tolist(),
-        header_line=1 + skipped,
+        header_line=1 + skipped if options.header else 0,
         encoding=encoding,
         delimiter=delimiter,
     )
@@ -214,17 +319,24 @@ def _blank_rows(frame: pd.DataFrame) -> np.ndarray[tuple[int], np.dtype[np.bool_
 
 
 def _read_csv_row_by_row(
-    text: str, label: str, encoding: str | None, delimiter: str, names: list[str], skipped: int
+    text: str,
+    label: str,
+    encoding: str | None,
+    delimiter: str,
+    names: list[str],
+    skipped: int,
+    header: bool = True,
 ) -> RawFile:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    next(reader)
+    records = _records(text, delimiter)
+    start = skipped + 1
+    if header:
+        start = skipped + next(records)[0] + 1
     width = len(names)
     rows: list[list[str]] = []
     lines: list[int] = []
     problems: list[Problem] = []
-    start = skipped + reader.line_num + 1
-    for record in reader:
-        line, start = start, skipped + reader.line_num + 1
+    for end, record in records:
+        line, start = start, skipped + end + 1
         if not any(cell.strip() for cell in record):
             continue
         extra = record[width:]
@@ -234,7 +346,7 @@ def _read_csv_row_by_row(
                     label,
                     line,
                     "(row)",
-                    delimiter.join(extra),
+                    (" " if delimiter == WHITESPACE else delimiter).join(extra),
                     f"has {len(record)} fields but the header has {width}; "
                     "check the separators and quotes on this line",
                 )
@@ -251,7 +363,7 @@ def _read_csv_row_by_row(
         frame,
         lines,
         problems=problems,
-        header_line=1 + skipped,
+        header_line=1 + skipped if header else 0,
         encoding=encoding,
         delimiter=delimiter,
     )

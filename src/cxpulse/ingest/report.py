@@ -52,6 +52,8 @@ class ImportReport:
     """Why rows were rejected (with ``on_error="skip"``)."""
     encoding: str | None = None
     delimiter: str | None = None
+    notes: tuple[str, ...] = ()
+    """How ambiguous values were read, one line each (e.g. the day/month order of dates)."""
 
     def summary(self) -> str:
         text = (
@@ -63,7 +65,7 @@ class ImportReport:
             text += f" (written to {self.rejects_path})"
         if self.ignored_columns:
             text += "; ignored columns: " + ", ".join(self.ignored_columns)
-        return text + "."
+        return text + "." + "".join(f"\n  {note}." for note in self.notes)
 
 
 def rejection_message(label: str, problems: Sequence[Problem], rejects_path: Path) -> str:

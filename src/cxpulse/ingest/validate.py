@@ -47,8 +47,11 @@ REQUIRED = "required; this cell is empty"
 _Found = tuple[Mask, str, "str | pd.Series[Any]"]
 
 
-def parse_column(column: Column, text: pd.Series[Any], settings: Settings) -> Parsed:
-    """Read one column's text as its kind, with the column's own rules checked."""
+def parse_column(
+    column: Column, text: pd.Series[Any], settings: Settings, date_format: str | None = None
+) -> Parsed:
+    """Read one column's text as its kind, with the column's own rules checked;
+    ``date_format`` reads timestamps with that one format (see ``parse_timestamp``)."""
     if column.kind == "string":
         parsed = parse_string(text, column.choices)
     elif column.kind == "int":
@@ -58,7 +61,7 @@ def parse_column(column: Column, text: pd.Series[Any], settings: Settings) -> Pa
     elif column.kind == "bool":
         parsed = parse_bool(text)
     else:
-        parsed = parse_timestamp(text, settings.zone, settings.dayfirst)
+        parsed = parse_timestamp(text, settings.zone, settings.dayfirst, date_format)
     if column.required:
         parsed.failures.append((text.isna().to_numpy(), REQUIRED))
     if column.min is not None:
@@ -80,8 +83,14 @@ def validate_frame(
     file_label: str,
     lines: list[int],
     line_word: str = "line",
+    notes: list[str] | None = None,
+    date_format: str | None = None,
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Type and check ``raw`` (canonical column names, cells as text or None).
+
+    ``notes``, when given, receives one line per choice made while reading that the user
+    should hear of, such as the day/month order assumed for a date column. ``date_format``
+    reads every timestamp column with that strftime format (e.g. ``%Y%m%d``).
 
     Returns the rows without problems, with every column of ``table`` (absent ones empty), in
     the dtypes of :data:`TYPED_DTYPES` and with ``raw``'s index; and the problems, ordered by
@@ -100,10 +109,12 @@ def validate_frame(
             text = as_text(raw[column.name])
         else:
             text = pd.Series(None, index=raw.index, dtype=TEXT)
-        parsed = parse_column(column, text, settings)
+        parsed = parse_column(column, text, settings, date_format)
         texts[column.name] = text
         typed[column.name] = parsed.values
         found.extend((mask, column.name, message) for mask, message in parsed.failures)
+        if notes is not None:
+            notes.extend(f"{column.name}: {note}" for note in parsed.notes)
 
     frame = pd.DataFrame(typed, index=raw.index)
     fill = rules.DEFAULTS.get(table.name)

@@ -2,11 +2,14 @@
 
 DuckDB lets one process hold a file at a time (even read-only opens are refused while another
 process writes), so a held file is reported as :class:`WorkspaceLockedError` with the holder's
-PID instead of DuckDB's lock trace.
+PID instead of DuckDB's lock trace. A file cxpulse cannot write (a read-only mount, no write
+permission) or knows to be damaged (see :mod:`cxpulse.store.faults`) is opened read-only:
+queries work, writes are refused with :class:`WorkspaceReadOnlyError`.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +20,13 @@ from typing import Any
 import ibis
 from ibis.backends import BaseBackend
 
-from cxpulse.errors import WorkspaceError, WorkspaceLockedError
+from cxpulse.errors import (
+    WorkspaceDamagedError,
+    WorkspaceError,
+    WorkspaceLockedError,
+    WorkspaceReadOnlyError,
+)
+from cxpulse.store.faults import damaged_message, known_damage, read_only_message, storage_error
 
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<prog>.*?) \(PID (?P<pid>\d+)\)")
 
@@ -29,6 +38,10 @@ class Store:
     con: BaseBackend
     location: str
     backend: str
+    read_only: str | None = None
+    """Why the workspace was opened read-only (None when it can be written)."""
+    damage: str | None = None
+    """What DuckDB said when this file was found damaged (it is then also read-only)."""
     _depth: int = field(default=0, repr=False)  # open transaction() blocks
 
     def table(self, name: str) -> Any:
@@ -37,12 +50,44 @@ class Store:
     def has_table(self, name: str) -> bool:
         return name in self.con.list_tables()
 
+    def check_writable(self) -> None:
+        """Refuse, before any work, a write to a workspace opened read-only."""
+        if self.damage:
+            raise WorkspaceDamagedError(damaged_message(self.location, self.damage))
+        if self.read_only:
+            raise WorkspaceReadOnlyError(read_only_message(self.location, self.read_only))
+
+    def explain(self, exc: BaseException) -> WorkspaceError | None:
+        """The user-facing error for a backend failure about the file or the disk (damage, a
+        full disk, a read-only file), or None when ``exc`` is something else."""
+        return storage_error(exc, self.location if self.backend == "duckdb" else None)
+
+    def verify(self) -> None:
+        """Read every stored value once so DuckDB checks the checksum of every block in use;
+        raise :class:`WorkspaceDamagedError` (and mark the file) if one fails. About 80 ms
+        for the 23 MB demo; run before writing, so cxpulse never writes into a damaged file.
+        """
+        if self.backend != "duckdb":
+            return
+        tables = self.con.raw_sql("SELECT table_name FROM duckdb_tables()").fetchall()
+        try:
+            for (name,) in tables:
+                quoted = '"' + name.replace('"', '""') + '"'
+                # an aggregate of every column, so no column is pruned from the scan
+                self.con.raw_sql(f"SELECT bit_xor(hash(COLUMNS(*))) FROM {quoted}").fetchall()
+        except Exception as exc:
+            explained = self.explain(exc)
+            if isinstance(explained, WorkspaceDamagedError):
+                raise explained from exc
+            raise
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """All writes inside commit together or not at all (also when the process is killed).
 
         Blocks nest: an inner block joins the outer transaction (on PostgreSQL it is a
         savepoint, so an error caught inside undoes only the inner writes)."""
+        self.check_writable()
         if self.backend == "postgres":
             # Ibis runs each statement in its own psycopg transaction block on an autocommit
             # connection; inside an outer block those become savepoints, so everything commits
@@ -111,15 +156,31 @@ def open_store(location: str | Path, *, create: bool = True) -> Store:
         raise WorkspaceError(f"{path} is a folder; a workspace is a single DuckDB file.")
     if not path.parent.exists():
         raise WorkspaceError(f"the folder {path.parent} does not exist.")
+    read_only = damage = None
     if path.exists():
         _check_duckdb_file(path)
+        damage = known_damage(path)
+        read_only = "it was found damaged" if damage else _why_read_only(path)
     try:
-        con = ibis.duckdb.connect(str(path))
+        con = ibis.duckdb.connect(str(path), read_only=read_only is not None)
+        # no progress bar: it would draw over CLI output and logs
+        con.raw_sql("SET enable_progress_bar = false")
+        # the catalog is read on every open: damage to it shows here, not mid-command
+        con.list_tables()
     except Exception as exc:
         raise _explain_duckdb_open_error(path, exc) from exc
-    # no progress bar: it would draw over CLI output and logs
-    con.raw_sql("SET enable_progress_bar = false")
-    return Store(con=con, location=str(path), backend="duckdb")
+    return Store(con=con, location=str(path), backend="duckdb", read_only=read_only, damage=damage)
+
+
+def _why_read_only(path: Path) -> str | None:
+    """Why the file must be opened read-only, or None. DuckDB needs to write the file and a
+    ``.wal`` beside it; ``os.access`` also sees a read-only mount and ``chattr +i`` (root
+    ignores plain permissions, not those)."""
+    if not os.access(path, os.W_OK):
+        return "the file cannot be written: a read-only disk or no write permission"
+    if not os.access(path.parent, os.W_OK):
+        return f"its folder {path.parent} cannot be written"
+    return None
 
 
 def _check_duckdb_file(path: Path) -> None:
@@ -144,6 +205,11 @@ def _explain_duckdb_open_error(path: Path, exc: Exception) -> WorkspaceError:
             "process open a workspace file at a time: wait for that command to finish, stop "
             "it, or send your request through the running `cxpulse serve`."
         )
-    if "not a valid DuckDB database" in message or "Serialization" in message:
+    explained = storage_error(exc, str(path))
+    if isinstance(explained, WorkspaceDamagedError):
+        return WorkspaceDamagedError(damaged_message(str(path), message.splitlines()[0]))
+    if explained is not None:
+        return explained
+    if "not a valid DuckDB database" in message:
         return WorkspaceError(f"{path} is not a DuckDB workspace file ({message.splitlines()[0]})")
     return WorkspaceError(f"cannot open the workspace {path}: {message.splitlines()[0]}")

@@ -17,8 +17,9 @@ import ibis.expr.datatypes as dt
 import pandas as pd
 
 from cxpulse import schema
-from cxpulse.errors import WorkspaceError
+from cxpulse.errors import WorkspaceError, WorkspaceReadOnlyError
 from cxpulse.store.connect import Store
+from cxpulse.store.faults import read_only_message
 
 MIGRATIONS_TABLE = "cxpulse_migrations"
 SETTINGS_TABLE = "cxpulse_settings"
@@ -415,6 +416,14 @@ def migrate(store: Store) -> list[Migration]:
         raise WorkspaceError(
             f"{store.location} was written by a newer cxpulse (schema version {version}, this "
             f"one knows up to {latest}). Upgrade cxpulse to open it."
+        )
+    if version < latest and store.read_only:
+        raise WorkspaceReadOnlyError(
+            read_only_message(
+                store.location,
+                f"{store.read_only}; it needs upgrading from schema version {version} to "
+                f"{latest}, which writes",
+            )
         )
     applied = []
     for migration in MIGRATIONS:
