@@ -172,3 +172,21 @@ def test_duration_statistics_match_numpy(ws: Workspace, minutes: list[int]) -> N
     assert got["median"] == pytest.approx(np.quantile(hours, 0.5))
     assert got["mean"] == pytest.approx(hours.mean())
     assert got["p90"] == pytest.approx(np.quantile(hours, 0.9))
+
+
+def test_hold_time_and_escalation_rate_known_answers(ws: Workspace) -> None:
+    when = datetime(2025, 5, 5, 10)
+    calls = [
+        {"created_at": when, "channel": "phone", "talk_seconds": 300.0, "hold_seconds": h}
+        for h in (60.0, 120.0, None)  # the third call was never put on hold: 0 s
+    ]
+    written = [{"created_at": when, "channel": "email", "work_seconds": 600.0}]  # no call
+    flags = [{"created_at": when, "channel": "email", "escalated": e} for e in (True, False, None)]
+    add_rows(ws, "tickets", calls + written + flags)
+    hold = ws.metric("hold_time", as_of="2026-01-01").iloc[0]
+    assert (hold["value"], hold["n"]) == (pytest.approx(60.0), 3)
+    assert ws.metric("hold_time", variant="median").iloc[0]["value"] == pytest.approx(60.0)
+    # one escalated among the two tickets where it was recorded (unknown is not "no")
+    rate = ws.metric("escalation_rate").iloc[0]
+    assert (rate["value"], rate["n"]) == (pytest.approx(50.0), 2)
+    assert rate["ci_low"] < 50 < rate["ci_high"]

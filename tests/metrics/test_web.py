@@ -200,3 +200,20 @@ def test_the_demo_checkout_shipping_page_comes_first(demo: Workspace) -> None:
     assert 45 < first["rate"] < 65 and report.site_rate < 35
     assert (report.flagged["views"] >= demo.settings.min_n).all()
     assert report.flagged["page"].tolist() == ["/checkout/shipping"]
+
+
+def test_page_views_count_page_view_hits_by_page(ws: Workspace) -> None:
+    when = datetime(2025, 5, 5, 10)
+    hits = [
+        {"visitor_id": "v", "occurred_at": when, "event_type": kind, "page": page}
+        for kind, page in (
+            ("page_view", "/a"),
+            ("page_view", "/a"),
+            ("page_view", "/b"),
+            ("engagement", "/a"),  # a scroll ping is no page view
+        )
+    ]
+    add_rows(ws, "web_events", hits)
+    assert ws.metric("page_views").iloc[0]["value"] == 3
+    by_page = ws.metric("page_views", segment="page").set_index("page")["value"]
+    assert by_page.to_dict() == {"/a": 2, "/b": 1}

@@ -24,7 +24,7 @@ class Tables(Protocol):
     def table(self, name: str) -> Table: ...
 
 
-COUNT_UNITS = frozenset({"customers", "tickets", "mentions", "loyalty points"})
+COUNT_UNITS = frozenset({"customers", "tickets", "mentions", "loyalty points", "page views"})
 """Units of metrics that count things: their values are whole numbers, shown without
 decimals ("150 customers", never "150.0")."""
 

@@ -216,3 +216,42 @@ REGISTRY.add(
         },
     )
 )
+
+
+# -- hold time --------------------------------------------------------------------------------
+def _on_hold(t: Table, _: Tables) -> Table:
+    """Voice contacts (any of talk, hold, wrap recorded); a call never put on hold holds 0 s."""
+    voice = t.talk_seconds.notnull() | t.hold_seconds.notnull() | t.wrap_seconds.notnull()
+    t = t.filter(voice)
+    return t.mutate(_x=ibis.coalesce(t.hold_seconds, 0.0).cast("float64"))
+
+
+HOLD_TEXT = (
+    "hold time in seconds per voice contact (tickets with talk, hold or after-call time "
+    "recorded; a call never put on hold counts 0 s); by the period the ticket was created"
+)
+REGISTRY.add(
+    MetricSpec(
+        name="hold_time",
+        label="Hold time",
+        table="tickets",
+        time_column="created_at",
+        unit="seconds",
+        higher_is_better=False,
+        segments=SEGMENTS,
+        variants={
+            "default": Variant(
+                "default", f"mean {HOLD_TEXT}; t interval", "mean", _moments(), _on_hold,
+                multiplier=1.0,
+            ),
+            "median": Variant(
+                "median", f"median {HOLD_TEXT}", "value", _quantile(0.5), _on_hold,
+                multiplier=1.0, quantile=0.5,
+            ),
+            "p90": Variant(
+                "p90", f"90th percentile {HOLD_TEXT}", "value", _quantile(0.9), _on_hold,
+                multiplier=1.0, quantile=0.9,
+            ),
+        },
+    )
+)  # fmt: skip

@@ -52,6 +52,39 @@ REGISTRY.add(
         },
     )
 )
+
+
+def _escalation_rows(t: Table, _: Tables) -> Table:
+    # tickets whose escalation was not recorded either way are not counted as "not escalated"
+    t = t.filter(t.escalated.notnull())
+    return t.mutate(_hit=t.escalated)
+
+
+REGISTRY.add(
+    MetricSpec(
+        name="escalation_rate",
+        label="Escalation rate",
+        table="tickets",
+        time_column="created_at",
+        unit="%",
+        higher_is_better=False,
+        segments=SEGMENTS,
+        main_segment="channel",
+        variants={
+            "default": Variant(
+                "default",
+                "share of tickets escalated to a second line or a manager (the tickets' "
+                "`escalated` flag), among tickets where it is recorded; by the period the "
+                "ticket was created; Wilson interval. (A transfer rate between agents would "
+                "need the number of reassignments per ticket, which the tickets table does "
+                "not hold.)",
+                "share",
+                _share,
+                _escalation_rows,
+            )
+        },
+    )
+)
 REGISTRY.add(
     MetricSpec(
         name="reopen_rate",

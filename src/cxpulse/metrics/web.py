@@ -229,3 +229,35 @@ _METRICS: list[tuple[str, str, str, dict[str, Any], list[tuple[Any, ...]]]] = [
 ]  # fmt: skip
 for _name, _label, _unit, _options, _variants in _METRICS:
     _add(_name, _label, _unit, [_variant(*v) for v in _variants], **_options)
+
+
+# -- page views: plain hits, no sessions needed ------------------------------------------------
+def _page_views(t: Table, _: Tables) -> Table:
+    return t.filter(t.event_type == "page_view")
+
+
+def _count_rows(t: Table, keys: list[str]) -> Table:
+    return t.group_by(keys).aggregate(n=t.count().cast("int64"), v=t.count().cast("float64"))
+
+
+REGISTRY.add(
+    MetricSpec(
+        name="page_views",
+        label="Page views",
+        table="web_events",
+        time_column="occurred_at",
+        unit="page views",
+        segments=("page", "referrer"),
+        variants={
+            "default": Variant(
+                "default",
+                "page view hits in the period (event_type page_view); --segment page gives the "
+                "views of each page",
+                "value",
+                _count_rows,
+                _page_views,
+                multiplier=1.0,
+            )
+        },
+    )
+)
