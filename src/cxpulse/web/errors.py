@@ -16,11 +16,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cxpulse.errors import (
     CxpulseError,
+    DiskFullError,
     ImportRejected,
     UnknownMetricError,
     UnknownTableError,
+    WorkspaceDamagedError,
     WorkspaceLockedError,
+    WorkspaceReadOnlyError,
 )
+from cxpulse.store.faults import storage_error
 from cxpulse.web.security import CsrfFailed, Forbidden, LoginRequired
 from cxpulse.web.writes import mark_refused
 
@@ -47,8 +51,10 @@ def _here(request: Request) -> str:
 def _status(exc: CxpulseError) -> int:
     if isinstance(exc, (UnknownMetricError, UnknownTableError, LookupError)):
         return 404
-    if isinstance(exc, WorkspaceLockedError):
-        return 503
+    if isinstance(exc, (WorkspaceLockedError, WorkspaceDamagedError, DiskFullError)):
+        return 503  # the server cannot serve this now; the message says why and what to do
+    if isinstance(exc, WorkspaceReadOnlyError):
+        return 409
     return 422 if isinstance(exc, ImportRejected) else 400
 
 
@@ -115,5 +121,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
+        # a damaged file or a full disk is not a bug: say what it is (the CLI's message)
+        state = getattr(request.app.state, "cx", None)
+        location = state.ws.store.location if state is not None else None
+        known = storage_error(exc, str(location) if location else None)
+        if known is not None:
+            log.error("%s on %s %s: %s", type(known).__name__, request.method,
+                      request.url.path, known)  # fmt: skip
+            return await library_error(request, known)
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return JSONResponse({"error": "internal error; see the server log"}, status_code=500)
