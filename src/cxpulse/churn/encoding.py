@@ -41,6 +41,15 @@ class Encoding:
     def features(self) -> list[str]:
         return [*self.numeric, *self.categorical]
 
+    def describe(self) -> list[str]:
+        """How the columns were read, in lines a user can check."""
+        lines = []
+        if self.numeric:
+            lines.append(f"numbers: {', '.join(self.numeric)}")
+        if self.categorical:
+            lines.append(f"categories (text values, one per value): {', '.join(self.categorical)}")
+        return [*lines, *self.notes]
+
     def frame(self, df: pd.DataFrame) -> pd.DataFrame:
         """The feature columns as the models take them: numbers as float (missing = NaN),
         categories as text (missing = None)."""
