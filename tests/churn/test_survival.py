@@ -14,7 +14,7 @@ def test_median_not_reached_is_missing_not_infinite() -> None:
         {
             "group": ["a"] * 4 + ["b"] * 4,
             "days": [10.0, 20.0, 30.0, 40.0] * 2,
-            "churned": [1, 1, 1, 1, 0, 0, 0, 1],
+            "churned": [1, 1, 1, 1, 1, 0, 0, 0],
         }
     )
     km = kaplan_meier(data, "group").set_index("group")
