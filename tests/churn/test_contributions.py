@@ -58,7 +58,7 @@ def _expected(nodes: Any, bitsets: Any, row: np.ndarray, known: set[int], i: int
     if f in known:
         goes = contributions._goes_left(node, bitsets, row[None, :])[0]
         return _expected(nodes, bitsets, row, known, left if goes else right)
-    share = nodes[left]["count"] / node["count"]
+    share = float(nodes[left]["count"]) / float(node["count"])
     return share * _expected(nodes, bitsets, row, known, left) + (1 - share) * _expected(
         nodes, bitsets, row, known, right
     )

@@ -40,4 +40,4 @@ def label_values(y: pd.Series, name: str) -> pd.Series:
             f"churned/active (any case; blank = to score); {int(bad.sum()):,} rows hold "
             f"something else: {shown}"
         )
-    return out.astype(float).rename(y.name)
+    return pd.Series(out.to_numpy(dtype=float), index=y.index, name=y.name)

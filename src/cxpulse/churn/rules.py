@@ -59,29 +59,33 @@ def column_rules(x: pd.DataFrame, enc: Encoding, *, min_share: float = 0.02) -> 
     for c in enc.categorical:
         counts = x[c].value_counts()
         for value in counts[counts >= enough].index:
-            rules.append(Rule(f"{c} is {value}", lambda d, c=c, v=value: d[c] == v))
+            rules.append(Rule(f"{c} is {value}", _compare(c, "==", value)))
     for c in enc.numeric:
         col = x[c]
         lo, hi = col.quantile(0.25), col.quantile(0.75)
         if col.nunique() > 2 and lo < hi:
-            rules.append(
-                Rule(
-                    f"{c} {lo:g} or less (lowest quarter)",
-                    lambda d, c=c, t=lo: d[c] <= t,
-                )
-            )
-            rules.append(
-                Rule(
-                    f"{c} {hi:g} or more (highest quarter)",
-                    lambda d, c=c, t=hi: d[c] >= t,
-                )
-            )
+            rules.append(Rule(f"{c} {lo:g} or less (lowest quarter)", _compare(c, "<=", lo)))
+            rules.append(Rule(f"{c} {hi:g} or more (highest quarter)", _compare(c, ">=", hi)))
         elif col.nunique() == 2:
             for value in sorted(col.dropna().unique()):
-                rules.append(Rule(f"{c} is {value:g}", lambda d, c=c, v=value: d[c] == v))
+                rules.append(Rule(f"{c} is {value:g}", _compare(c, "==", value)))
         if col.isna().sum() >= enough:
-            rules.append(Rule(f"{c} missing", lambda d, c=c: d[c].isna()))
+            rules.append(Rule(f"{c} missing", _compare(c, "missing", None)))
     return rules
+
+
+def _compare(column: str, op: str, value: object) -> Callable[[pd.DataFrame], pd.Series]:
+    def test(d: pd.DataFrame) -> pd.Series:
+        col = d[column]
+        if op == "missing":
+            return col.isna()
+        if op == "<=":
+            return col <= value
+        if op == ">=":
+            return col >= value
+        return col == value
+
+    return test
 
 
 def evaluate_rules(

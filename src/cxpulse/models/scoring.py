@@ -173,24 +173,23 @@ def fit_clv(
 
     The calibration period ends ``calibration_end``, or ``holdout_days`` before the last order
     (default: a quarter of the observed span, at least 28 days); give one of the two."""
-    left_out: tuple[str, ...] = ()
-    if isinstance(days, OrderDays):
-        days, left_out = days.frame, days.left_out
-    if days.empty:
+    left_out = days.left_out if isinstance(days, OrderDays) else ()
+    orders = days.frame if isinstance(days, OrderDays) else days
+    if orders.empty:
         raise ModelInputError("there are no orders to fit")
-    day = pd.to_datetime(days["day"])
+    day = pd.to_datetime(orders["day"])
     first, last = day.min().date(), day.max().date()
     span = (last - first).days
     if calibration_end is not None:
         if holdout_days is not None:
             raise ModelInputError("give the calibration end or the holdout days, not both")
-        cal = _day(calibration_end)
-        if not first < cal < last:
+        named = _day(calibration_end)
+        if not first < named < last:
             raise ModelInputError(
-                f"the calibration end {cal} must fall between the first order ({first}) and the "
-                f"last ({last})"
+                f"the calibration end {named} must fall between the first order ({first}) and "
+                f"the last ({last})"
             )
-        holdout = (last - cal).days
+        holdout = (last - named).days
     else:
         holdout = holdout_days if holdout_days is not None else max(MIN_HOLDOUT_DAYS, span // 4)
     if holdout < 1 or span - holdout < 2 * MIN_HOLDOUT_DAYS:
@@ -200,7 +199,7 @@ def fit_clv(
             "or --calibration-end)"
         )
     cal_end = last - timedelta(days=holdout)
-    frame = days.assign(day=day)
+    frame = orders.assign(day=day)
     cal = rfm_summary(
         frame, "customer_id", "day", "amount", calibration_end=cal_end, holdout_end=last
     )
@@ -235,7 +234,16 @@ def fit_clv(
         )
     scores = scores.sort_values(["predicted_clv"], ascending=False, kind="stable")
     return ClvFit(
-        len(days), cal_end, last, months, purchases, spend, calibrated, comparison, scores, left_out
+        len(orders),
+        cal_end,
+        last,
+        months,
+        purchases,
+        spend,
+        calibrated,
+        comparison,
+        scores,
+        left_out,
     )
 
 
