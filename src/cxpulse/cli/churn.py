@@ -71,7 +71,7 @@ def _cell(column: str, value: Any) -> str:
         return str(value)
     if column in COUNTS or isinstance(value, (int, np.integer)):
         return f"{round(float(value)):,}"
-    return f"{float(value):,.3f}"
+    return f"{float(value):,.1f}" if column.endswith("%") else f"{float(value):,.3f}"
 
 
 def _show(title: str, df: pd.DataFrame) -> None:
@@ -190,7 +190,9 @@ def score(
         )
         return
     out.print(f"Wrote {written:,} churn scores ({model}, CV AUC {fitted.cv_auc_mean_:.3f}).")
-    _show("Highest risk", scores.head(top)[["customer_id", "risk", "top_reasons"]])
+    shown = scores.head(top).assign(risk=100 * scores["risk"].head(top))
+    shown = shown.rename(columns={"risk": "risk %"})
+    _show("Highest risk", shown[["customer_id", "risk %", "top_reasons"]])
 
 
 @churn_app.command("report")
