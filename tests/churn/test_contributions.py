@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sklearn.ensemble import HistGradientBoostingClassifier  # type: ignore[import-untyped]
 
 from cxpulse.churn import contributions
@@ -89,3 +91,17 @@ def test_tree_shap_matches_shapley_values_by_enumeration() -> None:
                         exact[order[i]] += w * (with_i - without)
         assert phi[r] == pytest.approx(exact, abs=1e-12)
     assert base + phi.sum(axis=1) == pytest.approx(clf.decision_function(x[:6]))
+
+
+@given(
+    base=st.floats(-6, 6),
+    parts=st.lists(st.lists(st.floats(-4, 4), min_size=3, max_size=3), min_size=1, max_size=20),
+)
+def test_points_add_up_to_the_risk_and_keep_each_sign(
+    base: float, parts: list[list[float]]
+) -> None:
+    logits = np.array(parts)
+    base_risk, points = contributions.to_points(base, logits)
+    risk = 100 / (1 + np.exp(-(base + logits.sum(axis=1))))
+    assert np.allclose(base_risk + points.sum(axis=1), risk, atol=1e-9)
+    assert np.all(np.sign(points[np.abs(logits) > 1e-6]) == np.sign(logits[np.abs(logits) > 1e-6]))
