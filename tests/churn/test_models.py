@@ -53,7 +53,7 @@ def test_models_find_the_fourth_negative(
     for m in models.values():
         assert m.predict_risk(hit).mean() > 1.5 * m.predict_risk(typical).mean()
     reasons = models["logistic"].reasons(hit.head(5))
-    assert all("negatives_" in r for r in reasons)
+    assert all("negative interactions in" in r for r in reasons)
 
 
 def test_label_with_one_class_is_refused(frame: pd.DataFrame) -> None:

@@ -60,6 +60,9 @@ def test_report(demo_path: str) -> None:
     payload = json.loads(out)
     for key in ("churn_drivers", "nps_drivers", "kaplan_meier", "cox", "revenue_at_risk"):
         assert payload[key]
+    code, out, err = invoke("churn", "report", "-w", demo_path)
+    assert "NPS drivers (Johnson's relative weights)" in out and "Kaplan-Meier retention" in out
+    assert "Nps drivers" not in out and "Kaplan meier" not in out and " inf" not in out
     assert payload["revenue_at_risk"][2]["mrr"] > 0  # high-risk MRR, from the stored scores
 
 
@@ -116,3 +119,46 @@ def test_own_file(ws: Workspace, tmp_path: Path) -> None:
     )
     assert code == 1
     assert "no column 'id'" in out + err
+
+
+def telco_file(tmp_path: Path) -> Path:
+    from tests.churn.telco_like import telco_like
+
+    path = tmp_path / "telco.csv"
+    telco_like(400).to_csv(path, index=False)
+    return path
+
+
+def test_fit_a_file_needs_no_workspace_and_says_how_columns_were_read(tmp_path: Path) -> None:
+    path, nowhere = telco_file(tmp_path), tmp_path / "none.duckdb"
+    args = ["--file", str(path), "--id-column", "customerID", "--label-column", "Churn"]
+    code, out, err = invoke("churn", "fit", "-w", str(nowhere), *args)
+    assert code == 0, err
+    assert not nowhere.exists()
+    assert "TotalCharges: numbers with 5 blank cells, read as missing" in out
+    assert "categories (text values, one per value): Contract" in out
+    assert "Contract is Month-to-month" in out  # a readable rule of the file's own columns
+    code, out, err = invoke("churn", "fit", "-w", str(nowhere), *args, "-f", "json")
+    payload = json.loads(out)
+    assert payload["columns"]["numeric"] == ["tenure", "MonthlyCharges", "TotalCharges"]
+    assert payload["rules"][0]["lift"] > 1
+
+
+def test_report_of_a_file_shows_its_drivers_and_rules(tmp_path: Path) -> None:
+    path = telco_file(tmp_path)
+    args = ["--file", str(path), "--id-column", "customerID", "--label-column", "Churn"]
+    code, out, err = invoke("churn", "report", "-w", str(tmp_path / "none.duckdb"), *args)
+    assert code == 0, err
+    assert "Churn drivers (permutation importance" in out and "Contract" in out
+    assert "Rules (churn rate" in out and "no tickets" not in out
+
+
+def test_a_label_not_understood_is_refused_naming_its_values(tmp_path: Path) -> None:
+    path = tmp_path / "odd.csv"
+    pd.DataFrame({"id": range(30), "x": range(30), "gone": ["left", "stayed"] * 15}).to_csv(
+        path, index=False
+    )
+    args = ["--file", str(path), "--id-column", "id", "--label-column", "gone"]
+    code, out, err = invoke("churn", "fit", "-w", str(tmp_path / "none.duckdb"), *args)
+    assert code == 1
+    assert "'left', 'stayed'" in out + err

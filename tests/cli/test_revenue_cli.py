@@ -140,6 +140,31 @@ def test_clv_fit_reads_a_file_without_order_ids(book: Path, tmp_path: Path) -> N
     assert code == 1 and "must be at least 0" in err
 
 
+def test_clv_fit_shows_both_fits_labelled_and_the_orders_left_out(
+    book: Path, tmp_path: Path
+) -> None:
+    frame = pd.DataFrame(shop_orders(120, seed=5))[["customer_id", "ordered_at", "amount"]]
+    frame.loc[[3, 10, 20], "amount"] = 0.0  # free orders, as CDNOW's 8
+    path = tmp_path / "log.csv"
+    frame.to_csv(path, index=False)
+    args = ["clv", "fit", "-w", str(book), "--file", str(path), "--calibration-end", "2025-03-31"]
+    code, out, err = invoke(*args)
+    assert code == 0, err
+    assert "Left out: 3 orders with an amount of 0" in out
+    assert "Fit on all the orders (these parameters give the scores)" in out
+    assert "Calibration fit, on the orders up to 2025-03-31" in out
+    assert out.count("BG/NBD (purchases):") == 2 and "gamma" in out
+    code, out, err = invoke(*args, "-f", "json")
+    payload = json.loads(out)
+    assert payload["calibration_end"] == "2025-03-31"
+    ours = {p["param"]: p["coef"] for p in payload["purchases"]}
+    calibrated = {p["param"]: p["coef"] for p in payload["calibration_purchases"]}
+    assert ours.keys() == calibrated.keys() and ours != calibrated
+    assert {p["param"] for p in payload["spend"]} == {"p", "q", "gamma"}
+    code, _, err = invoke(*args, "--holdout-days", "60")
+    assert code == 1 and "not both" in err
+
+
 def test_clv_score_writes_the_scores_table(book: Path) -> None:
     code, out, err = invoke("clv", "score", "-w", str(book), "--months", "6")
     assert code == 0, err and "Scored" in out

@@ -23,7 +23,7 @@ def test_matches_lifetimes_on_cdnow(models, cdnow, lifetimes, which, time, rate)
     oracle_model.params_ = ours.params_.copy()
     oracle_model.predict = oracle_model.conditional_expected_number_of_purchases_up_to_time
     oracle_spend = lifetimes.GammaGammaFitter()
-    oracle_spend.params_ = spend.params_.copy()
+    oracle_spend.params_ = spend.params_.rename({"gamma": "v"})  # lifetimes calls gamma v
     args = (cdnow["frequency"], cdnow["recency"], cdnow["T"], cdnow["monetary_value"])
     expected = oracle_spend.customer_lifetime_value(
         oracle_model, *args, time=time, discount_rate=rate, freq="W"

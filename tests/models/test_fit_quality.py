@@ -50,7 +50,7 @@ def test_outputs_for_the_cli(model: BetaGeo, summary: pd.DataFrame) -> None:
     assert json.loads(json.dumps(data)) == data
     assert [row["frequency"] for row in data["by_frequency"]] == ["0", "1", "2", "3+"]
     text = str(result)
-    assert "3+" in text and "2357 customers" in text
+    assert "3+" in text and "2,357 customers" in text
 
 
 def test_needs_the_holdout_columns(model: BetaGeo, summary: pd.DataFrame) -> None:

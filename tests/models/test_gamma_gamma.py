@@ -9,7 +9,7 @@ from cxpulse.models import gamma_gamma as gg
 from cxpulse.models._fit import central_gradient
 
 # lifetimes docs (Fader, Hardie & Lee 2005, "RFM and CLV"): CDNOW repeat customers
-PUBLISHED = {"p": 6.25, "q": 3.74, "v": 15.44}
+PUBLISHED = {"p": 6.25, "q": 3.74, "gamma": 15.44}  # Fader, Hardie & Lee 2005
 
 
 @pytest.fixture(scope="module")
@@ -18,6 +18,8 @@ def fitted(cdnow: pd.DataFrame) -> GammaGamma:
 
 
 def test_cdnow_fit_reproduces_the_published_parameters(fitted: GammaGamma) -> None:
+    assert list(fitted.params_.index) == ["p", "q", "gamma"]
+    assert "gamma" in fitted.summary.index and "v" not in fitted.summary.index
     for name, value in PUBLISHED.items():
         assert fitted.params_[name] == pytest.approx(value, abs=0.01)
     assert fitted.n_obs_ == 946  # customers with at least one repeat purchase
@@ -32,11 +34,12 @@ def test_rows_without_repeat_purchases_are_skipped(fitted: GammaGamma, cdnow) ->
 def test_matches_lifetimes(fitted: GammaGamma, cdnow, lifetimes) -> None:  # type: ignore[no-untyped-def]
     repeat = cdnow[cdnow["frequency"] > 0]
     oracle = lifetimes.GammaGammaFitter().fit(repeat["frequency"], repeat["monetary_value"])
-    np.testing.assert_allclose(fitted.params_, oracle.params_[fitted.params_.index], rtol=1e-5)
+    theirs = oracle.params_.rename({"v": "gamma"})  # lifetimes' name for gamma
+    np.testing.assert_allclose(fitted.params_, theirs[fitted.params_.index], rtol=1e-5)
     np.testing.assert_allclose(
         fitted.summary["se(coef)"], oracle.summary["se(coef)"].to_numpy(), rtol=1e-3
     )
-    oracle.params_ = fitted.params_.copy()
+    oracle.params_ = fitted.params_.rename({"gamma": "v"})
     np.testing.assert_allclose(
         fitted.conditional_expected_average_profit(cdnow["frequency"], cdnow["monetary_value"]),
         oracle.conditional_expected_average_profit(cdnow["frequency"], cdnow["monetary_value"]),
@@ -45,8 +48,8 @@ def test_matches_lifetimes(fitted: GammaGamma, cdnow, lifetimes) -> None:  # typ
 
 
 def test_expected_spend_shrinks_towards_the_population_mean(fitted: GammaGamma) -> None:
-    p, q, v = fitted.params_
-    population = p * v / (q - 1)
+    p, q, gamma = fitted.params_
+    population = p * gamma / (q - 1)
     assert float(fitted.conditional_expected_average_profit(0, 123.0)) == pytest.approx(population)
     own = np.array([5.0, 500.0])
     for x in (1, 5, 50):
@@ -57,7 +60,7 @@ def test_expected_spend_shrinks_towards_the_population_mean(fitted: GammaGamma) 
     assert np.all(np.diff(many) > 0)
 
 
-def test_currency_unit_only_rescales_v(cdnow: pd.DataFrame) -> None:
+def test_currency_unit_only_rescales_gamma(cdnow: pd.DataFrame) -> None:
     cents = GammaGamma().fit(cdnow.assign(monetary_value=cdnow["monetary_value"] * 100))
     dollars = GammaGamma().fit(cdnow)
     np.testing.assert_allclose(cents.params_ / dollars.params_, [1, 1, 100], rtol=1e-5)

@@ -25,7 +25,7 @@ from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from cxpulse.churn.errors import ChurnDataError
 from cxpulse.churn.features import FAMILIES, AsOf, _norm
-from cxpulse.churn.model import ChurnModel, Kind
+from cxpulse.churn.model import ChurnModel, Kind, check_label
 from cxpulse.workspace import Workspace
 
 
@@ -45,8 +45,8 @@ def churn_drivers(
     model = ChurnModel(kind, n_splits=3).fit(
         frame.iloc[train], features, label, groups=frame.index[train].to_numpy()
     )
-    x = ChurnModel._x(frame.iloc[test], features)
-    y = frame[label].iloc[test].astype(int).to_numpy()
+    x = model._x(frame.iloc[test])
+    y = check_label(frame[label].iloc[test], label)
     with threadpool_limits(1):
         got = permutation_importance(
             model.pipeline_,
@@ -58,8 +58,8 @@ def churn_drivers(
         )
     out = pd.DataFrame(
         {
-            "feature": features,
-            "family": [FAMILIES.get(f, "other") for f in features],
+            "feature": model.features_,
+            "family": [FAMILIES.get(f, "other") for f in model.features_],
             "importance": got.importances_mean,
             "low": np.percentile(got.importances, 2.5, axis=1),
             "high": np.percentile(got.importances, 97.5, axis=1),

@@ -15,6 +15,7 @@ from sklearn.metrics import roc_auc_score  # type: ignore[import-untyped]
 
 from cxpulse.churn.errors import ChurnDataError
 from cxpulse.churn.features import FEATURES, customer_features
+from cxpulse.churn.label_values import label_values
 from cxpulse.churn.labels import LABEL, at_risk, label, training_frame
 from cxpulse.churn.model import ChurnModel, Kind
 from cxpulse.metrics.negatives import as_instant, data_end
@@ -50,8 +51,9 @@ def read_table(path: Path) -> pd.DataFrame:
 
 
 def file_data(path: Path, *, id_column: str, label_column: str) -> ChurnData:
-    """A user's customer table: one row per customer, an id column, a 0/1 label column (empty
-    for the customers to score only) and any other columns as features."""
+    """A user's customer table: one row per customer, an id column, a label column (1/0,
+    yes/no, true/false or churned/active; blank for the customers to score only) and any other
+    columns as features (how each is read: :func:`cxpulse.churn.encoding.encode`)."""
     df = read_table(path)
     for col, what in ((id_column, "--id-column"), (label_column, "--label-column")):
         if col not in df:
@@ -62,6 +64,7 @@ def file_data(path: Path, *, id_column: str, label_column: str) -> ChurnData:
     if df[id_column].duplicated().any():
         raise ChurnDataError(f"{path.name}: id column {id_column!r} repeats values")
     df = df.set_index(df[id_column].astype(str))
+    df[label_column] = label_values(df[label_column], label_column)
     features = [c for c in df.columns if c not in (id_column, label_column)]
     if not features:
         raise ChurnDataError(f"{path.name} has no feature columns besides the id and the label")

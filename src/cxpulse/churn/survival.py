@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from lifelines import CoxPHFitter, KaplanMeierFitter  # type: ignore[import-untyped]
 
@@ -49,7 +50,7 @@ def kaplan_meier(
     data: pd.DataFrame, by: str, *, at_days: tuple[int, ...] = (30, 90, 180)
 ) -> pd.DataFrame:
     """Per group of ``by``: customers, churned, retention (%) at ``at_days`` and the median
-    days to churn (inf when more than half remain)."""
+    days to churn (missing, "not reached", while more than half remain)."""
     if by not in data:
         raise ChurnDataError(f"no column {by!r} to split the survival curves by")
     rows = []
@@ -62,7 +63,8 @@ def kaplan_meier(
         }
         for d in at_days:
             row[f"retained_{d}d"] = 100 * float(km.survival_function_at_times(d).iloc[0])
-        row["median_days"] = float(km.median_survival_time_)
+        median = float(km.median_survival_time_)
+        row["median_days"] = median if np.isfinite(median) else float("nan")
         rows.append(row)
     return pd.DataFrame(rows)
 

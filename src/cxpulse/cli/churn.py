@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import pandas as pd
 import typer
 from rich.console import Console
@@ -29,7 +30,12 @@ FileOpt = Annotated[
 ]
 IdOpt = Annotated[str, typer.Option("--id-column", help="With --file: the customer id column.")]
 LabelOpt = Annotated[
-    str, typer.Option("--label-column", help="With --file: the 0/1 churn column (empty = score).")
+    str,
+    typer.Option(
+        "--label-column",
+        help="With --file: the churn column, 1/0, yes/no, true/false or churned/active "
+        "(blank = to score).",
+    ),
 ]
 ModelOpt = Annotated[str, typer.Option("--model", help="gbm or logistic.")]
 HorizonOpt = Annotated[int, typer.Option(help="Churn horizon in days.")]
@@ -45,9 +51,40 @@ def _data(ws: Workspace, file: Path | None, id_column: str, label_column: str, h
     return workspace_data(ws, horizon_days=horizon)
 
 
+TITLES = {
+    "churn_drivers": "Churn drivers (permutation importance: AUC lost when shuffled)",
+    "churn_drivers_by_family": "Churn drivers by family",
+    "rules": "Rules (churn rate of the customers each selects, and lift)",
+    "nps_drivers": "NPS drivers (Johnson's relative weights)",
+    "kaplan_meier": "Kaplan-Meier retention by segment (%)",
+    "cox": "Cox model of time to churn",
+    "revenue_at_risk": "Revenue at risk",
+}
+COUNTS = ("customers", "churned", "rows", "folds", "bin")
+"""Columns that count things: printed as whole numbers, however pandas typed them."""
+
+
+def _cell(column: str, value: Any) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "not reached" if column == "median_days" else "-"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        return str(value)
+    if column in COUNTS or isinstance(value, (int, np.integer)):
+        return f"{round(float(value)):,}"
+    return f"{float(value):,.1f}" if column.endswith("%") else f"{float(value):,.3f}"
+
+
 def _show(title: str, df: pd.DataFrame) -> None:
     out.print(f"[bold]{title}[/bold]")
-    out.print(df.to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
+    shown = pd.DataFrame({c: [_cell(str(c), v) for v in df[c]] for c in df.columns})
+    out.print(shown.to_string(index=False), highlight=False)
+    out.print()
+
+
+def _columns(lines: list[str]) -> None:
+    out.print("[bold]Columns read[/bold]")
+    for line in lines:
+        out.print(f"  {line}", highlight=False)
     out.print()
 
 
@@ -64,43 +101,56 @@ def fit(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Fit both models; show cross-validated AUC against the majority class, the calibration
-    and the rules with their lift."""
-    from cxpulse.churn.rules import evaluate_rules
-    from cxpulse.churn.scoring import backtest, comparison, fit_both
+    and the rules with their lift. With --file, no workspace is needed."""
+    from cxpulse.churn.rules import evaluate_columns, evaluate_rules
+    from cxpulse.churn.scoring import backtest, comparison, file_data, fit_both
 
-    with Workspace.open(workspace or default_location()) as ws:
-        data = _data(ws, file, id_column, label_column, horizon_days)
-        models = fit_both(data)
-        rules = (
-            evaluate_rules(data.frame[data.frame[data.label].notna()], label=data.label)
-            if file is None
-            else None
-        )
-        bt = None
+    bt = None
+    columns: list[str] | None = None
+    if file is not None:
         if backtest_as_of:
-            if file is not None:
-                raise ConfigError("--backtest needs the workspace's dated data, not --file")
-            bt = [
-                backtest(ws, backtest_as_of, kind=k, horizon_days=horizon_days)
-                for k in ("logistic", "gbm")
-            ]
+            raise ConfigError("--backtest needs the workspace's dated data, not --file")
+        data = file_data(file, id_column=id_column, label_column=label_column)
+        models = fit_both(data)
+        encoding = models["logistic"].encoding_
+        columns = encoding.describe()
+        labelled = data.frame[data.frame[data.label].notna()]
+        rules = evaluate_columns(labelled, encoding, data.label).head(15)
+    else:
+        with Workspace.open(workspace or default_location()) as ws:
+            data = _data(ws, None, id_column, label_column, horizon_days)
+            models = fit_both(data)
+            rules = evaluate_rules(data.frame[data.frame[data.label].notna()], label=data.label)
+            if backtest_as_of:
+                bt = [
+                    backtest(ws, backtest_as_of, kind=k, horizon_days=horizon_days)
+                    for k in ("logistic", "gbm")
+                ]
     summary = comparison(models)
     if format_ is Format.json:
         payload: dict[str, Any] = {"models": render.frame_records(summary)}
         payload["calibration"] = {
             k: render.frame_records(m.calibration_) for k, m in models.items()
         }
-        if rules is not None:
-            payload["rules"] = render.frame_records(rules)
+        payload["rules"] = render.frame_records(rules)
+        if columns is not None:
+            enc = models["logistic"].encoding_
+            payload["columns"] = {
+                "numeric": enc.numeric,
+                "categorical": enc.categorical,
+                "left_out": enc.left_out,
+                "notes": enc.notes,
+            }
         if bt is not None:
             payload["backtest"] = bt
         out.print_json(render.to_json(payload))
         return
+    if columns is not None:
+        _columns(columns)
     _show("Cross-validated AUC", summary)
     for kind, m in models.items():
         _show(f"Calibration of {kind} (deciles of predicted risk, %)", m.calibration_)
-    if rules is not None:
-        _show("Rules", rules[["rule", "customers", "churn_rate", "ci_low", "ci_high", "lift"]])
+    _show(TITLES["rules"], rules[["rule", "customers", "churn_rate", "ci_low", "ci_high", "lift"]])
     if bt is not None:
         _show("Backtest", pd.DataFrame(bt))
 
@@ -140,11 +190,16 @@ def score(
         )
         return
     out.print(f"Wrote {written:,} churn scores ({model}, CV AUC {fitted.cv_auc_mean_:.3f}).")
-    _show("Highest risk", scores.head(top)[["customer_id", "risk", "top_reasons"]])
+    shown = scores.head(top).assign(risk=100 * scores["risk"].head(top))
+    shown = shown.rename(columns={"risk": "risk %"})
+    _show("Highest risk", shown[["customer_id", "risk %", "top_reasons"]])
 
 
 @churn_app.command("report")
 def report(
+    file: FileOpt = None,
+    id_column: IdOpt = "customer_id",
+    label_column: LabelOpt = "churned",
     as_of: Annotated[
         str | None,
         typer.Option(help="Day of the landmark (default: 180 days before the last data)."),
@@ -153,7 +208,50 @@ def report(
     format_: FormatOpt = Format.table,
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """Drivers of churn and NPS, survival by segment, a Cox model and revenue at risk."""
+    """Drivers of churn and NPS, survival by segment, a Cox model and revenue at risk; with
+    --file, the drivers and rules of that table (survival and NPS need the workspace's dated
+    data)."""
+    if file is not None:
+        parts = _file_report(file, id_column, label_column)
+        extra: dict[str, Any] = {}
+    else:
+        parts, extra = _workspace_report(workspace, as_of, segment)
+    if format_ is Format.json:
+        payload: dict[str, Any] = {k: render.frame_records(v) for k, v in parts.items()}
+        payload.update(extra)
+        out.print_json(render.to_json(payload))
+        return
+    for name, df in parts.items():
+        _show(TITLES[name], df)
+    if extra:
+        out.print(
+            f"NPS key drivers: R2 {extra['nps_r2']:.3f} on {extra['nps_customers']:,} customers "
+            "(Johnson's relative weights).",
+            highlight=False,
+        )
+    else:
+        out.print("Survival, NPS drivers and revenue at risk need the workspace's dated data.")
+
+
+def _file_report(file: Path, id_column: str, label_column: str) -> dict[str, pd.DataFrame]:
+    from cxpulse.churn import drivers
+    from cxpulse.churn.encoding import encode
+    from cxpulse.churn.rules import evaluate_columns
+    from cxpulse.churn.scoring import file_data
+
+    data = file_data(file, id_column=id_column, label_column=label_column)
+    labelled = data.frame[data.frame[data.label].notna()]
+    churn = drivers.churn_drivers(labelled, data.features, data.label)
+    rules = evaluate_columns(labelled, encode(labelled, data.features), data.label)
+    return {
+        "churn_drivers": churn,
+        "rules": rules[["rule", "customers", "churn_rate", "ci_low", "ci_high", "lift"]].head(15),
+    }
+
+
+def _workspace_report(
+    workspace: str | None, as_of: str | None, segment: str
+) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
     from cxpulse.churn import drivers, survival
     from cxpulse.churn.features import FEATURES, customer_features
     from cxpulse.churn.labels import LABEL, training_frame
@@ -179,14 +277,7 @@ def report(
         "cox": cox,
         "revenue_at_risk": rar,
     }
-    if format_ is Format.json:
-        payload: dict[str, Any] = {k: render.frame_records(v) for k, v in parts.items()}
-        payload.update(nps_r2=r2, nps_customers=n, landmark=f"{landmark:%Y-%m-%d}")
-        out.print_json(render.to_json(payload))
-        return
-    for name, df in parts.items():
-        _show(name.replace("_", " ").capitalize(), df)
-    out.print(f"NPS key drivers: R2 {r2:.3f} on {n:,} customers (Johnson's relative weights).")
+    return parts, {"nps_r2": r2, "nps_customers": n, "landmark": f"{landmark:%Y-%m-%d}"}
 
 
 def _stored_scores(ws: Workspace) -> pd.DataFrame | None:

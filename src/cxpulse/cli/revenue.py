@@ -45,6 +45,12 @@ DiscountOpt = Annotated[float, typer.Option(help="Monthly discount rate (0.01 = 
 HoldoutOpt = Annotated[
     int | None, typer.Option(help="Holdout length in days (default: a quarter of the span).")
 ]
+CalibrationEndOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--calibration-end", help="Last day of the calibration period (instead of --holdout-days)."
+    ),
+]
 
 clv_app = typer.Typer(help="Customer lifetime value from orders (BG/NBD + Gamma-Gamma).")
 
@@ -179,6 +185,11 @@ def _unit(unit: str, currency: str) -> str:
 
 
 # -- CLV ---------------------------------------------------------------------------------------
+def _left_out(notes: tuple[str, ...]) -> None:
+    if notes:
+        out.print(f"Left out: {'; '.join(notes)}.", highlight=False)
+
+
 def _fit(ws: Workspace, file: Path | None, map_: list[str] | None, **options: Any) -> Any:
     from cxpulse.ingest import parse_map_options
     from cxpulse.models.scoring import file_days, fit_clv, workspace_days
@@ -194,13 +205,20 @@ def clv_fit(
     months: MonthsOpt = 12,
     discount_rate: DiscountOpt = 0.01,
     holdout_days: HoldoutOpt = None,
+    calibration_end: CalibrationEndOpt = None,
     top: Annotated[int, typer.Option(help="Customers shown, highest CLV first.")] = 10,
     format_: FormatOpt = Format.table,
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """Fit the models on the orders: parameters, holdout check and the top customers."""
+    """Fit the models on the orders: the parameters of the fit on all orders (which give the
+    scores), those of the calibration fit checked on the holdout, and the top customers."""
     with _open(workspace) as ws:
-        options = {"months": months, "discount_rate": discount_rate, "holdout_days": holdout_days}
+        options = {
+            "months": months,
+            "discount_rate": discount_rate,
+            "holdout_days": holdout_days,
+            "calibration_end": calibration_end,
+        }
         fit = _fit(ws, file, map_, **options)
     best = fit.scores.head(top).reset_index()
     if format_ is Format.json:
@@ -208,8 +226,12 @@ def clv_fit(
             "transactions": fit.transactions,
             "calibration_end": fit.calibration_end.isoformat(),
             "holdout_end": fit.holdout_end.isoformat(),
+            "left_out": list(fit.left_out),
             "purchases": render.frame_records(fit.purchases.summary.reset_index()),
             "spend": render.frame_records(fit.spend.summary.reset_index()),
+            "calibration_purchases": render.frame_records(
+                fit.calibration_purchases.summary.reset_index()
+            ),
             "holdout": fit.comparison.to_dict(),
             "top": render.frame_records(best),
         }
@@ -219,15 +241,20 @@ def clv_fit(
         sys.stdout.write(fit.scores.reset_index().to_csv(index=False))
         return
     out.print(f"{fit.transactions:,} customer-days of orders; time unit: weeks.", highlight=False)
+    _left_out(fit.left_out)
+    out.print("\n[bold]Fit on all the orders (these parameters give the scores)[/bold]")
     out.print("BG/NBD (purchases):", highlight=False)
     out.print(fit.purchases.summary.round(4).to_string(), highlight=False)
     out.print("Gamma-Gamma (spend per purchase):", highlight=False)
     out.print(fit.spend.summary.round(4).to_string(), highlight=False)
     out.print(
-        f"Fit quality, calibrated up to {fit.calibration_end} and checked on the holdout to "
-        f"{fit.holdout_end}:\n{fit.comparison}",
-        highlight=False,
+        f"\n[bold]Calibration fit, on the orders up to {fit.calibration_end}, checked on the "
+        f"holdout to {fit.holdout_end}[/bold]"
     )
+    out.print("BG/NBD (purchases):", highlight=False)
+    out.print(fit.calibration_purchases.summary.round(4).to_string(), highlight=False)
+    out.print(str(fit.comparison), highlight=False)
+    out.print()
     table = Table(
         title=f"Top {len(best)} customers by predicted {fit.months}-month CLV (margin)",
         title_justify="left",
@@ -260,6 +287,7 @@ def clv_score(
     with _open(workspace) as ws:
         fit = _fit(ws, file, map_, months=months, discount_rate=discount_rate)
         written = write_scores(ws, fit)
+    _left_out(fit.left_out)
     error = fit.comparison.relative_error
     shown = "n/a" if math.isnan(error) else f"{error:+.1%}"
     out.print(

@@ -66,8 +66,8 @@ class HoldoutComparison:
         )
         error = "n/a" if self.actual_total == 0 else f"{self.relative_error:+.1%}"
         return (
-            f"Holdout of {self.duration:g} time units, {self.customers} customers: "
-            f"{self.actual_total:g} repeat purchases, {self.predicted_total:.1f} predicted "
+            f"Holdout of {self.duration:g} time units, {self.customers:,} customers: "
+            f"{self.actual_total:,.0f} repeat purchases, {self.predicted_total:,.1f} predicted "
             f"({error}).\nMean per customer, by purchases in the calibration period:\n{table}"
         )
 

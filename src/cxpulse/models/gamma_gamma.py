@@ -3,8 +3,11 @@
 Fader, Hardie & Lee (2005), "RFM and CLV: Using Iso-Value Curves for Customer Base Analysis",
 Journal of Marketing Research 42(4), 415-430, and Fader & Hardie (2013), "The Gamma-Gamma
 Model of Monetary Value" (note 025, "FH" below). Each transaction value of a customer is
-Gamma(p, nu); across customers nu ~ Gamma(q, v). The model assumes spend is independent of the
+Gamma(p, nu); across customers nu ~ Gamma(q, gamma). The model assumes spend is independent of the
 purchase process, so it pairs with BG/NBD or Pareto/NBD for lifetime value.
+
+The scale parameter is ``gamma``, as in the papers and their published tables (lifetimes calls
+it ``v``).
 """
 
 from __future__ import annotations
@@ -23,34 +26,34 @@ from cxpulse.models.errors import ModelInputError
 
 
 def log_likelihood(theta: FloatArray, x: FloatArray, m: FloatArray) -> FloatArray:
-    """ln f(m | p, q, v, x): density of the mean spend m of x purchases (FH).
+    """ln f(m | p, q, gamma, x): density of the mean spend m of x purchases (FH).
 
-    f = Gamma(px+q) / (Gamma(px) Gamma(q)) v^q m^(px-1) x^(px) / (v + m x)^(px+q)
+    f = Gamma(px+q) / (Gamma(px) Gamma(q)) gamma^q m^(px-1) x^(px) / (gamma + m x)^(px+q)
     """
-    p, q, v = theta
+    p, q, gamma = theta
     px = p * x
     return np.asarray(
         gammaln(px + q)
         - gammaln(px)
         - gammaln(q)
-        + q * np.log(v)
+        + q * np.log(gamma)
         + (px - 1) * np.log(m)
         + px * np.log(x)
-        - (px + q) * np.log(v + m * x),
+        - (px + q) * np.log(gamma + m * x),
         dtype=np.float64,
     )
 
 
 def score(theta: FloatArray, x: FloatArray, m: FloatArray) -> tuple[FloatArray, list[FloatArray]]:
-    """Log-likelihood and its partial derivatives in (p, q, v), per row."""
-    p, q, v = theta
+    """Log-likelihood and its partial derivatives in (p, q, gamma), per row."""
+    p, q, gamma = theta
     px = p * x
-    log_total = np.log(v + m * x)
+    log_total = np.log(gamma + m * x)
     psi_all = digamma(px + q)
     d_p = x * (psi_all - digamma(px) + np.log(m) + np.log(x) - log_total)
-    d_q = psi_all - digamma(q) + np.log(v) - log_total
-    d_v = q / v - (px + q) / (v + m * x)
-    return log_likelihood(theta, x, m), [d_p, d_q, d_v]
+    d_q = psi_all - digamma(q) + np.log(gamma) - log_total
+    d_gamma = q / gamma - (px + q) / (gamma + m * x)
+    return log_likelihood(theta, x, m), [d_p, d_q, d_gamma]
 
 
 class GammaGamma(FittedModel):
@@ -64,7 +67,7 @@ class GammaGamma(FittedModel):
     (``rfm_summary`` gives them monetary value 0); ``n_obs_`` counts the rows used.
     """
 
-    param_names = ("p", "q", "v")
+    param_names = ("p", "q", "gamma")
     hints = (
         "check that monetary values are per transaction (the mean of repeat purchases), "
         "not per customer totals",
@@ -96,7 +99,7 @@ class GammaGamma(FittedModel):
                 "spend of repeat purchases, and there are none"
             )
         (x, m), w = compress((x[used], m[used]), w[used])
-        # money in units of the mean spend, so that v starts near 1 (v is in money units)
+        # money in units of the mean spend, so that gamma starts near 1 (it is in money units)
         unit = float(w @ m / w.sum())
         scaled = m / unit
         self._fit_mle(
@@ -111,18 +114,18 @@ class GammaGamma(FittedModel):
     def conditional_expected_average_profit(
         self, frequency: Any, monetary_value: Any
     ) -> FloatArray:
-        """E[M | p, q, v, m, x] = p (v + x m) / (p x + q - 1) (FH, conditional mean).
+        """E[M | p, q, gamma, m, x] = p (gamma + x m) / (p x + q - 1) (FH, conditional mean).
 
-        A credibility-weighted mix of the population mean p v / (q - 1) and the customer's own
+        A credibility-weighted mix of the population mean p gamma / (q - 1) and the customer's own
         mean m, the weight on m growing with x. With x = 0 it is the population mean. NaN
         where p x + q <= 1 (the model then has no finite mean).
         """
-        p, q, v = self._params()
+        p, q, gamma = self._params()
         x = as_float(frequency, "frequency")
         m = as_float(monetary_value, "monetary_value")
         denominator = p * x + q - 1
         with np.errstate(divide="ignore", invalid="ignore"):
-            value = p * (v + x * m) / denominator
+            value = p * (gamma + x * m) / denominator
         return np.asarray(np.where(denominator > 0, value, np.nan), dtype=np.float64)
 
     def customer_lifetime_value(

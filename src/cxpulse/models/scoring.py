@@ -5,9 +5,13 @@ returned; orders of one customer on one local calendar day are one transaction (
 Time is in weeks. Predicted CLV is the discounted expected revenue over ``months`` times the
 workspace's ``gross_margin``, so it is a margin, like the subscription LTV.
 
-Fit quality comes from a second fit on the calibration period only (everything before the
-holdout), compared with what customers did in the holdout (:func:`holdout_comparison`); the
-scores come from the fit on all the orders.
+Fit quality comes from a second fit on the calibration period only (everything up to
+``calibration_end``), compared with what customers did in the holdout
+(:func:`holdout_comparison`); the scores come from the fit on all the orders. Both fits are
+kept, so both sets of parameters can be shown, each labelled.
+
+Orders that cannot enter the models are left out and counted (:class:`OrderDays`): cancelled or
+returned, without a customer, or with an amount of 0 (Gamma-Gamma models spend above 0).
 """
 
 from __future__ import annotations
@@ -40,6 +44,15 @@ MIN_HOLDOUT_DAYS = 28
 
 
 @dataclass(frozen=True)
+class OrderDays:
+    """Customer-day transactions (customer_id, day, amount) and, per reason, the orders left
+    out ("8 orders with an amount of 0")."""
+
+    frame: pd.DataFrame
+    left_out: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ClvFit:
     transactions: int
     calibration_end: date
@@ -48,18 +61,49 @@ class ClvFit:
     purchases: BetaGeo
     """Fitted on all the orders; predicts the scores."""
     spend: GammaGamma
+    """Fitted on all the orders."""
+    calibration_purchases: BetaGeo
+    """Fitted on the calibration period only; its predictions are checked on the holdout."""
     comparison: HoldoutComparison
-    """Of a fit on the calibration period only, against the holdout."""
+    """Of :attr:`calibration_purchases`, against the holdout."""
     scores: pd.DataFrame
     """One row per customer (index customer_id), highest predicted_clv first."""
+    left_out: tuple[str, ...] = ()
+    """Orders left out and why (see :class:`OrderDays`)."""
 
 
-def workspace_days(ws: Workspace) -> pd.DataFrame:
+def _left_out(cancelled: int, anonymous: int, zero: int) -> tuple[str, ...]:
+    notes = []
+    if cancelled:
+        notes.append(f"{cancelled:,} cancelled or returned orders")
+    if anonymous:
+        notes.append(f"{anonymous:,} orders without a customer")
+    if zero:
+        notes.append(
+            f"{zero:,} orders with an amount of 0 (Gamma-Gamma models spend above 0; a free "
+            "order is not a purchase here)"
+        )
+    return tuple(notes)
+
+
+def workspace_days(ws: Workspace) -> OrderDays:
     """customer_id, day (local calendar day) and amount per customer-day, from the workspace."""
     from cxpulse.metrics import periods
     from cxpulse.metrics.orders import kept
 
-    o = kept(ws.table("orders"))
+    every = ws.table("orders")
+    o = kept(every)
+    counts = o.aggregate(
+        kept=o.count(),
+        anonymous=o.customer_id.isnull().sum(),
+        zero=(o.customer_id.notnull() & (o.amount.isnull() | (o.amount <= 0))).sum(),
+    ).execute()
+    total = int(every.count().execute())
+    left_out = _left_out(
+        total - int(counts["kept"].iloc[0]),
+        int(counts["anonymous"].iloc[0] or 0),
+        int(counts["zero"].iloc[0] or 0),
+    )
     o = o.filter(o.customer_id.notnull(), o.amount > 0)
     bounds = o.aggregate(lo=o.ordered_at.min(), hi=o.ordered_at.max()).execute()
     if len(bounds) == 0 or pd.isna(bounds["lo"].iloc[0]):
@@ -69,10 +113,10 @@ def workspace_days(ws: Workspace) -> pd.DataFrame:
     o = o.mutate(day=periods.local_time(o.ordered_at, spans).date())
     per_day = o.group_by(["customer_id", "day"]).aggregate(amount=o.amount.sum())
     frame: pd.DataFrame = per_day.execute()
-    return frame
+    return OrderDays(frame, left_out)
 
 
-def file_days(path: Path, ws: Workspace, mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
+def file_days(path: Path, ws: Workspace, mapping: Mapping[str, str] | None = None) -> OrderDays:
     """The same from a CSV, Parquet or JSON-lines file of orders, read and checked as
     ``cxpulse import`` would (order_id may be absent)."""
     from cxpulse.ingest.mapping import apply_mapping
@@ -95,8 +139,11 @@ def file_days(path: Path, ws: Workspace, mapping: Mapping[str, str] | None = Non
         raise ImportRejected(
             f"{raw.label} cannot be used: {len(problems):,} problem(s).\n{shown}{more}", problems
         )
-    typed = typed[typed["customer_id"].notna() & (typed["amount"] > 0)]
-    typed = typed[~typed["status"].isin(["cancelled", "returned"])]
+    cancelled = typed["status"].isin(["cancelled", "returned"])
+    anonymous = ~cancelled & typed["customer_id"].isna()
+    zero = ~cancelled & ~anonymous & ~(typed["amount"] > 0)
+    left_out = _left_out(int(cancelled.sum()), int(anonymous.sum()), int(zero.sum()))
+    typed = typed[~(cancelled | anonymous | zero)]
     if typed.empty:
         raise ModelInputError(f"{raw.label} has no orders with a customer and an amount above 0")
     local = typed["ordered_at"].dt.tz_localize("UTC").dt.tz_convert(ws.settings.zone)
@@ -110,33 +157,49 @@ def file_days(path: Path, ws: Workspace, mapping: Mapping[str, str] | None = Non
     merged: pd.DataFrame = days.groupby(["customer_id", "day"], as_index=False).agg(
         amount=("amount", "sum")
     )
-    return merged
+    return OrderDays(merged, left_out)
 
 
 def fit_clv(
-    days: pd.DataFrame,
+    days: pd.DataFrame | OrderDays,
     *,
     gross_margin: float = 1.0,
     months: int = 12,
     discount_rate: float = 0.01,
     holdout_days: int | None = None,
+    calibration_end: date | str | None = None,
 ) -> ClvFit:
     """Fit on customer-day transactions (customer_id, day, amount).
 
-    ``holdout_days`` defaults to a quarter of the observed span (at least 28 days)."""
-    if days.empty:
+    The calibration period ends ``calibration_end``, or ``holdout_days`` before the last order
+    (default: a quarter of the observed span, at least 28 days); give one of the two."""
+    left_out = days.left_out if isinstance(days, OrderDays) else ()
+    orders = days.frame if isinstance(days, OrderDays) else days
+    if orders.empty:
         raise ModelInputError("there are no orders to fit")
-    day = pd.to_datetime(days["day"])
+    day = pd.to_datetime(orders["day"])
     first, last = day.min().date(), day.max().date()
     span = (last - first).days
-    holdout = holdout_days if holdout_days is not None else max(MIN_HOLDOUT_DAYS, span // 4)
+    if calibration_end is not None:
+        if holdout_days is not None:
+            raise ModelInputError("give the calibration end or the holdout days, not both")
+        named = _day(calibration_end)
+        if not first < named < last:
+            raise ModelInputError(
+                f"the calibration end {named} must fall between the first order ({first}) and "
+                f"the last ({last})"
+            )
+        holdout = (last - named).days
+    else:
+        holdout = holdout_days if holdout_days is not None else max(MIN_HOLDOUT_DAYS, span // 4)
     if holdout < 1 or span - holdout < 2 * MIN_HOLDOUT_DAYS:
         raise ModelInputError(
             f"the orders span {span} days: too short for a {holdout}-day holdout and a "
-            f"calibration period of at least {2 * MIN_HOLDOUT_DAYS} days (use --holdout-days)"
+            f"calibration period of at least {2 * MIN_HOLDOUT_DAYS} days (use --holdout-days "
+            "or --calibration-end)"
         )
     cal_end = last - timedelta(days=holdout)
-    frame = days.assign(day=day)
+    frame = orders.assign(day=day)
     cal = rfm_summary(
         frame, "customer_id", "day", "amount", calibration_end=cal_end, holdout_end=last
     )
@@ -170,7 +233,27 @@ def fit_clv(
             "period or more customers."
         )
     scores = scores.sort_values(["predicted_clv"], ascending=False, kind="stable")
-    return ClvFit(len(days), cal_end, last, months, purchases, spend, comparison, scores)
+    return ClvFit(
+        len(orders),
+        cal_end,
+        last,
+        months,
+        purchases,
+        spend,
+        calibrated,
+        comparison,
+        scores,
+        left_out,
+    )
+
+
+def _day(value: date | str) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ModelInputError(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
 def write_scores(ws: Workspace, fit: ClvFit) -> int:
