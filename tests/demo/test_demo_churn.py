@@ -1,8 +1,9 @@
 """Planted pattern 1: the fourth negative support interaction within 90 days drives churn.
 
-Computed from the tables only, with the METRICS.md definitions: a negative interaction is a
-ticket with sentiment < -0.3, or escalated, or rated below 4 on the 1-5 support CSAT; churn is a
-subscription ending with no other subscription of the customer running at that moment.
+Computed from the tables only, with the definitions of docs/metrics/support.md: a negative
+interaction is a ticket with sentiment < -0.3, or escalated, or rated below 4 on the 1-5 support
+CSAT; churn is a subscription ending with no other subscription of the customer running at
+that moment.
 Each customer is anchored once: at the first time they reached their highest count of negative
 interactions within 90 days (capped at 4), or at their first ticket when they never had one;
 the outcome is churn within the 90 days after the anchor, among customers subscribed then.

@@ -1,4 +1,4 @@
-"""Known answers from METRICS.md and the invariants of the notebook API."""
+"""Known answers from docs/worked-examples.md and the invariants of the notebook API."""
 
 from __future__ import annotations
 

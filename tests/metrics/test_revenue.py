@@ -1,4 +1,5 @@
-"""Subscription metrics through Workspace.metric: known answers from METRICS.md, variants and
+"""Subscription metrics through Workspace.metric: known answers from
+docs/worked-examples.md, variants and
 properties."""
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ def value(ws: Workspace, name: str, variant: str | None = None, **kw: Any) -> fl
 
 
 def test_mrr_churn_known_answers(ws: Workspace) -> None:
-    """METRICS.md: start MRR 100, churn 10, contraction 10, expansion 10 give gross MRR churn
-    20 %, net 10 %, NRR 90 %."""
+    """docs/worked-examples.md: MRR 100, churn 10, contraction 10, expansion 10 give gross MRR
+    churn 20 %, net 10 %, NRR 90 %."""
     add_rows(
         ws,
         "subscriptions",
@@ -68,7 +69,8 @@ def test_mrr_churn_known_answers(ws: Workspace) -> None:
 
 
 def test_customer_churn_known_answer(ws: Workspace) -> None:
-    """METRICS.md: 100 customers at start, 11 cancel, one of whom joined this month: 10 %."""
+    """docs/worked-examples.md: 100 customers at start, 11 cancel, one of whom joined this
+    month: 10 %."""
     rows = [sub(f"C{i}", 20, BEFORE, IN_MARCH if i < 10 else None) for i in range(100)]
     rows.append(sub("joiner", 20, datetime(2025, 3, 2), IN_MARCH))
     rows.append(sub("stays", 20, datetime(2025, 3, 2)))

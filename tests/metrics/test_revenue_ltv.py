@@ -24,7 +24,7 @@ JULY = {"start": "2025-07-01", "end": "2025-07-31"}
 
 
 def test_conversions_and_the_ltv_formula() -> None:
-    assert ltv_value(100, 0.05) == pytest.approx(2000)  # METRICS.md worked example
+    assert ltv_value(100, 0.05) == pytest.approx(2000)  # docs/worked-examples.md
     assert ltv_value(100, 0.05, gross_margin=0.8) == pytest.approx(1600)
     assert math.isnan(ltv_value(100, 0.0))  # undefined, not infinite
     assert annual_churn_from_monthly(0.05) == pytest.approx(1 - 0.95**12)

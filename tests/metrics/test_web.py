@@ -1,4 +1,4 @@
-"""Website metrics through the engine: METRICS.md's exit/bounce worked example, the GA4
+"""Website metrics through the engine: docs/worked-examples.md's exit/bounce example, the GA4
 engaged-session rule, durations, scroll, known users, periods and filters on whole sessions."""
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def by_page(df: pd.DataFrame) -> dict[str, float]:
 
 
 def test_worked_example_exit_versus_bounce(ws: Workspace) -> None:
-    # METRICS.md: sessions B>A>C, B, A>C>B, C, B>C>A
+    # docs/worked-examples.md: sessions B>A>C, B, A>C>B, C, B>C>A
     add_sessions(
         ws, [walk("B", "A", "C"), walk("B"), walk("A", "C", "B"), walk("C"), walk("B", "C", "A")]
     )

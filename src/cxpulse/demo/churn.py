@@ -1,7 +1,8 @@
 """The planted churn pattern: the fourth bad support experience in 90 days is one too many.
 
 A negative interaction is a ticket with sentiment below -0.3, or escalated, or rated below 4 on
-the 1-5 support CSAT (METRICS.md, ``negative_interactions``), dated at the ticket's creation.
+the 1-5 support CSAT (docs/metrics/support.md, "Negative interactions"), dated at the ticket's
+creation.
 When a still-subscribed customer reaches four of them within 90 days, they cancel within three
 weeks with probability ``CHURN_AFTER_FOURTH``; the cancellation ends every running subscription
 at its next monthly anniversary (longer terms are refunded pro rata), so the churn is booked

@@ -3,8 +3,8 @@ cancellations and reactivations.
 
 A subscription runs whole paid terms. A cancellation is requested during the last term
 (``cancel``) and takes effect at its end (``end``), so churn is booked at the end of the paid
-term as METRICS.md requires. A plan change closes the old row and opens a new one at the same
-instant, so the customer's MRR moves (expansion/contraction) without churning.
+term as docs/metrics/revenue.md says. A plan change closes the old row and opens a new one at
+the same instant, so the customer's MRR moves (expansion/contraction) without churning.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Customer churn and retention rates, with the vendors' variants (METRICS.md).
+"""Customer churn and retention rates, with the vendors' variants (docs/metrics/revenue.md).
 
 Default: net, per period: a customer active at the start and not at the end churned. Where
 sources disagree the other readings are variants: ProfitWell counts a churn that comes back

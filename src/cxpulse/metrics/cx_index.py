@@ -1,4 +1,4 @@
-"""The CX index: a versioned weighting of normalised components (METRICS.md, "Composite index").
+"""The CX index: a versioned weighting of normalised components (docs/metrics/composite.md).
 
 Every component is a 0-100 score that is the mean of a per-row score, so all components share
 one Ibis aggregation: a CSAT answer in the top two boxes scores 100, else 0 (the mean is CSAT);

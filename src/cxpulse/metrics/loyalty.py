@@ -1,4 +1,4 @@
-"""Loyalty programme metrics from loyalty_ledger (METRICS.md, "Social, reviews and loyalty").
+"""Loyalty programme metrics from loyalty_ledger (docs/metrics/loyalty.md).
 
 Every ledger row moves a positive number of points; its ``kind`` gives the direction: ``earn``
 and ``adjust`` (goodwill, corrections) add to the member's balance, ``redeem`` and ``expire``

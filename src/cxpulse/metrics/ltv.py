@@ -1,6 +1,6 @@
 """Subscription LTV, and monthly-to-annual conversions.
 
-LTV = ARPA x gross margin / monthly customer churn (METRICS.md). Churn is the default
+LTV = ARPA x gross margin / monthly customer churn (docs/metrics/revenue.md). Churn is the default
 ``customer_churn_rate`` of each period, turned into a monthly rate (a quarter's 12 % is
 1 - 0.88^(1/3) a month) so that LTV means the same at every period grain, and averaged over the
 6 periods before the one shown (the shown period may be incomplete). With no churn LTV is

@@ -1,4 +1,4 @@
-"""MRR per customer and period, and its movements (METRICS.md, "Customer and revenue metrics").
+"""MRR per customer and period, and its movements (docs/metrics/revenue.md).
 
 A subscription's MRR is its price per month (quarterly / 3, annual / 12). It counts from
 ``started_at`` (included) to ``ended_at`` (excluded): churn is booked when the paid term ends,

@@ -1,6 +1,6 @@
 """Negative support interactions per customer, and how churn rises with their number.
 
-Definitions (METRICS.md, ``negative_interactions``):
+Definitions (docs/metrics/support.md, "Negative interactions"):
 
 - A **negative interaction** is a ticket with sentiment below -0.3, or escalated, or rated below
   the satisfied boxes on a CSAT answer linked to it (``survey_responses.ticket_id``; below 4 on

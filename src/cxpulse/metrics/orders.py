@@ -1,4 +1,4 @@
-"""Order metrics for non-subscription sales (METRICS.md, "Orders").
+"""Order metrics for non-subscription sales (docs/metrics/orders.md).
 
 Orders count unless cancelled or returned (an empty status counts). Orders without a customer
 count in the average order value only: frequency, repeat purchases, gaps and CLV are about

@@ -1,5 +1,5 @@
-"""Subscription metrics: MRR, ARR, ARPA, MRR churn, NRR/GRR, quick ratio (METRICS.md, "Customer
-and revenue metrics"), and the helpers the other revenue modules share. Customer churn and
+"""Subscription metrics: MRR, ARR, ARPA, MRR churn, NRR/GRR, quick ratio
+(docs/metrics/revenue.md), and the helpers the other revenue modules share. Customer churn and
 retention are in :mod:`churn`, LTV and CAC in :mod:`ltv` and :mod:`cac`, order metrics in
 :mod:`orders`; all are registered by importing this module.
 

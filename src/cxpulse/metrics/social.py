@@ -1,4 +1,4 @@
-"""Social mentions and public reviews (METRICS.md, "Social, reviews and loyalty").
+"""Social mentions and public reviews (docs/metrics/social.md).
 
 Rows are mentions, bucketed by the period they were posted in. ``platform`` is normalised
 before counting: lower case, common aliases folded (``twitter`` is ``x``, ``Google Business

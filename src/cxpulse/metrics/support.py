@@ -1,4 +1,4 @@
-"""Support metrics from the tickets table (METRICS.md, "Support").
+"""Support metrics from the tickets table (docs/metrics/support.md).
 
 Durations are skewed (most tickets are answered in minutes, a few wait days), so response and
 resolution times default to the median, with ``mean`` (t interval) and ``p90`` variants, all in

@@ -1,4 +1,4 @@
-"""Survey metrics: NPS, CSAT, CES and response rate (METRICS.md, "Survey metrics").
+"""Survey metrics: NPS, CSAT, CES and response rate (docs/metrics/feedback.md).
 
 Each variant is an Ibis aggregation to sufficient statistics; values and intervals come from
 :mod:`cxpulse.metrics.stats`. Unanswered questions (score NULL) never count; a partial response

@@ -1,4 +1,4 @@
-"""Website metrics over sessions and page views derived from web_events (METRICS.md, "Website").
+"""Website metrics over sessions and page views derived from web_events (docs/metrics/website.md).
 
 Every metric here uses the engine's period hook: the hits are sessionised first, then the
 periods, segments and filters apply to whole sessions (or page views). So ``--filter

@@ -1,7 +1,8 @@
 """CLV on a workspace's orders: fit BG/NBD + Gamma-Gamma, check them on a holdout, score customers.
 
 What ``cxpulse clv fit`` and ``cxpulse clv score`` run. Orders count unless cancelled or
-returned; orders of one customer on one local calendar day are one transaction (METRICS.md).
+returned; orders of one customer on one local calendar day are one transaction
+(docs/metrics/orders.md).
 Time is in weeks. Predicted CLV is the discounted expected revenue over ``months`` times the
 workspace's ``gross_margin``, so it is a margin, like the subscription LTV.
 
