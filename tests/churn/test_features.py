@@ -107,3 +107,22 @@ def test_feature_columns(demo: Workspace) -> None:
     f = customer_features(demo, datetime(2026, 6, 1))
     assert set(FEATURES) <= set(f.columns)
     assert f.index.is_unique and f["active"].sum() > 500
+
+
+def test_revenue_at_risk_before_any_score_says_so_rather_than_zero() -> None:
+    import pandas as pd
+
+    from cxpulse.churn.revenue_at_risk import revenue_at_risk
+
+    features = pd.DataFrame(
+        {"mrr": [10.0, 20.0, 0.0], "nps_last": [3, 9, 2]}, index=["a", "b", "c"]
+    )
+    unscored = revenue_at_risk(features, None).set_index("group")
+    assert unscored.loc["detractors", "customers"] == 1
+    assert pd.isna(unscored.loc["high risk (>= 30%)", "customers"])  # unknown, not 0
+    assert "cxpulse churn score" in unscored.attrs["note"]
+    scores = pd.DataFrame({"customer_id": ["a", "b"], "risk": [0.9, 0.1]})
+    scored = revenue_at_risk(features, scores).set_index("group")
+    assert scored.loc["high risk (>= 30%)", "customers"] == 1
+    assert scored.loc["detractors at high risk", "mrr"] == 10.0
+    assert "note" not in scored.attrs

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from cxpulse.cli import render
 from cxpulse.cli.options import Format, FormatOpt, WorkspaceOpt
@@ -71,13 +72,18 @@ def _cell(column: str, value: Any) -> str:
         return str(value)
     if column in COUNTS or isinstance(value, (int, np.integer)):
         return f"{round(float(value)):,}"
-    return f"{float(value):,.1f}" if column.endswith("%") else f"{float(value):,.3f}"
+    if column == "mrr" or column.endswith("_mrr"):
+        return f"{float(value):,.2f}"  # money
+    if column.endswith(("%", "_share")):
+        return f"{float(value):,.1f}"  # percentages
+    return f"{float(value):,.3f}"
 
 
 def _show(title: str, df: pd.DataFrame) -> None:
     out.print(f"[bold]{title}[/bold]")
     shown = pd.DataFrame({c: [_cell(str(c), v) for v in df[c]] for c in df.columns})
-    out.print(shown.to_string(index=False), highlight=False)
+    # data, not markup: a value such as "[premium]" must print as it is
+    out.print(shown.to_string(index=False), highlight=False, markup=False)
     out.print()
 
 
@@ -219,10 +225,15 @@ def report(
     if format_ is Format.json:
         payload: dict[str, Any] = {k: render.frame_records(v) for k, v in parts.items()}
         payload.update(extra)
+        notes = {k: v.attrs["note"] for k, v in parts.items() if v.attrs.get("note")}
+        if notes:
+            payload["notes"] = notes
         out.print_json(render.to_json(payload))
         return
     for name, df in parts.items():
         _show(TITLES[name], df)
+        if df.attrs.get("note"):
+            out.print(f"[yellow]{escape(str(df.attrs['note']))}[/]", highlight=False)
     if extra:
         out.print(
             f"NPS key drivers: R2 {extra['nps_r2']:.3f} on {extra['nps_customers']:,} customers "
