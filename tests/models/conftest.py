@@ -1,33 +1,19 @@
-"""Shared data: the CDNOW sample and the donations data set that the `lifetimes` package ships.
-
-The files are read straight from the installed package folder (found without importing
-lifetimes), so the known-answer tests run even where lifetimes itself no longer imports; the
-oracle tests that call lifetimes skip when it cannot be imported.
+"""Shared data: the CDNOW sample and the donations data set, bundled in ``tests/models/data``
+(copied from the `lifetimes` package, MIT: see its NOTICE), so the known-answer tests never
+skip; the oracle tests that call lifetimes itself skip when it cannot be imported.
 """
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-
-def _datasets() -> Path | None:
-    spec = importlib.util.find_spec("lifetimes")
-    if spec is None or spec.origin is None:
-        return None
-    folder = Path(spec.origin).parent / "datasets"
-    return folder if folder.is_dir() else None
-
-
-DATASETS = _datasets()
+DATASETS = Path(__file__).parent / "data"
 
 
 def _read(name: str, **kwargs: object) -> pd.DataFrame:
-    if DATASETS is None:
-        pytest.skip("the lifetimes package (which ships the CDNOW and donations data) is missing")
     return pd.read_csv(DATASETS / name, **kwargs)  # type: ignore[arg-type]
 
 
