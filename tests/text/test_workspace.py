@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from cxpulse import Workspace
+from cxpulse.demo.workspace import DEMO_TAXONOMY
 from cxpulse.errors import ConfigError
 from cxpulse.text.annotate import annotate_texts, score_workspace
 from cxpulse.text.trends import ANY_THEME, theme_trends, themes_before_churn
@@ -16,6 +17,8 @@ from tests.conftest import add_rows
 
 @pytest.fixture
 def texts(ws: Workspace) -> Workspace:
+    # a coffee company, as the demo: its workspace chooses the demo's coffee themes
+    ws.set_setting("theme_taxonomy", DEMO_TAXONOMY)
     add_rows(
         ws,
         "customers",
@@ -130,7 +133,7 @@ def test_annotate_texts_without_a_workspace() -> None:
     )
     assert list(frame["language"]) == ["fr", "en", "fr", "en"]
     assert list(frame["label"][:2]) == ["positive", "negative"]
-    assert frame["themes"].tolist()[:2] == [["delivery"], ["app"]]
+    assert frame["themes"].tolist()[:2] == [["delivery"], ["bugs", "website_app"]]  # built in
     assert pd.isna(frame["sentiment"].iloc[3])
 
 

@@ -33,7 +33,11 @@ TablesOpt = Annotated[
     ),
 ]
 TaxonomyOpt = Annotated[
-    str | None, typer.Option(help="Your copy of the theme taxonomy (YAML); default: built in.")
+    str | None,
+    typer.Option(
+        help="Your copy of the theme taxonomy (YAML); default: the workspace's theme_taxonomy "
+        "setting, else the built-in one."
+    ),
 ]
 
 
@@ -168,7 +172,8 @@ def discover(
                 raise ConfigError(f"no text to analyse in {name}; use {', '.join(SOURCES)}")
             col = ws.table(name)[SOURCES[name].text]
             texts.extend(t for t in col.execute().tolist() if isinstance(t, str))
-    found = find(texts, n_clusters=clusters, taxonomy=taxonomy, examples=examples)
+        chosen = taxonomy or ws.settings.theme_taxonomy or None
+    found = find(texts, n_clusters=clusters, taxonomy=chosen, examples=examples)
     if format_ is not Format.table:
         df = pd.DataFrame([c.as_dict() for c in found])
         if format_ is Format.csv and not df.empty:
