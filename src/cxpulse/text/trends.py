@@ -37,15 +37,19 @@ def annotated(ws: Workspace, tables: Sequence[str] = DEFAULT_TABLES) -> Any:
         src = SOURCES[name]
         t = ws.table(name)
         a = ann.filter(ann.table_name == name)
-        j = t.join(a, t[src.key] == a.row_key)
+        # The annotation's columns get names of their own before the join: a source table may
+        # have a column of the same name (mentions keep the sentiment a vendor exported), and
+        # a join would then silently pick that one.
+        a = a.select(_key=a.row_key, _themes=a.themes, _sentiment=a.sentiment, _label=a.label)
+        j = t.join(a, t[src.key] == a._key)
         parts.append(
             j.select(
                 table=ibis.literal(name),
                 customer_id=j.customer_id,
                 at=j[src.time],
-                themes=j.themes,
-                sentiment=j.sentiment,
-                label=j.label,
+                themes=j._themes,
+                sentiment=j._sentiment,
+                label=j._label,
             )
         )
     return ibis.union(*parts) if len(parts) > 1 else parts[0]
