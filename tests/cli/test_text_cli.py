@@ -40,6 +40,7 @@ def test_score_again_and_only_new(demo: str) -> None:
 def test_themes(demo: str) -> None:
     code, stdout, _ = invoke("text", "themes", "-w", demo, "--by", "quarter")
     assert code == 0 and "Themes by quarter" in stdout and "delivery" in stdout
+    assert "share %" in stdout  # a percentage, as every share cxpulse reports
     code, stdout, _ = invoke("text", "themes", "-w", demo, "--format", "json", "--by-table")
     rows = json.loads(stdout)
     assert {"period", "table", "theme", "n", "mean_sentiment", "ci_low"} <= set(rows[0])
@@ -52,7 +53,8 @@ def test_churn(demo: str) -> None:
     assert code == 0
     rows = json.loads(stdout)
     assert any(r["theme"] == "(any comment)" for r in rows)
-    assert all(0 <= r["share"] <= 1 for r in rows)
+    assert all(0 <= r["share"] <= 100 for r in rows)  # in %
+    assert any(r["share"] > 1 for r in rows)
 
 
 def test_discover(demo: str) -> None:

@@ -59,7 +59,11 @@ def _analyzers(items: list[str] | None) -> dict[str, str]:
     return chosen
 
 
-def _emit(df: pd.DataFrame, format_: Format, title: str, empty: str) -> None:
+def _emit(
+    df: pd.DataFrame, format_: Format, title: str, empty: str, percent: tuple[str, ...] = ()
+) -> None:
+    """Print ``df``; the ``percent`` columns (percentages, as every share cxpulse reports) say
+    so in their heading and get one decimal, other numbers three."""
     if format_ is Format.json:
         out.print_json(render.to_json(render.frame_records(df)))
     elif format_ is Format.csv:
@@ -69,9 +73,18 @@ def _emit(df: pd.DataFrame, format_: Format, title: str, empty: str) -> None:
     else:
         table = Table(title=title, title_justify="left")
         for col in df.columns:
-            table.add_column(str(col), justify="right" if df[col].dtype.kind in "fi" else "left")
+            table.add_column(
+                f"{col} %" if col in percent else str(col),
+                justify="right" if df[col].dtype.kind in "fi" else "left",
+            )
+        digits = [1 if col in percent else 3 for col in df.columns]
         for row in df.itertuples(index=False):
-            table.add_row(*(render.fmt(v, 3) if isinstance(v, float) else str(v) for v in row))
+            table.add_row(
+                *(
+                    render.fmt(v, d) if isinstance(v, float) else str(v)
+                    for v, d in zip(row, digits, strict=True)
+                )
+            )
         render.print_table(out, table)
 
 
@@ -128,7 +141,13 @@ def themes(
     with _open(workspace) as ws:
         df = theme_trends(ws, by, tables=_tables(table), start=from_, end=to, by_table=by_table)
     shown = df.drop(columns=["period_start"]) if format_ is Format.table else df
-    _emit(shown, format_, f"Themes by {by}", "No annotated texts: run `cxpulse text score`.")
+    _emit(
+        shown,
+        format_,
+        f"Themes by {by}",
+        "No annotated texts: run `cxpulse text score`.",
+        percent=("share", "negative_share"),
+    )
 
 
 @text_app.command("churn")
@@ -149,7 +168,13 @@ def churn(
         df = themes_before_churn(
             ws, days, tables=_tables(table), as_of=as_of, only_negative=negative
         )
-    _emit(df, format_, f"Churn within {days} days after a comment", "No comments to measure.")
+    _emit(
+        df,
+        format_,
+        f"Churn within {days} days after a comment",
+        "No comments to measure.",
+        percent=("share", "ci_low", "ci_high"),
+    )
 
 
 @text_app.command("discover")
@@ -186,7 +211,7 @@ def discover(
         return
     for c in found:
         out.print(
-            f"[bold]{c.id}.[/] {c.size:,} texts ({c.share:.0%} of unmatched): "
+            f"[bold]{c.id}.[/] {c.size:,} texts ({c.share:.0f} % of unmatched): "
             f"{', '.join(c.top_terms)}",
             highlight=False,
         )
