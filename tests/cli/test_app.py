@@ -148,6 +148,24 @@ def test_user_mistakes_are_one_message_and_exit_1(
     assert message in err and "Traceback" not in err + out
 
 
+def test_messages_with_brackets_print_whole(tmp_path: Path) -> None:
+    """Rich markup once swallowed "[spark]" and "[postgres]" from install hints: every message
+    is printed as written."""
+    where = tmp_path / "[postgres]" / "ws.duckdb"
+    code, _, err = invoke("metric", "nps", "-w", str(where))
+    assert code == 1 and f"no workspace at {where}" in err
+    Workspace.init(tmp_path / "w.duckdb").close()
+    code, _, err = invoke("metric", "nps[spark]", "-w", str(tmp_path / "w.duckdb"))
+    assert code == 1 and "unknown metric 'nps[spark]'" in err
+    proc = subprocess.run(
+        [sys.executable, "-m", "cxpulse", "metric", "nps", "-w", str(where)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1 and "[postgres]" in proc.stderr
+
+
 def test_a_missing_workspace_is_explained(tmp_path: Path) -> None:
     code, _, err = invoke("metric", "nps", "-w", str(tmp_path / "nope.duckdb"))
     assert code == 1 and "no workspace at" in err and "cxpulse init" in err

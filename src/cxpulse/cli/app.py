@@ -26,8 +26,10 @@ from cxpulse.errors import ConfigError, CxpulseError
 from cxpulse.metrics.periods import GRAINS
 from cxpulse.workspace import Workspace, default_location
 
-out = Console(soft_wrap=True)  # plain lines stay whole for logs and grep
-err = Console(stderr=True, soft_wrap=True)
+# plain lines stay whole for logs and grep; no Rich markup, so text holding brackets (an
+# install hint such as cxpulse[spark], a file name) prints as it is: styles are given as style=
+out = Console(soft_wrap=True, markup=False)
+err = Console(stderr=True, soft_wrap=True, markup=False)
 
 
 class _Group(typer.core.TyperGroup):
@@ -37,7 +39,7 @@ class _Group(typer.core.TyperGroup):
         try:
             return super().invoke(ctx)
         except CxpulseError as exc:
-            err.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
+            render.error(err, str(exc))
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             err.print("Interrupted; nothing half-written was kept.")
@@ -124,7 +126,7 @@ def import_(
             rejects_path=rejects,
             source=source,
             preset=preset,  # --map and --mapping override the preset's choices
-            progress=lambda line: err.print(f"[dim]{line}[/]", highlight=False),
+            progress=lambda line: err.print(line, style="dim", highlight=False),
         )
     out.print(report.summary(), highlight=False)
 
@@ -179,7 +181,7 @@ def metric(
         table = render.metric_table(df, segments, f"{name} by {by}",
                                     confidence=confidence, compare=compare)  # fmt: skip
         render.print_table(out, table)
-        out.print(f"[dim]{df['definition'].iloc[0]}[/]", highlight=False)
+        out.print(df["definition"].iloc[0], style="dim", highlight=False)
 
 
 @app.command()
@@ -387,14 +389,15 @@ def main() -> None:
     try:
         app()
     except CxpulseError as exc:  # raised outside a command (e.g. while parsing)
-        err.print(f"[bold red]Error:[/] {exc}", highlight=False)
+        render.error(err, str(exc))
         sys.exit(1)
     except Exception as exc:
         if os.environ.get("CXPULSE_DEBUG"):
             raise
-        err.print(
-            f"[bold red]Unexpected error[/] ({type(exc).__name__}: {exc}). This is a bug in "
-            "cxpulse; please report it. Set CXPULSE_DEBUG=1 to see the traceback.",
-            highlight=False,
+        render.error(
+            err,
+            f"({type(exc).__name__}: {exc}). This is a bug in cxpulse; please report it. "
+            "Set CXPULSE_DEBUG=1 to see the traceback.",
+            label="Unexpected error",
         )
         sys.exit(2)

@@ -18,7 +18,7 @@ from cxpulse.cli.options import Format, FormatOpt, WorkspaceOpt
 from cxpulse.errors import ConfigError
 from cxpulse.workspace import Workspace, default_location
 
-out = Console(soft_wrap=True, width=200)
+out = Console(soft_wrap=True, width=200, markup=False)
 
 
 FileOpt = Annotated[
@@ -46,7 +46,7 @@ def _data(ws: Workspace, file: Path | None, id_column: str, label_column: str, h
 
 
 def _show(title: str, df: pd.DataFrame) -> None:
-    out.print(f"[bold]{title}[/bold]")
+    out.print(title, style="bold")
     out.print(df.to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
     out.print()
 

@@ -11,6 +11,7 @@ from rich import box
 from rich.console import Console
 from rich.measure import Measurement
 from rich.table import Table
+from rich.text import Text
 
 from cxpulse.metrics.scorecard import Scorecard
 from cxpulse.records import clean as _clean
@@ -107,10 +108,10 @@ def scorecard_table(card: Scorecard, confidence: float = 0.95) -> Table:
         table.add_column(col, justify="right", no_wrap=True)
     for r in card.rows:
         unit = UNITS.get(r.unit, f" {r.unit}")
-        change = signed(r.change) + (" *" if r.significant else "")
+        change: str | Text = signed(r.change) + (" *" if r.significant else "")
         if r.change is not None and r.significant:
             good = (r.change > 0) == r.higher_is_better
-            change = f"[{'green' if good else 'red'}]{change}[/]"
+            change = Text(change, style="green" if good else "red")
         target = fmt(r.target, 0) if r.target is not None else "-"
         if r.meets_target is not None:
             target += " ✓" if r.meets_target else " ✗"
@@ -129,6 +130,12 @@ def scorecard_table(card: Scorecard, confidence: float = 0.95) -> Table:
 
 
 WIDEST = 240  # a table wider than this wraps its text cells instead
+
+
+def error(console: Console, message: str, label: str = "Error:") -> None:
+    """One error line: ``label`` in bold red, then ``message`` exactly as written (never read
+    as Rich markup, so "pip install 'cxpulse[spark]'" keeps its extra)."""
+    console.print(Text.assemble((label, "bold red"), " ", message), highlight=False)
 
 
 def print_table(console: Console, table: Table) -> None:

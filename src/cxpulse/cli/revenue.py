@@ -26,8 +26,8 @@ from cxpulse.cli.options import open_workspace as _open
 from cxpulse.cli.options import parse_filters as _filters
 from cxpulse.workspace import Workspace
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True, markup=False)
+err = Console(stderr=True, soft_wrap=True, markup=False)
 
 
 FileOpt = Annotated[

@@ -14,6 +14,7 @@ import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from cxpulse.cli import render
 from cxpulse.cli.options import Format, FormatOpt, WorkspaceOpt
@@ -21,8 +22,8 @@ from cxpulse.cli.options import open_workspace as _open
 from cxpulse.errors import ConfigError
 from cxpulse.metrics.periods import GRAINS
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True, markup=False)
+err = Console(stderr=True, soft_wrap=True, markup=False)
 text_app = typer.Typer(help="Sentiment and themes of comments, ticket subjects and mentions.")
 
 
@@ -115,7 +116,7 @@ def score(
             analyzers=_analyzers(analyzer),
             taxonomy=taxonomy,
             only_new=only_new,
-            progress=lambda line: err.print(f"[dim]{line}[/]", highlight=False),
+            progress=lambda line: err.print(line, style="dim", highlight=False),
         )
     total = sum(written.values())
     out.print(
@@ -211,8 +212,10 @@ def discover(
         return
     for c in found:
         out.print(
-            f"[bold]{c.id}.[/] {c.size:,} texts ({c.share:.0f} % of unmatched): "
-            f"{', '.join(c.top_terms)}",
+            Text.assemble(
+                (f"{c.id}.", "bold"),
+                f" {c.size:,} texts ({c.share:.0f} % of unmatched): {', '.join(c.top_terms)}",
+            ),
             highlight=False,
         )
         for example in c.examples:
