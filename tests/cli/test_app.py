@@ -210,6 +210,25 @@ def test_demo_builds_a_workspace_and_prints_its_scorecard(tmp_path: Path) -> Non
     assert code == 0 and {r["period"] for r in json.loads(out)} >= {"2025", "2026"}
 
 
+def test_demo_takes_workspace_as_every_command_but_not_from_the_environment(
+    tmp_path: Path, filled: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "named.duckdb"
+    code, _, err = invoke("demo", "--workspace", str(path), "--scale", "0.005", "-f", "json")
+    assert code == 0 and path.exists() and "Demo workspace" in err
+    # CXPULSE_WORKSPACE names the user's own workspace: the demo goes to its default file
+    monkeypatch.chdir(tmp_path)
+    code, _, err = invoke(
+        "demo", "--scale", "0.005", "-f", "json", env={"CXPULSE_WORKSPACE": str(filled)}
+    )
+    assert code == 0, err
+    assert (tmp_path / "cxpulse-demo.duckdb").exists()
+    with Workspace.open(filled) as ws:
+        assert ws.counts()["customers"] == 0  # untouched
+    code, _, err = invoke("demo", "-w", "postgresql://localhost/demo")
+    assert code == 1 and "give a file path" in err
+
+
 def test_demo_refuses_a_bad_scale(tmp_path: Path) -> None:
     code, _, err = invoke("demo", "--path", str(tmp_path / "d.duckdb"), "--scale", "0")
     assert code == 1 and "--scale must be above 0" in err

@@ -28,6 +28,7 @@ from cxpulse.workspace import Workspace, default_location
 
 # plain lines stay whole for logs and grep; no Rich markup, so text holding brackets (an
 # install hint such as cxpulse[spark], a file name) prints as it is: styles are given as style=
+DEMO_FILE = "cxpulse-demo.duckdb"
 out = Console(soft_wrap=True, markup=False)
 err = Console(stderr=True, soft_wrap=True, markup=False)
 
@@ -257,9 +258,19 @@ def _print_scorecard(card: Any, format_: Format, confidence: float) -> None:
 
 @app.command()
 def demo(
+    # --workspace as every other command, but never read from CXPULSE_WORKSPACE: that names
+    # the user's own workspace, and the demo belongs in a file of its own
     path: Annotated[
-        str, typer.Option("--path", "-p", help="Demo workspace file (replaced if it is a demo).")
-    ] = "cxpulse-demo.duckdb",
+        str,
+        typer.Option(
+            "--path",
+            "--workspace",
+            "-p",
+            "-w",
+            help="Demo workspace file, replaced if it is a demo (CXPULSE_WORKSPACE is not "
+            "read here: it names your own workspace).",
+        ),
+    ] = DEMO_FILE,
     scale: Annotated[
         float, typer.Option(help="Size: 1 = about 100k customers and 10M web events.")
     ] = 0.05,
@@ -275,6 +286,8 @@ def demo(
 
     if scale <= 0:
         raise ConfigError("--scale must be above 0 (e.g. 0.05, 1, 10)")
+    if "://" in path:
+        raise ConfigError(f"the demo is written to a DuckDB file; give a file path, not {path}")
     end_day = date.fromisoformat(end) if end else None
     started = time.perf_counter()
     with create_demo(Path(path), scale=scale, seed=seed, end=end_day) as ws:
