@@ -166,6 +166,22 @@ def test_messages_with_brackets_print_whole(tmp_path: Path) -> None:
     assert proc.returncode == 1 and "[postgres]" in proc.stderr
 
 
+def test_via_without_a_token_or_a_server_is_one_message(free_port_url: str) -> None:
+    code, _, err = invoke("metric", "nps", "--via", free_port_url, env={"CXPULSE_TOKEN": ""})
+    assert code == 1 and "--via needs an API token in CXPULSE_TOKEN" in err
+    code, _, err = invoke("scorecard", "--via", free_port_url, env={"CXPULSE_TOKEN": "t"})
+    assert code == 1 and f"cannot reach the cxpulse server at {free_port_url}" in err
+    code, _, err = invoke("metric", "nps", "--via", "localhost:8000", env={"CXPULSE_TOKEN": "t"})
+    assert code == 1 and "--via takes the server's URL" in err
+
+
+@pytest.fixture
+def free_port_url() -> str:
+    from tests.web.conftest import free_port
+
+    return f"http://127.0.0.1:{free_port()}"  # nothing listens there
+
+
 def test_a_missing_workspace_is_explained(tmp_path: Path) -> None:
     code, _, err = invoke("metric", "nps", "-w", str(tmp_path / "nope.duckdb"))
     assert code == 1 and "no workspace at" in err and "cxpulse init" in err

@@ -24,11 +24,22 @@ from cxpulse.cli.options import parse_filters as _filters
 from cxpulse.cli.parquet import Backend, BackendOpt, ParquetOpt, SparkMasterOpt, open_backend
 from cxpulse.errors import ConfigError, CxpulseError
 from cxpulse.metrics.periods import GRAINS
+from cxpulse.settings import Settings
 from cxpulse.workspace import Workspace, default_location
 
 # plain lines stay whole for logs and grep; no Rich markup, so text holding brackets (an
 # install hint such as cxpulse[spark], a file name) prints as it is: styles are given as style=
 DEMO_FILE = "cxpulse-demo.duckdb"
+# the API does not say the server's confidence level: --via labels intervals with the default
+DEFAULT_CONFIDENCE = Settings().confidence
+ViaOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Ask a running `cxpulse serve` at this URL (e.g. http://127.0.0.1:8000) instead of "
+        "opening the workspace, which the server holds; API token in CXPULSE_TOKEN.",
+        show_default=False,
+    ),
+]
 out = Console(soft_wrap=True, markup=False)
 err = Console(stderr=True, soft_wrap=True, markup=False)
 
@@ -156,22 +167,32 @@ def metric(
     backend: BackendOpt = Backend.duckdb,
     parquet: ParquetOpt = None,
     spark_master: SparkMasterOpt = None,
+    via: ViaOpt = None,
 ) -> None:
     """Compute one metric by period and segment, with intervals and changes."""
     segments = [s for item in segment or [] for s in item.split(",") if s]
     filters = _filters(filter_ or [])
-    with open_backend(workspace, backend, parquet, spark_master) as ws:
-        df = ws.metric(
-            name,
-            by=by,
-            segment=segments,
-            variant=variant,
-            start=from_,
-            end=to,
-            filters=filters,
-            compare=compare,
-        )
-        confidence = ws.settings.confidence
+    if via:
+        from cxpulse.web import client
+
+        df = client.metric(
+            via, name, by=by, segments=segments, variant=variant, start=from_, end=to,
+            filters=filter_ or [], compare=compare,
+        )  # fmt: skip
+        confidence = DEFAULT_CONFIDENCE
+    else:
+        with open_backend(workspace, backend, parquet, spark_master) as ws:
+            df = ws.metric(
+                name,
+                by=by,
+                segment=segments,
+                variant=variant,
+                start=from_,
+                end=to,
+                filters=filters,
+                compare=compare,
+            )
+            confidence = ws.settings.confidence
     if format_ is Format.json:
         out.print_json(render.to_json(render.frame_records(df)))
     elif format_ is Format.csv:
@@ -239,11 +260,18 @@ def scorecard(
     backend: BackendOpt = Backend.duckdb,
     parquet: ParquetOpt = None,
     spark_master: SparkMasterOpt = None,
+    via: ViaOpt = None,
 ) -> None:
     """The CX scorecard: last complete period, previous, change, interval, target."""
-    with open_backend(workspace, backend, parquet, spark_master) as ws:
-        card = ws.scorecard(by=by, as_of=as_of)
-        confidence = ws.settings.confidence
+    if via:
+        from cxpulse.web import client
+
+        card = client.scorecard(via, by=by, as_of=as_of)
+        confidence = DEFAULT_CONFIDENCE
+    else:
+        with open_backend(workspace, backend, parquet, spark_master) as ws:
+            card = ws.scorecard(by=by, as_of=as_of)
+            confidence = ws.settings.confidence
     _print_scorecard(card, format_, confidence)
 
 

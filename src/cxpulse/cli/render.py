@@ -108,10 +108,11 @@ def scorecard_table(card: Scorecard, confidence: float = 0.95) -> Table:
         table.add_column(col, justify="right", no_wrap=True)
     for r in card.rows:
         unit = UNITS.get(r.unit, f" {r.unit}")
-        change: str | Text = signed(r.change) + (" *" if r.significant else "")
+        moved = signed(r.change) + (" *" if r.significant else "")
+        change: str | Text = moved
         if r.change is not None and r.significant:
             good = (r.change > 0) == r.higher_is_better
-            change = Text(change, style="green" if good else "red")
+            change = Text(moved, style="green" if good else "red")
         target = fmt(r.target, 0) if r.target is not None else "-"
         if r.meets_target is not None:
             target += " ✓" if r.meets_target else " ✗"
