@@ -19,6 +19,11 @@ class WorkspaceError(CxpulseError, OSError):
 class WorkspaceLockedError(WorkspaceError):
     """Another process holds the DuckDB file (DuckDB allows one writer process per file)."""
 
+    def __init__(self, message: str, server: str | None = None) -> None:
+        super().__init__(message)
+        self.server = server
+        """URL of the `cxpulse serve` holding the file, when it is one."""
+
 
 class WorkspaceDamagedError(WorkspaceError):
     """The workspace file fails DuckDB's checksums; cxpulse refuses to write to it."""

@@ -75,6 +75,9 @@ class Settings:
     """Automations: the public Trustpilot review page promoters are asked to post on."""
     review_url_g2: str = ""
     """Automations: the public G2 review page promoters are asked to post on."""
+    theme_taxonomy: str = ""
+    """Text: the theme taxonomy `cxpulse text score` uses, a YAML file or a file shipped in a
+    Python package as 'package:file.yaml' (empty: the built-in customer-experience taxonomy)."""
     widget_origins: str = ""
     """Surveys: sites allowed to embed the web widget (CORS), comma-separated origins such as
     'https://shop.example, https://www.example.com' (empty: no site may)."""

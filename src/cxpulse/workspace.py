@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from cxpulse import schema
 from cxpulse.settings import Settings
 from cxpulse.store import Store, open_store
-from cxpulse.store.migrations import SETTINGS_TABLE, migrate
+from cxpulse.store.migrations import SETTINGS_TABLE, TEXT_ANNOTATIONS_TABLE, migrate
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -112,6 +112,15 @@ class Workspace:
         """The Ibis table expression of a canonical table."""
         schema.table(name)  # a clear KeyError for unknown names
         return self.store.table(name)
+
+    def text_scores(self, table: str) -> Any | None:
+        """cxpulse's own sentiment of the texts of ``table`` (written by `cxpulse text score`):
+        columns row_key and sentiment; None when the store keeps no annotations (Spark)."""
+        if not self.store.has_table(TEXT_ANNOTATIONS_TABLE):
+            return None
+        ann = self.store.table(TEXT_ANNOTATIONS_TABLE)
+        ann = ann.filter(ann.table_name == table)
+        return ann.select(row_key=ann.row_key, sentiment=ann.sentiment)
 
     def counts(self) -> dict[str, int]:
         """Rows in each canonical table."""

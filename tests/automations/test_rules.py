@@ -15,6 +15,7 @@ from cxpulse.automations import add_rule, dry_run, get_case, move, rule_from_dic
 from cxpulse.automations.cases import cases
 from cxpulse.errors import ConfigError
 from cxpulse.store.migrations import CHURN_SCORES_SCHEMA, CHURN_SCORES_TABLE
+from cxpulse.text.annotate import score_workspace
 from tests.automations.helpers import CSAT_LOW, DETRACTOR, PROMOTER, T0, people, rule
 from tests.conftest import add_rows
 
@@ -152,8 +153,13 @@ def test_fourth_negative_interaction_churn_risk_and_mentions(ws: Workspace, tmp_
     add_rows(ws, "mentions", [
         {"platform": "x", "customer_id": "carl", "posted_at": T0, "sentiment": -0.8},
         {"platform": "x", "customer_id": "bob", "posted_at": T0, "sentiment": 0.5},
+        # an imported review has no sentiment of its own: cxpulse's score of its text counts
+        {"platform": "trustpilot", "customer_id": "dana", "posted_at": T0,
+         "text": "Terrible service, awful, never again"},
     ])  # fmt: skip
     assert list(dry_run(ws, loud, T0 + timedelta(hours=1)).customer_id) == ["carl"]
+    score_workspace(ws, ["mentions"])
+    assert sorted(dry_run(ws, loud, T0 + timedelta(hours=1)).customer_id) == ["carl", "dana"]
 
 
 def test_promoter_review_request_needs_the_link(ws: Workspace, tmp_path: Path) -> None:

@@ -148,6 +148,40 @@ def test_user_mistakes_are_one_message_and_exit_1(
     assert message in err and "Traceback" not in err + out
 
 
+def test_messages_with_brackets_print_whole(tmp_path: Path) -> None:
+    """Rich markup once swallowed "[spark]" and "[postgres]" from install hints: every message
+    is printed as written."""
+    where = tmp_path / "[postgres]" / "ws.duckdb"
+    code, _, err = invoke("metric", "nps", "-w", str(where))
+    assert code == 1 and f"no workspace at {where}" in err
+    Workspace.init(tmp_path / "w.duckdb").close()
+    code, _, err = invoke("metric", "nps[spark]", "-w", str(tmp_path / "w.duckdb"))
+    assert code == 1 and "unknown metric 'nps[spark]'" in err
+    proc = subprocess.run(
+        [sys.executable, "-m", "cxpulse", "metric", "nps", "-w", str(where)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1 and "[postgres]" in proc.stderr
+
+
+def test_via_without_a_token_or_a_server_is_one_message(free_port_url: str) -> None:
+    code, _, err = invoke("metric", "nps", "--via", free_port_url, env={"CXPULSE_TOKEN": ""})
+    assert code == 1 and "--via needs an API token in CXPULSE_TOKEN" in err
+    code, _, err = invoke("scorecard", "--via", free_port_url, env={"CXPULSE_TOKEN": "t"})
+    assert code == 1 and f"cannot reach the cxpulse server at {free_port_url}" in err
+    code, _, err = invoke("metric", "nps", "--via", "localhost:8000", env={"CXPULSE_TOKEN": "t"})
+    assert code == 1 and "--via takes the server's URL" in err
+
+
+@pytest.fixture
+def free_port_url() -> str:
+    from tests.web.conftest import free_port
+
+    return f"http://127.0.0.1:{free_port()}"  # nothing listens there
+
+
 def test_a_missing_workspace_is_explained(tmp_path: Path) -> None:
     code, _, err = invoke("metric", "nps", "-w", str(tmp_path / "nope.duckdb"))
     assert code == 1 and "no workspace at" in err and "cxpulse init" in err
@@ -190,6 +224,25 @@ def test_demo_builds_a_workspace_and_prints_its_scorecard(tmp_path: Path) -> Non
     assert "customers" in err and "web_events" in err
     code, out, _ = invoke("metric", "nps", "-w", str(path), "--by", "year", "-f", "json")
     assert code == 0 and {r["period"] for r in json.loads(out)} >= {"2025", "2026"}
+
+
+def test_demo_takes_workspace_as_every_command_but_not_from_the_environment(
+    tmp_path: Path, filled: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "named.duckdb"
+    code, _, err = invoke("demo", "--workspace", str(path), "--scale", "0.005", "-f", "json")
+    assert code == 0 and path.exists() and "Demo workspace" in err
+    # CXPULSE_WORKSPACE names the user's own workspace: the demo goes to its default file
+    monkeypatch.chdir(tmp_path)
+    code, _, err = invoke(
+        "demo", "--scale", "0.005", "-f", "json", env={"CXPULSE_WORKSPACE": str(filled)}
+    )
+    assert code == 0, err
+    assert (tmp_path / "cxpulse-demo.duckdb").exists()
+    with Workspace.open(filled) as ws:
+        assert ws.counts()["customers"] == 0  # untouched
+    code, _, err = invoke("demo", "-w", "postgresql://localhost/demo")
+    assert code == 1 and "give a file path" in err
 
 
 def test_demo_refuses_a_bad_scale(tmp_path: Path) -> None:

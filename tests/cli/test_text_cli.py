@@ -40,6 +40,7 @@ def test_score_again_and_only_new(demo: str) -> None:
 def test_themes(demo: str) -> None:
     code, stdout, _ = invoke("text", "themes", "-w", demo, "--by", "quarter")
     assert code == 0 and "Themes by quarter" in stdout and "delivery" in stdout
+    assert "share %" in stdout  # a percentage, as every share cxpulse reports
     code, stdout, _ = invoke("text", "themes", "-w", demo, "--format", "json", "--by-table")
     rows = json.loads(stdout)
     assert {"period", "table", "theme", "n", "mean_sentiment", "ci_low"} <= set(rows[0])
@@ -52,7 +53,8 @@ def test_churn(demo: str) -> None:
     assert code == 0
     rows = json.loads(stdout)
     assert any(r["theme"] == "(any comment)" for r in rows)
-    assert all(0 <= r["share"] <= 1 for r in rows)
+    assert all(0 <= r["share"] <= 100 for r in rows)  # in %
+    assert any(r["share"] > 1 for r in rows)
 
 
 def test_discover(demo: str) -> None:
@@ -80,3 +82,33 @@ def test_errors_are_one_line(demo: str, tmp_path: Path) -> None:
     assert code == 1 and str(bad) in stderr.replace("\n", "")
     code, _, stderr = invoke("text", "themes", "-w", demo, "--table", "orders")
     assert code == 1 and "choose tables among" in stderr
+
+
+TRUSTPILOT = """Review Id,Review Created (UTC),Review Title,Review Content,Review Language
+r1,2024-10-03 10:00:00,Great,"Fast delivery, the parcel arrived the next day. Very happy.",en
+r2,2024-10-05 11:00:00,Awful,"Terrible customer service, nobody answered my emails.",en
+r3,2024-10-09 12:00:00,Late,"The delivery was late and the box was damaged.",en
+"""
+
+
+def test_imported_reviews_get_cxpulse_sentiment(tmp_path: Path) -> None:
+    """A Trustpilot export without stars has no sentiment column of its own: themes and
+    mention_sentiment use the scores of `cxpulse text score` (not the empty imported column)."""
+    ws, reviews = str(tmp_path / "reviews.duckdb"), tmp_path / "reviews.csv"
+    reviews.write_text(TRUSTPILOT, encoding="utf-8")
+    assert invoke("init", "-w", ws)[0] == 0
+    code, _, stderr = invoke("import", str(reviews), "-t", "mentions", "--preset", "trustpilot",
+                             "-w", ws)  # fmt: skip
+    assert code == 0, stderr
+    code, stdout, _ = invoke("metric", "mention_sentiment", "-w", ws, "--format", "json")
+    assert json.loads(stdout) == []  # nothing to go on before the texts are scored
+    assert invoke("text", "score", "-w", ws)[0] == 0
+    code, stdout, _ = invoke("text", "themes", "-w", ws, "--format", "json", "--by", "all")
+    rows = {r["theme"]: r for r in json.loads(stdout)}
+    assert rows["delivery"]["n"] == 2 and rows["support"]["n"] == 1
+    assert all(r["mean_sentiment"] is not None for r in rows.values())
+    assert rows["support"]["mean_sentiment"] < 0
+    code, stdout, stderr = invoke("metric", "mention_sentiment", "-w", ws, "--format", "json")
+    assert code == 0, stderr
+    [row] = json.loads(stdout)
+    assert row["n"] == 3 and row["value"] < 0  # one positive, two negative

@@ -10,6 +10,8 @@ import pytest
 from cxpulse import Workspace
 from cxpulse.demo import create_demo
 from cxpulse.errors import ConfigError
+from cxpulse.text.annotate import score_workspace
+from cxpulse.text.trends import theme_trends
 from tests.conftest import add_rows
 
 END = date(2026, 11, 1)
@@ -23,6 +25,16 @@ def test_the_demo_is_rebuilt_in_place(tmp_path: Path) -> None:
         assert all(n > 0 for n in first.values()), first
     with create_demo(path, scale=0.005, end=END) as ws:
         assert ws.counts() == first  # same seed, same company, nothing doubled
+
+
+def test_the_demo_themes_its_comments_with_its_coffee_taxonomy(tmp_path: Path) -> None:
+    with create_demo(tmp_path / "demo.duckdb", scale=0.005, end=END) as ws:
+        assert ws.settings.theme_taxonomy == "cxpulse.demo:taxonomy.yaml"
+        score_workspace(ws, ["survey_responses"])
+        themes = set(theme_trends(ws, "all", tables=["survey_responses"])["theme"])
+    assert "coffee_quality" in themes
+    with Workspace.init(tmp_path / "mine.duckdb") as ws:  # any other workspace: built in
+        assert ws.settings.theme_taxonomy == ""
 
 
 def test_the_demo_never_overwrites_real_data(tmp_path: Path) -> None:

@@ -75,3 +75,21 @@ def test_response_times(mentions: Workspace) -> None:
     assert within_24h["value"].iloc[0] == pytest.approx(300 / 8)
     answered = mentions.metric("social_response_rate", by="all")
     assert answered["value"].iloc[0] == pytest.approx(50)
+
+
+def test_sentiment_falls_back_to_cxpulse_scores(ws: Workspace) -> None:
+    from cxpulse.text.annotate import score_workspace
+
+    rows = [
+        {"mention_id": "own", "sentiment": 0.9, "text": "Awful, terrible, never again"},
+        {"mention_id": "stars", "rating": 1.0, "text": "Wonderful, I love it"},
+        {"mention_id": "text", "text": "Terrible service, awful delivery, never again"},
+        {"mention_id": "nothing"},
+    ]
+    add_rows(ws, "mentions", [{"posted_at": T, "platform": "x"} | r for r in rows])
+    before = ws.metric("mention_sentiment", by="all")
+    assert before["n"].iloc[0] == 2  # the text alone says nothing until it is scored
+    score_workspace(ws, ["mentions"])
+    after = ws.metric("mention_sentiment", by="all", variant="negative")
+    # own score (+) and stars (-) are kept over cxpulse's reading; the text-only one is negative
+    assert after["n"].iloc[0] == 3 and after["value"].iloc[0] == pytest.approx(200 / 3)

@@ -18,7 +18,12 @@ from collections import Counter
 
 import pytest
 
-from cxpulse.text.evaluate import evaluate_sentiment, evaluate_themes, load_labelled
+from cxpulse.text.evaluate import (
+    LABELLED_TAXONOMY,
+    evaluate_sentiment,
+    evaluate_themes,
+    load_labelled,
+)
 from cxpulse.text.sentiment import LABELS
 from cxpulse.text.themes import load_taxonomy
 
@@ -38,7 +43,7 @@ def test_labelled_sets_are_large_varied_and_consistent(language: str) -> None:
     counts = Counter(rows["sentiment"])
     assert set(counts) == set(LABELS)
     assert min(counts.values()) / len(rows) > 0.2  # roughly balanced, negative the largest
-    names = set(load_taxonomy().names)
+    names = set(load_taxonomy(LABELLED_TAXONOMY).names)
     used = {t for cell in rows["themes"] for t in cell.split(";") if t}
     assert used <= names and len(used) == len(names)
     tags = Counter(t for cell in rows["tags"] for t in cell.split(";") if t)

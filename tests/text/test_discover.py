@@ -30,7 +30,7 @@ def test_clusters_of_unmatched_comments() -> None:
     biggest, other = clusters
     assert biggest.size == 9 and "loyalty" in biggest.top_terms  # repeats weigh
     assert "gift" in other.top_terms and other.size == 4
-    assert biggest.share + other.share == pytest.approx(1)
+    assert biggest.share + other.share == pytest.approx(100)  # in %
     assert set(biggest.examples) <= set(POINTS) and len(biggest.examples) <= 3
     assert not any(k in c.examples for c in clusters for k in KNOWN)  # themed texts left out
     assert clusters[0].as_dict()["id"] == 1

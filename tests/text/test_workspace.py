@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from cxpulse import Workspace
+from cxpulse.demo.workspace import DEMO_TAXONOMY
 from cxpulse.errors import ConfigError
 from cxpulse.text.annotate import annotate_texts, score_workspace
 from cxpulse.text.trends import ANY_THEME, theme_trends, themes_before_churn
@@ -16,6 +17,8 @@ from tests.conftest import add_rows
 
 @pytest.fixture
 def texts(ws: Workspace) -> Workspace:
+    # a coffee company, as the demo: its workspace chooses the demo's coffee themes
+    ws.set_setting("theme_taxonomy", DEMO_TAXONOMY)
     add_rows(
         ws,
         "customers",
@@ -130,7 +133,7 @@ def test_annotate_texts_without_a_workspace() -> None:
     )
     assert list(frame["language"]) == ["fr", "en", "fr", "en"]
     assert list(frame["label"][:2]) == ["positive", "negative"]
-    assert frame["themes"].tolist()[:2] == [["delivery"], ["app"]]
+    assert frame["themes"].tolist()[:2] == [["delivery"], ["bugs", "website_app"]]  # built in
     assert pd.isna(frame["sentiment"].iloc[3])
 
 
@@ -140,9 +143,9 @@ def test_theme_trends(texts: Workspace) -> None:
     jan = df[df["period"] == "2025-01"].set_index("theme")
     feb = df[df["period"] == "2025-02"].set_index("theme")
     # January: 3 annotated comments (R1 refund; R2 delivery + coffee; R5 app)
-    assert jan.loc["refund", "n"] == 1 and jan.loc["refund", "share"] == pytest.approx(1 / 3)
+    assert jan.loc["refund", "n"] == 1 and jan.loc["refund", "share"] == pytest.approx(100 / 3)
     assert jan.loc["refund", "mean_sentiment"] < 0 < jan.loc["delivery", "mean_sentiment"]
-    assert jan.loc["refund", "negative_share"] == 1
+    assert jan.loc["refund", "negative_share"] == 100
     assert set(feb.index) == {"delivery", "app", "coffee_quality"}
     by_table = theme_trends(texts, "quarter", by_table=True)
     assert set(by_table["table"]) == {"survey_responses", "tickets", "mentions"}
@@ -160,11 +163,11 @@ def test_themes_before_churn(texts: Workspace) -> None:
     # C1 churns on 2025-03-01, 50 and 26 days after comments; C2 only switched plans; C3 had
     # no running subscription when writing, so does not count.
     assert df.loc[ANY_THEME, "customers"] == 2 and df.loc[ANY_THEME, "churned"] == 1
-    assert df.loc["refund", "share"] == 1.0
-    assert df.loc["delivery", "customers"] == 2 and df.loc["delivery", "share"] == 0.5
+    assert df.loc["refund", "share"] == 100
+    assert df.loc["delivery", "customers"] == 2 and df.loc["delivery", "share"] == 50
     assert df.loc["app", "churned"] == 0
     low, high = df.loc["delivery", ["ci_low", "ci_high"]]
-    assert 0 < low < 0.5 < high < 1
+    assert 0 < low < 50 < high < 100  # in %
     assert df.loc["refund", "lift"] == pytest.approx(2.0)
     shorter = themes_before_churn(texts, 20, as_of="2025-06-30").set_index("theme")
     assert shorter.loc["refund", "churned"] == 0  # 50 days is outside a 20-day window

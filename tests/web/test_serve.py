@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -14,6 +16,7 @@ from typer.testing import CliRunner
 
 from cxpulse import Workspace
 from cxpulse.cli.app import app
+from tests.conftest import add_rows
 from tests.web.conftest import free_port
 
 runner = CliRunner()
@@ -72,6 +75,12 @@ def test_token_create_list_revoke(tmp_path: Path) -> None:
 def test_serve_runs_the_app_in_one_process(tmp_path: Path) -> None:
     path = tmp_path / "ws.duckdb"
     Workspace.init(path).close()
+    with Workspace.open(path) as ws:
+        add_rows(ws, "survey_responses", [
+            {"score": s, "responded_at": datetime(2025, 4, 10)} for s in [10] * 8 + [0] * 2
+        ])  # fmt: skip
+    made = runner.invoke(app, ["token", "create", "cli", "-w", str(path)])
+    secret = made.output.strip().splitlines()[-1]
     port = free_port()
     env = {**os.environ, "CXPULSE_WORKSPACE": str(path)}
     proc = subprocess.Popen(
@@ -91,9 +100,24 @@ def test_serve_runs_the_app_in_one_process(tmp_path: Path) -> None:
                 time.sleep(0.2)
         assert health.json()["status"] == "ok"
         assert httpx.get(f"http://127.0.0.1:{port}/api/v1/metrics").status_code == 401
-        # the file is held by the server: a second process is told who holds it
+        # the file is held by the server: a second process is told to ask the server
         locked = runner.invoke(app, ["metric", "nps", "-w", str(path)])
-        assert locked.exit_code == 1 and "in use by another process" in locked.output
+        url = f"http://127.0.0.1:{port}"
+        assert locked.exit_code == 1 and f"held by `cxpulse serve` (PID {proc.pid})" in (
+            locked.output
+        )
+        assert f"--via {url}" in locked.output and f"GET {url}/api/v1/metrics/" in locked.output
+        # ... and --via does: the same result as the workspace gives
+        token = {"CXPULSE_TOKEN": secret}
+        via = runner.invoke(app, ["metric", "nps", "--via", url, "--by", "all", "-f", "json"],
+                            env=token)  # fmt: skip
+        assert via.exit_code == 0, via.output
+        [row] = json.loads(via.stdout)
+        assert row["value"] == 60 and row["n"] == 10
+        table = runner.invoke(app, ["scorecard", "--via", url, "--as-of", "2025-05-15"], env=token)
+        assert table.exit_code == 0 and "CX scorecard for 2025-04" in table.stdout
+        refused = runner.invoke(app, ["metric", "nps", "--via", url], env={"CXPULSE_TOKEN": "x"})
+        assert refused.exit_code == 1 and "refused the token in CXPULSE_TOKEN" in refused.output
     finally:
         proc.terminate()
         output, _ = proc.communicate(timeout=20)

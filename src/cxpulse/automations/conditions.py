@@ -17,6 +17,7 @@ import ibis
 from cxpulse.automations.rules import Condition
 from cxpulse.metrics import periods, scales
 from cxpulse.metrics.negatives import negative_tickets
+from cxpulse.metrics.social import with_cxpulse_score
 from cxpulse.store.migrations import CHURN_SCORES_TABLE, SURVEY_EVENTS_TABLE
 
 if TYPE_CHECKING:
@@ -116,13 +117,14 @@ def _churn(ws: Workspace, when: Condition, since: datetime, until: datetime) -> 
 
 
 def _mentions(ws: Workspace, when: Condition, since: datetime, until: datetime) -> list[Hit]:
-    m = ws.table("mentions")
-    m = m.filter(m.customer_id.notnull() & (m.sentiment < when.threshold))
+    m = with_cxpulse_score(ws.table("mentions"), ws)  # imported reviews carry no sentiment
+    m = m.mutate(score=ibis.coalesce(m.sentiment, m._ours)).drop("_ours")
+    m = m.filter(m.customer_id.notnull() & (m.score < when.threshold))
     m = m.filter((m.posted_at > since) & (m.posted_at <= until))
     return [
         Hit(str(x.customer_id), str(x.mention_id), x.posted_at.to_pydatetime(),
             {"type": "negative_mention", "mention_id": x.mention_id, "platform": x.platform,
-             "sentiment": float(x.sentiment), "url": _text(x.url), "text": _text(x.text)})
+             "sentiment": float(x.score), "url": _text(x.url), "text": _text(x.text)})
         for x in m.execute().itertuples(index=False)
     ]  # fmt: skip
 

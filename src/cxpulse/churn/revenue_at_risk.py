@@ -28,7 +28,7 @@ def revenue_at_risk(
         "detractors at high risk": detractor & risky,
     }
     scored = scores is not None and len(scores) > 0
-    rows = []
+    rows: list[dict[str, object]] = []
     for name, hit in groups.items():
         if not scored and "risk" in name:
             rows.append({"group": name, "customers": None, "mrr": None, "mrr_share": None})

@@ -24,11 +24,25 @@ from cxpulse.cli.options import parse_filters as _filters
 from cxpulse.cli.parquet import Backend, BackendOpt, ParquetOpt, SparkMasterOpt, open_backend
 from cxpulse.errors import ConfigError, CxpulseError
 from cxpulse.metrics.periods import GRAINS
+from cxpulse.settings import Settings
 from cxpulse.store.faults import storage_error
 from cxpulse.workspace import Workspace, default_location
 
-out = Console(soft_wrap=True)  # plain lines stay whole for logs and grep
-err = Console(stderr=True, soft_wrap=True)
+# plain lines stay whole for logs and grep; no Rich markup, so text holding brackets (an
+# install hint such as cxpulse[spark], a file name) prints as it is: styles are given as style=
+DEMO_FILE = "cxpulse-demo.duckdb"
+# the API does not say the server's confidence level: --via labels intervals with the default
+DEFAULT_CONFIDENCE = Settings().confidence
+ViaOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Ask a running `cxpulse serve` at this URL (e.g. http://127.0.0.1:8000) instead of "
+        "opening the workspace, which the server holds; API token in CXPULSE_TOKEN.",
+        show_default=False,
+    ),
+]
+out = Console(soft_wrap=True, markup=False)
+err = Console(stderr=True, soft_wrap=True, markup=False)
 
 
 class _Group(typer.core.TyperGroup):
@@ -38,7 +52,7 @@ class _Group(typer.core.TyperGroup):
         try:
             return super().invoke(ctx)
         except CxpulseError as exc:
-            err.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
+            render.error(err, str(exc))
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             err.print("Interrupted; nothing half-written was kept.")
@@ -164,7 +178,7 @@ def import_(
             rejects_path=rejects,
             source=source,
             preset=preset,  # --map and --mapping override the preset's choices
-            progress=lambda line: err.print(f"[dim]{line}[/]", highlight=False),
+            progress=lambda line: err.print(line, style="dim", highlight=False),
             read=ReadOptions(
                 separator=separator,
                 header=header,
@@ -201,22 +215,32 @@ def metric(
     backend: BackendOpt = Backend.duckdb,
     parquet: ParquetOpt = None,
     spark_master: SparkMasterOpt = None,
+    via: ViaOpt = None,
 ) -> None:
     """Compute one metric by period and segment, with intervals and changes."""
     segments = [s for item in segment or [] for s in item.split(",") if s]
     filters = _filters(filter_ or [])
-    with open_backend(workspace, backend, parquet, spark_master) as ws:
-        df = ws.metric(
-            name,
-            by=by,
-            segment=segments,
-            variant=variant,
-            start=from_,
-            end=to,
-            filters=filters,
-            compare=compare,
-        )
-        confidence = ws.settings.confidence
+    if via:
+        from cxpulse.web import client
+
+        df = client.metric(
+            via, name, by=by, segments=segments, variant=variant, start=from_, end=to,
+            filters=filter_ or [], compare=compare,
+        )  # fmt: skip
+        confidence = DEFAULT_CONFIDENCE
+    else:
+        with open_backend(workspace, backend, parquet, spark_master) as ws:
+            df = ws.metric(
+                name,
+                by=by,
+                segment=segments,
+                variant=variant,
+                start=from_,
+                end=to,
+                filters=filters,
+                compare=compare,
+            )
+            confidence = ws.settings.confidence
     if format_ is Format.json:
         out.print_json(render.to_json(render.frame_records(df)))
     elif format_ is Format.csv:
@@ -231,7 +255,7 @@ def metric(
         table = render.metric_table(df, segments, title, confidence=confidence,
                                     compare=compare, unit=unit)  # fmt: skip
         render.print_table(out, table)
-        out.print(f"[dim]{df['definition'].iloc[0]}[/]", highlight=False)
+        out.print(df["definition"].iloc[0], style="dim", highlight=False)
 
 
 @app.command()
@@ -288,11 +312,18 @@ def scorecard(
     backend: BackendOpt = Backend.duckdb,
     parquet: ParquetOpt = None,
     spark_master: SparkMasterOpt = None,
+    via: ViaOpt = None,
 ) -> None:
     """The CX scorecard: last complete period, previous, change, interval, target."""
-    with open_backend(workspace, backend, parquet, spark_master) as ws:
-        card = ws.scorecard(by=by, as_of=as_of)
-        confidence = ws.settings.confidence
+    if via:
+        from cxpulse.web import client
+
+        card = client.scorecard(via, by=by, as_of=as_of)
+        confidence = DEFAULT_CONFIDENCE
+    else:
+        with open_backend(workspace, backend, parquet, spark_master) as ws:
+            card = ws.scorecard(by=by, as_of=as_of)
+            confidence = ws.settings.confidence
     _print_scorecard(card, format_, confidence)
 
 
@@ -307,9 +338,19 @@ def _print_scorecard(card: Any, format_: Format, confidence: float) -> None:
 
 @app.command()
 def demo(
+    # --workspace as every other command, but never read from CXPULSE_WORKSPACE: that names
+    # the user's own workspace, and the demo belongs in a file of its own
     path: Annotated[
-        str, typer.Option("--path", "-p", help="Demo workspace file (replaced if it is a demo).")
-    ] = "cxpulse-demo.duckdb",
+        str,
+        typer.Option(
+            "--path",
+            "--workspace",
+            "-p",
+            "-w",
+            help="Demo workspace file, replaced if it is a demo (CXPULSE_WORKSPACE is not "
+            "read here: it names your own workspace).",
+        ),
+    ] = DEMO_FILE,
     scale: Annotated[
         float, typer.Option(help="Size: 1 = about 100k customers and 10M web events.")
     ] = 0.05,
@@ -325,6 +366,8 @@ def demo(
 
     if scale <= 0:
         raise ConfigError("--scale must be above 0 (e.g. 0.05, 1, 10)")
+    if "://" in path:
+        raise ConfigError(f"the demo is written to a DuckDB file; give a file path, not {path}")
     end_day = date.fromisoformat(end) if end else None
     started = time.perf_counter()
     with create_demo(Path(path), scale=scale, seed=seed, end=end_day) as ws:
@@ -439,7 +482,7 @@ def main() -> None:
     try:
         app()
     except CxpulseError as exc:  # raised outside a command (e.g. while parsing)
-        err.print(f"[bold red]Error:[/] {exc}", highlight=False)
+        render.error(err, str(exc))
         sys.exit(1)
     except Exception as exc:
         if os.environ.get("CXPULSE_DEBUG"):
@@ -447,11 +490,12 @@ def main() -> None:
         # a failure about the file or the disk raised outside a workspace block
         explained = storage_error(exc, None)
         if explained is not None:
-            err.print(f"[bold red]Error:[/] {explained}", highlight=False)
+            render.error(err, str(explained))
             sys.exit(1)
-        err.print(
-            f"[bold red]Unexpected error[/] ({type(exc).__name__}: {exc}). This is a bug in "
-            "cxpulse; please report it. Set CXPULSE_DEBUG=1 to see the traceback.",
-            highlight=False,
+        render.error(
+            err,
+            f"({type(exc).__name__}: {exc}). This is a bug in cxpulse; please report it. "
+            "Set CXPULSE_DEBUG=1 to see the traceback.",
+            label="Unexpected error",
         )
         sys.exit(2)

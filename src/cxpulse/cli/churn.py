@@ -13,14 +13,13 @@ import numpy as np
 import pandas as pd
 import typer
 from rich.console import Console
-from rich.markup import escape
 
 from cxpulse.cli import render
 from cxpulse.cli.options import Format, FormatOpt, WorkspaceOpt
 from cxpulse.errors import ConfigError
 from cxpulse.workspace import Workspace, default_location
 
-out = Console(soft_wrap=True, width=200)
+out = Console(soft_wrap=True, width=200, markup=False)
 
 
 FileOpt = Annotated[
@@ -80,15 +79,14 @@ def _cell(column: str, value: Any) -> str:
 
 
 def _show(title: str, df: pd.DataFrame) -> None:
-    out.print(f"[bold]{title}[/bold]")
+    out.print(title, style="bold")
     shown = pd.DataFrame({c: [_cell(str(c), v) for v in df[c]] for c in df.columns})
-    # data, not markup: a value such as "[premium]" must print as it is
-    out.print(shown.to_string(index=False), highlight=False, markup=False)
+    out.print(shown.to_string(index=False), highlight=False)
     out.print()
 
 
 def _columns(lines: list[str]) -> None:
-    out.print("[bold]Columns read[/bold]")
+    out.print("Columns read", style="bold")
     for line in lines:
         out.print(f"  {line}", highlight=False)
     out.print()
@@ -233,7 +231,7 @@ def report(
     for name, df in parts.items():
         _show(TITLES[name], df)
         if df.attrs.get("note"):
-            out.print(f"[yellow]{escape(str(df.attrs['note']))}[/]", highlight=False)
+            out.print(str(df.attrs["note"]), style="yellow", highlight=False)
     if extra:
         out.print(
             f"NPS key drivers: R2 {extra['nps_r2']:.3f} on {extra['nps_customers']:,} customers "

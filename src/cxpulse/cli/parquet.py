@@ -19,8 +19,8 @@ from cxpulse.cli.options import WorkspaceOpt, open_workspace
 from cxpulse.errors import ConfigError
 from cxpulse.workspace import Workspace
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True, markup=False)
+err = Console(stderr=True, soft_wrap=True, markup=False)
 
 
 class Backend(StrEnum):

@@ -11,6 +11,7 @@ from rich import box
 from rich.console import Console
 from rich.measure import Measurement
 from rich.table import Table
+from rich.text import Text
 
 from cxpulse.metrics.scorecard import Scorecard
 from cxpulse.metrics.spec import COUNT_UNITS
@@ -145,13 +146,13 @@ def scorecard_table(card: Scorecard, confidence: float = 0.95) -> Table:
     for col in ("last", "prev", "change", f"{level(confidence)} CI", "n", "target"):
         table.add_column(col, justify="right", no_wrap=True)
     for r in card.rows:
-        change = signed(r.change, time_digits(r.change, r.unit))
-        change += " *" if r.significant else ""
+        moved = signed(r.change, time_digits(r.change, r.unit))
+        moved += " *" if r.significant else ""
+        moved += f" {MARK}" if r.caveats else ""
+        change: str | Text = moved
         if r.change is not None and r.significant:
             good = (r.change > 0) == r.higher_is_better
-            change = f"[{'green' if good else 'red'}]{change}[/]"
-        if r.caveats:
-            change += f" {MARK}"
+            change = Text(moved, style="green" if good else "red")
         target = fmt(r.target, 0) if r.target is not None else "-"
         if r.meets_target is not None:
             target += " ✓" if r.meets_target else " ✗"
@@ -200,6 +201,12 @@ def _segment_change(seg: dict[str, Any], unit: str) -> str:
 
 
 WIDEST = 240  # a table wider than this wraps its text cells instead
+
+
+def error(console: Console, message: str, label: str = "Error:") -> None:
+    """One error line: ``label`` in bold red, then ``message`` exactly as written (never read
+    as Rich markup, so "pip install 'cxpulse[spark]'" keeps its extra)."""
+    console.print(Text.assemble((label, "bold red"), " ", message), highlight=False)
 
 
 def print_table(console: Console, table: Table) -> None:

@@ -28,8 +28,8 @@ from cxpulse.metrics.money import currency_of
 from cxpulse.metrics.spec import COUNT_UNITS, REGISTRY
 from cxpulse.workspace import Workspace
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True, markup=False)
+err = Console(stderr=True, soft_wrap=True, markup=False)
 
 
 FileOpt = Annotated[
@@ -171,8 +171,9 @@ def revenue(
         )
     if not currency:
         err.print(
-            "[dim]Amounts are shown without a currency: the subscriptions carry none or several. "
-            "Set it with `cxpulse config set currency EUR`.[/]",
+            "Amounts are shown without a currency: the subscriptions carry none or several. "
+            "Set it with `cxpulse config set currency EUR`.",
+            style="dim",
             highlight=False,
         )
 
@@ -242,14 +243,15 @@ def clv_fit(
         return
     out.print(f"{fit.transactions:,} customer-days of orders; time unit: weeks.", highlight=False)
     _left_out(fit.left_out)
-    out.print("\n[bold]Fit on all the orders (these parameters give the scores)[/bold]")
+    out.print("\nFit on all the orders (these parameters give the scores)", style="bold")
     out.print("BG/NBD (purchases):", highlight=False)
     out.print(fit.purchases.summary.round(4).to_string(), highlight=False)
     out.print("Gamma-Gamma (spend per purchase):", highlight=False)
     out.print(fit.spend.summary.round(4).to_string(), highlight=False)
     out.print(
-        f"\n[bold]Calibration fit, on the orders up to {fit.calibration_end}, checked on the "
-        f"holdout to {fit.holdout_end}[/bold]"
+        f"\nCalibration fit, on the orders up to {fit.calibration_end}, checked on the "
+        f"holdout to {fit.holdout_end}",
+        style="bold",
     )
     out.print("BG/NBD (purchases):", highlight=False)
     out.print(fit.calibration_purchases.summary.round(4).to_string(), highlight=False)

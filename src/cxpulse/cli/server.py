@@ -10,12 +10,13 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from cxpulse.cli.options import Format, FormatOpt, WorkspaceOpt, open_workspace
 from cxpulse.cli.support import emit
 from cxpulse.errors import ConfigError
 
-out = Console()
+out = Console(markup=False)
 user_app = typer.Typer(help="Users of the web app: admin, analyst or agent.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens for machines (read, ingest, admin).", no_args_is_help=True)
 
@@ -61,8 +62,11 @@ def serve(
     ws = open_workspace(workspace)
     if not list_users(ws):
         out.print(
-            "[yellow]No user yet:[/] stop the server and create the first admin with "
-            "`cxpulse user add NAME --role admin`.",
+            Text.assemble(
+                ("No user yet:", "yellow"),
+                " stop the server and create the first admin with "
+                "`cxpulse user add NAME --role admin`.",
+            ),
             highlight=False,
         )
     app = create_app(ws, worker_interval=worker_interval or None, warm=warm)

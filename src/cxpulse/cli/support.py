@@ -25,8 +25,8 @@ from cxpulse.cli.options import open_workspace as _open
 from cxpulse.cli.options import parse_filters as _filters
 from cxpulse.errors import ConfigError
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True, markup=False)
+err = Console(stderr=True, soft_wrap=True, markup=False)
 
 
 FilterOpt = Annotated[

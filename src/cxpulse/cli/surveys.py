@@ -22,7 +22,7 @@ from cxpulse.cli.options import WorkspaceOpt
 from cxpulse.cli.options import open_workspace as _open
 from cxpulse.errors import ConfigError
 
-out = Console(soft_wrap=True)
+out = Console(soft_wrap=True, markup=False)
 
 NowOpt = Annotated[
     str | None,

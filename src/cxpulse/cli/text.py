@@ -14,6 +14,7 @@ import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from cxpulse.cli import render
 from cxpulse.cli.options import Format, FormatOpt, WorkspaceOpt
@@ -21,8 +22,8 @@ from cxpulse.cli.options import open_workspace as _open
 from cxpulse.errors import ConfigError
 from cxpulse.metrics.periods import GRAINS
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True, markup=False)
+err = Console(stderr=True, soft_wrap=True, markup=False)
 text_app = typer.Typer(help="Sentiment and themes of comments, ticket subjects and mentions.")
 
 
@@ -33,7 +34,11 @@ TablesOpt = Annotated[
     ),
 ]
 TaxonomyOpt = Annotated[
-    str | None, typer.Option(help="Your copy of the theme taxonomy (YAML); default: built in.")
+    str | None,
+    typer.Option(
+        help="Your copy of the theme taxonomy (YAML); default: the workspace's theme_taxonomy "
+        "setting, else the built-in one."
+    ),
 ]
 
 
@@ -55,7 +60,11 @@ def _analyzers(items: list[str] | None) -> dict[str, str]:
     return chosen
 
 
-def _emit(df: pd.DataFrame, format_: Format, title: str, empty: str) -> None:
+def _emit(
+    df: pd.DataFrame, format_: Format, title: str, empty: str, percent: tuple[str, ...] = ()
+) -> None:
+    """Print ``df``; the ``percent`` columns (percentages, as every share cxpulse reports) say
+    so in their heading and get one decimal, other numbers three."""
     if format_ is Format.json:
         out.print_json(render.to_json(render.frame_records(df)))
     elif format_ is Format.csv:
@@ -65,9 +74,18 @@ def _emit(df: pd.DataFrame, format_: Format, title: str, empty: str) -> None:
     else:
         table = Table(title=title, title_justify="left")
         for col in df.columns:
-            table.add_column(str(col), justify="right" if df[col].dtype.kind in "fi" else "left")
+            table.add_column(
+                f"{col} %" if col in percent else str(col),
+                justify="right" if df[col].dtype.kind in "fi" else "left",
+            )
+        digits = [1 if col in percent else 3 for col in df.columns]
         for row in df.itertuples(index=False):
-            table.add_row(*(render.fmt(v, 3) if isinstance(v, float) else str(v) for v in row))
+            table.add_row(
+                *(
+                    render.fmt(v, d) if isinstance(v, float) else str(v)
+                    for v, d in zip(row, digits, strict=True)
+                )
+            )
         render.print_table(out, table)
 
 
@@ -98,7 +116,7 @@ def score(
             analyzers=_analyzers(analyzer),
             taxonomy=taxonomy,
             only_new=only_new,
-            progress=lambda line: err.print(f"[dim]{line}[/]", highlight=False),
+            progress=lambda line: err.print(line, style="dim", highlight=False),
         )
     total = sum(written.values())
     out.print(
@@ -124,7 +142,13 @@ def themes(
     with _open(workspace) as ws:
         df = theme_trends(ws, by, tables=_tables(table), start=from_, end=to, by_table=by_table)
     shown = df.drop(columns=["period_start"]) if format_ is Format.table else df
-    _emit(shown, format_, f"Themes by {by}", "No annotated texts: run `cxpulse text score`.")
+    _emit(
+        shown,
+        format_,
+        f"Themes by {by}",
+        "No annotated texts: run `cxpulse text score`.",
+        percent=("share", "negative_share"),
+    )
 
 
 @text_app.command("churn")
@@ -145,7 +169,13 @@ def churn(
         df = themes_before_churn(
             ws, days, tables=_tables(table), as_of=as_of, only_negative=negative
         )
-    _emit(df, format_, f"Churn within {days} days after a comment", "No comments to measure.")
+    _emit(
+        df,
+        format_,
+        f"Churn within {days} days after a comment",
+        "No comments to measure.",
+        percent=("share", "ci_low", "ci_high"),
+    )
 
 
 @text_app.command("discover")
@@ -168,7 +198,8 @@ def discover(
                 raise ConfigError(f"no text to analyse in {name}; use {', '.join(SOURCES)}")
             col = ws.table(name)[SOURCES[name].text]
             texts.extend(t for t in col.execute().tolist() if isinstance(t, str))
-    found = find(texts, n_clusters=clusters, taxonomy=taxonomy, examples=examples)
+        chosen = taxonomy or ws.settings.theme_taxonomy or None
+    found = find(texts, n_clusters=clusters, taxonomy=chosen, examples=examples)
     if format_ is not Format.table:
         df = pd.DataFrame([c.as_dict() for c in found])
         if format_ is Format.csv and not df.empty:
@@ -181,8 +212,10 @@ def discover(
         return
     for c in found:
         out.print(
-            f"[bold]{c.id}.[/] {c.size:,} texts ({c.share:.0%} of unmatched): "
-            f"{', '.join(c.top_terms)}",
+            Text.assemble(
+                (f"{c.id}.", "bold"),
+                f" {c.size:,} texts ({c.share:.0f} % of unmatched): {', '.join(c.top_terms)}",
+            ),
             highlight=False,
         )
         for example in c.examples:

@@ -25,8 +25,8 @@ from cxpulse.errors import ConfigError
 from cxpulse.metrics import cx_weights as cw
 from cxpulse.metrics.periods import GRAINS, parse_day
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True, markup=False)
+err = Console(stderr=True, soft_wrap=True, markup=False)
 
 
 class Rate(StrEnum):
@@ -110,9 +110,10 @@ def pages(
     render.print_table(out, table)
     flagged = len(report.flagged)
     out.print(
-        f"[dim]{flagged} page{'s' if flagged != 1 else ''} flagged: at least "
+        f"{flagged} page{'s' if flagged != 1 else ''} flagged: at least "
         f"{report.min_views} views and the interval's low end more than "
-        f"{report.margin:g} points above the site rate. {report.definition}[/]",
+        f"{report.margin:g} points above the site rate. {report.definition}",
+        style="dim",
         highlight=False,
     )
 
@@ -177,17 +178,19 @@ def cx_show(
     thin = frame[frame["measured_weight"] < HALF]
     if not thin.empty:
         err.print(
-            f"[yellow]Warning:[/] in {len(thin)} of {len(frame)} periods less than half of the "
+            f"Warning: in {len(thin)} of {len(frame)} periods less than half of the "
             f"weights had data ({', '.join(sorted(set(thin['missing'])))} missing): the index "
             "there is mostly the components that were measured.",
+            style="yellow",
             highlight=False,
         )
     out.print(
-        "[dim]Under each component: the points it adds to the index (its 0-100 value x its "
+        "Under each component: the points it adds to the index (its 0-100 value x its "
         "weight, renormalised over the components with data; '-' = no data); 'measured': the "
         "share of the weights with data. 'then': the "
         "index with the weights in effect at the time; * = the weights version changed."
-        " --format json or csv for the component values.[/]",
+        " --format json or csv for the component values.",
+        style="dim",
         highlight=False,
     )
 
@@ -222,7 +225,7 @@ def cx_weights(format_: FormatOpt = Format.table, workspace: WorkspaceOpt = None
         table.add_row(f"v{v.version}", str(v.effective_from), v.preset, weights, v.note)
     render.print_table(out, table)
     presets = "; ".join(f"{name}: {doc}" for name, doc in cw.PRESET_DOCS.items())
-    out.print(f"[dim]Presets - {presets}[/]", highlight=False)
+    out.print(f"Presets - {presets}", style="dim", highlight=False)
 
 
 @cx_app.command("set-weights")

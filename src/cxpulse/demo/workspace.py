@@ -13,6 +13,9 @@ from cxpulse.workspace import Workspace
 
 DEMO_SOURCE = "demo"
 DEMO_TIMEZONE = "Europe/Paris"  # the demo company is French; its months are Paris months
+# The demo company sells coffee: its comments are themed with coffee topics (coffee quality,
+# subscription...), not with the built-in taxonomy made for any business.
+DEMO_TAXONOMY = "cxpulse.demo:taxonomy.yaml"
 
 
 def create_demo(
@@ -28,7 +31,7 @@ def create_demo(
         path.unlink()
         Path(f"{path}.wal").unlink(missing_ok=True)
     tables = generate(scale=scale, seed=seed, end=end)
-    ws = Workspace.init(path, timezone=DEMO_TIMEZONE)
+    ws = Workspace.init(path, timezone=DEMO_TIMEZONE, theme_taxonomy=DEMO_TAXONOMY)
     try:
         write_demo(ws.store, tables)
     except BaseException:

@@ -5,9 +5,11 @@ before counting: lower case, common aliases folded (``twitter`` is ``x``, ``Goog
 Profile`` is ``google``, ``reddit`` is ``forum``) and anything unknown counted as ``other``,
 so ``--segment platform`` gives volume by source with one row per platform.
 
-A mention's sentiment is its ``sentiment`` score (-1..1; positive above 0.05, negative below
--0.05, the VADER convention); a review without a score falls back to its stars (4-5 positive,
-1-2 negative, 3 neutral).
+A mention's sentiment is its own ``sentiment`` score when the export has one (-1..1; positive
+above 0.05, negative below -0.05, the VADER convention), else its stars (4-5 positive, 1-2
+negative, 3 neutral), else the score `cxpulse text score` gave its text: what the data says
+comes first, cxpulse's estimate fills the gaps (an imported review file has no sentiment
+column, and a post on social media no stars).
 """
 
 from __future__ import annotations
@@ -63,10 +65,25 @@ def platform_expr(platform: Any) -> Any:
 
 
 def _mentions(t: Table, _: Tables) -> Table:
+    return t.mutate(platform=platform_expr(t.platform))
+
+
+def with_cxpulse_score(t: Table, tables: Tables) -> Table:
+    """Mentions with ``_ours``: the score `cxpulse text score` gave their text (null if none)."""
+    ours = tables.text_scores("mentions")
+    if ours is None:
+        return t.mutate(_ours=ibis.null().cast("float64"))
+    ours = ours.select(_key=ours.row_key, _ours=ours.sentiment)
+    joined = t.left_join(ours, t.mention_id.cast("string") == ours._key)
+    return joined.drop("_key")
+
+
+def _felt(t: Table, tables: Tables) -> Table:
+    t = with_cxpulse_score(_mentions(t, tables), tables)
     stars = ibis.cases(
         (t.rating >= 4, 1.0), (t.rating <= 2, -1.0), (t.rating.notnull(), 0.0), else_=None
     )
-    return t.mutate(platform=platform_expr(t.platform), _feel=ibis.coalesce(t.sentiment, stars))
+    return t.mutate(_feel=ibis.coalesce(t.sentiment, stars, t._ours))
 
 
 def _answered(t: Table, tables: Tables) -> Table:
@@ -172,7 +189,8 @@ _spec(
 )
 _FEEL = (
     "sentiment score above 0.05 is positive, below -0.05 negative; a review without a score "
-    "counts by its stars (4-5 positive, 1-2 negative)"
+    "counts by its stars (4-5 positive, 1-2 negative), a mention without either by the score "
+    "`cxpulse text score` gave its text"
 )
 _spec(
     "mention_sentiment",
@@ -185,21 +203,21 @@ _spec(
             "-100..100; adjusted-Wald interval",
             "nps",
             _net_sentiment,
-            _mentions,
+            _felt,
         ),
         Variant(
             "positive",
             f"100 x positive mentions / mentions with a sentiment ({_FEEL}); Wilson interval",
             "share",
             _share_of(lambda t: t._feel > SENTIMENT_THRESHOLD, lambda t: t._feel.notnull()),
-            _mentions,
+            _felt,
         ),
         Variant(
             "negative",
             f"100 x negative mentions / mentions with a sentiment ({_FEEL}); Wilson interval",
             "share",
             _share_of(lambda t: t._feel < -SENTIMENT_THRESHOLD, lambda t: t._feel.notnull()),
-            _mentions,
+            _felt,
         ),
     ],
 )

@@ -23,6 +23,10 @@ class Tables(Protocol):
 
     def table(self, name: str) -> Table: ...
 
+    def text_scores(self, table: str) -> Table | None:
+        """cxpulse's sentiment of a table's texts (row_key, sentiment), None where not kept."""
+        ...
+
 
 COUNT_UNITS = frozenset({"customers", "tickets", "mentions", "loyalty points", "page views"})
 """Units of metrics that count things: their values are whole numbers, shown without

@@ -27,6 +27,7 @@ from cxpulse.errors import (
     WorkspaceReadOnlyError,
 )
 from cxpulse.store.faults import damaged_message, known_damage, read_only_message, storage_error
+from cxpulse.store.holder import serve_url
 
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<prog>.*?) \(PID (?P<pid>\d+)\)")
 
@@ -199,6 +200,19 @@ def _explain_duckdb_open_error(path: Path, exc: Exception) -> WorkspaceError:
     message = str(exc)
     held = _LOCK_HOLDER.search(message)
     if held or "Could not set lock" in message:
+        server = serve_url(int(held["pid"])) if held else None
+        if server is not None and held is not None:
+            return WorkspaceLockedError(
+                f"the workspace {path} is held by `cxpulse serve` (PID {held['pid']}) on "
+                f"{server}; DuckDB lets only one process open the file. Ask the server "
+                f"instead, with an API token: `--via {server}` on `cxpulse metric` and "
+                f"`cxpulse scorecard` (token in CXPULSE_TOKEN), or GET "
+                f"{server}/api/v1/metrics/NAME?by=month, {server}/api/v1/scorecard and the "
+                f"other routes of {server}/api/docs with the header 'Authorization: Bearer "
+                "TOKEN' (create a token with `cxpulse token create NAME` while the server is "
+                "stopped, or POST /api/v1/tokens as an admin).",
+                server=server,
+            )
         who = f" (PID {held['pid']}, {Path(held['prog']).name})" if held else ""
         return WorkspaceLockedError(
             f"the workspace {path} is in use by another process{who}. DuckDB lets only one "

@@ -143,13 +143,18 @@ def score_workspace(
     """Annotate the text columns of ``tables``; return the rows written per table.
 
     ``only_new`` skips rows that already have an annotation (faster after an import; re-run
-    without it after changing the analyzer or the taxonomy).
+    without it after changing the analyzer or the taxonomy). Without ``taxonomy``, the
+    workspace's ``theme_taxonomy`` setting chooses (empty: the built-in one).
     """
     unknown = [t for t in tables if t not in SOURCES]
     if unknown:
         raise ConfigError(f"no text to analyse in {', '.join(unknown)}; use {', '.join(SOURCES)}")
     models = resolve_analyzers(analyzers)
-    tax = taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy)
+    tax = (
+        taxonomy
+        if isinstance(taxonomy, Taxonomy)
+        else load_taxonomy(taxonomy or ws.settings.theme_taxonomy or None)
+    )
     say = progress or (lambda _line: None)
     written: dict[str, int] = {}
     for table in tables:

@@ -33,7 +33,7 @@ class Cluster:
 
     id: int
     size: int
-    share: float  # of the unmatched comments
+    share: float  # % of the unmatched comments
     top_terms: tuple[str, ...]
     examples: tuple[str, ...]
 
@@ -118,7 +118,7 @@ def discover(
             Cluster(
                 id=0,
                 size=int(size),
-                share=size / total,
+                share=100 * size / total,
                 top_terms=tuple(
                     " ".join(surface.get(w, w) for w in str(t).split()) for t in terms[best]
                 ),

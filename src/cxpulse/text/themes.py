@@ -1,8 +1,11 @@
 """Themes: the recurring topics of comments, from a user-editable keyword taxonomy.
 
-The taxonomy ships as ``taxonomy.yaml`` next to this module; users copy and edit it. Keywords
-match on folded, lightly stemmed tokens (see :mod:`cxpulse.text.normalize`): a word, a
-``prefix*`` or a phrase of several words. A text gets every theme one of whose keywords it
+The built-in taxonomy (``taxonomy.yaml`` next to this module) holds the topics customers of
+any business write about (delivery, price, billing, support, returns, bugs...); users copy and
+edit it, and a workspace names its own with the ``theme_taxonomy`` setting (the demo company
+uses its coffee themes, ``cxpulse.demo:taxonomy.yaml``). Keywords match on folded, lightly
+stemmed tokens (see :mod:`cxpulse.text.normalize`): a word, a ``prefix*`` or a phrase of
+several words. A text gets every theme one of whose keywords it
 contains, in the taxonomy's order; a text in an unknown language is matched against the
 keywords of every language.
 """
@@ -119,9 +122,31 @@ def default_taxonomy_path() -> Path:
     return data_path("taxonomy.yaml")
 
 
+# "package.module:file.yaml": a taxonomy shipped inside a Python package (the demo's, a plugin's)
+_RESOURCE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*):([^:/\\].*)$")
+
+
 def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
-    """Read a taxonomy file (default: the one shipped with cxpulse)."""
-    return _load(Path(path).expanduser().resolve() if path else default_taxonomy_path())
+    """Read a taxonomy: a YAML file, ``package.module:file.yaml`` (a file shipped in a Python
+    package, e.g. ``cxpulse.demo:taxonomy.yaml``), or by default the built-in
+    customer-experience taxonomy."""
+    if not path:
+        return _load(default_taxonomy_path())
+    found = _RESOURCE.match(str(path)) if isinstance(path, str) else None
+    if found and len(found.group(1)) > 1:  # a one-letter "package" is a Windows drive
+        return _load(_resource_path(found.group(1), found.group(2)))
+    return _load(Path(path).expanduser().resolve())
+
+
+def _resource_path(package: str, name: str) -> Path:
+    from importlib import resources
+
+    try:
+        return Path(str(resources.files(package).joinpath(name)))
+    except ModuleNotFoundError:
+        raise ConfigError(
+            f"theme taxonomy {package}:{name}: no Python package {package!r} is installed"
+        ) from None
 
 
 @lru_cache(maxsize=8)

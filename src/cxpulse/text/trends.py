@@ -37,15 +37,19 @@ def annotated(ws: Workspace, tables: Sequence[str] = DEFAULT_TABLES) -> Any:
         src = SOURCES[name]
         t = ws.table(name)
         a = ann.filter(ann.table_name == name)
-        j = t.join(a, t[src.key] == a.row_key)
+        # The annotation's columns get names of their own before the join: a source table may
+        # have a column of the same name (mentions keep the sentiment a vendor exported), and
+        # a join would then silently pick that one.
+        a = a.select(_key=a.row_key, _themes=a.themes, _sentiment=a.sentiment, _label=a.label)
+        j = t.join(a, t[src.key] == a._key)
         parts.append(
             j.select(
                 table=ibis.literal(name),
                 customer_id=j.customer_id,
                 at=j[src.time],
-                themes=j.themes,
-                sentiment=j.sentiment,
-                label=j.label,
+                themes=j._themes,
+                sentiment=j._sentiment,
+                label=j._label,
             )
         )
     return ibis.union(*parts) if len(parts) > 1 else parts[0]
@@ -68,9 +72,11 @@ def theme_trends(
 ) -> pd.DataFrame:
     """Volume and sentiment of each theme per period (in the workspace's time zone).
 
-    Columns: period, period_start, [table,] theme, n (texts with the theme), share (of all
-    annotated texts of the period), mean_sentiment with its interval (ci_low, ci_high), and
-    negative_share (texts labelled negative).
+    Columns: period, period_start, [table,] theme, n (texts with the theme), share (% of all
+    annotated texts of the period; a text can have several themes, so shares can add up to
+    more than 100), mean_sentiment (-1..1) with its interval (ci_low, ci_high), and
+    negative_share (% of the theme's texts labelled negative). Shares are percentages, as
+    every share cxpulse reports.
     """
     grain = periods.check_grain(by)
     first, last = periods.parse_day(start, "start"), periods.parse_day(end, "end")
@@ -110,11 +116,11 @@ _TREND_COLUMNS = [
 
 def _finish_trends(df: pd.DataFrame, grain: Any, by_table: bool, confidence: float) -> pd.DataFrame:
     n = df["n"].astype(float).to_numpy()
-    df["share"] = stats.ratio_point(n, df["_all"].astype(float))
+    df["share"] = 100 * stats.ratio_point(n, df["_all"].astype(float))
     df["mean_sentiment"] = stats.mean_point(n, df["_sum"].astype(float))
     low, high = stats.t_interval(n, df["_sum"], df["_sumsq"], confidence=confidence)
     df["ci_low"], df["ci_high"] = np.clip(low, -1, 1), np.clip(high, -1, 1)
-    df["negative_share"] = stats.ratio_point(df["_neg"].astype(float), n)
+    df["negative_share"] = 100 * stats.ratio_point(df["_neg"].astype(float), n)
     df["period_start"] = [pd.Timestamp(p).date() for p in df.pop("_period")]
     df["period"] = [periods.label(d, grain) for d in df["period_start"]]
     columns = list(_TREND_COLUMNS)
@@ -159,7 +165,8 @@ def themes_before_churn(
     comment, so customers who write a lot weigh no more than others. The row ``(any comment)``
     is the baseline (each customer's first comment, whatever its themes); ``lift`` = share /
     baseline share. ``only_negative`` keeps comments labelled negative.
-    Columns: theme, customers, churned, share, ci_low, ci_high (Wilson), lift.
+    Columns: theme, customers, churned, share (% who churned), ci_low, ci_high (Wilson, in %),
+    lift.
     """
     if days < 1:
         raise ConfigError(f"days must be at least 1, not {days}")
@@ -202,8 +209,9 @@ def _finish_churn(df: pd.DataFrame, confidence: float) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     n, k = df["customers"].astype(float), df["churned"].astype(float)
     df["churned"] = df["churned"].astype("int64")
-    df["share"] = stats.share_point(n, k)
-    df["ci_low"], df["ci_high"] = stats.wilson_interval(n, k, confidence=confidence)
+    df["share"] = 100 * stats.share_point(n, k)
+    low, high = stats.wilson_interval(n, k, confidence=confidence)
+    df["ci_low"], df["ci_high"] = 100 * low, 100 * high
     base = df.loc[df["theme"] == ANY_THEME, "share"]
     df["lift"] = df["share"] / float(base.iloc[0]) if len(base) and base.iloc[0] else np.nan
     df = df.sort_values(["theme"], key=lambda s: s == ANY_THEME, kind="stable")
