@@ -185,11 +185,7 @@ def respond_many(
             survey = active.get(str(delivery["survey_id"]))
             if survey is None:
                 raise UnknownInvitation(f"the survey of invitation {inv} no longer exists")
-            if not sub.answers:
-                raise InvalidAnswer(
-                    "no answer given; send at least one question's score or comment"
-                )
-            answers = [_check(survey, qid, given) for qid, given in sub.answers.items()]
+            answers = check_answers(survey, sub.answers)
         except InvalidLink as exc:
             outcomes[i] = exc
             continue
@@ -276,6 +272,16 @@ def _deliveries(ws: Workspace, invitation_ids: set[str]) -> dict[str, dict[str, 
     for row in sorted(rows, key=lambda r: r["created_at"]):
         first.setdefault(str(row["invitation_id"]), row)
     return first
+
+
+def check_answers(
+    survey: Survey, answers: Mapping[str, Mapping[str, Any]]
+) -> list[tuple[Question, dict[str, Any]]]:
+    """Each answered question with the checked values to write; :class:`InvalidAnswer` (and
+    nothing to write) when any answer does not fit the survey, or none is given."""
+    if not answers:
+        raise InvalidAnswer("no answer given; send at least one question's score or comment")
+    return [_check(survey, qid, given) for qid, given in answers.items()]
 
 
 def _check(

@@ -23,6 +23,7 @@ from fastapi import Request
 
 from cxpulse.store.connect import Store
 from cxpulse.surveys.intake import ResponseIntake
+from cxpulse.surveys.offer_budget import OfferBudget
 from cxpulse.web.cache import ResultCache
 from cxpulse.web.ratelimit import RateLimiter
 
@@ -41,6 +42,8 @@ class WebState:
     cache: ResultCache = field(init=False)
     # public endpoints: 20 requests per second per address, bursts of 60
     public_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(20.0, 60))
+    # widget offers per client address and per embedding site, per minute and per day
+    widget_budget: OfferBudget = field(default_factory=OfferBudget)
     # log-in attempts: one every 6 seconds per address on average, bursts of 10
     login_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(1 / 6, 10))
     lock: threading.RLock = field(default_factory=threading.RLock)

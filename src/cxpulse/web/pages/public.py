@@ -38,6 +38,7 @@ from cxpulse.surveys.widget import (
     verified_customer,
     widget_survey,
 )
+from cxpulse.surveys.widget_offers import claim_offer, is_offer_token
 from cxpulse.web import i18n
 from cxpulse.web.render import page
 from cxpulse.web.security import client_address
@@ -381,15 +382,24 @@ def widget_offer(
                 status_code=403,
                 headers=headers,
             )
+        # requests without an Origin (scripts, a site's own server) are budgeted as one site
+        site = (request.headers.get("origin") or "(no origin)").rstrip("/").lower()
+        keys = [("address", client_address(request)), ("site", site)]
         offer = widget_survey(
-            ws, page_url, state.now(), customer_id=known, visitor_id=visitor, language=lang
+            ws,
+            page_url,
+            state.now(),
+            customer_id=known,
+            visitor_id=visitor,
+            language=lang,
+            spend=lambda: state.widget_budget.spend(keys),
         )
     body = {"offer": offer.as_dict() if offer else None}
     return JSONResponse(body, headers={**headers, "Cache-Control": "no-store"})
 
 
 class WidgetAnswer(BaseModel):
-    token: str = Field(max_length=300, description="the offer's token")
+    token: str = Field(max_length=600, description="the offer's token")
     answers: dict[str, dict[str, Any]] = Field(
         description='{question_id: {"score": 4, "comment": "...", "choice": "..."}}'
     )
@@ -401,9 +411,12 @@ async def widget_answer(request: Request, body: WidgetAnswer, state: State) -> R
     if headers is None:
         return _refused()
     try:
+        token = body.token
+        if is_offer_token(token):  # an anonymous visitor's first answer: now an invitation
+            token = await run_in_threadpool(_claim, state, token, body.answers)
         # no read here: the token is checked and the answer written in the intake's batch
         recorded = await asyncio.wrap_future(
-            state.intake.submit(body.token, body.answers, channel=WIDGET_CHANNEL)
+            state.intake.submit(token, body.answers, channel=WIDGET_CHANNEL)
         )
     except InvalidLink as exc:
         status = next((s for kind, s, _ in LINK_ERRORS if isinstance(exc, kind)), 422)
@@ -413,3 +426,8 @@ async def widget_answer(request: Request, body: WidgetAnswer, state: State) -> R
             headers=headers,
         )
     return JSONResponse({"recorded": recorded.response_ids}, headers=headers)
+
+
+def _claim(state: WebState, token: str, answers: dict[str, dict[str, Any]]) -> str:
+    with state.workspace() as ws:
+        return claim_offer(ws, token, answers, state.now())
