@@ -194,6 +194,8 @@ def test_an_anonymous_offer_writes_only_its_counter_until_answered(shop: Workspa
         record_widget_answer(ws, other.token[:-2] + "xx", {"effort": {"score": 1}}, NOW)
     # expires_days: 1 -> open until the end of the day shown, then one more day
     record_widget_answer(ws, other.token, {"effort": {"score": 2}}, datetime(2025, 6, 3, 23, 59))
+    third = offers[2]
+    assert third is not None
     with pytest.raises(ExpiredLink):
-        record_widget_answer(ws, offers[2].token, {"effort": {"score": 1}}, datetime(2025, 6, 4))
+        record_widget_answer(ws, third.token, {"effort": {"score": 1}}, datetime(2025, 6, 4))
     assert _written(ws)[1] == before[1] + 2
