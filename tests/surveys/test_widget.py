@@ -12,10 +12,17 @@ from cxpulse import Workspace
 from cxpulse.errors import ConfigError
 from cxpulse.surveys import run_surveys, survey_from_dict
 from cxpulse.surveys.decisions import why
-from cxpulse.surveys.links import ExpiredLink, InvalidAnswer, TamperedLink, respond
+from cxpulse.surveys.links import (
+    ExpiredLink,
+    InvalidAnswer,
+    TamperedLink,
+    UnknownInvitation,
+    respond,
+    unsubscribe,
+)
 from cxpulse.surveys.store import add_survey
 from cxpulse.surveys.widget import record_widget_answer, widget_survey
-from cxpulse.surveys.widget_offers import offers_shown
+from cxpulse.surveys.widget_offers import claim_offer, offers_shown
 from tests.conftest import add_rows
 from tests.surveys.helpers import SUPPORT_CSAT, write
 from tests.surveys.test_run import NOW, customers
@@ -182,6 +189,9 @@ def test_an_anonymous_offer_writes_only_its_counter_until_answered(shop: Workspa
     # a visitor's answer is no invitation: the response rate counts no made-up visitor
     rate = ws.metric("response_rate", by="all", segment=["survey_id"])
     assert "checkout-ces" not in set(rate.survey_id)
+    # the visitor's link is no unsubscribe link: nobody to unsubscribe, nothing written
+    with pytest.raises(UnknownInvitation, match="no customer"):
+        unsubscribe(ws, claim_offer(ws, first.token, {}, NOW), NOW)
     # answered: this visitor's budget now says no
     assert widget_survey(ws, "/cart", NOW + timedelta(hours=4), visitor_id="made-up-000") is None
 

@@ -1,4 +1,4 @@
-"""The email channel: survey emails with one-click scores, sent from the outbox over SMTP.
+"""The email channel: survey emails with score links, sent from the outbox over SMTP.
 
 An invitation by email is an outbox row (kind ``survey_email``, :mod:`cxpulse.surveys.handoff`)
 committed with the invitation; the message is built when it is sent (:func:`survey_email`), and

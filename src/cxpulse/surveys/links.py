@@ -416,6 +416,8 @@ def unsubscribe(ws: Workspace, token: str, now: datetime) -> str:
     tab = schema.table("customers")
     c = ws.table("customers")
     found = c.filter(c.customer_id == customer_id).execute()
+    if found.empty:  # erased since: nothing left to send them
+        raise UnknownInvitation("the customer of this link is no longer in this workspace")
     row = {k: (None if _missing(v) else v) for k, v in found.iloc[0].items()}
     row["email_consent"] = False
     frame = ibis.memtable([row], schema=ibis.schema(tab.ibis_schema()))

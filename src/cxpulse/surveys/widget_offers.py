@@ -202,5 +202,13 @@ def offers_shown(ws: Workspace) -> list[dict[str, Any]]:
     """Every counter: survey, day, page, visitor kind, shown (the funnel reads these)."""
     t = ws.store.table(WIDGET_OFFERS_TABLE)
     rows = t.order_by(["day", "survey_id", "visitor", "page"]).execute()
-    cols = ["survey_id", "day", "page", "visitor", "shown"]
-    return [{c: r[c] for c in cols} for r in rows.to_dict("records")]
+    return [
+        {
+            "survey_id": str(r["survey_id"]),
+            "day": r["day"].date() if hasattr(r["day"], "date") else r["day"],
+            "page": str(r["page"]),
+            "visitor": str(r["visitor"]),
+            "shown": int(r["shown"]),
+        }
+        for r in rows.to_dict("records")
+    ]

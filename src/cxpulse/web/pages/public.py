@@ -1,10 +1,14 @@
 """The public survey endpoints: the signed link's page, its answers, unsubscribe, the widget.
 
 No login here: the signed token is the only credential (:mod:`cxpulse.surveys.links` checks it;
-nothing is signed or verified in this module). Every route is rate-limited per client address
-(429 with Retry-After). The widget's JSON endpoints answer cross-origin requests only from the
-origins of the ``widget_origins`` setting; any other origin gets no CORS header and a 403, so a
-page elsewhere can neither read an offer nor make one.
+nothing is signed or verified in this module), so a form needs no CSRF token: a page elsewhere
+cannot post without the token. The email's links never write on GET, because mail security
+scanners fetch every link (some in a real browser, running scripts): a score link shows the
+score chosen and an unsubscribe link asks to confirm; the person's POST records. Every route is
+rate-limited per client address (429 with Retry-After). The widget's JSON endpoints answer
+cross-origin requests only from the origins of the ``widget_origins`` setting; any other origin
+gets no CORS header and a 403, so a page elsewhere can neither read an offer nor make one; and
+offers are budgeted per client address and per site (:mod:`cxpulse.surveys.offer_budget`).
 """
 
 from __future__ import annotations
