@@ -209,3 +209,54 @@ def test_an_anonymous_offer_writes_only_its_counter_until_answered(shop: Workspa
     with pytest.raises(ExpiredLink):
         record_widget_answer(ws, third.token, {"effort": {"score": 1}}, datetime(2025, 6, 4))
     assert _written(ws)[1] == before[1] + 2
+
+
+def test_the_upgrade_turns_earlier_anonymous_offers_out_of_the_invitations(
+    shop: Workspace,
+) -> None:
+    """Earlier versions made an invitation per anonymous offer; migration 12 removes them
+    (and the unanswered offers' deliveries), keeping customers' invitations and answers."""
+    from cxpulse.store.migrations import MIGRATIONS_TABLE, migrate
+    from cxpulse.surveys.decisions import log
+    from cxpulse.surveys.fatigue import Candidate, Decision
+    from cxpulse.surveys.run import write_deliveries
+
+    ws = shop
+    customer = widget_survey(ws, "/cart", NOW, customer_id="alice")
+    assert customer is not None
+    record_widget_answer(ws, customer.token, {"effort": {"score": 7}}, NOW)
+    old = {"answered": "INVvisitoranswer", "ignored": "INVvisitorignore"}
+    rows = [
+        {"invitation_id": inv, "customer_id": None, "survey_id": "checkout-ces",
+         "channel": "web", "touchpoint": "purchase", "sent_at": NOW, "delivered": True,
+         "source": "cxpulse-widget"}
+        for inv in old.values()
+    ]  # fmt: skip
+    add_rows(ws, "survey_invitations", rows)
+    write_deliveries(ws, [
+        {"delivery_key": f"{inv}:widget", "invitation_id": inv, "customer_id": None,
+         "survey_id": "checkout-ces", "channel": "widget", "language": "en",
+         "address": f"visitor:{name}", "created_at": NOW,
+         "expires_at": NOW + timedelta(days=1), "status": "shown", "attempts": 1,
+         "sent_at": NOW, "last_error": None}
+        for name, inv in old.items()
+    ])  # fmt: skip
+    candidate = Candidate("visitor:ignored", "checkout-ces", "k", NOW)
+    log(ws, [Decision(candidate, "invited", "invited", "", NOW)], NOW, {"k": old["ignored"]})
+    add_rows(ws, "survey_responses", [
+        {"response_id": "r1", "survey_id": "checkout-ces", "invitation_id": old["answered"],
+         "question_id": "effort", "question_type": "ces", "score": 5, "scale_min": 1,
+         "scale_max": 7, "responded_at": NOW, "channel": "web"}
+    ])  # fmt: skip
+
+    ws.store.con.raw_sql(f"DELETE FROM {MIGRATIONS_TABLE} WHERE version >= 12")
+    assert [m.version for m in migrate(ws.store)] == [12]
+    inv = ws.table("survey_invitations")
+    kept = inv.filter(inv.survey_id == "checkout-ces").customer_id.execute().tolist()
+    assert kept == ["alice"]
+    d = ws.store.table("survey_deliveries")
+    left = d.filter(d.survey_id == "checkout-ces").invitation_id.execute().tolist()
+    assert sorted(left) == sorted([customer.invitation_id, old["answered"]])
+    decisions = ws.store.table("survey_decisions").customer_id.execute().tolist()
+    assert "visitor:ignored" not in decisions and "alice" in decisions
+    assert ws.table("survey_responses").count().execute() == 2
