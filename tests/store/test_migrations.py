@@ -82,8 +82,9 @@ def check_ignored_fields_dropped(ws: Any) -> None:
                 "definition": json.dumps(survey), "added_at": now}])  # fmt: skip
     con.insert("automation_rules", [{"name": rule["name"], "active": True,
                 "definition": json.dumps(rule), "added_at": now}])  # fmt: skip
-    con.raw_sql(f"DELETE FROM {MIGRATIONS_TABLE} WHERE version = 11")
-    assert [m.version for m in migrate(ws.store)] == [11]
+    # back to a workspace of version 10 (the migrations after 11 run again, changing nothing)
+    con.raw_sql(f"DELETE FROM {MIGRATIONS_TABLE} WHERE version >= 11")
+    assert migrate(ws.store)[0].version == 11
     (loaded,) = surveys(ws)
     assert loaded.questions[0].follow_up[0].text["en"] == "What went wrong?"
     assert loaded.name == 'L\'équipe \\ "support"' and "requird" not in loaded.raw["questions"][0]

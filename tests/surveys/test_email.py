@@ -98,7 +98,8 @@ def test_survey_email_sent_and_a_score_link_followed(
     # nothing left to send; the unsubscribe link turns consent off at once
     assert run_surveys(ws, NOW + timedelta(hours=1)).sent == 0
     stop = next(link for link in links if link.endswith("/unsubscribe"))
-    assert msg["List-Unsubscribe"] == f"<{stop}>"
+    assert msg["List-Unsubscribe"] == f"<{stop}>" and stop.startswith("https://")
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"  # RFC 8058
     assert follow_link(ws, stop, NOW + timedelta(hours=3)) == "unsubscribed alice"
     c = ws.table("customers")
     assert not c.filter(c.customer_id == "alice").email_consent.execute().iloc[0]

@@ -22,6 +22,7 @@ from cxpulse.surveys.links import (
     sign,
     survey_for_token,
     unsubscribe,
+    unsubscribe_language,
     verify,
 )
 from cxpulse.surveys.store import link_secret
@@ -77,6 +78,17 @@ def test_tampered_expired_and_out_of_scale_refused(ws: Workspace, token: str) ->
         answer(ws, token, "satisfaction", NOW, score=9)
     assert verify(link_secret(ws, NOW), token, NOW) == inv
     assert ws.table("survey_responses").count().execute() == 0
+
+
+def test_a_proposed_score_is_checked_and_never_written(ws: Workspace, token: str) -> None:
+    view = survey_for_token(ws, token, NOW, proposed={"satisfaction": {"score": 2}})
+    assert view["answers"] == {}
+    with pytest.raises(InvalidAnswer, match="1-5"):
+        survey_for_token(ws, token, NOW, proposed={"satisfaction": {"score": 9}})
+    assert unsubscribe_language(ws, token, NOW + timedelta(days=60)) == "fr"  # asks only
+    assert ws.table("survey_responses").count().execute() == 0
+    c = ws.table("customers")
+    assert c.filter(c.customer_id == "alice").email_consent.execute().tolist() == [True]
 
 
 def test_unsubscribe_sets_consent_false_even_after_expiry(ws: Workspace, token: str) -> None:

@@ -3,7 +3,7 @@ and its answers recorded through the signed token."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,9 +12,17 @@ from cxpulse import Workspace
 from cxpulse.errors import ConfigError
 from cxpulse.surveys import run_surveys, survey_from_dict
 from cxpulse.surveys.decisions import why
-from cxpulse.surveys.links import ExpiredLink, TamperedLink
+from cxpulse.surveys.links import (
+    ExpiredLink,
+    InvalidAnswer,
+    TamperedLink,
+    UnknownInvitation,
+    respond,
+    unsubscribe,
+)
 from cxpulse.surveys.store import add_survey
 from cxpulse.surveys.widget import record_widget_answer, widget_survey
+from cxpulse.surveys.widget_offers import claim_offer, offers_shown
 from tests.conftest import add_rows
 from tests.surveys.helpers import SUPPORT_CSAT, write
 from tests.surveys.test_run import NOW, customers
@@ -135,3 +143,120 @@ def test_widget_definition_errors() -> None:
         survey_from_dict({**base, "trigger": {"every": 9}, "widget": {}})
     ok = survey_from_dict({**base, "channel": "widget", "widget": {"pages": "/x"}})
     assert ok.widget is not None and ok.widget.pages == ("/x",) and ok.trigger.kind == "none"
+
+
+def _written(ws: Workspace) -> tuple[int, int, int]:
+    """Invitations, deliveries and logged decisions: what an offer could write per visitor."""
+    return (
+        ws.table("survey_invitations").count().execute(),
+        ws.store.table("survey_deliveries").count().execute(),
+        ws.store.table("survey_decisions").count().execute(),
+    )
+
+
+def test_an_anonymous_offer_writes_only_its_counter_until_answered(shop: Workspace) -> None:
+    ws = shop
+    before = _written(ws)
+    page = "https://shop.test/checkout/{}?mail=a@b.c"
+    offers = [
+        widget_survey(ws, page.format(i % 2), NOW, visitor_id=f"made-up-{i:03d}") for i in range(40)
+    ]
+    assert all(o is not None for o in offers) and _written(ws) == before
+    assert [(r["page"], r["visitor"], r["shown"]) for r in offers_shown(ws)] == [
+        ("/checkout/0", "anonymous", 20),  # the path only: a query may carry personal data
+        ("/checkout/1", "anonymous", 20),
+    ]
+    first = offers[0]
+    assert first is not None
+    # the same visitor the same day: the same offer back, counted as shown again
+    again = widget_survey(ws, "/cart", NOW + timedelta(hours=3), visitor_id="made-up-000")
+    assert again is not None and again.token == first.token
+    assert sum(r["shown"] for r in offers_shown(ws)) == 41
+    # over the caller's budget: no survey, nothing counted
+    assert widget_survey(ws, "/cart", NOW, visitor_id="made-up-999", spend=lambda: False) is None
+    assert sum(r["shown"] for r in offers_shown(ws)) == 41
+
+    # an answer that does not fit writes nothing; a good one writes the delivery, once
+    with pytest.raises(InvalidAnswer):
+        record_widget_answer(ws, first.token, {"effort": {"score": 9}}, NOW)
+    assert _written(ws) == before
+    record_widget_answer(ws, first.token, {"effort": {"score": 6}}, NOW + timedelta(minutes=1))
+    record_widget_answer(ws, first.token, {"why": {"comment": "ok"}}, NOW + timedelta(minutes=2))
+    invitations, deliveries, decisions = _written(ws)
+    assert (invitations, deliveries, decisions) == (before[0], before[1] + 1, before[2])
+    r = ws.table("survey_responses")
+    assert r.filter(r.invitation_id == first.invitation_id).count().execute() == 2
+    # a visitor's answer is no invitation: the response rate counts no made-up visitor
+    rate = ws.metric("response_rate", by="all", segment=["survey_id"])
+    assert "checkout-ces" not in set(rate.survey_id)
+    # the visitor's link is no unsubscribe link: nobody to unsubscribe, nothing written
+    with pytest.raises(UnknownInvitation, match="no customer"):
+        unsubscribe(ws, claim_offer(ws, first.token, {}, NOW), NOW)
+    # answered: this visitor's budget now says no
+    assert widget_survey(ws, "/cart", NOW + timedelta(hours=4), visitor_id="made-up-000") is None
+
+    # an offer token is not a link token (nor the reverse), and it expires with the survey
+    other = offers[1]
+    assert other is not None
+    with pytest.raises(TamperedLink):
+        respond(ws, other.token, {"effort": {"score": 1}}, NOW)
+    with pytest.raises(TamperedLink):
+        record_widget_answer(ws, other.token[:-2] + "xx", {"effort": {"score": 1}}, NOW)
+    # expires_days: 1 -> open until the end of the day shown, then one more day
+    record_widget_answer(ws, other.token, {"effort": {"score": 2}}, datetime(2025, 6, 3, 23, 59))
+    third = offers[2]
+    assert third is not None
+    with pytest.raises(ExpiredLink):
+        record_widget_answer(ws, third.token, {"effort": {"score": 1}}, datetime(2025, 6, 4))
+    assert _written(ws)[1] == before[1] + 2
+
+
+def test_the_upgrade_turns_earlier_anonymous_offers_out_of_the_invitations(
+    shop: Workspace,
+) -> None:
+    """Earlier versions made an invitation per anonymous offer; migration 12 removes them
+    (and the unanswered offers' deliveries), keeping customers' invitations and answers."""
+    from cxpulse.store.migrations import MIGRATIONS_TABLE, migrate
+    from cxpulse.surveys.decisions import log
+    from cxpulse.surveys.fatigue import Candidate, Decision
+    from cxpulse.surveys.run import write_deliveries
+
+    ws = shop
+    customer = widget_survey(ws, "/cart", NOW, customer_id="alice")
+    assert customer is not None
+    record_widget_answer(ws, customer.token, {"effort": {"score": 7}}, NOW)
+    old = {"answered": "INVvisitoranswer", "ignored": "INVvisitorignore"}
+    rows = [
+        {"invitation_id": inv, "customer_id": None, "survey_id": "checkout-ces",
+         "channel": "web", "touchpoint": "purchase", "sent_at": NOW, "delivered": True,
+         "source": "cxpulse-widget"}
+        for inv in old.values()
+    ]  # fmt: skip
+    add_rows(ws, "survey_invitations", rows)
+    write_deliveries(ws, [
+        {"delivery_key": f"{inv}:widget", "invitation_id": inv, "customer_id": None,
+         "survey_id": "checkout-ces", "channel": "widget", "language": "en",
+         "address": f"visitor:{name}", "created_at": NOW,
+         "expires_at": NOW + timedelta(days=1), "status": "shown", "attempts": 1,
+         "sent_at": NOW, "last_error": None}
+        for name, inv in old.items()
+    ])  # fmt: skip
+    candidate = Candidate("visitor:ignored", "checkout-ces", "k", NOW)
+    log(ws, [Decision(candidate, "invited", "invited", "", NOW)], NOW, {"k": old["ignored"]})
+    add_rows(ws, "survey_responses", [
+        {"response_id": "r1", "survey_id": "checkout-ces", "invitation_id": old["answered"],
+         "question_id": "effort", "question_type": "ces", "score": 5, "scale_min": 1,
+         "scale_max": 7, "responded_at": NOW, "channel": "web"}
+    ])  # fmt: skip
+
+    ws.store.con.raw_sql(f"DELETE FROM {MIGRATIONS_TABLE} WHERE version >= 12")
+    assert [m.version for m in migrate(ws.store)] == [12]
+    inv = ws.table("survey_invitations")
+    kept = inv.filter(inv.survey_id == "checkout-ces").customer_id.execute().tolist()
+    assert kept == ["alice"]
+    d = ws.store.table("survey_deliveries")
+    left = d.filter(d.survey_id == "checkout-ces").invitation_id.execute().tolist()
+    assert sorted(left) == sorted([customer.invitation_id, old["answered"]])
+    decisions = ws.store.table("survey_decisions").customer_id.execute().tolist()
+    assert "visitor:ignored" not in decisions and "alice" in decisions
+    assert ws.table("survey_responses").count().execute() == 2

@@ -1,10 +1,14 @@
-"""The signed link's page without login: one-click score, answers (twice: updated), clear pages
-for tampered, expired and unknown links, unsubscribe at once, rate limit per address."""
+"""The signed link's page without login: the email's score chosen on GET and saved only by the
+person's POST, answers (twice: updated), clear pages for tampered, expired and unknown links,
+unsubscribe confirmed by a POST (the page's button or the mail client's RFC 8058 one-click),
+rate limit per address."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from fastapi import FastAPI
@@ -69,28 +73,56 @@ def test_page_in_the_customers_language(anon: TestClient, token: str) -> None:
     assert page.headers["cache-control"] == "no-store"
 
 
-def test_one_click_score_then_the_follow_up(
+def test_a_score_link_chooses_the_score_and_only_the_persons_post_saves_it(
     anon: TestClient, web_ws: Workspace, token: str
 ) -> None:
     clicked = anon.get(f"/s/{token}?q=satisfaction&score=2")
-    assert clicked.status_code == 200 and 'id="score-recorded"' in clicked.text
-    assert answers(web_ws) == [("satisfaction", 2, None, "email")]
-    # the follow-up for 1-2, in French, and the score shown as chosen
-    assert "Qu&#39;est-ce qui n&#39;a pas été ?" in clicked.text
+    assert clicked.status_code == 200 and 'id="score-confirm"' in clicked.text
+    assert answers(web_ws) == []  # a GET (what a mail scanner fetches) records nothing
+    # the score shown as chosen, the follow-up for 1-2 in French, a form that posts it
     assert 'value="2" data-score="2" checked' in clicked.text
-    # without q: the first question; clicking again updates the same row
-    anon.get(f"/s/{token}?score=4")
-    assert answers(web_ws) == [("satisfaction", 4, None, "email")]
+    assert "Qu&#39;est-ce qui n&#39;a pas été ?" in clicked.text
+    assert f'method="post" action="/s/{token}"' in clicked.text
+    assert "Votre note est choisie" in clicked.text
+    assert "script-src 'self'" in clicked.headers["content-security-policy"]
+    assert "<script" not in clicked.text  # works without JavaScript
+    # without q: the first question; a score out of scale or not a number: said, not saved
+    assert 'value="4" data-score="4" checked' in anon.get(f"/s/{token}?score=4").text
     bad = anon.get(f"/s/{token}?score=9")
     assert bad.status_code == 422 and 'id="survey-error"' in bad.text
     assert anon.get(f"/s/{token}?score=abc").status_code == 422
+    assert anon.get(f"/s/{token}?q=nope&score=2").status_code == 422
+    assert answers(web_ws) == []
+    # the person presses Send: saved; sending another score updates the same row
+    sent = anon.post(f"/s/{token}", data={"score.satisfaction": "2", "comment.satisfaction": ""})
+    assert sent.status_code == 200 and 'id="survey-thanks"' in sent.text
+    assert answers(web_ws) == [("satisfaction", 2, None, "email")]
+    anon.post(f"/s/{token}", data={"score.satisfaction": "4"})
     assert answers(web_ws) == [("satisfaction", 4, None, "email")]
+
+
+def test_a_scanner_opening_every_link_of_the_email_changes_nothing(
+    web_ws: Workspace, token: str, anon: TestClient
+) -> None:
+    from cxpulse.surveys.email import build_message
+    from cxpulse.surveys.store import get_survey
+
+    msg = build_message(web_ws.settings, get_survey(web_ws, "support-csat"), token, "fr", "a@x")
+    html = msg.get_body(("html",))
+    assert html is not None
+    links = [u.replace("&amp;", "&") for u in re.findall(r'href="([^"]+)"', html.get_content())]
+    assert len(links) == 6  # five scores and the unsubscribe link
+    for link in links:
+        assert anon.get(urlsplit(link)._replace(scheme="", netloc="").geturl()).status_code == 200
+    assert answers(web_ws) == []
+    c = web_ws.table("customers")
+    assert c.filter(c.customer_id == CUSTOMER).email_consent.execute().tolist() == [True]
 
 
 def test_answers_partial_kept_and_twice_updates(
     anon: TestClient, web_ws: Workspace, token: str
 ) -> None:
-    anon.get(f"/s/{token}?score=1")
+    anon.post(f"/s/{token}", data={"score.satisfaction": "1"})
     posted = anon.post(f"/s/{token}", data={"comment.satisfaction": "Trop <b>lent</b>"})
     assert posted.status_code == 200 and 'id="survey-thanks"' in posted.text
     assert "Trop &lt;b&gt;lent&lt;/b&gt;" in posted.text
@@ -135,17 +167,41 @@ def test_tampered_expired_and_unknown_links_get_clear_pages(
     assert answers(web_ws) == []
 
 
-def test_unsubscribe_is_honoured_at_once_even_when_expired(web_ws: Workspace, token: str) -> None:
+def test_unsubscribe_is_confirmed_by_a_post_even_when_expired(
+    web_ws: Workspace, token: str
+) -> None:
     later = TestClient(create_app(web_ws, clock=lambda: NOW + timedelta(days=30)))
+    c = web_ws.table("customers")
+
+    def consent() -> list[bool]:
+        return [bool(v) for v in c.filter(c.customer_id == CUSTOMER).email_consent.execute()]
+
     inv, expiry, mac = token.split(".")
-    assert later.get(f"/s/{inv}.{expiry}.{mac[:-2]}xx/unsubscribe").status_code == 403
-    page = later.get(f"/s/{token}/unsubscribe")
+    forged = f"/s/{inv}.{expiry}.{mac[:-2]}xx/unsubscribe"
+    assert later.get(forged).status_code == 403 and later.post(forged).status_code == 403
+    ask = later.get(f"/s/{token}/unsubscribe")  # the email's link: a page that asks
+    assert ask.status_code == 200 and 'id="unsubscribe-confirm"' in ask.text
+    assert f'method="post" action="/s/{token}/unsubscribe"' in ask.text
+    assert "Ne plus recevoir d&#39;enquêtes ?" in ask.text  # the customer's language
+    assert consent() == [True]  # a GET unsubscribes no one
+    page = later.post(f"/s/{token}/unsubscribe")  # the person's click
     assert page.status_code == 200 and 'id="unsubscribed"' in page.text
-    assert "Votre désinscription est enregistrée" in page.text  # the customer's language
+    assert "Votre désinscription est enregistrée" in page.text
+    assert consent() == [False]
+    assert later.post(f"/s/{token}/unsubscribe").status_code == 200  # again: harmless
+
+
+def test_a_mail_clients_one_click_unsubscribe_post(web_ws: Workspace, token: str) -> None:
+    client = TestClient(create_app(web_ws, clock=lambda: NOW))
+    # RFC 8058: the client POSTs this body to the List-Unsubscribe https address, no cookie
+    done = client.post(
+        f"/s/{token}/unsubscribe",
+        content="List-Unsubscribe=One-Click",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert done.status_code == 200 and 'id="unsubscribed"' in done.text
     c = web_ws.table("customers")
     assert c.filter(c.customer_id == CUSTOMER).email_consent.execute().tolist() == [False]
-    # POST (mail clients' one-click unsubscribe) works too, and again is harmless
-    assert later.post(f"/s/{token}/unsubscribe").status_code == 200
 
 
 class FrozenClock:

@@ -3,10 +3,12 @@ offer per visitor and page, answers posted back (twice: updated), bad tokens ref
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from cxpulse import Workspace
@@ -90,9 +92,10 @@ def test_offer_on_chosen_pages_and_answers_posted_back(shop: Workspace, anon: Te
     assert (body["survey"], body["delay_seconds"], body["language"]) == ("checkout-ces", 5.0, "en")
     assert body["questions"][0]["text"] == "Was checkout <easy>?"  # JSON; the widget uses text
     assert body["questions"][0]["scale"] == [1, 7]
-    # a reload gets the same offer back, never a second invitation
+    # a reload gets the same offer back (in the language asked now), never a second one
     assert offer(anon).json()["offer"]["token"] == body["token"]
-    assert offer(anon, lang="fr").json()["offer"]["token"] == body["token"]
+    french = offer(anon, lang="fr").json()["offer"]
+    assert french["invitation_id"] == body["invitation_id"] and french["language"] == "fr"
 
     url, headers = "/public/widget/answer", {"Origin": SHOP}
     first = anon.post(
@@ -113,11 +116,14 @@ def test_offer_on_chosen_pages_and_answers_posted_back(shop: Workspace, anon: Te
 
 def test_bad_tokens_answers_and_origins_are_refused(shop: Workspace, anon: TestClient) -> None:
     token = offer(anon).json()["offer"]["token"]
-    inv, expiry, mac = token.split(".")
+    prefix, payload, mac = token.split(".")
+    other = base64.urlsafe_b64encode(  # another visitor's offer, signature kept
+        base64.urlsafe_b64decode(payload + "==").replace(VISITOR.encode(), b"v" * 17)
+    ).decode()
     url, headers = "/public/widget/answer", {"Origin": SHOP}
     tampered = anon.post(
         url,
-        json={"token": f"{inv}.{int(expiry) + 1}.{mac}", "answers": {"effort": {"score": 2}}},
+        json={"token": f"{prefix}.{other}.{mac}", "answers": {"effort": {"score": 2}}},
         headers=headers,
     )
     assert tampered.status_code == 403 and tampered.json()["error"] == "TamperedLink"
@@ -178,3 +184,41 @@ def test_a_signed_customer_shares_the_budget_of_every_channel(
     mine = shop.table("survey_invitations").filter(lambda t: t.survey_id == "checkout-ces")
     assert mine.customer_id.execute().tolist() == [quiet]  # counted in the customer's budget
     assert offer(anon).json()["offer"] is not None  # an anonymous visitor is budgeted apart
+
+
+def test_a_script_inventing_visitors_gets_a_bounded_number_of_offers_and_no_invitation(
+    shop: Workspace, app: FastAPI
+) -> None:
+    from cxpulse.surveys.offer_budget import ADDRESS, OfferBudget
+    from cxpulse.surveys.widget_offers import offers_shown
+
+    app.state.cx.widget_budget = OfferBudget(clock=lambda: 1_800_000_000.0)  # one minute
+    script = TestClient(app, client=("198.51.100.7", 4000))
+
+    def written() -> tuple[int, int, int]:
+        return (
+            shop.table("survey_invitations").count().execute(),
+            shop.store.table("survey_deliveries").count().execute(),
+            shop.store.table("survey_decisions").count().execute(),
+        )
+
+    before = written()
+    got = [
+        offer(script, origin=None, visitor=f"made-up-visitor-{i:02d}").json()["offer"]
+        for i in range(40)
+    ]
+    assert sum(o is not None for o in got) == ADDRESS.per_minute == 30  # then "no survey"
+    assert written() == before  # not one invitation, delivery or decision
+    assert [(r["page"], r["shown"]) for r in offers_shown(shop)] == [("/checkout/pay", 30)]
+    # the same address through the site: the address is spent whatever the origin
+    assert offer(script).json() == {"offer": None}
+    # a visitor elsewhere still gets theirs, and answering writes the one delivery
+    visitor = TestClient(app, client=("203.0.113.5", 5000))
+    token = offer(visitor).json()["offer"]["token"]
+    posted = visitor.post(
+        "/public/widget/answer",
+        json={"token": token, "answers": {"effort": {"score": 6}}},
+        headers={"Origin": SHOP},
+    )
+    assert posted.status_code == 200, posted.text
+    assert written() == (before[0], before[1] + 1, before[2])

@@ -386,6 +386,47 @@ def _drop_ignored_fields(store: Store) -> None:
             store.con.upsert(table, frame, on=key)
 
 
+WIDGET_OFFERS_TABLE = "survey_widget_offers"
+# widget offers shown, counted per survey, page (the URL's path), UTC day and kind of visitor
+# (anonymous or a signed-in customer): an anonymous visitor leaves no row of their own until
+# they answer, so these counters are what "shown" means for the widget's funnel
+WIDGET_OFFERS_SCHEMA: dict[str, dt.DataType] = {
+    "counter_key": dt.string,  # survey|day|visitor|page, unique by upsert
+    "survey_id": dt.string,
+    "day": dt.date,
+    "page": dt.string,
+    "visitor": dt.string,  # anonymous or customer
+    "shown": dt.int64,
+    "updated_at": dt.Timestamp(),
+}
+
+
+def _widget_offers(store: Store) -> None:
+    """The offer counters; and the offers earlier versions made to anonymous visitors are no
+    longer invitations (anyone could make them up, and the unanswered ones counted as
+    delivered in the response rate): their invitations and decisions go, and so do the
+    deliveries of the unanswered ones. An answered visitor's delivery stays (their budget)."""
+    if not store.has_table(WIDGET_OFFERS_TABLE):  # a test may replay the migrations before
+        store.con.create_table(WIDGET_OFFERS_TABLE, schema=ibis.schema(WIDGET_OFFERS_SCHEMA))
+    if store.backend not in ("duckdb", "postgres"):
+        return
+    # the counter is read by key on every offer
+    store.con.raw_sql(
+        f"CREATE INDEX IF NOT EXISTS cxpulse_widget_offers_key "
+        f'ON {WIDGET_OFFERS_TABLE} ("counter_key")'
+    )
+    d = SURVEY_DELIVERIES_TABLE
+    store.con.raw_sql(
+        f"DELETE FROM {d} WHERE channel = 'widget' AND customer_id IS NULL "
+        "AND address LIKE 'visitor:%' AND invitation_id NOT IN (SELECT invitation_id "
+        "FROM survey_responses WHERE invitation_id IS NOT NULL)"
+    )
+    store.con.raw_sql(
+        "DELETE FROM survey_invitations WHERE source = 'cxpulse-widget' AND customer_id IS NULL"
+    )
+    store.con.raw_sql(f"DELETE FROM {SURVEY_DECISIONS_TABLE} WHERE customer_id LIKE 'visitor:%'")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "canonical tables", _canonical_tables),
     Migration(2, "CLV scores table", _clv_scores),
@@ -398,6 +439,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(9, "indexes for survey answer lookups", _lookup_indexes),
     Migration(10, "survey emails wait in the outbox", _survey_emails_to_outbox),
     Migration(11, "stored surveys and rules without ignored fields", _drop_ignored_fields),
+    Migration(12, "widget offers counted; anonymous offers are not invitations", _widget_offers),
 )
 
 

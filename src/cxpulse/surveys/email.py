@@ -1,4 +1,4 @@
-"""The email channel: survey emails with one-click scores, sent from the outbox over SMTP.
+"""The email channel: survey emails with score links, sent from the outbox over SMTP.
 
 An invitation by email is an outbox row (kind ``survey_email``, :mod:`cxpulse.surveys.handoff`)
 committed with the invitation; the message is built when it is sent (:func:`survey_email`), and
@@ -6,8 +6,11 @@ committed with the invitation; the message is built when it is sent (:func:`surv
 every message has.
 
 The first question is answerable from the email itself: each score is a link carrying the
-signed token. The same links are followed by :func:`follow_link` (the web app's response page
-calls it too), so a click records the score at once even if the page is never completed.
+signed token, which opens the survey page with that score chosen and its follow-up question;
+the person's Send records it. Opening a link records nothing, so a mail scanner that fetches
+every link (some run a real browser) answers nothing and unsubscribes no one. The unsubscribe
+link asks to confirm; mail clients unsubscribe in one click by POSTing to the same address
+(``List-Unsubscribe`` and ``List-Unsubscribe-Post``, RFC 8058).
 """
 
 from __future__ import annotations
@@ -59,8 +62,8 @@ def build_message(
     *,
     reminder: bool = False,
 ) -> EmailMessage:
-    """The survey email: a text part and an HTML part, both with the one-click scores (a
-    reminder is the same email, its subject prefixed)."""
+    """The survey email: a text part and an HTML part, both with the score links (a reminder
+    is the same email, its subject prefixed)."""
     first = survey.questions[0]
     question = first.text.get(language) or first.text["en"]
     intro = survey.intro.get(language) or survey.intro.get("en", "")
@@ -85,7 +88,10 @@ def build_message(
     msg["Subject"] = f"{REMINDER.get(language, REMINDER['en'])}{subject}" if reminder else subject
     msg["From"] = settings.email_from
     msg["To"] = address
-    msg["List-Unsubscribe"] = f"<{stop}>"  # mail clients show their own unsubscribe button
+    # mail clients show their own unsubscribe button, which POSTs to the https link (RFC 8058:
+    # a POST, so a scanner fetching the link unsubscribes no one)
+    msg["List-Unsubscribe"] = f"<{stop}>"
+    msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg.set_content(text)
     msg.add_alternative(f"<html><body>{body}</body></html>", subtype="html")
     return msg
@@ -225,7 +231,8 @@ def send_queued(
 
 
 def follow_link(ws: Workspace, url: str, now: datetime) -> str:
-    """Act on a survey link (a score click or an unsubscribe); returns what was done."""
+    """Do what the person confirms on a survey link's page (record its score, or unsubscribe);
+    returns what was done. Opening the link in a browser does neither by itself."""
     parts = urlsplit(url)
     segments = [p for p in parts.path.split("/") if p]
     if len(segments) < 2 or segments[0] != "s":

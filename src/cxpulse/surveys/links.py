@@ -185,11 +185,7 @@ def respond_many(
             survey = active.get(str(delivery["survey_id"]))
             if survey is None:
                 raise UnknownInvitation(f"the survey of invitation {inv} no longer exists")
-            if not sub.answers:
-                raise InvalidAnswer(
-                    "no answer given; send at least one question's score or comment"
-                )
-            answers = [_check(survey, qid, given) for qid, given in sub.answers.items()]
+            answers = check_answers(survey, sub.answers)
         except InvalidLink as exc:
             outcomes[i] = exc
             continue
@@ -278,6 +274,16 @@ def _deliveries(ws: Workspace, invitation_ids: set[str]) -> dict[str, dict[str, 
     return first
 
 
+def check_answers(
+    survey: Survey, answers: Mapping[str, Mapping[str, Any]]
+) -> list[tuple[Question, dict[str, Any]]]:
+    """Each answered question with the checked values to write; :class:`InvalidAnswer` (and
+    nothing to write) when any answer does not fit the survey, or none is given."""
+    if not answers:
+        raise InvalidAnswer("no answer given; send at least one question's score or comment")
+    return [_check(survey, qid, given) for qid, given in answers.items()]
+
+
 def _check(
     survey: Survey, question_id: str, given: Mapping[str, Any]
 ) -> tuple[Question, dict[str, Any]]:
@@ -334,12 +340,23 @@ def _choice(question: Question, choice: Any) -> str:
     return " | ".join(english)
 
 
-def survey_for_token(ws: Workspace, token: str, now: datetime) -> dict[str, Any]:
+def survey_for_token(
+    ws: Workspace,
+    token: str,
+    now: datetime,
+    *,
+    proposed: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
     """What a response page (or the widget) shows for a signed link: the questions in the
-    customer's language, their follow-ups, and the answers already given."""
+    customer's language, their follow-ups, and the answers already given. ``proposed``
+    answers (the score clicked in the email) are checked as :func:`respond` would check them
+    (:class:`InvalidAnswer`) but never written: the page shows them chosen, and only the
+    person's own post records them, so a scanner opening the link records nothing."""
     invitation_id = verify(link_secret(ws, now), token, now)
     delivery = _delivery(ws, invitation_id)
     survey = get_survey(ws, str(delivery["survey_id"]))
+    if proposed is not None:
+        check_answers(survey, proposed)
     return survey_view(ws, survey, invitation_id, str(delivery["language"]))
 
 
@@ -383,16 +400,24 @@ def _question_view(q: Question, language: str) -> dict[str, Any]:
     }
 
 
+def unsubscribe_language(ws: Workspace, token: str, now: datetime) -> str:
+    """The language of the page that asks to confirm an unsubscribe (nothing is changed):
+    the link is checked as :func:`unsubscribe` checks it."""
+    return str(_unsubscribing(ws, token, now)["language"])
+
+
 def unsubscribe(ws: Workspace, token: str, now: datetime) -> str:
-    """Honour an unsubscribe link at once: the customer's email consent becomes false.
+    """Honour an unsubscribe (the person's confirmation, or their mail client's one-click
+    POST): the customer's email consent becomes false at once.
 
     Expired links still unsubscribe (only the signature is required): refusing an opt-out
     because the survey closed would break the promise in the email."""
-    invitation_id = verify(link_secret(ws, now), token, now, check_expiry=False)
-    customer_id = str(_delivery(ws, invitation_id)["customer_id"])
+    customer_id = str(_unsubscribing(ws, token, now)["customer_id"])
     tab = schema.table("customers")
     c = ws.table("customers")
     found = c.filter(c.customer_id == customer_id).execute()
+    if found.empty:  # erased since: nothing left to send them
+        raise UnknownInvitation("the customer of this link is no longer in this workspace")
     row = {k: (None if _missing(v) else v) for k, v in found.iloc[0].items()}
     row["email_consent"] = False
     frame = ibis.memtable([row], schema=ibis.schema(tab.ibis_schema()))
@@ -400,6 +425,15 @@ def unsubscribe(ws: Workspace, token: str, now: datetime) -> str:
         ws.store.con.upsert("customers", frame, on="customer_id")
         _cancel_pending(ws, customer_id)
     return customer_id
+
+
+def _unsubscribing(ws: Workspace, token: str, now: datetime) -> dict[str, Any]:
+    """The delivery an unsubscribe link stands for (expired or not), with its customer."""
+    invitation_id = verify(link_secret(ws, now), token, now, check_expiry=False)
+    delivery = _delivery(ws, invitation_id)
+    if _missing(delivery["customer_id"]):  # a web visitor: nothing is ever sent to them
+        raise UnknownInvitation("this link has no customer to unsubscribe")
+    return delivery
 
 
 def _cancel_pending(ws: Workspace, customer_id: str) -> None:

@@ -5,18 +5,26 @@ A widget survey (``channel: widget``) says where it shows and after how long::
     widget: {pages: ["/checkout/*", "/pricing"], delay_seconds: 20}
 
 Page patterns are shell-style over the URL path (``*`` matches anything, across ``/`` too).
-Showing a survey is asking: the offer is an invitation (channel ``web``) under the same fatigue
-budget as every other survey and channel, logged for `cxpulse why`. A visitor who reloads the
-page gets the same open offer back (same link), never a second invitation. Declined offers
-(the budget says no) are not logged: a page view is not a trigger, and logging every view of a
-recently-asked customer would bury the log.
+Showing a survey is asking, under the same fatigue budget as every other survey and channel.
+Every offer shown is counted per survey, page path and day (:mod:`.widget_offers`), and may be
+refused by the caller's ``spend`` budget (offers per client address and per site): then the
+answer is "no survey" and nothing is written.
 
 Audience: segment, plan and language filters apply; the ``email_consent`` filter does not (the
-visitor is on the site, no message is sent), but an unsubscribe is always honoured. Anonymous
-visitors (a ``visitor_id`` but no known customer) see only surveys without a segment or plan
-filter, and their budget is kept per visitor id. A site that knows who is logged in passes the
-customer id with its signature (:func:`customer_signature`, keyed by :func:`identity_key`):
-the widget then shares that customer's one budget with the emails and every other channel.
+visitor is on the site, no message is sent), but an unsubscribe is always honoured.
+
+A site that knows who is logged in passes the customer id with its signature
+(:func:`customer_signature`, keyed by :func:`identity_key`): the offer is then an invitation
+(channel ``web``) in that customer's one budget with the emails and every other channel, logged
+for `cxpulse why`; a reload gets the same open offer back (same link), never a second
+invitation. Declined offers (the budget says no) are not logged: a page view is not a trigger.
+
+Anonymous visitors (a ``visitor_id``, the widget's own random id, but no known customer) see
+only surveys without a segment or plan filter. Anyone can invent visitor ids, so their offer
+writes no invitation: its token is signed and stateless, and the invitation is written when
+they answer (:func:`~cxpulse.surveys.widget_offers.claim_offer`); their budget is kept per
+visitor id over the offers they answered. Until they answer, the same offer (same token) comes
+back all day.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -39,6 +48,13 @@ from cxpulse.surveys.fatigue import Candidate, History, decide
 from cxpulse.surveys.links import respond, sign, survey_view
 from cxpulse.surveys.run import invitation_id, write_deliveries
 from cxpulse.surveys.store import link_secret, stored_secret, surveys
+from cxpulse.surveys.widget_offers import (
+    VISITOR,
+    AnonymousOffer,
+    claim_offer,
+    count_shown,
+    offer_token,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -46,7 +62,6 @@ if TYPE_CHECKING:
     from cxpulse.workspace import Workspace
 
 WIDGET_CHANNEL = "web"  # the channel recorded on widget answers
-VISITOR = "visitor:"  # the subject of an anonymous visitor's budget (delivery address)
 
 
 class UnverifiedCustomer(CxpulseError, PermissionError):
@@ -80,7 +95,7 @@ def verified_customer(ws: Workspace, customer_id: str, signature: str, now: date
 class WidgetOffer:
     survey_id: str
     invitation_id: str
-    token: str  # the signed link token the widget posts its answers with
+    token: str  # the signed token the widget posts its answers with (link or offer token)
     delay_seconds: float
     view: dict[str, Any]  # questions in the visitor's language, answers already given
 
@@ -108,11 +123,14 @@ def widget_survey(
     customer_id: str | None = None,
     visitor_id: str | None = None,
     language: str | None = None,
+    spend: Callable[[], bool] | None = None,
 ) -> WidgetOffer | None:
     """The survey to show on ``page_url`` at ``now`` (naive UTC), or None.
 
     A known ``customer_id`` is budgeted with their other surveys; otherwise ``visitor_id`` (the
-    widget's own cookie) is. Without either, nothing is shown: there would be no budget."""
+    widget's own id) is. Without either, nothing is shown: there would be no budget. ``spend``
+    is asked once an offer would be shown: False means over the caller's budget (None, and
+    nothing written)."""
     on_page = [s for s in surveys(ws) if s.channel == "widget" and page_matches(s, page_url)]
     customer = _customer(ws, customer_id) if customer_id else None
     if not on_page or (customer is None and not visitor_id):
@@ -123,9 +141,10 @@ def widget_survey(
     fits = [s for s in on_page if _fits(s, customer, language)]
     if not fits:
         return None
-    open_offer = _open_offer(ws, fits, subject, customer is not None, now)
-    if open_offer is not None:
-        return open_offer
+    if customer is not None:
+        open_offer = _open_offer(ws, fits, subject, now)
+        if open_offer is not None:
+            return _shown(ws, open_offer, page_url, now, customer=True, spend=spend)
     stamp = now.isoformat(timespec="seconds")
     found = [
         Candidate(
@@ -141,19 +160,27 @@ def widget_survey(
     window = timedelta(days=ws.settings.survey_fatigue_days)
     decided = decide(found, _history(ws, subject, customer is not None), now, window)
     winner = next((d for d in decided if d.outcome == "invited"), None)
-    if winner is None:
+    if winner is None or (spend is not None and not spend()):
         return None
     survey = next(s for s in fits if s.id == winner.candidate.survey_id)
     lang = pick_language(language or (customer or {}).get("language"))
+    if customer is None:
+        # nothing written for the visitor until they answer: the token says what to write
+        anonymous = AnonymousOffer.shown(survey, str(visitor_id), lang, now)
+        inv = anonymous.invitation_id
+        token = offer_token(link_secret(ws, now), anonymous)
+        delay = survey.widget.delay_seconds if survey.widget else 0.0
+        offer = WidgetOffer(survey.id, inv, token, delay, survey_view(ws, survey, inv, lang))
+        return _shown(ws, offer, page_url, now, customer=False)
     inv = invitation_id(winner.candidate.trigger_key)
     delivery = {
         "delivery_key": f"{inv}:widget",
         "invitation_id": inv,
-        "customer_id": subject if customer else None,
+        "customer_id": subject,
         "survey_id": survey.id,
         "channel": "widget",
         "language": lang,
-        "address": None if customer else subject,
+        "address": None,
         "created_at": now,
         "expires_at": now + timedelta(days=survey.expires_days),
         "status": "shown",
@@ -163,7 +190,7 @@ def widget_survey(
     }
     invitation = {
         "invitation_id": inv,
-        "customer_id": subject if customer else None,
+        "customer_id": subject,
         "survey_id": survey.id,
         "channel": survey.invitation_channel,
         "touchpoint": survey.touchpoint,
@@ -176,15 +203,32 @@ def widget_survey(
         ws.store.con.insert("survey_invitations", ibis.memtable([invitation], schema=inv_schema))
         write_deliveries(ws, [delivery])
         decision_log.log(ws, [winner], now, {winner.candidate.trigger_key: inv})
-    return _offer(ws, survey, delivery, now)
+    return _shown(ws, _offer(ws, survey, delivery, now), page_url, now, customer=True)
+
+
+def _shown(
+    ws: Workspace,
+    offer: WidgetOffer,
+    page_url: str,
+    now: datetime,
+    *,
+    customer: bool,
+    spend: Callable[[], bool] | None = None,
+) -> WidgetOffer | None:
+    """``offer``, counted as shown on the page (None, uncounted, when ``spend`` refuses)."""
+    if spend is not None and not spend():
+        return None
+    count_shown(ws, offer.survey_id, page_url, now, customer=customer)
+    return offer
 
 
 def record_widget_answer(
     ws: Workspace, token: str, answers: Mapping[str, Mapping[str, Any]], now: datetime
 ) -> list[str]:
     """Record answers posted by the widget (channel ``web``); same rules as any signed link:
-    partial answers kept, a second post updates, tampered or expired tokens refused."""
-    return respond(ws, token, answers, now, channel=WIDGET_CHANNEL)
+    partial answers kept, a second post updates, tampered or expired tokens refused. An
+    anonymous visitor's offer becomes an invitation here (:func:`claim_offer`)."""
+    return respond(ws, claim_offer(ws, token, answers, now), answers, now, channel=WIDGET_CHANNEL)
 
 
 def _offer(ws: Workspace, survey: Survey, delivery: dict[str, Any], now: datetime) -> WidgetOffer:
@@ -223,15 +267,14 @@ def _fits(survey: Survey, customer: dict[str, Any] | None, language: str | None)
 
 
 def _open_offer(
-    ws: Workspace, fits: list[Survey], subject: str, known: bool, now: datetime
+    ws: Workspace, fits: list[Survey], customer_id: str, now: datetime
 ) -> WidgetOffer | None:
-    """An unanswered, unexpired widget invitation already made to this subject."""
+    """An unanswered, unexpired widget invitation already made to this customer."""
     from cxpulse.store.migrations import SURVEY_DELIVERIES_TABLE
 
     d = ws.store.table(SURVEY_DELIVERIES_TABLE)
-    mine = (d.customer_id == subject) if known else (d.address == subject)
     rows = d.filter(
-        mine
+        (d.customer_id == customer_id)
         & (d.channel == "widget")
         & d.survey_id.isin([s.id for s in fits])
         & (d.expires_at > now)
@@ -247,7 +290,8 @@ def _open_offer(
 
 
 def _history(ws: Workspace, subject: str, known: bool) -> History:
-    """This subject's past asks (a customer: every invitation; a visitor: widget offers)."""
+    """This subject's past asks (a customer: every invitation; a visitor: the widget offers
+    they answered, the only ones written)."""
     from cxpulse.store.migrations import SURVEY_DELIVERIES_TABLE
 
     out = History()

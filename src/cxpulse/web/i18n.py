@@ -103,7 +103,6 @@ FR: dict[str, str] = {
     "Survey saved:": "Enquête enregistrée :",
     "Text part": "Version texte",
     "Thank you! Your answers are saved.": "Merci ! Vos réponses sont enregistrées.",
-    "Thank you, your score is saved.": "Merci, votre note est enregistrée.",
     "This survey has closed: its link has expired. Thank you all the same.": (
         "Cette enquête est close : son lien a expiré. Merci tout de même."
     ),
@@ -118,6 +117,15 @@ FR: dict[str, str] = {
     "Touchpoint": "Point de contact",
     "Trigger": "Déclencheur",
     "Unsubscribe from surveys": "Ne plus recevoir d'enquêtes",
+    "Unsubscribe from surveys?": "Ne plus recevoir d'enquêtes ?",
+    "Unsubscribe": "Me désinscrire",
+    "We will not send you surveys any more, and messages already on their way will be cancelled.": (
+        "Nous ne vous enverrons plus d'enquêtes, et les messages déjà en route seront annulés."
+    ),
+    "Your score is chosen below. Press Send to save it; you may add a comment first.": (
+        "Votre note est choisie ci-dessous. Appuyez sur Envoyer pour l'enregistrer ; vous "
+        "pouvez d'abord ajouter un commentaire."
+    ),
     "We could not find this survey. The link may be incomplete.": (
         "Nous ne trouvons pas cette enquête. Le lien est peut-être incomplet."
     ),

@@ -23,6 +23,7 @@ from fastapi import Request
 
 from cxpulse.store.connect import Store
 from cxpulse.surveys.intake import ResponseIntake
+from cxpulse.surveys.offer_budget import OfferBudget
 from cxpulse.web.cache import ResultCache
 from cxpulse.web.login_throttle import LoginThrottle
 from cxpulse.web.ratelimit import RateLimiter
@@ -44,6 +45,8 @@ class WebState:
     public_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(20.0, 60))
     # failed log-ins: per address, per account, per known browser (login_throttle.py)
     login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    # widget offers per client address and per embedding site, per minute and per day
+    widget_budget: OfferBudget = field(default_factory=OfferBudget)
     lock: threading.RLock = field(default_factory=threading.RLock)
     # the local date the default pages were last warmed for (warmup.keep_warm)
     warmed_for: date | None = None

@@ -10,8 +10,9 @@ a test checks that each one names a route of the app):
   types: it must not empty the cache each time.
 - ``SOFT``: changes that stream in from outside, at the customers' pace: public survey answers,
   unsubscribes and widget offers. Dashboards serve what they have while one background refresh
-  catches up. Three of these are GETs that write (the email's one-click score, the email's
-  unsubscribe link, a widget offer, which logs its decision): listed so they count at all.
+  catches up. A widget offer is a GET that writes (its counter, and a signed-in customer's
+  invitation): listed so it counts at all. The email's score and unsubscribe links write
+  nothing on GET (mail scanners fetch them); their pages' POSTs do.
 
 A request refused for want of a login changes nothing, though a page answers it with a redirect
 (303, below 400): :func:`mark_refused` says so, or anyone could empty the cache by posting.
@@ -48,11 +49,9 @@ EFFECTS: dict[tuple[str, str], Effect] = {
     ("POST", "/api/v1/tokens"): Effect.NONE,
     ("DELETE", "/api/v1/tokens/{token_id}"): Effect.NONE,
     # the customers' own answers, at their pace
-    ("GET", "/s/{token}"): Effect.SOFT,  # ?score=N: the email's one-click answer
     ("POST", "/s/{token}"): Effect.SOFT,
-    ("GET", "/s/{token}/unsubscribe"): Effect.SOFT,
     ("POST", "/s/{token}/unsubscribe"): Effect.SOFT,
-    ("GET", "/public/widget/survey"): Effect.SOFT,  # logs the offer decision
+    ("GET", "/public/widget/survey"): Effect.SOFT,  # counts the offer (may invite a customer)
     ("POST", "/public/widget/answer"): Effect.SOFT,
 }
 

@@ -1,10 +1,14 @@
 """The public survey endpoints: the signed link's page, its answers, unsubscribe, the widget.
 
 No login here: the signed token is the only credential (:mod:`cxpulse.surveys.links` checks it;
-nothing is signed or verified in this module). Every route is rate-limited per client address
-(429 with Retry-After). The widget's JSON endpoints answer cross-origin requests only from the
-origins of the ``widget_origins`` setting; any other origin gets no CORS header and a 403, so a
-page elsewhere can neither read an offer nor make one.
+nothing is signed or verified in this module), so a form needs no CSRF token: a page elsewhere
+cannot post without the token. The email's links never write on GET, because mail security
+scanners fetch every link (some in a real browser, running scripts): a score link shows the
+score chosen and an unsubscribe link asks to confirm; the person's POST records. Every route is
+rate-limited per client address (429 with Retry-After). The widget's JSON endpoints answer
+cross-origin requests only from the origins of the ``widget_origins`` setting; any other origin
+gets no CORS header and a 403, so a page elsewhere can neither read an offer nor make one; and
+offers are budgeted per client address and per site (:mod:`cxpulse.surveys.offer_budget`).
 """
 
 from __future__ import annotations
@@ -28,9 +32,9 @@ from cxpulse.surveys.links import (
     InvalidLink,
     TamperedLink,
     UnknownInvitation,
-    answer,
     survey_for_token,
     unsubscribe,
+    unsubscribe_language,
 )
 from cxpulse.surveys.widget import (
     WIDGET_CHANNEL,
@@ -38,6 +42,7 @@ from cxpulse.surveys.widget import (
     verified_customer,
     widget_survey,
 )
+from cxpulse.surveys.widget_offers import claim_offer, is_offer_token
 from cxpulse.web import i18n
 from cxpulse.web.render import page
 from cxpulse.web.security import client_address
@@ -129,11 +134,18 @@ def _follow_up(question: dict[str, Any], score: int | None) -> str | None:
 
 
 def _survey_page(
-    request: Request, token: str, view: dict[str, Any], status_code: int = 200, **context: Any
+    request: Request,
+    token: str,
+    view: dict[str, Any],
+    status_code: int = 200,
+    *,
+    chosen: dict[str, int] | None = None,
+    **context: Any,
 ) -> HTMLResponse:
+    """The survey form; ``chosen``: scores shown selected but not yet saved (the email's)."""
     for q in view["questions"]:
         given = view["answers"].get(q["id"], {})
-        q["given_score"] = given.get("score")
+        q["given_score"] = (chosen or {}).get(q["id"], given.get("score"))
         q["given_comment"] = given.get("comment") or ""
         q["follow_up_text"] = _follow_up(q, q["given_score"])
     return _public(
@@ -144,49 +156,38 @@ def _survey_page(
         view=view,
         token=token,
         answered_all=_answered_all(view),
+        confirm=bool(chosen),
         **context,
     )
 
 
 @router.get("/s/{token}", response_class=HTMLResponse)
-async def survey_page(
+def survey_page(
     request: Request,
     token: str,
     state: State,
     q: str | None = None,
     score: Annotated[str | None, Query()] = None,
 ) -> Response:
-    """The survey of a signed link; ``?q=QUESTION&score=N`` (the email's one-click links; the
-    first question when ``q`` is left out) records that score at once."""
-    if score is not None and q is not None:
-        try:
-            value = int(score)
-        except ValueError:
-            value = None
-        if value is not None:
-            # the email's links: recorded with the other answers arriving now
-            return await _record(request, token, state, {q: {"score": value}})
-    return await run_in_threadpool(_show, request, token, state, q, score)
-
-
-def _show(
-    request: Request, token: str, state: State, q: str | None, score: str | None
-) -> HTMLResponse:
+    """The survey of a signed link. ``?q=QUESTION&score=N`` (the email's score links; the
+    first question when ``q`` is left out) shows that score chosen, with its follow-up
+    question, and records nothing: a GET is what mail scanners fetch too. The person's
+    Send (a POST of the form) records it."""
     now = state.now()
     with state.workspace() as ws:
         try:
             view = survey_for_token(ws, token, now)
-            if score is not None:
-                qid = q or view["questions"][0]["id"]
-                try:
-                    answer(ws, token, qid, now, score=int(score))
-                except ValueError as exc:  # int() or InvalidAnswer: the page says what is wrong
-                    problem = str(exc) if isinstance(exc, InvalidAnswer) else "not a score"
-                    return _survey_page(request, token, view, 422, error=problem)
-                view = survey_for_token(ws, token, now)
+            if score is None:
+                return _survey_page(request, token, view)
+            qid = q or view["questions"][0]["id"]
+            try:
+                survey_for_token(ws, token, now, proposed={qid: {"score": int(score)}})
+            except ValueError as exc:  # int() or InvalidAnswer: the page says what is wrong
+                problem = str(exc) if isinstance(exc, InvalidAnswer) else "not a score"
+                return _survey_page(request, token, view, 422, error=problem)
         except InvalidLink as exc:
             return _link_error(request, exc)
-    return _survey_page(request, token, view, recorded=score is not None)
+    return _survey_page(request, token, view, chosen={qid: int(score)})
 
 
 async def _record(
@@ -194,13 +195,11 @@ async def _record(
     token: str,
     state: State,
     answers: dict[str, dict[str, Any]],
-    channel: str | None = None,
-    thanks: bool = False,
 ) -> HTMLResponse:
     """Answers through the intake (one transaction for all that arrive meanwhile), then the
     survey page as the customer now sees it, from what the write returned (no query here)."""
     try:
-        recorded = await asyncio.wrap_future(state.intake.submit(token, answers, channel))
+        recorded = await asyncio.wrap_future(state.intake.submit(token, answers))
     except InvalidAnswer as exc:
         view = await run_in_threadpool(_view_or_error, request, token, state)
         if isinstance(view, HTMLResponse):
@@ -208,9 +207,7 @@ async def _record(
         return _survey_page(request, token, view, 422, error=str(exc))
     except InvalidLink as exc:
         return _link_error(request, exc)
-    if thanks:
-        return _survey_page(request, token, recorded.view, thanks=True)
-    return _survey_page(request, token, recorded.view, recorded=True)
+    return _survey_page(request, token, recorded.view, thanks=True)
 
 
 def _view_or_error(request: Request, token: str, state: State) -> dict[str, Any] | HTMLResponse:
@@ -269,13 +266,26 @@ async def submit(request: Request, token: str, state: State) -> Response:
         if isinstance(view, HTMLResponse):
             return view
         return _survey_page(request, token, view, 422, error=str(exc))
-    return await _record(request, token, state, answers, thanks=True)
+    return await _record(request, token, state, answers)
 
 
-@router.api_route("/s/{token}/unsubscribe", methods=["GET", "POST"], response_class=HTMLResponse)
+@router.get("/s/{token}/unsubscribe", response_class=HTMLResponse)
+def unsubscribe_confirm(request: Request, token: str, state: State) -> Response:
+    """Asks to confirm (the email's link): a GET changes nothing, as mail scanners fetch
+    links too; the page's button posts."""
+    with state.workspace() as ws:
+        try:
+            lang = pick_language(unsubscribe_language(ws, token, state.now()))
+        except InvalidLink as exc:
+            return _link_error(request, exc)
+    return _public(request, "public/unsubscribe.html", lang, token=token)
+
+
+@router.post("/s/{token}/unsubscribe", response_class=HTMLResponse)
 def unsubscribe_page(request: Request, token: str, state: State) -> Response:
-    """Honoured at once, on GET too (the email's link) and POST (mail clients' one-click
-    List-Unsubscribe); expired links still unsubscribe."""
+    """Honoured at once: the confirm page's button, or a mail client's one-click
+    List-Unsubscribe POST (RFC 8058; its body, List-Unsubscribe=One-Click, needs no reading).
+    Expired links still unsubscribe."""
     now = state.now()
     with state.workspace() as ws:
         try:
@@ -381,15 +391,24 @@ def widget_offer(
                 status_code=403,
                 headers=headers,
             )
+        # requests without an Origin (scripts, a site's own server) are budgeted as one site
+        site = (request.headers.get("origin") or "(no origin)").rstrip("/").lower()
+        keys = [("address", client_address(request)), ("site", site)]
         offer = widget_survey(
-            ws, page_url, state.now(), customer_id=known, visitor_id=visitor, language=lang
+            ws,
+            page_url,
+            state.now(),
+            customer_id=known,
+            visitor_id=visitor,
+            language=lang,
+            spend=lambda: state.widget_budget.spend(keys),
         )
     body = {"offer": offer.as_dict() if offer else None}
     return JSONResponse(body, headers={**headers, "Cache-Control": "no-store"})
 
 
 class WidgetAnswer(BaseModel):
-    token: str = Field(max_length=300, description="the offer's token")
+    token: str = Field(max_length=600, description="the offer's token")
     answers: dict[str, dict[str, Any]] = Field(
         description='{question_id: {"score": 4, "comment": "...", "choice": "..."}}'
     )
@@ -401,9 +420,12 @@ async def widget_answer(request: Request, body: WidgetAnswer, state: State) -> R
     if headers is None:
         return _refused()
     try:
+        token = body.token
+        if is_offer_token(token):  # an anonymous visitor's first answer: now an invitation
+            token = await run_in_threadpool(_claim, state, token, body.answers)
         # no read here: the token is checked and the answer written in the intake's batch
         recorded = await asyncio.wrap_future(
-            state.intake.submit(body.token, body.answers, channel=WIDGET_CHANNEL)
+            state.intake.submit(token, body.answers, channel=WIDGET_CHANNEL)
         )
     except InvalidLink as exc:
         status = next((s for kind, s, _ in LINK_ERRORS if isinstance(exc, kind)), 422)
@@ -413,3 +435,8 @@ async def widget_answer(request: Request, body: WidgetAnswer, state: State) -> R
             headers=headers,
         )
     return JSONResponse({"recorded": recorded.response_ids}, headers=headers)
+
+
+def _claim(state: WebState, token: str, answers: dict[str, dict[str, Any]]) -> str:
+    with state.workspace() as ws:
+        return claim_offer(ws, token, answers, state.now())
