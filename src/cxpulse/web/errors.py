@@ -21,6 +21,7 @@ from cxpulse.errors import (
     UnknownTableError,
     WorkspaceLockedError,
 )
+from cxpulse.web.queryparams import UnknownQueryParameter
 from cxpulse.web.security import CsrfFailed, Forbidden, LoginRequired
 from cxpulse.web.writes import mark_refused
 
@@ -94,6 +95,9 @@ def install(app: FastAPI) -> None:
             body: dict[str, object] = {"error": type(exc).__name__, "detail": str(exc)}
             if isinstance(exc, ImportRejected):
                 body["problems"] = [p.as_dict() for p in exc.problems]
+            if isinstance(exc, UnknownQueryParameter):
+                body["unknown"] = exc.unknown
+                body["accepted"] = exc.accepted
             return JSONResponse(body, status_code=status)
         return _error_page(request, status, str(exc))
 
