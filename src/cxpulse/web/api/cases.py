@@ -19,6 +19,7 @@ from cxpulse.automations.cases import CaseError, add_note, get_case, move, open_
 from cxpulse.automations.inbox import CaseAccessDenied, case_for, cases_for, count_for, overdue
 from cxpulse.records import clean, frame_records
 from cxpulse.web.followup import follow_up
+from cxpulse.web.params import Offset
 from cxpulse.web.security import Forbidden, Principal, require
 from cxpulse.web.state import WebState, get_state
 
@@ -112,7 +113,7 @@ def list_cases(
     ] = None,
     customer: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+    offset: Offset = 0,
 ) -> CasesPage:
     with state.workspace() as ws:
         frame = cases_for(

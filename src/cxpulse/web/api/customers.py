@@ -12,6 +12,7 @@ from cxpulse.accounts.users import Permission
 from cxpulse.automations.inbox import may_handle
 from cxpulse.customers import customer_view, erase_customer, export_customer, find_customers
 from cxpulse.records import frame_records
+from cxpulse.web.params import Offset
 from cxpulse.web.security import Principal, require
 from cxpulse.web.state import WebState, get_state
 
@@ -89,7 +90,7 @@ def list_customers(
     state: State,
     q: Annotated[str, Query(max_length=200, description="part of an id, email or name")] = "",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+    offset: Offset = 0,
 ) -> CustomersPage:
     return search(state, q, limit, offset)
 

@@ -17,6 +17,7 @@ from cxpulse.accounts.users import Permission
 from cxpulse.metrics.feedback import ResponseFilter, filtered
 from cxpulse.records import clean, frame_records
 from cxpulse.store.keyed import rows_where_in
+from cxpulse.web.params import Offset
 from cxpulse.web.security import Principal, require
 from cxpulse.web.state import WebState, get_state
 
@@ -56,7 +57,7 @@ def list_responses(
     to: Annotated[date | None, Query(description="last local day (included)")] = None,
     with_comment: Annotated[bool, Query(description="only answers with a comment")] = False,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+    offset: Offset = 0,
 ) -> ResponsesPage:
     f = ResponseFilter(
         start=from_,

@@ -21,6 +21,7 @@ from cxpulse.records import clean, frame_records
 from cxpulse.surveys.editor import Problem as TextProblem
 from cxpulse.web import visible
 from cxpulse.web.api.surveys import definition_body_doc, read_definition, rejected
+from cxpulse.web.params import Offset
 from cxpulse.web.security import Principal, require
 from cxpulse.web.state import WebState, get_state
 
@@ -139,7 +140,7 @@ def rule_runs(
     principal: Reader,
     state: State,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+    offset: Offset = 0,
 ) -> list[dict[str, Any]]:
     _rule(state, name)
     with state.workspace() as ws:

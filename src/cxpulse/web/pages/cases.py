@@ -31,6 +31,7 @@ from cxpulse.automations.inbox import CaseAccessDenied, case_with_notes, cases_f
 from cxpulse.records import clean
 from cxpulse.store.migrations import AUTOMATION_RUNS_TABLE, CASES_TABLE
 from cxpulse.web.followup import follow_up
+from cxpulse.web.params import Offset
 from cxpulse.web.render import page
 from cxpulse.web.security import Forbidden, Principal, require
 from cxpulse.web.state import WebState, get_state
@@ -263,7 +264,7 @@ def _inbox_page_data(
 # -- pages ------------------------------------------------------------------------------------
 @router.get("/cases", response_class=HTMLResponse)
 def inbox_page(
-    request: Request, principal: Reader, state: State, filter: str = "active", offset: int = 0
+    request: Request, principal: Reader, state: State, filter: str = "active", offset: Offset = 0
 ) -> Response:
     data = _inbox_page_data(state, principal, filter, offset)
     return page(
@@ -366,7 +367,7 @@ def note(
     summary="The cases inbox as the page shows it, with SLA timers and the follow-up figures",
 )
 def inbox_json(
-    principal: Reader, state: State, filter: str = "active", offset: int = 0
+    principal: Reader, state: State, filter: str = "active", offset: Offset = 0
 ) -> dict[str, Any]:
     return _inbox_page_data(state, principal, filter, offset)
 

@@ -1,0 +1,17 @@
+"""Query parameters several routes share, with their bounds in one place.
+
+Every integer a client sends is bounded in its declaration, so FastAPI answers 422 naming the
+limit and the OpenAPI document states it (``minimum``/``maximum``): an offset of 2**63 used to
+reach DuckDB and come back as a 500 (tests/web/test_params.py checks every route).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Query
+
+# far past any table here, well inside DuckDB's BIGINT (LIMIT/OFFSET are BIGINT)
+MAX_OFFSET = 1_000_000_000
+
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="rows to skip (0 to 1,000,000,000)")]
