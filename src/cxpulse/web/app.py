@@ -20,7 +20,7 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from cxpulse import __version__
-from cxpulse.web import errors
+from cxpulse.web import errors, openapi
 from cxpulse.web.middleware import EdgeMiddleware
 from cxpulse.web.queryparams import known_query_parameters
 from cxpulse.web.state import WebState
@@ -109,6 +109,7 @@ def create_app(
         dependencies=[Depends(known_query_parameters)],
     )
     app.state.cx = state
+    app.openapi = lambda: openapi.document(app)  # type: ignore[method-assign]
     errors.install(app)
 
     app.add_middleware(EdgeMiddleware, on_write=state.cache.invalidate)

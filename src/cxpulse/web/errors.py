@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from cxpulse.errors import (
     CxpulseError,
@@ -51,6 +52,21 @@ def _status(exc: CxpulseError) -> int:
     if isinstance(exc, WorkspaceLockedError):
         return 503
     return 422 if isinstance(exc, ImportRejected) else 400
+
+
+ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers at this address. Starlette's 405 names only the
+    methods of the first route matching the path, and GET and POST on one address are two
+    routes: ``Allow: GET`` on an address that takes POST too."""
+    found = []
+    for method in ALL_METHODS:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            found.append(method)
+    return found
 
 
 def _error_page(request: Request, status: int, message: str) -> Response:
@@ -111,11 +127,16 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request))
         if _is_api(request) or exc.status_code not in {404, 405}:
             return JSONResponse(
-                {"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers
+                {"error": str(exc.detail)}, status_code=exc.status_code, headers=headers
             )
-        return _error_page(request, exc.status_code, "Page not found.")
+        answer = _error_page(request, exc.status_code, "Page not found.")
+        answer.headers.update(headers)
+        return answer
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:

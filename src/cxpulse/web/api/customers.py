@@ -15,6 +15,7 @@ from cxpulse.records import frame_records
 from cxpulse.web.params import Offset
 from cxpulse.web.security import Principal, require
 from cxpulse.web.state import WebState, get_state
+from cxpulse.web.utc import UtcDateTime
 
 router = APIRouter(prefix="/api/v1", tags=["customers"])
 Reader = Annotated[Principal, Depends(require(Permission.read))]
@@ -31,7 +32,7 @@ class CustomersPage(BaseModel):
 
 
 class TimelineItem(BaseModel):
-    at: str
+    at: UtcDateTime
     kind: str
     title: str
     detail: str
@@ -50,14 +51,16 @@ class CustomerTimeline(BaseModel):
 
 class ErasureOut(BaseModel):
     customer_id: str
-    erased_at: str
+    erased_at: UtcDateTime
     rows: dict[str, int]
 
 
 def search(state: WebState, q: str, limit: int, offset: int) -> CustomersPage:
     with state.workspace() as ws:
         rows, total = find_customers(ws, q, limit=limit, offset=offset)
-    return CustomersPage(q=q, total=total, limit=limit, offset=offset, rows=frame_records(rows))
+    return CustomersPage(
+        q=q, total=total, limit=limit, offset=offset, rows=frame_records(rows, utc=True)
+    )
 
 
 def timeline(

@@ -77,7 +77,7 @@ def list_responses(
             t = t.filter(t.customer_id == customer)
         total = int(t.count().execute())
         page = t.order_by([ibis.desc("responded_at"), "response_id"]).limit(limit, offset=offset)
-        rows = frame_records(page.execute())
+        rows = frame_records(page.execute(), utc=True)
     return ResponsesPage(total=total, limit=limit, offset=offset, rows=rows)
 
 
@@ -87,5 +87,5 @@ def read_response(response_id: str, principal: Reader, state: State) -> dict[str
         found = rows_where_in(ws.store, "survey_responses", "response_id", [response_id])
     if not found:
         raise HTTPException(404, f"no survey response {response_id!r}")
-    row: dict[str, Any] = clean(found[0])
+    row: dict[str, Any] = clean(found[0], utc=True)
     return row
