@@ -8,7 +8,6 @@ token to change a case: a read token only reads.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
@@ -19,7 +18,7 @@ from cxpulse.automations.cases import CaseError, add_note, get_case, move, open_
 from cxpulse.automations.inbox import CaseAccessDenied, case_for, cases_for, count_for, overdue
 from cxpulse.records import clean, frame_records
 from cxpulse.web.followup import follow_up
-from cxpulse.web.params import Offset
+from cxpulse.web.params import Day, Offset
 from cxpulse.web.security import Forbidden, Principal, require
 from cxpulse.web.state import WebState, get_state
 from cxpulse.web.utc import UtcDateTime
@@ -167,8 +166,8 @@ class CaseMetrics(BaseModel):
     recovery: Recovery
 
 
-From = Annotated[date | None, Query(alias="from", description="first day of opening (local)")]
-To = Annotated[date | None, Query(alias="to", description="last day of opening (local)")]
+From = Annotated[Day | None, Query(alias="from", description="first day of opening (local)")]
+To = Annotated[Day | None, Query(alias="to", description="last day of opening (local)")]
 
 
 @router.get(

@@ -6,7 +6,6 @@ the survey and the customer; days are local days of the workspace, both included
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 import ibis
@@ -17,7 +16,7 @@ from cxpulse.accounts.users import Permission
 from cxpulse.metrics.feedback import ResponseFilter, filtered
 from cxpulse.records import clean, frame_records
 from cxpulse.store.keyed import rows_where_in
-from cxpulse.web.params import Offset
+from cxpulse.web.params import Day, Offset
 from cxpulse.web.security import Principal, require
 from cxpulse.web.state import WebState, get_state
 
@@ -53,8 +52,8 @@ def list_responses(
     score_max: Annotated[
         int | None, Query(ge=-1000, le=1000, description="highest score kept")
     ] = None,
-    from_: Annotated[date | None, Query(alias="from", description="first local day")] = None,
-    to: Annotated[date | None, Query(description="last local day (included)")] = None,
+    from_: Annotated[Day | None, Query(alias="from", description="first local day")] = None,
+    to: Annotated[Day | None, Query(description="last local day (included)")] = None,
     with_comment: Annotated[bool, Query(description="only answers with a comment")] = False,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     offset: Offset = 0,
