@@ -75,8 +75,9 @@ def test_schemathesis_finds_nothing(served: tuple[str, str], tmp_path: Path) -> 
     (tmp_path / "schemathesis.toml").write_text(CONFIG)
     report = tmp_path / "report.json"
     command = [
-        sys.executable, "-m", "schemathesis.cli", "run", f"{url}/api/v1/openapi.json",
+        sys.executable, "-m", "schemathesis.cli",
         "--config-file", str(tmp_path / "schemathesis.toml"),
+        "run", f"{url}/api/v1/openapi.json",
         "--checks", "all",
         "--header", f"Authorization: Bearer {secret}",
         "--phases", "examples,coverage,fuzzing",
