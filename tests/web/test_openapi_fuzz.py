@@ -145,3 +145,10 @@ def test_a_nul_in_the_address_is_refused_not_a_500(url: str, app: FastAPI) -> No
     response = login(TestClient(app), "analyst").get(url)
     assert response.status_code == 400
     assert response.json()["detail"] == "the address holds a NUL character (%00)"
+
+
+def test_405_names_the_methods_of_the_address_not_of_a_lookalike(anon: TestClient) -> None:
+    # /api/v1/cases/metrics also fits /api/v1/cases/{case_id} (PATCH): not its method
+    answer = anon.request("OPTIONS", "/api/v1/cases/metrics")
+    assert answer.headers["allow"] == "GET"
+    assert anon.request("PUT", "/api/v1/cases/C1").headers["allow"] == "GET, PATCH"

@@ -12,6 +12,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -58,15 +59,18 @@ ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 def allowed_methods(request: Request) -> list[str]:
-    """Every method some route answers at this address. Starlette's 405 names only the
-    methods of the first route matching the path, and GET and POST on one address are two
-    routes: ``Allow: GET`` on an address that takes POST too."""
-    found = []
-    for method in ALL_METHODS:
-        scope = {**request.scope, "method": method}
-        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
-            found.append(method)
-    return found
+    """Every method the address's route answers. Starlette's 405 names only the methods of
+    the first route matching the path, and GET and POST on one address are two routes: it said
+    ``Allow: GET`` where POST works too. The address belongs to the first route whose
+    template matches it (``/api/v1/cases/metrics``, not ``/api/v1/cases/{case_id}``, which
+    would read "metrics" as a case id): the methods are those of the routes of that template."""
+    from cxpulse.web.routes import ROUTERS
+
+    routes = [r for router in ROUTERS for r in router.routes if isinstance(r, APIRoute)]
+    scope = {**request.scope, "method": "\x00"}  # no route takes it: a match is on the path
+    template = next((r.path for r in routes if r.matches(scope)[0] != Match.NONE), None)
+    methods = {m for r in routes if r.path == template for m in r.methods or ()}
+    return [m for m in ALL_METHODS if m in methods]
 
 
 def _error_page(request: Request, status: int, message: str) -> Response:
