@@ -86,6 +86,9 @@ def test_schemathesis_finds_nothing(served: tuple[str, str], tmp_path: Path) -> 
         "--workers", "1",
         "--no-shrink",
         "--request-timeout", "120",
+        # a cold dashboard on a loaded 2-core CI machine takes over the default 10 s: speed is
+        # the benchmarks' business, this run checks what the API answers
+        "--max-response-time", "120",
     ]  # fmt: skip
     started = time.monotonic()
     run = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, timeout=1500)
