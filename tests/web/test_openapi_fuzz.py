@@ -139,6 +139,11 @@ def test_api_timestamps_carry_their_zone(app: FastAPI) -> None:
     assert metrics["as_of"] == "2026-11-02T09:30:00Z"
     for c in case["cases"]:
         assert c["opened_at"].endswith("Z")
+    assert client.get("/api/v1/dashboard/cases").json()["now"] == "2026-11-02T09:30:00+00:00"
+    cid = client.get("/api/v1/customers?limit=1").json()["rows"][0]["customer_id"]
+    customer = client.get(f"/api/v1/customers/{cid}").json()
+    assert customer["customer"]["created_at"].endswith("+00:00")
+    assert all(item["at"].endswith("Z") for item in customer["items"])
 
 
 @pytest.mark.parametrize("url", ["/api/v1/responses?to=0", "/api/v1/cases/metrics?from=1"])

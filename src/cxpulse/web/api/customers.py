@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from cxpulse.accounts.users import Permission
 from cxpulse.automations.inbox import may_handle
 from cxpulse.customers import customer_view, erase_customer, export_customer, find_customers
-from cxpulse.records import frame_records
+from cxpulse.records import clean, frame_records
 from cxpulse.web.params import Offset
 from cxpulse.web.security import Principal, require
 from cxpulse.web.state import WebState, get_state
@@ -75,6 +75,9 @@ def timeline(
     def compute(ws: Any) -> dict[str, Any]:
         view = customer_view(ws, customer_id, newest_first=newest_first, case_visible=visible)
         result: dict[str, Any] = view.as_dict()
+        # the customer's row and web figures hold stored (UTC) times: said with their zone
+        result["customer"] = clean(view.customer, utc=True)
+        result["web"] = clean(view.web, utc=True)
         return result
 
     # one entry for everyone who sees every case, one per agent

@@ -35,6 +35,7 @@ from cxpulse.web.params import Offset
 from cxpulse.web.render import page
 from cxpulse.web.security import Forbidden, Principal, require
 from cxpulse.web.state import WebState, get_state
+from cxpulse.web.utc import as_utc
 
 if TYPE_CHECKING:
     from cxpulse.workspace import Workspace
@@ -132,7 +133,7 @@ def _inbox(
     counts["active"] = sum(v for k, v in counts.items() if k != "resolved")
     counts["all"] = counts["active"] + counts["resolved"]
     return {
-        "now": now.isoformat(),
+        "now": as_utc(now).isoformat(),  # UTC, with its zone in the JSON twin
         "state": state,
         "counts": counts,
         "offset": offset,
@@ -179,7 +180,7 @@ def _detail(state: WebState, principal: Principal, cid: str) -> dict[str, Any]:
         if case.get(column)
     ]
     return {
-        "now": now.isoformat(),
+        "now": as_utc(now).isoformat(),  # UTC, with its zone in the JSON twin
         "case": case,
         "customer": extra["customer"],
         "cause": extra["cause"],
