@@ -144,6 +144,9 @@ def test_api_timestamps_carry_their_zone(app: FastAPI) -> None:
     customer = client.get(f"/api/v1/customers/{cid}").json()
     assert customer["customer"]["created_at"].endswith("+00:00")
     assert all(item["at"].endswith("Z") for item in customer["items"])
+    # the verbatims are shown in local time: the offset says which
+    verbatim = client.get("/api/v1/dashboard/feedback").json()["verbatims"]["rows"][0]
+    assert re.search(r"T[\d:.]+[+-]\d\d:\d\d$", verbatim["responded_at"])
 
 
 @pytest.mark.parametrize("url", ["/api/v1/responses?to=0", "/api/v1/cases/metrics?from=1"])
