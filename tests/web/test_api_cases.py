@@ -184,7 +184,7 @@ def test_case_metrics_count_the_cases_you_may_see(
     assert anon.get("/api/v1/cases/metrics").status_code == 401
     assert anon.get("/api/v1/cases/metrics", headers=bearer(web_ws, "ingest")).status_code == 403
     agent = client_for("agent").get("/api/v1/cases/metrics").json()
-    assert (agent["from"], agent["to"], agent["as_of"]) == (None, None, NOW.isoformat())
+    assert (agent["from"], agent["to"], agent["as_of"]) == (None, None, NOW.isoformat() + "Z")
     assert without_header(agent) == figures(2, 1, 3.0, 1, 1, 1, 1, 1)  # A and C
     analyst = client_for("analyst").get("/api/v1/cases/metrics").json()
     assert without_header(analyst) == figures(3, 1, 3.0, 2, 1, 2, 2, 1)  # A, B and C

@@ -22,6 +22,7 @@ from cxpulse.cli.options import Format, FormatOpt, WorkspaceOpt
 from cxpulse.cli.options import open_workspace as _open
 from cxpulse.cli.options import parse_filters as _filters
 from cxpulse.cli.parquet import Backend, BackendOpt, ParquetOpt, SparkMasterOpt, open_backend
+from cxpulse.csvout import frame_csv
 from cxpulse.errors import ConfigError, CxpulseError
 from cxpulse.metrics.periods import GRAINS
 from cxpulse.settings import Settings
@@ -244,7 +245,7 @@ def metric(
     if format_ is Format.json:
         out.print_json(render.to_json(render.frame_records(df)))
     elif format_ is Format.csv:
-        sys.stdout.write(df.to_csv(index=False))
+        sys.stdout.write(frame_csv(df))
     elif df.empty:
         out.print(f"No data for {name} in this range.")
     else:
@@ -284,7 +285,7 @@ def metrics(format_: FormatOpt = Format.table) -> None:
     if format_ is Format.csv:
         import pandas as pd
 
-        sys.stdout.write(pd.DataFrame(rows).to_csv(index=False))
+        sys.stdout.write(frame_csv(pd.DataFrame(rows)))
         return
     from rich.table import Table
 
@@ -331,7 +332,7 @@ def _print_scorecard(card: Any, format_: Format, confidence: float) -> None:
     if format_ is Format.json:
         out.print_json(render.to_json(card.to_dict()))
     elif format_ is Format.csv:
-        sys.stdout.write(card.to_frame().to_csv(index=False))
+        sys.stdout.write(frame_csv(card.to_frame()))
     else:
         render.print_table(out, render.scorecard_table(card, confidence))
 

@@ -24,6 +24,7 @@ from cxpulse.cli import render
 from cxpulse.cli.options import Format, FormatOpt, WorkspaceOpt
 from cxpulse.cli.options import open_workspace as _open
 from cxpulse.cli.options import parse_filters as _filters
+from cxpulse.csvout import frame_csv
 from cxpulse.metrics.money import currency_of
 from cxpulse.metrics.spec import COUNT_UNITS, REGISTRY
 from cxpulse.workspace import Workspace
@@ -77,7 +78,7 @@ def cohorts(
     if format_ is Format.json:
         out.print_json(render.to_json(table.to_dict()))
     elif format_ is Format.csv:
-        sys.stdout.write(table.long.to_csv(index=False))
+        sys.stdout.write(frame_csv(table.long))
     elif matrix.empty:
         out.print("No subscriptions in this range.")
     else:
@@ -151,7 +152,7 @@ def revenue(
         out.print_json(render.to_json(payload))
         return
     if format_ is Format.csv:
-        sys.stdout.write(summary.assign(period=month).to_csv(index=False))
+        sys.stdout.write(frame_csv(summary.assign(period=month)))
         return
     table = Table(title=f"Subscriptions in {month}", title_justify="left", box=box.SIMPLE_HEAD)
     table.add_column("metric")
@@ -239,7 +240,7 @@ def clv_fit(
         out.print_json(render.to_json(payload))
         return
     if format_ is Format.csv:
-        sys.stdout.write(fit.scores.reset_index().to_csv(index=False))
+        sys.stdout.write(frame_csv(fit.scores.reset_index()))
         return
     out.print(f"{fit.transactions:,} customer-days of orders; time unit: weeks.", highlight=False)
     _left_out(fit.left_out)

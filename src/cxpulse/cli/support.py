@@ -23,6 +23,7 @@ from cxpulse.cli import render
 from cxpulse.cli.options import Format, FormatOpt, WorkspaceOpt
 from cxpulse.cli.options import open_workspace as _open
 from cxpulse.cli.options import parse_filters as _filters
+from cxpulse.csvout import frame_csv
 from cxpulse.errors import ConfigError
 
 out = Console(soft_wrap=True, markup=False)
@@ -62,7 +63,7 @@ def emit(df: pd.DataFrame, format_: Format, title: str, caption: str | None = No
         out.print_json(render.to_json(render.frame_records(df)))
         return
     if format_ is Format.csv:
-        sys.stdout.write(df.to_csv(index=False))
+        sys.stdout.write(frame_csv(df))
         return
     # a head rule only, no cell borders: the wider results still fit an 80-column terminal
     table = Table(

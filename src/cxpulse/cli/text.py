@@ -19,6 +19,7 @@ from rich.text import Text
 from cxpulse.cli import render
 from cxpulse.cli.options import Format, FormatOpt, WorkspaceOpt
 from cxpulse.cli.options import open_workspace as _open
+from cxpulse.csvout import frame_csv
 from cxpulse.errors import ConfigError
 from cxpulse.metrics.periods import GRAINS
 
@@ -68,7 +69,7 @@ def _emit(
     if format_ is Format.json:
         out.print_json(render.to_json(render.frame_records(df)))
     elif format_ is Format.csv:
-        sys.stdout.write(df.to_csv(index=False))
+        sys.stdout.write(frame_csv(df))
     elif df.empty:
         out.print(empty)
     else:

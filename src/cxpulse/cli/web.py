@@ -21,6 +21,7 @@ from cxpulse.cli import render
 from cxpulse.cli.options import Format, FormatOpt, WorkspaceOpt
 from cxpulse.cli.options import open_workspace as _open
 from cxpulse.cli.options import parse_filters as _filters
+from cxpulse.csvout import frame_csv
 from cxpulse.errors import ConfigError
 from cxpulse.metrics import cx_weights as cw
 from cxpulse.metrics.periods import GRAINS, parse_day
@@ -83,7 +84,7 @@ def pages(
         out.print_json(render.to_json(report.to_dict()))
         return
     if format_ is Format.csv:
-        sys.stdout.write(report.pages.to_csv(index=False))
+        sys.stdout.write(frame_csv(report.pages))
         return
     if report.pages.empty:
         out.print("No page views in this range.")
@@ -144,7 +145,7 @@ def cx_show(
         out.print_json(render.to_json(report.to_dict()))
         return
     if format_ is Format.csv:
-        sys.stdout.write(report.frame.to_csv(index=False))
+        sys.stdout.write(frame_csv(report.frame))
         return
     _print_weights(report.weights)
     if report.frame.empty:
@@ -215,7 +216,7 @@ def cx_weights(format_: FormatOpt = Format.table, workspace: WorkspaceOpt = None
         else:
             import pandas as pd
 
-            sys.stdout.write(pd.DataFrame(rows).to_csv(index=False))
+            sys.stdout.write(frame_csv(pd.DataFrame(rows)))
         return
     table = Table(title="CX index weights", title_justify="left")
     for col in ("version", "from", "preset", "weights", "note"):

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cxpulse.csvout import frame_csv
 from cxpulse.errors import Problem
 
 SHOWN_PROBLEMS = 10
@@ -119,5 +120,5 @@ def write_rejects(
     rejected[reason_name] = ["; ".join(reasons[int(n)]) for n in rejected[line_name]]
     rejected = rejected.sort_values(line_name, kind="stable")
     path.parent.mkdir(parents=True, exist_ok=True)
-    rejected.to_csv(path, index=False, encoding="utf-8")
+    frame_csv(rejected, path)  # a rejected value is the file's text: it may be a formula
     return len(rejected)

@@ -208,10 +208,11 @@ def verbatims(
 
 
 def _local(utc: pd.Series, ws: Workspace) -> pd.Series:
+    """Local times with their offset (``2026-10-30T15:05:00+01:00``): shown as the local
+    clock, and the JSON API and the CSV export say which zone it is."""
     if utc.empty:
         return utc
-    stamps = pd.to_datetime(utc).dt.tz_localize("UTC").dt.tz_convert(ws.settings.zone)
-    return stamps.dt.tz_localize(None)
+    return pd.to_datetime(utc).dt.tz_localize("UTC").dt.tz_convert(ws.settings.zone)
 
 
 def _analyse(df: pd.DataFrame) -> pd.DataFrame:

@@ -16,12 +16,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from cxpulse import __version__
-from cxpulse.web import errors
+from cxpulse.web import errors, openapi
 from cxpulse.web.middleware import EdgeMiddleware
+from cxpulse.web.queryparams import known_query_parameters
 from cxpulse.web.state import WebState
 
 if TYPE_CHECKING:
@@ -104,8 +105,11 @@ def create_app(
         redoc_url=None,
         openapi_url=None,
         lifespan=lifespan,
+        # every /api/v1 route refuses query parameters it does not declare (queryparams.py)
+        dependencies=[Depends(known_query_parameters)],
     )
     app.state.cx = state
+    app.openapi = lambda: openapi.document(app)  # type: ignore[method-assign]
     errors.install(app)
 
     app.add_middleware(EdgeMiddleware, on_write=state.cache.invalidate)

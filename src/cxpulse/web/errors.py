@@ -12,7 +12,9 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from cxpulse.errors import (
     CxpulseError,
@@ -25,6 +27,7 @@ from cxpulse.errors import (
     WorkspaceReadOnlyError,
 )
 from cxpulse.store.faults import storage_error
+from cxpulse.web.queryparams import UnknownQueryParameter
 from cxpulse.web.security import CsrfFailed, Forbidden, LoginRequired
 from cxpulse.web.writes import mark_refused
 
@@ -56,6 +59,24 @@ def _status(exc: CxpulseError) -> int:
     if isinstance(exc, WorkspaceReadOnlyError):
         return 409
     return 422 if isinstance(exc, ImportRejected) else 400
+
+
+ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the address's route answers. Starlette's 405 names only the methods of
+    the first route matching the path, and GET and POST on one address are two routes: it said
+    ``Allow: GET`` where POST works too. The address belongs to the first route whose
+    template matches it (``/api/v1/cases/metrics``, not ``/api/v1/cases/{case_id}``, which
+    would read "metrics" as a case id): the methods are those of the routes of that template."""
+    from cxpulse.web.routes import ROUTERS
+
+    routes = [r for router in ROUTERS for r in router.routes if isinstance(r, APIRoute)]
+    scope = {**request.scope, "method": "\x00"}  # no route takes it: a match is on the path
+    template = next((r.path for r in routes if r.matches(scope)[0] != Match.NONE), None)
+    methods = {m for r in routes if r.path == template for m in r.methods or ()}
+    return [m for m in ALL_METHODS if m in methods]
 
 
 def _error_page(request: Request, status: int, message: str) -> Response:
@@ -100,6 +121,9 @@ def install(app: FastAPI) -> None:
             body: dict[str, object] = {"error": type(exc).__name__, "detail": str(exc)}
             if isinstance(exc, ImportRejected):
                 body["problems"] = [p.as_dict() for p in exc.problems]
+            if isinstance(exc, UnknownQueryParameter):
+                body["unknown"] = exc.unknown
+                body["accepted"] = exc.accepted
             return JSONResponse(body, status_code=status)
         return _error_page(request, status, str(exc))
 
@@ -113,11 +137,16 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request))
         if _is_api(request) or exc.status_code not in {404, 405}:
             return JSONResponse(
-                {"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers
+                {"error": str(exc.detail)}, status_code=exc.status_code, headers=headers
             )
-        return _error_page(request, exc.status_code, "Page not found.")
+        answer = _error_page(request, exc.status_code, "Page not found.")
+        answer.headers.update(headers)
+        return answer
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:

@@ -17,6 +17,7 @@ from cxpulse.automations.inbox import cases_for
 from cxpulse.errors import QueryError
 from cxpulse.metrics.periods import local_midnight_utc
 from cxpulse.web.state import WebState
+from cxpulse.web.utc import as_utc
 
 
 def _midnight(day: date | None, zone: ZoneInfo, days_after: int = 0) -> datetime | None:
@@ -49,6 +50,8 @@ def follow_up(
     return {
         "from": start.isoformat() if start else None,
         "to": end.isoformat() if end else None,
-        "as_of": now.isoformat(),
+        # UTC, said as the JSON API says it (pydantic's form): the page's twin and
+        # /api/v1/cases/metrics answer the same text
+        "as_of": as_utc(now).isoformat().replace("+00:00", "Z"),
         **figures,
     }

@@ -6,7 +6,6 @@ The last enabled admin cannot be demoted or disabled, so the app always has some
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -27,6 +26,7 @@ from cxpulse.accounts.users import (
 from cxpulse.records import frame_records
 from cxpulse.web.security import SESSION_COOKIE, Principal, require
 from cxpulse.web.state import WebState, get_state
+from cxpulse.web.utc import UtcDateTime
 
 if TYPE_CHECKING:
     from cxpulse.workspace import Workspace
@@ -72,9 +72,9 @@ class TokenOut(BaseModel):
     name: str
     scopes: str
     created_by: str | None
-    created_at: datetime | None
-    revoked_at: datetime | None
-    last_used_at: datetime | None
+    created_at: UtcDateTime | None
+    revoked_at: UtcDateTime | None
+    last_used_at: UtcDateTime | None
 
 
 class TokenCreated(BaseModel):
@@ -85,7 +85,7 @@ class TokenCreated(BaseModel):
 
 
 class AuditEntry(BaseModel):
-    at: datetime
+    at: UtcDateTime
     actor: str
     action: str
     subject: str
@@ -169,7 +169,7 @@ def _last_admin(ws: Workspace, user: User) -> bool:
 @router.get("/tokens", summary="API tokens (never their secrets)", response_model=list[TokenOut])
 def tokens(principal: Admin, state: State) -> list[dict[str, Any]]:
     with state.workspace() as ws:
-        return frame_records(list_tokens(ws))
+        return frame_records(list_tokens(ws), utc=True)
 
 
 @router.post(
@@ -206,7 +206,7 @@ def revoke(token_id: str, principal: Admin, state: State) -> dict[str, Any]:
         with ws.store.transaction():
             revoke_token(ws, token_id, state.now())
             audit.record(ws, principal.name, "token.revoke", token_id, state.now())
-        rows = frame_records(list_tokens(ws))
+        rows = frame_records(list_tokens(ws), utc=True)
     return next(r for r in rows if r["token_id"] == token_id)
 
 
@@ -218,4 +218,4 @@ def audit_log(
     limit: Annotated[int, Query(ge=1, le=10_000)] = 200,
 ) -> list[dict[str, Any]]:
     with state.workspace() as ws:
-        return frame_records(audit.entries(ws, subject, limit))
+        return frame_records(audit.entries(ws, subject, limit), utc=True)

@@ -8,7 +8,6 @@ token to change a case: a read token only reads.
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
@@ -19,8 +18,10 @@ from cxpulse.automations.cases import CaseError, add_note, get_case, move, open_
 from cxpulse.automations.inbox import CaseAccessDenied, case_for, cases_for, count_for, overdue
 from cxpulse.records import clean, frame_records
 from cxpulse.web.followup import follow_up
+from cxpulse.web.params import Day, Offset
 from cxpulse.web.security import Forbidden, Principal, require
 from cxpulse.web.state import WebState, get_state
+from cxpulse.web.utc import UtcDateTime
 
 if TYPE_CHECKING:
     from cxpulse.workspace import Workspace
@@ -42,11 +43,11 @@ class CaseOut(BaseModel):
     cause_type: str | None = None
     cause_response_id: str | None = None
     cause_score: int | None = None
-    opened_at: datetime | None = None
-    sla_due_at: datetime | None = None
-    acknowledged_at: datetime | None = None
-    contacted_at: datetime | None = None
-    resolved_at: datetime | None = None
+    opened_at: UtcDateTime | None = None
+    sla_due_at: UtcDateTime | None = None
+    acknowledged_at: UtcDateTime | None = None
+    contacted_at: UtcDateTime | None = None
+    resolved_at: UtcDateTime | None = None
     root_cause: str | None = None
     overdue: bool = False
 
@@ -60,7 +61,7 @@ class CasesPage(BaseModel):
 
 class NoteOut(BaseModel):
     note_id: str
-    written_at: datetime
+    written_at: UtcDateTime
     text: str
 
 
@@ -96,7 +97,7 @@ def _all(principal: Principal) -> bool:
 
 
 def _out(row: dict[str, Any], state: WebState) -> dict[str, Any]:
-    return {**clean(row), "overdue": overdue(row, state.now())}
+    return {**clean(row, utc=True), "overdue": overdue(row, state.now())}
 
 
 @router.get(
@@ -112,7 +113,7 @@ def list_cases(
     ] = None,
     customer: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+    offset: Offset = 0,
 ) -> CasesPage:
     with state.workspace() as ws:
         frame = cases_for(
@@ -158,15 +159,15 @@ class Recovery(BaseModel):
 class CaseMetrics(BaseModel):
     from_: str | None = Field(alias="from", description="first local day of opening, or null")
     to: str | None = Field(description="last local day of opening, or null")
-    as_of: str = Field(description="the time the open cases' SLA outcomes are judged at")
+    as_of: UtcDateTime = Field(description="the time the open cases' SLA outcomes are judged at")
     cases: int = Field(description="cases counted: opened in the range, visible to you")
     time_to_first_contact: FirstContact
     sla: Sla
     recovery: Recovery
 
 
-From = Annotated[date | None, Query(alias="from", description="first day of opening (local)")]
-To = Annotated[date | None, Query(alias="to", description="last day of opening (local)")]
+From = Annotated[Day | None, Query(alias="from", description="first day of opening (local)")]
+To = Annotated[Day | None, Query(alias="to", description="last day of opening (local)")]
 
 
 @router.get(
@@ -197,7 +198,7 @@ def _detail(ws: Workspace, state: WebState, cid: str, row: dict[str, Any]) -> Ca
     from cxpulse.automations.cases import notes
 
     return CaseDetail(
-        **_out(row, state), notes=[NoteOut(**n) for n in frame_records(notes(ws, cid))]
+        **_out(row, state), notes=[NoteOut(**n) for n in frame_records(notes(ws, cid), utc=True)]
     )
 
 

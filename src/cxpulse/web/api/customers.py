@@ -11,9 +11,11 @@ from pydantic import BaseModel
 from cxpulse.accounts.users import Permission
 from cxpulse.automations.inbox import may_handle
 from cxpulse.customers import customer_view, erase_customer, export_customer, find_customers
-from cxpulse.records import frame_records
+from cxpulse.records import clean, frame_records
+from cxpulse.web.params import Offset
 from cxpulse.web.security import Principal, require
 from cxpulse.web.state import WebState, get_state
+from cxpulse.web.utc import UtcDateTime
 
 router = APIRouter(prefix="/api/v1", tags=["customers"])
 Reader = Annotated[Principal, Depends(require(Permission.read))]
@@ -30,7 +32,7 @@ class CustomersPage(BaseModel):
 
 
 class TimelineItem(BaseModel):
-    at: str
+    at: UtcDateTime
     kind: str
     title: str
     detail: str
@@ -49,14 +51,16 @@ class CustomerTimeline(BaseModel):
 
 class ErasureOut(BaseModel):
     customer_id: str
-    erased_at: str
+    erased_at: UtcDateTime
     rows: dict[str, int]
 
 
 def search(state: WebState, q: str, limit: int, offset: int) -> CustomersPage:
     with state.workspace() as ws:
         rows, total = find_customers(ws, q, limit=limit, offset=offset)
-    return CustomersPage(q=q, total=total, limit=limit, offset=offset, rows=frame_records(rows))
+    return CustomersPage(
+        q=q, total=total, limit=limit, offset=offset, rows=frame_records(rows, utc=True)
+    )
 
 
 def timeline(
@@ -71,6 +75,9 @@ def timeline(
     def compute(ws: Any) -> dict[str, Any]:
         view = customer_view(ws, customer_id, newest_first=newest_first, case_visible=visible)
         result: dict[str, Any] = view.as_dict()
+        # the customer's row and web figures hold stored (UTC) times: said with their zone
+        result["customer"] = clean(view.customer, utc=True)
+        result["web"] = clean(view.web, utc=True)
         return result
 
     # one entry for everyone who sees every case, one per agent
@@ -89,7 +96,7 @@ def list_customers(
     state: State,
     q: Annotated[str, Query(max_length=200, description="part of an id, email or name")] = "",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+    offset: Offset = 0,
 ) -> CustomersPage:
     return search(state, q, limit, offset)
 

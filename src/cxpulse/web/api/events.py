@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from cxpulse.accounts.users import Permission
 from cxpulse.surveys.events import NAME, NAME_RULE, Event, builtin_message, record_events
@@ -23,21 +23,40 @@ router = APIRouter(prefix="/api/v1", tags=["events"])
 Ingester = Annotated[Principal, Depends(require(Permission.ingest))]
 State = Annotated[WebState, Depends(get_state)]
 MAX_BATCH = 10_000
+# not blank, no control characters (the _customer validator)
+CUSTOMER_ID = r"^[^\x00-\x1f]*[^\x00-\x1f\s][^\x00-\x1f]*$"
+
+
+def _text_only(value: object) -> object:
+    """A time is ISO text: pydantic would read the number 0 as 1970-01-01T00:00:00Z."""
+    if not isinstance(value, str):
+        raise ValueError("an ISO time as text, e.g. 2026-10-30T14:05:00+01:00")
+    return value
 
 
 class EventIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    # the rules the validators below apply are in the document too (json_schema_extra), so a
+    # client (or schemathesis) can tell a valid event from the schema; the validators keep
+    # their own messages
     event: str = Field(
         description=f"The event's name, {NAME_RULE}; a survey with trigger {{event: NAME}} "
         "reacts to it",
         examples=["subscription_renewed"],
+        json_schema_extra={"pattern": NAME.pattern},
     )
-    customer_id: str = Field(min_length=1, max_length=200, examples=["C000123"])
-    occurred_at: datetime = Field(
-        description="ISO time; with an offset it is converted to UTC, without one it is local "
-        "time in the workspace's time zone (as imports read it)",
+    customer_id: str = Field(
+        min_length=1,
+        max_length=200,
+        examples=["C000123"],
+        json_schema_extra={"pattern": CUSTOMER_ID},
+    )
+    occurred_at: Annotated[datetime, BeforeValidator(_text_only)] = Field(
+        description="ISO time, years 1970 to 2200; with an offset it is converted to UTC, "
+        "without one it is local time in the workspace's time zone (as imports read it)",
         examples=["2026-10-30T14:05:00+01:00"],
+        json_schema_extra={"pattern": r"^(19[7-9][0-9]|2[01][0-9]{2}|2200)-"},
     )
     id: str | None = Field(
         default=None,

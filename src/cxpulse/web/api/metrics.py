@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -13,6 +12,7 @@ from cxpulse.metrics.cohorts import cohort_table
 from cxpulse.metrics.spec import REGISTRY
 from cxpulse.records import clean
 from cxpulse.web import queries
+from cxpulse.web.params import Day
 from cxpulse.web.security import Principal, require
 from cxpulse.web.state import WebState, get_state
 
@@ -25,8 +25,8 @@ Filters = Annotated[
     list[str] | None,
     Query(alias="filter", description="column=value or column=a,b (as the CLI's --filter)"),
 ]
-From = Annotated[date | None, Query(alias="from", description="first day (local), ISO")]
-To = Annotated[date | None, Query(alias="to", description="last day (local), ISO")]
+From = Annotated[Day | None, Query(alias="from", description="first day (local), ISO")]
+To = Annotated[Day | None, Query(alias="to", description="last day (local), ISO")]
 
 
 @router.get("/metrics", summary="Every metric with its definition and variants")
@@ -64,7 +64,7 @@ def scorecard(
     principal: Reader,
     state: State,
     by: By = "month",
-    as_of: date | None = None,
+    as_of: Day | None = None,
     metric: Annotated[list[str] | None, Query(description="metrics to show")] = None,
 ) -> dict[str, Any]:
     return queries.scorecard(state, by, as_of, tuple(metric) if metric else None)

@@ -6,7 +6,6 @@ the survey and the customer; days are local days of the workspace, both included
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 import ibis
@@ -17,6 +16,7 @@ from cxpulse.accounts.users import Permission
 from cxpulse.metrics.feedback import ResponseFilter, filtered
 from cxpulse.records import clean, frame_records
 from cxpulse.store.keyed import rows_where_in
+from cxpulse.web.params import Day, Offset
 from cxpulse.web.security import Principal, require
 from cxpulse.web.state import WebState, get_state
 
@@ -52,11 +52,11 @@ def list_responses(
     score_max: Annotated[
         int | None, Query(ge=-1000, le=1000, description="highest score kept")
     ] = None,
-    from_: Annotated[date | None, Query(alias="from", description="first local day")] = None,
-    to: Annotated[date | None, Query(description="last local day (included)")] = None,
+    from_: Annotated[Day | None, Query(alias="from", description="first local day")] = None,
+    to: Annotated[Day | None, Query(description="last local day (included)")] = None,
     with_comment: Annotated[bool, Query(description="only answers with a comment")] = False,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+    offset: Offset = 0,
 ) -> ResponsesPage:
     f = ResponseFilter(
         start=from_,
@@ -76,7 +76,7 @@ def list_responses(
             t = t.filter(t.customer_id == customer)
         total = int(t.count().execute())
         page = t.order_by([ibis.desc("responded_at"), "response_id"]).limit(limit, offset=offset)
-        rows = frame_records(page.execute())
+        rows = frame_records(page.execute(), utc=True)
     return ResponsesPage(total=total, limit=limit, offset=offset, rows=rows)
 
 
@@ -86,5 +86,5 @@ def read_response(response_id: str, principal: Reader, state: State) -> dict[str
         found = rows_where_in(ws.store, "survey_responses", "response_id", [response_id])
     if not found:
         raise HTTPException(404, f"no survey response {response_id!r}")
-    row: dict[str, Any] = clean(found[0])
+    row: dict[str, Any] = clean(found[0], utc=True)
     return row

@@ -3,7 +3,6 @@ and last runs. Definitions are YAML (or JSON) checked as `cxpulse rules add` che
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 import yaml
@@ -21,8 +20,10 @@ from cxpulse.records import clean, frame_records
 from cxpulse.surveys.editor import Problem as TextProblem
 from cxpulse.web import visible
 from cxpulse.web.api.surveys import definition_body_doc, read_definition, rejected
+from cxpulse.web.params import Offset
 from cxpulse.web.security import Principal, require
 from cxpulse.web.state import WebState, get_state
+from cxpulse.web.utc import UtcDateTime
 
 router = APIRouter(prefix="/api/v1", tags=["rules"])
 Reader = Annotated[Principal, Depends(require(Permission.read))]
@@ -40,8 +41,8 @@ class RuleRun(BaseModel):
     run_id: str
     customer_id: str | None
     cause: str | None
-    cause_at: datetime | None
-    fired_at: datetime | None
+    cause_at: UtcDateTime | None
+    fired_at: UtcDateTime | None
     actions: Any = None
     detail: Any = None
 
@@ -49,10 +50,10 @@ class RuleRun(BaseModel):
 class RuleEntry(BaseModel):
     name: str
     enabled: bool
-    added_at: datetime
+    added_at: UtcDateTime
     definition: dict[str, Any]
     fired: int
-    last_fired_at: datetime | None
+    last_fired_at: UtcDateTime | None
     cases: dict[str, int]
     runs: list[RuleRun]
 
@@ -64,7 +65,7 @@ class RuleDetail(RuleEntry):
 class DryRunHit(BaseModel):
     customer_id: str
     cause: str
-    at: datetime | None
+    at: UtcDateTime | None
     already_fired: bool
     detail: str | None
 
@@ -89,7 +90,11 @@ def _entry(state: WebState, name: str, last: int = 20) -> dict[str, Any]:
 
 def _detail(entry: dict[str, Any], reader: Principal | None = None) -> RuleDetail:
     """``reader``: who reads it, if they might not edit rules (editors' answers pass None)."""
-    entry = clean(entry) if reader is None else visible.rule_entry(clean(entry), reader)
+    entry = (
+        clean(entry, utc=True)
+        if reader is None
+        else visible.rule_entry(clean(entry, utc=True), reader)
+    )
     text = yaml.safe_dump(entry["definition"], allow_unicode=True, sort_keys=False)
     return RuleDetail(**entry, yaml=text)
 
@@ -102,7 +107,7 @@ def _detail(entry: dict[str, Any], reader: Principal | None = None) -> RuleDetai
 def list_rules(
     principal: Reader, state: State, last: Annotated[int, Query(ge=0, le=100)] = 5
 ) -> list[dict[str, Any]]:
-    return [visible.rule_entry(clean(e), principal) for e in _entries(state, last)]
+    return [visible.rule_entry(clean(e, utc=True), principal) for e in _entries(state, last)]
 
 
 @router.get(
@@ -128,7 +133,9 @@ def rule_dry_run(
     rule = _rule(state, name)
     with state.workspace() as ws:
         found = dry_run(ws, rule, state.now(), days)
-    return DryRun(rule=name, days=days, hits=[DryRunHit(**r) for r in frame_records(found)])
+    return DryRun(
+        rule=name, days=days, hits=[DryRunHit(**r) for r in frame_records(found, utc=True)]
+    )
 
 
 @router.get(
@@ -139,12 +146,12 @@ def rule_runs(
     principal: Reader,
     state: State,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+    offset: Offset = 0,
 ) -> list[dict[str, Any]]:
     _rule(state, name)
     with state.workspace() as ws:
         found = runs(ws, name)
-    return frame_records(found.iloc[offset : offset + limit])
+    return frame_records(found.iloc[offset : offset + limit], utc=True)
 
 
 def _rule(state: WebState, name: str) -> Rule:

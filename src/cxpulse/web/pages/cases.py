@@ -31,9 +31,11 @@ from cxpulse.automations.inbox import CaseAccessDenied, case_with_notes, cases_f
 from cxpulse.records import clean
 from cxpulse.store.migrations import AUTOMATION_RUNS_TABLE, CASES_TABLE
 from cxpulse.web.followup import follow_up
+from cxpulse.web.params import Offset
 from cxpulse.web.render import page
 from cxpulse.web.security import Forbidden, Principal, require
 from cxpulse.web.state import WebState, get_state
+from cxpulse.web.utc import as_utc
 
 if TYPE_CHECKING:
     from cxpulse.workspace import Workspace
@@ -131,7 +133,7 @@ def _inbox(
     counts["active"] = sum(v for k, v in counts.items() if k != "resolved")
     counts["all"] = counts["active"] + counts["resolved"]
     return {
-        "now": now.isoformat(),
+        "now": as_utc(now).isoformat(),  # UTC, with its zone in the JSON twin
         "state": state,
         "counts": counts,
         "offset": offset,
@@ -178,7 +180,7 @@ def _detail(state: WebState, principal: Principal, cid: str) -> dict[str, Any]:
         if case.get(column)
     ]
     return {
-        "now": now.isoformat(),
+        "now": as_utc(now).isoformat(),  # UTC, with its zone in the JSON twin
         "case": case,
         "customer": extra["customer"],
         "cause": extra["cause"],
@@ -263,7 +265,7 @@ def _inbox_page_data(
 # -- pages ------------------------------------------------------------------------------------
 @router.get("/cases", response_class=HTMLResponse)
 def inbox_page(
-    request: Request, principal: Reader, state: State, filter: str = "active", offset: int = 0
+    request: Request, principal: Reader, state: State, filter: str = "active", offset: Offset = 0
 ) -> Response:
     data = _inbox_page_data(state, principal, filter, offset)
     return page(
@@ -366,7 +368,7 @@ def note(
     summary="The cases inbox as the page shows it, with SLA timers and the follow-up figures",
 )
 def inbox_json(
-    principal: Reader, state: State, filter: str = "active", offset: int = 0
+    principal: Reader, state: State, filter: str = "active", offset: Offset = 0
 ) -> dict[str, Any]:
     return _inbox_page_data(state, principal, filter, offset)
 

@@ -9,8 +9,6 @@ the same query string and writes the rows the page shows, from the same cached r
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Annotated, Any
@@ -20,6 +18,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from cxpulse.accounts.users import Permission
+from cxpulse.csvout import rows_csv
 from cxpulse.errors import QueryError
 from cxpulse.metrics import feedback as fb
 from cxpulse.metrics import periods
@@ -262,19 +261,7 @@ def choices(state: WebState) -> dict[str, list[str]]:
 
 
 def verbatims_csv(rows: list[dict[str, Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        writer.writerow([_cell(row.get(c)) for c in CSV_COLUMNS])
-    return out.getvalue()
-
-
-def _cell(value: Any) -> Any:
-    # a comment starting with = + - @ would run as a formula in a spreadsheet (CSV injection)
-    if isinstance(value, str) and value[:1] in {"=", "+", "-", "@", "\t", "\r"}:
-        return "'" + value
-    return "" if value is None else value
+    return rows_csv(CSV_COLUMNS, ([row.get(c) for c in CSV_COLUMNS] for row in rows))
 
 
 @router.get("/feedback", response_class=HTMLResponse)

@@ -354,7 +354,14 @@ def widget_offer(
     request: Request,
     state: State,
     page_url: Annotated[str, Query(alias="page", max_length=2000, description="the page URL")],
-    visitor: Annotated[str, Query(description="the widget's visitor id (8-64 of A-Z a-z 0-9 _ -)")],
+    visitor: Annotated[
+        str,
+        # documented, checked below (a refusal must carry the CORS headers)
+        Query(
+            description="the widget's visitor id (8-64 of A-Z a-z 0-9 _ -)",
+            json_schema_extra={"pattern": VISITOR.pattern},
+        ),
+    ],
     lang: Annotated[str | None, Query(max_length=35)] = None,
     customer: Annotated[
         str | None,
@@ -377,7 +384,7 @@ def widget_offer(
     if customer is not None and not signature:
         return JSONResponse(
             {"error": "invalid request", "detail": "customer needs its signature"},
-            status_code=422,
+            status_code=400,  # two parameters that go together: each is valid alone
             headers=headers,
         )
     with state.workspace() as ws:
