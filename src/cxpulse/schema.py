@@ -93,6 +93,7 @@ SURVEY_SENDER = "cxpulse-surveys"
 CUSTOMER_REF = Column("customer_id", "string", "The customer (customers.customer_id).")
 
 LANGUAGES = ("en", "fr")
+"""The languages cxpulse speaks: surveys, the dashboard, text analytics, users (one place)."""
 CHANNELS = ("email", "web", "in_app", "sms", "chat", "phone", "social", "other")
 
 CUSTOMERS = Table(

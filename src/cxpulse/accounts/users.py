@@ -18,6 +18,7 @@ import ibis
 from cxpulse.accounts.password_policy import weakness
 from cxpulse.accounts.passwords import hash_password, verify_password
 from cxpulse.errors import CxpulseError
+from cxpulse.schema import LANGUAGES
 from cxpulse.store.migrations import ACCOUNT_SCHEMAS, USERS_TABLE
 
 if TYPE_CHECKING:
@@ -49,7 +50,6 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.agent: frozenset({Permission.read}),
 }
-LANGUAGES = ("en", "fr")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
 
 

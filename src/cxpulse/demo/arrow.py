@@ -100,11 +100,6 @@ def floats(x: npt.NDArray[np.floating[Any]]) -> Any:
     return pa.array(x, type=pa.float64(), mask=np.isnan(x))
 
 
-def ints(x: npt.NDArray[np.integer[Any]], missing: npt.NDArray[np.bool_] | None = None) -> Any:
-    x = np.asarray(x, dtype=np.int64)
-    return pa.array(x, type=pa.int64(), mask=missing)
-
-
 def build(name: str, columns: Mapping[str, Any], order: I64 | None = None) -> Any:
     """The canonical table ``name`` from ``columns`` (Arrow arrays or numpy arrays).
 

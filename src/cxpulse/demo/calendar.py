@@ -45,13 +45,11 @@ CHAT_HOURS = np.array(
     [0.0] * 7 + [1.0, 1.6, 1.9, 1.9, 1.8, 1.5, 1.7, 1.8, 1.7, 1.5, 1.2, 1.0] + [0.0] * 5
 )
 PHONE_HOURS = np.array([0.0] * 7 + [1.2, 1.9, 2.0, 1.8, 1.4, 1.3, 1.7, 1.8, 1.5, 1.1] + [0.0] * 7)
-SURVEY_HOURS = ORDER_HOURS
 
 # Month-of-year factors (January first), averaging about 1 over a year.
 ORDER_MONTHS = (0.85, 0.8, 0.9, 0.9, 0.9, 0.85, 0.8, 0.75, 0.95, 1.0, 1.25, 1.85)
 SIGNUP_MONTHS = (1.25, 0.95, 0.95, 0.9, 0.85, 0.8, 0.75, 0.7, 1.05, 1.05, 1.2, 1.55)
 WEB_MONTHS = (1.0, 0.95, 0.95, 0.95, 0.9, 0.85, 0.8, 0.8, 1.0, 1.05, 1.25, 1.5)
-FLAT_MONTHS = (1.0,) * 12
 WEB_WEEKDAYS = (1.05, 1.0, 1.0, 1.0, 0.95, 0.85, 1.0)  # Monday first
 ORDER_WEEKDAYS = (1.1, 1.0, 1.0, 1.0, 0.95, 0.9, 1.05)
 FLAT_WEEKDAYS = (1.0,) * 7

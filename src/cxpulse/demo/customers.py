@@ -29,8 +29,8 @@ from cxpulse.demo.calendar import (
     shift_months,
 )
 from cxpulse.demo.spec import DemoSpec
+from cxpulse.schema import LANGUAGES
 
-LANGUAGES = ("en", "fr")
 EN, FR = 0, 1
 COUNTRIES = ("FR", "BE", "CH", "LU", "CA", "GB", "US", "IE")
 _COUNTRY_SHARE = (0.33, 0.07, 0.04, 0.01, 0.10, 0.19, 0.23, 0.03)

@@ -9,7 +9,8 @@ import numpy as np
 from cxpulse.demo import surveys as sv
 from cxpulse.demo.arrow import build, chronological_ids, labels, take, timestamps
 from cxpulse.demo.comments import survey_comments
-from cxpulse.demo.customers import LANGUAGES, Customers
+from cxpulse.demo.customers import Customers
+from cxpulse.schema import LANGUAGES
 
 
 def invitations_table(asks: sv.Asks, ids: Any, cust_ids: Any) -> Any:

@@ -13,8 +13,8 @@ from typing import Any
 
 from cxpulse import schema
 from cxpulse.errors import ConfigError
+from cxpulse.schema import LANGUAGES
 from cxpulse.surveys.spec import (
-    LANGUAGES,
     Audience,
     FollowUp,
     Trigger,

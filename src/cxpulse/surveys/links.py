@@ -227,7 +227,7 @@ def respond_many(
                 channel=channel,
                 touchpoint=survey.touchpoint,
                 responded_at=now,
-                source="cxpulse-survey",
+                source=schema.SURVEY_SENDER,  # the one provenance of what cxpulse asked
             )
             row.update(values)
             rows[response_id] = row

@@ -16,8 +16,8 @@ from typing import Any
 import yaml
 
 from cxpulse.errors import ConfigError
+from cxpulse.schema import LANGUAGES
 
-LANGUAGES = ("en", "fr")
 TRIGGER_KINDS = ("event", "attribute", "recurring", "quarterly", "manual", "none")
 BUILTIN_EVENTS = {
     # event name -> (canonical table, time column): derived, nobody has to log them

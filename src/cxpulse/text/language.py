@@ -15,9 +15,8 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
+from cxpulse.schema import LANGUAGES
 from cxpulse.text.normalize import tokens
-
-LANGUAGES = ("en", "fr")
 
 
 # Function words that are frequent in one language and absent (or rare) in the other; words

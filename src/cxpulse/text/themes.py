@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from cxpulse.errors import ConfigError
-from cxpulse.text.language import LANGUAGES
+from cxpulse.schema import LANGUAGES
 from cxpulse.text.normalize import fold, stem, tokens
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")

@@ -11,8 +11,8 @@ import math
 from datetime import date, datetime
 
 from cxpulse.metrics.spec import COUNT_UNITS
+from cxpulse.schema import LANGUAGES
 
-LANGUAGES = ("en", "fr")
 NNBSP = "\u202f"  # French thousands separator and the space before %
 NBSP = "\u00a0"
 

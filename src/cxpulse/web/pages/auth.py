@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from cxpulse.accounts.sessions import close_session, open_session
 from cxpulse.accounts.users import authenticate, update_user
-from cxpulse.web import i18n
+from cxpulse.schema import LANGUAGES
 from cxpulse.web.render import page
 from cxpulse.web.security import (
     LANG_COOKIE,
@@ -155,7 +155,7 @@ def set_language(
 ) -> Response:
     if principal is None:  # only logged-in pages offer the switch (public pages follow the
         raise LoginRequired  # customer's browser language)
-    lang = language if language in i18n.LANGUAGES else "en"
+    lang = language if language in LANGUAGES else "en"
     if principal.via == "session":
         _check(principal, csrf_token)
         with state.workspace() as ws:

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from cxpulse.accounts.users import Permission
 from cxpulse.errors import ConfigError
 from cxpulse.records import clean
+from cxpulse.schema import LANGUAGES
 from cxpulse.surveys.editor import (
     check_text,
     definition_text,
@@ -25,7 +26,6 @@ from cxpulse.surveys.editor import (
     widget_preview,
 )
 from cxpulse.surveys.report import response_rates
-from cxpulse.surveys.spec import LANGUAGES
 from cxpulse.surveys.store import get_survey, surveys
 from cxpulse.web import visible
 from cxpulse.web.render import language, page
