@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from cxpulse import Workspace
 from cxpulse.accounts import add_user
 from cxpulse.web.app import create_app
+from cxpulse.web.state import WebState
 
 NOW = datetime(2026, 11, 2, 9, 30)  # UTC; the demo ends on 2026-10-31
 PASSWORD = "correct horse battery"
@@ -36,6 +37,31 @@ def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+_STATES: list[WebState] = []
+"""The web states of the apps tests made (TestClient runs no lifespan, so no shutdown)."""
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _track_states() -> Iterator[None]:
+    original = WebState.__post_init__
+
+    def tracked(self: WebState) -> None:
+        original(self)
+        _STATES.append(self)
+
+    WebState.__post_init__ = tracked  # type: ignore[method-assign]
+    yield
+    WebState.__post_init__ = original  # type: ignore[method-assign]
+
+
+def stop_refreshers(ws: Workspace) -> None:
+    """What the server's shutdown does before the workspace closes: wait for a background
+    refresh still inside DuckDB (closing the connection under it crashes the process)."""
+    for state in [s for s in _STATES if s.ws is ws]:
+        state.refresher.shutdown(wait=True, cancel_futures=True)
+        _STATES.remove(state)
+
+
 @pytest.fixture
 def web_ws(demo_file: Path, tmp_path: Path) -> Iterator[Workspace]:
     """A private copy of the demo workspace, so tests may write."""
@@ -43,6 +69,7 @@ def web_ws(demo_file: Path, tmp_path: Path) -> Iterator[Workspace]:
     shutil.copy(demo_file, path)
     with Workspace.open(path) as ws:
         yield ws
+        stop_refreshers(ws)
 
 
 @pytest.fixture

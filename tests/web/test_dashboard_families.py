@@ -19,7 +19,7 @@ from cxpulse.records import clean
 from cxpulse.web.app import create_app
 from cxpulse.web.i18n import format_value
 from cxpulse.web.pages.families import FAMILIES
-from tests.web.conftest import NOW, csrf, login
+from tests.web.conftest import NOW, csrf, login, stop_refreshers
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +28,7 @@ def shared(demo_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     shutil.copy(demo_file, path)
     with Workspace.open(path) as ws:
         yield ws
+        stop_refreshers(ws)
 
 
 @pytest.fixture(scope="module")

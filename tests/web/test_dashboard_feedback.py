@@ -20,7 +20,7 @@ from cxpulse.accounts.tokens import create_token
 from cxpulse.metrics import periods
 from cxpulse.metrics.feedback import period_bounds
 from cxpulse.web.app import create_app
-from tests.web.conftest import NOW, csrf, login
+from tests.web.conftest import NOW, csrf, login, stop_refreshers
 
 TWIN = "/api/v1/dashboard/feedback"
 LAST_MONTH_END = date(2026, 10, 31)  # NOW is 2026-11-02: October is the last complete month
@@ -35,6 +35,7 @@ def shared(demo_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     shutil.copy(demo_file, path)
     with Workspace.open(path) as ws:
         yield ws
+        stop_refreshers(ws)
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from cxpulse.metrics.mrr import mrr_bridge
 from cxpulse.records import clean, frame_records
 from cxpulse.web.app import create_app
 from cxpulse.web.pages.revenue import CARDS
-from tests.web.conftest import NOW, csrf, login
+from tests.web.conftest import NOW, csrf, login, stop_refreshers
 
 TWIN = "/api/v1/dashboard/revenue"
 
@@ -30,6 +30,7 @@ def shared(demo_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     shutil.copy(demo_file, path)
     with Workspace.open(path) as ws:
         yield ws
+        stop_refreshers(ws)
 
 
 @pytest.fixture(scope="module")
