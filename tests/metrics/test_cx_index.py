@@ -92,6 +92,31 @@ def test_missing_components_are_left_out_and_named(ws: Workspace) -> None:
     assert row["cx_index"] == pytest.approx(62.5) and row["efficiency_weight"] == 1
 
 
+def test_the_measured_share_of_the_weights_is_reported_and_warned_under_half(
+    ws: Workspace,
+) -> None:
+    from cxpulse.metrics.cx_index import coverage_caveats
+
+    tickets(ws, JAN)  # efficiency only: a quarter of the cx4 weights
+    add_rows(ws, "survey_responses", [{"question_type": "nps", "score": 10, "responded_at": JAN}])
+    row = cx_index_report(ws, by="all").frame.iloc[0]
+    assert row["measured_weight"] == pytest.approx(0.25)
+    (said,) = coverage_caveats(ws, "month", date(2025, 1, 1))
+    assert said.startswith("less than half of the CX index was measured")
+    assert "efficiency only" in said and "25% of the weight" in said
+    answers(ws, JAN)  # now every component has data: nothing to say
+    assert cx_index_report(ws, by="all").frame.iloc[0]["measured_weight"] == 1
+    assert coverage_caveats(ws, "month", date(2025, 1, 1)) == []
+
+
+def test_a_running_period_is_partial_and_few_answers_are_flagged(ws: Workspace) -> None:
+    answers(ws, JAN)
+    january = {"start": "2025-01-01", "end": "2025-01-31"}
+    frame = cx_index_report(ws, as_of="2025-01-20", **january).frame
+    assert bool(frame.iloc[0]["partial"]) and bool(frame.iloc[0]["low_n"])
+    assert not bool(cx_index_report(ws, as_of="2025-02-01", **january).frame.iloc[0]["partial"])
+
+
 def test_new_weights_recompute_the_history_and_mark_the_change(ws: Workspace) -> None:
     for month in (1, 2, 3):
         answers(ws, datetime(2025, month, 10, 12))
