@@ -6,6 +6,7 @@ import pytest
 
 from cxpulse import Workspace
 from cxpulse.errors import ConfigError
+from cxpulse.metrics import REGISTRY
 from cxpulse.settings import Settings
 
 
@@ -38,4 +39,4 @@ def test_settings_survive_reopening(tmp_path) -> None:  # type: ignore[no-untype
 )
 def test_bad_settings_are_refused(key: str, value: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
-        Settings().with_value(key, value)
+        Settings().with_value(key, value, metrics=REGISTRY.names())

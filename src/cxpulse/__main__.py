@@ -1,5 +1,5 @@
 """``python -m cxpulse`` runs the CLI."""
 
-from cxpulse.cli.app import main
+from cxpulse.main import main
 
 main()

@@ -94,6 +94,9 @@ CUSTOMER_REF = Column("customer_id", "string", "The customer (customers.customer
 
 LANGUAGES = ("en", "fr")
 """The languages cxpulse speaks: surveys, the dashboard, text analytics, users (one place)."""
+
+SENTIMENT_LABELS = ("negative", "neutral", "positive")
+"""The labels of text_annotations.label (text analytics writes them, the metrics filter on them)."""
 CHANNELS = ("email", "web", "in_app", "sms", "chat", "phone", "social", "other")
 
 CUSTOMERS = Table(

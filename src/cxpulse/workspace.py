@@ -104,7 +104,9 @@ class Workspace:
         self.settings = settings
 
     def set_setting(self, key: str, raw: str) -> Settings:
-        self.save_settings(self.settings.with_value(key, raw))
+        from cxpulse.metrics import REGISTRY
+
+        self.save_settings(self.settings.with_value(key, raw, metrics=REGISTRY.names()))
         return self.settings
 
     # -- data ----------------------------------------------------------------------------

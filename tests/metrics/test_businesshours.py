@@ -17,13 +17,8 @@ from hypothesis import strategies as st
 
 from cxpulse import Workspace
 from cxpulse.errors import ConfigError
-from cxpulse.metrics.businesshours import (
-    Schedule,
-    parse_holidays,
-    parse_week,
-    schedule_from,
-    with_business_hours,
-)
+from cxpulse.metrics.businesshours import Schedule, schedule_from, with_business_hours
+from cxpulse.opening_hours import parse_holidays, parse_week
 from cxpulse.settings import Settings
 from tests.conftest import add_rows
 

@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cxpulse import Workspace
-from cxpulse.cli.app import app
+from cxpulse.main import app
 from tests.conftest import add_rows
 from tests.web.conftest import free_port
 

@@ -20,10 +20,10 @@ from cxpulse import schema
 from cxpulse.cli import render
 from cxpulse.cli.options import Format, FormatOpt, WorkspaceOpt
 from cxpulse.cli.options import open_workspace as _open
-from cxpulse.cli.options import parse_filters as _filters
 from cxpulse.cli.parquet import Backend, BackendOpt, ParquetOpt, SparkMasterOpt, open_backend
 from cxpulse.csvout import frame_csv
 from cxpulse.errors import ConfigError, CxpulseError
+from cxpulse.metrics.engine import parse_filters as _filters
 from cxpulse.metrics.periods import GRAINS
 from cxpulse.settings import Settings
 from cxpulse.store.faults import storage_error
@@ -222,7 +222,7 @@ def metric(
     segments = [s for item in segment or [] for s in item.split(",") if s]
     filters = _filters(filter_ or [])
     if via:
-        from cxpulse.web import client
+        from cxpulse.cli import client
 
         df = client.metric(
             via, name, by=by, segments=segments, variant=variant, start=from_, end=to,
@@ -317,7 +317,7 @@ def scorecard(
 ) -> None:
     """The CX scorecard: last complete period, previous, change, interval, target."""
     if via:
-        from cxpulse.web import client
+        from cxpulse.cli import client
 
         card = client.scorecard(via, by=by, as_of=as_of)
         confidence = DEFAULT_CONFIDENCE

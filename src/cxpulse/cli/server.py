@@ -1,5 +1,5 @@
-"""``cxpulse serve`` (web app, JSON API and the worker in one process), ``cxpulse user`` and
-``cxpulse token``."""
+"""``cxpulse user`` and ``cxpulse token``: the accounts of the web app. (``cxpulse serve``
+itself is :mod:`cxpulse.main`, the one module that imports both edges.)"""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.text import Text
 
 from cxpulse.cli.options import Format, FormatOpt, WorkspaceOpt, open_workspace
 from cxpulse.cli.support import emit
@@ -25,56 +24,6 @@ def _now() -> datetime:
     from cxpulse.automations.worker import utc_now
 
     return utc_now()
-
-
-def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port.")] = 8000,
-    worker_interval: Annotated[
-        float, typer.Option(help="Seconds between worker ticks; 0 turns the worker off.")
-    ] = 60.0,
-    warm: Annotated[
-        bool, typer.Option(help="Compute the default pages in the background at start-up.")
-    ] = True,
-    trusted_proxies: Annotated[
-        str | None,
-        typer.Option(
-            envvar="CXPULSE_TRUSTED_PROXIES",
-            help="Reverse proxies (IP addresses or networks, comma-separated) whose "
-            "X-Forwarded-For and X-Forwarded-Proto are believed; none by default.",
-        ),
-    ] = None,
-    workspace: WorkspaceOpt = None,
-) -> None:
-    """Serve the dashboard and the JSON API (/api/docs) and run the worker in the same process
-    (a DuckDB workspace can only be held by one process)."""
-    import logging
-
-    import uvicorn
-
-    from cxpulse.accounts import list_users
-    from cxpulse.web.app import create_app
-    from cxpulse.web.proxies import parse_trusted_proxies, uvicorn_proxy_options
-
-    proxies = uvicorn_proxy_options(parse_trusted_proxies(trusted_proxies))
-    # the worker's one line per tick goes to the server's log
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    ws = open_workspace(workspace)
-    if not list_users(ws):
-        out.print(
-            Text.assemble(
-                ("No user yet:", "yellow"),
-                " stop the server and create the first admin with "
-                "`cxpulse user add NAME --role admin`.",
-            ),
-            highlight=False,
-        )
-    app = create_app(ws, worker_interval=worker_interval or None, warm=warm)
-    out.print(f"cxpulse on http://{host}:{port}  (API docs: /api/docs)", highlight=False)
-    try:
-        uvicorn.run(app, host=host, port=port, log_level="info", access_log=False, **proxies)
-    finally:
-        ws.close()
 
 
 def _password(env: str | None) -> str:
@@ -188,6 +137,5 @@ def token_revoke(token_id: str, workspace: WorkspaceOpt = None) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("serve")(serve)
     app.add_typer(user_app, name="user")
     app.add_typer(token_app, name="token")

@@ -22,9 +22,9 @@ from rich.table import Table
 from cxpulse.cli import render
 from cxpulse.cli.options import Format, FormatOpt, WorkspaceOpt
 from cxpulse.cli.options import open_workspace as _open
-from cxpulse.cli.options import parse_filters as _filters
 from cxpulse.csvout import frame_csv
 from cxpulse.errors import ConfigError
+from cxpulse.metrics.engine import parse_filters as _filters
 
 out = Console(soft_wrap=True, markup=False)
 err = Console(stderr=True, soft_wrap=True, markup=False)

@@ -20,10 +20,10 @@ from rich.table import Table
 from cxpulse.cli import render
 from cxpulse.cli.options import Format, FormatOpt, WorkspaceOpt
 from cxpulse.cli.options import open_workspace as _open
-from cxpulse.cli.options import parse_filters as _filters
 from cxpulse.csvout import frame_csv
 from cxpulse.errors import ConfigError
 from cxpulse.metrics import cx_weights as cw
+from cxpulse.metrics.engine import parse_filters as _filters
 from cxpulse.metrics.periods import GRAINS, parse_day
 
 out = Console(soft_wrap=True, markup=False)

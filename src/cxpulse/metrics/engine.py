@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from cxpulse import schema
-from cxpulse.errors import QueryError
+from cxpulse.errors import ConfigError, QueryError
 from cxpulse.metrics import periods, stats
 from cxpulse.metrics.spec import (
     REGISTRY,
@@ -335,6 +335,19 @@ def _attach(
         )
         fact = fact.left_join(cust, fact.customer_id == cust._cid).drop("_cid")
     return fact, names
+
+
+def parse_filters(items: list[str] | None) -> dict[str, Any]:
+    """``col=value`` (``col=a,b`` for several values) into the engine's filters mapping: the
+    CLI's --filter and the API's ``filter`` parameter, read the same way."""
+    filters: dict[str, Any] = {}
+    for item in items or []:
+        col, sep, value = item.partition("=")
+        if not sep or not col.strip():
+            raise ConfigError(f"--filter takes column=value, e.g. channel=email; got {item!r}")
+        values = [v.strip() for v in value.split(",")]
+        filters[col.strip()] = values if len(values) > 1 else values[0]
+    return filters
 
 
 def apply_filters(t: Table, filters: Mapping[str, Any]) -> Table:

@@ -23,9 +23,10 @@ import numpy as np
 import numpy.typing as npt
 
 from cxpulse.errors import ConfigError
+from cxpulse.schema import SENTIMENT_LABELS
 
 FloatArray = npt.NDArray[np.float64]
-LABELS = ("negative", "neutral", "positive")
+LABELS = SENTIMENT_LABELS
 ALPHA = 15.0  # VADER's normalisation constant
 
 

@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 
 from cxpulse.accounts.users import Permission
-from cxpulse.cli.options import parse_filters
 from cxpulse.metrics.cohorts import cohort_table
+from cxpulse.metrics.engine import parse_filters
 from cxpulse.metrics.spec import REGISTRY
 from cxpulse.records import clean
 from cxpulse.web import queries

@@ -24,6 +24,7 @@ from cxpulse.metrics import feedback as fb
 from cxpulse.metrics import periods
 from cxpulse.records import frame_records
 from cxpulse.text.sentiment import LABELS
+from cxpulse.text.verbatims import has_annotations, verbatims
 from cxpulse.web.pages.families import (
     GRAINS,
     FromParam,
@@ -218,8 +219,8 @@ def feedback_data(state: WebState, opts: Options) -> dict[str, Any]:
         data |= metric_block(state, METRICS, rng, filters)
 
         def read(ws: Any) -> dict[str, Any]:
-            annotated = fb.has_annotations(ws)
-            shown = fb.verbatims(
+            annotated = has_annotations(ws)
+            shown = verbatims(
                 ws, f, limit=opts.size, offset=(opts.page - 1) * opts.size, annotated=annotated
             )
             dist = fb.score_distribution(ws, f)
