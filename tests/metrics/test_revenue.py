@@ -202,3 +202,18 @@ def test_customer_rates_by_plan_add_up_to_the_total(
         weighted = (hits / n.where(n > 0)).dropna()
         for period, share in weighted.items():
             assert share == pytest.approx(total.loc[period, "value"], abs=1e-9)
+
+
+def test_mrr_by_plan_is_each_plans_own_subscriptions(ws: Workspace) -> None:
+    rows = [
+        sub("mover", 10, BEFORE, IN_MARCH, plan="basic"),
+        sub("mover", 50, IN_MARCH, plan="pro"),
+        sub("two", 50, BEFORE, plan="pro"),
+        sub("two", 5, BEFORE, plan="addon"),
+    ]
+    add_rows(ws, "subscriptions", rows)
+    mrr = ws.metric("mrr", segment="plan", **MARCH).set_index("plan")["value"]
+    assert mrr.to_dict() == {"addon": 5.0, "basic": 0.0, "pro": 100.0}  # basic ended in March
+    assert mrr.sum() == value(ws, "mrr")
+    active = ws.metric("active_customers", segment="plan", **MARCH).set_index("plan")["value"]
+    assert active.to_dict() == {"addon": 1.0, "basic": 0.0, "pro": 2.0}

@@ -16,7 +16,7 @@ from typing import Any
 
 import ibis
 
-from cxpulse.metrics.mrr import customer_balances, with_movements
+from cxpulse.metrics.mrr import balances, customer_balances, paid_subscriptions, with_movements
 from cxpulse.metrics.spec import REGISTRY, Benchmark, MetricSpec, PeriodContext, Table, Variant
 from cxpulse.metrics.stats import Kind
 
@@ -39,12 +39,25 @@ def _f(x: Table) -> Table:  # Spark would compute ratios of integer sums in deci
 
 
 def movements_hook(stats: Stats) -> Callable[[PeriodContext], Table]:
-    """A periodic hook: per-customer movements of each period, reduced by ``stats``; by
-    segment, each customer counts in the segment they started the period in
-    (:func:`~cxpulse.metrics.mrr.customer_balances`)."""
+    """A periodic hook for customer rates (churn, retention, NRR, MRR churn): per-customer
+    movements of each period, reduced by ``stats``; by segment, each customer counts in the
+    segment they started the period in (:func:`~cxpulse.metrics.mrr.customer_balances`), so
+    the segments add up to the total."""
 
     def hook(ctx: PeriodContext) -> Table:
         b = with_movements(customer_balances(ctx, ctx.periods))
+        return stats(b, ["_period", *ctx.segments])
+
+    return hook
+
+
+def balances_hook(stats: Stats) -> Callable[[PeriodContext], Table]:
+    """A periodic hook for balances at the period's end (MRR, ARR, paying customers, ARPA):
+    by segment, each segment's own subscriptions (a customer on two plans adds each plan's
+    MRR to that plan)."""
+
+    def hook(ctx: PeriodContext) -> Table:
+        b = balances(paid_subscriptions(ctx), ctx.periods, ["customer_id", *ctx.segments])
         return stats(b, ["_period", *ctx.segments])
 
     return hook
@@ -124,18 +137,18 @@ MRR_TEXT = (
 ARR_TEXT = "ARR = 12 x MRR at the end of the period"
 ACTIVE_TEXT = f"customers active at the end of the period; {ACTIVE}"
 ARPA_TEXT = "ARPA = MRR / active customers, both at the end of the period"
-one("mrr", "Monthly recurring revenue", "currency", MRR_TEXT, "value", movements_hook(_mrr(1)), 1)
-one("arr", "Annual recurring revenue", "currency", ARR_TEXT, "value", movements_hook(_mrr(12)), 1)
+one("mrr", "Monthly recurring revenue", "currency", MRR_TEXT, "value", balances_hook(_mrr(1)), 1)
+one("arr", "Annual recurring revenue", "currency", ARR_TEXT, "value", balances_hook(_mrr(12)), 1)
 one(
     "active_customers",
     "Paying customers",
     "customers",
     ACTIVE_TEXT,
     "value",
-    movements_hook(_active),
+    balances_hook(_active),
     1,
 )
-one("arpa", "Average revenue per account", "currency", ARPA_TEXT, "ratio", movements_hook(_arpa), 1)
+one("arpa", "Average revenue per account", "currency", ARPA_TEXT, "ratio", balances_hook(_arpa), 1)
 
 
 # -- MRR churn, expansion, NRR/GRR, quick ratio -------------------------------------------------
