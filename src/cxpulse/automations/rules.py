@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import ibis
 
 from cxpulse.errors import ConfigError
-from cxpulse.store.migrations import AUTOMATION_RULES_TABLE, AUTOMATION_SCHEMAS
+from cxpulse.schema import AUTOMATION_RULES_TABLE, AUTOMATION_SCHEMAS
 from cxpulse.surveys.spec import Where, read_yaml
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ import pandas as pd
 from cxpulse.errors import QueryError
 from cxpulse.metrics import periods
 from cxpulse.metrics.portable import strip
-from cxpulse.store.migrations import TEXT_ANNOTATIONS_TABLE
+from cxpulse.schema import TEXT_ANNOTATIONS_TABLE
 from cxpulse.text.sentiment import LABELS
 
 if TYPE_CHECKING:
