@@ -118,7 +118,7 @@ def any_table(name: str) -> Table | OperationalTable:
     if name in OPERATIONAL:
         return OPERATIONAL[name]
     raise UnknownTableError(
-        f"no canonical table {name!r} nor operational one; the canonical tables are: "
+        f"no canonical table {name!r}, nor an operational one; the canonical tables are: "
         f"{', '.join(TABLES)}; the operational ones: {', '.join(OPERATIONAL)}"
     )
 
