@@ -228,25 +228,6 @@ ACTION_OPTIONS = {
 }
 
 
-def drop_ignored_options(data: dict[str, Any]) -> dict[str, Any]:
-    """A stored rule without the action options that cxpulse before schema version 11
-    accepted and ignored (a misspelt ``sla_hour``), so it still loads."""
-    out = dict(data)
-    then = out.get("then")
-    if isinstance(then, list):
-        out["then"] = [_known_options(a) for a in then]
-    return out
-
-
-def _known_options(action: Any) -> Any:
-    if not isinstance(action, dict) or len(action) != 1:
-        return action
-    ((kind, arg),) = action.items()
-    if kind not in ACTION_OPTIONS or not isinstance(arg, dict):
-        return action
-    return {kind: {k: v for k, v in arg.items() if k in ACTION_OPTIONS[kind]}}
-
-
 def _action(value: Any, where: Where) -> Action:
     if not isinstance(value, dict) or len(value) != 1:
         raise where.error("", f"an action is a mapping with one key of {', '.join(ACTIONS)}")

@@ -398,8 +398,11 @@ def tables_(
     ] = False,
     format_: FormatOpt = Format.table,
 ) -> None:
-    """Describe the canonical tables and their columns (what `import` accepts); with --all,
-    also the operational ones cxpulse writes (surveys, automations, accounts, scores)."""
+    """Describe the canonical tables' columns (what `import` accepts); --all: every table.
+
+    The operational tables are the ones cxpulse writes itself (surveys, automations, accounts,
+    scores); they are listed only with --all, after the canonical ones, as reference.
+    """
     chosen: list[schema.Table | schema.OperationalTable]
     if name:
         chosen = [schema.any_table(name)]
