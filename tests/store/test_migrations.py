@@ -111,3 +111,32 @@ def test_operational_tables_document_every_column() -> None:
         assert tab.doc.strip() and (tab.key is None or tab.key in tab.names), tab.name
         for col in tab.columns:
             assert col.doc.strip(), f"{tab.name}.{col.name} has no doc"
+
+
+@pytest.mark.parametrize(
+    ("package", "allowed"),
+    [
+        ("schema", ("cxpulse.schema", "cxpulse.errors")),
+        ("store/migrations", ("cxpulse.store", "cxpulse.errors")),
+    ],
+)
+def test_schema_and_migrations_import_nothing_above_them(
+    package: str, allowed: tuple[str, ...]
+) -> None:
+    """A frozen migration must not follow later code; the schema is read by every layer."""
+    import ast
+
+    import cxpulse
+
+    for path in (Path(cxpulse.__file__).parent / package).glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            for name in names:
+                if name == "cxpulse" or name.startswith("cxpulse."):
+                    assert name.startswith(allowed), f"{path.name} imports {name}"
