@@ -57,13 +57,13 @@ API_TOKENS = OperationalTable(
 
 AUDIT_LOG = OperationalTable(
     name=AUDIT_TABLE,
-    doc="Who did what: sign-ins, user and token changes, erasures.",
+    doc="Who did what: changes to users and tokens, customer exports and erasures.",
     columns=(
         op("at", "timestamp", "When (UTC)."),
-        op("actor", "string", "Who (a user id, a token or cxpulse)."),
-        op("action", "string", "What, e.g. login, token_create."),
+        op("actor", "string", "Who did it."),
+        op("action", "string", "What, e.g. user.update, token.revoke, customer.export."),
         op("subject", "string", "On what."),
-        op("detail", "string", "More, as text or JSON."),
+        op("detail", "string", "The details, as JSON."),
     ),
 )
 

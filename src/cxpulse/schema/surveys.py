@@ -58,7 +58,7 @@ SURVEY_DELIVERIES = OperationalTable(
         op("address", "string", "Where it goes: an email address, a URL or visitor:ID."),
         op("created_at", "timestamp", "When the delivery was made (UTC)."),
         op("expires_at", "timestamp", "When its link stops accepting answers (UTC)."),
-        op("status", "string", "queued (in the outbox), sent, failed or unsubscribed."),
+        op("status", "string", "queued (outbox), sent, failed, unsubscribed, shown (widget)."),
         op("attempts", "int", "Sending attempts so far."),
         op("sent_at", "timestamp", "When it was sent (UTC)."),
         op("last_error", "string", "The last sending error, if any."),
