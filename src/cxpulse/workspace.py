@@ -15,9 +15,10 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
 from cxpulse import schema
+from cxpulse.schema import SETTINGS_TABLE, TEXT_ANNOTATIONS_TABLE
 from cxpulse.settings import Settings
 from cxpulse.store import Store, open_store
-from cxpulse.store.migrations import SETTINGS_TABLE, TEXT_ANNOTATIONS_TABLE, migrate
+from cxpulse.store.migrations import migrate
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -14,7 +14,7 @@ from cxpulse import Workspace
 from cxpulse.automations import add_rule, dry_run, get_case, move, rule_from_dict, run_rules, runs
 from cxpulse.automations.cases import cases
 from cxpulse.errors import ConfigError
-from cxpulse.store.migrations import CHURN_SCORES_SCHEMA, CHURN_SCORES_TABLE
+from cxpulse.schema import CHURN_SCORES_SCHEMA, CHURN_SCORES_TABLE
 from cxpulse.text.annotate import score_workspace
 from tests.automations.helpers import CSAT_LOW, DETRACTOR, PROMOTER, T0, people, rule
 from tests.conftest import add_rows

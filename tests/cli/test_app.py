@@ -116,6 +116,16 @@ def test_tables_documents_the_columns() -> None:
     assert code == 0 and "response_id" in out and "polarity" in out
     code, out, _ = invoke("tables", "-f", "json")
     assert {r["table"] for r in json.loads(out)} >= {"customers", "web_events", "loyalty_ledger"}
+    assert "cases" not in {r["table"] for r in json.loads(out)}
+
+
+def test_tables_all_documents_the_operational_tables_too() -> None:
+    code, out, _ = invoke("tables", "--all", "-f", "json")
+    groups = {r["table"]: r["group"] for r in json.loads(out)}
+    assert code == 0 and groups["customers"] == "canonical"
+    assert groups["cases"] == groups["survey_widget_offers"] == "operational"
+    code, out, _ = invoke("tables", "automation_outbox")
+    assert code == 0 and "(operational)" in out and "next_attempt_at" in out
 
 
 def test_config_set_changes_a_setting(filled: Path) -> None:

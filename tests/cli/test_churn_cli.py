@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from cxpulse import Workspace
 from cxpulse.cli.app import app
 from cxpulse.demo import create_demo
-from cxpulse.store.migrations import CHURN_SCORES_TABLE
+from cxpulse.schema import CHURN_SCORES_TABLE
 
 runner = CliRunner()
 

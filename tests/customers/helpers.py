@@ -8,7 +8,7 @@ import ibis
 
 from cxpulse import Workspace
 from cxpulse.automations.cases import add_note, new_case, write_cases
-from cxpulse.store.migrations import (
+from cxpulse.schema import (
     AUTOMATION_OUTBOX_TABLE,
     AUTOMATION_RUNS_TABLE,
     AUTOMATION_SCHEMAS,

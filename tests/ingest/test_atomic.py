@@ -21,9 +21,10 @@ from pandas.testing import assert_frame_equal
 
 import cxpulse.ingest
 from cxpulse.ingest import import_file
+from cxpulse.schema import IMPORTS_TABLE
 from cxpulse.settings import Settings
 from cxpulse.store import open_store
-from cxpulse.store.migrations import IMPORTS_TABLE, migrate
+from cxpulse.store.migrations import migrate
 
 from .conftest import stored
 

@@ -13,9 +13,9 @@ import pytest
 
 from cxpulse.errors import ConfigError, ImportRejected
 from cxpulse.ingest import import_file, parse_map_options
+from cxpulse.schema import IMPORTS_TABLE
 from cxpulse.settings import Settings
 from cxpulse.store import Store
-from cxpulse.store.migrations import IMPORTS_TABLE
 
 from .conftest import FIXTURES, records, stored, write_csv
 

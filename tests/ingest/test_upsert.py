@@ -8,9 +8,9 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from cxpulse.ingest import import_file, load
+from cxpulse.schema import IMPORTS_TABLE
 from cxpulse.settings import Settings
 from cxpulse.store import Store
-from cxpulse.store.migrations import IMPORTS_TABLE
 
 from .conftest import stored, write_csv
 from .test_import_csv import good_rows, survey_csv

@@ -12,9 +12,10 @@ from typer.testing import CliRunner
 from cxpulse import Workspace, schema
 from cxpulse.cli.app import app
 from cxpulse.errors import CxpulseError
+from cxpulse.schema import IMPORTS_TABLE
 from cxpulse.settings import Settings
 from cxpulse.store import open_store
-from cxpulse.store.migrations import IMPORTS_TABLE, MIGRATIONS, MIGRATIONS_TABLE
+from cxpulse.store.migrations import MIGRATIONS, MIGRATIONS_TABLE
 from tests.conftest import add_rows
 from tests.ingest.conftest import stored
 from tests.ingest.test_atomic import kill, start_child, survey_file, wait_for_first_chunk

@@ -90,3 +90,53 @@ def check_ignored_fields_dropped(ws: Any) -> None:
     assert loaded.name == 'L\'équipe \\ "support"' and "requird" not in loaded.raw["questions"][0]
     ((stored, _),) = stored_rules(ws)
     assert stored.then[0].options == {"sla_hours": 24.0} and stored.then[1].kind == "tag"
+
+
+def test_the_migrations_make_exactly_the_tables_the_schema_documents(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "ws.duckdb")
+    migrate(store)
+    documented = {**schema.TABLES, **schema.OPERATIONAL}
+    stored_tables = store.con.raw_sql("SELECT table_name FROM duckdb_tables() WHERE NOT temporary")
+    assert sorted(name for (name,) in stored_tables.fetchall()) == sorted(documented)
+    for name, tab in documented.items():
+        stored = [(col, type(dtype)) for col, dtype in store.table(name).schema().items()]
+        assert stored == [(col, type(dtype)) for col, dtype in tab.ibis_schema().items()], name
+    found = store.con.raw_sql("SELECT index_name, table_name, expressions FROM duckdb_indexes()")
+    indexes = {(name, table, expr.strip("[]'\"")) for name, table, expr in found.fetchall()}
+    assert indexes == set(schema.INDEXES)
+
+
+def test_operational_tables_document_every_column() -> None:
+    for tab in schema.OPERATIONAL.values():
+        assert tab.doc.strip() and (tab.key is None or tab.key in tab.names), tab.name
+        for col in tab.columns:
+            assert col.doc.strip(), f"{tab.name}.{col.name} has no doc"
+
+
+@pytest.mark.parametrize(
+    ("package", "allowed"),
+    [
+        ("schema", ("cxpulse.schema", "cxpulse.errors")),
+        ("store/migrations", ("cxpulse.store", "cxpulse.errors")),
+    ],
+)
+def test_schema_and_migrations_import_nothing_above_them(
+    package: str, allowed: tuple[str, ...]
+) -> None:
+    """A frozen migration must not follow later code; the schema is read by every layer."""
+    import ast
+
+    import cxpulse
+
+    for path in (Path(cxpulse.__file__).parent / package).glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            for name in names:
+                if name == "cxpulse" or name.startswith("cxpulse."):
+                    assert name.startswith(allowed), f"{path.name} imports {name}"

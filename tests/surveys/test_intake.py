@@ -25,7 +25,7 @@ def _invite(ws: Workspace, n: int) -> list[str]:
 
     import ibis
 
-    from cxpulse.store.migrations import (
+    from cxpulse.schema import (
         SURVEY_DEFINITIONS_TABLE,
         SURVEY_DELIVERIES_TABLE,
         SURVEY_OPERATIONAL_SCHEMAS,

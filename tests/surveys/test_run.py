@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cxpulse import Workspace
-from cxpulse.store.migrations import SURVEY_DECISIONS_TABLE, SURVEY_EVENTS_TABLE
+from cxpulse.schema import SURVEY_DECISIONS_TABLE, SURVEY_EVENTS_TABLE
 from cxpulse.surveys import run_surveys
 from cxpulse.surveys.decisions import why
 from cxpulse.surveys.manual import send_to_segment

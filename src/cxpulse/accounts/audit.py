@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import ibis
 import pandas as pd
 
-from cxpulse.store.migrations import ACCOUNT_SCHEMAS, AUDIT_TABLE
+from cxpulse.schema import ACCOUNT_SCHEMAS, AUDIT_TABLE
 
 if TYPE_CHECKING:
     from cxpulse.workspace import Workspace

@@ -11,7 +11,7 @@ import ibis
 
 from cxpulse.accounts.passwords import token_hash
 from cxpulse.accounts.users import User, get_user
-from cxpulse.store.migrations import ACCOUNT_SCHEMAS, SESSIONS_TABLE
+from cxpulse.schema import ACCOUNT_SCHEMAS, SESSIONS_TABLE
 
 if TYPE_CHECKING:
     from cxpulse.workspace import Workspace

@@ -16,7 +16,7 @@ import pandas as pd
 
 from cxpulse.accounts.passwords import token_hash
 from cxpulse.accounts.users import AccountError, Permission
-from cxpulse.store.migrations import ACCOUNT_SCHEMAS, API_TOKENS_TABLE
+from cxpulse.schema import ACCOUNT_SCHEMAS, API_TOKENS_TABLE
 
 if TYPE_CHECKING:
     from cxpulse.workspace import Workspace

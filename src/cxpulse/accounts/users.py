@@ -18,8 +18,7 @@ import ibis
 from cxpulse.accounts.password_policy import weakness
 from cxpulse.accounts.passwords import hash_password, verify_password
 from cxpulse.errors import CxpulseError
-from cxpulse.schema import LANGUAGES
-from cxpulse.store.migrations import ACCOUNT_SCHEMAS, USERS_TABLE
+from cxpulse.schema import ACCOUNT_SCHEMAS, LANGUAGES, USERS_TABLE
 
 if TYPE_CHECKING:
     from cxpulse.workspace import Workspace

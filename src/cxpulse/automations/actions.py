@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from cxpulse.automations.cases import new_case
 from cxpulse.automations.conditions import Hit
 from cxpulse.automations.rules import Action, Assignment, Rule
-from cxpulse.store.migrations import CASES_TABLE
+from cxpulse.schema import CASES_TABLE
 
 if TYPE_CHECKING:
     from cxpulse.workspace import Workspace

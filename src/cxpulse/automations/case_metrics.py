@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from cxpulse.store.migrations import CASES_TABLE
+from cxpulse.schema import CASES_TABLE
 
 if TYPE_CHECKING:
     from cxpulse.workspace import Workspace

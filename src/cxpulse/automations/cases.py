@@ -16,7 +16,7 @@ import ibis
 import pandas as pd
 
 from cxpulse.errors import CxpulseError
-from cxpulse.store.migrations import (
+from cxpulse.schema import (
     AUTOMATION_SCHEMAS,
     CASE_NOTES_TABLE,
     CASES_TABLE,

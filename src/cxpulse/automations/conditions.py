@@ -18,7 +18,7 @@ from cxpulse.automations.rules import Condition
 from cxpulse.metrics import periods, scales
 from cxpulse.metrics.negatives import negative_tickets
 from cxpulse.metrics.social import with_cxpulse_score
-from cxpulse.store.migrations import CHURN_SCORES_TABLE, SURVEY_EVENTS_TABLE
+from cxpulse.schema import CHURN_SCORES_TABLE, SURVEY_EVENTS_TABLE
 
 if TYPE_CHECKING:
     from cxpulse.workspace import Workspace

@@ -21,7 +21,7 @@ from cxpulse.automations.cases import write_cases
 from cxpulse.automations.conditions import DRY_RUN_DAYS, LOOKBACK, hits
 from cxpulse.automations.rules import Rule, get_rule, stored_rules
 from cxpulse.errors import CxpulseError
-from cxpulse.store.migrations import (
+from cxpulse.schema import (
     AUTOMATION_OUTBOX_TABLE,
     AUTOMATION_RUNS_TABLE,
     AUTOMATION_SCHEMAS,

@@ -14,7 +14,7 @@ import pandas as pd
 
 from cxpulse.automations.cases import STATES, CaseError, get_case, notes
 from cxpulse.errors import CxpulseError
-from cxpulse.store.migrations import CASES_TABLE
+from cxpulse.schema import CASES_TABLE
 
 if TYPE_CHECKING:
     from cxpulse.workspace import Workspace

@@ -13,7 +13,7 @@ import ibis
 import pandas as pd
 
 from cxpulse.errors import ConfigError
-from cxpulse.store.migrations import AUTOMATION_RULES_TABLE, AUTOMATION_RUNS_TABLE, CASES_TABLE
+from cxpulse.schema import AUTOMATION_RULES_TABLE, AUTOMATION_RUNS_TABLE, CASES_TABLE
 
 if TYPE_CHECKING:
     from cxpulse.workspace import Workspace

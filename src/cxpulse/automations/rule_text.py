@@ -12,7 +12,7 @@ import yaml
 
 from cxpulse.automations.rules import Rule, rule_from_dict
 from cxpulse.errors import ConfigError
-from cxpulse.store.migrations import AUTOMATION_RULES_TABLE, AUTOMATION_SCHEMAS
+from cxpulse.schema import AUTOMATION_RULES_TABLE, AUTOMATION_SCHEMAS
 from cxpulse.surveys.editor import Problem, locate
 
 if TYPE_CHECKING:

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import ibis
 
 from cxpulse.errors import ConfigError
-from cxpulse.store.migrations import AUTOMATION_RULES_TABLE, AUTOMATION_SCHEMAS
+from cxpulse.schema import AUTOMATION_RULES_TABLE, AUTOMATION_SCHEMAS
 from cxpulse.surveys.spec import Where, read_yaml
 
 if TYPE_CHECKING:
@@ -226,25 +226,6 @@ ACTION_OPTIONS = {
     "review_request": ("platform",),
     "tag": ("tag",),
 }
-
-
-def drop_ignored_options(data: dict[str, Any]) -> dict[str, Any]:
-    """A stored rule without the action options that cxpulse before schema version 11
-    accepted and ignored (a misspelt ``sla_hour``), so it still loads."""
-    out = dict(data)
-    then = out.get("then")
-    if isinstance(then, list):
-        out["then"] = [_known_options(a) for a in then]
-    return out
-
-
-def _known_options(action: Any) -> Any:
-    if not isinstance(action, dict) or len(action) != 1:
-        return action
-    ((kind, arg),) = action.items()
-    if kind not in ACTION_OPTIONS or not isinstance(arg, dict):
-        return action
-    return {kind: {k: v for k, v in arg.items() if k in ACTION_OPTIONS[kind]}}
 
 
 def _action(value: Any, where: Where) -> Action:

@@ -19,7 +19,7 @@ from cxpulse.churn.label_values import label_values
 from cxpulse.churn.labels import LABEL, at_risk, label, training_frame
 from cxpulse.churn.model import ChurnModel, Kind
 from cxpulse.metrics.negatives import as_instant, data_end
-from cxpulse.store.migrations import CHURN_SCORES_SCHEMA, CHURN_SCORES_TABLE
+from cxpulse.schema import CHURN_SCORES_SCHEMA, CHURN_SCORES_TABLE
 from cxpulse.workspace import Workspace
 
 

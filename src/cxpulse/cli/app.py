@@ -393,13 +393,25 @@ def demo(
 @app.command("tables")
 def tables_(
     name: Annotated[str | None, typer.Argument(help="Show one table's columns.")] = None,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Also the tables cxpulse writes itself.")
+    ] = False,
     format_: FormatOpt = Format.table,
 ) -> None:
-    """Describe the canonical tables and their columns (what `import` accepts)."""
-    chosen = [schema.table(name)] if name else list(schema.TABLES.values())
+    """Describe the canonical tables' columns (what `import` accepts); --all: every table.
+
+    The operational tables are the ones cxpulse writes itself (surveys, automations, accounts,
+    scores); they are listed only with --all, after the canonical ones, as reference.
+    """
+    chosen: list[schema.Table | schema.OperationalTable]
+    if name:
+        chosen = [schema.any_table(name)]
+    else:
+        chosen = [*schema.TABLES.values(), *(schema.OPERATIONAL.values() if all_ else ())]
     rows = [
         {
             "table": t.name,
+            "group": "canonical" if isinstance(t, schema.Table) else "operational",
             "column": c.name,
             "type": c.kind,
             "required": c.required,
@@ -418,7 +430,8 @@ def tables_(
     from rich.table import Table
 
     for t in chosen:
-        table = Table(title=f"{t.name}: {t.doc}", title_justify="left")
+        group = "" if isinstance(t, schema.Table) else " (operational)"
+        table = Table(title=f"{t.name}{group}: {t.doc}", title_justify="left")
         for col in ("column", "type", "required", "doc"):
             table.add_column(col)
         for r in rows:

@@ -290,7 +290,7 @@ def _workspace_report(
 
 
 def _stored_scores(ws: Workspace) -> pd.DataFrame | None:
-    from cxpulse.store.migrations import CHURN_SCORES_TABLE
+    from cxpulse.schema import CHURN_SCORES_TABLE
 
     df: pd.DataFrame = ws.store.table(CHURN_SCORES_TABLE).execute()
     return df if len(df) else None

@@ -54,7 +54,7 @@ def add(
     now: NowOpt = None,
 ) -> None:
     """Check a survey YAML file and store it (replacing a survey with the same id)."""
-    from cxpulse.store.migrations import SURVEY_DEFINITIONS_TABLE
+    from cxpulse.schema import SURVEY_DEFINITIONS_TABLE
     from cxpulse.surveys.definition import load_survey
     from cxpulse.surveys.store import add_survey
     from cxpulse.surveys.triggers import known_events

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from cxpulse import schema
 from cxpulse.customers.search import get_customer
 from cxpulse.records import clean, frame_records
-from cxpulse.store.migrations import (
+from cxpulse.schema import (
     AUTOMATION_OUTBOX_TABLE,
     AUTOMATION_RUNS_TABLE,
     CASE_NOTES_TABLE,

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from cxpulse.customers.search import get_customer, plain
-from cxpulse.store.migrations import (
+from cxpulse.schema import (
     CASE_NOTES_TABLE,
     CASES_TABLE,
     CHURN_SCORES_TABLE,

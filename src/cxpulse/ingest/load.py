@@ -22,9 +22,8 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
-from cxpulse.schema import Table
+from cxpulse.schema import IMPORTS_TABLE, Table
 from cxpulse.store import Store
-from cxpulse.store.migrations import IMPORTS_TABLE
 
 CHUNK_ROWS = 50_000
 

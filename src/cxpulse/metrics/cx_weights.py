@@ -17,7 +17,7 @@ from typing import Any
 import ibis
 
 from cxpulse.errors import ConfigError
-from cxpulse.store.migrations import CX_WEIGHTS_TABLE
+from cxpulse.schema import CX_WEIGHTS_TABLE
 
 COMPONENTS: dict[str, str] = {
     "effort": "CES default: share of 'easy' answers (0-100)",

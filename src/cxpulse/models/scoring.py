@@ -35,7 +35,7 @@ from cxpulse.models.errors import ModelInputError
 from cxpulse.models.fit_quality import HoldoutComparison, holdout_comparison
 from cxpulse.models.gamma_gamma import GammaGamma
 from cxpulse.models.rfm import rfm_summary
-from cxpulse.store.migrations import CLV_SCORES_SCHEMA, CLV_SCORES_TABLE
+from cxpulse.schema import CLV_SCORES_SCHEMA, CLV_SCORES_TABLE
 
 if TYPE_CHECKING:
     from cxpulse.workspace import Workspace

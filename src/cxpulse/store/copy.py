@@ -16,9 +16,10 @@ import pyarrow as pa
 
 from cxpulse import schema
 from cxpulse.errors import WorkspaceError
+from cxpulse.schema import SETTINGS_TABLE
 from cxpulse.store.connect import Store
 from cxpulse.store.keyed import quote
-from cxpulse.store.migrations import SETTINGS_TABLE, migrate
+from cxpulse.store.migrations import migrate
 
 BATCH_ROWS = 50_000
 DEFAULT_TABLES: tuple[str, ...] = (*schema.TABLES, SETTINGS_TABLE)

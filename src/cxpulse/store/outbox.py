@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from cxpulse.schema import AUTOMATION_OUTBOX_TABLE, AUTOMATION_SCHEMAS
 from cxpulse.store.claim import locked_rows
 from cxpulse.store.connect import Store
 from cxpulse.store.keyed import replace_rows
-from cxpulse.store.migrations import AUTOMATION_OUTBOX_TABLE, AUTOMATION_SCHEMAS
 
 MAX_ATTEMPTS = 8
 BACKOFF = timedelta(minutes=1)  # 1, 2, 4, ... minutes: about 2 hours over 8 attempts

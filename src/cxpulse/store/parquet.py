@@ -23,9 +23,9 @@ from ibis.backends.sql.datatypes import DuckDBType
 
 from cxpulse import schema
 from cxpulse.errors import CxpulseError, WorkspaceError
+from cxpulse.schema import CX_WEIGHTS_TABLE, SETTINGS_TABLE
 from cxpulse.settings import Settings
 from cxpulse.store.keyed import quote
-from cxpulse.store.migrations import CX_WEIGHTS_TABLE, SETTINGS_TABLE
 
 if TYPE_CHECKING:
     from cxpulse.store.connect import Store

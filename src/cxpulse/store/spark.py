@@ -21,8 +21,8 @@ import ibis.expr.datatypes as dt
 
 from cxpulse import schema
 from cxpulse.errors import ConfigError, WorkspaceError
+from cxpulse.schema import SETTINGS_TABLE
 from cxpulse.store.connect import Store
-from cxpulse.store.migrations import SETTINGS_TABLE
 from cxpulse.store.parquet import (
     SIDE_TABLES,
     check_columns,

@@ -10,7 +10,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from cxpulse.errors import ConfigError
-from cxpulse.store.migrations import SURVEY_DEFINITIONS_TABLE
+from cxpulse.schema import SURVEY_DEFINITIONS_TABLE
 from cxpulse.surveys.definition import Survey, survey_from_dict
 
 if TYPE_CHECKING:

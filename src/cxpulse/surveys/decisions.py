@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import ibis
 
-from cxpulse.store.migrations import SURVEY_DECISIONS_TABLE, SURVEY_OPERATIONAL_SCHEMAS
+from cxpulse.schema import SURVEY_DECISIONS_TABLE, SURVEY_OPERATIONAL_SCHEMAS
 from cxpulse.surveys.fatigue import Decision, History
 from cxpulse.surveys.store import surveys
 from cxpulse.surveys.triggers import left_out

@@ -263,28 +263,6 @@ def _question(data: Any, where: Where) -> Question:
     )
 
 
-def drop_ignored_fields(data: dict[str, Any]) -> dict[str, Any]:
-    """A stored definition without the question and follow-up fields that cxpulse before
-    schema version 11 accepted and ignored (a misspelt ``pionts``), so it still loads."""
-    out = dict(data)
-    questions = out.get("questions")
-    if isinstance(questions, list):
-        out["questions"] = [_known_question_fields(q) for q in questions]
-    return out
-
-
-def _known_question_fields(q: Any) -> Any:
-    if not isinstance(q, dict):
-        return q
-    kept = {k: v for k, v in q.items() if k in QUESTION_FIELDS}
-    if isinstance(kept.get("follow_up"), list):
-        kept["follow_up"] = [
-            {k: v for k, v in f.items() if k in FOLLOW_UP_FIELDS} if isinstance(f, dict) else f
-            for f in kept["follow_up"]
-        ]
-    return kept
-
-
 def _follow(data: Any, where: Where) -> FollowUp:
     if not isinstance(data, dict) or "scores" not in data:
         raise where.error("scores", "a follow-up says which scores it follows, e.g. '0-6'")

@@ -18,8 +18,8 @@ import ibis
 import yaml
 
 from cxpulse.errors import ConfigError
+from cxpulse.schema import SURVEY_DEFINITIONS_TABLE, SURVEY_OPERATIONAL_SCHEMAS
 from cxpulse.settings import Settings
-from cxpulse.store.migrations import SURVEY_DEFINITIONS_TABLE, SURVEY_OPERATIONAL_SCHEMAS
 from cxpulse.surveys.definition import Survey, survey_from_dict
 
 if TYPE_CHECKING:

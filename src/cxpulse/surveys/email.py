@@ -29,9 +29,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from cxpulse.errors import ConfigError
+from cxpulse.schema import SURVEY_DELIVERIES_TABLE
 from cxpulse.settings import Settings
 from cxpulse.store.keyed import rows_where_in
-from cxpulse.store.migrations import SURVEY_DELIVERIES_TABLE
 from cxpulse.store.outbox import PermanentFailure, process
 from cxpulse.surveys.definition import Survey
 from cxpulse.surveys.links import InvalidLink, answer, sign, unsubscribe

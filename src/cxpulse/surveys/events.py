@@ -20,8 +20,8 @@ import ibis
 import numpy as np
 
 from cxpulse.errors import ConfigError, ImportRejected, Problem
+from cxpulse.schema import SURVEY_EVENTS_TABLE, SURVEY_OPERATIONAL_SCHEMAS
 from cxpulse.store.keyed import rows_where_in
-from cxpulse.store.migrations import SURVEY_EVENTS_TABLE, SURVEY_OPERATIONAL_SCHEMAS
 from cxpulse.surveys.spec import BUILTIN_EVENTS
 
 if TYPE_CHECKING:

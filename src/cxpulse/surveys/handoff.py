@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import ibis
 
+from cxpulse.schema import AUTOMATION_OUTBOX_TABLE, SURVEY_DELIVERIES_TABLE
 from cxpulse.store.keyed import rows_where_in
-from cxpulse.store.migrations import AUTOMATION_OUTBOX_TABLE, SURVEY_DELIVERIES_TABLE
 from cxpulse.store.outbox import write
 from cxpulse.surveys.definition import Survey
 from cxpulse.surveys.email import SURVEY_EMAIL

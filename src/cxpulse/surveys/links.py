@@ -20,8 +20,8 @@ import ibis
 
 from cxpulse import schema
 from cxpulse.errors import ConfigError, CxpulseError
+from cxpulse.schema import AUTOMATION_OUTBOX_TABLE, SURVEY_DELIVERIES_TABLE
 from cxpulse.store.keyed import replace_rows, rows_where_in
-from cxpulse.store.migrations import AUTOMATION_OUTBOX_TABLE, SURVEY_DELIVERIES_TABLE
 from cxpulse.surveys.definition import Question, Survey
 from cxpulse.surveys.store import SurveyShelf, get_survey, link_secret
 

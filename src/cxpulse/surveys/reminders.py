@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from cxpulse.store.migrations import SURVEY_DECISIONS_TABLE, SURVEY_DELIVERIES_TABLE
+from cxpulse.schema import SURVEY_DECISIONS_TABLE, SURVEY_DELIVERIES_TABLE
 from cxpulse.surveys import decisions as decision_log
 from cxpulse.surveys.definition import Survey
 from cxpulse.surveys.fatigue import Candidate, Decision

@@ -14,7 +14,7 @@ import pandas as pd
 
 from cxpulse.errors import ConfigError
 from cxpulse.metrics import periods
-from cxpulse.store.migrations import SURVEY_DELIVERIES_TABLE
+from cxpulse.schema import SURVEY_DELIVERIES_TABLE
 
 if TYPE_CHECKING:
     from cxpulse.workspace import Workspace

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 import ibis
 
 from cxpulse import schema
+from cxpulse.schema import SURVEY_DELIVERIES_TABLE, SURVEY_OPERATIONAL_SCHEMAS
 from cxpulse.store.claim import exclusive
-from cxpulse.store.migrations import SURVEY_DELIVERIES_TABLE, SURVEY_OPERATIONAL_SCHEMAS
 from cxpulse.surveys import decisions as decision_log
 from cxpulse.surveys.definition import Survey, pick_language
 from cxpulse.surveys.fatigue import Candidate, Decision, decide

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import ibis
 
 from cxpulse.errors import ConfigError
-from cxpulse.store.migrations import (
+from cxpulse.schema import (
     SURVEY_DEFINITIONS_TABLE,
     SURVEY_OPERATIONAL_SCHEMAS,
     SURVEY_SECRETS_TABLE,

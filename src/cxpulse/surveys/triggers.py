@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import ibis
 
-from cxpulse.store.migrations import SURVEY_EVENTS_TABLE
+from cxpulse.schema import SURVEY_EVENTS_TABLE
 from cxpulse.surveys.definition import Survey
 from cxpulse.surveys.fatigue import Candidate
 from cxpulse.surveys.spec import BUILTIN_EVENTS

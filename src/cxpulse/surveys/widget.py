@@ -270,7 +270,7 @@ def _open_offer(
     ws: Workspace, fits: list[Survey], customer_id: str, now: datetime
 ) -> WidgetOffer | None:
     """An unanswered, unexpired widget invitation already made to this customer."""
-    from cxpulse.store.migrations import SURVEY_DELIVERIES_TABLE
+    from cxpulse.schema import SURVEY_DELIVERIES_TABLE
 
     d = ws.store.table(SURVEY_DELIVERIES_TABLE)
     rows = d.filter(
@@ -292,7 +292,7 @@ def _open_offer(
 def _history(ws: Workspace, subject: str, known: bool) -> History:
     """This subject's past asks (a customer: every invitation; a visitor: the widget offers
     they answered, the only ones written)."""
-    from cxpulse.store.migrations import SURVEY_DELIVERIES_TABLE
+    from cxpulse.schema import SURVEY_DELIVERIES_TABLE
 
     out = History()
     if known:

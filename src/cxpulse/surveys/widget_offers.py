@@ -24,13 +24,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from cxpulse.schema import SURVEY_DELIVERIES_TABLE, WIDGET_OFFERS_SCHEMA, WIDGET_OFFERS_TABLE
 from cxpulse.store.claim import exclusive
 from cxpulse.store.keyed import replace_rows, rows_where_in
-from cxpulse.store.migrations import (
-    SURVEY_DELIVERIES_TABLE,
-    WIDGET_OFFERS_SCHEMA,
-    WIDGET_OFFERS_TABLE,
-)
 from cxpulse.surveys.links import (
     ExpiredLink,
     TamperedLink,

@@ -19,8 +19,7 @@ import ibis
 import pandas as pd
 
 from cxpulse.errors import ConfigError
-from cxpulse.schema import LANGUAGES
-from cxpulse.store.migrations import TEXT_ANNOTATIONS_SCHEMA, TEXT_ANNOTATIONS_TABLE
+from cxpulse.schema import LANGUAGES, TEXT_ANNOTATIONS_SCHEMA, TEXT_ANNOTATIONS_TABLE
 from cxpulse.text.language import detect_languages, supported
 from cxpulse.text.sentiment import Analyzer, FloatArray, ThresholdLabels, get_analyzer, labels
 from cxpulse.text.themes import Taxonomy, load_taxonomy

@@ -17,7 +17,7 @@ import pandas as pd
 
 from cxpulse.errors import ConfigError
 from cxpulse.metrics import periods, stats
-from cxpulse.store.migrations import TEXT_ANNOTATIONS_TABLE
+from cxpulse.schema import TEXT_ANNOTATIONS_TABLE
 from cxpulse.text.annotate import DEFAULT_TABLES, SOURCES
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from cxpulse.errors import QueryError
 from cxpulse.metrics.feedback import ResponseFilter, filtered
-from cxpulse.store.migrations import TEXT_ANNOTATIONS_TABLE
+from cxpulse.schema import TEXT_ANNOTATIONS_TABLE
 from cxpulse.text.annotate import annotate_texts
 
 if TYPE_CHECKING:

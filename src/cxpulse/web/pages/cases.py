@@ -29,7 +29,7 @@ from cxpulse.automations import add_note, move
 from cxpulse.automations.cases import STATES, CaseError
 from cxpulse.automations.inbox import CaseAccessDenied, case_with_notes, cases_for, count_for
 from cxpulse.records import clean
-from cxpulse.store.migrations import AUTOMATION_RUNS_TABLE, CASES_TABLE
+from cxpulse.schema import AUTOMATION_RUNS_TABLE, CASES_TABLE
 from cxpulse.web.followup import follow_up
 from cxpulse.web.params import Offset
 from cxpulse.web.render import page

@@ -12,70 +12,10 @@ the HTTP API and the docs all read them from here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Literal
-
-import ibis.expr.datatypes as dt
+from dataclasses import replace
 
 from cxpulse.errors import UnknownTableError
-
-Kind = Literal["string", "int", "float", "bool", "timestamp"]
-
-IBIS_TYPES: dict[Kind, dt.DataType] = {
-    "string": dt.string,
-    "int": dt.int64,
-    "float": dt.float64,
-    "bool": dt.boolean,
-    "timestamp": dt.Timestamp(),
-}
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    kind: Kind
-    doc: str
-    required: bool = False
-    min: float | None = None
-    max: float | None = None
-    choices: tuple[str, ...] | None = None
-    personal: bool = False  # personal data, removed on GDPR erasure
-
-
-@dataclass(frozen=True)
-class RowRule:
-    """A rule over several columns, checked row by row during import.
-
-    ``check`` names a function in :mod:`cxpulse.ingest.rules`; ``column`` is the column a
-    broken rule is reported against.
-    """
-
-    check: str
-    column: str
-    message: str
-
-
-@dataclass(frozen=True)
-class Table:
-    name: str
-    key: str
-    doc: str
-    columns: tuple[Column, ...]
-    time_column: str
-    rules: tuple[RowRule, ...] = field(default_factory=tuple)
-
-    def column(self, name: str) -> Column:
-        for col in self.columns:
-            if col.name == name:
-                return col
-        raise KeyError(name)
-
-    @property
-    def names(self) -> list[str]:
-        return [c.name for c in self.columns]
-
-    def ibis_schema(self) -> dict[str, dt.DataType]:
-        return {c.name: IBIS_TYPES[c.kind] for c in self.columns}
+from cxpulse.schema.columns import Column, RowRule, Table
 
 
 def _key(name: str, what: str) -> Column:

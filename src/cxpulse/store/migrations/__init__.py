@@ -1,0 +1,120 @@
+"""Versioned schema migrations, recorded in the workspace itself.
+
+Each migration runs once, inside a transaction, and is recorded in ``cxpulse_migrations`` with
+the time it ran. Opening a workspace applies what is missing; a workspace written by a newer
+cxpulse (a version this code does not know) is refused rather than silently misread.
+
+Each migration is a module of its own, frozen: it writes out what it created as it was when it
+was written, so this list never changes when :mod:`cxpulse.schema` does (a schema change is a
+new migration). ``tests/store/test_upgrade.py`` upgrades workspaces written by older cxpulse
+versions and checks they end up exactly like a new one, and like :mod:`cxpulse.schema`.
+Nothing here imports above :mod:`cxpulse.store`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import ibis
+import ibis.expr.datatypes as dt
+
+from cxpulse.errors import WorkspaceError, WorkspaceReadOnlyError
+from cxpulse.store.connect import Store
+from cxpulse.store.faults import read_only_message
+from cxpulse.store.migrations import (
+    m001_canonical,
+    m002_clv_scores,
+    m003_cx_index_weights,
+    m004_text_annotations,
+    m005_survey_operations,
+    m006_churn_scores,
+    m007_automations,
+    m008_accounts,
+    m009_lookup_indexes,
+    m010_survey_emails_to_outbox,
+    m011_drop_ignored_fields,
+    m012_widget_offers,
+    m013_web_events_source,
+)
+from cxpulse.store.migrations.base import Migration
+
+MIGRATIONS_TABLE = "cxpulse_migrations"
+# the indexes migration 9 made (a test that drops a column of their tables drops them first)
+LOOKUP_INDEXES = m009_lookup_indexes.LOOKUP_INDEXES
+
+MIGRATIONS: tuple[Migration, ...] = (
+    m001_canonical.MIGRATION,
+    m002_clv_scores.MIGRATION,
+    m003_cx_index_weights.MIGRATION,
+    m004_text_annotations.MIGRATION,
+    m005_survey_operations.MIGRATION,
+    m006_churn_scores.MIGRATION,
+    m007_automations.MIGRATION,
+    m008_accounts.MIGRATION,
+    m009_lookup_indexes.MIGRATION,
+    m010_survey_emails_to_outbox.MIGRATION,
+    m011_drop_ignored_fields.MIGRATION,
+    m012_widget_offers.MIGRATION,
+    m013_web_events_source.MIGRATION,
+)
+
+
+def current_version(store: Store) -> int:
+    if not store.has_table(MIGRATIONS_TABLE):
+        return 0
+    done = store.table(MIGRATIONS_TABLE).version.max().execute()
+    return int(done) if done is not None else 0
+
+
+def migrate(store: Store) -> list[Migration]:
+    """Apply the migrations this workspace lacks; return the ones applied."""
+    version = current_version(store)
+    latest = MIGRATIONS[-1].version
+    if version > latest:
+        raise WorkspaceError(
+            f"{store.location} was written by a newer cxpulse (schema version {version}, this "
+            f"one knows up to {latest}). Upgrade cxpulse to open it."
+        )
+    if version < latest and store.read_only:
+        raise WorkspaceReadOnlyError(
+            read_only_message(
+                store.location,
+                f"{store.read_only}; it needs upgrading from schema version {version} to "
+                f"{latest}, which writes",
+            )
+        )
+    applied = []
+    for migration in MIGRATIONS:
+        if migration.version <= version:
+            continue
+        with store.transaction():
+            if not store.has_table(MIGRATIONS_TABLE):
+                store.con.create_table(
+                    MIGRATIONS_TABLE,
+                    schema=ibis.schema(
+                        {"version": dt.int64, "name": dt.string, "applied_at": dt.Timestamp()}
+                    ),
+                )
+            migration.apply(store)
+            store.con.insert(
+                MIGRATIONS_TABLE,
+                [
+                    {
+                        "version": migration.version,
+                        "name": migration.name,
+                        "applied_at": datetime.now(UTC).replace(tzinfo=None),
+                    }
+                ],
+            )
+        applied.append(migration)
+    return applied
+
+
+__all__ = [
+    "LOOKUP_INDEXES",
+    "MIGRATIONS",
+    "MIGRATIONS_TABLE",
+    "Migration",
+    "current_version",
+    "migrate",
+]
