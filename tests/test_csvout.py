@@ -66,3 +66,12 @@ def test_no_cell_starts_a_formula_and_nothing_is_lost(value: str) -> None:
 def test_a_carriage_return_inside_a_value_keeps_its_row_whole() -> None:
     df = pd.DataFrame({"comment": ["a\rb", "c\nd"], "n": [1, 2]})
     assert _read(frame_csv(df)) == [["comment", "n"], ["a\rb", "1"], ["c\nd", "2"]]
+
+
+def test_arrow_text_columns_are_neutralised_too() -> None:
+    import pyarrow as pa
+
+    frame = pd.DataFrame(
+        {"page": pd.Series(["=HYPERLINK(1)", "/ok"], dtype=pd.ArrowDtype(pa.string()))}
+    )
+    assert next(csv.reader(io.StringIO(frame_csv(frame).splitlines()[1])))[0] == "'=HYPERLINK(1)"

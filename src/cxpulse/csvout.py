@@ -42,7 +42,8 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for name in out.columns:
         column = out[name]
-        if column.dtype == object or isinstance(column.dtype, pd.StringDtype):
+        # any text: object, pandas' string and Arrow strings (the importer's text columns)
+        if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
             out[name] = column.map(safe_cell)
         elif isinstance(column.dtype, pd.CategoricalDtype):
             out[name] = column.astype(object).map(safe_cell)

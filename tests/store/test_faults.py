@@ -88,6 +88,26 @@ def test_a_damaged_file_is_named_as_such_and_never_written_again(
     assert not damage_marker(damaged).exists()
 
 
+def test_a_marker_on_a_file_changed_since_is_checked_not_dropped(damaged: Path) -> None:
+    with pytest.raises(WorkspaceDamagedError), Workspace.open(damaged) as ws:
+        ws.store.verify()  # found and marked
+    os.utime(damaged, ns=(1, 1))  # written to since (a checkpoint, a server), still damaged
+    with Workspace.open(damaged) as ws:
+        assert ws.store.damage  # every block read again: the damage is still there
+    assert damage_marker(damaged).exists()
+
+
+def test_damage_found_by_a_read_stops_this_process_writing(damaged: Path) -> None:
+    """As in a server: the same store that met the damage refuses every later write."""
+    with Workspace.open(damaged) as ws:
+        assert ws.store.damage is None
+        with pytest.raises(duckdb.Error) as met:
+            ws.table("orders").amount.sum().execute()
+        assert isinstance(ws.store.explain(met.value), WorkspaceDamagedError)
+        with pytest.raises(WorkspaceDamagedError, match="will not write to it again"):
+            ws.set_setting("min_n", "31")
+
+
 def test_a_read_that_meets_damage_is_a_message_not_a_bug(damaged: Path) -> None:
     result = CliRunner().invoke(app, ["metric", "average_order_value", "-w", str(damaged)])
     assert result.exit_code == 1, result.output

@@ -36,6 +36,8 @@ def test_a_damaged_file_is_a_503_and_is_marked_so_nothing_writes_to_it(app: Fast
     assert "damaged" in answer.json()["detail"] and "backup" in answer.json()["detail"]
     location = app.state.cx.ws.store.location
     assert known_damage(Path(location)) is not None
+    # the running server itself writes no more (its intake, worker and settings)
+    assert app.state.cx.ws.store.damage is not None
 
 
 def test_other_errors_stay_an_opaque_500(app: FastAPI) -> None:

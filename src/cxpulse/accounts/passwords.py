@@ -46,3 +46,10 @@ def verify_password(password: str, stored: str) -> bool:
 def token_hash(token: str) -> str:
     """Session ids and API tokens are long random strings: a fast hash is enough for them."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def same_secret(sent: str, expected: str) -> bool:
+    """Constant-time comparison of a secret a client sent (a signature, a CSRF token) with the
+    expected one. As bytes: ``hmac.compare_digest`` raises TypeError on a str holding
+    anything but ASCII, which a client can send on purpose."""
+    return hmac.compare_digest(sent.encode("utf-8", "replace"), expected.encode("utf-8"))

@@ -261,13 +261,17 @@ def coverage_caveats(ws: Workspace, by: str, period_start: date) -> list[str]:
     if report.frame.empty:
         return []
     row = report.frame.iloc[-1]
-    if not row["missing"]:
-        return []
     measured = float(row["measured_weight"])
-    used = [c for c in report.weights.weights if c not in str(row["missing"]).split(", ")]
+    if measured >= 1:
+        return []
+    weighted = [c for c, w in report.weights.weights.items() if w > 0]
+    absent = set(str(row["missing"]).split(", "))
+    used = [c for c in weighted if c not in absent]
+    lacking = [c for c in weighted if c in absent]
     text = (
-        f"cx_index is {' + '.join(used)} only: {row['missing']} had no data, so "
-        f"{measured:.0%} of the weight was measured (weights renormalised over the rest)"
+        f"cx_index is {' + '.join(used) or 'nothing'} only: {' and '.join(lacking)} had no "
+        f"data, so {measured:.0%} of the weight was measured (weights renormalised over the "
+        "rest)"
     )
     if measured < HALF:
         text = f"less than half of the CX index was measured: {text}"

@@ -9,6 +9,7 @@ queries work, writes are refused with :class:`WorkspaceReadOnlyError`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Iterator
@@ -26,7 +27,13 @@ from cxpulse.errors import (
     WorkspaceLockedError,
     WorkspaceReadOnlyError,
 )
-from cxpulse.store.faults import damaged_message, known_damage, read_only_message, storage_error
+from cxpulse.store.faults import (
+    damage_marker,
+    damaged_message,
+    known_damage,
+    read_only_message,
+    storage_error,
+)
 from cxpulse.store.holder import serve_url
 
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<prog>.*?) \(PID (?P<pid>\d+)\)")
@@ -60,8 +67,13 @@ class Store:
 
     def explain(self, exc: BaseException) -> WorkspaceError | None:
         """The user-facing error for a backend failure about the file or the disk (damage, a
-        full disk, a read-only file), or None when ``exc`` is something else."""
-        return storage_error(exc, self.location if self.backend == "duckdb" else None)
+        full disk, a read-only file), or None when ``exc`` is something else. Damage found
+        here also stops every later write of this process (a long-running server included),
+        not only of the next one that opens the file."""
+        explained = storage_error(exc, self.location if self.backend == "duckdb" else None)
+        if isinstance(explained, WorkspaceDamagedError) and self.damage is None:
+            self.damage = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return explained
 
     def verify(self) -> None:
         """Read every stored value once so DuckDB checks the checksum of every block in use;
@@ -161,6 +173,8 @@ def open_store(location: str | Path, *, create: bool = True) -> Store:
     if path.exists():
         _check_duckdb_file(path)
         damage = known_damage(path)
+        if damage is None and damage_marker(path).exists():
+            damage = _recheck(path)
         read_only = "it was found damaged" if damage else _why_read_only(path)
     try:
         con = ibis.duckdb.connect(str(path), read_only=read_only is not None)
@@ -171,6 +185,25 @@ def open_store(location: str | Path, *, create: bool = True) -> Store:
     except Exception as exc:
         raise _explain_duckdb_open_error(path, exc) from exc
     return Store(con=con, location=str(path), backend="duckdb", read_only=read_only, damage=damage)
+
+
+def _recheck(path: Path) -> str | None:
+    """A damage marker from another version of the file (restored from a backup, or written
+    to since): read every block once; the marker goes only if they all pass."""
+    try:
+        con = ibis.duckdb.connect(str(path), read_only=True)
+    except Exception as exc:
+        raise _explain_duckdb_open_error(path, exc) from exc
+    probe = Store(con=con, location=str(path), backend="duckdb", read_only="being checked")
+    try:
+        probe.verify()
+    except WorkspaceDamagedError:
+        return known_damage(path) or "damaged"  # verify marked the file as it is now
+    finally:
+        probe.close()
+    with contextlib.suppress(OSError):
+        damage_marker(path).unlink()
+    return None
 
 
 def _why_read_only(path: Path) -> str | None:

@@ -16,7 +16,6 @@ intact.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import json
 import os
@@ -57,16 +56,15 @@ def _identity(path: Path) -> list[int]:
 
 
 def known_damage(path: Path) -> str | None:
-    """What DuckDB said when this very file was found damaged, or None. A marker left from a
-    file since replaced is removed."""
+    """What DuckDB said when this very file was found damaged, or None. A marker left from
+    another version of the file (restored, or written since) is not trusted either way: the
+    opener checks every block again (:func:`cxpulse.store.connect.open_store`)."""
     marker = damage_marker(path)
     try:
         record = json.loads(marker.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if record.get("file") != _identity(path):
-        with contextlib.suppress(OSError):  # a read-only folder: ignored all the same
-            marker.unlink()
         return None
     return str(record.get("detail", "damaged"))
 

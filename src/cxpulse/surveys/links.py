@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import ibis
 
 from cxpulse import schema
+from cxpulse.accounts.passwords import same_secret
 from cxpulse.errors import ConfigError, CxpulseError
 from cxpulse.schema import AUTOMATION_OUTBOX_TABLE, SURVEY_DELIVERIES_TABLE
 from cxpulse.store.keyed import replace_rows, rows_where_in
@@ -62,7 +63,7 @@ def verify(secret: bytes, token: str, now: datetime, *, check_expiry: bool = Tru
     :class:`ExpiredLink` if expired (both are :class:`InvalidLink`)."""
     body, _, mac = token.rpartition(".")
     invitation_id, _, expiry = body.rpartition(".")
-    if not invitation_id or not hmac.compare_digest(mac, _mac(secret, body)):
+    if not invitation_id or not same_secret(mac, _mac(secret, body)):
         raise TamperedLink(
             "this survey link is not valid (it was altered or cut); use the link from the "
             "email as it is"

@@ -41,6 +41,7 @@ from urllib.parse import urlsplit
 import ibis
 
 from cxpulse import schema
+from cxpulse.accounts.passwords import same_secret
 from cxpulse.errors import CxpulseError
 from cxpulse.surveys import decisions as decision_log
 from cxpulse.surveys.definition import Survey, pick_language
@@ -83,7 +84,7 @@ def customer_signature(key: bytes, customer_id: str) -> str:
 def verified_customer(ws: Workspace, customer_id: str, signature: str, now: datetime) -> str:
     """``customer_id`` if ``signature`` signs it with the workspace's widget key."""
     expected = customer_signature(identity_key(ws, now), customer_id)
-    if not hmac.compare_digest(expected, signature.strip().lower()):
+    if not same_secret(signature.strip().lower(), expected):
         raise UnverifiedCustomer(
             "the customer's signature does not match: sign the customer id with the key of "
             "`cxpulse surveys widget-key` (HMAC-SHA256, hex) on your server"

@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from cxpulse.accounts.passwords import same_secret
 from cxpulse.schema import SURVEY_DELIVERIES_TABLE, WIDGET_OFFERS_SCHEMA, WIDGET_OFFERS_TABLE
 from cxpulse.store.claim import exclusive
 from cxpulse.store.keyed import replace_rows, rows_where_in
@@ -91,7 +92,7 @@ def read_offer(secret: bytes, token: str, now: datetime) -> AnonymousOffer:
     """The offer a token stands for; :class:`TamperedLink` if altered, :class:`ExpiredLink`
     if expired."""
     body, _, mac = token.rpartition(".")
-    if not is_offer_token(body) or not hmac.compare_digest(mac, _mac(secret, body)):
+    if not is_offer_token(body) or not same_secret(mac, _mac(secret, body)):
         raise TamperedLink("this survey offer is not valid (it was altered or cut)")
     try:
         encoded = body[len(PREFIX) :]

@@ -152,8 +152,8 @@ def install(app: FastAPI) -> None:
     async def unexpected(request: Request, exc: Exception) -> Response:
         # a damaged file or a full disk is not a bug: say what it is (the CLI's message)
         state = getattr(request.app.state, "cx", None)
-        location = state.ws.store.location if state is not None else None
-        known = storage_error(exc, str(location) if location else None)
+        # through the server's own store: damage found here stops its later writes too
+        known = state.ws.store.explain(exc) if state is not None else storage_error(exc, None)
         if known is not None:
             log.error("%s on %s %s: %s", type(known).__name__, request.method,
                       request.url.path, known)  # fmt: skip

@@ -6,13 +6,13 @@ survey endpoints and the health check go without a principal.
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 
+from cxpulse.accounts.passwords import same_secret
 from cxpulse.accounts.sessions import find_session
 from cxpulse.accounts.tokens import verify_token
 from cxpulse.accounts.users import Permission, Role
@@ -82,7 +82,7 @@ async def _check_csrf(request: Request, principal: Principal) -> None:
         form = await request.form()
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
-    if not sent or not hmac.compare_digest(sent, principal.csrf_token):
+    if not sent or not same_secret(sent, principal.csrf_token):
         raise CsrfFailed
 
 

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from cxpulse.accounts.passwords import same_secret
 from cxpulse.accounts.sessions import close_session, open_session
 from cxpulse.accounts.users import authenticate, update_user
 from cxpulse.schema import LANGUAGES
@@ -70,7 +71,7 @@ def login(
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     # double submit: a cross-site form cannot read our cookie to copy it into the field
-    if not secrets.compare_digest(csrf_token, request.cookies.get(LOGIN_CSRF_COOKIE, "")):
+    if not same_secret(csrf_token, request.cookies.get(LOGIN_CSRF_COOKIE, "")):
         raise CsrfFailed
     throttle = state.login_throttle
     attempt, wait = throttle.start(
@@ -125,7 +126,7 @@ def login(
 
 
 def _check(principal: Principal, csrf_token: str) -> None:
-    if not secrets.compare_digest(csrf_token, principal.csrf_token):
+    if not same_secret(csrf_token, principal.csrf_token):
         raise CsrfFailed
 
 
