@@ -100,7 +100,7 @@ def short_unit(unit: str) -> str:
     return SHORT_UNITS.get(unit, unit)
 
 
-def time_digits(value: Any, unit: str) -> int:
+def digits_for(value: Any, unit: str) -> int:
     """Decimals to show: none for counts ("150 customers"), two for hours under one (0.02 h
     is a minute, 0.0 h would read as nothing), else one."""
     if unit in COUNT_UNITS:
@@ -146,7 +146,7 @@ def scorecard_table(card: Scorecard, confidence: float = 0.95) -> Table:
     for col in ("last", "prev", "change", f"{level(confidence)} CI", "n", "target"):
         table.add_column(col, justify="right", no_wrap=True)
     for r in card.rows:
-        moved = signed(r.change, time_digits(r.change, r.unit))
+        moved = signed(r.change, digits_for(r.change, r.unit))
         moved += " *" if r.significant else ""
         moved += f" {MARK}" if r.caveats else ""
         change: str | Text = moved
@@ -161,8 +161,8 @@ def scorecard_table(card: Scorecard, confidence: float = 0.95) -> Table:
             r.metric,
             *period,
             short_unit(r.unit),
-            fmt(r.value, time_digits(r.value, r.unit)),
-            fmt(r.previous, time_digits(r.previous, r.unit)),
+            fmt(r.value, digits_for(r.value, r.unit)),
+            fmt(r.previous, digits_for(r.previous, r.unit)),
             change,
             f"{fmt(r.ci_low)}..{fmt(r.ci_high)}" if r.ci_low is not None else "-",
             f"{r.n:,}" + (" few" if r.low_n else ""),
@@ -173,8 +173,8 @@ def scorecard_table(card: Scorecard, confidence: float = 0.95) -> Table:
                 f"  {seg['segment']}",
                 *([""] if not one_period else []),
                 "",
-                fmt(seg["value_after"], time_digits(seg["value_after"], r.unit)),
-                fmt(seg["value_before"], time_digits(seg["value_before"], r.unit)),
+                fmt(seg["value_after"], digits_for(seg["value_after"], r.unit)),
+                fmt(seg["value_before"], digits_for(seg["value_before"], r.unit)),
                 _segment_change(seg, r.unit),
                 "",
                 f"{seg['n_after']:,}",
@@ -197,7 +197,7 @@ def _segment_change(seg: dict[str, Any], unit: str) -> str:
     if seg["value_before"] is None or seg["value_after"] is None:
         return "-"
     change = seg["value_after"] - seg["value_before"]
-    return signed(change, time_digits(change, unit))
+    return signed(change, digits_for(change, unit))
 
 
 WIDEST = 240  # a table wider than this wraps its text cells instead

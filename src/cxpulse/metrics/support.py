@@ -158,100 +158,72 @@ REGISTRY.add(
 )
 
 
-# -- handle time ----------------------------------------------------------------------------
+# -- handle time and hold time: per voice contact -------------------------------------------
+def _voice(t: Table) -> Any:
+    """A voice contact: any of talk, hold or after-call work recorded."""
+    return t.talk_seconds.notnull() | t.hold_seconds.notnull() | t.wrap_seconds.notnull()
+
+
 def _handled(t: Table, _: Tables) -> Table:
-    """Voice contacts (any of talk, hold, wrap recorded) count talk + hold + after-call work;
-    other tickets count the agent's recorded working time. Contacts with none are left out."""
-    voice = t.talk_seconds.notnull() | t.hold_seconds.notnull() | t.wrap_seconds.notnull()
+    """Voice contacts count talk + hold + after-call work; other tickets count the agent's
+    recorded working time. Contacts with none are left out."""
     spoken = (
         ibis.coalesce(t.talk_seconds, 0.0)
         + ibis.coalesce(t.hold_seconds, 0.0)
         + ibis.coalesce(t.wrap_seconds, 0.0)
     )
-    t = t.mutate(_x=voice.ifelse(spoken, t.work_seconds).cast("float64"))
+    t = t.mutate(_x=_voice(t).ifelse(spoken, t.work_seconds).cast("float64"))
     return t.filter(t._x > 0)
+
+
+def _on_hold(t: Table, _: Tables) -> Table:
+    """Voice contacts; a call never put on hold holds 0 s."""
+    t = t.filter(_voice(t))
+    return t.mutate(_x=ibis.coalesce(t.hold_seconds, 0.0).cast("float64"))
+
+
+def seconds_variants(text: str, prepare: Prepare) -> dict[str, Variant]:
+    """``default`` (mean, t interval), ``median`` and ``p90`` of ``_x`` in seconds."""
+    return {
+        name: Variant(
+            name,
+            f"{words} {text}" + ("; t interval" if kind == "mean" else ""),
+            kind,
+            aggregate,
+            prepare,
+            multiplier=1.0,
+            quantile=q,
+        )
+        for name, (words, kind, aggregate, q) in (
+            ("default", ("mean", "mean", _moments(), None)),
+            ("median", STATS["median"]),
+            ("p90", STATS["p90"]),
+        )
+    }
 
 
 AHT_TEXT = (
     "handle time in seconds per handled contact: voice = (talk + hold + after-call work) / "
     "answered calls; written channels = recorded working time / tickets with any working time"
 )
-REGISTRY.add(
-    MetricSpec(
-        name="average_handle_time",
-        label="Average handle time",
-        table="tickets",
-        time_column="created_at",
-        unit="seconds",
-        higher_is_better=False,
-        segments=SEGMENTS,
-        main_segment="channel",
-        variants={
-            "default": Variant(
-                "default",
-                f"mean {AHT_TEXT}; t interval",
-                "mean",
-                _moments(),
-                _handled,
-                multiplier=1.0,
-            ),
-            "median": Variant(
-                "median",
-                f"median {AHT_TEXT}",
-                "value",
-                _quantile(0.5),
-                _handled,
-                multiplier=1.0,
-                quantile=0.5,
-            ),
-            "p90": Variant(
-                "p90",
-                f"90th percentile {AHT_TEXT}",
-                "value",
-                _quantile(0.9),
-                _handled,
-                multiplier=1.0,
-                quantile=0.9,
-            ),
-        },
-    )
-)
-
-
-# -- hold time --------------------------------------------------------------------------------
-def _on_hold(t: Table, _: Tables) -> Table:
-    """Voice contacts (any of talk, hold, wrap recorded); a call never put on hold holds 0 s."""
-    voice = t.talk_seconds.notnull() | t.hold_seconds.notnull() | t.wrap_seconds.notnull()
-    t = t.filter(voice)
-    return t.mutate(_x=ibis.coalesce(t.hold_seconds, 0.0).cast("float64"))
-
-
 HOLD_TEXT = (
     "hold time in seconds per voice contact (tickets with talk, hold or after-call time "
     "recorded; a call never put on hold counts 0 s); by the period the ticket was created"
 )
-REGISTRY.add(
-    MetricSpec(
-        name="hold_time",
-        label="Hold time",
-        table="tickets",
-        time_column="created_at",
-        unit="seconds",
-        higher_is_better=False,
-        segments=SEGMENTS,
-        variants={
-            "default": Variant(
-                "default", f"mean {HOLD_TEXT}; t interval", "mean", _moments(), _on_hold,
-                multiplier=1.0,
-            ),
-            "median": Variant(
-                "median", f"median {HOLD_TEXT}", "value", _quantile(0.5), _on_hold,
-                multiplier=1.0, quantile=0.5,
-            ),
-            "p90": Variant(
-                "p90", f"90th percentile {HOLD_TEXT}", "value", _quantile(0.9), _on_hold,
-                multiplier=1.0, quantile=0.9,
-            ),
-        },
+for _name, _label, _text, _prepare, _main in (
+    ("average_handle_time", "Average handle time", AHT_TEXT, _handled, "channel"),
+    ("hold_time", "Hold time", HOLD_TEXT, _on_hold, None),
+):
+    REGISTRY.add(
+        MetricSpec(
+            name=_name,
+            label=_label,
+            table="tickets",
+            time_column="created_at",
+            unit="seconds",
+            higher_is_better=False,
+            segments=SEGMENTS,
+            main_segment=_main,
+            variants=seconds_variants(_text, _prepare),
+        )
     )
-)  # fmt: skip

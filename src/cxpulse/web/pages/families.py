@@ -10,7 +10,7 @@ again under every option it depends on, so a warm page is one cache lookup.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, timedelta
+from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -80,9 +80,7 @@ class Range:
         return out
 
 
-def today(state: WebState) -> date:
-    # the server's clock, not the machine's: tests and demos run at a fixed "now"
-    return state.now().replace(tzinfo=UTC).astimezone(state.ws.settings.zone).date()
+today = queries.local_today  # the server's clock in the workspace's zone
 
 
 def page_range(state: WebState, by: str, from_: str | None, to: str | None) -> Range:

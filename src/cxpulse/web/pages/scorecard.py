@@ -5,7 +5,7 @@ JSON twins: ``/`` is ``/api/v1/scorecard``; ``/metrics/NAME`` is ``/api/v1/metri
 
 from __future__ import annotations
 
-from datetime import UTC, date
+from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -56,8 +56,7 @@ def _last_complete(trend: list[dict[str, Any]], by: str, state: WebState) -> Any
         return None
     if by not in GRAINS or by == "all":
         return trend[-1]["period"]
-    today = state.now().replace(tzinfo=UTC).astimezone(state.ws.settings.zone).date()
-    running = floor_date(today, by)  # type: ignore[arg-type]
+    running = floor_date(queries.local_today(state), by)  # type: ignore[arg-type]
     done = [r for r in trend if _day(r.get("period_start")) < running]
     return (done or trend)[-1]["period"]
 
