@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from cxpulse import schema
 from cxpulse.schema import SETTINGS_TABLE, TEXT_ANNOTATIONS_TABLE
+from cxpulse.kinds import Kinds
 from cxpulse.settings import Settings
 from cxpulse.store import Store, open_store
 from cxpulse.store.migrations import migrate
@@ -47,6 +48,8 @@ class Workspace:
         self.store = store
         self.settings = settings if settings is not None else self._read_settings()
         self._shared: dict[Hashable, Any] | None = None
+        self.kinds = Kinds()
+        """The registries of channels, conditions, actions, presets, reports (``ws.kinds[CHANNELS]``)."""
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
