@@ -50,3 +50,17 @@ def test_the_web_app_does_not_load_typer(tmp_path: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_below_the_workspace_only_the_context_protocol_is_named() -> None:
+    """The contract skips imports under TYPE_CHECKING; this catches the type-only ones: the
+    layers below the Workspace name the narrow :class:`cxpulse.context.Context` instead."""
+    src = Path(cxpulse.__file__).parent
+    below = ["metrics", "ingest", "accounts", "store", "settings.py", "schema", "kinds.py"]
+    naming = sorted(
+        str(path.relative_to(src))
+        for part in below
+        for path in ([src / part] if part.endswith(".py") else (src / part).rglob("*.py"))
+        if "cxpulse.workspace import" in path.read_text(encoding="utf-8")
+    )
+    assert naming == []

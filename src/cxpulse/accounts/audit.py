@@ -12,11 +12,11 @@ import pandas as pd
 from cxpulse.schema import ACCOUNT_SCHEMAS, AUDIT_TABLE
 
 if TYPE_CHECKING:
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 
 def record(
-    ws: Workspace, actor: str, action: str, subject: str, now: datetime, **detail: Any
+    ws: Context, actor: str, action: str, subject: str, now: datetime, **detail: Any
 ) -> None:
     row = {
         "at": now,
@@ -30,7 +30,7 @@ def record(
     )
 
 
-def entries(ws: Workspace, subject: str | None = None, limit: int = 200) -> pd.DataFrame:
+def entries(ws: Context, subject: str | None = None, limit: int = 200) -> pd.DataFrame:
     t = ws.store.table(AUDIT_TABLE)
     if subject is not None:
         t = t.filter(t.subject == subject)

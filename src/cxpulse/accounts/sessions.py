@@ -14,7 +14,7 @@ from cxpulse.accounts.users import User, get_user
 from cxpulse.schema import ACCOUNT_SCHEMAS, SESSIONS_TABLE
 
 if TYPE_CHECKING:
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 LIFETIME = timedelta(hours=12)
 
@@ -27,12 +27,12 @@ class Session:
     expires_at: datetime
 
 
-def _write(ws: Workspace, row: dict[str, object]) -> None:
+def _write(ws: Context, row: dict[str, object]) -> None:
     frame = ibis.memtable([row], schema=ibis.schema(ACCOUNT_SCHEMAS[SESSIONS_TABLE]))
     ws.store.con.upsert(SESSIONS_TABLE, frame, on="session_hash")
 
 
-def open_session(ws: Workspace, user: User, now: datetime) -> Session:
+def open_session(ws: Context, user: User, now: datetime) -> Session:
     sid = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
     expires = now + LIFETIME
@@ -49,7 +49,7 @@ def open_session(ws: Workspace, user: User, now: datetime) -> Session:
     return Session(sid, user, csrf, expires)
 
 
-def find_session(ws: Workspace, sid: str, now: datetime) -> Session | None:
+def find_session(ws: Context, sid: str, now: datetime) -> Session | None:
     t = ws.store.table(SESSIONS_TABLE)
     rows = t.filter(t.session_hash == token_hash(sid)).execute().to_dict("records")
     if not rows or rows[0]["expires_at"] <= now:
@@ -60,7 +60,7 @@ def find_session(ws: Workspace, sid: str, now: datetime) -> Session | None:
     return Session(sid, user, str(rows[0]["csrf_token"]), rows[0]["expires_at"])
 
 
-def end_sessions(ws: Workspace, user_id: str, now: datetime, keep: str | None = None) -> int:
+def end_sessions(ws: Context, user_id: str, now: datetime, keep: str | None = None) -> int:
     """End every open session of ``user_id`` at ``now`` but ``keep`` (a cookie value: the
     session making the change); the number ended.
 
@@ -80,7 +80,7 @@ def end_sessions(ws: Workspace, user_id: str, now: datetime, keep: str | None = 
     return len(ending)
 
 
-def close_session(ws: Workspace, sid: str, now: datetime) -> None:
+def close_session(ws: Context, sid: str, now: datetime) -> None:
     t = ws.store.table(SESSIONS_TABLE)
     rows = t.filter(t.session_hash == token_hash(sid)).execute().to_dict("records")
     if rows:

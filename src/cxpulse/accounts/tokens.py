@@ -19,7 +19,7 @@ from cxpulse.accounts.users import AccountError, Permission
 from cxpulse.schema import ACCOUNT_SCHEMAS, API_TOKENS_TABLE
 
 if TYPE_CHECKING:
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 SCOPES: dict[str, frozenset[Permission]] = {
     "read": frozenset({Permission.read, Permission.all_cases}),
@@ -55,7 +55,7 @@ def parse_scopes(scopes: str | list[str]) -> tuple[str, ...]:
 
 
 def create_token(
-    ws: Workspace, name: str, scopes: str | list[str], created_by: str, now: datetime
+    ws: Context, name: str, scopes: str | list[str], created_by: str, now: datetime
 ) -> tuple[Token, str]:
     """The token and its secret text, which is shown this once and never stored."""
     scope_tuple = parse_scopes(scopes)
@@ -75,7 +75,7 @@ def create_token(
     return Token(token_id, name, scope_tuple), secret
 
 
-def verify_token(ws: Workspace, secret: str) -> Token | None:
+def verify_token(ws: Context, secret: str) -> Token | None:
     t = ws.store.table(API_TOKENS_TABLE)
     rows = t.filter(t.token_hash == token_hash(secret)).execute().to_dict("records")
     if not rows or (rows[0]["revoked_at"] is not None and not pd.isna(rows[0]["revoked_at"])):
@@ -84,7 +84,7 @@ def verify_token(ws: Workspace, secret: str) -> Token | None:
     return Token(str(row["token_id"]), str(row["name"]), tuple(str(row["scopes"]).split(",")))
 
 
-def revoke_token(ws: Workspace, token_id: str, now: datetime) -> None:
+def revoke_token(ws: Context, token_id: str, now: datetime) -> None:
     t = ws.store.table(API_TOKENS_TABLE)
     rows = t.filter(t.token_id == token_id).execute().to_dict("records")
     if not rows:
@@ -93,7 +93,7 @@ def revoke_token(ws: Workspace, token_id: str, now: datetime) -> None:
     ws.store.con.upsert(API_TOKENS_TABLE, ibis.memtable([row], schema=_schema()), on="token_id")
 
 
-def list_tokens(ws: Workspace) -> pd.DataFrame:
+def list_tokens(ws: Context) -> pd.DataFrame:
     t = ws.store.table(API_TOKENS_TABLE)
     df: pd.DataFrame = t.drop("token_hash").order_by("created_at").execute()
     return df

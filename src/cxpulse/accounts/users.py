@@ -21,7 +21,7 @@ from cxpulse.errors import CxpulseError
 from cxpulse.schema import ACCOUNT_SCHEMAS, LANGUAGES, USERS_TABLE
 
 if TYPE_CHECKING:
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 
 class AccountError(CxpulseError, ValueError):
@@ -79,19 +79,19 @@ def _check_password(password: str, user_name: str) -> None:
         raise AccountError(problem)
 
 
-def _row(ws: Workspace, user_id: str) -> dict[str, object] | None:
+def _row(ws: Context, user_id: str) -> dict[str, object] | None:
     t = ws.store.table(USERS_TABLE)
     rows = t.filter(t.user_id == user_id.lower()).execute().to_dict("records")
     return rows[0] if rows else None
 
 
-def _write(ws: Workspace, row: Mapping[str, object]) -> None:
+def _write(ws: Context, row: Mapping[str, object]) -> None:
     frame = ibis.memtable([row], schema=ibis.schema(ACCOUNT_SCHEMAS[USERS_TABLE]))
     ws.store.con.upsert(USERS_TABLE, frame, on="user_id")
 
 
 def add_user(
-    ws: Workspace, user_id: str, password: str, role: str, now: datetime, language: str = "en"
+    ws: Context, user_id: str, password: str, role: str, now: datetime, language: str = "en"
 ) -> User:
     name = user_id.strip().lower()
     if not _NAME.match(name):
@@ -115,7 +115,7 @@ def add_user(
     return get_user(ws, name)
 
 
-def get_user(ws: Workspace, user_id: str) -> User:
+def get_user(ws: Context, user_id: str) -> User:
     row = _row(ws, user_id)
     if row is None:
         raise AccountError(f"no user {user_id!r}; create one with `cxpulse user add`")
@@ -124,7 +124,7 @@ def get_user(ws: Workspace, user_id: str) -> User:
     )
 
 
-def list_users(ws: Workspace) -> list[User]:
+def list_users(ws: Context) -> list[User]:
     rows = ws.store.table(USERS_TABLE).order_by("user_id").execute().to_dict("records")
     return [
         User(str(r["user_id"]), Role(str(r["role"])), str(r["language"]), bool(r["disabled"]))
@@ -133,7 +133,7 @@ def list_users(ws: Workspace) -> list[User]:
 
 
 def update_user(
-    ws: Workspace,
+    ws: Context,
     user_id: str,
     *,
     now: datetime,
@@ -171,7 +171,7 @@ def update_user(
     return get_user(ws, user_id)
 
 
-def authenticate(ws: Workspace, user_id: str, password: str) -> User | None:
+def authenticate(ws: Context, user_id: str, password: str) -> User | None:
     """The user when the password matches and the account is enabled; ``None`` otherwise
     (the caller says only "wrong user or password", never which)."""
     row = _row(ws, user_id.strip())

@@ -28,7 +28,7 @@ from cxpulse.metrics.mrr import balances, paid_subscriptions, period_context
 from cxpulse.metrics.revenue import count_if
 
 if TYPE_CHECKING:
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 COHORT_GRAINS = ("week", "month", "quarter", "year")
 LONG_COLUMNS = [
@@ -89,7 +89,7 @@ def _num(v: Any) -> float | None:
 
 
 def cohort_table(
-    ws: Workspace,
+    ws: Context,
     by: str = "month",
     periods: int = 12,
     start: date | str | None = None,

@@ -37,7 +37,7 @@ from cxpulse.metrics.spec import (
 )
 
 if TYPE_CHECKING:
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 _SURVEY_METRIC = {"effort": "ces", "ces": "ces", "csat": "csat", "nps": "nps"}
 _FLAG = {"ces": "_easy", "csat": "_good"}
@@ -208,7 +208,7 @@ class CxIndexReport:
 
 
 def cx_index_report(
-    ws: Workspace,
+    ws: Context,
     *,
     by: str = "month",
     start: date | str | None = None,
@@ -250,7 +250,7 @@ HALF = 0.5
 to have data: say so."""
 
 
-def coverage_caveats(ws: Workspace, by: str, period_start: date) -> list[str]:
+def coverage_caveats(ws: Context, by: str, period_start: date) -> list[str]:
     """What the CX index of the period starting on ``period_start`` is made of, when it is not
     every weighted component: which ones are missing and how much weight was measured."""
     from cxpulse.metrics import periods

@@ -29,7 +29,7 @@ from cxpulse.metrics.spec import (
 )
 
 if TYPE_CHECKING:
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 OUTPUT_COLUMNS = (
     "period",
@@ -51,7 +51,7 @@ FIXED_ZONES = {"UTC", "Etc/UTC", "GMT", "Etc/GMT", "Z"}
 
 
 def compute(
-    ws: Workspace,
+    ws: Context,
     name: str,
     by: str = "month",
     segment: str | Sequence[str] | None = None,
@@ -155,7 +155,7 @@ def _lag(grain: periods.Grain, compare: str) -> int:
 
 
 def aggregate_stats(
-    ws: Workspace,
+    ws: Context,
     spec: MetricSpec,
     var: Variant,
     grain: periods.Grain,
@@ -181,7 +181,7 @@ def aggregate_stats(
 
 
 def prepared(
-    ws: Workspace,
+    ws: Context,
     spec: MetricSpec,
     var: Variant,
     grain: periods.Grain,
@@ -210,7 +210,7 @@ def prepared(
 
 
 def period_context(
-    ws: Workspace,
+    ws: Context,
     spec: MetricSpec,
     grain: periods.Grain,
     segments: list[str],
@@ -298,7 +298,7 @@ def as_list(segment: str | Sequence[str] | None) -> list[str]:
 
 
 def _attach(
-    ws: Workspace,
+    ws: Context,
     fact: Table,
     spec: MetricSpec,
     wanted: list[str],
@@ -377,7 +377,7 @@ def _coerce(column: Any, value: Any) -> Any:
 
 
 def _spans(
-    ws: Workspace, t: Table, ts_col: str, start: date | None, end: date | None
+    ws: Context, t: Table, ts_col: str, start: date | None, end: date | None
 ) -> list[periods.OffsetSpan] | None:
     """Offset spans of the workspace zone over the range queried (None when it is empty)."""
     zone = ws.settings.zone

@@ -18,7 +18,7 @@ from cxpulse.metrics import periods
 from cxpulse.metrics.portable import strip
 
 if TYPE_CHECKING:
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 NONE = "(none)"  # how a missing touchpoint or language is named in filters, as in segments
 SCORED_TYPES = ("nps", "csat", "ces")
@@ -98,7 +98,7 @@ def _isin(column: Any, values: tuple[str, ...]) -> Any:
     return test | column.isnull() if NONE in values else test
 
 
-def filtered(ws: Workspace, f: ResponseFilter, *, scores: bool = True) -> Any:
+def filtered(ws: Context, f: ResponseFilter, *, scores: bool = True) -> Any:
     """The survey_responses rows ``f`` keeps (without the sentiment test); ``scores=False``
     leaves out the score and scale tests (for the distribution of scores)."""
     t = ws.table("survey_responses")
@@ -125,7 +125,7 @@ def filtered(ws: Workspace, f: ResponseFilter, *, scores: bool = True) -> Any:
     return t
 
 
-def score_distribution(ws: Workspace, f: ResponseFilter) -> pd.DataFrame:
+def score_distribution(ws: Context, f: ResponseFilter) -> pd.DataFrame:
     """Responses per question type, scale and score (every response, with or without a
     comment; ``f``'s score and sentiment tests are ignored): question_type, scale_min,
     scale_max, score, responses."""
@@ -138,7 +138,7 @@ def score_distribution(ws: Workspace, f: ResponseFilter) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-def distinct_values(ws: Workspace, column: str) -> list[str]:
+def distinct_values(ws: Context, column: str) -> list[str]:
     """The values of a survey_responses column, for filter choices (missing as ``(none)``)."""
     t = ws.table("survey_responses")
     values = t.select(v=t[column]).distinct().execute()["v"]

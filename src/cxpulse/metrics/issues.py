@@ -19,16 +19,17 @@ import ibis
 import pandas as pd
 
 from cxpulse.errors import QueryError
+from cxpulse.metrics.engine import compute
 from cxpulse.metrics.negatives import add_share, as_instant, subscribed_at, with_churn_after
 
 if TYPE_CHECKING:
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 ANY_TICKET = "(any ticket)"
 
 
 def top_categories(
-    ws: Workspace,
+    ws: Context,
     *,
     by: str = "month",
     top: int = 5,
@@ -40,7 +41,7 @@ def top_categories(
     period's tickets), change (tickets, on the previous period)."""
     if top < 1:
         raise QueryError("top must be at least 1")
-    df = ws.metric("volume", by=by, segment="category", start=start, end=end, filters=filters)
+    df = compute(ws, "volume", by=by, segment="category", start=start, end=end, filters=filters)
     if df.empty:
         return pd.DataFrame(columns=["period", "rank", "category", "tickets", "share", "change"])
     df = df.rename(columns={"value": "tickets"}).astype({"tickets": "int64"})
@@ -53,7 +54,7 @@ def top_categories(
 
 
 def churn_after_category(
-    ws: Workspace,
+    ws: Context,
     *,
     horizon_days: int = 90,
     as_of: date | datetime | str | None = None,

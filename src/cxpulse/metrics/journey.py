@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from cxpulse.metrics import periods
+from cxpulse.metrics.engine import compute
 from cxpulse.metrics.feedback import NONE
 
 if TYPE_CHECKING:
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 JOURNEY_STAGES: tuple[str, ...] = (
     "awareness",
@@ -51,7 +52,7 @@ def stage_order(touchpoints: list[str]) -> list[str]:
 
 
 def journey(
-    ws: Workspace,
+    ws: Context,
     period_start: date,
     by: str = "month",
     metrics: tuple[str, ...] = JOURNEY_METRICS,
@@ -69,7 +70,7 @@ def journey(
     end = periods.shift(first, grain, 1) - timedelta(days=1)
     found: dict[str, dict[str, dict[str, Any]]] = {}
     for name in metrics:
-        df = ws.metric(name, by=grain, segment="touchpoint", start=previous, end=end)
+        df = compute(ws, name, by=grain, segment="touchpoint", start=previous, end=end)
         by_key = {(str(r["touchpoint"]), r["period_start"]): r for r in df.to_dict("records")}
         for (tp, start), row in by_key.items():
             if start != first:
@@ -102,7 +103,7 @@ def journey(
     }
 
 
-def _responses(ws: Workspace, first: date, last: date) -> dict[str, int]:
+def _responses(ws: Context, first: date, last: date) -> dict[str, int]:
     from cxpulse.metrics.feedback import ResponseFilter, filtered
 
     t = filtered(ws, ResponseFilter(start=first, end=last, with_comment=False))

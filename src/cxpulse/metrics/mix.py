@@ -41,7 +41,7 @@ from cxpulse.metrics import engine, periods
 from cxpulse.metrics.spec import REGISTRY, Registry
 
 if TYPE_CHECKING:
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 NONE_LABEL = "(none)"
 
@@ -143,7 +143,7 @@ def _amount(x: float, unit: str) -> str:
 
 
 def decompose(
-    ws: Workspace,
+    ws: Context,
     name: str,
     period_start: date,
     *,
@@ -280,7 +280,7 @@ def _shift_share(
 
 # -- quantiles ------------------------------------------------------------------------------
 def _rows(
-    ws: Workspace,
+    ws: Context,
     spec: Any,
     var: Any,
     grain: periods.Grain,

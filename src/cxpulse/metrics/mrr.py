@@ -30,7 +30,7 @@ from cxpulse.metrics.subscription_checks import BILLING_MONTHS, check_subscripti
 from cxpulse.settings import Settings
 
 if TYPE_CHECKING:
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 MOVEMENTS = ("new", "expansion", "reactivation", "contraction", "churn")
 DIGITS = 6
@@ -163,7 +163,7 @@ def customer_movements(ctx: PeriodContext) -> Table:
 
 # -- the period context, as the engine builds it ---------------------------------------------
 def period_context(
-    ws: Workspace,
+    ws: Context,
     by: str = "month",
     segment: str | Sequence[str] | None = None,
     filters: Mapping[str, Any] | None = None,
@@ -185,7 +185,7 @@ def period_context(
 
 # -- public functions -------------------------------------------------------------------------
 def mrr_movements(
-    ws: Workspace,
+    ws: Context,
     by: str = "month",
     start: date | str | None = None,
     end: date | str | None = None,
@@ -213,7 +213,7 @@ def _label(df: pd.DataFrame, ctx: PeriodContext) -> pd.DataFrame:
 
 
 def mrr_bridge(
-    ws: Workspace,
+    ws: Context,
     by: str = "month",
     start: date | str | None = None,
     end: date | str | None = None,

@@ -31,14 +31,14 @@ from cxpulse.errors import QueryError
 from cxpulse.metrics import scales, stats
 
 if TYPE_CHECKING:
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 NEGATIVE_SENTIMENT = -0.3
 FAR_FUTURE = datetime(2200, 1, 1)
 Table = Any
 
 
-def negative_tickets(ws: Workspace, *, sentiment_below: float = NEGATIVE_SENTIMENT) -> Table:
+def negative_tickets(ws: Context, *, sentiment_below: float = NEGATIVE_SENTIMENT) -> Table:
     """Ibis table of negative tickets: ticket_id, customer_id, happened and the three reasons."""
     t = ws.table("tickets")
     r = ws.table("survey_responses")
@@ -65,7 +65,7 @@ def negative_tickets(ws: Workspace, *, sentiment_below: float = NEGATIVE_SENTIME
     )
 
 
-def data_end(ws: Workspace) -> datetime:
+def data_end(ws: Context) -> datetime:
     """The latest ticket creation: the default "now" of a study on past data."""
     t = ws.table("tickets")
     value = t.created_at.max().execute()
@@ -76,7 +76,7 @@ def data_end(ws: Workspace) -> datetime:
     return pd.Timestamp(value).to_pydatetime()
 
 
-def as_instant(as_of: date | datetime | str | None, ws: Workspace) -> datetime:
+def as_instant(as_of: date | datetime | str | None, ws: Context) -> datetime:
     if as_of is None:
         return data_end(ws)
     if isinstance(as_of, str):
@@ -90,7 +90,7 @@ def as_instant(as_of: date | datetime | str | None, ws: Workspace) -> datetime:
 
 
 def negative_interactions(
-    ws: Workspace,
+    ws: Context,
     *,
     as_of: date | datetime | str | None = None,
     window_days: int = 90,
@@ -120,7 +120,7 @@ def _count_if(cond: Any) -> Any:
 
 
 # -- churn ------------------------------------------------------------------------------------
-def churn_events(ws: Workspace, *, as_of: datetime | None = None) -> Table:
+def churn_events(ws: Context, *, as_of: datetime | None = None) -> Table:
     """Ibis table customer_id, churned_at: a subscription ending with no other one running."""
     s = ws.table("subscriptions")
     ended = s.filter(s.ended_at.notnull())
@@ -138,7 +138,7 @@ def churn_events(ws: Workspace, *, as_of: datetime | None = None) -> Table:
     return churn.select("customer_id", churned_at=churn.ended_at).distinct()
 
 
-def subscribed_at(ws: Workspace, anchors: Table, column: str = "happened") -> Table:
+def subscribed_at(ws: Context, anchors: Table, column: str = "happened") -> Table:
     """The rows of ``anchors`` whose customer had a subscription running at ``column``."""
     s = ws.table("subscriptions")
     return anchors.semi_join(
@@ -152,7 +152,7 @@ def subscribed_at(ws: Workspace, anchors: Table, column: str = "happened") -> Ta
 
 
 def with_churn_after(
-    ws: Workspace, anchors: Table, *, horizon_days: int, as_of: datetime, column: str = "happened"
+    ws: Context, anchors: Table, *, horizon_days: int, as_of: datetime, column: str = "happened"
 ) -> Table:
     """``anchors`` (customer_id, ``column``) with ``churned``: churn in (at, at + horizon]."""
     churn = churn_events(ws, as_of=as_of).rename(_c="customer_id")
@@ -172,7 +172,7 @@ def with_churn_after(
 
 
 def churn_by_negatives(
-    ws: Workspace,
+    ws: Context,
     *,
     window_days: int = 90,
     horizon_days: int = 90,

@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING, Any
 import ibis
 import pandas as pd
 
+from cxpulse.metrics.engine import compute
 from cxpulse.metrics.mrr import settings_of
 from cxpulse.metrics.revenue import _f, count_if
 from cxpulse.metrics.spec import REGISTRY, MetricSpec, PeriodContext, Table, Tables, Variant
 
 if TYPE_CHECKING:
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 NOT_KEPT = ("cancelled", "returned")
 KEPT = "orders that were not cancelled or returned"
@@ -208,7 +209,7 @@ _spec(
 
 
 # -- per customer and patterns -----------------------------------------------------------------
-def historical_clv_by_customer(ws: Workspace, end: date | str | None = None) -> pd.DataFrame:
+def historical_clv_by_customer(ws: Context, end: date | str | None = None) -> pd.DataFrame:
     """Per customer: orders, revenue and margin of the kept orders up to ``end`` (a local day,
     included; default all), largest margin first."""
     from cxpulse.metrics import periods
@@ -227,7 +228,7 @@ def historical_clv_by_customer(ws: Workspace, end: date | str | None = None) -> 
 
 
 def frequency_value_divergence(
-    ws: Workspace,
+    ws: Context,
     segment: str | Sequence[str],
     by: str = "month",
     start: date | str | None = None,
@@ -239,8 +240,8 @@ def frequency_value_divergence(
     rose and order value fell by more than ``min_change`` (relative, e.g. 0.05 = 5 %)."""
     common: dict[str, Any] = {"by": by, "segment": segment, "start": start, "end": end}
     segs = [segment] if isinstance(segment, str) else list(segment)
-    freq = ws.metric("purchase_frequency", **common)
-    aov = ws.metric("average_order_value", **common)
+    freq = compute(ws, "purchase_frequency", **common)
+    aov = compute(ws, "average_order_value", **common)
     keys = ["period", "period_start", *segs]
     if freq.empty or aov.empty:
         return pd.DataFrame(columns=[*keys, "purchase_frequency", "frequency_change",

@@ -26,9 +26,10 @@ import pandas as pd
 from scipy import stats as sps
 
 from cxpulse.errors import QueryError
+from cxpulse.metrics.engine import compute
 
 if TYPE_CHECKING:
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 RATES = ("exit_rate", "bounce_rate")
 COLUMNS = (
@@ -82,7 +83,7 @@ class ProblemPages:
 
 
 def problem_pages(
-    ws: Workspace,
+    ws: Context,
     *,
     metric: str = "exit_rate",
     variant: str | None = None,
@@ -101,7 +102,8 @@ def problem_pages(
     floor = ws.settings.min_n if min_views is None else int(min_views)
     if floor < 1:
         raise QueryError(f"min_views must be at least 1, not {min_views!r}")
-    per_page = ws.metric(
+    per_page = compute(
+        ws,
         metric,
         by="all",
         segment="page",

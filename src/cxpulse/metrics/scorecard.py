@@ -18,7 +18,7 @@ from cxpulse.metrics.mix import decompose
 from cxpulse.metrics.spec import REGISTRY
 
 if TYPE_CHECKING:
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 DEFAULT_METRICS = (
     # feedback
@@ -99,7 +99,7 @@ def _num(x: Any) -> float | None:
 
 
 def build_scorecard(
-    ws: Workspace,
+    ws: Context,
     *,
     by: str = "month",
     metrics: Sequence[str] | None = None,

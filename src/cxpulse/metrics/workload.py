@@ -22,10 +22,10 @@ import pandas as pd
 
 from cxpulse.errors import ConfigError, QueryError
 from cxpulse.metrics import periods
-from cxpulse.metrics.engine import apply_filters
+from cxpulse.metrics.engine import apply_filters, compute
 
 if TYPE_CHECKING:
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 DAY_SECONDS = 86_400
 
@@ -53,12 +53,12 @@ def parse_iso_week(text: str) -> date:
         raise ConfigError(f"{text!r}: that year has no such ISO week") from None
 
 
-def _tickets(ws: Workspace, filters: dict[str, Any] | None) -> Any:
+def _tickets(ws: Context, filters: dict[str, Any] | None) -> Any:
     t = ws.table("tickets")
     return apply_filters(t, filters or {})
 
 
-def _counts(ws: Workspace, days: list[date], seconds: int, filters: dict[str, Any] | None) -> Any:
+def _counts(ws: Context, days: list[date], seconds: int, filters: dict[str, Any] | None) -> Any:
     """Contacts per (local day, slot of the day) on the given local days (one query)."""
     zone = ws.settings.zone
     t = _tickets(ws, filters)
@@ -98,7 +98,7 @@ def _grid(first: date, days: int, seconds: int) -> pd.DataFrame:
 
 
 def measured_volumes(
-    ws: Workspace,
+    ws: Context,
     start: date | str,
     end: date | str,
     *,
@@ -129,7 +129,7 @@ class Forecast:
 
 
 def forecast_week(
-    ws: Workspace,
+    ws: Context,
     week: str,
     *,
     interval: str | int = "30min",
@@ -177,7 +177,7 @@ def forecast_week(
 
 
 def _growth(
-    ws: Workspace, filters: dict[str, Any] | None, first: date, last: date, weeks: int
+    ws: Context, filters: dict[str, Any] | None, first: date, last: date, weeks: int
 ) -> tuple[float, list[str]]:
     """Contacts in the last ``weeks`` weeks of data / the same weeks one year earlier."""
     recent_start = last - timedelta(weeks=weeks) + timedelta(1)
@@ -204,13 +204,13 @@ def _growth(
 
 
 def measured_aht(
-    ws: Workspace,
+    ws: Context,
     start: date | None,
     end: date | None,
     filters: dict[str, Any] | None = None,
 ) -> tuple[float, int]:
     """Mean handle time in seconds (``average_handle_time``) and the contacts it averages."""
-    df = ws.metric("average_handle_time", by="all", start=start, end=end, filters=filters)
+    df = compute(ws, "average_handle_time", by="all", start=start, end=end, filters=filters)
     if df.empty or int(df["n"].iloc[0]) == 0:
         raise QueryError(
             "no handle time recorded on these tickets (talk/hold/wrap or work seconds); "

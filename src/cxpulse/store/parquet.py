@@ -28,8 +28,8 @@ from cxpulse.settings import Settings
 from cxpulse.store.keyed import quote
 
 if TYPE_CHECKING:
+    from cxpulse.context import Context
     from cxpulse.store.connect import Store
-    from cxpulse.workspace import Workspace
 
 SUFFIX = ".parquet"
 SIDE_TABLES = (SETTINGS_TABLE, CX_WEIGHTS_TABLE)
@@ -67,7 +67,7 @@ def expected_schema(table: str) -> dict[str, dt.DataType]:
 
 
 # -- export ----------------------------------------------------------------------------------
-def export_parquet(ws: Workspace, folder: str | Path) -> TransferReport:
+def export_parquet(ws: Context, folder: str | Path) -> TransferReport:
     """Write every canonical table, the settings and (when set) the CX index weights of ``ws``
     as ``<table>.parquet`` files in ``folder`` (created if needed; existing files replaced)."""
     out = Path(folder).expanduser()
@@ -167,7 +167,7 @@ def _compatible(got: dt.DataType, want: dt.DataType) -> bool:
 
 
 # -- import ------------------------------------------------------------------------------------
-def import_parquet(ws: Workspace, folder: str | Path, *, replace: bool = False) -> TransferReport:
+def import_parquet(ws: Context, folder: str | Path, *, replace: bool = False) -> TransferReport:
     """Load a folder written by :func:`export_parquet` (or by any tool writing the canonical
     columns) into ``ws``, in one transaction: each table present replaces that table's rows;
     the settings file, if present, replaces the settings.
