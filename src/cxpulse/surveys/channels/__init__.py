@@ -5,7 +5,7 @@ worker on that workspace takes it."""
 
 from __future__ import annotations
 
-from cxpulse.kinds import Kind
+from cxpulse.kinds import Kind, Registry
 from cxpulse.surveys.channels.base import Channel, Message, Post, Rule, Send, Transports
 from cxpulse.surveys.channels.email import Email
 from cxpulse.surveys.channels.webhook import Webhook
@@ -13,6 +13,13 @@ from cxpulse.surveys.channels.widget import Widget
 
 DEFAULT: list[type[Channel]] = [Email, Webhook, Widget]
 CHANNELS = Kind("survey channel", DEFAULT)
+
+
+def secret_fields(channels: Registry[type[Channel]] | None = None) -> list[str]:
+    """The definition fields of every channel that hold a credential (``webhook_url``)."""
+    members = channels if channels is not None else CHANNELS.builtins()
+    return [name for channel in members for name in channel.secrets]
+
 
 __all__ = [
     "CHANNELS",
@@ -26,4 +33,5 @@ __all__ = [
     "Transports",
     "Webhook",
     "Widget",
+    "secret_fields",
 ]
