@@ -17,7 +17,7 @@ import pytest
 from cxpulse import Workspace
 from cxpulse.automations.worker import run_once
 from cxpulse.errors import ConfigError
-from cxpulse.surveys import respond, survey_from_dict
+from cxpulse.surveys import respond, send_to_segment, survey_from_dict
 from cxpulse.surveys.channels import (
     CHANNELS,
     DEFAULT,
@@ -29,6 +29,7 @@ from cxpulse.surveys.channels import (
     secret_fields,
 )
 from cxpulse.surveys.store import add_survey
+from cxpulse.surveys.triggers import left_out
 from cxpulse.surveys.webhook import signed_link
 from tests.automations.conftest import Hooks
 from tests.conftest import add_rows
@@ -111,7 +112,12 @@ def test_a_registered_sms_channel_works_end_to_end(
     survey = add_survey(ws, path, NOW)
     assert (survey.channel, survey.invitation_channel) == ("sms", "sms")
 
-    # bob has no phone, carol no consent: alice and dan (who has no email) are texted
+    # bob has no phone, carol no consent: alice and dan (who has no email) are texted, as
+    # `cxpulse why` and a dry run of `cxpulse surveys send` say
+    assert left_out(ws, survey, "bob") == ["no phone number"]
+    assert left_out(ws, survey, "dan") == []
+    dry = send_to_segment(ws, survey.id, {"plan": "basic"}, NOW, dry_run=True)
+    assert (dry.invited, dict(dry.skipped)) == (2, {"no_address": 1, "no_consent": 1})
     solved(ws, NOW - timedelta(hours=25), "alice", "bob", "carol", "dan")
     tick = run_once(ws, NOW)  # the worker: decide, send through the gateway, settle
     assert tick.errors == []
