@@ -234,27 +234,8 @@ def _question(data: Any, where: Where) -> Question:
         raise where.error("type", f"required: one of {', '.join(QUESTION_TYPES)}")
     if kind not in QUESTION_TYPES:
         raise where.error("type", f"{kind!r} is not one of {', '.join(QUESTION_TYPES)}")
-    points: int | None = None
-    polarity = "high_is_good"
-    if kind == "nps":
-        points = 11
-    elif kind in ("csat", "ces"):
-        points = data.get("points")
-        if points not in SCALES[kind]:
-            allowed = " or ".join(str(p) for p in SCALES[kind])
-            raise where.error("points", f"a {kind.upper()} scale has {allowed} points")
-    if kind == "ces":
-        polarity = data.get("polarity", "")
-        if polarity not in CES_POLARITIES:
-            raise where.error(
-                "polarity", "a CES question needs high_is_easy or high_is_hard (what 7 means)"
-            )
-    choices: tuple[dict[str, str], ...] = ()
-    if kind in ("single_choice", "multiple_choice"):
-        raw_choices = data.get("choices")
-        if not isinstance(raw_choices, list) or len(raw_choices) < 2:
-            raise where.error("choices", "a choice question lists at least two choices")
-        choices = tuple(texts(c, where.sub(f"choices[{i}]")) for i, c in enumerate(raw_choices))
+    points, polarity = _scale(kind, data, where)
+    choices = _choices(kind, data, where)
     follow = data.get("follow_up", [])
     if not isinstance(follow, list) or (follow and points is None):
         raise where.error("follow_up", "only scored questions take a list of follow-ups")
@@ -267,6 +248,35 @@ def _question(data: Any, where: Where) -> Question:
         choices=choices,
         follow_up=tuple(_follow(f, where.sub(f"follow_up[{i}]")) for i, f in enumerate(follow)),
     )
+
+
+def _scale(kind: str, data: dict[str, Any], where: Where) -> tuple[int | None, str]:
+    """A scored question's points and polarity (None points: not scored)."""
+    points: int | None = None
+    if kind == "nps":
+        points = 11
+    elif kind in ("csat", "ces"):
+        points = data.get("points")
+        if points not in SCALES[kind]:
+            allowed = " or ".join(str(p) for p in SCALES[kind])
+            raise where.error("points", f"a {kind.upper()} scale has {allowed} points")
+    if kind != "ces":
+        return points, "high_is_good"
+    polarity = data.get("polarity", "")
+    if polarity not in CES_POLARITIES:
+        raise where.error(
+            "polarity", "a CES question needs high_is_easy or high_is_hard (what 7 means)"
+        )
+    return points, str(polarity)
+
+
+def _choices(kind: str, data: dict[str, Any], where: Where) -> tuple[dict[str, str], ...]:
+    if kind not in ("single_choice", "multiple_choice"):
+        return ()
+    raw_choices = data.get("choices")
+    if not isinstance(raw_choices, list) or len(raw_choices) < 2:
+        raise where.error("choices", "a choice question lists at least two choices")
+    return tuple(texts(c, where.sub(f"choices[{i}]")) for i, c in enumerate(raw_choices))
 
 
 def _follow(data: Any, where: Where) -> FollowUp:

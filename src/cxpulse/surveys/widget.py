@@ -125,18 +125,24 @@ def widget_survey(
     widget's own id) is. Without either, nothing is shown: there would be no budget. ``spend``
     is asked once an offer would be shown: False means over the caller's budget (None, and
     nothing written)."""
-    on_page = [s for s in surveys(ws) if s.via.shows_on(page_url)]
     customer = _customer(ws, customer_id) if customer_id else None
-    if not on_page or (customer is None and not visitor_id):
+    if customer is None and not visitor_id:
         return None
-    if customer is not None and customer.get("email_consent") is False:
-        return None  # unsubscribed from surveys
-    fits = [s for s in on_page if _fits(s, customer, language)]
+    fits = _on_page(ws, page_url, customer, language)
     if not fits:
         return None
     if customer is None:
         return _to_visitor(ws, fits, str(visitor_id), page_url, now, language, spend)
     return _to_customer(ws, fits, customer, page_url, now, language, spend)
+
+
+def _on_page(
+    ws: Workspace, page_url: str, customer: dict[str, Any] | None, language: str | None
+) -> list[Survey]:
+    """The surveys shown on this page whose audience takes this visitor or customer."""
+    if customer is not None and customer.get("email_consent") is False:
+        return []  # unsubscribed from surveys
+    return [s for s in surveys(ws) if s.via.shows_on(page_url) and _fits(s, customer, language)]
 
 
 def _to_visitor(
