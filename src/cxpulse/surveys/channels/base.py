@@ -24,9 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from cxpulse.store.outbox import Hold
-
 if TYPE_CHECKING:
+    from cxpulse.store.outbox import Hold
     from cxpulse.surveys.definition import Survey
     from cxpulse.surveys.email import Mailer
     from cxpulse.surveys.spec import Where
