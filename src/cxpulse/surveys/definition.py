@@ -144,21 +144,24 @@ def survey_from_dict(
     )
     questions = _questions(data.get("questions"), where)
     via = _channel(data, where, channels)
+    trigger = _trigger(data, where, via)
+    exempt = _fatigue(data, where)  # before the reminder, as always: the first problem shows
+    reminder = _reminder(data, where, via)
     return Survey(
         id=survey_id,
-        name=str(data.get("name") or survey_id),
+        name=str(data.get("name") or data["id"]),
         touchpoint=touchpoint,
         questions=questions,
-        trigger=_trigger(data, where, via),
+        trigger=trigger,
         via=via,
         audience=parse_audience(data.get("audience"), where.sub("audience")),
         priority=where.integer(data, "priority", 0),
         min_gap_days=where.number(data, "min_gap_days", 90.0),
-        fatigue_exempt=_fatigue(data, where),
+        fatigue_exempt=exempt,
         expires_days=where.number(data, "expires_days", 14.0, minimum=0.01),
         subject=texts(data.get("subject", DEFAULT_SUBJECT), where.sub("subject")),
         intro=texts(data.get("intro", {"en": "", "fr": ""}), where.sub("intro"), empty_ok=True),
-        reminder_after_days=_reminder(data, where, via),
+        reminder_after_days=reminder,
         raw=data,
     )
 
