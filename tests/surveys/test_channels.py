@@ -172,3 +172,14 @@ def test_secret_fields_come_from_the_channels() -> None:
     registry = CHANNELS.registry()
     registry.add(Sms)
     assert secret_fields(registry) == ["webhook_url"]  # the test channel declares none
+
+
+def test_the_built_in_channels_keep_to_their_own_fields() -> None:
+    """A channel's fields never shadow a survey field, and its secrets are among its fields."""
+    from cxpulse.surveys.definition import FIELDS
+
+    for channel in DEFAULT:
+        assert not set(channel.fields) & FIELDS, channel.name
+        assert set(channel.secrets) <= set(channel.fields), channel.name
+    owners = [f for channel in DEFAULT for f in channel.fields]
+    assert len(owners) == len(set(owners))  # each field belongs to one channel
