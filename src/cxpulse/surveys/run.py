@@ -85,7 +85,7 @@ def invite(
     ids = {c.trigger_key: invitation_id(c.trigger_key) for c in invited}
     invitations, deliveries, posts = [], [], []
     for c in invited:
-        survey, person = active[c.survey_id], people.get(c.customer_id, {})
+        survey, person = active[c.survey_id], people[c.customer_id]
         inv = ids[c.trigger_key]
         invitations.append(
             {
