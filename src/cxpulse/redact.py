@@ -8,6 +8,7 @@ read-only tokens) see only where it points: the scheme and the last two labels o
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -33,9 +34,11 @@ def rule(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def survey(data: dict[str, Any]) -> dict[str, Any]:
-    """A survey definition with its webhook channel's URL shortened."""
+def survey(data: dict[str, Any], fields: Iterable[str] = ("webhook_url",)) -> dict[str, Any]:
+    """A survey definition with the URLs of its channel's secret ``fields`` shortened (the
+    channels say which: :func:`cxpulse.surveys.channels.secret_fields`)."""
     out = dict(data)
-    if isinstance(out.get("webhook_url"), str):
-        out["webhook_url"] = url(out["webhook_url"])
+    for name in fields:
+        if isinstance(out.get(name), str):
+            out[name] = url(out[name])
     return out

@@ -7,7 +7,9 @@ from collections.abc import Callable
 from fastapi.testclient import TestClient
 
 from cxpulse import Workspace
+from cxpulse.surveys.channels import CHANNELS
 from cxpulse.surveys.store import get_survey, surveys
+from tests.surveys.test_channels import Sms
 from tests.web.test_api_ingest import bearer, session_headers
 
 YAML = """id: support-csat
@@ -130,3 +132,16 @@ def test_readers_see_a_webhook_survey_without_its_url(
         answer = who.get(url, headers=read if who is anon else None)
         assert answer.status_code == 200 and "…example.com/…" in answer.text, url
         assert "XXXXSECRET" not in answer.text, url
+
+
+def test_a_channel_the_server_registered_is_accepted(
+    client_for: Callable[[str], TestClient], web_ws: Workspace
+) -> None:
+    text = YAML.replace("touchpoint: support", "touchpoint: support\nchannel: sms\n"
+                        "sms: {gateway: 'https://sms.example.com'}")  # fmt: skip
+    client, headers = editor(client_for)
+    refused = client.post("/api/v1/surveys", content=text, headers=headers)
+    assert refused.status_code == 422 and refused.json()["problems"][0]["column"] == "sms"
+    web_ws.kinds[CHANNELS].add(Sms)
+    assert client.post("/api/v1/surveys", content=text, headers=headers).status_code == 201
+    assert get_survey(web_ws, "support-csat").channel == "sms"

@@ -11,10 +11,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cxpulse import Workspace
+from cxpulse.surveys.channels import CHANNELS
 from cxpulse.surveys.editor import check_text, locate
 from cxpulse.surveys.report import response_rates
 from cxpulse.surveys.store import add_survey, get_survey
 from tests.surveys.helpers import SUPPORT_CSAT, write
+from tests.surveys.test_channels import Sms, sms_survey
 from tests.web.conftest import NOW
 from tests.web.test_cases_pages import page_csrf
 
@@ -45,6 +47,16 @@ def test_list_with_response_rates(
     assert f'data-survey-id="{first["survey_id"]}" data-channel="{first["channel"]}"' in page
     assert 'id="survey-new"' not in page  # agents cannot edit
     assert 'id="survey-new"' in client_for("analyst").get("/surveys").text
+
+
+def test_a_registered_channel_is_listed(
+    web_ws: Workspace, tmp_path: Path, client_for: Callable[[str], TestClient]
+) -> None:
+    """The listing is read on a thread's own workspace, which shares the server's registries."""
+    web_ws.kinds[CHANNELS].add(Sms)
+    add_survey(web_ws, write(tmp_path, "sms", sms_survey("https://sms.example.com")), NOW)
+    data = client_for("agent").get("/api/v1/dashboard/surveys").json()
+    assert [s["channel"] for s in data["surveys"] if s["id"] == "support-csat"] == ["sms"]
 
 
 def test_preview_shows_the_email_and_the_widget(

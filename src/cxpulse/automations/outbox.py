@@ -1,8 +1,9 @@
-"""Send the outbox: webhook posts, automation emails and survey emails.
+"""Send the outbox: webhook posts, automation emails and survey deliveries.
 
 The claim / send / mark protocol (crash safety, backoff, several workers) is
-:mod:`cxpulse.store.outbox`; this module knows how each kind of row is sent. Survey emails
-(kind ``survey_email``) are built by their channel, :mod:`cxpulse.surveys.email`, at send time.
+:mod:`cxpulse.store.outbox`; this module knows how each kind of row is sent. Survey deliveries
+are sent as their channel says, each channel of the workspace's registry adding its senders (a
+survey email, kind ``survey_email``, is built at send time by :mod:`cxpulse.surveys.email`).
 """
 
 from __future__ import annotations
@@ -11,26 +12,19 @@ import json
 import smtplib
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import datetime
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any
 
 from cxpulse.store.outbox import Hold, OutboxReport, PermanentFailure, process
-from cxpulse.surveys.email import (
-    SURVEY_EMAIL,
-    Mailer,
-    SmtpFactory,
-    delivery_headers,
-    email_blocked,
-    survey_email,
-)
+from cxpulse.surveys.channels import CHANNELS, Post, Send, Transports
+from cxpulse.surveys.channels.webhook import WEBHOOK
+from cxpulse.surveys.email import Mailer, SmtpFactory, delivery_headers, email_blocked
 
 if TYPE_CHECKING:
     from cxpulse.workspace import Workspace
 
-Post = Callable[[str, bytes, dict[str, str]], int]
 HTTP_TIMEOUT = 10.0
 
 
@@ -55,29 +49,21 @@ def deliver(
 ) -> OutboxReport:
     """Claim and send what is due; emails once the SMTP server and the sender are set (until
     then they wait in the outbox). ``hold``: a context the store work runs in (the web
-    server's lock), left while a message is on its way."""
-    kinds = ["webhook"]
-    if email_blocked(ws.settings) is None:
-        kinds += ["email", SURVEY_EMAIL]
+    server's lock), left while a message is on its way. Survey deliveries are sent as their
+    channel says (:meth:`~cxpulse.surveys.channels.Channel.senders`, each channel of the
+    workspace's registry), over the same SMTP session and HTTP poster."""
     with Mailer(ws.settings, smtp) as mailer:
+        out = Transports(mailer, post, hold)
+        senders: dict[str, Send] = {WEBHOOK: out.post_json}
+        if email_blocked(ws.settings) is None:
+            senders["email"] = lambda row: mailer.send(_email(ws, row))
+        for channel in ws.kinds[CHANNELS]:
+            senders.update(channel.senders(ws, now, out))
 
         def send(row: dict[str, Any]) -> None:
-            if row["kind"] == "webhook":
-                _post(row, post)
-            elif row["kind"] == SURVEY_EMAIL:
-                with hold():  # reads the delivery and the survey
-                    msg = survey_email(ws, row, now)
-                mailer.send(msg)
-            else:
-                mailer.send(_email(ws, row))
+            senders[str(row["kind"])](row)
 
-        return process(ws.store, now, kinds, send, hold=hold)
-
-
-def _post(row: dict[str, Any], post: Post) -> None:
-    headers = {"Content-Type": "application/json", "User-Agent": "cxpulse",
-               "X-Cxpulse-Delivery": str(row["outbox_key"])}  # fmt: skip
-    post(str(row["target"]), str(row["payload"]).encode(), headers)
+        return process(ws.store, now, list(senders), send, hold=hold)
 
 
 def _email(ws: Workspace, row: dict[str, Any]) -> EmailMessage:

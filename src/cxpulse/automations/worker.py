@@ -17,10 +17,11 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from cxpulse.automations.engine import RulesReport, run_rules
-from cxpulse.automations.outbox import Post, deliver, http_post
+from cxpulse.automations.outbox import deliver, http_post
 from cxpulse.errors import CxpulseError
 from cxpulse.store.claim import exclusive
 from cxpulse.store.outbox import Hold, OutboxReport
+from cxpulse.surveys.channels import Post
 from cxpulse.surveys.email import SmtpFactory
 from cxpulse.surveys.run import RunReport, run_surveys
 
@@ -105,7 +106,7 @@ def run_once(
             sent, failed = handoff.sync(ws)
             tick.surveys.sent += sent
             tick.surveys.failed += failed
-            tick.surveys.queued = handoff.queued(ws, "email") + handoff.queued(ws, "webhook")
+            tick.surveys.queued = handoff.queued(ws)  # every channel's
 
     phase("surveys", decide)
     phase("rules", fire)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from cxpulse.errors import ConfigError
 from cxpulse.schema import SURVEY_DEFINITIONS_TABLE
+from cxpulse.surveys.channels import CHANNELS
 from cxpulse.surveys.definition import Survey, survey_from_dict
 
 if TYPE_CHECKING:
@@ -23,9 +24,12 @@ def survey_entries(ws: Workspace, survey_id: str | None = None) -> list[dict[str
     if survey_id is not None:
         t = t.filter(t.survey_id == survey_id)
     rows = t.order_by("survey_id").execute()
+    channels = ws.kinds[CHANNELS]
     return [
         {
-            "survey": survey_from_dict(json.loads(r.definition), f"stored survey {r.survey_id}"),
+            "survey": survey_from_dict(
+                json.loads(r.definition), f"stored survey {r.survey_id}", channels
+            ),
             "active": bool(r.active),
             "added_at": r.added_at.to_pydatetime(),
         }

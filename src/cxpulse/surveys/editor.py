@@ -18,8 +18,10 @@ import ibis
 import yaml
 
 from cxpulse.errors import ConfigError
+from cxpulse.kinds import Registry
 from cxpulse.schema import SURVEY_DEFINITIONS_TABLE, SURVEY_OPERATIONAL_SCHEMAS
 from cxpulse.settings import Settings
+from cxpulse.surveys.channels import Channel
 from cxpulse.surveys.definition import Survey, survey_from_dict
 
 if TYPE_CHECKING:
@@ -44,8 +46,11 @@ class Problem:
         return {"message": self.message, "field": self.field, "line": self.line}
 
 
-def check_text(text: str, source: str = SOURCE) -> tuple[Survey | None, Problem | None]:
-    """The survey a YAML text defines, or the first problem with it (never both)."""
+def check_text(
+    text: str, source: str = SOURCE, channels: Registry[type[Channel]] | None = None
+) -> tuple[Survey | None, Problem | None]:
+    """The survey a YAML text defines, or the first problem with it (never both);
+    ``channels``: a workspace's (the built-ins when None)."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -54,7 +59,7 @@ def check_text(text: str, source: str = SOURCE) -> tuple[Survey | None, Problem 
         reason = getattr(exc, "problem", None) or str(exc)
         return None, Problem(f"{source}: not valid YAML ({reason})", "", line)
     try:
-        return survey_from_dict(data, source=source), None
+        return survey_from_dict(data, source, channels), None
     except ConfigError as exc:
         message = str(exc)
         found = _FIELD.search(message)

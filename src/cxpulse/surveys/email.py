@@ -33,6 +33,7 @@ from cxpulse.schema import SURVEY_DELIVERIES_TABLE
 from cxpulse.settings import Settings
 from cxpulse.store.keyed import rows_where_in
 from cxpulse.store.outbox import PermanentFailure, process
+from cxpulse.surveys.channels.email import SURVEY_EMAIL, Email
 from cxpulse.surveys.definition import Survey
 from cxpulse.surveys.links import InvalidLink, answer, sign, unsubscribe
 from cxpulse.surveys.store import get_survey, link_secret
@@ -107,9 +108,6 @@ def smtp_session(settings: Settings, smtp: SmtpFactory = smtplib.SMTP) -> Iterat
         if settings.smtp_user:
             server.login(settings.smtp_user, os.environ.get(settings.smtp_password_env, ""))
         yield server
-
-
-SURVEY_EMAIL = "survey_email"  # the outbox kind of survey emails
 
 
 def delivery_headers(msg: EmailMessage, key: str, sender: str) -> None:
@@ -227,7 +225,7 @@ def send_queued(
                 ws.store, now, [SURVEY_EMAIL], lambda row: mailer.send(survey_email(ws, row, now))
             )
     sent, failed = sync(ws)
-    return sent, failed, queued(ws, "email")
+    return sent, failed, queued(ws, Email.name)
 
 
 def follow_link(ws: Workspace, url: str, now: datetime) -> str:

@@ -1,6 +1,6 @@
 """Survey deliveries handed to the outbox, and their outcome copied back.
 
-Every survey delivery (an invitation or a reminder, by email or by the webhook channel) is
+Every survey delivery (an invitation or a reminder, by any channel that is sent) is
 written ``queued`` together with an outbox row under the key ``survey:DELIVERY_KEY``, in the
 transaction that decided it. The outbox sends it (:mod:`cxpulse.store.outbox`: claim, retries
 with backoff, crash safety); :func:`sync` copies the outcome (sent, or failed for good) back to
@@ -10,7 +10,6 @@ response rate.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -20,8 +19,6 @@ from cxpulse.schema import AUTOMATION_OUTBOX_TABLE, SURVEY_DELIVERIES_TABLE
 from cxpulse.store.keyed import rows_where_in
 from cxpulse.store.outbox import write
 from cxpulse.surveys.definition import Survey
-from cxpulse.surveys.email import SURVEY_EMAIL
-from cxpulse.surveys.webhook import payload
 
 if TYPE_CHECKING:
     from cxpulse.workspace import Workspace
@@ -32,20 +29,15 @@ PREFIX = "survey:"  # outbox keys and run ids of survey deliveries start with it
 def outbox_row(
     ws: Workspace, survey: Survey, delivery: dict[str, Any], now: datetime
 ) -> dict[str, Any]:
-    """The outbox row sending one survey delivery: an email (built when sent) or a post of the
-    signed link to the survey's webhook."""
-    if survey.channel == "webhook":
-        kind, target = "webhook", survey.webhook_url
-        body = payload(ws, survey, delivery, now)
-    else:
-        kind, target = SURVEY_EMAIL, str(delivery["address"])
-        body = json.dumps({"delivery_key": delivery["delivery_key"]})
+    """The outbox row sending one survey delivery, as the survey's channel writes it (an email
+    built when sent, a post of the signed link to the survey's webhook...)."""
+    message = survey.via.message(ws, survey, delivery, now)
     return {
         "outbox_key": PREFIX + str(delivery["delivery_key"]),
         "run_id": PREFIX + str(delivery["invitation_id"]),
-        "kind": kind,
-        "target": target,
-        "payload": body,
+        "kind": message.kind,
+        "target": message.target,
+        "payload": message.payload,
         "created_at": now,
         "status": "pending",
         "attempts": 0,
@@ -62,10 +54,13 @@ def enqueue(ws: Workspace, rows: list[dict[str, Any]]) -> None:
         write(ws.store, rows)
 
 
-def queued(ws: Workspace, channel: str) -> int:
-    """Survey deliveries of ``channel`` still waiting for the outbox."""
+def queued(ws: Workspace, channel: str | None = None) -> int:
+    """Survey deliveries of ``channel`` (of every channel: None) still waiting for the outbox."""
     d = ws.store.table(SURVEY_DELIVERIES_TABLE)
-    return int(d.filter((d.channel == channel) & (d.status == "queued")).count().execute())
+    waiting = d.filter(d.status == "queued")
+    if channel is not None:
+        waiting = waiting.filter(waiting.channel == channel)
+    return int(waiting.count().execute())
 
 
 def sync(ws: Workspace) -> tuple[int, int]:

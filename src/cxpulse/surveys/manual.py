@@ -70,15 +70,17 @@ def send_to_segment(
     from cxpulse.surveys.run import invite
 
     survey = get_survey(ws, survey_id)
-    if survey.channel == "widget":
-        raise ConfigError(f"{survey_id} is a widget survey: it shows on pages, it is not sent")
+    if not survey.via.sent:
+        raise ConfigError(
+            f"{survey_id} is a {survey.channel} survey: it shows on pages, it is not sent"
+        )
     selected = _select(ws, filters)
-    matched = selected.select("customer_id", "email_consent", "email").execute()
+    matched = selected.execute()  # every column: the channel reads its own address
     eligible = {str(c) for c in selected.semi_join(audience(ws, survey), "customer_id")
                 .customer_id.execute()}  # fmt: skip
     report = SendReport(survey.id, dry_run, matched=len(matched))
-    for row in matched.itertuples(index=False):
-        if str(row.customer_id) not in eligible:
+    for row in matched.to_dict("records"):
+        if str(row["customer_id"]) not in eligible:
             report.outside_audience[_why_outside(survey, row)] += 1
     stamp = now.isoformat(timespec="seconds")
     found = [
@@ -131,14 +133,14 @@ def _select(ws: Workspace, filters: dict[str, Any]) -> Any:
     return c
 
 
-def _why_outside(survey: Survey, row: Any) -> str:
-    consent = row.email_consent
+def _why_outside(survey: Survey, row: dict[str, Any]) -> str:
+    consent = row["email_consent"]
     if consent is not None and consent == consent:
         consent = bool(consent)  # a numpy bool; NaN and None stay unknown
     if consent is False:
         return "unsubscribed"
     if consent is not True and survey.audience.email_consent:
         return "no_consent"
-    if survey.channel == "email" and not (isinstance(row.email, str) and row.email):
+    if survey.via.address(row) is None:
         return "no_address"
     return "outside_audience"

@@ -105,8 +105,8 @@ def invite(
             "customer_id": c.customer_id,
             "survey_id": c.survey_id,
             "channel": survey.channel,
-            "language": pick_language(person.language),
-            "address": person.email if survey.channel == "email" else survey.webhook_url,
+            "language": pick_language(person.get("language")),
+            "address": survey.via.address(person),
             "created_at": now,
             "expires_at": now + timedelta(days=survey.expires_days),
             "status": "queued",  # handed to the outbox

@@ -162,33 +162,46 @@ def parse_trigger(data: Any, where: Where) -> Trigger:
             "", "give exactly one of event (with delay), attribute (with delay) or every"
         )
     max_age = duration(data.get("max_age", "7 days"), where, "max_age")
+    _only_recurring(data, where)
+    if "every" in data:
+        at = clock(data["at"], where, "at") if "at" in data else None
+        return _recurring(data, where, max_age, at)
+    delay = duration(data.get("delay", 0), where, "delay")
+    return _after(kinds[0], data[kinds[0]], where, delay, max_age)
+
+
+def _only_recurring(data: dict[str, Any], where: Where) -> None:
+    """Refuse the fields of a recurring trigger on another one (they would be ignored)."""
     if ("month" in data or "day" in data) and data.get("every") != "quarter":
         raise where.error("month" if "month" in data else "day", "only for {every: quarter}")
     if "at" in data and "every" not in data:
         raise where.error("at", "only for recurring surveys ({every: ...}); events use delay")
-    at = clock(data["at"], where, "at") if "at" in data else None
-    if data.get("every") == "quarter":
+
+
+def _recurring(data: dict[str, Any], where: Where, max_age: timedelta, at: time | None) -> Trigger:
+    """{every: 90 days} (counted from signup) or {every: quarter} (calendar quarters)."""
+    if data["every"] == "quarter":
         month, day = where.integer(data, "month", 1), where.integer(data, "day", 1)
         if not 1 <= month <= 3:
             raise where.error("month", f"the month of the quarter: 1, 2 or 3, not {month}")
         if not 1 <= day <= 31:
             raise where.error("day", f"a day of the month, 1-31, not {day}")
         return Trigger("quarterly", max_age=max_age, at=at or time(9, 0), month=month, day=day)
-    if "every" in data:
-        every = duration(data["every"], where, "every")
-        if every <= timedelta(0):
-            raise where.error("every", "a recurring survey repeats after at least a minute")
-        return Trigger("recurring", every_days=every / timedelta(days=1), max_age=max_age, at=at)
-    delay = duration(data.get("delay", 0), where, "delay")
-    if "event" in data:
-        name = data["event"]
+    every = duration(data["every"], where, "every")
+    if every <= timedelta(0):
+        raise where.error("every", "a recurring survey repeats after at least a minute")
+    return Trigger("recurring", every_days=every / timedelta(days=1), max_age=max_age, at=at)
+
+
+def _after(kind: str, name: Any, where: Where, delay: timedelta, max_age: timedelta) -> Trigger:
+    """``delay`` after an event ({event: ticket_solved}) or a customers time column."""
+    if kind == "event":
         if not isinstance(name, str) or not name.strip():
             raise where.error("event", "names an event: ticket_solved, order_delivered or yours")
         return Trigger("event", event=name.strip(), delay=delay, max_age=max_age)
-    attribute = data["attribute"]
-    if attribute != "created_at":
+    if name != "created_at":
         raise where.error("attribute", "the customers time column to count from: created_at")
-    return Trigger("attribute", attribute=attribute, delay=delay, max_age=max_age)
+    return Trigger("attribute", attribute=name, delay=delay, max_age=max_age)
 
 
 def clock(value: Any, where: Where, key: str) -> time:

@@ -18,6 +18,7 @@ from cxpulse.schema import (
     SURVEY_OPERATIONAL_SCHEMAS,
     SURVEY_SECRETS_TABLE,
 )
+from cxpulse.surveys.channels import CHANNELS
 from cxpulse.surveys.definition import Survey, load_survey, survey_from_dict
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
 def add_survey(ws: Workspace, path: str | Path, now: datetime) -> Survey:
     """Check a YAML file and store it (a survey with the same id is replaced)."""
-    survey = load_survey(path)
+    survey = load_survey(path, ws.kinds[CHANNELS])
     row = {
         "survey_id": survey.id,
         "definition": json.dumps(survey.raw, default=str),
@@ -47,8 +48,9 @@ def surveys(ws: Workspace, active_only: bool = True) -> list[Survey]:
     if active_only:
         t = t.filter(t.active)
     rows = t.order_by("survey_id").execute()
+    channels = ws.kinds[CHANNELS]
     return [
-        survey_from_dict(json.loads(r.definition), source=f"stored survey {r.survey_id}")
+        survey_from_dict(json.loads(r.definition), f"stored survey {r.survey_id}", channels)
         for r in rows.itertuples(index=False)
     ]
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import calendar
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import ibis
+import pandas as pd
 
 from cxpulse.schema import SURVEY_EVENTS_TABLE
 from cxpulse.surveys.definition import Survey
@@ -24,13 +24,6 @@ from cxpulse.surveys.spec import BUILTIN_EVENTS
 
 if TYPE_CHECKING:
     from cxpulse.workspace import Workspace
-
-
-@dataclass(frozen=True)
-class Recipient:
-    customer_id: str
-    language: str | None
-    email: str | None
 
 
 def audience_rules(survey: Survey) -> list[tuple[str, Callable[[Any], Any]]]:
@@ -53,8 +46,7 @@ def audience_rules(survey: Survey) -> list[tuple[str, Callable[[Any], Any]]]:
     else:
         rules.append(("unsubscribed from surveys",  # an unsubscribe is always honoured
                       lambda c: c.email_consent.fill_null(True)))  # fmt: skip
-    if survey.channel == "email":
-        rules.append(("no email address", lambda c: c.email.notnull()))
+    rules.extend(survey.via.reachable())  # an email address, a phone number...
     return rules
 
 
@@ -241,14 +233,19 @@ def _quarterly(
     ]
 
 
-def recipients(ws: Workspace, customer_ids: list[str]) -> dict[str, Recipient]:
+def recipients(ws: Workspace, customer_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The customers rows of ``customer_ids`` by id, missing values as None: each channel
+    reads its own address from them (:meth:`~cxpulse.surveys.channels.Channel.address`)."""
     c = ws.table("customers")
-    rows = c.filter(c.customer_id.isin(customer_ids)).select("customer_id", "language", "email")
+    rows = c.filter(c.customer_id.isin(customer_ids)).execute()
     return {
-        str(r.customer_id): Recipient(str(r.customer_id), _text(r.language), _text(r.email))
-        for r in rows.execute().itertuples(index=False)
+        str(r["customer_id"]): {k: _value(v) for k, v in r.items()} for r in rows.to_dict("records")
     }
 
 
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None  # pandas gives NaN or None
+def _value(value: Any) -> Any:
+    """None for a missing value (pandas gives NaN, NaT or None)."""
+    try:
+        return None if pd.isna(value) else value
+    except (TypeError, ValueError):  # an array-like value
+        return value

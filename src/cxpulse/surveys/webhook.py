@@ -33,9 +33,16 @@ def page_url(public_url: str, token: str) -> str:
     return f"{public_url.rstrip('/')}/s/{token}"
 
 
-def payload(ws: Workspace, survey: Survey, delivery: dict[str, Any], now: datetime) -> str:
+def signed_link(ws: Workspace, delivery: dict[str, Any], now: datetime) -> str:
+    """The response page of a delivery's invitation, signed until it expires: what a channel
+    that carries a link (a webhook, a text message) sends."""
     expires = _py(delivery["expires_at"])
     token = sign(link_secret(ws, now), str(delivery["invitation_id"]), expires)
+    return page_url(ws.settings.public_url, token)
+
+
+def payload(ws: Workspace, survey: Survey, delivery: dict[str, Any], now: datetime) -> str:
+    expires = _py(delivery["expires_at"])
     language = str(delivery["language"])
     first = survey.questions[0]
     body = {
@@ -44,7 +51,7 @@ def payload(ws: Workspace, survey: Survey, delivery: dict[str, Any], now: dateti
         "survey": survey.id,
         "touchpoint": survey.touchpoint,
         "language": language,
-        "link": page_url(ws.settings.public_url, token),
+        "link": signed_link(ws, delivery, now),
         "question": first.text.get(language) or first.text["en"],
         "expires_at": expires.isoformat(timespec="seconds"),
         "reminder": str(delivery["delivery_key"]).endswith(":reminder"),

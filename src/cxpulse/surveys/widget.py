@@ -29,14 +29,12 @@ back all day.
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import ibis
 
@@ -44,8 +42,9 @@ from cxpulse import schema
 from cxpulse.accounts.passwords import same_secret
 from cxpulse.errors import CxpulseError
 from cxpulse.surveys import decisions as decision_log
+from cxpulse.surveys.channels import Widget
 from cxpulse.surveys.definition import Survey, pick_language
-from cxpulse.surveys.fatigue import Candidate, History, decide
+from cxpulse.surveys.fatigue import Candidate, Decision, History, decide
 from cxpulse.surveys.links import respond, sign, survey_view
 from cxpulse.surveys.run import invitation_id, write_deliveries
 from cxpulse.surveys.store import link_secret, stored_secret, surveys
@@ -62,7 +61,7 @@ if TYPE_CHECKING:
 
     from cxpulse.workspace import Workspace
 
-WIDGET_CHANNEL = "web"  # the channel recorded on widget answers
+WIDGET_CHANNEL = Widget.recorded  # the channel recorded on widget answers
 
 
 class UnverifiedCustomer(CxpulseError, PermissionError):
@@ -110,12 +109,6 @@ class WidgetOffer:
         }
 
 
-def page_matches(survey: Survey, page_url: str) -> bool:
-    path = urlsplit(page_url).path or "/"
-    pages = survey.widget.pages if survey.widget else ()
-    return any(fnmatch.fnmatchcase(path, pattern) for pattern in pages)
-
-
 def widget_survey(
     ws: Workspace,
     page_url: str,
@@ -132,20 +125,75 @@ def widget_survey(
     widget's own id) is. Without either, nothing is shown: there would be no budget. ``spend``
     is asked once an offer would be shown: False means over the caller's budget (None, and
     nothing written)."""
-    on_page = [s for s in surveys(ws) if s.channel == "widget" and page_matches(s, page_url)]
     customer = _customer(ws, customer_id) if customer_id else None
-    if not on_page or (customer is None and not visitor_id):
+    if customer is None and not visitor_id:
         return None
-    subject = str(customer["customer_id"]) if customer else VISITOR + str(visitor_id)
-    if customer is not None and customer.get("email_consent") is False:
-        return None  # unsubscribed from surveys
-    fits = [s for s in on_page if _fits(s, customer, language)]
+    fits = _on_page(ws, page_url, customer, language)
     if not fits:
         return None
-    if customer is not None:
-        open_offer = _open_offer(ws, fits, subject, now)
-        if open_offer is not None:
-            return _shown(ws, open_offer, page_url, now, customer=True, spend=spend)
+    if customer is None:
+        return _to_visitor(ws, fits, str(visitor_id), page_url, now, language, spend)
+    return _to_customer(ws, fits, customer, page_url, now, language, spend)
+
+
+def _on_page(
+    ws: Workspace, page_url: str, customer: dict[str, Any] | None, language: str | None
+) -> list[Survey]:
+    """The surveys shown on this page whose audience takes this visitor or customer."""
+    if customer is not None and customer.get("email_consent") is False:
+        return []  # unsubscribed from surveys
+    return [s for s in surveys(ws) if s.via.shows_on(page_url) and _fits(s, customer, language)]
+
+
+def _to_visitor(
+    ws: Workspace,
+    fits: list[Survey],
+    visitor_id: str,
+    page_url: str,
+    now: datetime,
+    language: str | None,
+    spend: Callable[[], bool] | None,
+) -> WidgetOffer | None:
+    """An anonymous visitor's offer: nothing written until they answer (the token says what
+    to write)."""
+    won = _winner(ws, fits, VISITOR + visitor_id, now, known=False)
+    if won is None or (spend is not None and not spend()):
+        return None
+    survey, lang = won[0], pick_language(language)
+    anonymous = AnonymousOffer.shown(survey, visitor_id, lang, now)
+    inv = anonymous.invitation_id
+    token = offer_token(link_secret(ws, now), anonymous)
+    offer = WidgetOffer(survey.id, inv, token, _delay(survey), survey_view(ws, survey, inv, lang))
+    return _shown(ws, offer, page_url, now, customer=False)
+
+
+def _to_customer(
+    ws: Workspace,
+    fits: list[Survey],
+    customer: dict[str, Any],
+    page_url: str,
+    now: datetime,
+    language: str | None,
+    spend: Callable[[], bool] | None,
+) -> WidgetOffer | None:
+    """A known customer's offer: the open one again, or a new invitation in their budget."""
+    subject = str(customer["customer_id"])
+    open_offer = _open_offer(ws, fits, subject, now)
+    if open_offer is not None:
+        return _shown(ws, open_offer, page_url, now, customer=True, spend=spend)
+    won = _winner(ws, fits, subject, now, known=True)
+    if won is None or (spend is not None and not spend()):
+        return None
+    survey, winner = won
+    lang = pick_language(language or customer.get("language"))
+    delivery = _invite(ws, survey, winner, lang, now)
+    return _shown(ws, _offer(ws, survey, delivery, now), page_url, now, customer=True)
+
+
+def _winner(
+    ws: Workspace, fits: list[Survey], subject: str, now: datetime, *, known: bool
+) -> tuple[Survey, Decision] | None:
+    """The survey the fatigue budget lets ``subject`` see now, with its decision."""
     stamp = now.isoformat(timespec="seconds")
     found = [
         Candidate(
@@ -159,28 +207,27 @@ def widget_survey(
         for s in fits
     ]
     window = timedelta(days=ws.settings.survey_fatigue_days)
-    decided = decide(found, _history(ws, subject, customer is not None), now, window)
+    decided = decide(found, _history(ws, subject, known), now, window)
     winner = next((d for d in decided if d.outcome == "invited"), None)
-    if winner is None or (spend is not None and not spend()):
+    if winner is None:
         return None
-    survey = next(s for s in fits if s.id == winner.candidate.survey_id)
-    lang = pick_language(language or (customer or {}).get("language"))
-    if customer is None:
-        # nothing written for the visitor until they answer: the token says what to write
-        anonymous = AnonymousOffer.shown(survey, str(visitor_id), lang, now)
-        inv = anonymous.invitation_id
-        token = offer_token(link_secret(ws, now), anonymous)
-        delay = survey.widget.delay_seconds if survey.widget else 0.0
-        offer = WidgetOffer(survey.id, inv, token, delay, survey_view(ws, survey, inv, lang))
-        return _shown(ws, offer, page_url, now, customer=False)
+    return next(s for s in fits if s.id == winner.candidate.survey_id), winner
+
+
+def _invite(
+    ws: Workspace, survey: Survey, winner: Decision, language: str, now: datetime
+) -> dict[str, Any]:
+    """Write the invitation a customer's offer is (shown, so delivered), its delivery and its
+    decision; returns the delivery."""
     inv = invitation_id(winner.candidate.trigger_key)
+    subject = winner.candidate.customer_id
     delivery = {
-        "delivery_key": f"{inv}:widget",
+        "delivery_key": f"{inv}:{survey.channel}",
         "invitation_id": inv,
         "customer_id": subject,
         "survey_id": survey.id,
-        "channel": "widget",
-        "language": lang,
+        "channel": survey.channel,
+        "language": language,
         "address": None,
         "created_at": now,
         "expires_at": now + timedelta(days=survey.expires_days),
@@ -204,7 +251,11 @@ def widget_survey(
         ws.store.con.insert("survey_invitations", ibis.memtable([invitation], schema=inv_schema))
         write_deliveries(ws, [delivery])
         decision_log.log(ws, [winner], now, {winner.candidate.trigger_key: inv})
-    return _shown(ws, _offer(ws, survey, delivery, now), page_url, now, customer=True)
+    return delivery
+
+
+def _delay(survey: Survey) -> float:
+    return survey.widget.delay_seconds if survey.widget else 0.0
 
 
 def _shown(
@@ -237,9 +288,8 @@ def _offer(ws: Workspace, survey: Survey, delivery: dict[str, Any], now: datetim
     expires = delivery["expires_at"]
     expires = expires.to_pydatetime() if hasattr(expires, "to_pydatetime") else expires
     token = sign(link_secret(ws, now), inv, expires)
-    delay = survey.widget.delay_seconds if survey.widget else 0.0
-    return WidgetOffer(survey.id, inv, token, delay,
-                       survey_view(ws, survey, inv, str(delivery["language"])))  # fmt: skip
+    view = survey_view(ws, survey, inv, str(delivery["language"]))
+    return WidgetOffer(survey.id, inv, token, _delay(survey), view)
 
 
 def _customer(ws: Workspace, customer_id: str) -> dict[str, Any] | None:
@@ -276,7 +326,7 @@ def _open_offer(
     d = ws.store.table(SURVEY_DELIVERIES_TABLE)
     rows = d.filter(
         (d.customer_id == customer_id)
-        & (d.channel == "widget")
+        & d.channel.isin(sorted({s.channel for s in fits}))
         & d.survey_id.isin([s.id for s in fits])
         & (d.expires_at > now)
     )

@@ -133,7 +133,7 @@ def claim_offer(
         if rows_where_in(ws.store, SURVEY_DELIVERIES_TABLE, "invitation_id", [inv]):
             return sign(secret, inv, offer.expires_at)
         survey = next((s for s in surveys(ws) if s.id == offer.survey_id), None)
-        if survey is None or survey.channel != "widget":  # removed, paused or moved since
+        if survey is None or survey.via.sent:  # removed, paused or moved to a sent channel
             raise UnknownInvitation(f"survey {offer.survey_id} is no longer on the widget")
         check_answers(survey, answers)
         # a delivery (the visitor's budget remembers the answer) but no canonical invitation:
@@ -143,11 +143,11 @@ def claim_offer(
             ws,
             [
                 {
-                    "delivery_key": f"{inv}:widget",
+                    "delivery_key": f"{inv}:{survey.channel}",
                     "invitation_id": inv,
                     "customer_id": None,
                     "survey_id": survey.id,
-                    "channel": "widget",
+                    "channel": survey.channel,
                     "language": offer.language,
                     "address": VISITOR + offer.visitor_id,
                     "created_at": now,

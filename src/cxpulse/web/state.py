@@ -71,6 +71,7 @@ class WebState:
                 cursor = self.ws.store.con.con.cursor()
             store = Store(ibis.duckdb.from_connection(cursor), self.ws.store.location, "duckdb")
             ws = type(self.ws)(store, self.ws.settings)
+            ws.kinds = self.ws.kinds  # the server's registries: a channel it was given parses
             self._local.ws = ws
         ws.settings = self.ws.settings  # a setting changed through the server applies at once
         yield ws

@@ -7,6 +7,7 @@ from typing import Any
 
 from cxpulse import redact
 from cxpulse.accounts.users import Permission
+from cxpulse.surveys.channels import secret_fields
 from cxpulse.web.security import Principal
 
 
@@ -18,4 +19,4 @@ def rule_entry(entry: dict[str, Any], who: Principal) -> dict[str, Any]:
 
 
 def survey_definition(raw: dict[str, Any], who: Principal) -> dict[str, Any]:
-    return raw if who.can(Permission.edit) else redact.survey(raw)
+    return raw if who.can(Permission.edit) else redact.survey(raw, secret_fields())

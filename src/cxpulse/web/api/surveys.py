@@ -17,8 +17,10 @@ from starlette.concurrency import run_in_threadpool
 
 from cxpulse.accounts.users import Permission
 from cxpulse.errors import ImportRejected, Problem
+from cxpulse.kinds import Registry
 from cxpulse.records import clean
 from cxpulse.surveys.catalog import set_survey_active, survey_entries
+from cxpulse.surveys.channels import CHANNELS, Channel
 from cxpulse.surveys.definition import Survey, survey_from_dict
 from cxpulse.surveys.editor import Problem as TextProblem
 from cxpulse.surveys.editor import check_text, definition_text, save_survey
@@ -133,15 +135,15 @@ def _detail(entry: dict[str, Any], reader: Principal | None = None) -> SurveyDet
     return SurveyDetail(**_summary(entry), definition=raw, yaml=definition_text(raw))
 
 
-def _check(text: str | None, data: Any) -> Survey:
+def _check(text: str | None, data: Any, channels: Registry[type[Channel]]) -> Survey:
     from cxpulse.errors import ConfigError
 
     try:
         if text is not None:
-            survey, problem = check_text(text, SOURCE)
+            survey, problem = check_text(text, SOURCE, channels)
         else:
             try:
-                survey, problem = survey_from_dict(data, SOURCE), None
+                survey, problem = survey_from_dict(data, SOURCE, channels), None
             except ConfigError as exc:
                 survey, problem = None, _problem(str(exc))
     except (TypeError, AttributeError, KeyError) as exc:  # a shape the checks did not expect
@@ -211,7 +213,7 @@ async def update_survey(
 
 
 def _save(state: WebState, text: str | None, data: Any, survey_id: str | None) -> SurveyDetail:
-    survey = _check(text, data)
+    survey = _check(text, data, state.ws.kinds[CHANNELS])  # the server's, with any it added
     with state.workspace() as ws:
         existing = survey_entries(ws, survey.id)
         if survey_id is None and existing:
