@@ -12,7 +12,7 @@ import yaml
 
 from cxpulse.automations.rules import Rule, rule_from_dict
 from cxpulse.errors import ConfigError
-from cxpulse.schema import AUTOMATION_RULES_TABLE, AUTOMATION_SCHEMAS
+from cxpulse.schema import AUTOMATION_RULES_TABLE, AUTOMATION_SCHEMAS, LANGUAGES
 from cxpulse.surveys.editor import Problem, locate
 
 if TYPE_CHECKING:
@@ -78,3 +78,17 @@ def stored_rule(ws: Workspace, name: str) -> dict[str, Any]:
         "active": bool(r.active),
         "added_at": r.added_at.to_pydatetime(),
     }
+
+
+def rule_in_words(ws: Workspace, name: str, lang: str = "en") -> dict[str, Any]:
+    """A stored rule (enabled or not) as `cxpulse rules show` prints it: ``when`` and each of
+    ``then`` in words (``lang``: en or fr; webhook URLs shortened), the whole ``sentence``, and
+    its ``definition`` as written."""
+    if lang not in LANGUAGES:
+        raise ConfigError(f"unknown language {lang!r}: use {' or '.join(LANGUAGES)}")
+    found = stored_rule(ws, name)
+    rule: Rule = found["rule"]
+    return {"name": rule.name, "enabled": found["active"], "added_at": found["added_at"],
+            "description": rule.description, "when": rule.when.describe(lang),
+            "then": [a.describe(lang) for a in rule.then], "sentence": rule.describe(lang),
+            "definition": rule.raw}  # fmt: skip

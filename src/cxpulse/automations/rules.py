@@ -59,10 +59,12 @@ class Rule:
     description: str = ""
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
 
-    def describe(self, lang: str = "en") -> list[str]:
-        """The rule in words: "When ..." and one line per action (secrets shortened)."""
-        head = "Quand" if lang == "fr" else "When"
-        return [f"{head} {self.when.describe(lang)}:", *(a.describe(lang) for a in self.then)]
+    def describe(self, lang: str = "en") -> str:
+        """The rule in one sentence (``lang``: en or fr; secrets shortened)."""
+        actions = [a.describe(lang) for a in self.then]
+        if lang == "fr":
+            return f"Quand {self.when.describe(lang)} : {' ; '.join(actions)}."
+        return f"When {self.when.describe(lang)}: {'; '.join(actions)}."
 
     def to_dict(self) -> dict[str, Any]:
         """The rule as YAML would write it, each part in its canonical form (``raw`` is what

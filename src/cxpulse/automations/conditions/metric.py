@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from cxpulse.automations.conditions.base import Condition, Hit, is_number, is_whole, local, num
+from cxpulse.automations.conditions.base import (
+    Condition,
+    Hit,
+    is_number,
+    is_whole,
+    local,
+    num,
+    pick,
+)
 from cxpulse.metrics import periods
 
 if TYPE_CHECKING:
@@ -88,7 +96,8 @@ class Metric(Condition):
 
     def describe(self, lang: str = "en") -> str:
         what = f"{self.metric} ({self.variant})" if self.variant else self.metric
-        where = "".join(f", {k} = {v}" for k, v in self.filters)
+        only = ", ".join(f"{k} = {v}" for k, v in self.filters)
+        where = f" ({pick(lang, 'where', 'où')} {only})" if only else ""
         bound = num(self.bound, lang)
         if lang == "fr":
             per = f" et par {self.segment}" if self.segment else ""
