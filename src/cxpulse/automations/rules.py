@@ -47,7 +47,7 @@ from cxpulse.schema import AUTOMATION_RULES_TABLE, AUTOMATION_SCHEMAS
 from cxpulse.surveys.spec import Where, read_yaml
 
 if TYPE_CHECKING:
-    from cxpulse.kinds import Kinds, Registry
+    from cxpulse.kinds import Kind, Kinds, M, Registry
     from cxpulse.workspace import Workspace
 
 
@@ -83,8 +83,6 @@ def load_rule(path: str | Path, kinds: Kinds | None = None) -> Rule:
 def rule_from_dict(data: Any, source: str = "<rule>", kinds: Kinds | None = None) -> Rule:
     """Check a rule definition; conditions and actions come from ``kinds`` (a workspace's
     registries, ``ws.kinds``) or, without it, the built-ins."""
-    conditions = kinds[CONDITIONS] if kinds is not None else CONDITIONS.builtins()
-    actions = kinds[ACTIONS] if kinds is not None else ACTIONS.builtins()
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: a rule is a mapping with name, when and then")
     where = Where(source)
@@ -92,19 +90,29 @@ def rule_from_dict(data: Any, source: str = "<rule>", kinds: Kinds | None = None
     name = data.get("name")
     if not isinstance(name, str) or not name.strip() or ":" in name:
         raise where.error("name", "required: a short name without ':' such as 'detractor-case'")
-    when = _condition(data.get("when"), where, conditions)
+    when = _condition(data.get("when"), where, _registry(kinds, CONDITIONS))
+    actions = _registry(kinds, ACTIONS)
     then = data.get("then")
     if not isinstance(then, list) or not then:
         raise where.error("then", f"required: a list of actions ({', '.join(actions.names())})")
     done = tuple(_action(a, where.sub(f"then[{i}]"), actions) for i, a in enumerate(then))
-    for i, action in enumerate(done):
+    _check_group(when, done, where)
+    return Rule(name.strip(), when, done, str(data.get("description") or ""), dict(data))
+
+
+def _registry(kinds: Kinds | None, kind: Kind[M]) -> Registry[M]:
+    return kinds[kind] if kinds is not None else kind.builtins()
+
+
+def _check_group(when: Condition, then: tuple[Action, ...], where: Where) -> None:
+    """A condition about a group (a metric) takes only the actions that need no customer."""
+    for i, action in enumerate(then):
         if not when.per_customer and action.needs_customer():
             raise where.sub(f"then[{i}]").error(
                 action.name,
                 f"a {when.name} condition is about a group, not one customer: use case, "
                 "webhook or an email to an address",
             )
-    return Rule(name.strip(), when, done, str(data.get("description") or ""), dict(data))
 
 
 def _condition(value: Any, where: Where, conditions: Registry[type[Condition]]) -> Condition:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from cxpulse.workspace import Workspace
 
 FIELDS = ("name", "below", "above", "by", "segment", "variant", "filter", "min_n")
+Filters = tuple[tuple[str, str], ...]  # (column, value) pairs, sorted
 GRAINS = ("day", "week", "month", "quarter", "year")
 _BY_FR = {"day": "jour", "week": "semaine", "month": "mois", "quarter": "trimestre",
           "year": "année"}  # fmt: skip
@@ -43,7 +44,7 @@ class Metric(Condition):
     by: str = "month"
     segment: str | None = None
     variant: str | None = None
-    filters: tuple[tuple[str, str], ...] = ()
+    filters: Filters = ()
     min_n: int = 30
 
     @classmethod
@@ -63,21 +64,9 @@ class Metric(Condition):
         if variant is not None and variant not in variants:
             listed = ", ".join(variants)
             raise w.error("variant", f"{variant!r} is not a variant of {name} ({listed})")
-        filters = raw.get("filter", {})
-        if not isinstance(filters, dict):
-            raise w.error("filter", "a mapping such as {touchpoint: delivery}")
-        min_n = raw.get("min_n", 30)
-        if not is_whole(min_n) or min_n < 1:
-            raise w.error("min_n", "a whole number of at least 1: periods with fewer are ignored")
-        segment = raw.get("segment")
-        if segment is not None and (not isinstance(segment, str) or not segment.strip()):
-            raise w.error("segment", "a column to watch each group of, such as touchpoint")
-        return cls(
-            metric=name, bound=bound, below="below" in raw, by=by,
-            segment=segment.strip() if segment else None, variant=variant,
-            filters=tuple(sorted((str(k), str(v)) for k, v in filters.items())),
-            min_n=int(min_n),
-        )  # fmt: skip
+        filters, min_n, segment = _scope(raw, w)
+        return cls(metric=name, bound=bound, below="below" in raw, by=by, segment=segment,
+                   variant=variant, filters=filters, min_n=min_n)  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
         spec: dict[str, Any] = {
@@ -159,3 +148,18 @@ def _bound(raw: dict[str, Any], where: Where) -> float:
     if not is_number(bound):
         raise where.error("below" if "below" in raw else "above", f"a number, not {bound!r}")
     return float(bound)
+
+
+def _scope(raw: dict[str, Any], where: Where) -> tuple[Filters, int, str | None]:
+    """What the watch counts: its filters, the fewest answers a period needs, its segment."""
+    filters = raw.get("filter", {})
+    if not isinstance(filters, dict):
+        raise where.error("filter", "a mapping such as {touchpoint: delivery}")
+    min_n = raw.get("min_n", 30)
+    if not is_whole(min_n) or min_n < 1:
+        raise where.error("min_n", "a whole number of at least 1: periods with fewer are ignored")
+    segment = raw.get("segment")
+    if segment is not None and (not isinstance(segment, str) or not segment.strip()):
+        raise where.error("segment", "a column to watch each group of, such as touchpoint")
+    pairs = tuple(sorted((str(k), str(v)) for k, v in filters.items()))
+    return pairs, int(min_n), segment.strip() if segment else None
