@@ -33,7 +33,7 @@ class ReviewRequest(Action):
     @classmethod
     def parse(cls, raw: Any, where: Where) -> ReviewRequest:
         platform = cls.options_of(raw, where).get("platform")
-        if platform not in PLATFORMS:
+        if not isinstance(platform, str) or platform not in PLATFORMS:
             raise where.sub(cls.name).error("platform", f"one of {', '.join(PLATFORMS)}")
         return cls(str(platform))
 

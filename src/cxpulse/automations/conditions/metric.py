@@ -136,9 +136,9 @@ def _metric(raw: dict[str, Any], where: Where) -> tuple[str, tuple[str, ...]]:
 
     name = raw.get("name")
     known = {spec.name: spec for spec in REGISTRY}
-    if name not in known:
+    if not isinstance(name, str) or name not in known:  # a list would not even hash
         raise where.error("name", f"{name!r} is not a metric; `cxpulse metrics` lists them")
-    return str(name), tuple(known[name].variants)
+    return name, tuple(known[name].variants)
 
 
 def _bound(raw: dict[str, Any], where: Where) -> float:
