@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from cxpulse.automations.actions.base import Action, Firing
 from cxpulse.automations.cases import new_case
-from cxpulse.automations.conditions.base import is_number, num, pick
+from cxpulse.automations.values import is_number, num, pick
 from cxpulse.schema import CASES_TABLE
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from string import Formatter
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from cxpulse.automations.actions.base import Action, Firing, language
-from cxpulse.automations.conditions.base import pick
+from cxpulse.automations.values import pick
 from cxpulse.surveys.spec import texts
 
 if TYPE_CHECKING:

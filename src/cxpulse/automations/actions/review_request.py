@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from cxpulse.automations.actions.base import Action, Firing, language
-from cxpulse.automations.conditions.base import pick
+from cxpulse.automations.values import pick
 
 if TYPE_CHECKING:
     from cxpulse.settings import Settings

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from cxpulse import redact
 from cxpulse.automations.actions.base import Action, Firing
-from cxpulse.automations.conditions.base import pick
+from cxpulse.automations.values import pick
 
 if TYPE_CHECKING:
     from cxpulse.surveys.spec import Where

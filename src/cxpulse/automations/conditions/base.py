@@ -64,28 +64,9 @@ class Condition(ABC):
         return self.name
 
 
-def is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def is_whole(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def text_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None  # pandas gives NaN or None
 
 
 def local(instant: datetime, zone: ZoneInfo) -> datetime:
     return instant.replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None)
-
-
-def num(value: float, lang: str) -> str:
-    """A number for a sentence: 0.7 in English, 0,7 in French."""
-    text = f"{value:g}"
-    return text.replace(".", ",") if lang == "fr" else text
-
-
-def pick(lang: str, en: str, fr: str) -> str:
-    """The French sentence for ``fr``, else the English one."""
-    return fr if lang == "fr" else en

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from cxpulse.automations.conditions.base import Condition, Hit, is_number, num, pick, text_or_none
+from cxpulse.automations.conditions.base import Condition, Hit, text_or_none
+from cxpulse.automations.values import is_number, num, pick
 from cxpulse.schema import CHURN_SCORES_TABLE
 
 if TYPE_CHECKING:

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from cxpulse.automations.conditions.base import Condition, Hit, pick
+from cxpulse.automations.conditions.base import Condition, Hit
+from cxpulse.automations.values import pick
 from cxpulse.schema import SURVEY_EVENTS_TABLE
 
 if TYPE_CHECKING:

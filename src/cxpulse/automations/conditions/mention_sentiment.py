@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import ibis
 
-from cxpulse.automations.conditions.base import Condition, Hit, is_number, num, pick, text_or_none
+from cxpulse.automations.conditions.base import Condition, Hit, text_or_none
+from cxpulse.automations.values import is_number, num, pick
 from cxpulse.metrics.social import with_cxpulse_score
 
 if TYPE_CHECKING:

@@ -12,15 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from cxpulse.automations.conditions.base import (
-    Condition,
-    Hit,
-    is_number,
-    is_whole,
-    local,
-    num,
-    pick,
-)
+from cxpulse.automations.conditions.base import Condition, Hit, local
+from cxpulse.automations.values import is_number, is_whole, num, pick
 from cxpulse.metrics import periods
 
 if TYPE_CHECKING:

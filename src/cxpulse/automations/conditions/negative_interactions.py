@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import ibis
 
-from cxpulse.automations.conditions.base import Condition, Hit, is_whole, pick
+from cxpulse.automations.conditions.base import Condition, Hit
+from cxpulse.automations.values import is_whole, pick
 from cxpulse.metrics.negatives import negative_tickets
 
 if TYPE_CHECKING:

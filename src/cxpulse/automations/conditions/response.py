@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import ibis
 
-from cxpulse.automations.conditions.base import Condition, Hit, pick, text_or_none
+from cxpulse.automations.conditions.base import Condition, Hit, text_or_none
+from cxpulse.automations.values import pick
 from cxpulse.metrics import scales
 
 if TYPE_CHECKING:
