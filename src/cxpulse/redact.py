@@ -8,7 +8,7 @@ read-only tokens) see only where it points: the scheme and the last two labels o
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,16 +19,26 @@ def url(value: str) -> str:
     return f"{parts.scheme}://…{host}/…"
 
 
-def rule(data: dict[str, Any]) -> dict[str, Any]:
-    """A rule definition with each webhook action's URL shortened."""
+def urls(raw: Any) -> Any:
+    """An action's options with any ``url`` shortened: what a rule shows of an action whose
+    class is not known here (the safe side: a URL an action posts to is a credential)."""
+    if isinstance(raw, dict) and isinstance(raw.get("url"), str):
+        return {**raw, "url": url(raw["url"])}
+    return raw
+
+
+def rule(data: dict[str, Any], hide: Callable[[str, Any], Any] | None = None) -> dict[str, Any]:
+    """A rule definition with each action's secrets shortened: ``hide(name, options)`` gives
+    what readers see of one action (the automations layer asks each action's class, see
+    :func:`cxpulse.automations.actions.redacted`); without it, any ``url`` option."""
     out = dict(data)
     then = out.get("then")
     if isinstance(then, list):
         shown = []
         for action in then:
-            hook = action.get("webhook") if isinstance(action, dict) else None
-            if isinstance(hook, dict) and isinstance(hook.get("url"), str):
-                action = {"webhook": {**hook, "url": url(hook["url"])}}
+            if isinstance(action, dict) and len(action) == 1:
+                ((name, raw),) = action.items()
+                action = {name: hide(str(name), raw) if hide else urls(raw)}
             shown.append(action)
         out["then"] = shown
     return out

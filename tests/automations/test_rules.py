@@ -257,3 +257,21 @@ then:
         "a@x.io": {"subject": "Votre essai est terminé", "text": "Bonjour alice"},
         "b@x.io": {"subject": "Your trial ended", "text": "Hello bob"},
     }
+
+
+@pytest.mark.parametrize(
+    ("when", "then", "expected"),
+    [
+        ({"metric": {"name": ["nps"], "below": 1}}, [{"case": {}}], "field 'when.metric.name'"),
+        ({"metric": {"name": "nps", "below": 1, "variant": {"a": 1}}}, [{"case": {}}],
+         "field 'when.metric.variant'"),
+        ({"response": "promoter"}, [{"review_request": {"platform": ["g2"]}}],
+         "field 'then[0].review_request.platform'"),
+    ],
+)  # fmt: skip
+def test_a_list_or_mapping_where_a_name_belongs_is_named_not_a_crash(
+    when: dict[str, object], then: list[object], expected: str
+) -> None:
+    """These raised TypeError (unhashable) from the lookup: a traceback, not the field."""
+    with pytest.raises(ConfigError, match=re.escape(expected)):
+        rule_from_dict({"name": "x", "when": when, "then": then}, "r.yaml")

@@ -72,3 +72,27 @@ def test_rules_cases_worker(tmp_path: Path) -> None:
     assert (sla["detractor-case"]["cases"], sla["detractor-case"]["contacted"]) == (1, 1)
     assert sla["manual"]["cases"] == 1
     assert figures["recovery"][0]["detractor_cases"] == 1
+
+
+def test_rules_show_says_what_a_rule_waits_for_and_does(tmp_path: Path) -> None:
+    db = str(tmp_path / "ws.duckdb")
+    Workspace.init(db).close()
+    rule = tmp_path / "rule.yaml"
+    rule.write_text(DETRACTOR.replace("URL", "https://hooks.slack.com/services/T0/SECRET"),
+                    encoding="utf-8")  # fmt: skip
+    assert invoke("rules", "add", str(rule), "-w", db)[0] == 0
+    code, text = invoke("rules", "show", "detractor-case", "-w", db)
+    assert code == 0, text
+    assert "detractor-case (enabled" in text
+    assert "when: a detractor answers (NPS 0 to 6)" in text
+    assert "  - open a case (first contact within 24 h), assigned by 3 rules" in text
+    assert "  - post to https://…slack.com/… (json)" in text and "SECRET" not in text
+    assert "  - tag the customer detractor" in text
+    code, text = invoke("rules", "show", "detractor-case", "--lang", "fr", "-w", db, "--json")
+    shown = json.loads(text)
+    assert shown["when"] == "un détracteur répond (NPS de 0 à 6)"
+    assert shown["sentence"].startswith("Quand un détracteur répond (NPS de 0 à 6) : ouvrir")
+    code, text = invoke("rules", "show", "nope", "-w", db)
+    assert code == 1 and "no rule 'nope'" in text and "Traceback" not in text
+    code, text = invoke("rules", "show", "detractor-case", "--lang", "de", "-w", db)
+    assert code == 1 and "unknown language 'de'" in text

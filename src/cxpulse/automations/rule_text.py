@@ -12,17 +12,21 @@ import yaml
 
 from cxpulse.automations.rules import Rule, rule_from_dict
 from cxpulse.errors import ConfigError
-from cxpulse.schema import AUTOMATION_RULES_TABLE, AUTOMATION_SCHEMAS
+from cxpulse.schema import AUTOMATION_RULES_TABLE, AUTOMATION_SCHEMAS, LANGUAGES
 from cxpulse.surveys.editor import Problem, locate
 
 if TYPE_CHECKING:
+    from cxpulse.kinds import Kinds
     from cxpulse.workspace import Workspace
 
 SOURCE = "rule.yaml"
 
 
-def check_rule_text(text: str, source: str = SOURCE) -> tuple[Rule | None, Problem | None]:
-    """The rule a YAML (or JSON) text defines, or the first problem with it (never both)."""
+def check_rule_text(
+    text: str, source: str = SOURCE, kinds: Kinds | None = None
+) -> tuple[Rule | None, Problem | None]:
+    """The rule a YAML (or JSON) text defines, or the first problem with it (never both);
+    ``kinds``: the workspace's conditions and actions (else the built-ins)."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -31,14 +35,14 @@ def check_rule_text(text: str, source: str = SOURCE) -> tuple[Rule | None, Probl
         return None, Problem(
             f"{source}: not valid YAML ({reason})", "", mark.line + 1 if mark is not None else None
         )
-    return check_rule_data(data, source, text)
+    return check_rule_data(data, source, text, kinds)
 
 
 def check_rule_data(
-    data: Any, source: str = SOURCE, text: str | None = None
+    data: Any, source: str = SOURCE, text: str | None = None, kinds: Kinds | None = None
 ) -> tuple[Rule | None, Problem | None]:
     try:
-        return rule_from_dict(data, source), None
+        return rule_from_dict(data, source, kinds), None
     except ConfigError as exc:
         message = str(exc)
         path = message.split("field '", 1)[1].split("'", 1)[0] if "field '" in message else ""
@@ -70,7 +74,21 @@ def stored_rule(ws: Workspace, name: str) -> dict[str, Any]:
         )
     r = rows.iloc[0]
     return {
-        "rule": rule_from_dict(json.loads(r.definition), f"stored rule {name}"),
+        "rule": rule_from_dict(json.loads(r.definition), f"stored rule {name}", ws.kinds),
         "active": bool(r.active),
         "added_at": r.added_at.to_pydatetime(),
     }
+
+
+def rule_in_words(ws: Workspace, name: str, lang: str = "en") -> dict[str, Any]:
+    """A stored rule (enabled or not) as `cxpulse rules show` prints it: ``when`` and each of
+    ``then`` in words (``lang``: en or fr; webhook URLs shortened), the whole ``sentence``, and
+    its ``definition`` as written."""
+    if lang not in LANGUAGES:
+        raise ConfigError(f"unknown language {lang!r}: use {' or '.join(LANGUAGES)}")
+    found = stored_rule(ws, name)
+    rule: Rule = found["rule"]
+    return {"name": rule.name, "enabled": found["active"], "added_at": found["added_at"],
+            "description": rule.description, "when": rule.when.describe(lang),
+            "then": [a.describe(lang) for a in rule.then], "sentence": rule.describe(lang),
+            "definition": rule.raw}  # fmt: skip

@@ -70,9 +70,9 @@ def rules_add(
 
     with _open(workspace) as ws:
         rule = add_rule(ws, file, _now(now))
-    actions = ", ".join(a.kind for a in rule.then)
+    actions = ", ".join(a.name for a in rule.then)
     out.print(
-        f"Added rule {rule.name} ({rule.when.kind} -> {actions}). It acts on what happens from "
+        f"Added rule {rule.name} ({rule.when.name} -> {actions}). It acts on what happens from "
         f"now on; `cxpulse rules dry-run {rule.name}` shows whom it would have hit before."
     )
 
@@ -86,9 +86,35 @@ def rules_list(workspace: WorkspaceOpt = None, json_: JsonOpt = False) -> None:
 
     with _open(workspace) as ws:
         found = stored_rules(ws)
-    df = pd.DataFrame([{"name": r.name, "when": r.when.kind, "then": ",".join(a.kind for a in
+    df = pd.DataFrame([{"name": r.name, "when": r.when.name, "then": ",".join(a.name for a in
                         r.then), "added_at": added} for r, added in found])  # fmt: skip
     _rows(df, json_, "No rules yet. Add one with `cxpulse rules add FILE.yaml`.")
+
+
+@rules_app.command("show")
+def rules_show(
+    name: Annotated[str, typer.Argument(help="Rule name.")],
+    lang: Annotated[str, typer.Option(help="en or fr.")] = "en",
+    workspace: WorkspaceOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """A rule (enabled or not) in words: what it waits for and what it does."""
+    from cxpulse.automations.rule_text import rule_in_words
+
+    with _open(workspace) as ws:
+        found = rule_in_words(ws, name, lang)
+    if json_:
+        out.print_json(render.to_json(found))
+        return
+    state = "enabled" if found["enabled"] else "disabled"
+    out.print(f"{found['name']} ({state}, added {found['added_at']:%Y-%m-%d %H:%M} UTC)",
+              highlight=False)  # fmt: skip
+    if found["description"]:
+        out.print(found["description"], highlight=False)
+    out.print(f"when: {found['when']}", highlight=False)
+    out.print("then:", highlight=False)
+    for line in found["then"]:
+        out.print(f"  - {line}", highlight=False)
 
 
 @rules_app.command("dry-run")

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from cxpulse.accounts.users import Permission
+from cxpulse.automations.actions import ACTIONS
 from cxpulse.automations.conditions import DRY_RUN_DAYS
 from cxpulse.automations.engine import dry_run, runs
 from cxpulse.automations.rule_runs import rules_with_runs, set_rule_active
@@ -88,12 +89,12 @@ def _entry(state: WebState, name: str, last: int = 20) -> dict[str, Any]:
     raise HTTPException(404, f"no rule {name!r}")
 
 
-def _detail(entry: dict[str, Any], reader: Principal | None = None) -> RuleDetail:
+def _detail(state: WebState, entry: dict[str, Any], reader: Principal | None = None) -> RuleDetail:
     """``reader``: who reads it, if they might not edit rules (editors' answers pass None)."""
     entry = (
         clean(entry, utc=True)
         if reader is None
-        else visible.rule_entry(clean(entry, utc=True), reader)
+        else visible.rule_entry(clean(entry, utc=True), reader, state.ws.kinds[ACTIONS])
     )
     text = yaml.safe_dump(entry["definition"], allow_unicode=True, sort_keys=False)
     return RuleDetail(**entry, yaml=text)
@@ -107,7 +108,9 @@ def _detail(entry: dict[str, Any], reader: Principal | None = None) -> RuleDetai
 def list_rules(
     principal: Reader, state: State, last: Annotated[int, Query(ge=0, le=100)] = 5
 ) -> list[dict[str, Any]]:
-    return [visible.rule_entry(clean(e, utc=True), principal) for e in _entries(state, last)]
+    actions = state.ws.kinds[ACTIONS]
+    entries = _entries(state, last)
+    return [visible.rule_entry(clean(e, utc=True), principal, actions) for e in entries]
 
 
 @router.get(
@@ -116,7 +119,7 @@ def list_rules(
     response_model=RuleDetail,
 )
 def get_rule(name: str, principal: Reader, state: State) -> RuleDetail:
-    return _detail(_entry(state, name), principal)
+    return _detail(state, _entry(state, name), principal)
 
 
 @router.get(
@@ -195,7 +198,12 @@ async def update_rule(name: str, request: Request, principal: Editor, state: Sta
 
 def _save(state: WebState, text: str | None, data: Any, name: str | None) -> RuleDetail:
     try:
-        rule, problem = check_rule_text(text, SOURCE) if text is not None else check_rule_data(data)
+        kinds = state.ws.kinds  # a plugin's conditions and actions, as `cxpulse rules add`
+        rule, problem = (
+            check_rule_text(text, SOURCE, kinds)
+            if text is not None
+            else check_rule_data(data, kinds=kinds)
+        )
     except (TypeError, AttributeError, KeyError) as exc:  # a shape the checks did not expect
         rule, problem = None, TextProblem(f"{SOURCE}: not a rule definition ({exc})")
     if problem is not None or rule is None:
@@ -219,7 +227,7 @@ def _save(state: WebState, text: str | None, data: Any, name: str | None) -> Rul
     active = bool(existing[0]["enabled"]) if existing else True
     with state.workspace() as ws:
         save_rule(ws, rule, state.now(), active=active)
-    return _detail(_entry(state, rule.name))
+    return _detail(state, _entry(state, rule.name))
 
 
 @router.post("/rules/{name}/enable", summary="Enable a rule", response_model=RuleDetail)
@@ -240,4 +248,4 @@ def _switch(state: WebState, name: str, active: bool) -> RuleDetail:
     _rule(state, name)
     with state.workspace() as ws:
         set_rule_active(ws, name, active)
-    return _detail(_entry(state, name))
+    return _detail(state, _entry(state, name))

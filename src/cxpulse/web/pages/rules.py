@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from cxpulse.accounts.users import Permission
+from cxpulse.automations.actions import ACTIONS
 from cxpulse.automations.rule_runs import rules_with_runs, set_rule_active
 from cxpulse.records import clean
 from cxpulse.web import visible
@@ -31,7 +32,8 @@ def _rules(state: WebState, principal: Principal, last: int = 5) -> list[dict[st
     rules: list[dict[str, Any]] = state.cached(
         ("rules", last), lambda ws: rules_with_runs(ws, last)
     )
-    return [visible.rule_entry(clean(r), principal) for r in rules]
+    actions = state.ws.kinds[ACTIONS]
+    return [visible.rule_entry(clean(r), principal, actions) for r in rules]
 
 
 def _one(state: WebState, name: str, principal: Principal) -> dict[str, Any]:
