@@ -35,13 +35,15 @@ from cxpulse.store.faults import (
     storage_error,
 )
 from cxpulse.store.holder import serve_url
+from cxpulse.store.writes import Writes
 
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<prog>.*?) \(PID (?P<pid>\d+)\)")
 
 
 @dataclass
-class Store:
-    """A live connection to a workspace's tables."""
+class Store(Writes):
+    """A live connection to a workspace's tables; its writes are :class:`~cxpulse.store.writes.
+    Writes` (code above the store never reaches into ``con`` to write)."""
 
     con: BaseBackend
     location: str
