@@ -123,3 +123,22 @@ def test_any_text_is_data(tmp_path: Path, text: str) -> None:
         assert store.table("t").count().execute() == 1
     finally:
         store.close()
+
+
+def test_other_backends_get_literals_written_by_sqlglot(tmp_path: Path) -> None:
+    """A backend without a placeholder cxpulse knows: the same results, values as literals."""
+    native = open_store(tmp_path / "g.duckdb")
+    try:
+        native.con.raw_sql(
+            'CREATE TABLE "my things%" (id TEXT, n BIGINT, note TEXT, seen TIMESTAMP)'
+        )
+        generic = Store(con=native.con, location=native.location, backend="generic")
+        generic.insert(T, ROWS, schema=SCHEMA)
+        evil = ROWS[2]["id"]
+        assert generic.update(T, {"id": [evil, "a"], "seen": AT}, {"note": "it's 5%"}) == 2
+        assert generic.update(T, {"seen": None}, {"seen": AT, "n": None}) == 1
+        assert generic.delete_where(T, {"id": "nobody"}) == 0
+        assert generic.delete_where(T, {"note": "it's 5%", "n": NOT_NULL}) == 2
+        assert rows(native) == {"b": {"id": "b", "n": None, "note": None, "seen": AT}}
+    finally:
+        native.close()

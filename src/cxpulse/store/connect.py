@@ -126,6 +126,14 @@ class Store(Writes):
             self._depth -= 1
         self.con.raw_sql("COMMIT")
 
+    def thread_reader(self) -> Store:
+        """A store on its own cursor of this DuckDB connection, for one thread's reads: DuckDB
+        runs the queries of separate cursors in parallel, those of one connection in turn."""
+        if self.backend != "duckdb":
+            raise TypeError(f"a thread reader is a DuckDB cursor; this store is {self.backend}")
+        cursor = self.con.con.cursor()  # type: ignore[attr-defined]
+        return Store(ibis.duckdb.from_connection(cursor), self.location, "duckdb")
+
     def close(self) -> None:
         disconnect = getattr(self.con, "disconnect", None)
         if disconnect is not None:

@@ -19,17 +19,18 @@ All of them join the caller's :meth:`Store.transaction`, if any.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 import ibis
 import pandas as pd
 import pyarrow as pa
+import sqlglot.expressions as sge
 from ibis.expr.types import Table
 
 if TYPE_CHECKING:
     from ibis.backends import BaseBackend
 
-Rows = Table | pa.Table | pd.DataFrame | Sequence[Mapping[str, Any]]
+Rows: TypeAlias = Table | pa.Table | pd.DataFrame | Sequence[Mapping[str, Any]]
 """What the row writes accept."""
 
 
@@ -75,17 +76,16 @@ class Writes:
         rows matched."""
         if not values:
             raise ValueError("update needs at least one column to set")
-        mark = self._mark()
-        sets = ", ".join(f"{_ident(column, mark)} = {mark}" for column in values)
-        condition, params = _where(where, mark)
-        sql = f"UPDATE {_ident(table, mark)} SET {sets}{condition}"
-        return self._run(sql, [*values.values(), *params])
+        sql = self._sql()
+        sets = ", ".join(f"{sql.ident(column)} = {sql.value(v)}" for column, v in values.items())
+        condition = sql.where(where)
+        return self._run(sql, f"UPDATE {sql.ident(table)} SET {sets}", table, condition)
 
     def delete_where(self, table: str, where: Mapping[str, Any]) -> int:
         """Delete the rows matching ``where``; returns how many there were."""
-        mark = self._mark()
-        condition, params = _where(where, mark)
-        return self._run(f"DELETE FROM {_ident(table, mark)}{condition}", params)
+        sql = self._sql()
+        condition = sql.where(where)
+        return self._run(sql, f"DELETE FROM {sql.ident(table)}", table, condition)
 
     def base_tables(self) -> list[str]:
         """The stored tables of the workspace by name (not the views Ibis registers for
@@ -95,21 +95,25 @@ class Writes:
         names = self.con.sql(sql).to_pyarrow().column(0).to_pylist()  # type: ignore[attr-defined]
         return sorted(str(name) for name in names)
 
-    def _run(self, sql: str, params: Sequence[Any]) -> int:
+    def _sql(self) -> _Sql:
+        return _Sql(self.backend, getattr(self.con, "dialect", None))
+
+    def _run(self, sql: _Sql, statement: str, table: str, condition: str) -> int:
         raw = getattr(self.con, "con", None)
         if self.backend == "duckdb" and raw is not None:
-            (count,) = raw.execute(sql, list(params)).fetchone()
+            (count,) = raw.execute(statement + condition, sql.params).fetchone()
             return int(count)
         if self.backend == "postgres":
             # the raw connection, because Ibis's raw_sql calls rollback() on error, which
             # psycopg forbids inside a transaction block and which would hide the real error
-            cursor = self.con.con.execute(sql, list(params))  # type: ignore[attr-defined]
+            cursor = self.con.con.execute(statement + condition, sql.params)  # type: ignore[attr-defined]
             return int(cursor.rowcount)
-        raise NotImplementedError(f"keyed writes are not supported on {self.backend}")
-
-    def _mark(self) -> str:
-        """The driver's placeholder for a bound parameter."""
-        return "%s" if self.backend == "postgres" else "?"
+        # any other SQL backend: count first (drivers report changed rows differently)
+        counted = f"SELECT COUNT(*) FROM {sql.ident(table)}{condition}"
+        count = int(self.con.sql(counted).to_pyarrow().column(0)[0].as_py())  # type: ignore[attr-defined]
+        if count:
+            self.con.raw_sql(statement + condition)  # type: ignore[attr-defined]
+        return count
 
     def _native(self) -> bool:
         return self.backend == "duckdb" and hasattr(self.con, "con")
@@ -118,10 +122,10 @@ class Writes:
         # DuckDB scans the Arrow table in place: no pandas, no row-by-row insert
         raw = self.con.con  # type: ignore[attr-defined]
         view = f"_cxpulse_insert_{table}"
-        listed = ", ".join(_ident(c) for c in rows.column_names)
+        listed = ", ".join(quote(c) for c in rows.column_names)
         raw.register(view, rows)
         try:
-            sql = f"INSERT INTO {_ident(table)} ({listed}) SELECT {listed} FROM {_ident(view)}"
+            sql = f"INSERT INTO {quote(table)} ({listed}) SELECT {listed} FROM {quote(view)}"
             raw.execute(sql)
         finally:
             raw.unregister(view)
@@ -133,28 +137,44 @@ def _frame(rows: Rows, schema: Mapping[str, Any] | None) -> Table:
     return ibis.memtable(rows, schema=None if schema is None else ibis.schema(dict(schema)))
 
 
-def _where(where: Mapping[str, Any], mark: str) -> tuple[str, list[Any]]:
-    """`` WHERE ...`` (or nothing) and its parameters, each bound through ``mark``."""
-    parts: list[str] = []
-    params: list[Any] = []
-    for column, wanted in where.items():
-        name = _ident(column, mark)
-        if wanted is None:
-            parts.append(f"{name} IS NULL")
-        elif wanted is NOT_NULL:
-            parts.append(f"{name} IS NOT NULL")
-        elif isinstance(wanted, _MANY):
-            listed = list(wanted)
-            parts.append(f"{name} IN ({', '.join([mark] * len(listed))})" if listed else "FALSE")
-            params += listed
-        else:
-            parts.append(f"{name} = {mark}")
-            params.append(wanted)
-    return (" WHERE " + " AND ".join(parts) if parts else ""), params
+class _Sql:
+    """The parts of one statement: quoted identifiers, and values bound as parameters (the
+    driver's ``?`` or ``%s``), or on a backend whose placeholder cxpulse does not know,
+    written as literals of its dialect by sqlglot (never quoted by hand)."""
+
+    def __init__(self, backend: str, dialect: Any) -> None:
+        self.mark = {"duckdb": "?", "postgres": "%s"}.get(backend)
+        self.dialect = dialect
+        self.params: list[Any] = []
+
+    def ident(self, name: str) -> str:
+        quoted = quote(name)
+        # psycopg would read a % of a name as the start of a placeholder
+        return quoted.replace("%", "%%") if self.mark == "%s" else quoted
+
+    def value(self, value: Any) -> str:
+        if self.mark is None:
+            return str(sge.convert(value).sql(self.dialect))
+        self.params.append(value)
+        return self.mark
+
+    def where(self, where: Mapping[str, Any]) -> str:
+        """`` WHERE ...`` (or nothing: every row)."""
+        parts: list[str] = []
+        for column, wanted in where.items():
+            name = self.ident(column)
+            if wanted is None:
+                parts.append(f"{name} IS NULL")
+            elif wanted is NOT_NULL:
+                parts.append(f"{name} IS NOT NULL")
+            elif isinstance(wanted, _MANY):
+                listed = ", ".join(self.value(v) for v in wanted)
+                parts.append(f"{name} IN ({listed})" if listed else "FALSE")
+            else:
+                parts.append(f"{name} = {self.value(wanted)}")
+        return " WHERE " + " AND ".join(parts) if parts else ""
 
 
-def _ident(identifier: str, mark: str = "?") -> str:
-    """An SQL identifier, double-quoted (DuckDB and PostgreSQL); with psycopg's ``%s``
-    placeholders a ``%`` in it is doubled, or psycopg would read it as one."""
-    quoted = '"' + identifier.replace('"', '""') + '"'
-    return quoted.replace("%", "%%") if mark == "%s" else quoted
+def quote(identifier: str) -> str:
+    """An SQL identifier, double-quoted (DuckDB, PostgreSQL and the SQL standard)."""
+    return '"' + identifier.replace('"', '""') + '"'
