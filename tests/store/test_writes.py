@@ -3,6 +3,7 @@ value (quotes and percent signs are data, not SQL), and join the caller's transa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import cxpulse
 from cxpulse.store import NOT_NULL, Store, open_store
 from tests.postgres.conftest import pg_server, pg_url  # noqa: F401  (real PostgreSQL)
 
@@ -142,3 +144,17 @@ def test_other_backends_get_literals_written_by_sqlglot(tmp_path: Path) -> None:
         assert rows(native) == {"b": {"id": "b", "n": None, "note": None, "seen": AT}}
     finally:
         native.close()
+
+
+def test_only_the_store_reaches_into_its_connection() -> None:
+    """Code above the store writes through its methods: no ``store.con`` and no hand-quoted
+    values outside ``cxpulse/store`` (a new one belongs in :mod:`cxpulse.store.writes`)."""
+    package = Path(cxpulse.__file__).parent
+    found = [
+        f"{path.relative_to(package)}:{no}: {line.strip()}"
+        for path in sorted(package.rglob("*.py"))
+        if "store" not in path.relative_to(package).parts[:1]
+        for no, line in enumerate(path.read_text().splitlines(), start=1)
+        if re.search(r"\.con\b", line) or """replace("'", "''")""" in line
+    ]
+    assert found == []

@@ -126,45 +126,54 @@ def erase_customer(ws: Workspace, customer_id: str, actor: str, now: datetime) -
     keys = _keys(ws, customer_id)
     visitors = _visitors(ws, customer_id)
     tables = customer_tables(ws)
-    rows: dict[str, int] = {}
-    store = ws.store
-    mine = {"customer_id": customer_id}
-    with store.transaction():
-        rows[CASE_NOTES_TABLE] = store.delete_where(CASE_NOTES_TABLE, {"case_id": keys["cases"]})
-        rows[AUTOMATION_OUTBOX_TABLE] = store.delete_where(
-            AUTOMATION_OUTBOX_TABLE, {"run_id": keys["runs"] + keys["survey_runs"]}
-        )
-        for name in DELETED_TABLES:
-            rows[name] = store.delete_where(name, mine)
-        for visitor_no, visitor in enumerate(visitors, start=1):
-            # the visitor's events (theirs and anonymous ones) move to a pseudonymous visitor;
-            # those naming a customer name the pseudonym
-            renamed = {"visitor_id": f"{pseudonym}-v{visitor_no}"}
-            named = {"visitor_id": visitor, "customer_id": NOT_NULL}
-            changed = store.update("web_events", named, renamed | {"customer_id": pseudonym})
-            changed += store.update("web_events", {"visitor_id": visitor}, renamed)
-            rows["web_events"] = rows.get("web_events", 0) + changed
+    with ws.store.transaction():
+        rows = _delete_contact_rows(ws.store, customer_id, keys)
+        rows["web_events"] = _pseudonymise_visits(ws.store, visitors, pseudonym)
         for name in tables:
-            if name in DELETED_TABLES or name == "web_events":
-                continue
-            if name == CUSTOMER_TAGS_TABLE:
-                _rekey_tags(store, customer_id, pseudonym)
-            sets: dict[str, Any] = {"customer_id": pseudonym}
-            sets |= {c: None for c in _blanked(ws, name)}
-            if name == "customers":
-                sets["email_consent"] = False
-            changed = store.update(name, mine, sets)
-            if changed:
-                rows[name] = changed
-        record(
-            ws,
-            actor,
-            "customer.erase",
-            customer_id,
-            now,
-            rows={k: v for k, v in sorted(rows.items()) if v},
-        )
-    return Erasure(customer_id, now, {k: v for k, v in sorted(rows.items()) if v})
+            if name not in DELETED_TABLES and name != "web_events":
+                rows[name] = _pseudonymise(ws, name, customer_id, pseudonym)
+        done = {k: v for k, v in sorted(rows.items()) if v}
+        record(ws, actor, "customer.erase", customer_id, now, rows=done)
+    return Erasure(customer_id, now, done)
+
+
+def _delete_contact_rows(
+    store: Store, customer_id: str, keys: dict[str, list[str]]
+) -> dict[str, int]:
+    """Delete what exists only to contact or follow the person; rows deleted per table."""
+    rows = {
+        CASE_NOTES_TABLE: store.delete_where(CASE_NOTES_TABLE, {"case_id": keys["cases"]}),
+        AUTOMATION_OUTBOX_TABLE: store.delete_where(
+            AUTOMATION_OUTBOX_TABLE, {"run_id": keys["runs"] + keys["survey_runs"]}
+        ),
+    }
+    for name in DELETED_TABLES:
+        rows[name] = store.delete_where(name, {"customer_id": customer_id})
+    return rows
+
+
+def _pseudonymise_visits(store: Store, visitors: list[str], pseudonym: str) -> int:
+    """Each browser's events (the customer's and the anonymous ones) move to a pseudonymous
+    visitor; those naming a customer name the pseudonym. Returns the events changed."""
+    changed = 0
+    for visitor_no, visitor in enumerate(visitors, start=1):
+        renamed = {"visitor_id": f"{pseudonym}-v{visitor_no}"}
+        named = {"visitor_id": visitor, "customer_id": NOT_NULL}
+        changed += store.update("web_events", named, renamed | {"customer_id": pseudonym})
+        changed += store.update("web_events", {"visitor_id": visitor}, renamed)
+    return changed
+
+
+def _pseudonymise(ws: Workspace, table: str, customer_id: str, pseudonym: str) -> int:
+    """The customer's rows of ``table`` take the pseudonym, their personal columns emptied;
+    returns the rows changed."""
+    if table == CUSTOMER_TAGS_TABLE:
+        _rekey_tags(ws.store, customer_id, pseudonym)
+    sets: dict[str, Any] = {"customer_id": pseudonym}
+    sets |= {c: None for c in _blanked(ws, table)}
+    if table == "customers":
+        sets["email_consent"] = False
+    return ws.store.update(table, {"customer_id": customer_id}, sets)
 
 
 def _keys(ws: Workspace, customer_id: str) -> dict[str, list[str]]:
