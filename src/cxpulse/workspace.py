@@ -150,19 +150,20 @@ class Workspace:
         """Import a CSV, Parquet, JSON-lines or Excel file into a canonical table (see
         cxpulse.ingest).
 
-        ``preset`` names a vendor export format (trustpilot, g2) whose columns are mapped for
-        you; ``mapping`` still wins. ``progress`` receives a line of text at each step.
+        ``preset`` names a vendor export format (``ws.kinds[PRESETS]``: trustpilot, g2 and
+        any added to this workspace) whose columns are mapped for you; ``mapping`` still
+        wins. ``progress`` receives a line of text at each step.
         ``read``, ``date_format`` and ``generate_id``: see :func:`cxpulse.ingest.import_file`.
         """
         from cxpulse.ingest import import_file
 
         if preset:
-            from cxpulse.ingest.presets import import_with_preset
+            from cxpulse.ingest.presets import PRESETS, get_preset, import_with_preset
 
             return import_with_preset(
                 self.store,
                 self.settings,
-                preset,
+                get_preset(preset, self.kinds[PRESETS]),
                 Path(path),
                 table,
                 mapping=dict(mapping or {}),
