@@ -150,8 +150,8 @@ class Workspace:
         """Import a CSV, Parquet, JSON-lines or Excel file into a canonical table (see
         cxpulse.ingest).
 
-        ``preset`` names a vendor export format (``ws.kinds[PRESETS]``: trustpilot, g2 and
-        any added to this workspace) whose columns are mapped for you; ``mapping`` still
+        ``preset`` names a vendor export format (one of ``ws.kinds[PRESETS]``: the built-ins
+        and any added to this workspace) whose columns are mapped for you; ``mapping`` still
         wins. ``progress`` receives a line of text at each step.
         ``read``, ``date_format`` and ``generate_id``: see :func:`cxpulse.ingest.import_file`.
         """
