@@ -103,8 +103,7 @@ class Workspace:
 
     def save_settings(self, settings: Settings) -> None:
         with self.store.transaction():
-            self.store.con.truncate_table(SETTINGS_TABLE)
-            self.store.con.insert(SETTINGS_TABLE, settings.to_rows())
+            self.store.replace_all(SETTINGS_TABLE, settings.to_rows())
         self.settings = settings
 
     def set_setting(self, key: str, raw: str) -> Settings:
@@ -150,19 +149,20 @@ class Workspace:
         """Import a CSV, Parquet, JSON-lines or Excel file into a canonical table (see
         cxpulse.ingest).
 
-        ``preset`` names a vendor export format (trustpilot, g2) whose columns are mapped for
-        you; ``mapping`` still wins. ``progress`` receives a line of text at each step.
+        ``preset`` names a vendor export format (one of ``ws.kinds[PRESETS]``: the built-ins
+        and any added to this workspace) whose columns are mapped for you; ``mapping`` still
+        wins. ``progress`` receives a line of text at each step.
         ``read``, ``date_format`` and ``generate_id``: see :func:`cxpulse.ingest.import_file`.
         """
         from cxpulse.ingest import import_file
 
         if preset:
-            from cxpulse.ingest.presets import import_with_preset
+            from cxpulse.ingest.presets import PRESETS, get_preset, import_with_preset
 
             return import_with_preset(
                 self.store,
                 self.settings,
-                preset,
+                get_preset(preset, self.kinds[PRESETS]),
                 Path(path),
                 table,
                 mapping=dict(mapping or {}),

@@ -109,3 +109,27 @@ def test_import_with_a_preset(site: Path, tmp_path: Path) -> None:
     code, _, err = invoke("import", str(csv), "--table", "tickets", "--preset", "trustpilot",
                           "-w", str(site))  # fmt: skip
     assert code == 1 and "imports into mentions, not tickets" in err
+
+
+def test_a_new_preset_is_one_line_in_default(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A built-in preset is its module plus one line in DEFAULT: the CLI takes it as it is."""
+    from cxpulse.ingest import presets
+    from tests.ingest.test_presets import YELP, YELP_CSV
+
+    monkeypatch.setattr(presets.PRESETS, "default", (*presets.DEFAULT, YELP))
+    monkeypatch.setattr(presets.PRESETS, "_builtins", None)  # as on a fresh start
+    csv = tmp_path / "yelp.csv"
+    csv.write_text(YELP_CSV, encoding="utf-8")
+    code, out, _ = invoke("import", str(csv), "-t", "mentions", "--preset", "yelp", "-w", str(site))
+    assert code == 0 and "1 new" in out and "ignored columns: Mood" in out
+    with Workspace.open(site) as ws:
+        mentions = ws.table("mentions")
+        stored = mentions.filter(mentions.mention_id == "y1").platform.execute().tolist()
+    assert stored == ["yelp"]
+    code, _, err = invoke(
+        "import", str(csv), "-t", "mentions", "--preset", "yellow", "-w", str(site)
+    )
+    assert code == 1 and "unknown import preset 'yellow'; presets: trustpilot, g2, yelp" in err
+    assert "Traceback" not in err

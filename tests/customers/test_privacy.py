@@ -12,6 +12,8 @@ from cxpulse import Workspace
 from cxpulse.accounts.audit import entries
 from cxpulse.customers import CustomerNotFound, erase_customer, export_customer
 from cxpulse.customers.privacy import PSEUDONYM_PREFIX, base_tables, customer_tables
+from cxpulse.schema import AUTOMATION_SCHEMAS
+from tests.conftest import add_rows
 from tests.customers.helpers import COMMENT, EMAIL, alice
 
 NOW = datetime(2026, 11, 2, 9, 30)
@@ -114,3 +116,21 @@ def test_erasure_is_audited_and_all_or_nothing(ws: Workspace, monkeypatch: Any) 
     assert PSEUDONYM_PREFIX not in log.detail.iloc[0]  # the log never links the two ids
     with pytest.raises(CustomerNotFound):
         erase_customer(ws, "alice", "admin", NOW)
+
+
+def test_erasure_binds_ids_and_rekeys_tags(ws: Workspace) -> None:
+    """An id with quotes and a percent sign is data, not SQL; the tag id takes the pseudonym."""
+    odd = "o'neil 100%"
+    add_rows(ws, "customers", [{"customer_id": odd, "name": "Pat O'Neil", "email": "p@x.ie"}])
+    add_rows(ws, "survey_responses", [{"customer_id": odd, "score": 3, "comment": "it's bad"}])
+    ws.store.insert(
+        "customer_tags",
+        [{"tag_id": f"{odd}:vip", "customer_id": odd, "tag": "vip", "added_at": NOW, "rule": "r"}],
+        schema=AUTOMATION_SCHEMAS["customer_tags"],
+    )
+    done = erase_customer(ws, odd, "admin", NOW)
+    assert done.rows == {"customer_tags": 1, "customers": 1, "survey_responses": 1}
+    (tag,) = ws.store.table("customer_tags").to_pyarrow().to_pylist()
+    assert tag["tag_id"] == f"{tag['customer_id']}:vip"
+    assert tag["customer_id"].startswith(PSEUDONYM_PREFIX)
+    assert not any("neil" in c.lower() for cells in strings(ws).values() for c in cells)

@@ -8,9 +8,17 @@ from pathlib import Path
 
 import pytest
 
+from cxpulse import Workspace
 from cxpulse.errors import ConfigError, ImportRejected
 from cxpulse.ingest import import_file
-from cxpulse.ingest.presets import G2, TRUSTPILOT, get_preset, import_with_preset
+from cxpulse.ingest.presets import (
+    G2,
+    PRESETS,
+    TRUSTPILOT,
+    Preset,
+    get_preset,
+    import_with_preset,
+)
 from cxpulse.settings import Settings
 from cxpulse.store import Store
 
@@ -109,3 +117,46 @@ def test_constants_fill_a_column_unless_the_file_is_mapped_to_it(
     assert records(store, "mentions")[0]["platform"] == "instagram"
     with pytest.raises(ConfigError, match="mentions has no column colour"):
         import_file(store, paris, "mentions", path, constants={"colour": "blue"})
+
+
+# a throwaway vendor: what a new preset module holds
+YELP = Preset(
+    name="yelp",
+    table="mentions",
+    doc="a vendor made up for the test",
+    columns={
+        "mention_id": ("Review #",),
+        "posted_at": ("Written On",),
+        "rating": ("Stars Given",),
+        "text": ("What They Said",),
+    },
+    constants={"platform": "yelp"},
+    timezone="UTC",
+)
+YELP_CSV = "Review #,Written On,Stars Given,What They Said,Mood\ny1,2025-05-01 10:00,4,Nice,ok\n"
+
+
+def test_a_preset_added_to_one_workspace_imports_there(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "yelp.csv", YELP_CSV)
+    with (
+        Workspace.init(tmp_path / "a.duckdb", timezone="Europe/Paris") as ws,
+        Workspace.init(tmp_path / "b.duckdb") as other,
+    ):
+        ws.kinds[PRESETS].add(YELP)
+        report = ws.import_file(path, "mentions", preset="Yelp")
+        assert (report.rows_new, report.ignored_columns) == (1, ("Mood",))
+        (row,) = records(ws.store, "mentions")
+        assert (row["mention_id"], row["platform"], row["rating"], row["text"]) == (
+            "y1",
+            "yelp",
+            4,
+            "Nice",
+        )
+        assert row["posted_at"] == datetime(2025, 5, 1, 10)  # the preset's zone: UTC
+        with pytest.raises(ConfigError, match="presets: trustpilot, g2, yelp$"):
+            ws.import_file(path, "mentions", preset="nope")
+        with pytest.raises(
+            ConfigError, match="unknown import preset 'yelp'; presets: trustpilot, g2$"
+        ):
+            other.import_file(path, "mentions", preset="yelp")
+    assert "yelp" not in PRESETS.builtins()

@@ -95,3 +95,30 @@ def test_a_missing_driver_points_to_the_extra(monkeypatch: pytest.MonkeyPatch) -
         WorkspaceError, match=r"driver is not installed; pip install 'cxpulse\[postgres\]'"
     ):
         open_store("postgresql://cx@localhost/cx")
+
+
+def test_a_thread_reader_reads_the_same_file_on_its_own_cursor(tmp_path: Path) -> None:
+    import threading
+
+    from cxpulse.store import Store
+
+    store = open_store(tmp_path / "t.duckdb")
+    try:
+        store.con.raw_sql("CREATE TABLE memo (k TEXT)")
+        store.insert("memo", [{"k": "a"}, {"k": "b"}])
+        counts: list[int] = []
+
+        def read() -> None:
+            reader = store.thread_reader()
+            counts.append(int(reader.table("memo").count().execute()))
+
+        threads = [threading.Thread(target=read) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert counts == [2, 2, 2]
+        with pytest.raises(TypeError, match="DuckDB cursor"):
+            Store(con=store.con, location=store.location, backend="generic").thread_reader()
+    finally:
+        store.close()

@@ -25,9 +25,7 @@ def record(
         "subject": subject,
         "detail": json.dumps(detail, default=str, sort_keys=True),
     }
-    ws.store.con.insert(
-        AUDIT_TABLE, ibis.memtable([row], schema=ibis.schema(ACCOUNT_SCHEMAS[AUDIT_TABLE]))
-    )
+    ws.store.insert(AUDIT_TABLE, [row], schema=ACCOUNT_SCHEMAS[AUDIT_TABLE])
 
 
 def entries(ws: Context, subject: str | None = None, limit: int = 200) -> pd.DataFrame:

@@ -29,7 +29,7 @@ class Session:
 
 def _write(ws: Context, row: dict[str, object]) -> None:
     frame = ibis.memtable([row], schema=ibis.schema(ACCOUNT_SCHEMAS[SESSIONS_TABLE]))
-    ws.store.con.upsert(SESSIONS_TABLE, frame, on="session_hash")
+    ws.store.upsert(SESSIONS_TABLE, frame, on="session_hash")
 
 
 def open_session(ws: Context, user: User, now: datetime) -> Session:
@@ -76,7 +76,7 @@ def end_sessions(ws: Context, user_id: str, now: datetime, keep: str | None = No
     ]
     if ending:
         frame = ibis.memtable(ending, schema=ibis.schema(ACCOUNT_SCHEMAS[SESSIONS_TABLE]))
-        ws.store.con.upsert(SESSIONS_TABLE, frame, on="session_hash")
+        ws.store.upsert(SESSIONS_TABLE, frame, on="session_hash")
     return len(ending)
 
 

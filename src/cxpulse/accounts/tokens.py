@@ -71,7 +71,7 @@ def create_token(
         "revoked_at": None,
         "last_used_at": None,
     }
-    ws.store.con.insert(API_TOKENS_TABLE, ibis.memtable([row], schema=_schema()))
+    ws.store.insert(API_TOKENS_TABLE, [row], schema=_schema())
     return Token(token_id, name, scope_tuple), secret
 
 
@@ -90,7 +90,7 @@ def revoke_token(ws: Context, token_id: str, now: datetime) -> None:
     if not rows:
         raise AccountError(f"no token {token_id!r}; `cxpulse token list` shows them")
     row = {**rows[0], "revoked_at": now}
-    ws.store.con.upsert(API_TOKENS_TABLE, ibis.memtable([row], schema=_schema()), on="token_id")
+    ws.store.upsert(API_TOKENS_TABLE, [row], schema=_schema(), on="token_id")
 
 
 def list_tokens(ws: Context) -> pd.DataFrame:

@@ -87,7 +87,7 @@ def _row(ws: Context, user_id: str) -> dict[str, object] | None:
 
 def _write(ws: Context, row: Mapping[str, object]) -> None:
     frame = ibis.memtable([row], schema=ibis.schema(ACCOUNT_SCHEMAS[USERS_TABLE]))
-    ws.store.con.upsert(USERS_TABLE, frame, on="user_id")
+    ws.store.upsert(USERS_TABLE, frame, on="user_id")
 
 
 def add_user(

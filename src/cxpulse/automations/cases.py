@@ -118,7 +118,7 @@ def reassign(
 def write_cases(ws: Workspace, rows: list[dict[str, Any]]) -> None:
     if rows:
         frame = ibis.memtable(rows, schema=ibis.schema(AUTOMATION_SCHEMAS[CASES_TABLE]))
-        ws.store.con.upsert(CASES_TABLE, frame, on="case_id")
+        ws.store.upsert(CASES_TABLE, frame, on="case_id")
 
 
 def cases(ws: Workspace, state: str | None = None) -> pd.DataFrame:
@@ -155,7 +155,7 @@ def add_note(ws: Workspace, cid: str, text: str, now: datetime) -> str:
     row = {"note_id": note_id, "case_id": cid, "written_at": now, "text": text.strip()}
     schema = ibis.schema(AUTOMATION_SCHEMAS[CASE_NOTES_TABLE])
     with ws.store.transaction():
-        ws.store.con.insert(CASE_NOTES_TABLE, ibis.memtable([row], schema=schema))
+        ws.store.insert(CASE_NOTES_TABLE, [row], schema=schema)
     return note_id
 
 
@@ -191,7 +191,7 @@ def move(
                 "source": "cxpulse-cases",
             }
             schema = ibis.schema(SURVEY_OPERATIONAL_SCHEMAS[SURVEY_EVENTS_TABLE])
-            ws.store.con.upsert(SURVEY_EVENTS_TABLE, ibis.memtable([event], schema=schema),
+            ws.store.upsert(SURVEY_EVENTS_TABLE, [event], schema=schema,
                                 on="event_id")  # fmt: skip
         write_cases(ws, [row])
     return row

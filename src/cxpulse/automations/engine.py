@@ -88,7 +88,7 @@ def run_rules(ws: Workspace, now: datetime) -> RulesReport:
 def _upsert(ws: Workspace, table: str, rows: list[dict[str, Any]], key: str) -> None:
     if rows:
         frame = ibis.memtable(rows, schema=ibis.schema(AUTOMATION_SCHEMAS[table]))
-        ws.store.con.upsert(table, frame, on=key)
+        ws.store.upsert(table, frame, on=key)
 
 
 def dry_run(

@@ -74,12 +74,8 @@ def set_rule_active(ws: Workspace, name: str, active: bool) -> None:
     t = ws.store.table(AUTOMATION_RULES_TABLE)
     if not int(t.filter(t.name == name).count().execute()):
         raise ConfigError(f"no rule {name!r}; see `cxpulse rules list`")
-    quoted = name.replace("'", "''")
     with ws.store.transaction():
-        ws.store.con.raw_sql(
-            f"UPDATE {AUTOMATION_RULES_TABLE} SET active = {'true' if active else 'false'} "
-            f"WHERE name = '{quoted}'"
-        )
+        ws.store.update(AUTOMATION_RULES_TABLE, {"name": name}, {"active": active})
 
 
 def _json(text: Any) -> Any:

@@ -60,7 +60,7 @@ def save_rule(ws: Workspace, rule: Rule, now: datetime, active: bool = True) -> 
     }
     frame = ibis.memtable([row], schema=ibis.schema(AUTOMATION_SCHEMAS[AUTOMATION_RULES_TABLE]))
     with ws.store.transaction():
-        ws.store.con.upsert(AUTOMATION_RULES_TABLE, frame, on="name")
+        ws.store.upsert(AUTOMATION_RULES_TABLE, frame, on="name")
 
 
 def stored_rule(ws: Workspace, name: str) -> dict[str, Any]:

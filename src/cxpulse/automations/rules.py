@@ -144,7 +144,7 @@ def add_rule(ws: Workspace, path: str | Path, now: datetime) -> Rule:
            "added_at": now}  # fmt: skip
     frame = ibis.memtable([row], schema=ibis.schema(AUTOMATION_SCHEMAS[AUTOMATION_RULES_TABLE]))
     with ws.store.transaction():
-        ws.store.con.upsert(AUTOMATION_RULES_TABLE, frame, on="name")
+        ws.store.upsert(AUTOMATION_RULES_TABLE, frame, on="name")
     return rule
 
 

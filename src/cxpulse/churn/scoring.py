@@ -120,8 +120,7 @@ def write_scores(ws: Workspace, scores: pd.DataFrame) -> int:
     frame = frame[list(CHURN_SCORES_SCHEMA)]
     table = ibis.memtable(frame, schema=ibis.schema(CHURN_SCORES_SCHEMA))
     with ws.store.transaction():
-        ws.store.con.truncate_table(CHURN_SCORES_TABLE)
-        ws.store.con.insert(CHURN_SCORES_TABLE, table)
+        ws.store.replace_all(CHURN_SCORES_TABLE, table)
     return len(frame)
 
 

@@ -23,6 +23,7 @@ from cxpulse.cli.options import open_workspace as _open
 from cxpulse.cli.parquet import Backend, BackendOpt, ParquetOpt, SparkMasterOpt, open_backend
 from cxpulse.csvout import frame_csv
 from cxpulse.errors import ConfigError, CxpulseError
+from cxpulse.ingest.presets import PRESETS
 from cxpulse.metrics.engine import parse_filters as _filters
 from cxpulse.metrics.periods import GRAINS
 from cxpulse.settings import Settings
@@ -58,6 +59,11 @@ class _Group(typer.core.TyperGroup):
         except KeyboardInterrupt:
             err.print("Interrupted; nothing half-written was kept.")
             raise typer.Exit(130) from None
+
+
+def _either(names: list[str]) -> str:
+    """``a, b or c``: the choices of an option, for its help."""
+    return " or ".join(filter(None, [", ".join(names[:-1]), *names[-1:]]))
 
 
 app = typer.Typer(
@@ -118,7 +124,10 @@ def import_(
     ] = None,
     preset: Annotated[
         str | None,
-        typer.Option(help="A vendor's export: trustpilot or g2 (maps its columns, sets platform)."),
+        typer.Option(
+            help=f"A vendor's export: {_either(PRESETS.builtins().names())} (maps its columns, "
+            "sets platform)."
+        ),
     ] = None,
     sheet: Annotated[
         str | None, typer.Option(help="Excel: the sheet to read (default: the first).")

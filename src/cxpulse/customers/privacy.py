@@ -42,6 +42,7 @@ from cxpulse.schema import (
     SURVEY_EVENTS_TABLE,
     TEXT_ANNOTATIONS_TABLE,
 )
+from cxpulse.store.writes import NOT_NULL
 
 if TYPE_CHECKING:
     from cxpulse.store import Store
@@ -60,9 +61,7 @@ EXTRA_BLANKED = {
 
 def base_tables(ws: Workspace) -> list[str]:
     """The workspace's stored tables (not the views Ibis registers for in-memory frames)."""
-    sql = ("SELECT table_name FROM information_schema.tables "
-           "WHERE table_type = 'BASE TABLE' AND table_schema = current_schema()")  # fmt: skip
-    return sorted(str(n) for n in ws.store.con.sql(sql).execute().iloc[:, 0])
+    return ws.store.base_tables()
 
 
 def customer_tables(ws: Workspace) -> list[str]:
@@ -127,49 +126,54 @@ def erase_customer(ws: Workspace, customer_id: str, actor: str, now: datetime) -
     keys = _keys(ws, customer_id)
     visitors = _visitors(ws, customer_id)
     tables = customer_tables(ws)
-    rows: dict[str, int] = {}
-    store = ws.store
-    old, new = _lit(customer_id), _lit(pseudonym)
-    mine = f"customer_id = {old}"
-    with store.transaction():
-        rows[CASE_NOTES_TABLE] = _delete(ws, CASE_NOTES_TABLE, _in("case_id", keys["cases"]))
-        rows[AUTOMATION_OUTBOX_TABLE] = _delete(
-            ws, AUTOMATION_OUTBOX_TABLE, _in("run_id", keys["runs"] + keys["survey_runs"])
-        )
-        for name in DELETED_TABLES:
-            rows[name] = _delete(ws, name, mine)
-        for visitor_no, visitor in enumerate(visitors, start=1):
-            where = f"visitor_id = {_lit(visitor)}"
-            rows["web_events"] = rows.get("web_events", 0) + _count(ws, "web_events", where)
-            _execute(
-                store,
-                f"UPDATE web_events SET visitor_id = "
-                f"{_lit(f'{pseudonym}-v{visitor_no}')}, customer_id = CASE WHEN "
-                f"customer_id IS NULL THEN NULL ELSE {new} END WHERE {where}",
-            )
+    with ws.store.transaction():
+        rows = _delete_contact_rows(ws.store, customer_id, keys)
+        rows["web_events"] = _pseudonymise_visits(ws.store, visitors, pseudonym)
         for name in tables:
-            if name in DELETED_TABLES or name == "web_events":
-                continue
-            changed = _count(ws, name, mine)
-            if not changed:
-                continue
-            rows[name] = changed
-            sets = [f"customer_id = {new}"]
-            sets += [f"{_ident(c)} = NULL" for c in _blanked(ws, name)]
-            if name == "customers":
-                sets.append("email_consent = FALSE")
-            if name == CUSTOMER_TAGS_TABLE:
-                sets.append(f"tag_id = {new} || ':' || tag")
-            _execute(store, f"UPDATE {_ident(name)} SET {', '.join(sets)} WHERE {mine}")
-        record(
-            ws,
-            actor,
-            "customer.erase",
-            customer_id,
-            now,
-            rows={k: v for k, v in sorted(rows.items()) if v},
-        )
-    return Erasure(customer_id, now, {k: v for k, v in sorted(rows.items()) if v})
+            if name not in DELETED_TABLES and name != "web_events":
+                rows[name] = _pseudonymise(ws, name, customer_id, pseudonym)
+        done = {k: v for k, v in sorted(rows.items()) if v}
+        record(ws, actor, "customer.erase", customer_id, now, rows=done)
+    return Erasure(customer_id, now, done)
+
+
+def _delete_contact_rows(
+    store: Store, customer_id: str, keys: dict[str, list[str]]
+) -> dict[str, int]:
+    """Delete what exists only to contact or follow the person; rows deleted per table."""
+    rows = {
+        CASE_NOTES_TABLE: store.delete_where(CASE_NOTES_TABLE, {"case_id": keys["cases"]}),
+        AUTOMATION_OUTBOX_TABLE: store.delete_where(
+            AUTOMATION_OUTBOX_TABLE, {"run_id": keys["runs"] + keys["survey_runs"]}
+        ),
+    }
+    for name in DELETED_TABLES:
+        rows[name] = store.delete_where(name, {"customer_id": customer_id})
+    return rows
+
+
+def _pseudonymise_visits(store: Store, visitors: list[str], pseudonym: str) -> int:
+    """Each browser's events (the customer's and the anonymous ones) move to a pseudonymous
+    visitor; those naming a customer name the pseudonym. Returns the events changed."""
+    changed = 0
+    for visitor_no, visitor in enumerate(visitors, start=1):
+        renamed = {"visitor_id": f"{pseudonym}-v{visitor_no}"}
+        named = {"visitor_id": visitor, "customer_id": NOT_NULL}
+        changed += store.update("web_events", named, renamed | {"customer_id": pseudonym})
+        changed += store.update("web_events", {"visitor_id": visitor}, renamed)
+    return changed
+
+
+def _pseudonymise(ws: Workspace, table: str, customer_id: str, pseudonym: str) -> int:
+    """The customer's rows of ``table`` take the pseudonym, their personal columns emptied;
+    returns the rows changed."""
+    if table == CUSTOMER_TAGS_TABLE:
+        _rekey_tags(ws.store, customer_id, pseudonym)
+    sets: dict[str, Any] = {"customer_id": pseudonym}
+    sets |= {c: None for c in _blanked(ws, table)}
+    if table == "customers":
+        sets["email_consent"] = False
+    return ws.store.update(table, {"customer_id": customer_id}, sets)
 
 
 def _keys(ws: Workspace, customer_id: str) -> dict[str, list[str]]:
@@ -210,35 +214,13 @@ def _columns(ws: Workspace, table: str) -> list[str]:
     return list(ws.store.table(table).columns)
 
 
-def _count(ws: Workspace, table: str, where: str) -> int:
-    sql = f"SELECT COUNT(*) AS n FROM {_ident(table)} WHERE {where}"
-    return int(ws.store.con.sql(sql).execute().iloc[0, 0])
-
-
-def _delete(ws: Workspace, table: str, where: str | None) -> int:
-    if where is None:
-        return 0
-    n = _count(ws, table, where)
-    if n:
-        _execute(ws.store, f"DELETE FROM {_ident(table)} WHERE {where}")
-    return n
-
-
-def _in(column: str, values: list[str]) -> str | None:
-    return f"{_ident(column)} IN ({', '.join(_lit(v) for v in values)})" if values else None
-
-
-def _execute(store: Store, sql: str) -> None:
-    # plain DML on the backend's own connection on PostgreSQL (see cxpulse.store.copy)
-    if store.backend == "postgres":
-        store.con.con.execute(sql)
-    else:
-        store.con.raw_sql(sql)
-
-
-def _lit(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+def _rekey_tags(store: Store, customer_id: str, pseudonym: str) -> None:
+    """A tag's id names its customer (``customer_id:tag``): it takes the pseudonym too."""
+    t = store.table(CUSTOMER_TAGS_TABLE)
+    tags = t.filter(t.customer_id == customer_id).tag.to_pyarrow().to_pylist()
+    for tag in set(tags):
+        # as SQL's || would: no tag, no id
+        tag_id = None if tag is None else f"{pseudonym}:{tag}"
+        store.update(
+            CUSTOMER_TAGS_TABLE, {"customer_id": customer_id, "tag": tag}, {"tag_id": tag_id}
+        )

@@ -7,9 +7,7 @@ transaction, so a failed or interrupted load leaves the previous contents in pla
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
-import ibis
 import pyarrow as pa
 
 from cxpulse import schema
@@ -32,32 +30,14 @@ def write_demo(store: Store, tables: Mapping[str, pa.Table]) -> dict[str, int]:
         )
     with store.transaction():
         for name in schema.TABLES:
-            _clear(store, name)
+            store.delete_where(name, {})
         for name, table in tables.items():
             _insert(store, name, table)
     return {name: int(table.num_rows) for name, table in tables.items()}
 
 
-def _clear(store: Store, name: str) -> None:
-    if store.backend == "duckdb":
-        store.con.con.execute(f'DELETE FROM "{name}"')
-    else:
-        store.con.truncate_table(name)
-
-
-def _insert(store: Store, name: str, table: Any) -> None:
+def _insert(store: Store, name: str, table: pa.Table) -> None:
     columns = schema.table(name).names
     if table.column_names != columns:
         raise ValueError(f"{name}: columns {table.column_names} do not match the schema {columns}")
-    if store.backend == "duckdb":
-        # Fast path: DuckDB scans the Arrow table in place (no pandas, no row-by-row insert).
-        raw = store.con.con
-        view = f"_cxpulse_demo_{name}"
-        quoted = ", ".join(f'"{c}"' for c in columns)
-        raw.register(view, table)
-        try:
-            raw.execute(f'INSERT INTO "{name}" ({quoted}) SELECT {quoted} FROM "{view}"')
-        finally:
-            raw.unregister(view)
-    else:
-        store.con.insert(name, ibis.memtable(table))
+    store.insert(name, table)

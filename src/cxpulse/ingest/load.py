@@ -105,9 +105,9 @@ def upsert_rows(
         for start in range(0, part.num_rows, chunk_rows):
             chunk = ibis.memtable(part.slice(start, chunk_rows))
             if verb == "inserted":
-                store.con.insert(table.name, chunk)
+                store.insert(table.name, chunk)
             else:
-                store.con.upsert(table.name, chunk, on=table.key)
+                store.upsert(table.name, chunk, on=table.key)
             done = min(start + chunk_rows, part.num_rows)
             progress(f"{table.name}: wrote {done:,} of {part.num_rows:,} {verb} rows")
     return written
@@ -131,4 +131,4 @@ def log_import(
         [("imported_at", pa.timestamp("us")), ("table_name", pa.string()), ("file", pa.string())]
         + [(k, pa.int64()) for k in row if k.startswith("rows_")]
     )
-    store.con.insert(IMPORTS_TABLE, ibis.memtable(pa.Table.from_pylist([row], schema=schema)))
+    store.insert(IMPORTS_TABLE, pa.Table.from_pylist([row], schema=schema))

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-import ibis
-
 from cxpulse.errors import ConfigError
 from cxpulse.schema import CX_WEIGHTS_TABLE
 
@@ -150,7 +148,7 @@ def set_weights(
         "created_at": datetime.now(UTC).replace(tzinfo=None),
     }
     schema = store.table(CX_WEIGHTS_TABLE).schema()
-    store.con.insert(CX_WEIGHTS_TABLE, ibis.memtable([row], schema=schema))
+    store.insert(CX_WEIGHTS_TABLE, [row], schema=schema)
     return version
 
 

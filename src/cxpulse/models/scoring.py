@@ -268,6 +268,5 @@ def write_scores(ws: Workspace, fit: ClvFit) -> int:
     )[list(CLV_SCORES_SCHEMA)]
     table = ibis.memtable(frame, schema=ibis.schema(CLV_SCORES_SCHEMA))
     with ws.store.transaction():
-        ws.store.con.truncate_table(CLV_SCORES_TABLE)
-        ws.store.con.insert(CLV_SCORES_TABLE, table)
+        ws.store.replace_all(CLV_SCORES_TABLE, table)
     return len(frame)

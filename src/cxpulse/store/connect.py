@@ -35,13 +35,15 @@ from cxpulse.store.faults import (
     storage_error,
 )
 from cxpulse.store.holder import serve_url
+from cxpulse.store.writes import Writes
 
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<prog>.*?) \(PID (?P<pid>\d+)\)")
 
 
 @dataclass
-class Store:
-    """A live connection to a workspace's tables."""
+class Store(Writes):
+    """A live connection to a workspace's tables; its writes are :class:`~cxpulse.store.writes.
+    Writes` (code above the store never reaches into ``con`` to write)."""
 
     con: BaseBackend
     location: str
@@ -123,6 +125,14 @@ class Store:
         finally:
             self._depth -= 1
         self.con.raw_sql("COMMIT")
+
+    def thread_reader(self) -> Store:
+        """A store on its own cursor of this DuckDB connection, for one thread's reads: DuckDB
+        runs the queries of separate cursors in parallel, those of one connection in turn."""
+        if self.backend != "duckdb":
+            raise TypeError(f"a thread reader is a DuckDB cursor; this store is {self.backend}")
+        cursor = self.con.con.cursor()  # type: ignore[attr-defined]
+        return Store(ibis.duckdb.from_connection(cursor), self.location, "duckdb")
 
     def close(self) -> None:
         disconnect = getattr(self.con, "disconnect", None)

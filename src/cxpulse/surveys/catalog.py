@@ -47,10 +47,6 @@ def survey_entry(ws: Workspace, survey_id: str) -> dict[str, Any]:
 def set_survey_active(ws: Workspace, survey_id: str, active: bool) -> Survey:
     """Activate or deactivate a stored survey (what it already collected is kept)."""
     survey: Survey = survey_entry(ws, survey_id)["survey"]
-    quoted = survey_id.replace("'", "''")
     with ws.store.transaction():
-        ws.store.con.raw_sql(
-            f"UPDATE {SURVEY_DEFINITIONS_TABLE} SET active = {'true' if active else 'false'} "
-            f"WHERE survey_id = '{quoted}'"
-        )
+        ws.store.update(SURVEY_DEFINITIONS_TABLE, {"survey_id": survey_id}, {"active": active})
     return survey

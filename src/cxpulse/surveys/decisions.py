@@ -55,7 +55,7 @@ def log(
         for d in decisions
     ]
     schema = ibis.schema(SURVEY_OPERATIONAL_SCHEMAS[SURVEY_DECISIONS_TABLE])
-    ws.store.con.insert(SURVEY_DECISIONS_TABLE, ibis.memtable(rows, schema=schema))
+    ws.store.insert(SURVEY_DECISIONS_TABLE, rows, schema=schema)
 
 
 @dataclass(frozen=True)

@@ -112,9 +112,7 @@ def save_survey(ws: Workspace, survey: Survey, now: datetime) -> None:
     }
     schema = ibis.schema(SURVEY_OPERATIONAL_SCHEMAS[SURVEY_DEFINITIONS_TABLE])
     with ws.store.transaction():
-        ws.store.con.upsert(
-            SURVEY_DEFINITIONS_TABLE, ibis.memtable([row], schema=schema), on="survey_id"
-        )
+        ws.store.upsert(SURVEY_DEFINITIONS_TABLE, [row], schema=schema, on="survey_id")
 
 
 def email_preview(settings: Settings, survey: Survey, language: str) -> dict[str, str]:

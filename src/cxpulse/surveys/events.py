@@ -107,9 +107,7 @@ def record_events(ws: Workspace, events: Sequence[Event], source: str = "api") -
     with ws.store.transaction():
         ids = [str(r["event_id"]) for r in unique]
         known = rows_where_in(ws.store, SURVEY_EVENTS_TABLE, "event_id", ids, ["event_id"])
-        ws.store.con.upsert(
-            SURVEY_EVENTS_TABLE, ibis.memtable(unique, schema=schema), on="event_id"
-        )
+        ws.store.upsert(SURVEY_EVENTS_TABLE, unique, schema=schema, on="event_id")
     return Recorded(len(events), len(unique) - len(known), len(known))
 
 

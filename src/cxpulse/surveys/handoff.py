@@ -13,8 +13,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import ibis
-
 from cxpulse.schema import AUTOMATION_OUTBOX_TABLE, SURVEY_DELIVERIES_TABLE
 from cxpulse.store.keyed import rows_where_in
 from cxpulse.store.outbox import write
@@ -102,9 +100,10 @@ def sync(ws: Workspace) -> tuple[int, int]:
     with ws.store.transaction():
         write_deliveries(ws, updates)
         if not invitations.empty:
-            ws.store.con.upsert(
+            ws.store.upsert(
                 "survey_invitations",
-                ibis.memtable(invitations, schema=inv.schema()),
+                invitations,
+                schema=inv.schema(),
                 on="invitation_id",
             )
     sent = sum(u["status"] == "sent" for u in updates)

@@ -11,12 +11,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-
-import ibis
 
 from cxpulse import schema
 from cxpulse.accounts.passwords import same_secret
@@ -158,24 +156,73 @@ def respond_many(
     (:mod:`cxpulse.surveys.intake`). A caller that keeps them passes the workspace's link
     ``secret`` (it never changes once made) and a :class:`~cxpulse.surveys.store.SurveyShelf`
     of the parsed ``surveys``."""
-    secret = secret or link_secret(ws, now)
-    outcomes: list[Recorded | InvalidLink | None] = []
+    outcomes: list[Recorded | InvalidLink | None] = [None] * len(submissions)
+    invitations = _verified(secret or link_secret(ws, now), submissions, now, outcomes)
+    checked = _checked(ws, submissions, invitations, outcomes, surveys or SurveyShelf())
+    if checked:
+        # every answer already given to these invitations: merged into, and shown on the page
+        given = rows_where_in(
+            ws.store, "survey_responses", "invitation_id", {a.invitation_id for a in checked}
+        )
+        rows: dict[str, dict[str, Any]] = {str(row["response_id"]): row for row in given}
+        stored = set(rows)
+        recorded = {a.index: _merge(a, submissions[a.index].channel, now, rows) for a in checked}
+        _write(ws, rows, {rid for ids in recorded.values() for rid in ids}, stored)
+        for a, view in zip(checked, _views(checked, rows.values()), strict=True):
+            outcomes[a.index] = Recorded(recorded[a.index], view)
+    return _filled(outcomes)
+
+
+@dataclass(frozen=True)
+class _Accepted:
+    """A submission whose link and answers passed every check: what to write."""
+
+    index: int  # in the batch
+    survey: Survey
+    delivery: dict[str, Any]
+    answers: list[tuple[Question, dict[str, Any]]]
+
+    @property
+    def invitation_id(self) -> str:
+        return str(self.delivery["invitation_id"])
+
+    @property
+    def language(self) -> str:
+        return str(self.delivery["language"])
+
+
+def _verified(
+    secret: bytes,
+    submissions: Sequence[Submission],
+    now: datetime,
+    outcomes: list[Recorded | InvalidLink | None],
+) -> list[str | None]:
+    """The invitation of each submission's link, or None (and its refusal in ``outcomes``)."""
     invitations: list[str | None] = []
-    for sub in submissions:
+    for i, sub in enumerate(submissions):
         try:
             invitations.append(verify(secret, sub.token, now))
-            outcomes.append(None)
         except InvalidLink as exc:
             invitations.append(None)
-            outcomes.append(exc)
+            outcomes[i] = exc
+    return invitations
+
+
+def _checked(
+    ws: Workspace,
+    submissions: Sequence[Submission],
+    invitations: Sequence[str | None],
+    outcomes: list[Recorded | InvalidLink | None],
+    surveys: SurveyShelf,
+) -> list[_Accepted]:
+    """The submissions of known invitations to active surveys with answers that fit them;
+    the refusal of each other one goes to ``outcomes``."""
     wanted = {inv for inv in invitations if inv is not None}
     if not wanted:
-        return _filled(outcomes)
+        return []
     deliveries = _deliveries(ws, wanted)
-    active = (surveys or SurveyShelf()).active(
-        ws, {str(d["survey_id"]) for d in deliveries.values()}
-    )
-    checked: list[tuple[int, Survey, dict[str, Any], list[tuple[Question, dict[str, Any]]]]] = []
+    active = surveys.active(ws, {str(d["survey_id"]) for d in deliveries.values()})
+    accepted: list[_Accepted] = []
     for i, (sub, inv) in enumerate(zip(submissions, invitations, strict=True)):
         if inv is None:
             continue
@@ -186,54 +233,65 @@ def respond_many(
             survey = active.get(str(delivery["survey_id"]))
             if survey is None:
                 raise UnknownInvitation(f"the survey of invitation {inv} no longer exists")
-            answers = check_answers(survey, sub.answers)
+            accepted.append(_Accepted(i, survey, delivery, check_answers(survey, sub.answers)))
         except InvalidLink as exc:
             outcomes[i] = exc
-            continue
-        checked.append((i, survey, delivery, answers))
-    if not checked:
-        return _filled(outcomes)
+    return accepted
 
+
+def _merge(
+    accepted: _Accepted, channel: str | None, now: datetime, rows: dict[str, dict[str, Any]]
+) -> list[str]:
+    """Merge one submission's answers into ``rows`` (by response id); returns their ids.
+    Later submissions in the batch update earlier ones, as separate posts would."""
+    survey, delivery = accepted.survey, accepted.delivery
+    invitation_id = accepted.invitation_id
+    customer = delivery["customer_id"]
+    names = schema.table("survey_responses").names
+    ids = []
+    for question, values in accepted.answers:
+        response_id = f"{invitation_id}:{question.id}"
+        row = rows.get(response_id) or {c: None for c in names}
+        row.update(
+            response_id=response_id,
+            customer_id=None if _missing(customer) else customer,
+            survey_id=survey.id,
+            invitation_id=invitation_id,
+            question_id=question.id,
+            question_type=RESPONSE_TYPES.get(question.type, question.type),
+            scale_min=question.scale[0] if question.scored else None,
+            scale_max=question.scale[1] if question.scored else None,
+            polarity=question.polarity if question.scored else None,
+            language=delivery["language"],
+            channel=channel or survey.invitation_channel,
+            touchpoint=survey.touchpoint,
+            responded_at=now,
+            source=schema.SURVEY_SENDER,  # the one provenance of what cxpulse asked
+        )
+        row.update(values)
+        rows[response_id] = row
+        ids.append(response_id)
+    return ids
+
+
+def _views(
+    accepted: Sequence[_Accepted], rows: Iterable[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """The survey as each customer now sees it, with every answer of their invitation."""
+    by_invitation: dict[str, list[Mapping[str, Any]]] = {}
+    for row in rows:
+        by_invitation.setdefault(str(row["invitation_id"]), []).append(row)
+    return [
+        _view(a.survey, a.invitation_id, a.language, by_invitation[a.invitation_id])
+        for a in accepted
+    ]
+
+
+def _write(
+    ws: Workspace, rows: dict[str, dict[str, Any]], written: set[str], stored: set[str]
+) -> None:
+    """Store the ``written`` response rows (``stored``: the ids already in the table)."""
     tab = schema.table("survey_responses")
-    # every answer already given to these invitations: merged into, and shown on the page
-    given = rows_where_in(
-        ws.store,
-        "survey_responses",
-        "invitation_id",
-        {str(d["invitation_id"]) for _, _, d, _ in checked},
-    )
-    rows: dict[str, dict[str, Any]] = {str(row["response_id"]): row for row in given}
-    stored = set(rows)
-    written: set[str] = set()
-    recorded: dict[int, list[str]] = {}
-    for i, survey, delivery, answers in checked:
-        invitation_id = str(delivery["invitation_id"])
-        customer = delivery["customer_id"]
-        channel = submissions[i].channel or survey.invitation_channel
-        for question, values in answers:
-            response_id = f"{invitation_id}:{question.id}"
-            # later submissions in the batch update earlier ones, as separate posts would
-            row = rows.get(response_id) or {c: None for c in tab.names}
-            row.update(
-                response_id=response_id,
-                customer_id=None if _missing(customer) else customer,
-                survey_id=survey.id,
-                invitation_id=invitation_id,
-                question_id=question.id,
-                question_type=RESPONSE_TYPES.get(question.type, question.type),
-                scale_min=question.scale[0] if question.scored else None,
-                scale_max=question.scale[1] if question.scored else None,
-                polarity=question.polarity if question.scored else None,
-                language=delivery["language"],
-                channel=channel,
-                touchpoint=survey.touchpoint,
-                responded_at=now,
-                source=schema.SURVEY_SENDER,  # the one provenance of what cxpulse asked
-            )
-            row.update(values)
-            rows[response_id] = row
-            written.add(response_id)
-            recorded.setdefault(i, []).append(response_id)
     replace_rows(
         ws.store,
         "survey_responses",
@@ -242,14 +300,6 @@ def respond_many(
         tab.ibis_schema(),
         stored=stored & written,
     )
-    by_invitation: dict[str, list[dict[str, Any]]] = {}
-    for row in rows.values():
-        by_invitation.setdefault(str(row["invitation_id"]), []).append(row)
-    for i, survey, delivery, _ in checked:
-        invitation_id = str(delivery["invitation_id"])
-        view = _view(survey, invitation_id, str(delivery["language"]), by_invitation[invitation_id])
-        outcomes[i] = Recorded(recorded[i], view)
-    return _filled(outcomes)
 
 
 def _filled(outcomes: list[Recorded | InvalidLink | None]) -> list[Recorded | InvalidLink]:
@@ -414,16 +464,10 @@ def unsubscribe(ws: Workspace, token: str, now: datetime) -> str:
     Expired links still unsubscribe (only the signature is required): refusing an opt-out
     because the survey closed would break the promise in the email."""
     customer_id = str(_unsubscribing(ws, token, now)["customer_id"])
-    tab = schema.table("customers")
-    c = ws.table("customers")
-    found = c.filter(c.customer_id == customer_id).execute()
-    if found.empty:  # erased since: nothing left to send them
-        raise UnknownInvitation("the customer of this link is no longer in this workspace")
-    row = {k: (None if _missing(v) else v) for k, v in found.iloc[0].items()}
-    row["email_consent"] = False
-    frame = ibis.memtable([row], schema=ibis.schema(tab.ibis_schema()))
     with ws.store.transaction():
-        ws.store.con.upsert("customers", frame, on="customer_id")
+        if not ws.store.update("customers", {"customer_id": customer_id}, {"email_consent": False}):
+            # erased since: nothing left to send them
+            raise UnknownInvitation("the customer of this link is no longer in this workspace")
         _cancel_pending(ws, customer_id)
     return customer_id
 
@@ -440,15 +484,17 @@ def _unsubscribing(ws: Workspace, token: str, now: datetime) -> dict[str, Any]:
 def _cancel_pending(ws: Workspace, customer_id: str) -> None:
     """Nothing queued for this customer goes out any more (a reminder, an email waiting for
     the SMTP server, a webhook post waiting for a retry)."""
-    quoted = customer_id.replace("'", "''")
-    ws.store.con.raw_sql(
-        f"UPDATE {SURVEY_DELIVERIES_TABLE} SET status = 'unsubscribed' "
-        f"WHERE customer_id = '{quoted}' AND status IN ('pending', 'queued')"
+    ws.store.update(
+        SURVEY_DELIVERIES_TABLE,
+        {"customer_id": customer_id, "status": ["pending", "queued"]},
+        {"status": "unsubscribed"},
     )
-    ws.store.con.raw_sql(
-        f"UPDATE {AUTOMATION_OUTBOX_TABLE} SET status = 'dead', last_error = 'unsubscribed' "
-        f"WHERE status = 'pending' AND run_id IN (SELECT 'survey:' || invitation_id "
-        f"FROM {SURVEY_DELIVERIES_TABLE} WHERE customer_id = '{quoted}')"
+    d = ws.store.table(SURVEY_DELIVERIES_TABLE)
+    invitations = d.filter(d.customer_id == customer_id).invitation_id.to_pyarrow().to_pylist()
+    ws.store.update(
+        AUTOMATION_OUTBOX_TABLE,
+        {"status": "pending", "run_id": sorted({f"survey:{i}" for i in invitations})},
+        {"status": "dead", "last_error": "unsubscribed"},
     )
 
 

@@ -119,7 +119,7 @@ def invite(
     with ws.store.transaction():
         if invitations:
             inv_schema = ibis.schema(schema.table("survey_invitations").ibis_schema())
-            ws.store.con.insert("survey_invitations", ibis.memtable(invitations, schema=inv_schema))
+            ws.store.insert("survey_invitations", invitations, schema=inv_schema)
             write_deliveries(ws, deliveries)
             handoff.enqueue(ws, posts)
         decision_log.log(ws, decided, now, ids)
@@ -129,6 +129,4 @@ def write_deliveries(ws: Workspace, rows: list[dict[str, Any]]) -> None:
     """Upsert on the unique key: the survey outbox never holds one delivery twice."""
     if rows:
         out_schema = ibis.schema(SURVEY_OPERATIONAL_SCHEMAS[SURVEY_DELIVERIES_TABLE])
-        ws.store.con.upsert(
-            SURVEY_DELIVERIES_TABLE, ibis.memtable(rows, schema=out_schema), on="delivery_key"
-        )
+        ws.store.upsert(SURVEY_DELIVERIES_TABLE, rows, schema=out_schema, on="delivery_key")

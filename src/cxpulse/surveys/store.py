@@ -38,7 +38,7 @@ def add_survey(ws: Workspace, path: str | Path, now: datetime) -> Survey:
         [row], schema=ibis.schema(SURVEY_OPERATIONAL_SCHEMAS[SURVEY_DEFINITIONS_TABLE])
     )
     with ws.store.transaction():
-        ws.store.con.upsert(SURVEY_DEFINITIONS_TABLE, frame, on="survey_id")
+        ws.store.upsert(SURVEY_DEFINITIONS_TABLE, frame, on="survey_id")
     return survey
 
 
@@ -100,5 +100,5 @@ def stored_secret(ws: Workspace, name: str, now: datetime) -> bytes:
     if len(found):
         return bytes.fromhex(str(found.iloc[0]))
     value = secrets.token_hex(32)
-    ws.store.con.insert(SURVEY_SECRETS_TABLE, [{"name": name, "value": value, "created_at": now}])
+    ws.store.insert(SURVEY_SECRETS_TABLE, [{"name": name, "value": value, "created_at": now}])
     return bytes.fromhex(value)

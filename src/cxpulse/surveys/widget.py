@@ -248,7 +248,7 @@ def _invite(
     }
     inv_schema = ibis.schema(schema.table("survey_invitations").ibis_schema())
     with ws.store.transaction():
-        ws.store.con.insert("survey_invitations", ibis.memtable([invitation], schema=inv_schema))
+        ws.store.insert("survey_invitations", [invitation], schema=inv_schema)
         write_deliveries(ws, [delivery])
         decision_log.log(ws, [winner], now, {winner.candidate.trigger_key: inv})
     return delivery

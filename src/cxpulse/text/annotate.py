@@ -211,4 +211,4 @@ def _write(ws: Workspace, table: str, rows: pd.DataFrame, result: pd.DataFrame) 
     )
     memtable = ibis.memtable(out, schema=ibis.schema(TEXT_ANNOTATIONS_SCHEMA))
     with ws.store.transaction():
-        ws.store.con.upsert(TEXT_ANNOTATIONS_TABLE, memtable, on="annotation_id")
+        ws.store.upsert(TEXT_ANNOTATIONS_TABLE, memtable, on="annotation_id")

@@ -163,43 +163,57 @@ def _load(path: Path) -> Taxonomy:
     return parse_taxonomy(raw, str(path))
 
 
+class _Invalid(Exception):
+    """One problem of a taxonomy; :func:`parse_taxonomy` names the file in front of it."""
+
+
 def parse_taxonomy(raw: Any, source: str) -> Taxonomy:
     """Check and compile a taxonomy read from YAML; errors name ``source`` and the theme."""
+    try:
+        themes = tuple(_theme(name, body) for name, body in _themes(raw).items())
+    except _Invalid as exc:
+        raise ConfigError(f"theme taxonomy {source}: {exc}") from None
+    return Taxonomy(themes, source)
 
-    def fail(problem: str) -> ConfigError:
-        return ConfigError(f"theme taxonomy {source}: {problem}")
 
+def _themes(raw: Any) -> dict[Any, Any]:
     if not isinstance(raw, dict) or not isinstance(raw.get("themes"), dict) or not raw["themes"]:
-        raise fail("expected a 'themes:' mapping of theme name -> label and keywords")
+        raise _Invalid("expected a 'themes:' mapping of theme name -> label and keywords")
     if raw.get("version", 1) != 1:
-        raise fail(f"version {raw.get('version')!r} is not supported (this cxpulse reads 1)")
-    themes = []
-    for name, body in raw["themes"].items():
-        if not isinstance(name, str) or not _NAME.match(name):
-            raise fail(
-                f"theme name {name!r} must be lower case letters, digits and _ (e.g. support_wait)"
-            )
-        if not isinstance(body, dict) or not isinstance(body.get("keywords"), dict):
-            raise fail(f"theme {name!r} needs 'keywords:' with a list per language (en, fr)")
-        keywords: dict[str, tuple[str, ...]] = {}
-        for lang, words in body["keywords"].items():
-            if lang not in LANGUAGES:
-                raise fail(f"theme {name!r}: unknown language {lang!r} (use en, fr)")
-            if not isinstance(words, list) or not all(
-                isinstance(w, str) and w.strip(" *") for w in words
-            ):
-                raise fail(f"theme {name!r}: keywords.{lang} must be a list of words or phrases")
-            keywords[lang] = tuple(fold(w.strip()) for w in words)
-        if not any(keywords.values()):
-            raise fail(f"theme {name!r} has no keywords")
-        labels = body.get("label") or {}
-        if isinstance(labels, str):
-            labels = {lang: labels for lang in LANGUAGES}
-        if not isinstance(labels, dict):
-            raise fail(f"theme {name!r}: label must be text or a mapping en: ..., fr: ...")
-        matchers = {lang: _Matcher.build(words) for lang, words in keywords.items()}
-        themes.append(Theme(name, {str(k): str(v) for k, v in labels.items()}, keywords, matchers))
-    return Taxonomy(tuple(themes), source)
+        raise _Invalid(f"version {raw.get('version')!r} is not supported (this cxpulse reads 1)")
+    themes: dict[Any, Any] = raw["themes"]
+    return themes
+
+
+def _theme(name: Any, body: Any) -> Theme:
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise _Invalid(
+            f"theme name {name!r} must be lower case letters, digits and _ (e.g. support_wait)"
+        )
+    if not isinstance(body, dict) or not isinstance(body.get("keywords"), dict):
+        raise _Invalid(f"theme {name!r} needs 'keywords:' with a list per language (en, fr)")
+    keywords = {lang: _keywords(name, lang, words) for lang, words in body["keywords"].items()}
+    if not any(keywords.values()):
+        raise _Invalid(f"theme {name!r} has no keywords")
+    labels = _labels(name, body.get("label") or {})
+    matchers = {lang: _Matcher.build(words) for lang, words in keywords.items()}
+    return Theme(name, labels, keywords, matchers)
+
+
+def _keywords(name: str, lang: Any, words: Any) -> tuple[str, ...]:
+    if lang not in LANGUAGES:
+        raise _Invalid(f"theme {name!r}: unknown language {lang!r} (use en, fr)")
+    if not isinstance(words, list) or not all(isinstance(w, str) and w.strip(" *") for w in words):
+        raise _Invalid(f"theme {name!r}: keywords.{lang} must be a list of words or phrases")
+    return tuple(fold(w.strip()) for w in words)
+
+
+def _labels(name: str, labels: Any) -> dict[str, str]:
+    if isinstance(labels, str):
+        labels = {lang: labels for lang in LANGUAGES}
+    if not isinstance(labels, dict):
+        raise _Invalid(f"theme {name!r}: label must be text or a mapping en: ..., fr: ...")
+    return {str(k): str(v) for k, v in labels.items()}
 
 
 def assign_themes(

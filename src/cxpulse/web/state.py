@@ -18,10 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-import ibis
 from fastapi import Request
 
-from cxpulse.store.connect import Store
 from cxpulse.surveys.intake import ResponseIntake
 from cxpulse.surveys.offer_budget import OfferBudget
 from cxpulse.web.cache import ResultCache
@@ -68,8 +66,7 @@ class WebState:
         ws: Workspace | None = getattr(self._local, "ws", None)
         if ws is None:
             with self.lock:  # cursor() itself uses the shared connection
-                cursor = self.ws.store.con.con.cursor()
-            store = Store(ibis.duckdb.from_connection(cursor), self.ws.store.location, "duckdb")
+                store = self.ws.store.thread_reader()
             ws = type(self.ws)(store, self.ws.settings)
             ws.kinds = self.ws.kinds  # the server's registries: a channel it was given parses
             self._local.ws = ws

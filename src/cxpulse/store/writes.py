@@ -1,0 +1,180 @@
+"""The store's writes: rows inserted, upserted or replaced, and rows updated or deleted by key.
+
+Every module above the store writes through these :class:`~cxpulse.store.Store` methods (as
+sqlite-utils' ``Table.insert/upsert/update/delete_where``), never by reaching into the backend
+connection or quoting values into SQL text itself:
+
+- ``insert``, ``upsert`` and ``replace_all`` take rows (an Ibis table, an Arrow table, a pandas
+  frame or a list of dicts with an optional schema) and go through Ibis, so they work on every
+  writable backend; a change of strategy (PostgreSQL's ``ON CONFLICT``, say) happens here once.
+- ``update`` and ``delete_where`` run one statement with **bound parameters** (no value is ever
+  written into the SQL text) on DuckDB's and PostgreSQL's own connections, and return how many
+  rows they changed. A ``where`` maps columns to what they must hold: a value (``=``), ``None``
+  (``IS NULL``), :data:`NOT_NULL`, or a list/tuple/set of values (``IN``; an empty one matches
+  nothing). Several columns must all match; an empty ``where`` matches every row.
+
+All of them join the caller's :meth:`Store.transaction`, if any.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final, TypeAlias
+
+import ibis
+import pandas as pd
+import pyarrow as pa
+import sqlglot.expressions as sge
+from ibis.expr.types import Table
+
+if TYPE_CHECKING:
+    from ibis.backends import BaseBackend
+
+Rows: TypeAlias = Table | pa.Table | pd.DataFrame | Sequence[Mapping[str, Any]]
+"""What the row writes accept."""
+
+
+class _NotNull:
+    def __repr__(self) -> str:
+        return "NOT_NULL"
+
+
+NOT_NULL: Final = _NotNull()
+"""In a ``where``: the column holds any value but NULL."""
+
+_MANY = (list, tuple, set, frozenset)
+
+
+class Writes:
+    """The write methods of :class:`~cxpulse.store.Store` (its ``con`` and ``backend``)."""
+
+    con: BaseBackend
+    backend: str
+
+    def insert(self, table: str, rows: Rows, *, schema: Mapping[str, Any] | None = None) -> None:
+        """Append ``rows`` to ``table`` (columns matched by name; those left out are NULL)."""
+        if isinstance(rows, pa.Table) and self._native():
+            self._insert_arrow(table, rows)
+            return
+        self.con.insert(table, _frame(rows, schema))  # type: ignore[attr-defined]
+
+    def upsert(
+        self, table: str, rows: Rows, *, on: str, schema: Mapping[str, Any] | None = None
+    ) -> None:
+        """Write ``rows``, replacing the stored rows with the same ``on`` key."""
+        self.con.upsert(table, _frame(rows, schema), on=on)  # type: ignore[attr-defined]
+
+    def replace_all(
+        self, table: str, rows: Rows, *, schema: Mapping[str, Any] | None = None
+    ) -> None:
+        """Replace every row of ``table`` by ``rows`` (atomic inside a transaction)."""
+        self.con.truncate_table(table)  # type: ignore[attr-defined]
+        self.insert(table, rows, schema=schema)
+
+    def update(self, table: str, where: Mapping[str, Any], values: Mapping[str, Any]) -> int:
+        """Set ``values`` (column: new value) on the rows matching ``where``; returns how many
+        rows matched."""
+        if not values:
+            raise ValueError("update needs at least one column to set")
+        sql = self._sql()
+        sets = ", ".join(f"{sql.ident(column)} = {sql.value(v)}" for column, v in values.items())
+        condition = sql.where(where)
+        return self._run(sql, f"UPDATE {sql.ident(table)} SET {sets}", table, condition)
+
+    def delete_where(self, table: str, where: Mapping[str, Any]) -> int:
+        """Delete the rows matching ``where``; returns how many there were."""
+        sql = self._sql()
+        condition = sql.where(where)
+        return self._run(sql, f"DELETE FROM {sql.ident(table)}", table, condition)
+
+    def base_tables(self) -> list[str]:
+        """The stored tables of the workspace by name (not the views Ibis registers for
+        in-memory frames, nor other schemas' tables)."""
+        sql = ("SELECT table_name FROM information_schema.tables "
+               "WHERE table_type = 'BASE TABLE' AND table_schema = current_schema()")  # fmt: skip
+        names = self.con.sql(sql).to_pyarrow().column(0).to_pylist()  # type: ignore[attr-defined]
+        return sorted(str(name) for name in names)
+
+    def _sql(self) -> _Sql:
+        return _Sql(self.backend, getattr(self.con, "dialect", None))
+
+    def _run(self, sql: _Sql, statement: str, table: str, condition: str) -> int:
+        raw = getattr(self.con, "con", None)
+        if self.backend == "duckdb" and raw is not None:
+            (count,) = raw.execute(statement + condition, sql.params).fetchone()
+            return int(count)
+        if self.backend == "postgres":
+            # the raw connection, because Ibis's raw_sql calls rollback() on error, which
+            # psycopg forbids inside a transaction block and which would hide the real error
+            cursor = self.con.con.execute(statement + condition, sql.params)  # type: ignore[attr-defined]
+            return int(cursor.rowcount)
+        # any other SQL backend: count first (drivers report changed rows differently)
+        counted = f"SELECT COUNT(*) FROM {sql.ident(table)}{condition}"
+        count = int(self.con.sql(counted).to_pyarrow().column(0)[0].as_py())  # type: ignore[attr-defined]
+        if count:
+            self.con.raw_sql(statement + condition)  # type: ignore[attr-defined]
+        return count
+
+    def _native(self) -> bool:
+        return self.backend == "duckdb" and hasattr(self.con, "con")
+
+    def _insert_arrow(self, table: str, rows: pa.Table) -> None:
+        # DuckDB scans the Arrow table in place: no pandas, no row-by-row insert
+        raw = self.con.con  # type: ignore[attr-defined]
+        view = f"_cxpulse_insert_{table}"
+        listed = ", ".join(quote(c) for c in rows.column_names)
+        raw.register(view, rows)
+        try:
+            sql = f"INSERT INTO {quote(table)} ({listed}) SELECT {listed} FROM {quote(view)}"
+            raw.execute(sql)
+        finally:
+            raw.unregister(view)
+
+
+def _frame(rows: Rows, schema: Mapping[str, Any] | None) -> Table:
+    if isinstance(rows, Table):
+        return rows
+    return ibis.memtable(rows, schema=None if schema is None else ibis.schema(dict(schema)))
+
+
+class _Sql:
+    """The parts of one statement: quoted identifiers, and values bound as parameters (the
+    driver's ``?`` or ``%s``), or on a backend whose placeholder cxpulse does not know,
+    written as literals of its dialect by sqlglot (never quoted by hand)."""
+
+    def __init__(self, backend: str, dialect: Any) -> None:
+        self.mark = {"duckdb": "?", "postgres": "%s"}.get(backend)
+        self.dialect = dialect
+        self.params: list[Any] = []
+
+    def ident(self, name: str) -> str:
+        quoted = quote(name)
+        # psycopg would read a % of a name as the start of a placeholder
+        return quoted.replace("%", "%%") if self.mark == "%s" else quoted
+
+    def value(self, value: Any) -> str:
+        if self.mark is None:
+            return str(sge.convert(value).sql(self.dialect))
+        self.params.append(value)
+        return self.mark
+
+    def where(self, where: Mapping[str, Any]) -> str:
+        """`` WHERE ...`` (or nothing: every row)."""
+        parts: list[str] = []
+        for column, wanted in where.items():
+            name = self.ident(column)
+            if wanted is None:
+                parts.append(f"{name} IS NULL")
+            elif wanted is NOT_NULL:
+                parts.append(f"{name} IS NOT NULL")
+            elif isinstance(wanted, _MANY):
+                listed = ", ".join(self.value(v) for v in wanted)
+                parts.append(f"{name} IN ({listed})" if listed else "FALSE")
+            else:
+                parts.append(f"{name} = {self.value(wanted)}")
+        return " WHERE " + " AND ".join(parts) if parts else ""
+
+
+def quote(identifier: str) -> str:
+    """An SQL identifier, double-quoted (DuckDB, PostgreSQL and the SQL standard)."""
+    return '"' + identifier.replace('"', '""') + '"'
