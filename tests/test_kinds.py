@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -44,3 +45,34 @@ def test_a_taken_name_is_refused_unless_replaced() -> None:
     dark = registry.add(Colour("red"), replace=True)
     assert registry.get("red") is dark
     assert list(registry) == [dark, GREEN]
+
+
+def _install(site: Path, group: str, module: str, body: str) -> None:
+    """A package as pip leaves it: a module and a dist-info folder declaring an entry point."""
+    (site / f"{module}.py").write_text(body, encoding="utf-8")
+    info = site / "plugin_colours-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: plugin-colours\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(f"[{group}]\nblue = {module}:BLUE\n", encoding="utf-8")
+
+
+def test_installed_plugins_join_every_registry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kind = Kind("colour", [RED, GREEN])
+    assert kind.group == "cxpulse.colours"
+    body = "from dataclasses import dataclass\n@dataclass(frozen=True)\nclass C:\n    name: str\n"
+    _install(tmp_path, kind.group, "plugin_blue", body + "BLUE = C('blue')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert kind.registry().names() == ["red", "green", "blue"]
+    assert Kinds()[kind].get("blue").name == "blue"
+
+
+def test_a_broken_plugin_names_its_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    kind = Kind("shape", [])
+    _install(
+        tmp_path, kind.group, "plugin_broken", "raise ImportError('no module named shapely')\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ConfigError, match=r"shape plugin 'blue' .*plugin-colours.*shapely"):
+        kind.registry()

@@ -13,6 +13,15 @@ built from the defaults on first use (``ws.kinds[CHANNELS]``); a test or a plugi
 own member to one workspace without touching the others. Code that has no workspace (parsing a
 YAML file on its own) reads the built-ins with ``CHANNELS.builtins()``.
 
+Installed packages add members for every workspace, the CLI and the server included, through
+an entry point group named after the kind (``cxpulse.survey_channels``, ``cxpulse.rule_actions``,
+``cxpulse.import_presets``...)::
+
+    [project.entry-points."cxpulse.survey_channels"]
+    sms = "acme_cx.sms:Sms"
+
+Plugins come after the built-ins and may not take a built-in's name.
+
 This module is at the bottom of the layers: a kind's members may come from any layer, the
 registry only needs their ``name``.
 """
@@ -20,6 +29,7 @@ registry only needs their ``name``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from importlib.metadata import entry_points
 from typing import Any, Generic, Protocol, TypeVar
 
 from cxpulse.errors import ConfigError
@@ -89,16 +99,41 @@ class Kind(Generic[M]):
         self.name = name
         self.default = tuple(default)
         self._builtins: Registry[M] | None = None
+        self._plugins: tuple[M, ...] | None = None
+
+    @property
+    def group(self) -> str:
+        """Entry point group of installed plugins: "survey channel" -> cxpulse.survey_channels."""
+        return "cxpulse." + "_".join(self.name.split()) + "s"
+
+    def plugins(self) -> tuple[M, ...]:
+        """Members installed packages declare under :attr:`group`, loaded once per process.
+
+        A plugin that fails to import is a ConfigError naming it and its package, so a broken
+        install says what to remove instead of failing somewhere unrelated."""
+        if self._plugins is None:
+            loaded = []
+            for point in entry_points(group=self.group):
+                try:
+                    loaded.append(point.load())
+                except Exception as exc:  # any error of third-party code at import time
+                    package = point.dist.name if point.dist is not None else "?"
+                    raise ConfigError(
+                        f"the {self.name} plugin {point.name!r} ({point.value}, installed by "
+                        f"{package}) failed to load: {exc}; upgrade or uninstall that package"
+                    ) from exc
+            self._plugins = tuple(loaded)
+        return self._plugins
 
     def builtins(self) -> Registry[M]:
-        """A shared registry of the built-ins only (for code that has no workspace)."""
+        """A shared registry of the built-ins and plugins (for code that has no workspace)."""
         if self._builtins is None:
             self._builtins = self.registry()
         return self._builtins
 
     def registry(self) -> Registry[M]:
-        """A fresh registry holding the built-ins, which the caller may extend."""
-        return Registry(self, self.default)
+        """A fresh registry holding the built-ins and installed plugins; the caller may add more."""
+        return Registry(self, (*self.default, *self.plugins()))
 
     def __repr__(self) -> str:
         return f"Kind({self.name})"
