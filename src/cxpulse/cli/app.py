@@ -469,6 +469,7 @@ from cxpulse.cli import (  # noqa: E402  (they register on the app defined above
     churn,
     customers,
     parquet,
+    report,
     revenue,
     server,
     support,
@@ -487,6 +488,7 @@ for _group in (
     automations,
     server,
     parquet,
+    report,
     customers,
 ):
     _group.register(app)
