@@ -10,7 +10,7 @@ from typing import Any
 
 from cxpulse.errors import CxpulseError, QueryError
 from cxpulse.metrics import periods
-from cxpulse.metrics.spec import REGISTRY
+from cxpulse.metrics.spec import COUNT_UNITS, REGISTRY
 from cxpulse.reports import queries
 from cxpulse.reports.base import Params, Table
 from cxpulse.reports.context import Context
@@ -148,9 +148,7 @@ def cards_table(title: str, cards: list[dict[str, Any]], notes: tuple[str, ...] 
             c["metric"],
             c["unit"],
             c["period"],
-            c["value"],
-            c["previous"],
-            c["change"],
+            *(_whole(c[k], c["unit"]) for k in ("value", "previous", "change")),
             (c["ci_low"], c["ci_high"]),
             c["n"],
             c["target"],
@@ -159,6 +157,11 @@ def cards_table(title: str, cards: list[dict[str, Any]], notes: tuple[str, ...] 
     ]
     columns = ("metric", "unit", "period", "last", "prev", "change", "CI", "n", "target")
     return Table(title, columns, rows, notes)
+
+
+def _whole(value: Any, unit: str) -> Any:
+    """A count as a whole number ("1,450 tickets", not "1,450.0")."""
+    return round(value) if unit in COUNT_UNITS and isinstance(value, float) else value
 
 
 def range_cards_table(title: str, data: dict[str, Any]) -> Table:
