@@ -12,8 +12,8 @@ the generic ``report.html`` (its headline tables).
 # no `from __future__ import annotations`: the routes made in `_add` annotate their
 # parameters with types built there, which FastAPI must see as objects, not names
 
-from collections.abc import Iterable, Mapping
-from typing import Annotated, Any, Protocol
+from collections.abc import Callable, Iterable, Mapping
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
@@ -26,8 +26,8 @@ from cxpulse.reports.journey import Journey
 from cxpulse.reports.revenue import Revenue
 from cxpulse.reports.scorecard import Scorecard
 from cxpulse.web.pages import families, feedback, journey, revenue, scorecard
-from cxpulse.web.render import page
 from cxpulse.web.reportparams import params_dependency, query_pairs
+from cxpulse.web.reportview import Shown
 from cxpulse.web.security import Principal, require
 from cxpulse.web.state import WebState, get_state
 
@@ -45,38 +45,13 @@ OPERATIONS = (
 State = Annotated[WebState, Depends(get_state)]
 
 
-class View(Protocol):
-    def __call__(
-        self,
-        request: Request,
-        principal: Principal,
-        state: WebState,
-        report: type[Report],
-        params: Params,
-        data: dict[str, Any],
-        twin: str,
-    ) -> Response: ...
+View = Callable[[Shown], Response]
 
 
-def generic_view(
-    request: Request,
-    principal: Principal,
-    state: WebState,
-    report: type[Report],
-    params: Params,
-    data: dict[str, Any],
-    twin: str,
-) -> Response:
-    query = urlencode([(k, v) for k, v in query_pairs(report, params)])
-    return page(
-        request,
-        report.template,
-        principal,
-        report=report,
-        data=data,
-        tables=report.tables(data),
-        json_url=f"{twin}?{query}" if query else twin,
-    )
+def generic_view(shown: Shown) -> Response:
+    """``report.html``: the report's headline tables."""
+    query = urlencode(query_pairs(shown.report, shown.params))
+    return shown.render(query, report=shown.report, tables=shown.report.tables(shown.data))
 
 
 VIEWS: dict[type[Report], View] = {
@@ -120,7 +95,8 @@ def _add(out: APIRouter, report: type[Report]) -> None:
 
     def html(request: Request, principal: reader, state: State, params: params_of) -> Response:
         data = run(state, report, params)
-        return view_of(report)(request, principal, state, report, params, data, twin_path(report))
+        shown = Shown(request, principal, state, report, params, data, twin_path(report))
+        return view_of(report)(shown)
 
     twin.__doc__ = report.__doc__
     common: Mapping[str, Any] = {"methods": ["GET"], "summary": report.summary}

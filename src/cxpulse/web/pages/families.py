@@ -4,17 +4,14 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import Request
 from fastapi.responses import Response
 
-from cxpulse.reports import REPORTS, Params, Report
+from cxpulse.reports import REPORTS
 from cxpulse.reports.blocks import GRAINS, params_range
 from cxpulse.reports.family import Family
-from cxpulse.web.render import page
-from cxpulse.web.security import Principal
+from cxpulse.web.reportview import Shown
 from cxpulse.web.state import WebState
 
 FAMILIES: dict[str, type[Family]] = {
@@ -27,23 +24,6 @@ def today(state: WebState) -> date:
     return state.today()
 
 
-def view(
-    request: Request,
-    principal: Principal,
-    state: WebState,
-    report: type[Report],
-    params: Params,
-    data: dict[str, Any],
-    twin: str,
-) -> Response:
-    rng = params_range(state, params)
-    return page(
-        request,
-        report.template,
-        principal,
-        family=report,
-        data=data,
-        rng=rng,
-        grains=GRAINS,
-        json_url=f"{twin}?{urlencode(rng.params())}",
-    )
+def view(shown: Shown) -> Response:
+    rng = params_range(shown.state, shown.params)
+    return shown.render(urlencode(rng.params()), family=shown.report, rng=rng, grains=GRAINS)

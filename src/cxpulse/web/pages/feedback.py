@@ -5,18 +5,18 @@ string and writes the verbatims the page shows, from the same cached result."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from cxpulse.accounts.users import Permission
-from cxpulse.reports import Params, Report, run
+from cxpulse.reports import Params, run
 from cxpulse.reports.blocks import GRAINS, page_range
 from cxpulse.reports.feedback import METRICS, Feedback, choices, options, verbatims_csv
 from cxpulse.text.sentiment import LABELS
-from cxpulse.web.render import page
 from cxpulse.web.reportparams import params_dependency
+from cxpulse.web.reportview import Shown
 from cxpulse.web.security import Principal, require
 from cxpulse.web.state import WebState, get_state
 
@@ -25,22 +25,11 @@ Reader = Annotated[Principal, Depends(require(Permission.read))]
 State = Annotated[WebState, Depends(get_state)]
 
 
-def view(
-    request: Request,
-    principal: Principal,
-    state: WebState,
-    report: type[Report],
-    params: Params,
-    data: dict[str, Any],
-    twin: str,
-) -> Response:
-    opts = options(params)
+def view(shown: Shown) -> Response:
+    opts, state = options(shown.params), shown.state
     base = opts.params(drop=("page", "period", "type", "score_min", "score_max", "scale"))
-    return page(
-        request,
-        report.template,
-        principal,
-        data=data,
+    return shown.render(
+        opts.params(),
         opts=opts,
         rng=page_range(state, opts.by, opts.from_, opts.to),
         grains=GRAINS,
@@ -50,7 +39,6 @@ def view(
         base=base,
         query=opts.params(),
         period_label=opts.period,
-        json_url=f"{twin}?{opts.params()}",
     )
 
 

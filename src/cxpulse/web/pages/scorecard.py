@@ -6,7 +6,7 @@ JSON twins: ``/`` is ``/api/v1/scorecard``; ``/metrics/NAME`` is ``/api/v1/metri
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -14,10 +14,11 @@ from fastapi.responses import HTMLResponse, Response
 
 from cxpulse.accounts.users import Permission
 from cxpulse.metrics.spec import REGISTRY
-from cxpulse.reports import Params, Report, run
+from cxpulse.reports import run
 from cxpulse.reports.blocks import GRAINS
 from cxpulse.reports.metric import Metric
 from cxpulse.web.render import page
+from cxpulse.web.reportview import Shown
 from cxpulse.web.security import Principal, require
 from cxpulse.web.state import WebState, get_state
 
@@ -26,27 +27,12 @@ Reader = Annotated[Principal, Depends(require(Permission.read))]
 State = Annotated[WebState, Depends(get_state)]
 
 
-def view(
-    request: Request,
-    principal: Principal,
-    state: WebState,
-    report: type[Report],
-    params: Params,
-    data: dict[str, Any],
-    twin: str,
-) -> Response:
-    metrics = REGISTRY.names() if params["all"] else []
-    query = urlencode([("by", params["by"])] + [("metric", m) for m in metrics])
-    return page(
-        request,
-        report.template,
-        principal,
-        card=data,
-        by=params["by"],
-        grains=GRAINS,
-        all=params["all"],
-        json_url=f"/api/v1/scorecard?{query}",
-    )
+def view(shown: Shown) -> Response:
+    by, every = shown.params["by"], shown.params["all"]
+    query = urlencode([("by", by)] + [("metric", m) for m in REGISTRY.names() if every])
+    # its first twin, which takes as_of too
+    json_url = f"/api/v1/scorecard?{query}"
+    return shown.render(query, json_url=json_url, card=shown.data, by=by, grains=GRAINS, all=every)
 
 
 @router.get("/metrics/{name}", response_class=HTMLResponse)
