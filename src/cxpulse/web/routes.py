@@ -20,9 +20,9 @@ from cxpulse.web.pages import (
     cases,
     customers,
     feedback,
+    metric,
     public,
     rules,
-    scorecard,
     surveys,
 )
 
@@ -57,7 +57,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     api_cases.router,
     api_customers.router,
     api_admin.router,
-    scorecard.router,
+    metric.router,
     feedback.router,  # the CSV export; the reports' pages and twins: web/reports.py
     cases.router,
     cases.api,
