@@ -73,3 +73,11 @@ def test_a_reports_permission_guards_its_page_and_twin(web_ws: Workspace) -> Non
         assert analyst.get(url).status_code == 403
         assert admin.get(url).status_code == 200
     assert admin.get("/api/v1/reports/admins-only").json() == {"ok": True}
+
+
+def test_warm_up_runs_the_cheap_default_views_first(app: FastAPI) -> None:
+    from cxpulse.web.warmup import default_views
+
+    names = [name for name, _ in default_views(app.state.cx)]
+    assert names[:4] == ["scorecard", "journey", "feedback", "revenue"]
+    assert names[-2:] == ["surveys", "scorecard, all=True"]  # every metric: last

@@ -98,6 +98,7 @@ class Report:
     template: ClassVar[str] = "report.html"  # the web page's Jinja2 template
     path: ClassVar[str | None] = ""  # the HTML page's address: "" is /<name>, None is none
     nav: ClassVar[bool] = True  # listed in the dashboard's navigation
+    warm_rank: ClassVar[int] = 1  # the server warms its default view cheapest rank first
 
     @classmethod
     def page_path(cls) -> str | None:

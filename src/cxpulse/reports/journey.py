@@ -57,6 +57,7 @@ class Journey(Report):
     title = "Journey"
     summary = "Survey metrics per touchpoint along the journey"
     template = "journey.html"
+    warm_rank = 0  # one engine call per survey metric: quick
     params = (BY, Param("period", "the period shown, e.g. 2026-10 (default: last complete)"))
 
     @classmethod

@@ -18,6 +18,7 @@ class Scorecard(Report):
     title = "Scorecard"
     summary = "Last complete period vs the previous, interval, target, benchmark"
     path = "/"
+    warm_rank = 0  # a few seconds cold, and the first page a user opens
     template = "scorecard.html"
     params = (
         Param("by", "period grain", "month", choices=GRAINS),

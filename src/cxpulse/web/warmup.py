@@ -27,10 +27,10 @@ DAY_CHECK_SECONDS = 60.0  # how soon after midnight the new day's pages are warm
 
 
 def default_views(state: WebState) -> list[tuple[str, Callable[[], object]]]:
-    """(name, compute) for the default view of every report of the workspace (in the
-    navigation's order), the survey listing, then the reports' other warm views (the
-    scorecard's "show all metrics": every metric, 35 s cold at scale 1, last, when it reuses
-    what the pages before computed)."""
+    """(name, compute) for the default view of every report of the workspace (cheapest
+    first: by ``warm_rank``, then in the registry's order), the survey listing, then the
+    reports' other warm views (the scorecard's "show all metrics": every metric, 35 s cold at
+    scale 1, last, when it reuses what the pages before computed)."""
     from cxpulse.web.pages.surveys import survey_listing
 
     def view(report: type[Report], raw: Mapping[str, Any]) -> Callable[[], object]:
@@ -38,7 +38,7 @@ def default_views(state: WebState) -> list[tuple[str, Callable[[], object]]]:
 
     first: list[tuple[str, Callable[[], object]]] = []
     later: list[tuple[str, Callable[[], object]]] = []
-    for report in state.ws.kinds[REPORTS]:
+    for report in sorted(state.ws.kinds[REPORTS], key=lambda r: r.warm_rank):
         for i, raw in enumerate(report.warmups()):
             label = report.name + "".join(f", {k}={v}" for k, v in raw.items())
             (later if i else first).append((label, view(report, raw)))
