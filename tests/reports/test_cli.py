@@ -68,3 +68,23 @@ def test_mistakes_are_one_line(web_ws: Workspace, args: list[str], message: str)
     result = runner.invoke(cli, args, obj=web_ws)
     assert result.exit_code == 1
     assert message in result.stderr and "Traceback" not in result.output
+
+
+def test_via_asks_a_running_server_for_the_same_json(web_ws: Workspace) -> None:
+    from cxpulse.accounts.tokens import create_token
+    from cxpulse.web.app import create_app
+    from tests.web.conftest import NOW, LiveServer
+
+    _, secret = create_token(web_ws, "cli", ["read"], "test", NOW)
+    args = ["report", "support", "--by", "quarter", "--from", "2025-01-01", "-f", "json"]
+    local = runner.invoke(cli, [*args, *AS_OF], obj=web_ws)
+    with LiveServer(create_app(web_ws, clock=lambda: NOW)) as server:
+        env = {"CXPULSE_TOKEN": secret}
+        via = runner.invoke(cli, [*args, "--via", server.url], env=env)
+        assert via.exit_code == 0, via.output
+        assert json.loads(via.stdout) == json.loads(local.stdout)
+        table = runner.invoke(cli, ["report", "journey", "--via", server.url], env=env)
+        assert table.exit_code == 0 and "Journey, 2026-10" in table.stdout
+        # checked before asking: a typo costs no request, and the message is the same
+        typo = runner.invoke(cli, ["report", "journey", "--segment", "x", "--via", server.url])
+        assert typo.exit_code == 1 and "the journey report takes no segment" in typo.stderr

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import typer
 from rich import box
@@ -32,6 +33,7 @@ from cxpulse.reports import REPORTS, Direct, Report, Table, run
 from cxpulse.workspace import Workspace
 
 out = Console(soft_wrap=True, markup=False)
+TWIN = "/api/v1/reports/{}"  # the web app's JSON twin of a report
 
 
 class ReportFormat(StrEnum):
@@ -69,25 +71,52 @@ def report(
     set_: Annotated[Many, _opt("Any other parameter: name=value (repeatable).", "--set")] = None,
     as_of: Annotated[str | None, _opt("The day it is made as of (default: today, local).")] = None,
     format_: Annotated[ReportFormat, typer.Option("--format", "-f")] = ReportFormat.table,
+    via: Annotated[
+        str | None,
+        _opt(
+            "Ask a running `cxpulse serve` at this URL instead of opening the workspace, "
+            "which the server holds (its built-in reports; API token in CXPULSE_TOKEN)."
+        ),
+    ] = None,
     workspace: WorkspaceOpt = None,
 ) -> None:
     """A report (the dashboard's pages: scorecard, feedback, revenue, support...)."""
-    with _workspace(ctx, workspace) as ws:
-        reports = ws.kinds[REPORTS]
-        if list_ or name is None:
-            _list(list(reports), format_)
-            return
-        chosen = reports.get(name)
-        given = {"from": from_, "to": to, "by": by, "segment": segment, "period": period}
-        raw: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
-        raw |= {k: v for k, v in (("filter", filter_), ("metric", metric)) if v}
-        raw |= _pairs(set_ or [])
-        data = run(Direct(ws, parse_day(as_of, "as_of")), chosen, _one_metric(chosen, raw))
+    if list_ or name is None:
+        _list(ctx, workspace, via, format_)
+        return
+    given = {"from": from_, "to": to, "by": by, "segment": segment, "period": period}
+    raw: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
+    raw |= {k: v for k, v in (("filter", filter_), ("metric", metric)) if v}
+    raw |= _pairs(set_ or [])
+    if via:
+        chosen, data = _ask(via, name, raw, as_of)
+    else:
+        with _workspace(ctx, workspace) as ws:
+            chosen = ws.kinds[REPORTS].get(name)
+            today = parse_day(as_of, "as_of")
+            data = run(Direct(ws, today), chosen, _one_metric(chosen, raw))
     if format_ is ReportFormat.json:
         out.print_json(render.to_json(data))  # exactly what /api/v1/reports/NAME answers
         return
     for table in chosen.tables(data):
         render.print_table(out, rich_table(table))
+
+
+def _ask(
+    via: str, name: str, raw: dict[str, Any], as_of: str | None
+) -> tuple[type[Report], dict[str, Any]]:
+    """The report from the server at ``via``: the parameters are checked here first (a typo
+    costs no request), the table is drawn by the built-in report of that name."""
+    from cxpulse.cli import client
+
+    if as_of:
+        raise QueryError("--as-of needs the workspace: with --via the server's clock decides")
+    chosen = REPORTS.builtins().get(name)
+    raw = _one_metric(chosen, raw)
+    chosen.parse(raw)
+    pairs = [(k, str(x)) for k, v in raw.items() for x in (v if isinstance(v, list) else [v])]
+    data: dict[str, Any] = client.get_json(via, TWIN.format(quote(name, safe="")), pairs)
+    return chosen, data
 
 
 def _pairs(items: list[str]) -> dict[str, Any]:
@@ -110,7 +139,18 @@ def _one_metric(chosen: type[Report], raw: dict[str, Any]) -> dict[str, Any]:
     return raw
 
 
-def _list(reports: list[type[Report]], format_: ReportFormat) -> None:
+def _list(
+    ctx: typer.Context, workspace: str | None, via: str | None, format_: ReportFormat
+) -> None:
+    """The workspace's reports (the built-in ones with --via)."""
+    if via:
+        _print_list(list(REPORTS.builtins()), format_)
+        return
+    with _workspace(ctx, workspace) as ws:
+        _print_list(list(ws.kinds[REPORTS]), format_)
+
+
+def _print_list(reports: list[type[Report]], format_: ReportFormat) -> None:
     if format_ is ReportFormat.json:
         listing = [
             {
