@@ -478,6 +478,7 @@ from cxpulse.cli import (  # noqa: E402  (they register on the app defined above
     churn,
     customers,
     parquet,
+    report,
     revenue,
     server,
     support,
@@ -496,6 +497,7 @@ for _group in (
     automations,
     server,
     parquet,
+    report,
     customers,
 ):
     _group.register(app)

@@ -116,23 +116,15 @@ def scorecard_table(card: Scorecard, confidence: float = 0.95) -> Table:
     """Fits 80 columns: benchmarks and caveats go in the caption, one line per metric (plus
     one per segment under support times, which are presented by channel: an all-channel
     median jumps between chat's minutes and email's hours as the mix moves)."""
-    benchmarks = [
-        f"{r.metric}: {r.benchmark} ({r.benchmark_source})" for r in card.rows if r.benchmark
-    ]
-    caveats = [f"{MARK} {r.metric}: {c}" for r in card.rows for c in r.caveats]
     shown = {r.period for r in card.rows if r.period}
     one_period = len(shown) == 1  # the usual case: then the period goes in the title
     title = f"CX scorecard by {card.by}, complete periods before {card.as_of.isoformat()}"
     if one_period:
         title = f"CX scorecard for {shown.pop()} (change on the previous {card.by})"
-    caption = "\n".join(
-        [*caveats, f"* significant change at {level(confidence)}.  Benchmarks: "
-         + "; ".join(benchmarks)]
-    )  # fmt: skip
     table = Table(
         title=title,
         title_justify="left",
-        caption=caption,
+        caption=_scorecard_caption(card, confidence),
         caption_justify="left",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
@@ -146,42 +138,60 @@ def scorecard_table(card: Scorecard, confidence: float = 0.95) -> Table:
     for col in ("last", "prev", "change", f"{level(confidence)} CI", "n", "target"):
         table.add_column(col, justify="right", no_wrap=True)
     for r in card.rows:
-        moved = signed(r.change, digits_for(r.change, r.unit))
-        moved += " *" if r.significant else ""
-        moved += f" {MARK}" if r.caveats else ""
-        change: str | Text = moved
-        if r.change is not None and r.significant:
-            good = (r.change > 0) == r.higher_is_better
-            change = Text(moved, style="green" if good else "red")
-        target = fmt(r.target, 0) if r.target is not None else "-"
-        if r.meets_target is not None:
-            target += " ✓" if r.meets_target else " ✗"
-        period = [] if one_period else [r.period or "no data"]
-        table.add_row(
-            r.metric,
-            *period,
-            short_unit(r.unit),
-            fmt(r.value, digits_for(r.value, r.unit)),
-            fmt(r.previous, digits_for(r.previous, r.unit)),
-            change,
-            f"{fmt(r.ci_low)}..{fmt(r.ci_high)}" if r.ci_low is not None else "-",
-            f"{r.n:,}" + (" few" if r.low_n else ""),
-            target,
-        )
+        table.add_row(*_scorecard_cells(r, one_period))
         for seg in _breakdown(r):
-            table.add_row(
-                f"  {seg['segment']}",
-                *([""] if not one_period else []),
-                "",
-                fmt(seg["value_after"], digits_for(seg["value_after"], r.unit)),
-                fmt(seg["value_before"], digits_for(seg["value_before"], r.unit)),
-                _segment_change(seg, r.unit),
-                "",
-                f"{seg['n_after']:,}",
-                "",
-                style="dim",
-            )
+            table.add_row(*_segment_cells(seg, r.unit, one_period), style="dim")
     return table
+
+
+def _scorecard_caption(card: Scorecard, confidence: float) -> str:
+    benchmarks = [
+        f"{r.metric}: {r.benchmark} ({r.benchmark_source})" for r in card.rows if r.benchmark
+    ]
+    caveats = [f"{MARK} {r.metric}: {c}" for r in card.rows for c in r.caveats]
+    return "\n".join(
+        [*caveats, f"* significant change at {level(confidence)}.  Benchmarks: "
+         + "; ".join(benchmarks)]
+    )  # fmt: skip
+
+
+def _scorecard_cells(r: Any, one_period: bool) -> list[str | Text]:
+    """One metric's row: its change green or red when significant, by whether it is good."""
+    moved = signed(r.change, digits_for(r.change, r.unit))
+    moved += " *" if r.significant else ""
+    moved += f" {MARK}" if r.caveats else ""
+    change: str | Text = moved
+    if r.change is not None and r.significant:
+        good = (r.change > 0) == r.higher_is_better
+        change = Text(moved, style="green" if good else "red")
+    target = fmt(r.target, 0) if r.target is not None else "-"
+    if r.meets_target is not None:
+        target += " ✓" if r.meets_target else " ✗"
+    return [
+        r.metric,
+        *([] if one_period else [r.period or "no data"]),
+        short_unit(r.unit),
+        fmt(r.value, digits_for(r.value, r.unit)),
+        fmt(r.previous, digits_for(r.previous, r.unit)),
+        change,
+        f"{fmt(r.ci_low)}..{fmt(r.ci_high)}" if r.ci_low is not None else "-",
+        f"{r.n:,}" + (" few" if r.low_n else ""),
+        target,
+    ]
+
+
+def _segment_cells(seg: dict[str, Any], unit: str, one_period: bool) -> list[str]:
+    return [
+        f"  {seg['segment']}",
+        *([] if one_period else [""]),
+        "",
+        fmt(seg["value_after"], digits_for(seg["value_after"], unit)),
+        fmt(seg["value_before"], digits_for(seg["value_before"], unit)),
+        _segment_change(seg, unit),
+        "",
+        f"{seg['n_after']:,}",
+        "",
+    ]
 
 
 def _breakdown(row: Any) -> list[dict[str, Any]]:

@@ -116,10 +116,15 @@ def create_app(
     app.mount(
         "/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"
     )
+    from cxpulse.reports import REPORTS
+    from cxpulse.web import reports
     from cxpulse.web.routes import ROUTERS
 
     for router in ROUTERS:
         app.include_router(router)
+    # the reports of this workspace's registry: their pages, JSON twins and navigation
+    app.include_router(reports.router(ws.kinds[REPORTS]))
+    app.state.nav = reports.nav(ws.kinds[REPORTS])
     return app
 
 

@@ -35,20 +35,9 @@ def _value(context: Any, value: Any, unit: str, lang: str) -> str:
 
 TEMPLATES.env.filters["value"] = _value
 
-NAV = (
-    ("/", "Scorecard"),
-    ("/feedback", "Feedback"),
-    ("/revenue", "Revenue"),
-    ("/support", "Support"),
-    ("/website", "Website"),
-    ("/social", "Social"),
-    ("/loyalty", "Loyalty"),
-    ("/journey", "Journey"),
-    ("/cases", "Cases"),
-    ("/rules", "Rules"),
-    ("/surveys", "Surveys"),
-    ("/customers", "Customers"),
-)
+NAV: tuple[tuple[str, str], ...] = ()
+"""The navigation when the app has none of its own (``app.state.nav``, made from the
+workspace's reports by :func:`cxpulse.web.reports.nav`)."""
 
 
 def language(request: Request, principal: Principal | None) -> str:
@@ -90,7 +79,7 @@ def page(
             "_": lambda text: i18n.translate(lang, text),
             "principal": principal,
             "csrf_token": principal.csrf_token if principal else "",
-            "nav": NAV,
+            "nav": getattr(request.app.state, "nav", NAV),
             "path": request.url.path,
             "json_url": json_url,
             **context,

@@ -8,7 +8,6 @@ from cxpulse import __version__
 from cxpulse.web.api import admin as api_admin
 from cxpulse.web.api import cases as api_cases
 from cxpulse.web.api import customers as api_customers
-from cxpulse.web.api import dashboard as api_dashboard
 from cxpulse.web.api import events as api_events
 from cxpulse.web.api import ingest as api_ingest
 from cxpulse.web.api import metrics as api_metrics
@@ -20,13 +19,10 @@ from cxpulse.web.pages import (
     auth,
     cases,
     customers,
-    families,
     feedback,
-    journey,
+    metric,
     public,
-    revenue,
     rules,
-    scorecard,
     surveys,
 )
 
@@ -61,12 +57,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     api_cases.router,
     api_customers.router,
     api_admin.router,
-    scorecard.router,
-    api_dashboard.router,
-    feedback.router,
-    revenue.router,
-    families.router,
-    journey.router,
+    metric.router,
+    feedback.router,  # the CSV export; the reports' pages and twins: web/reports.py
     cases.router,
     cases.api,
     rules.router,

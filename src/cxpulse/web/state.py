@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 
+from cxpulse.reports.context import local_today
+from cxpulse.settings import Settings
 from cxpulse.surveys.intake import ResponseIntake
 from cxpulse.surveys.offer_budget import OfferBudget
 from cxpulse.web.cache import ResultCache
@@ -89,6 +91,19 @@ class WebState:
 
     def now(self) -> datetime:
         return self.clock()
+
+    # -- what a report reads through (cxpulse.reports.context.Context) ---------------------
+    @property
+    def settings(self) -> Settings:
+        return self.ws.settings
+
+    def today(self) -> date:
+        """The server's clock, not the machine's (tests and demos run at a fixed "now"), as
+        a date in the workspace's time zone."""
+        return local_today(self.ws.settings, self.now())
+
+    def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        return self.cache.get_or_compute(key, compute)
 
 
 async def get_state(request: Request) -> WebState:

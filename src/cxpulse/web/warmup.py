@@ -16,10 +16,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
-from cxpulse.metrics import REGISTRY
-from cxpulse.web import queries
+from cxpulse.reports import REPORTS, Report, run
 from cxpulse.web.state import WebState
 
 log = logging.getLogger("cxpulse.web")
@@ -27,33 +27,23 @@ DAY_CHECK_SECONDS = 60.0  # how soon after midnight the new day's pages are warm
 
 
 def default_views(state: WebState) -> list[tuple[str, Callable[[], object]]]:
-    """(name, compute) for the default view of every dashboard page, cheapest first."""
-    from cxpulse.web.pages.families import FAMILIES, Range, family_data, page_range
-    from cxpulse.web.pages.feedback import Options, feedback_data
-    from cxpulse.web.pages.journey import journey_data
-    from cxpulse.web.pages.revenue import revenue_data
+    """(name, compute) for the default view of every report of the workspace (cheapest
+    first: by ``warm_rank``, then in the registry's order), the survey listing, then the
+    reports' other warm views (the scorecard's "show all metrics": every metric, 35 s cold at
+    scale 1, last, when it reuses what the pages before computed)."""
     from cxpulse.web.pages.surveys import survey_listing
 
-    def rng() -> Range:
-        return page_range(state, "month", None, None)
+    def view(report: type[Report], raw: Mapping[str, Any]) -> Callable[[], object]:
+        return lambda: run(state, report, raw)
 
-    def family(slug: str) -> Callable[[], object]:
-        return lambda: family_data(state, slug, rng())
-
-    views: list[tuple[str, Callable[[], object]]] = [
-        ("scorecard", lambda: queries.scorecard(state, "month", None, None)),
-        ("journey", lambda: journey_data(state, "month", None)),
-        ("feedback", lambda: feedback_data(state, Options())),
-        ("revenue", lambda: revenue_data(state, rng())),
-    ]
-    views += [(slug, family(slug)) for slug in FAMILIES]
+    first: list[tuple[str, Callable[[], object]]] = []
+    later: list[tuple[str, Callable[[], object]]] = []
+    for report in sorted(state.ws.kinds[REPORTS], key=lambda r: r.warm_rank):
+        for i, raw in enumerate(report.warmups()):
+            label = report.name + "".join(f", {k}={v}" for k, v in raw.items())
+            (later if i else first).append((label, view(report, raw)))
     # response rates per survey, channel and touchpoint over every invitation: 6 s cold at scale 1
-    views.append(("surveys", lambda: survey_listing(state)))
-    # the scorecard's "show all metrics" (every metric: 35 s cold at scale 1), last: it reuses
-    # what the pages before computed
-    every = tuple(REGISTRY.names())
-    views.append(("scorecard, all metrics", lambda: queries.scorecard(state, "month", None, every)))
-    return views
+    return [*first, ("surveys", lambda: survey_listing(state)), *later]
 
 
 def warm(state: WebState, stop: threading.Event | None = None) -> dict[str, float]:
@@ -79,11 +69,9 @@ def keep_warm(state: WebState, stop: threading.Event, poll: float = DAY_CHECK_SE
     (checked every ``poll`` seconds), until ``stop`` is set. Polling the injectable clock
     rather than sleeping until midnight also follows a clock that jumps (tests, a suspended
     machine) and daylight-saving changes."""
-    from cxpulse.web.pages.families import today
-
     while not stop.is_set():
         try:
-            day = today(state)
+            day = state.today()
             if day != state.warmed_for:
                 warm(state, stop)
                 state.warmed_for = day

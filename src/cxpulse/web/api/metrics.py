@@ -11,7 +11,7 @@ from cxpulse.metrics.cohorts import cohort_table
 from cxpulse.metrics.engine import parse_filters
 from cxpulse.metrics.spec import REGISTRY
 from cxpulse.records import clean
-from cxpulse.web import queries
+from cxpulse.reports import queries
 from cxpulse.web.params import Day
 from cxpulse.web.security import Principal, require
 from cxpulse.web.state import WebState, get_state

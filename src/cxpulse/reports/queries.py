@@ -1,20 +1,21 @@
-"""The metric questions pages and the API both ask, parsed once and cached by their options.
+"""The metric questions every report asks, cached by their options.
 
 ``filter`` takes ``column=value`` (``column=a,b`` for several values) exactly as the CLI's
-``--filter``; the cache key is the normalised query, so the page and its JSON twin share
-entries.
+``--filter``; the cache key is the normalised query, so a page, its JSON twin and the
+``/api/v1/metrics`` answers share entries.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date
+from datetime import date
 from typing import Any
 
 from cxpulse.metrics.engine import parse_filters
 from cxpulse.metrics.spec import REGISTRY
 from cxpulse.records import clean, frame_records
-from cxpulse.web.state import WebState
+from cxpulse.reports.context import Context
+from cxpulse.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -51,17 +52,12 @@ def describe(name: str) -> dict[str, Any]:
     }
 
 
-def local_today(state: WebState) -> date:
-    # the server's clock, not the machine's: tests and demos run at a fixed "now"
-    return state.now().replace(tzinfo=UTC).astimezone(state.ws.settings.zone).date()
-
-
-def metric_rows(state: WebState, q: MetricQuery) -> list[dict[str, Any]]:
+def metric_rows(ctx: Context, q: MetricQuery) -> list[dict[str, Any]]:
     REGISTRY.get(q.name)  # unknown names fail before touching the cache
     filters = q.filter_map()
-    today = local_today(state)  # the running period is partial until the day it ends
+    today = ctx.today()  # the running period is partial until the day it ends
 
-    def compute(ws: Any) -> list[dict[str, Any]]:
+    def compute(ws: Workspace) -> list[dict[str, Any]]:
         df = ws.metric(
             q.name,
             by=q.by,
@@ -75,18 +71,18 @@ def metric_rows(state: WebState, q: MetricQuery) -> list[dict[str, Any]]:
         )
         return frame_records(df)
 
-    rows: list[dict[str, Any]] = state.cached(("metric", q, today), compute)
+    rows: list[dict[str, Any]] = ctx.cached(("metric", q, today), compute)
     return rows
 
 
 def scorecard(
-    state: WebState, by: str, as_of: date | None, metrics: tuple[str, ...] | None
+    ctx: Context, by: str, as_of: date | None, metrics: tuple[str, ...] | None
 ) -> dict[str, Any]:
-    as_of = as_of or local_today(state)
+    as_of = as_of or ctx.today()
 
-    def compute(ws: Any) -> dict[str, Any]:
+    def compute(ws: Workspace) -> dict[str, Any]:
         result: dict[str, Any] = clean(ws.scorecard(by=by, metrics=metrics, as_of=as_of).to_dict())
         return result
 
-    result: dict[str, Any] = state.cached(("scorecard", by, as_of, metrics), compute)
+    result: dict[str, Any] = ctx.cached(("scorecard", by, as_of, metrics), compute)
     return result
