@@ -245,8 +245,11 @@ def _cause(ws: Workspace, row: dict[str, Any]) -> dict[str, Any]:
 def _root_causes(ws: Workspace) -> list[str]:
     """Categories already used first, so the same cause keeps one spelling."""
     t = ws.store.table(CASES_TABLE)
-    used = t.filter(t.root_cause.notnull() & (t.root_cause != "")).root_cause.execute()
-    seen = [str(v) for v in used.value_counts().index]
+    used = t.filter(t.root_cause.notnull() & (t.root_cause != ""))
+    # most used first; a tie goes to the one used last (value_counts left ties in any order)
+    ranked = used.group_by("root_cause").aggregate(n=used.count(), last=used.resolved_at.max())
+    ranked = ranked.order_by([ranked.n.desc(), ranked["last"].desc(), ranked.root_cause])
+    seen = [str(v) for v in ranked.root_cause.execute()]
     return seen + [c for c in ROOT_CAUSES if c not in seen]
 
 
