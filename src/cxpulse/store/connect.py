@@ -153,9 +153,9 @@ def open_store(location: str | Path, *, create: bool = True) -> Store:
         except Exception as exc:  # driver errors vary by backend; report them as one kind
             raise WorkspaceError(f"cannot connect to {text}: {exc}") from exc
         if con.name == "postgres":
-            from cxpulse.store.postgres import use_copy_for_memtables
+            from cxpulse.store.postgres import adapt
 
-            use_copy_for_memtables(con)
+            adapt(con)
         # the backend's own name: postgresql:// and postgres:// URLs both give "postgres"
         return Store(con=con, location=text, backend=con.name)
 

@@ -1,24 +1,92 @@
-"""PostgreSQL specifics of the store: in-memory tables loaded with COPY.
+"""PostgreSQL specifics of the store: how Ibis's in-memory tables and upserts reach the server.
 
 Every write of cxpulse (imports, upserts of outbox rows, scores) hands Ibis an in-memory table,
-which Ibis 12 loads into a PostgreSQL temporary table with one INSERT per row. ``COPY`` does the
-same faster: importing 100,000 survey responses took 46 s with the INSERTs and 14 s with COPY
-(measured on the 2-core dev machine; DuckDB: 4 s). The table, its types and its name are
-Ibis's own; only the loading differs.
+which Ibis 12 turns into a PostgreSQL temporary table. Three things change here, on the
+connection :func:`adapt` is given; the tables, types and names stay Ibis's own:
+
+- **Loading**: Ibis fills the table with one INSERT per row; ``COPY`` does the same faster
+  (importing 100,000 survey responses: 46 s with the INSERTs, 14 s with COPY, measured on the
+  2-core dev machine; DuckDB: 4 s).
+- **Lifetime**: Ibis drops these tables only when the process exits, so a long-running
+  ``cxpulse serve`` or worker kept one per write (26,943 on one connection in a day, until
+  PostgreSQL ran out of lock slots: "out of shared memory ... max_locks_per_transaction"). Here
+  the tables a call registers are dropped when that call returns, on success or error.
+- **Upserts**: Ibis compiles ``upsert`` to ``MERGE``, which in PostgreSQL 15 is not safe when
+  another session inserts the same key at the same time (both insert, or one fails with a
+  unique violation). Where the key has a unique index (migration 14) the upsert is
+  ``INSERT ... ON CONFLICT (key) DO UPDATE``, which PostgreSQL makes atomic per row.
 """
 
 from __future__ import annotations
 
+import functools
+import threading
 import types
+from collections.abc import Callable
 from typing import Any
 
 import sqlglot as sg
 import sqlglot.expressions as sge
 
+# the backend methods that compile an expression and may register its in-memory tables;
+# ``to_pyarrow_batches`` is left out: its reader runs after the call returns (Ibis then keeps
+# the table, as before, until the process exits; cxpulse reads batches only of stored tables)
+_SCOPED = ("execute", "to_pyarrow", "insert", "upsert", "create_table", "create_view")
 
-def use_copy_for_memtables(backend: Any) -> None:
-    """Make this Ibis PostgreSQL connection load its in-memory tables with COPY."""
+
+def adapt(backend: Any) -> None:
+    """Make this Ibis PostgreSQL connection load in-memory tables with COPY, drop them after
+    the call that needed them, and upsert with ``ON CONFLICT`` where the key is unique."""
+    backend._cxpulse_scope = _Scope()
+    backend._cxpulse_unique = set()
     backend._register_in_memory_table = types.MethodType(_register_with_copy, backend)
+    # dropped by the scope, not at exit: no finalizer piling up in atexit per write
+    backend._make_memtable_finalizer = lambda name: None
+    for name in _SCOPED:
+        setattr(backend, name, _scoped(backend, getattr(backend, name)))
+    original = backend._build_upsert_from_table
+    backend._build_upsert_from_table = functools.partial(_build_upsert, backend, original)
+
+
+class _Scope(threading.local):
+    """Per thread: how deep in scoped calls, and the in-memory tables registered meanwhile."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.registered: list[Any] = []
+
+
+def _scoped(backend: Any, method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        scope: _Scope = backend._cxpulse_scope
+        scope.depth += 1
+        try:
+            return method(*args, **kwargs)
+        finally:
+            scope.depth -= 1
+            if scope.depth == 0 and scope.registered:
+                _drop_registered(backend, scope)
+
+    return call
+
+
+def _drop_registered(backend: Any, scope: _Scope) -> None:
+    registered, scope.registered = scope.registered, []
+    names = ", ".join(sg.to_identifier(op.name, quoted=True).sql("postgres") for op in registered)
+    for op in registered:  # registered again if the same memtable is used again
+        backend._memtables.discard(op)
+    con = backend.con
+    if con.closed:
+        return
+    # Inside the caller's transaction the drop commits (or rolls back, with the create) with
+    # it; in a transaction already failed, the rollback the caller is about to do drops them.
+    from psycopg.pq import TransactionStatus
+
+    if con.info.transaction_status == TransactionStatus.INERROR:
+        return
+    with con.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {names}")
 
 
 def _register_with_copy(self: Any, op: Any) -> None:
@@ -36,10 +104,58 @@ def _register_with_copy(self: Any, op: Any) -> None:
     columns = ", ".join(sg.to_identifier(c, quoted=True).sql(self.dialect) for c in schema.names)
     target = name.sql(self.dialect)
     con = self.con
+    scope: _Scope = self._cxpulse_scope
     with con.cursor() as cursor, con.transaction():
         cursor.execute(create)
+        if scope.depth:
+            scope.registered.append(op)
         with cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
             for batch in table.to_batches():
                 values = [column.to_pylist() for column in batch.columns]
                 for row in zip(*values, strict=True):
                     copy.write_row(row)
+
+
+def _build_upsert(
+    backend: Any,
+    original: Callable[..., Any],
+    *,
+    target: str,
+    source: Any,
+    on: str,
+    db: str | None = None,
+    catalog: str | None = None,
+) -> Any:
+    if not _unique(backend, target, on):  # no unique index (a table of a plugin): Ibis's MERGE
+        return original(target=target, source=source, on=on, db=db, catalog=catalog)
+    columns = backend._get_columns_to_insert(target=target, source=source, db=db, catalog=catalog)
+
+    def q(name: str) -> str:
+        return sg.to_identifier(name, quoted=True).sql("postgres")
+
+    listed = ", ".join(q(c) for c in columns)
+    updates = ", ".join(f"{q(c)} = EXCLUDED.{q(c)}" for c in columns if c != on)
+    action = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+    table = sge.table_(target, db=db, catalog=catalog, quoted=True).sql("postgres")
+    select = backend.compile(source)
+    return (
+        f"INSERT INTO {table} ({listed}) SELECT {listed} FROM ({select}) AS s "
+        f"ON CONFLICT ({q(on)}) {action}"
+    )
+
+
+def _unique(backend: Any, table: str, column: str) -> bool:
+    """Whether ``table.column`` alone has a unique index (remembered once found: the
+    migrations add indexes, nothing drops them)."""
+    if (table, column) in backend._cxpulse_unique:
+        return True
+    with backend.con.cursor() as cursor:
+        found = cursor.execute(
+            "SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+            "AND a.attnum = i.indkey[0] WHERE i.indrelid = to_regclass(%s) AND i.indisunique "
+            "AND i.indnatts = 1 AND a.attname = %s",
+            (sg.to_identifier(table, quoted=True).sql("postgres"), column),
+        ).fetchone()
+    if found:
+        backend._cxpulse_unique.add((table, column))
+    return found is not None
