@@ -7,7 +7,6 @@ These tests count the temporary relations of the connection while it works (cxpu
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import ibis
@@ -16,7 +15,7 @@ import pytest
 from cxpulse import Workspace
 from cxpulse.store import keyed
 
-KEYED = {"key": "string", "value": "string", "updated_at": "timestamp"}
+KEYED = {"key": "string", "value": "string"}
 
 
 def temporary(ws: Workspace) -> int:
@@ -38,7 +37,7 @@ def test_writes_and_queries_leave_no_temporary_table(pg_ws: Workspace, tmp_path:
         )
         pg_ws.import_file(csv, "customers")  # classify (a join) and upsert: two memtables
         pg_ws.set_setting("targets.nps", str(30 + round_))
-        rows = [{"key": f"k{round_}", "value": "v", "updated_at": datetime(2025, 1, 1)}]
+        rows = [{"key": f"k{round_}", "value": "v"}]
         keyed.replace_rows(pg_ws.store, "cxpulse_settings", rows, "key", KEYED)
         pg_ws.metric("active_customers", by="month", end="2025-12-31")  # a memtable of periods
         assert temporary(pg_ws) == start, f"round {round_}"

@@ -7,10 +7,7 @@ connection :func:`adapt` is given; the tables, types and names stay Ibis's own:
 - **Loading**: Ibis fills the table with one INSERT per row; ``COPY`` does the same faster
   (importing 100,000 survey responses: 46 s with the INSERTs, 14 s with COPY, measured on the
   2-core dev machine; DuckDB: 4 s).
-- **Lifetime**: Ibis drops these tables only when the process exits, so a long-running
-  ``cxpulse serve`` or worker kept one per write (26,943 on one connection in a day, until
-  PostgreSQL ran out of lock slots: "out of shared memory ... max_locks_per_transaction"). Here
-  the tables a call registers are dropped when that call returns, on success or error.
+- **Lifetime**: dropped after the call that needed them (:mod:`cxpulse.store.scratch`).
 - **Upserts**: Ibis compiles ``upsert`` to ``MERGE``, which in PostgreSQL 15 is not safe when
   another session inserts the same key at the same time (both insert, or one fails with a
   unique violation). Where the key has a unique index (migration 14) the upsert is
@@ -20,7 +17,6 @@ connection :func:`adapt` is given; the tables, types and names stay Ibis's own:
 from __future__ import annotations
 
 import functools
-import threading
 import types
 from collections.abc import Callable
 from typing import Any
@@ -28,65 +24,29 @@ from typing import Any
 import sqlglot as sg
 import sqlglot.expressions as sge
 
-# the backend methods that compile an expression and may register its in-memory tables;
-# ``to_pyarrow_batches`` is left out: its reader runs after the call returns (Ibis then keeps
-# the table, as before, until the process exits; cxpulse reads batches only of stored tables)
-_SCOPED = ("execute", "to_pyarrow", "insert", "upsert", "create_table", "create_view")
+
+def connect(url: str) -> Any:
+    """An Ibis connection to the PostgreSQL database of ``url``, adapted (:func:`adapt`).
+
+    libpq reads the URL itself, so everything it knows works as with ``psql``: a password
+    from ``PGPASSWORD``, ``~/.pgpass`` (or ``PGPASSFILE``), a ``?service=NAME`` of
+    ``pg_service.conf``, ``?sslmode=...``, and ``PGHOST``/``PGPORT``/``PGUSER`` for what the
+    URL leaves out (Ibis's own URL parsing sets port 5432 and drops the rest)."""
+    import ibis
+    import psycopg
+
+    backend = ibis.postgres.from_connection(psycopg.connect(url, autocommit=True))
+    adapt(backend)
+    return backend
 
 
 def adapt(backend: Any) -> None:
-    """Make this Ibis PostgreSQL connection load in-memory tables with COPY, drop them after
-    the call that needed them, and upsert with ``ON CONFLICT`` where the key is unique."""
-    backend._cxpulse_scope = _Scope()
+    """Make this Ibis PostgreSQL connection load in-memory tables with COPY and upsert with
+    ``ON CONFLICT`` where the key is unique."""
     backend._cxpulse_unique = set()
     backend._register_in_memory_table = types.MethodType(_register_with_copy, backend)
-    # dropped by the scope, not at exit: no finalizer piling up in atexit per write
-    backend._make_memtable_finalizer = lambda name: None
-    for name in _SCOPED:
-        setattr(backend, name, _scoped(backend, getattr(backend, name)))
     original = backend._build_upsert_from_table
     backend._build_upsert_from_table = functools.partial(_build_upsert, backend, original)
-
-
-class _Scope(threading.local):
-    """Per thread: how deep in scoped calls, and the in-memory tables registered meanwhile."""
-
-    def __init__(self) -> None:
-        self.depth = 0
-        self.registered: list[Any] = []
-
-
-def _scoped(backend: Any, method: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(method)
-    def call(*args: Any, **kwargs: Any) -> Any:
-        scope: _Scope = backend._cxpulse_scope
-        scope.depth += 1
-        try:
-            return method(*args, **kwargs)
-        finally:
-            scope.depth -= 1
-            if scope.depth == 0 and scope.registered:
-                _drop_registered(backend, scope)
-
-    return call
-
-
-def _drop_registered(backend: Any, scope: _Scope) -> None:
-    registered, scope.registered = scope.registered, []
-    names = ", ".join(sg.to_identifier(op.name, quoted=True).sql("postgres") for op in registered)
-    for op in registered:  # registered again if the same memtable is used again
-        backend._memtables.discard(op)
-    con = backend.con
-    if con.closed:
-        return
-    # Inside the caller's transaction the drop commits (or rolls back, with the create) with
-    # it; in a transaction already failed, the rollback the caller is about to do drops them.
-    from psycopg.pq import TransactionStatus
-
-    if con.info.transaction_status == TransactionStatus.INERROR:
-        return
-    with con.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {names}")
 
 
 def _register_with_copy(self: Any, op: Any) -> None:
@@ -104,11 +64,8 @@ def _register_with_copy(self: Any, op: Any) -> None:
     columns = ", ".join(sg.to_identifier(c, quoted=True).sql(self.dialect) for c in schema.names)
     target = name.sql(self.dialect)
     con = self.con
-    scope: _Scope = self._cxpulse_scope
     with con.cursor() as cursor, con.transaction():
         cursor.execute(create)
-        if scope.depth:
-            scope.registered.append(op)
         with cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
             for batch in table.to_batches():
                 values = [column.to_pylist() for column in batch.columns]
