@@ -83,7 +83,12 @@ def run_once(
         try:
             step()
         except Exception as exc:  # one phase's failure must not stop the others
-            log.exception("worker: %s failed", name)
+            explained = ws.store.explain(exc)  # a missing privilege, a full disk: one line
+            if explained is not None:
+                log.error("worker: %s failed: %s", name, explained)
+                exc = explained
+            else:
+                log.exception("worker: %s failed", name)
             tick.errors.append(f"{name}: {exc}")
 
     def decide() -> None:

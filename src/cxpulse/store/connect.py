@@ -63,6 +63,12 @@ class Store:
         return self.con.table(name)
 
     def has_table(self, name: str) -> bool:
+        if self.backend == "postgres":
+            # from the catalog: information_schema (Ibis's list_tables) hides the tables a
+            # role may not use, so a read-only role saw no workspace and tried to create one
+            with self.con.con.cursor() as cursor:
+                row = cursor.execute("SELECT to_regclass(%s) IS NOT NULL", (name,)).fetchone()
+            return bool(row and row[0])
         return name in self.con.list_tables()
 
     def check_writable(self) -> None:
@@ -74,9 +80,16 @@ class Store:
 
     def explain(self, exc: BaseException) -> WorkspaceError | None:
         """The user-facing error for a backend failure about the file or the disk (damage, a
-        full disk, a read-only file), or None when ``exc`` is something else. Damage found
+        full disk, a read-only file) or a missing PostgreSQL privilege, or None when ``exc``
+        is something else. Damage found
         here also stops every later write of this process (a long-running server included),
         not only of the next one that opens the file."""
+        if self.backend == "postgres":
+            from cxpulse.store.privileges import privilege_error
+
+            permission = privilege_error(exc, self.con.con, self.location)
+            if permission is not None:
+                return permission
         explained = storage_error(exc, self.location if self.backend == "duckdb" else None)
         if isinstance(explained, WorkspaceDamagedError) and self.damage is None:
             self.damage = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
