@@ -12,7 +12,7 @@ from cxpulse import Workspace
 from cxpulse.errors import ConfigError
 from cxpulse.metrics import cx_weights as cw
 from cxpulse.metrics.cx_index import cx_index_report
-from cxpulse.store.migrations import KEY_INDEXES, LOOKUP_INDEXES, MIGRATIONS
+from cxpulse.store.migrations import LOOKUP_INDEXES, MIGRATIONS
 from tests.conftest import add_rows
 
 JAN = datetime(2025, 1, 15, 12)
@@ -169,9 +169,8 @@ def test_older_workspaces_get_the_question_id_column(tmp_path: Path) -> None:
     (cx_migration,) = [m for m in MIGRATIONS if m.name.startswith("CX index weights")]
     with Workspace.init(tmp_path / "old.duckdb") as ws:
         con = ws.store.con
-        for index, table, _ in (*LOOKUP_INDEXES, *KEY_INDEXES):  # made by later migrations;
-            if table == "survey_responses":  # DuckDB drops no column of an indexed table
-                con.raw_sql(f"DROP INDEX {index}")
+        for index, _, _ in LOOKUP_INDEXES:  # made by a later migration; DuckDB drops no
+            con.raw_sql(f"DROP INDEX {index}")  # column of an indexed table
         con.raw_sql("ALTER TABLE survey_responses DROP COLUMN question_id")
         con.raw_sql("DROP TABLE cxpulse_cx_index_weights")
         assert "question_id" not in ws.table("survey_responses").columns

@@ -14,11 +14,42 @@ from pathlib import Path
 
 import pytest
 
-from cxpulse import Workspace
+from cxpulse import Workspace, schema
 from cxpulse.errors import WorkspaceError
-from tests.store.test_unique_keys import stored_twice
+from cxpulse.store.migrations import KEY_INDEXES, MIGRATIONS_TABLE
+from tests.conftest import add_rows
 
 CUSTOMERS = 3000
+
+
+def before_migration_14(ws: Workspace) -> None:
+    """Make ``ws`` look as a workspace written before migration 14 did."""
+    for index, _, _ in KEY_INDEXES:
+        ws.store.con.raw_sql(f"DROP INDEX {index}")
+    ws.store.con.raw_sql(f"DELETE FROM {MIGRATIONS_TABLE} WHERE version = 14")
+
+
+def stored_twice(url: str, *, same: bool) -> None:
+    with Workspace.init(url) as ws:
+        before_migration_14(ws)
+        add_rows(ws, "customers", [{"customer_id": "c1", "name": "Ann"}] * 2)
+        add_rows(ws, "customers", [{"customer_id": "c2", "name": "Bob"}])
+        add_rows(ws, "customers", [{"customer_id": "c2", "name": "Bob" if same else "Rob"}])
+
+
+def test_every_natural_key_is_a_unique_index(pg_ws: Workspace) -> None:
+    assert set(KEY_INDEXES) == set(schema.KEY_INDEXES)
+    with pg_ws.store.con.con.cursor() as cursor:  # type: ignore[attr-defined]
+        found = cursor.execute(
+            "SELECT c.relname, t.relname, a.attname FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid "
+            "JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = i.indkey[0] "
+            "WHERE i.indisunique AND c.relname LIKE 'cxpulse_key_%'"
+        ).fetchall()
+    assert set(found) == set(KEY_INDEXES)
+    add_rows(pg_ws, "customers", [{"customer_id": "c1"}])
+    with pytest.raises(Exception, match="duplicate key"):
+        add_rows(pg_ws, "customers", [{"customer_id": "c1"}])
 
 
 def customers_csv(path: Path, segment: str = "smb") -> Path:
@@ -73,9 +104,14 @@ def test_identical_copies_are_merged(pg_url: str) -> None:
     with Workspace.open(pg_url) as ws:
         rows = ws.table("customers").order_by("customer_id").execute()
     assert rows.customer_id.tolist() == ["c1", "c2"]
+    assert rows.name.tolist() == ["Ann", "Bob"]
 
 
-def test_different_copies_are_refused(pg_url: str) -> None:
+def test_different_copies_are_refused_and_nothing_changes(pg_url: str) -> None:
     stored_twice(pg_url, same=False)
     with pytest.raises(WorkspaceError, match=r"same customer_id and different values \('c2'\)"):
         Workspace.open(pg_url)
+    import psycopg
+
+    with psycopg.connect(pg_url) as con:  # the merge of c1 was rolled back with the refusal
+        assert con.execute("SELECT count(*) FROM customers").fetchone() == (4,)

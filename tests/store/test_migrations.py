@@ -103,9 +103,7 @@ def test_the_migrations_make_exactly_the_tables_the_schema_documents(tmp_path: P
         assert stored == [(col, type(dtype)) for col, dtype in tab.ibis_schema().items()], name
     found = store.con.raw_sql("SELECT index_name, table_name, expressions FROM duckdb_indexes()")
     indexes = {(name, table, expr.strip("[]'\"")) for name, table, expr in found.fetchall()}
-    assert indexes == set(schema.INDEXES) | set(schema.KEY_INDEXES)
-    unique = store.con.raw_sql("SELECT index_name FROM duckdb_indexes() WHERE is_unique")
-    assert {name for (name,) in unique.fetchall()} == {name for name, _, _ in schema.KEY_INDEXES}
+    assert indexes == set(schema.INDEXES)
 
 
 def test_operational_tables_document_every_column() -> None:

@@ -111,9 +111,10 @@ INDEXES: tuple[tuple[str, str, str], ...] = (
     ("cxpulse_widget_offers_key", WIDGET_OFFERS_TABLE, "counter_key"),
 )
 
-# Every natural key is also a unique index (the database, not only cxpulse, keeps it: two
-# processes writing the same rows at once cannot store a key twice). The migrations table is
-# written by the migration runner itself, one row per version.
+# On PostgreSQL every natural key is also a unique index (the database, not only cxpulse,
+# keeps it: two processes writing the same rows at once cannot store a key twice; DuckDB has
+# one writer process, see migration 14). The migrations table is written by the migration
+# runner itself, one row per version.
 _KEYED: dict[str, Table | OperationalTable] = {**TABLES, **OPERATIONAL}
 KEY_INDEXES: tuple[tuple[str, str, str], ...] = tuple(
     (f"cxpulse_key_{name}", name, t.key)

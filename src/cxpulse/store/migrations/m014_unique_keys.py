@@ -1,12 +1,16 @@
-"""Migration 14: the database enforces every natural key with a unique index.
+"""Migration 14: on PostgreSQL, the database enforces every natural key with a unique index.
 
 Until now the key was kept by cxpulse alone (read the stored keys, then write), which is right
 for one process and wrong for two: two imports of the same file into PostgreSQL at once both
 found no row and both inserted, leaving each customer twice. With a unique index the second
 writer waits for the first and then conflicts, and upserts become ``INSERT ... ON CONFLICT``
-(see :mod:`cxpulse.store.postgres`). DuckDB (1.1 and later) builds a unique index on an existing
-table too, so both backends hold the same promise; other backends (Spark over Parquet) have no
-indexes and keep the single-writer rule.
+(see :mod:`cxpulse.store.postgres`).
+
+Not on DuckDB: one process holds a DuckDB file, so cxpulse's own upserts keep its keys, and
+DuckDB checks a unique index against rows deleted earlier in the same transaction once they
+are on disk ("over-eager constraint checking" in DuckDB's documentation, still so in 1.5):
+replacing a row by deleting and inserting it, as saving the settings or ``replace_rows`` do,
+fails with "Duplicate key". Other backends (Spark over Parquet) have no indexes.
 
 Rows stored twice before this migration are handled first, per table: copies identical in
 every column are merged into one (nothing is lost: they were the same row written twice, as
@@ -63,7 +67,7 @@ _SHOWN = 5  # duplicate keys named in a refusal
 
 
 def apply(store: Store) -> None:
-    if store.backend not in ("duckdb", "postgres"):
+    if store.backend != "postgres":
         return
     for index, table, key in KEY_INDEXES:
         _merge_identical_copies(store, table, key)
@@ -83,20 +87,8 @@ def _duplicated(store: Store, table: str, key: str) -> list[str]:
 def _merge_identical_copies(store: Store, table: str, key: str) -> None:
     if not _duplicated(store, table, key):
         return
-    if store.backend == "duckdb":
-        # DuckDB checks a new unique index against rows deleted earlier in the same
-        # transaction: rebuild the table from its distinct rows instead, with its indexes
-        indexes = store.con.raw_sql(
-            "SELECT sql FROM duckdb_indexes() WHERE table_name = ?", parameters=[table]
-        ).fetchall()
-        store.con.raw_sql(f"CREATE TABLE {table}__distinct AS SELECT DISTINCT * FROM {table}")
-        store.con.raw_sql(f"DROP TABLE {table}")
-        store.con.raw_sql(f"ALTER TABLE {table}__distinct RENAME TO {table}")
-        for (sql,) in indexes:
-            store.con.raw_sql(sql)
-        return
-    # PostgreSQL: replace the duplicated keys' rows by one copy each, through a scratch table
-    # dropped when the migration's transaction commits
+    # replace the duplicated keys' rows by one copy each, through a scratch table dropped
+    # when the migration's transaction commits
     scratch = f"cxpulse_dedupe_{table}"
     store.con.raw_sql(
         f"CREATE TEMPORARY TABLE {scratch} ON COMMIT DROP AS SELECT DISTINCT * FROM {table} "
