@@ -15,8 +15,8 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
 from cxpulse import schema
-from cxpulse.schema import SETTINGS_TABLE, TEXT_ANNOTATIONS_TABLE
 from cxpulse.kinds import Kinds
+from cxpulse.schema import SETTINGS_TABLE, TEXT_ANNOTATIONS_TABLE
 from cxpulse.settings import Settings
 from cxpulse.store import Store, open_store
 from cxpulse.store.migrations import migrate
@@ -49,7 +49,8 @@ class Workspace:
         self.settings = settings if settings is not None else self._read_settings()
         self._shared: dict[Hashable, Any] | None = None
         self.kinds = Kinds()
-        """The registries of channels, conditions, actions, presets, reports (``ws.kinds[CHANNELS]``)."""
+        """The registries of channels, conditions, actions, presets, reports
+        (``ws.kinds[CHANNELS]``)."""
 
     # -- opening -------------------------------------------------------------------------
     @classmethod

@@ -9,10 +9,10 @@ temporary tables on one PostgreSQL connection in a day, until the server ran out
 write stayed in memory.
 
 :func:`scope_memtables` makes the backend forget them when the call that registered them
-returns, on success or error: the calls below, when not nested in another of them (``to_pyarrow``
-runs ``to_pyarrow_batches`` inside). ``to_pyarrow_batches`` itself is left out: its reader runs
-after the call returns, so what it registers stays until exit, as before (cxpulse reads batches
-only of stored tables).
+returns, on success or error: the calls of :data:`_SCOPED`, when not nested in another of
+them (``to_pyarrow`` runs ``to_pyarrow_batches`` inside). ``to_pyarrow_batches`` itself is
+left out: its reader runs after the call returns, so what it registers stays until exit, as
+before (cxpulse reads batches only of stored tables).
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-_SCOPED = ("execute", "to_pyarrow", "insert", "upsert", "create_table", "create_view")
+# not create_view: a view over an in-memory table needs it for as long as the view lives
+_SCOPED = ("execute", "to_pyarrow", "insert", "upsert", "create_table")
 
 
 class _Scope(threading.local):
