@@ -67,7 +67,8 @@ class Store:
             # from the catalog: information_schema (Ibis's list_tables) hides the tables a
             # role may not use, so a read-only role saw no workspace and tried to create one
             with self.con.con.cursor() as cursor:
-                row = cursor.execute("SELECT to_regclass(%s) IS NOT NULL", (name,)).fetchone()
+                quoted = '"' + name.replace('"', '""') + '"'
+                row = cursor.execute("SELECT to_regclass(%s) IS NOT NULL", (quoted,)).fetchone()
             return bool(row and row[0])
         return name in self.con.list_tables()
 
@@ -81,9 +82,8 @@ class Store:
     def explain(self, exc: BaseException) -> WorkspaceError | None:
         """The user-facing error for a backend failure about the file or the disk (damage, a
         full disk, a read-only file) or a missing PostgreSQL privilege, or None when ``exc``
-        is something else. Damage found
-        here also stops every later write of this process (a long-running server included),
-        not only of the next one that opens the file."""
+        is something else. Damage found here also stops every later write of this process (a
+        long-running server included), not only of the next one that opens the file."""
         if self.backend == "postgres":
             from cxpulse.store.privileges import privilege_error
 
