@@ -100,6 +100,15 @@ class PostgresServer:
         ) as con:
             con.execute(statement)  # type: ignore[arg-type]
 
+    def password_role(self, role: str, password: str) -> None:
+        """A login role that must give ``password`` (SCRAM) to connect over TCP; every other
+        role keeps trust authentication."""
+        self.sql("postgres", f"CREATE ROLE {role} LOGIN CREATEDB PASSWORD '{password}'")
+        hba = self.data / "pg_hba.conf"
+        rule = f"host all {role} 127.0.0.1/32 scram-sha-256\n"
+        hba.write_text(rule + hba.read_text())  # the first matching line wins
+        self._run(["pg_ctl", "-D", str(self.data), "reload"])
+
     def stop(self) -> None:
         try:
             if self._started:

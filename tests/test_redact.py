@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import string
+
+from hypothesis import given
+from hypothesis import strategies as st
+
 from cxpulse import redact
 
 
@@ -25,3 +30,23 @@ def test_rule_and_survey_definitions_lose_their_webhook_urls() -> None:
     survey = {"id": "s", "channel": "webhook", "webhook_url": "https://sms.example.com/send?key=k"}
     assert redact.survey(survey)["webhook_url"] == "https://…example.com/…"
     assert redact.survey({"id": "e"}) == {"id": "e"}
+
+
+@given(
+    user=st.text(alphabet=string.ascii_letters + string.digits + "_", min_size=1, max_size=12),
+    password=st.text(alphabet=string.ascii_letters + string.digits + "!$*_-.", min_size=4),
+    query=st.sampled_from(["", "?sslmode=require", "?application_name=cx&sslmode=disable"]),
+)
+def test_a_workspace_url_never_shows_its_password(user: str, password: str, query: str) -> None:
+    url = f"postgresql://{user}:{password}@db.internal:5432/cx{query}"
+    shown = redact.connection(url)
+    assert shown == f"postgresql://{user}:***@db.internal:5432/cx{query}"
+    in_query = f"postgresql://db.internal/cx?user={user}&password={password}"
+    assert redact.connection(in_query).endswith(f"?user={user}&password=***")
+    assert redact.passwords(url)[0] == password
+
+
+def test_a_location_without_a_password_is_shown_as_written() -> None:
+    for location in ("/tmp/ws.duckdb", "postgresql:///cx", "postgresql://?service=cx",
+                     "postgresql://cx@db/cx"):  # fmt: skip
+        assert redact.connection(location) == location

@@ -33,6 +33,10 @@ class WorkspaceReadOnlyError(WorkspaceError):
     """A write to a workspace opened read-only (read-only mount, no write permission, damage)."""
 
 
+class WorkspacePermissionError(WorkspaceError, PermissionError):
+    """The database role lacks a privilege on a table (names the table and the GRANT)."""
+
+
 class DiskFullError(WorkspaceError):
     """The disk holding the workspace is full; the write was rolled back."""
 

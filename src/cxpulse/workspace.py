@@ -64,8 +64,8 @@ class Workspace:
             migrate(store)
             return cls(store)
         except BaseException as exc:
+            explained = store.explain(exc)  # before closing: it may ask the database
             store.close()
-            explained = store.explain(exc)
             if explained is not None:
                 raise explained from exc
             raise
@@ -90,9 +90,10 @@ class Workspace:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.close()
-        # a damaged file, a full disk, a read-only file: a message, not a backend trace
+        # a damaged file, a full disk, a read-only file, a missing privilege: a message, not
+        # a backend trace (asked before closing: it may ask the database)
         explained = self.store.explain(exc) if exc is not None else None
+        self.close()
         if explained is not None:
             raise explained from exc
 

@@ -10,6 +10,7 @@ import pytest
 
 from cxpulse import Workspace
 from cxpulse.automations import add_rule, cases, move, run_forever, run_once
+from cxpulse.automations.worker import Tick
 from cxpulse.errors import WorkspaceLockedError
 from cxpulse.surveys.email import follow_link
 from cxpulse.surveys.store import add_survey
@@ -196,3 +197,44 @@ def test_the_loop_outlives_a_workspace_held_by_another_process(tmp_path: Path) -
                        report=lambda tick: seen.append(tick.errors), ticks=2)  # fmt: skip
     assert done == 2 and seen[0] == ["workspace: the workspace is in use by another process "
                                      "(PID 42)"] and seen[1] == []  # fmt: skip
+
+
+def test_stop_ends_the_loop_between_ticks_never_inside_one(tmp_path: Path) -> None:
+    import threading
+
+    path = tmp_path / "ws.duckdb"
+    Workspace.init(path).close()
+    stop = threading.Event()
+    seen: list[datetime] = []
+
+    def report(tick: Tick) -> None:  # stop asked while the second tick runs: it completes
+        seen.append(tick.now)
+        if len(seen) == 2:
+            stop.set()
+
+    done = run_forever(lambda: Workspace.open(path), interval=0.01, clock=lambda: T0,
+                       report=report, stop=stop)  # fmt: skip
+    assert done == 2 and len(seen) == 2
+
+
+def test_the_worker_command_finishes_its_tick_on_sigterm(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = tmp_path / "ws.duckdb"
+    Workspace.init(path).close()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cxpulse", "worker", "-w", str(path), "--interval", "30"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    proc.stdout.readline()  # the first tick's summary: now waiting for the next
+    time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "Stopping after this tick" in err and "Traceback" not in err

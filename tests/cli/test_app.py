@@ -251,8 +251,6 @@ def test_demo_takes_workspace_as_every_command_but_not_from_the_environment(
     assert (tmp_path / "cxpulse-demo.duckdb").exists()
     with Workspace.open(filled) as ws:
         assert ws.counts()["customers"] == 0  # untouched
-    code, _, err = invoke("demo", "-w", "postgresql://localhost/demo")
-    assert code == 1 and "give a file path" in err
 
 
 def test_demo_refuses_a_bad_scale(tmp_path: Path) -> None:

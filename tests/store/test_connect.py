@@ -85,12 +85,12 @@ def test_a_workspace_held_by_another_process_gets_a_clear_message(tmp_path: Path
 
 
 def test_a_missing_driver_points_to_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
-    import ibis
+    import cxpulse.store.postgres
 
     def no_driver(url: str) -> None:
         raise ModuleNotFoundError("No module named 'psycopg'")
 
-    monkeypatch.setattr(ibis, "connect", no_driver)
+    monkeypatch.setattr(cxpulse.store.postgres, "connect", no_driver)
     with pytest.raises(
         WorkspaceError, match=r"driver is not installed; pip install 'cxpulse\[postgres\]'"
     ):

@@ -150,3 +150,23 @@ def test_a_folder_without_the_files_is_refused(ws: Workspace, tmp_path: Path) ->
     (tmp_path / "empty").mkdir()
     with pytest.raises(ParquetFileError, match="holds none of the files customers.parquet"):
         import_parquet(ws, tmp_path / "empty")
+
+
+def test_the_cli_imports_into_a_workspace_file_that_does_not_exist_yet(tmp_path: Path) -> None:
+    """docs/BACKENDS.md moves a workspace with export then import into a new file."""
+    from typer.testing import CliRunner
+
+    from cxpulse.cli.app import app
+
+    with Workspace.init(tmp_path / "old.duckdb") as ws:
+        add_rows(ws, "customers", [{"customer_id": "c1"}, {"customer_id": "c2"}])
+    runner = CliRunner()
+    folder, new = tmp_path / "export", tmp_path / "new.duckdb"
+    done = runner.invoke(
+        app, ["parquet", "export", str(folder), "-w", str(tmp_path / "old.duckdb")]
+    )
+    assert done.exit_code == 0, done.output
+    done = runner.invoke(app, ["parquet", "import", str(folder), "-w", str(new)])
+    assert done.exit_code == 0, done.output
+    with Workspace.open(new) as ws:
+        assert ws.counts()["customers"] == 2

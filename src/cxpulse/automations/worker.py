@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import threading
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -84,7 +85,12 @@ def run_once(
         try:
             step()
         except Exception as exc:  # one phase's failure must not stop the others
-            log.exception("worker: %s failed", name)
+            explained = ws.store.explain(exc)  # a missing privilege, a full disk: one line
+            if explained is not None:
+                log.error("worker: %s failed: %s", name, explained)
+                exc = explained
+            else:
+                log.exception("worker: %s failed", name)
             tick.errors.append(f"{name}: {exc}")
 
     def decide() -> None:
@@ -123,13 +129,18 @@ def run_forever(
     sleep: Callable[[float], None] = time.sleep,
     report: Callable[[Tick], None] = lambda tick: None,
     ticks: int | None = None,
+    stop: threading.Event | None = None,
 ) -> int:
-    """Tick every ``interval`` seconds (``ticks`` times, or until interrupted); returns ticks.
+    """Tick every ``interval`` seconds (``ticks`` times, or until interrupted or ``stop`` is
+    set); returns ticks.
 
-    A tick that cannot even open the workspace (another process holds the DuckDB file for a
-    moment: `cxpulse cases ack`) is reported and retried at the next interval, not fatal."""
+    ``stop`` ends the loop between ticks, never inside one: a worker stopped in the middle of
+    sending (a deploy's SIGTERM) would leave a claimed message to be sent again, with the
+    same key, once its claim is stale. A tick that cannot even open the workspace (another
+    process holds the DuckDB file for a moment: `cxpulse cases ack`) is reported and retried
+    at the next interval, not fatal."""
     done = 0
-    while ticks is None or done < ticks:
+    while (ticks is None or done < ticks) and not (stop is not None and stop.is_set()):
         now = clock()
         try:
             with open_ws() as ws:
@@ -140,6 +151,10 @@ def run_forever(
             )
             report(empty)
         done += 1
-        if ticks is None or done < ticks:
+        if ticks is not None and done >= ticks:
+            break
+        if stop is not None:
+            stop.wait(interval)
+        else:
             sleep(interval)
     return done

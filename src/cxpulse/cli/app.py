@@ -357,8 +357,8 @@ def demo(
             "--workspace",
             "-p",
             "-w",
-            help="Demo workspace file, replaced if it is a demo (CXPULSE_WORKSPACE is not "
-            "read here: it names your own workspace).",
+            help="Demo workspace file or database URL, replaced if it is a demo "
+            "(CXPULSE_WORKSPACE is not read here: it names your own workspace).",
         ),
     ] = DEMO_FILE,
     scale: Annotated[
@@ -376,15 +376,17 @@ def demo(
 
     if scale <= 0:
         raise ConfigError("--scale must be above 0 (e.g. 0.05, 1, 10)")
-    if "://" in path:
-        raise ConfigError(f"the demo is written to a DuckDB file; give a file path, not {path}")
     end_day = date.fromisoformat(end) if end else None
     started = time.perf_counter()
-    with create_demo(Path(path), scale=scale, seed=seed, end=end_day) as ws:
+    # a database URL (postgresql://...) as it is, anything else a file path
+    with create_demo(
+        path if "://" in path else Path(path), scale=scale, seed=seed, end=end_day
+    ) as ws:
         counts = ws.counts()
         summary = ", ".join(f"{n:,} {t}" for t, n in counts.items())
         err.print(
-            f"Demo workspace {path} written in {time.perf_counter() - started:.1f} s: {summary}.",
+            f"Demo workspace {ws.store.location} written in "
+            f"{time.perf_counter() - started:.1f} s: {summary}.",
             highlight=False,
         )
         as_of = end_day or date.today().replace(day=1)

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import signal
+import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -277,9 +279,20 @@ def worker(
         out.print(tick.summary(), highlight=False)
         failed[:] = tick.errors
 
+    stop = threading.Event()
+
+    def finish_the_tick(signum: int, frame: object) -> None:
+        if stop.is_set():  # asked twice: stop now
+            raise KeyboardInterrupt
+        stop.set()
+        typer.echo("Stopping after this tick (Ctrl-C again to stop at once).", err=True)
+
+    # SIGTERM (a deploy, systemd) and Ctrl-C end the loop between ticks, not mid-send
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, finish_the_tick)
     run_forever(lambda: Workspace.open(location), interval=interval,
                 clock=(lambda: fixed) if fixed else utc_now, report=report,
-                ticks=1 if once else None)  # fmt: skip
+                ticks=1 if once else None, stop=stop)  # fmt: skip
     if once and failed:  # a cron job or a script must see that a step failed
         raise typer.Exit(1)
 

@@ -31,8 +31,10 @@ WorkspaceOpt = Annotated[
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 
 
-def open_workspace(workspace: str | None) -> Workspace:
-    ws = Workspace.open(workspace or default_location())
+def open_workspace(workspace: str | None, *, create: bool = False) -> Workspace:
+    """``create``: a file that does not exist yet becomes a new workspace (for commands that
+    fill one, like `parquet import`); otherwise it is refused, so a typo makes nothing."""
+    ws = Workspace.open(workspace or default_location(), create=create)
     if ws.store.read_only:  # said once, on open; a write later is refused with the reason
         typer.echo(f"Note: {ws.store.location} is open read-only ({ws.store.read_only}).", err=True)
     return ws

@@ -109,14 +109,15 @@ def import_(
     ] = False,
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """Load a folder written by `cxpulse parquet export` into a workspace (one transaction).
+    """Load a folder written by `cxpulse parquet export` into a workspace (one transaction);
+    a workspace file that does not exist yet is created.
 
     Each file replaces its table; the files are checked against the canonical columns first.
     To merge one file into existing rows, use `cxpulse import FILE --table T`.
     """
     from cxpulse.store.parquet import import_parquet
 
-    with open_workspace(workspace) as ws:
+    with open_workspace(workspace, create=True) as ws:  # a new file is fine: it is filled
         report = import_parquet(ws, folder, replace=replace)
     out.print(report.summary("Imported"), highlight=False)
 

@@ -19,17 +19,22 @@ DEMO_TAXONOMY = "cxpulse.demo:taxonomy.yaml"
 
 
 def create_demo(
-    path: Path, *, scale: float = 0.05, seed: int = 7, end: date | None = None
+    path: Path | str, *, scale: float = 0.05, seed: int = 7, end: date | None = None
 ) -> Workspace:
-    """Build the demo company into ``path`` and return the open workspace.
+    """Build the demo company into ``path`` (a DuckDB file, or a database URL such as
+    ``postgresql://cx@db/demo``) and return the open workspace.
 
-    An existing file is replaced only if everything in it came from the demo, so pointing the
-    demo at a real workspace by mistake loses nothing.
+    An existing file, or a database's canonical tables, are replaced only if everything in
+    them came from the demo, so pointing the demo at a real workspace by mistake loses nothing.
     """
-    if path.exists():
-        _refuse_real_data(path)
-        path.unlink()
-        Path(f"{path}.wal").unlink(missing_ok=True)
+    if isinstance(path, str) and "://" in path:
+        _refuse_real_data(path)  # the tables are replaced in write_demo's transaction
+    else:
+        path = Path(path)
+        if path.exists():
+            _refuse_real_data(path)
+            path.unlink()
+            Path(f"{path}.wal").unlink(missing_ok=True)
     tables = generate(scale=scale, seed=seed, end=end)
     ws = Workspace.init(path, timezone=DEMO_TIMEZONE, theme_taxonomy=DEMO_TAXONOMY)
     try:
@@ -40,8 +45,8 @@ def create_demo(
     return ws
 
 
-def _refuse_real_data(path: Path) -> None:
-    with Workspace.open(path) as ws:
+def _refuse_real_data(path: Path | str) -> None:
+    with Workspace.open(path, create=True) as ws:
         for name in schema.TABLES:
             t = ws.table(name)
             foreign = int(t.filter(t.source.isnull() | (t.source != DEMO_SOURCE)).count().execute())

@@ -24,6 +24,7 @@ import pyarrow as pa
 
 from cxpulse.schema import IMPORTS_TABLE, Table
 from cxpulse.store import Store
+from cxpulse.store.claim import until_commit
 
 CHUNK_ROWS = 50_000
 
@@ -89,8 +90,11 @@ def upsert_rows(
     chunk_rows: int | None = None,
 ) -> Written:
     """Insert new rows and update changed ones, ``chunk_rows`` (default :data:`CHUNK_ROWS`)
-    at a time."""
+    at a time, inside the caller's transaction: other imports into the same table wait until
+    it ends. Writers that do not take turns (survey answers, webhooks) may still add a key
+    after it was classified new: the database's unique key turns that insert into an update."""
     chunk_rows = chunk_rows or CHUNK_ROWS
+    until_commit(store, f"import:{table.name}")
     status = classify(store, table, rows)
     new = rows.filter(pa.array(status == NEW))
     changed = rows.filter(pa.array(status == CHANGED))
@@ -104,7 +108,7 @@ def upsert_rows(
     for verb, part in (("inserted", new), ("updated", changed)):
         for start in range(0, part.num_rows, chunk_rows):
             chunk = ibis.memtable(part.slice(start, chunk_rows))
-            if verb == "inserted":
+            if verb == "inserted" and store.backend != "postgres":  # one writer process
                 store.insert(table.name, chunk)
             else:
                 store.upsert(table.name, chunk, on=table.key)

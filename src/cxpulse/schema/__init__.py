@@ -111,6 +111,17 @@ INDEXES: tuple[tuple[str, str, str], ...] = (
     ("cxpulse_widget_offers_key", WIDGET_OFFERS_TABLE, "counter_key"),
 )
 
+# On PostgreSQL every natural key is also a unique index (the database, not only cxpulse,
+# keeps it: two processes writing the same rows at once cannot store a key twice; DuckDB has
+# one writer process, see migration 14). The migrations table is written by the migration
+# runner itself, one row per version.
+_KEYED: dict[str, Table | OperationalTable] = {**TABLES, **OPERATIONAL}
+KEY_INDEXES: tuple[tuple[str, str, str], ...] = tuple(
+    (f"cxpulse_key_{name}", name, t.key)
+    for name, t in _KEYED.items()
+    if t.key is not None and name != MIGRATIONS_TABLE
+)
+
 
 def any_table(name: str) -> Table | OperationalTable:
     """The canonical or operational table called ``name``, or an error listing them all."""
@@ -146,6 +157,7 @@ __all__ = [
     "IBIS_TYPES",
     "IMPORTS_TABLE",
     "INDEXES",
+    "KEY_INDEXES",
     "LANGUAGES",
     "LOYALTY_LEDGER",
     "MENTIONS",

@@ -81,3 +81,13 @@ def exclusive(store: Store, name: str) -> Iterator[None]:
         yield
     finally:
         raw.execute("SELECT pg_advisory_unlock(%s)", (key,))
+
+
+def until_commit(store: Store, name: str) -> None:
+    """Wait until no other process holds ``name``, then hold it until the caller's
+    transaction ends (PostgreSQL: a transaction advisory lock; elsewhere nothing, as one
+    process holds the store). Two imports into one table take turns this way, so the second
+    sees the first one's rows and counts them as unchanged instead of new."""
+    if store.backend != "postgres":
+        return
+    store.con.con.execute("SELECT pg_advisory_xact_lock(%s)", (advisory_key(name),))

@@ -21,6 +21,7 @@ from typing import Any
 import ibis
 from ibis.backends import BaseBackend
 
+from cxpulse import redact
 from cxpulse.errors import (
     WorkspaceDamagedError,
     WorkspaceError,
@@ -35,6 +36,7 @@ from cxpulse.store.faults import (
     storage_error,
 )
 from cxpulse.store.holder import serve_url
+from cxpulse.store.scratch import scope_memtables
 from cxpulse.store.writes import Writes
 
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<prog>.*?) \(PID (?P<pid>\d+)\)")
@@ -54,10 +56,22 @@ class Store(Writes):
     """What DuckDB said when this file was found damaged (it is then also read-only)."""
     _depth: int = field(default=0, repr=False)  # open transaction() blocks
 
+    def __post_init__(self) -> None:
+        # every connection a Store holds (the web server's per-thread readers included)
+        # forgets its in-memory tables after each call, not at process exit
+        scope_memtables(self.con)
+
     def table(self, name: str) -> Any:
         return self.con.table(name)
 
     def has_table(self, name: str) -> bool:
+        if self.backend == "postgres":
+            # from the catalog: information_schema (Ibis's list_tables) hides the tables a
+            # role may not use, so a read-only role saw no workspace and tried to create one
+            with self.con.con.cursor() as cursor:
+                quoted = '"' + name.replace('"', '""') + '"'
+                row = cursor.execute("SELECT to_regclass(%s) IS NOT NULL", (quoted,)).fetchone()
+            return bool(row and row[0])
         return name in self.con.list_tables()
 
     def check_writable(self) -> None:
@@ -69,9 +83,15 @@ class Store(Writes):
 
     def explain(self, exc: BaseException) -> WorkspaceError | None:
         """The user-facing error for a backend failure about the file or the disk (damage, a
-        full disk, a read-only file), or None when ``exc`` is something else. Damage found
-        here also stops every later write of this process (a long-running server included),
-        not only of the next one that opens the file."""
+        full disk, a read-only file) or a missing PostgreSQL privilege, or None when ``exc``
+        is something else. Damage found here also stops every later write of this process (a
+        long-running server included), not only of the next one that opens the file."""
+        if self.backend == "postgres":
+            from cxpulse.store.privileges import privilege_error
+
+            permission = privilege_error(exc, self.con.con, self.location)
+            if permission is not None:
+                return permission
         explained = storage_error(exc, self.location if self.backend == "duckdb" else None)
         if isinstance(explained, WorkspaceDamagedError) and self.damage is None:
             self.damage = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -144,6 +164,14 @@ def _is_url(location: str) -> bool:
     return "://" in location
 
 
+def _connect(url: str) -> BaseBackend:
+    if url.split("://", 1)[0] in ("postgresql", "postgres"):
+        from cxpulse.store.postgres import connect
+
+        return connect(url)
+    return ibis.connect(url)
+
+
 def open_store(location: str | Path, *, create: bool = True) -> Store:
     """Connect to ``location``: a path to a DuckDB file, or an Ibis URL such as
     ``duckdb:///path.db`` or ``postgresql://user@host/db``."""
@@ -151,23 +179,30 @@ def open_store(location: str | Path, *, create: bool = True) -> Store:
     if text.startswith("duckdb:///"):  # a file by URL: the same checks as a plain path
         text = text.removeprefix("duckdb://")
     if _is_url(text):
+        # shown (in messages, logs, API answers) and kept as the location: without password
+        shown = redact.connection(text)
         try:
-            con = ibis.connect(text)
-        except ImportError as exc:  # Ibis's own hint would upgrade ibis past cxpulse's pin
+            con = _connect(text)
+        except ImportError:  # Ibis's own hint would upgrade ibis past cxpulse's pin
             scheme = text.split("://", 1)[0]
             extra = {"postgresql": "postgres", "postgres": "postgres"}.get(scheme)
             hint = f"pip install 'cxpulse[{extra}]'" if extra else "install its Ibis backend"
             raise WorkspaceError(
-                f"cannot connect to {text}: the {scheme} driver is not installed; {hint}"
-            ) from exc
+                f"cannot connect to {shown}: the {scheme} driver is not installed; {hint}"
+            ) from None
         except Exception as exc:  # driver errors vary by backend; report them as one kind
-            raise WorkspaceError(f"cannot connect to {text}: {exc}") from exc
-        if con.name == "postgres":
-            from cxpulse.store.postgres import use_copy_for_memtables
-
-            use_copy_for_memtables(con)
+            said = str(exc)
+            for password in redact.passwords(text):
+                said = said.replace(password, redact.MASK)
+            if "no password supplied" in said or "password authentication failed" in said:
+                said += (
+                    " (a password may also come from PGPASSWORD, ~/.pgpass or PGPASSFILE, "
+                    "or a service: postgresql://?service=NAME, so the URL need not hold it)"
+                )
+            # from None: the driver's exception (in a traceback, a log) may quote the URL
+            raise WorkspaceError(f"cannot connect to {shown}: {said}") from None
         # the backend's own name: postgresql:// and postgres:// URLs both give "postgres"
-        return Store(con=con, location=text, backend=con.name)
+        return Store(con=con, location=shown, backend=con.name)
 
     path = Path(text).expanduser()
     if not path.exists() and not create:

@@ -1,24 +1,52 @@
-"""PostgreSQL specifics of the store: in-memory tables loaded with COPY.
+"""PostgreSQL specifics of the store: how Ibis's in-memory tables and upserts reach the server.
 
 Every write of cxpulse (imports, upserts of outbox rows, scores) hands Ibis an in-memory table,
-which Ibis 12 loads into a PostgreSQL temporary table with one INSERT per row. ``COPY`` does the
-same faster: importing 100,000 survey responses took 46 s with the INSERTs and 14 s with COPY
-(measured on the 2-core dev machine; DuckDB: 4 s). The table, its types and its name are
-Ibis's own; only the loading differs.
+which Ibis 12 turns into a PostgreSQL temporary table. Three things change here, on the
+connection :func:`adapt` is given; the tables, types and names stay Ibis's own:
+
+- **Loading**: Ibis fills the table with one INSERT per row; ``COPY`` does the same faster
+  (importing 100,000 survey responses: 46 s with the INSERTs, 14 s with COPY, measured on the
+  2-core dev machine; DuckDB: 4 s).
+- **Lifetime**: dropped after the call that needed them (:mod:`cxpulse.store.scratch`).
+- **Upserts**: Ibis compiles ``upsert`` to ``MERGE``, which in PostgreSQL 15 is not safe when
+  another session inserts the same key at the same time (both insert, or one fails with a
+  unique violation). Where the key has a unique index (migration 14) the upsert is
+  ``INSERT ... ON CONFLICT (key) DO UPDATE``, which PostgreSQL makes atomic per row.
 """
 
 from __future__ import annotations
 
+import functools
 import types
+from collections.abc import Callable
 from typing import Any
 
 import sqlglot as sg
 import sqlglot.expressions as sge
 
 
-def use_copy_for_memtables(backend: Any) -> None:
-    """Make this Ibis PostgreSQL connection load its in-memory tables with COPY."""
+def connect(url: str) -> Any:
+    """An Ibis connection to the PostgreSQL database of ``url``, adapted (:func:`adapt`).
+
+    libpq reads the URL itself, so everything it knows works as with ``psql``: a password
+    from ``PGPASSWORD``, ``~/.pgpass`` (or ``PGPASSFILE``), a ``?service=NAME`` of
+    ``pg_service.conf``, ``?sslmode=...``, and ``PGHOST``/``PGPORT``/``PGUSER`` for what the
+    URL leaves out (Ibis's own URL parsing sets port 5432 and drops the rest)."""
+    import ibis
+    import psycopg
+
+    backend = ibis.postgres.from_connection(psycopg.connect(url, autocommit=True))
+    adapt(backend)
+    return backend
+
+
+def adapt(backend: Any) -> None:
+    """Make this Ibis PostgreSQL connection load in-memory tables with COPY and upsert with
+    ``ON CONFLICT`` where the key is unique."""
+    backend._cxpulse_unique = set()
     backend._register_in_memory_table = types.MethodType(_register_with_copy, backend)
+    original = backend._build_upsert_from_table
+    backend._build_upsert_from_table = functools.partial(_build_upsert, backend, original)
 
 
 def _register_with_copy(self: Any, op: Any) -> None:
@@ -43,3 +71,48 @@ def _register_with_copy(self: Any, op: Any) -> None:
                 values = [column.to_pylist() for column in batch.columns]
                 for row in zip(*values, strict=True):
                     copy.write_row(row)
+
+
+def _build_upsert(
+    backend: Any,
+    original: Callable[..., Any],
+    *,
+    target: str,
+    source: Any,
+    on: str,
+    db: str | None = None,
+    catalog: str | None = None,
+) -> Any:
+    if not _unique(backend, target, on):  # no unique index (a table of a plugin): Ibis's MERGE
+        return original(target=target, source=source, on=on, db=db, catalog=catalog)
+    columns = backend._get_columns_to_insert(target=target, source=source, db=db, catalog=catalog)
+
+    def q(name: str) -> str:
+        return sg.to_identifier(name, quoted=True).sql("postgres")
+
+    listed = ", ".join(q(c) for c in columns)
+    updates = ", ".join(f"{q(c)} = EXCLUDED.{q(c)}" for c in columns if c != on)
+    action = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+    table = sge.table_(target, db=db, catalog=catalog, quoted=True).sql("postgres")
+    select = backend.compile(source)
+    return (
+        f"INSERT INTO {table} ({listed}) SELECT {listed} FROM ({select}) AS s "
+        f"ON CONFLICT ({q(on)}) {action}"
+    )
+
+
+def _unique(backend: Any, table: str, column: str) -> bool:
+    """Whether ``table.column`` alone has a unique index (remembered once found: the
+    migrations add indexes, nothing drops them)."""
+    if (table, column) in backend._cxpulse_unique:
+        return True
+    with backend.con.cursor() as cursor:
+        found = cursor.execute(
+            "SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+            "AND a.attnum = i.indkey[0] WHERE i.indrelid = to_regclass(%s) AND i.indisunique "
+            "AND i.indnatts = 1 AND a.attname = %s",
+            (sg.to_identifier(table, quoted=True).sql("postgres"), column),
+        ).fetchone()
+    if found:
+        backend._cxpulse_unique.add((table, column))
+    return found is not None

@@ -24,6 +24,7 @@ from cxpulse.errors import (
     UnknownTableError,
     WorkspaceDamagedError,
     WorkspaceLockedError,
+    WorkspacePermissionError,
     WorkspaceReadOnlyError,
 )
 from cxpulse.store.faults import storage_error
@@ -54,7 +55,9 @@ def _here(request: Request) -> str:
 def _status(exc: CxpulseError) -> int:
     if isinstance(exc, (UnknownMetricError, UnknownTableError, LookupError)):
         return 404
-    if isinstance(exc, (WorkspaceLockedError, WorkspaceDamagedError, DiskFullError)):
+    if isinstance(
+        exc, (WorkspaceLockedError, WorkspaceDamagedError, DiskFullError, WorkspacePermissionError)
+    ):
         return 503  # the server cannot serve this now; the message says why and what to do
     if isinstance(exc, WorkspaceReadOnlyError):
         return 409

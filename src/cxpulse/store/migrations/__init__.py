@@ -35,12 +35,15 @@ from cxpulse.store.migrations import (
     m011_drop_ignored_fields,
     m012_widget_offers,
     m013_web_events_source,
+    m014_unique_keys,
 )
 from cxpulse.store.migrations.base import Migration
 
 MIGRATIONS_TABLE = "cxpulse_migrations"
 # the indexes migration 9 made (a test that drops a column of their tables drops them first)
 LOOKUP_INDEXES = m009_lookup_indexes.LOOKUP_INDEXES
+# the unique index of each natural key (migration 14); the same rule applies to them
+KEY_INDEXES = m014_unique_keys.KEY_INDEXES
 
 MIGRATIONS: tuple[Migration, ...] = (
     m001_canonical.MIGRATION,
@@ -56,6 +59,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m011_drop_ignored_fields.MIGRATION,
     m012_widget_offers.MIGRATION,
     m013_web_events_source.MIGRATION,
+    m014_unique_keys.MIGRATION,
 )
 
 
@@ -111,6 +115,7 @@ def migrate(store: Store) -> list[Migration]:
 
 
 __all__ = [
+    "KEY_INDEXES",
     "LOOKUP_INDEXES",
     "MIGRATIONS",
     "MIGRATIONS_TABLE",
