@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from cxpulse import Workspace
 from cxpulse.cli.app import app as cli
-from cxpulse.reports import REPORTS, Context, Param, Params, Report, Table
+from cxpulse.reports import REPORTS, Param, Params, Report, ReportContext, Table
 from cxpulse.web.app import create_app
 from cxpulse.web.warmup import default_views
 from tests.web.conftest import NOW, login
@@ -26,7 +26,7 @@ class Greeting(Report):
     params = (Param("word", "what to say", "hello"), Param("times", "how often", 1, type=int))
 
     @classmethod
-    def build(cls, ctx: Context, params: Params) -> dict[str, Any]:
+    def build(cls, ctx: ReportContext, params: Params) -> dict[str, Any]:
         return {"said": " ".join([params["word"]] * params["times"]), "as_of": ctx.today()}
 
     @classmethod

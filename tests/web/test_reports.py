@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from cxpulse import Workspace
 from cxpulse.accounts.users import Permission
-from cxpulse.reports import REPORTS, Context, Params, Report
+from cxpulse.reports import REPORTS, Params, Report, ReportContext
 from cxpulse.web.app import create_app
 from cxpulse.web.queryparams import accepted
 from cxpulse.web.reports import router
@@ -61,7 +61,7 @@ class AdminsOnly(Report):
     permission = Permission.admin
 
     @classmethod
-    def build(cls, ctx: Context, params: Params) -> dict[str, Any]:
+    def build(cls, ctx: ReportContext, params: Params) -> dict[str, Any]:
         return {"ok": True}
 
 

@@ -21,10 +21,10 @@ import pandas as pd
 from cxpulse.schema import CASES_TABLE
 
 if TYPE_CHECKING:
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 
-def first_contact(ws: Workspace, now: datetime) -> pd.DataFrame:
+def first_contact(ws: Context, now: datetime) -> pd.DataFrame:
     """Per case: hours_to_first_contact (NaN if not contacted) and within_sla (None while
     undecided)."""
     t = ws.store.table(CASES_TABLE)
@@ -40,7 +40,7 @@ def first_contact(ws: Workspace, now: datetime) -> pd.DataFrame:
     return df
 
 
-def sla_summary(ws: Workspace, now: datetime) -> pd.DataFrame:
+def sla_summary(ws: Context, now: datetime) -> pd.DataFrame:
     """Per rule: cases, contacted, decided, within_sla, share_within_sla (%), median hours."""
     df = first_contact(ws, now)
     cols = ["rule", "cases", "contacted", "decided", "within_sla", "share_within_sla",
@@ -60,7 +60,7 @@ def sla_summary(ws: Workspace, now: datetime) -> pd.DataFrame:
     return out.reset_index()[cols]
 
 
-def recovery(ws: Workspace) -> pd.DataFrame:
+def recovery(ws: Context) -> pd.DataFrame:
     """Per detractor case: the next score after the case opened (if any) and recovered."""
     c = ws.store.table(CASES_TABLE)
     c = c.filter((c.cause_type == "detractor") & c.cause_score.notnull())
@@ -78,7 +78,7 @@ def recovery(ws: Workspace) -> pd.DataFrame:
     return df
 
 
-def recovery_rate(ws: Workspace) -> pd.DataFrame:
+def recovery_rate(ws: Context) -> pd.DataFrame:
     """One row: detractor_cases, answered_again, recovered, recovery_rate (% of answered)."""
     df = recovery(ws)
     answered = int(df.next_score.notna().sum())
@@ -89,7 +89,7 @@ def recovery_rate(ws: Workspace) -> pd.DataFrame:
 
 
 def summary(
-    ws: Workspace,
+    ws: Context,
     now: datetime,
     case_ids: Collection[str] | None = None,
     opened_from: datetime | None = None,

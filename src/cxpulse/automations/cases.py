@@ -25,7 +25,7 @@ from cxpulse.schema import (
 )
 
 if TYPE_CHECKING:
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 STATES = ("open", "acknowledged", "contacted", "resolved")
 NEXT = {"open": "acknowledged", "acknowledged": "contacted", "contacted": "resolved"}
@@ -69,7 +69,7 @@ MANUAL = "manual"  # the rule of a case opened by hand
 
 
 def open_case(
-    ws: Workspace,
+    ws: Context,
     customer_id: str,
     summary: str,
     now: datetime,
@@ -98,7 +98,7 @@ def open_case(
 
 
 def reassign(
-    ws: Workspace, cid: str, *, owner: str | None = None, team: str | None = None
+    ws: Context, cid: str, *, owner: str | None = None, team: str | None = None
 ) -> dict[str, Any]:
     """Give a case to another owner and/or team ("" clears one); its state and SLA stay."""
     if owner is None and team is None:
@@ -115,13 +115,13 @@ def reassign(
     return row
 
 
-def write_cases(ws: Workspace, rows: list[dict[str, Any]]) -> None:
+def write_cases(ws: Context, rows: list[dict[str, Any]]) -> None:
     if rows:
         frame = ibis.memtable(rows, schema=ibis.schema(AUTOMATION_SCHEMAS[CASES_TABLE]))
         ws.store.upsert(CASES_TABLE, frame, on="case_id")
 
 
-def cases(ws: Workspace, state: str | None = None) -> pd.DataFrame:
+def cases(ws: Context, state: str | None = None) -> pd.DataFrame:
     """Cases, oldest first (optionally only one state)."""
     t = ws.store.table(CASES_TABLE)
     if state is not None:
@@ -132,7 +132,7 @@ def cases(ws: Workspace, state: str | None = None) -> pd.DataFrame:
     return df
 
 
-def get_case(ws: Workspace, cid: str) -> dict[str, Any]:
+def get_case(ws: Context, cid: str) -> dict[str, Any]:
     t = ws.store.table(CASES_TABLE)
     rows = t.filter(t.case_id == cid).execute()
     if rows.empty:
@@ -140,13 +140,13 @@ def get_case(ws: Workspace, cid: str) -> dict[str, Any]:
     return {k: (None if _missing(v) else v) for k, v in rows.iloc[0].items()}
 
 
-def notes(ws: Workspace, cid: str) -> pd.DataFrame:
+def notes(ws: Context, cid: str) -> pd.DataFrame:
     n = ws.store.table(CASE_NOTES_TABLE)
     df: pd.DataFrame = n.filter(n.case_id == cid).order_by(["written_at", "note_id"]).execute()
     return df
 
 
-def add_note(ws: Workspace, cid: str, text: str, now: datetime) -> str:
+def add_note(ws: Context, cid: str, text: str, now: datetime) -> str:
     get_case(ws, cid)  # a clear error for an unknown case
     if not text.strip():
         raise CaseError("a note needs some text")
@@ -160,7 +160,7 @@ def add_note(ws: Workspace, cid: str, text: str, now: datetime) -> str:
 
 
 def move(
-    ws: Workspace, cid: str, to: str, now: datetime, *, root_cause: str | None = None
+    ws: Context, cid: str, to: str, now: datetime, *, root_cause: str | None = None
 ) -> dict[str, Any]:
     """Move a case one step on; refuses skipping or going back with what to do instead."""
     row = get_case(ws, cid)

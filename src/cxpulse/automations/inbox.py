@@ -17,7 +17,7 @@ from cxpulse.errors import CxpulseError
 from cxpulse.schema import CASES_TABLE
 
 if TYPE_CHECKING:
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 
 class CaseAccessDenied(CxpulseError, PermissionError):
@@ -25,7 +25,7 @@ class CaseAccessDenied(CxpulseError, PermissionError):
 
 
 def cases_for(
-    ws: Workspace,
+    ws: Context,
     principal_name: str,
     all_cases: bool,
     state: str | None = None,
@@ -58,7 +58,7 @@ def cases_for(
     return df
 
 
-def count_for(ws: Workspace, principal_name: str, all_cases: bool) -> dict[str, int]:
+def count_for(ws: Context, principal_name: str, all_cases: bool) -> dict[str, int]:
     """Cases per state visible to ``principal_name`` (every state present, zero when none)."""
     t = ws.store.table(CASES_TABLE)
     if not all_cases:
@@ -74,7 +74,7 @@ def may_handle(case: dict[str, Any], principal_name: str, all_cases: bool) -> bo
     return all_cases or (case.get("owner") or None) == principal_name
 
 
-def case_for(ws: Workspace, cid: str, principal_name: str, all_cases: bool) -> dict[str, Any]:
+def case_for(ws: Context, cid: str, principal_name: str, all_cases: bool) -> dict[str, Any]:
     """The case row, when ``principal_name`` may handle it; :class:`CaseAccessDenied` if not."""
     row = get_case(ws, cid)
     if not may_handle(row, principal_name, all_cases):
@@ -89,7 +89,7 @@ def overdue(row: dict[str, Any], now: datetime) -> bool:
 
 
 def case_with_notes(
-    ws: Workspace, cid: str, principal_name: str, all_cases: bool
+    ws: Context, cid: str, principal_name: str, all_cases: bool
 ) -> tuple[dict[str, Any], pd.DataFrame]:
     """A case and its notes, for someone allowed to handle it."""
     row = case_for(ws, cid, principal_name, all_cases)

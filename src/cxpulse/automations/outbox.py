@@ -23,7 +23,7 @@ from cxpulse.surveys.channels.webhook import WEBHOOK
 from cxpulse.surveys.email import Mailer, SmtpFactory, delivery_headers, email_blocked
 
 if TYPE_CHECKING:
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 HTTP_TIMEOUT = 10.0
 
@@ -40,7 +40,7 @@ def http_post(url: str, body: bytes, headers: dict[str, str]) -> int:
 
 
 def deliver(
-    ws: Workspace,
+    ws: Context,
     now: datetime,
     *,
     smtp: SmtpFactory = smtplib.SMTP,
@@ -66,7 +66,7 @@ def deliver(
         return process(ws.store, now, list(senders), send, hold=hold)
 
 
-def _email(ws: Workspace, row: dict[str, Any]) -> EmailMessage:
+def _email(ws: Context, row: dict[str, Any]) -> EmailMessage:
     payload = json.loads(row["payload"])
     msg = EmailMessage()
     msg["Subject"] = payload["subject"]

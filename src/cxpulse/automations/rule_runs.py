@@ -16,10 +16,10 @@ from cxpulse.errors import ConfigError
 from cxpulse.schema import AUTOMATION_RULES_TABLE, AUTOMATION_RUNS_TABLE, CASES_TABLE
 
 if TYPE_CHECKING:
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 
-def rules_with_runs(ws: Workspace, last: int = 5) -> list[dict[str, Any]]:
+def rules_with_runs(ws: Context, last: int = 5) -> list[dict[str, Any]]:
     """One entry per stored rule, by name: its definition, whether it is enabled, when it was
     added, how many times it fired, the cases it opened and its ``last`` runs, newest first."""
     rules = ws.store.table(AUTOMATION_RULES_TABLE).order_by("name").execute()
@@ -69,7 +69,7 @@ def rules_with_runs(ws: Workspace, last: int = 5) -> list[dict[str, Any]]:
     return out
 
 
-def set_rule_active(ws: Workspace, name: str, active: bool) -> None:
+def set_rule_active(ws: Context, name: str, active: bool) -> None:
     """Enable or disable a stored rule (its runs and cases are kept)."""
     t = ws.store.table(AUTOMATION_RULES_TABLE)
     if not int(t.filter(t.name == name).count().execute()):

@@ -16,8 +16,8 @@ from cxpulse.schema import AUTOMATION_RULES_TABLE, AUTOMATION_SCHEMAS, LANGUAGES
 from cxpulse.surveys.editor import Problem, locate
 
 if TYPE_CHECKING:
+    from cxpulse.context import Context
     from cxpulse.kinds import Kinds
-    from cxpulse.workspace import Workspace
 
 SOURCE = "rule.yaml"
 
@@ -49,7 +49,7 @@ def check_rule_data(
         return None, Problem(message, path, locate(text, path) if text is not None else None)
 
 
-def save_rule(ws: Workspace, rule: Rule, now: datetime, active: bool = True) -> None:
+def save_rule(ws: Context, rule: Rule, now: datetime, active: bool = True) -> None:
     """Store a checked rule (one with the same name is replaced), as `cxpulse rules add`. The
     time it is stored is when it starts acting: causes before it are left alone."""
     row = {
@@ -63,7 +63,7 @@ def save_rule(ws: Workspace, rule: Rule, now: datetime, active: bool = True) -> 
         ws.store.upsert(AUTOMATION_RULES_TABLE, frame, on="name")
 
 
-def stored_rule(ws: Workspace, name: str) -> dict[str, Any]:
+def stored_rule(ws: Context, name: str) -> dict[str, Any]:
     """A stored rule, enabled or not: ``rule``, ``active``, ``added_at``."""
     t = ws.store.table(AUTOMATION_RULES_TABLE)
     rows = t.filter(t.name == name).execute()
@@ -80,7 +80,7 @@ def stored_rule(ws: Workspace, name: str) -> dict[str, Any]:
     }
 
 
-def rule_in_words(ws: Workspace, name: str, lang: str = "en") -> dict[str, Any]:
+def rule_in_words(ws: Context, name: str, lang: str = "en") -> dict[str, Any]:
     """A stored rule (enabled or not) as `cxpulse rules show` prints it: ``when`` and each of
     ``then`` in words (``lang``: en or fr; webhook URLs shortened), the whole ``sentence``, and
     its ``definition`` as written."""

@@ -47,8 +47,8 @@ from cxpulse.schema import AUTOMATION_RULES_TABLE, AUTOMATION_SCHEMAS
 from cxpulse.surveys.spec import Where, read_yaml
 
 if TYPE_CHECKING:
+    from cxpulse.context import Context
     from cxpulse.kinds import Kind, Kinds, M, Registry
-    from cxpulse.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,7 @@ def _action(value: Any, where: Where, actions: Registry[type[Action]]) -> Action
 
 
 # -- storage ----------------------------------------------------------------------------------
-def add_rule(ws: Workspace, path: str | Path, now: datetime) -> Rule:
+def add_rule(ws: Context, path: str | Path, now: datetime) -> Rule:
     """Check a rule file and store it (a rule with the same name is replaced)."""
     rule = load_rule(path, ws.kinds)
     check_settings(ws, rule, str(path))
@@ -148,7 +148,7 @@ def add_rule(ws: Workspace, path: str | Path, now: datetime) -> Rule:
     return rule
 
 
-def check_settings(ws: Workspace, rule: Rule, source: str) -> None:
+def check_settings(ws: Context, rule: Rule, source: str) -> None:
     """What a rule needs from the workspace settings, checked when it is added rather than at
     every firing."""
     for i, action in enumerate(rule.then):
@@ -157,7 +157,7 @@ def check_settings(ws: Workspace, rule: Rule, source: str) -> None:
             raise Where(source).sub(f"then[{i}]").error(action.name, missing)
 
 
-def stored_rules(ws: Workspace) -> list[tuple[Rule, datetime]]:
+def stored_rules(ws: Context) -> list[tuple[Rule, datetime]]:
     """Active rules by name, each with the time it was added (a rule acts on causes after it)."""
     t = ws.store.table(AUTOMATION_RULES_TABLE)
     rows = t.filter(t.active).order_by("name").execute()
@@ -168,7 +168,7 @@ def stored_rules(ws: Workspace) -> list[tuple[Rule, datetime]]:
     ]  # fmt: skip
 
 
-def get_rule(ws: Workspace, name: str) -> tuple[Rule, datetime]:
+def get_rule(ws: Context, name: str) -> tuple[Rule, datetime]:
     for rule, added in stored_rules(ws):
         if rule.name == name:
             return rule, added

@@ -45,8 +45,8 @@ from cxpulse.schema import (
 from cxpulse.store.writes import NOT_NULL
 
 if TYPE_CHECKING:
+    from cxpulse.context import Context
     from cxpulse.store import Store
-    from cxpulse.workspace import Workspace
 
 PSEUDONYM_PREFIX = "erased-"
 DELETED_TABLES = (SURVEY_EVENTS_TABLE, SURVEY_DECISIONS_TABLE, SURVEY_DELIVERIES_TABLE)
@@ -59,17 +59,17 @@ EXTRA_BLANKED = {
 """Columns besides the schema's personal ones that can carry personal data."""
 
 
-def base_tables(ws: Workspace) -> list[str]:
+def base_tables(ws: Context) -> list[str]:
     """The workspace's stored tables (not the views Ibis registers for in-memory frames)."""
     return ws.store.base_tables()
 
 
-def customer_tables(ws: Workspace) -> list[str]:
+def customer_tables(ws: Context) -> list[str]:
     """Every table of the workspace with a ``customer_id`` column, by name."""
     return [n for n in base_tables(ws) if "customer_id" in _columns(ws, n)]
 
 
-def export_customer(ws: Workspace, customer_id: str) -> dict[str, Any]:
+def export_customer(ws: Context, customer_id: str) -> dict[str, Any]:
     """Every row about the customer, per table, as JSON values: the rows naming them, the
     website hits of the browsers they used, notes on their cases, text annotations of their
     comments, the automation messages about them, and audit entries about them."""
@@ -116,7 +116,7 @@ class Erasure:
         }
 
 
-def erase_customer(ws: Workspace, customer_id: str, actor: str, now: datetime) -> Erasure:
+def erase_customer(ws: Context, customer_id: str, actor: str, now: datetime) -> Erasure:
     """Remove the customer's personal data (see the module's docstring for what happens to
     each table), in one transaction, and record who did it in the audit log."""
     from cxpulse.accounts.audit import record
@@ -164,7 +164,7 @@ def _pseudonymise_visits(store: Store, visitors: list[str], pseudonym: str) -> i
     return changed
 
 
-def _pseudonymise(ws: Workspace, table: str, customer_id: str, pseudonym: str) -> int:
+def _pseudonymise(ws: Context, table: str, customer_id: str, pseudonym: str) -> int:
     """The customer's rows of ``table`` take the pseudonym, their personal columns emptied;
     returns the rows changed."""
     if table == CUSTOMER_TAGS_TABLE:
@@ -176,7 +176,7 @@ def _pseudonymise(ws: Workspace, table: str, customer_id: str, pseudonym: str) -
     return ws.store.update(table, {"customer_id": customer_id}, sets)
 
 
-def _keys(ws: Workspace, customer_id: str) -> dict[str, list[str]]:
+def _keys(ws: Context, customer_id: str) -> dict[str, list[str]]:
     """Ids of the customer's rows that other tables refer to."""
 
     def ids(table: str, column: str) -> list[str]:
@@ -196,13 +196,13 @@ def _keys(ws: Workspace, customer_id: str) -> dict[str, list[str]]:
     }
 
 
-def _visitors(ws: Workspace, customer_id: str) -> list[str]:
+def _visitors(ws: Context, customer_id: str) -> list[str]:
     t = ws.table("web_events")
     found = t.filter(t.customer_id == customer_id).visitor_id.execute()
     return sorted({str(v) for v in found})
 
 
-def _blanked(ws: Workspace, table: str) -> list[str]:
+def _blanked(ws: Context, table: str) -> list[str]:
     personal: list[str] = []
     if table in schema.TABLES:
         personal = [c.name for c in schema.table(table).columns if c.personal]
@@ -210,7 +210,7 @@ def _blanked(ws: Workspace, table: str) -> list[str]:
     return personal + extra
 
 
-def _columns(ws: Workspace, table: str) -> list[str]:
+def _columns(ws: Context, table: str) -> list[str]:
     return list(ws.store.table(table).columns)
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 from cxpulse.errors import CxpulseError
 
 if TYPE_CHECKING:
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 SHOWN_COLUMNS = (
     "customer_id",
@@ -29,7 +29,7 @@ class CustomerNotFound(CxpulseError, LookupError):
 
 
 def find_customers(
-    ws: Workspace, q: str = "", *, limit: int = 50, offset: int = 0
+    ws: Context, q: str = "", *, limit: int = 50, offset: int = 0
 ) -> tuple[pd.DataFrame, int]:
     """Customers whose id, email or name contains ``q`` (any case), by id; and how many match
     in all (for paging). An empty ``q`` lists every customer."""
@@ -47,7 +47,7 @@ def find_customers(
     return df, total
 
 
-def get_customer(ws: Workspace, customer_id: str) -> dict[str, Any]:
+def get_customer(ws: Context, customer_id: str) -> dict[str, Any]:
     """The customer's row (missing values as None)."""
     t = ws.table("customers")
     rows = t.filter(t.customer_id == customer_id).execute()

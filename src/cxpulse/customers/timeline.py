@@ -27,7 +27,7 @@ from cxpulse.schema import (
 )
 
 if TYPE_CHECKING:
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 KINDS = (
     "signup",
@@ -96,7 +96,7 @@ class CustomerView:
 
 
 def customer_view(
-    ws: Workspace,
+    ws: Context,
     customer_id: str,
     *,
     newest_first: bool = False,
@@ -167,13 +167,13 @@ def customer_view(
     )
 
 
-def _rows(ws: Workspace, table: str, customer_id: str) -> list[dict[str, Any]]:
+def _rows(ws: Context, table: str, customer_id: str) -> list[dict[str, Any]]:
     t = ws.store.table(table)
     df = t.filter(t.customer_id == customer_id).execute()
     return [{str(k): plain(v) for k, v in row.items()} for row in df.to_dict("records")]
 
 
-def _notes(ws: Workspace, case_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+def _notes(ws: Context, case_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
     if not case_ids:
         return {}
     n = ws.store.table(CASE_NOTES_TABLE)
@@ -185,7 +185,7 @@ def _notes(ws: Workspace, case_ids: list[str]) -> dict[str, list[dict[str, Any]]
     return out
 
 
-def web_sessions(ws: Workspace, customer_id: str) -> list[dict[str, Any]]:
+def web_sessions(ws: Context, customer_id: str) -> list[dict[str, Any]]:
     """The customer's website sessions: every session of a browser they were seen logged in
     on (hits before and after logging in belong to them too), oldest first."""
     from cxpulse.metrics.sessions import session_table, sessionize

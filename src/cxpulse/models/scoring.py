@@ -38,7 +38,7 @@ from cxpulse.models.rfm import rfm_summary
 from cxpulse.schema import CLV_SCORES_SCHEMA, CLV_SCORES_TABLE
 
 if TYPE_CHECKING:
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 MODEL_NAME = "BG/NBD + Gamma-Gamma"
 MIN_HOLDOUT_DAYS = 28
@@ -87,7 +87,7 @@ def _left_out(cancelled: int, anonymous: int, zero: int) -> tuple[str, ...]:
     return tuple(notes)
 
 
-def workspace_days(ws: Workspace) -> OrderDays:
+def workspace_days(ws: Context) -> OrderDays:
     """customer_id, day (local calendar day) and amount per customer-day, from the workspace."""
     from cxpulse.metrics import periods
     from cxpulse.metrics.orders import kept
@@ -117,7 +117,7 @@ def workspace_days(ws: Workspace) -> OrderDays:
     return OrderDays(frame, left_out)
 
 
-def file_days(path: Path, ws: Workspace, mapping: Mapping[str, str] | None = None) -> OrderDays:
+def file_days(path: Path, ws: Context, mapping: Mapping[str, str] | None = None) -> OrderDays:
     """The same from a CSV, Parquet or JSON-lines file of orders, read and checked as
     ``cxpulse import`` would (order_id may be absent)."""
     from cxpulse.ingest.mapping import apply_mapping
@@ -257,7 +257,7 @@ def _day(value: date | str) -> date:
         raise ModelInputError(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
-def write_scores(ws: Workspace, fit: ClvFit) -> int:
+def write_scores(ws: Context, fit: ClvFit) -> int:
     """Replace the workspace's ``clv_scores`` with this fit's; return the rows written."""
     frame = fit.scores.reset_index().rename(columns={fit.scores.index.name: "customer_id"})
     frame = frame.assign(

@@ -14,7 +14,7 @@ from typing import Any
 
 from cxpulse.kinds import Kind
 from cxpulse.reports.base import Param, Params, Report, Table
-from cxpulse.reports.context import Context, Direct
+from cxpulse.reports.context import Direct, ReportContext
 from cxpulse.reports.feedback import Feedback
 from cxpulse.reports.journey import Journey
 from cxpulse.reports.loyalty import Loyalty
@@ -40,7 +40,7 @@ DEFAULT: list[type[Report]] = [
 REPORTS = Kind("report", DEFAULT)
 
 
-def run(ctx: Context, report: type[Report], raw: Mapping[str, Any]) -> dict[str, Any]:
+def run(ctx: ReportContext, report: type[Report], raw: Mapping[str, Any]) -> dict[str, Any]:
     """``report`` with the parameters ``raw`` (checked), kept under its cache key: what
     every edge calls."""
     params = report.parse(raw)
@@ -51,4 +51,14 @@ def run(ctx: Context, report: type[Report], raw: Mapping[str, Any]) -> dict[str,
     return result
 
 
-__all__ = ["DEFAULT", "REPORTS", "Context", "Direct", "Param", "Params", "Report", "Table", "run"]
+__all__ = [
+    "DEFAULT",
+    "REPORTS",
+    "Direct",
+    "Param",
+    "Params",
+    "Report",
+    "ReportContext",
+    "Table",
+    "run",
+]

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from cxpulse.accounts.users import Permission
 from cxpulse.errors import QueryError
-from cxpulse.reports.context import Context
+from cxpulse.reports.context import ReportContext
 
 Params = dict[str, Any]
 """A report's parameters by name (as in the URL: ``from``, ``by``...), parsed."""
@@ -123,7 +123,7 @@ class Report:
         return params
 
     @classmethod
-    def cache_key(cls, ctx: Context, params: Params) -> Hashable | None:
+    def cache_key(cls, ctx: ReportContext, params: Params) -> Hashable | None:
         """What the report's data depends on, under which :func:`cxpulse.reports.run` keeps
         it: by default its name, the local date (a default range ends before today) and
         every parameter. A report whose parameters can mean the same data two ways (no
@@ -133,7 +133,7 @@ class Report:
         return ("report", cls.name, ctx.today(), values)
 
     @classmethod
-    def build(cls, ctx: Context, params: Params) -> dict[str, Any]:
+    def build(cls, ctx: ReportContext, params: Params) -> dict[str, Any]:
         raise NotImplementedError
 
     @classmethod

@@ -13,7 +13,7 @@ from cxpulse.metrics import periods
 from cxpulse.metrics.spec import COUNT_UNITS, REGISTRY
 from cxpulse.reports import queries
 from cxpulse.reports.base import Params, Table
-from cxpulse.reports.context import Context
+from cxpulse.reports.context import ReportContext
 
 GRAINS = ("week", "month", "quarter", "year")
 EARLIEST, LATEST = date(1970, 1, 1), date(2199, 12, 31)
@@ -40,7 +40,7 @@ class Range:
         return out
 
 
-def page_range(ctx: Context, by: str, from_: str | None, to: str | None) -> Range:
+def page_range(ctx: ReportContext, by: str, from_: str | None, to: str | None) -> Range:
     if by not in GRAINS:
         raise QueryError(f"unknown period {by!r}; use one of: {', '.join(GRAINS)}")
     day = ctx.today()
@@ -59,7 +59,7 @@ def page_range(ctx: Context, by: str, from_: str | None, to: str | None) -> Rang
     return Range(by, start, end, day)
 
 
-def params_range(ctx: Context, params: Params) -> Range:
+def params_range(ctx: ReportContext, params: Params) -> Range:
     """The range of a report's ``by``, ``from`` and ``to`` parameters."""
     return page_range(ctx, params["by"], params.get("from"), params.get("to"))
 
@@ -114,7 +114,7 @@ def trend_chart(rows: list[dict[str, Any]], unit: str) -> dict[str, Any]:
 
 
 def metric_block(
-    ctx: Context, names: tuple[str, ...], rng: Range, filters: tuple[str, ...] = ()
+    ctx: ReportContext, names: tuple[str, ...], rng: Range, filters: tuple[str, ...] = ()
 ) -> dict[str, Any]:
     """Cards and trends of ``names`` over ``rng``; a metric that cannot be computed (e.g. CAC
     without acquisition costs) is reported in ``problems`` instead of failing the page."""

@@ -18,7 +18,7 @@ from cxpulse.settings import Settings
 from cxpulse.workspace import Workspace
 
 
-class Context(Protocol):
+class ReportContext(Protocol):
     @property
     def settings(self) -> Settings: ...
 
@@ -45,8 +45,8 @@ def local_today(settings: Settings, now: datetime) -> date:
 
 
 class Direct:
-    """A :class:`Context` over one open workspace, remembering results for its own life (one
-    CLI command): a report reading the same metric rows twice computes them once."""
+    """A :class:`ReportContext` over one open workspace, remembering results for its own life
+    (one CLI command): a report reading the same metric rows twice computes them once."""
 
     def __init__(self, ws: Workspace, today: date | None = None) -> None:
         self.ws = ws

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from cxpulse.metrics.spec import REGISTRY
 from cxpulse.reports.base import Params, Report
 from cxpulse.reports.blocks import Range, header, metric_block, params_range
-from cxpulse.reports.context import Context
+from cxpulse.reports.context import ReportContext
 
 
 def family_metrics(table: str) -> tuple[str, ...]:
@@ -29,13 +29,13 @@ class Family(Report):
     template = "family.html"
 
     @classmethod
-    def cache_key(cls, ctx: Context, params: Params) -> Hashable:
+    def cache_key(cls, ctx: ReportContext, params: Params) -> Hashable:
         # the whole report is one entry, so a warm page is one lookup; the metric rows stay
         # cached one by one, shared with the scorecard and metric pages
         return ("family", cls.name, params_range(ctx, params))
 
     @classmethod
-    def build(cls, ctx: Context, params: Params) -> dict[str, Any]:
+    def build(cls, ctx: ReportContext, params: Params) -> dict[str, Any]:
         rng = params_range(ctx, params)
         data = header(rng) | {"page": cls.name, "table": cls.table}
         # the metrics share what they derive alike (the website's sessions): the reader is
@@ -46,6 +46,6 @@ class Family(Report):
         return data
 
     @classmethod
-    def extra(cls, ctx: Context, rng: Range) -> dict[str, Any]:
+    def extra(cls, ctx: ReportContext, rng: Range) -> dict[str, Any]:
         """What the family shows besides its cards and trends."""
         return {}

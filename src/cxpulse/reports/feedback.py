@@ -20,7 +20,7 @@ from cxpulse.metrics import periods
 from cxpulse.records import frame_records
 from cxpulse.reports.base import BY, FROM, TO, Param, Params, Report, Table
 from cxpulse.reports.blocks import header, metric_block, page_range, range_cards_table
-from cxpulse.reports.context import Context
+from cxpulse.reports.context import ReportContext
 from cxpulse.text.sentiment import LABELS
 from cxpulse.text.verbatims import has_annotations, verbatims
 from cxpulse.workspace import Workspace
@@ -171,7 +171,7 @@ def distribution_charts(df: Any) -> dict[str, dict[str, Any]]:
     return charts
 
 
-def feedback_data(ctx: Context, opts: Options) -> dict[str, Any]:
+def feedback_data(ctx: ReportContext, opts: Options) -> dict[str, Any]:
     """The report's data (not cached as a whole: :func:`cxpulse.reports.run` keeps it)."""
     rng = page_range(ctx, opts.by, opts.from_, opts.to)
     f = response_filter(opts)
@@ -212,7 +212,7 @@ def _options_json(opts: Options) -> dict[str, Any]:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()}
 
 
-def choices(ctx: Context) -> dict[str, list[str]]:
+def choices(ctx: ReportContext) -> dict[str, list[str]]:
     """The touchpoints and languages the filters offer."""
 
     def compute(ws: Workspace) -> dict[str, list[str]]:
@@ -253,12 +253,12 @@ class Feedback(Report):
     )
 
     @classmethod
-    def cache_key(cls, ctx: Context, params: Params) -> Hashable:
+    def cache_key(cls, ctx: ReportContext, params: Params) -> Hashable:
         opts = options(params)
         return ("feedback", opts, page_range(ctx, opts.by, opts.from_, opts.to))
 
     @classmethod
-    def build(cls, ctx: Context, params: Params) -> dict[str, Any]:
+    def build(cls, ctx: ReportContext, params: Params) -> dict[str, Any]:
         return feedback_data(ctx, options(params))
 
     @classmethod

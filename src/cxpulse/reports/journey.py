@@ -13,18 +13,18 @@ from cxpulse.metrics.journey import JOURNEY_METRICS
 from cxpulse.metrics.spec import REGISTRY
 from cxpulse.reports.base import BY, Param, Params, Report, Table
 from cxpulse.reports.blocks import page_range
-from cxpulse.reports.context import Context
+from cxpulse.reports.context import ReportContext
 from cxpulse.workspace import Workspace
 
 
-def first_day(ctx: Context, by: str, period: str | None) -> date:
+def first_day(ctx: ReportContext, by: str, period: str | None) -> date:
     """The first day of the period shown: ``period``'s, else the last complete one's."""
     if period:
         return period_bounds(period, by)[0]
     return periods.floor_date(page_range(ctx, by, None, None).end, periods.check_grain(by))
 
 
-def journey_data(ctx: Context, by: str, period: str | None) -> dict[str, Any]:
+def journey_data(ctx: ReportContext, by: str, period: str | None) -> dict[str, Any]:
     from cxpulse.metrics.journey import journey
 
     rng = page_range(ctx, by, None, None)
@@ -61,11 +61,11 @@ class Journey(Report):
     params = (BY, Param("period", "the period shown, e.g. 2026-10 (default: last complete)"))
 
     @classmethod
-    def cache_key(cls, ctx: Context, params: Params) -> None:
+    def cache_key(cls, ctx: ReportContext, params: Params) -> None:
         return None  # journey_data keeps its one result, keyed on the period it resolves
 
     @classmethod
-    def build(cls, ctx: Context, params: Params) -> dict[str, Any]:
+    def build(cls, ctx: ReportContext, params: Params) -> dict[str, Any]:
         return journey_data(ctx, params["by"], params["period"])
 
     @classmethod

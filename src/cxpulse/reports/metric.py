@@ -12,7 +12,7 @@ from cxpulse.reports import queries
 from cxpulse.reports.base import Param, Params, Report, Table
 from cxpulse.reports.blocks import GRAINS as PAGE_GRAINS
 from cxpulse.reports.blocks import trend_chart
-from cxpulse.reports.context import Context
+from cxpulse.reports.context import ReportContext
 
 
 class Metric(Report):
@@ -38,11 +38,11 @@ class Metric(Report):
     )
 
     @classmethod
-    def cache_key(cls, ctx: Context, params: Params) -> None:
+    def cache_key(cls, ctx: ReportContext, params: Params) -> None:
         return None  # its trend and segments are metric rows, each cached on its own
 
     @classmethod
-    def build(cls, ctx: Context, params: Params) -> dict[str, Any]:
+    def build(cls, ctx: ReportContext, params: Params) -> dict[str, Any]:
         name, by = params["metric"], params["by"]
         meta = queries.describe(name)
         segment = params["segment"]
@@ -70,7 +70,7 @@ class Metric(Report):
 
     @classmethod
     def breakdown(
-        cls, ctx: Context, q: queries.MetricQuery, segment: str, trend: list[dict[str, Any]]
+        cls, ctx: ReportContext, q: queries.MetricQuery, segment: str, trend: list[dict[str, Any]]
     ) -> list[dict[str, Any]]:
         """The segments of the period the breakdown shows: the last complete one, as on the
         scorecard (a running month's few answers would rank the segments on noise)."""

@@ -14,7 +14,7 @@ from typing import Any
 from cxpulse.metrics.engine import parse_filters
 from cxpulse.metrics.spec import REGISTRY
 from cxpulse.records import clean, frame_records
-from cxpulse.reports.context import Context
+from cxpulse.reports.context import ReportContext
 from cxpulse.workspace import Workspace
 
 
@@ -52,7 +52,7 @@ def describe(name: str) -> dict[str, Any]:
     }
 
 
-def metric_rows(ctx: Context, q: MetricQuery) -> list[dict[str, Any]]:
+def metric_rows(ctx: ReportContext, q: MetricQuery) -> list[dict[str, Any]]:
     REGISTRY.get(q.name)  # unknown names fail before touching the cache
     filters = q.filter_map()
     today = ctx.today()  # the running period is partial until the day it ends
@@ -76,7 +76,7 @@ def metric_rows(ctx: Context, q: MetricQuery) -> list[dict[str, Any]]:
 
 
 def scorecard(
-    ctx: Context, by: str, as_of: date | None, metrics: tuple[str, ...] | None
+    ctx: ReportContext, by: str, as_of: date | None, metrics: tuple[str, ...] | None
 ) -> dict[str, Any]:
     as_of = as_of or ctx.today()
 

@@ -16,7 +16,7 @@ from cxpulse.metrics.mrr import MOVEMENTS
 from cxpulse.records import clean, frame_records
 from cxpulse.reports.base import BY, FROM, TO, Param, Params, Report, Table
 from cxpulse.reports.blocks import Range, header, metric_block, params_range, range_cards_table
-from cxpulse.reports.context import Context
+from cxpulse.reports.context import ReportContext
 from cxpulse.workspace import Workspace
 
 CARDS = (
@@ -59,7 +59,7 @@ def heatmap(cohorts: dict[str, Any], kind: str) -> dict[str, Any]:
     }
 
 
-def revenue_data(ctx: Context, rng: Range, cohorts: int = 12) -> dict[str, Any]:
+def revenue_data(ctx: ReportContext, rng: Range, cohorts: int = 12) -> dict[str, Any]:
     """The report's data (not cached as a whole: :func:`cxpulse.reports.run` keeps it)."""
     from cxpulse.metrics.cohorts import COHORT_GRAINS, cohort_table
     from cxpulse.metrics.mrr import mrr_bridge
@@ -105,11 +105,11 @@ class Revenue(Report):
     )
 
     @classmethod
-    def cache_key(cls, ctx: Context, params: Params) -> Hashable:
+    def cache_key(cls, ctx: ReportContext, params: Params) -> Hashable:
         return ("revenue-page", params_range(ctx, params), params["cohorts"])
 
     @classmethod
-    def build(cls, ctx: Context, params: Params) -> dict[str, Any]:
+    def build(cls, ctx: ReportContext, params: Params) -> dict[str, Any]:
         return revenue_data(ctx, params_range(ctx, params), params["cohorts"])
 
     @classmethod

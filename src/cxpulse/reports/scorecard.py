@@ -10,7 +10,7 @@ from cxpulse.metrics.spec import REGISTRY
 from cxpulse.reports import queries
 from cxpulse.reports.base import Param, Params, Report, Table
 from cxpulse.reports.blocks import GRAINS, cards_table
-from cxpulse.reports.context import Context
+from cxpulse.reports.context import ReportContext
 
 
 class Scorecard(Report):
@@ -33,11 +33,11 @@ class Scorecard(Report):
         return tuple(params["metric"]) or None
 
     @classmethod
-    def cache_key(cls, ctx: Context, params: Params) -> None:
+    def cache_key(cls, ctx: ReportContext, params: Params) -> None:
         return None  # queries.scorecard keeps it, shared with /api/v1/scorecard
 
     @classmethod
-    def build(cls, ctx: Context, params: Params) -> dict[str, Any]:
+    def build(cls, ctx: ReportContext, params: Params) -> dict[str, Any]:
         return queries.scorecard(ctx, params["by"], None, cls.metrics(params))
 
     @classmethod

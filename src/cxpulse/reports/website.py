@@ -9,7 +9,7 @@ from cxpulse.metrics import periods
 from cxpulse.records import clean
 from cxpulse.reports.base import Table
 from cxpulse.reports.blocks import Range
-from cxpulse.reports.context import Context
+from cxpulse.reports.context import ReportContext
 from cxpulse.reports.family import Family
 from cxpulse.workspace import Workspace
 
@@ -22,7 +22,7 @@ class Website(Family):
     summary = "Website: cards and trends of the web_events metrics"
 
     @classmethod
-    def extra(cls, ctx: Context, rng: Range) -> dict[str, Any]:
+    def extra(cls, ctx: ReportContext, rng: Range) -> dict[str, Any]:
         return {"problem_pages": problem_pages_data(ctx, rng, "exit_rate")}
 
     @classmethod
@@ -47,7 +47,7 @@ class Website(Family):
         return [*super().tables(data), pages]
 
 
-def problem_pages_data(ctx: Context, rng: Range, rate: str, top: int = 15) -> dict[str, Any]:
+def problem_pages_data(ctx: ReportContext, rng: Range, rate: str, top: int = 15) -> dict[str, Any]:
     """The problem-pages report of the range, or of its last period when the range has no
     start; the ``top`` rows."""
     from cxpulse.metrics.pages import problem_pages

@@ -15,10 +15,10 @@ from cxpulse.surveys.channels import CHANNELS
 from cxpulse.surveys.definition import Survey, survey_from_dict
 
 if TYPE_CHECKING:
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 
-def survey_entries(ws: Workspace, survey_id: str | None = None) -> list[dict[str, Any]]:
+def survey_entries(ws: Context, survey_id: str | None = None) -> list[dict[str, Any]]:
     """Every stored survey by id (or the one asked for): ``survey``, ``active``, ``added_at``."""
     t = ws.store.table(SURVEY_DEFINITIONS_TABLE)
     if survey_id is not None:
@@ -37,14 +37,14 @@ def survey_entries(ws: Workspace, survey_id: str | None = None) -> list[dict[str
     ]
 
 
-def survey_entry(ws: Workspace, survey_id: str) -> dict[str, Any]:
+def survey_entry(ws: Context, survey_id: str) -> dict[str, Any]:
     found = survey_entries(ws, survey_id)
     if not found:
         raise ConfigError(f"no survey {survey_id!r}; add it with `cxpulse surveys add FILE.yaml`")
     return found[0]
 
 
-def set_survey_active(ws: Workspace, survey_id: str, active: bool) -> Survey:
+def set_survey_active(ws: Context, survey_id: str, active: bool) -> Survey:
     """Activate or deactivate a stored survey (what it already collected is kept)."""
     survey: Survey = survey_entry(ws, survey_id)["survey"]
     with ws.store.transaction():

@@ -18,10 +18,10 @@ from cxpulse.surveys.store import surveys
 from cxpulse.surveys.triggers import left_out
 
 if TYPE_CHECKING:
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 
-def history(ws: Workspace) -> History:
+def history(ws: Context) -> History:
     inv = ws.table("survey_invitations")
     rows = inv.filter(inv.customer_id.notnull()).select("customer_id", "survey_id", "sent_at")
     out = History()
@@ -32,9 +32,7 @@ def history(ws: Workspace) -> History:
     return out
 
 
-def log(
-    ws: Workspace, decisions: list[Decision], now: datetime, invitations: dict[str, str]
-) -> None:
+def log(ws: Context, decisions: list[Decision], now: datetime, invitations: dict[str, str]) -> None:
     """Append decisions (inside the caller's transaction); ``invitations`` maps trigger keys of
     the invited to their invitation ids."""
     if not decisions:
@@ -81,7 +79,7 @@ class Why:
         }
 
 
-def why(ws: Workspace, customer_id: str, now: datetime, window: timedelta) -> Why:
+def why(ws: Context, customer_id: str, now: datetime, window: timedelta) -> Why:
     """Why was (or wasn't) this customer asked, and when may they be asked next."""
     d = ws.store.table(SURVEY_DECISIONS_TABLE)
     rows = d.filter(d.customer_id == customer_id).order_by(["decided_at", "decision_id"])

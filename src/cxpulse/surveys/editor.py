@@ -25,7 +25,7 @@ from cxpulse.surveys.channels import Channel
 from cxpulse.surveys.definition import Survey, survey_from_dict
 
 if TYPE_CHECKING:
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 SOURCE = "survey.yaml"
 PREVIEW_TOKEN = "preview"  # score links in a preview go nowhere valid: no invitation is signed
@@ -102,7 +102,7 @@ def definition_text(raw: dict[str, Any]) -> str:
     return yaml.safe_dump(raw, allow_unicode=True, sort_keys=False, width=100)
 
 
-def save_survey(ws: Workspace, survey: Survey, now: datetime) -> None:
+def save_survey(ws: Context, survey: Survey, now: datetime) -> None:
     """Store a checked survey (one with the same id is replaced), as `cxpulse surveys add`."""
     row = {
         "survey_id": survey.id,

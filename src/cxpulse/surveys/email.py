@@ -39,7 +39,7 @@ from cxpulse.surveys.links import InvalidLink, answer, sign, unsubscribe
 from cxpulse.surveys.store import get_survey, link_secret
 
 if TYPE_CHECKING:
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 SmtpFactory = Callable[[str, int], smtplib.SMTP]
 UNSUBSCRIBE = {"en": "Unsubscribe from surveys", "fr": "Ne plus recevoir d'enquêtes"}
@@ -180,7 +180,7 @@ def _refusal(recipients: dict[str, tuple[int, bytes]]) -> Exception:
     return smtplib.SMTPException(f"refused for now: {text}")
 
 
-def survey_email(ws: Workspace, row: dict[str, Any], now: datetime) -> EmailMessage:
+def survey_email(ws: Context, row: dict[str, Any], now: datetime) -> EmailMessage:
     """The email of an outbox row of kind ``survey_email``, built now from its delivery (so the
     link is signed with the workspace's secret and the settings of today)."""
     key = json.loads(str(row["payload"]))["delivery_key"]
@@ -211,7 +211,7 @@ def survey_email(ws: Workspace, row: dict[str, Any], now: datetime) -> EmailMess
 
 
 def send_queued(
-    ws: Workspace, now: datetime, smtp: SmtpFactory = smtplib.SMTP
+    ws: Context, now: datetime, smtp: SmtpFactory = smtplib.SMTP
 ) -> tuple[int, int, int]:
     """Send the survey emails due in the outbox (what `cxpulse surveys run` does after
     inviting; `cxpulse worker` sends them with everything else); returns (sent, failed for
@@ -228,7 +228,7 @@ def send_queued(
     return sent, failed, queued(ws, Email.name)
 
 
-def follow_link(ws: Workspace, url: str, now: datetime) -> str:
+def follow_link(ws: Context, url: str, now: datetime) -> str:
     """Do what the person confirms on a survey link's page (record its score, or unsubscribe);
     returns what was done. Opening the link in a browser does neither by itself."""
     parts = urlsplit(url)

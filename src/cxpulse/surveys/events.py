@@ -27,7 +27,7 @@ from cxpulse.surveys.spec import BUILTIN_EVENTS
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$")
 NAME_RULE = "1-100 letters, digits or _ . : - (e.g. subscription_renewed)"
@@ -82,7 +82,7 @@ class Recorded:
         return self.received - self.new - self.known
 
 
-def record_events(ws: Workspace, events: Sequence[Event], source: str = "api") -> Recorded:
+def record_events(ws: Context, events: Sequence[Event], source: str = "api") -> Recorded:
     """Check every event, then write them all in one statement (an event already recorded
     with the same id is replaced, not duplicated)."""
     for i, event in enumerate(events):
@@ -114,7 +114,7 @@ def record_events(ws: Workspace, events: Sequence[Event], source: str = "api") -
 EVENT_COLUMNS = ("event", "customer_id", "occurred_at")  # and optionally id
 
 
-def import_events(ws: Workspace, path: Path, source: str | None = None) -> Recorded:
+def import_events(ws: Context, path: Path, source: str | None = None) -> Recorded:
     """Record the events of a CSV, JSON lines or Parquet file with the columns ``event`` (or
     ``name``), ``customer_id``, ``occurred_at`` and optionally ``id`` (or ``event_id``); times
     read as `cxpulse import` reads them (an offset is converted, a naive time is local time in

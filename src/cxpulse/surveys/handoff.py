@@ -19,13 +19,13 @@ from cxpulse.store.outbox import write
 from cxpulse.surveys.definition import Survey
 
 if TYPE_CHECKING:
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 PREFIX = "survey:"  # outbox keys and run ids of survey deliveries start with it
 
 
 def outbox_row(
-    ws: Workspace, survey: Survey, delivery: dict[str, Any], now: datetime
+    ws: Context, survey: Survey, delivery: dict[str, Any], now: datetime
 ) -> dict[str, Any]:
     """The outbox row sending one survey delivery, as the survey's channel writes it (an email
     built when sent, a post of the signed link to the survey's webhook...)."""
@@ -46,13 +46,13 @@ def outbox_row(
     }
 
 
-def enqueue(ws: Workspace, rows: list[dict[str, Any]]) -> None:
+def enqueue(ws: Context, rows: list[dict[str, Any]]) -> None:
     """Add rows to the outbox (inside the caller's transaction)."""
     if rows:
         write(ws.store, rows)
 
 
-def queued(ws: Workspace, channel: str | None = None) -> int:
+def queued(ws: Context, channel: str | None = None) -> int:
     """Survey deliveries of ``channel`` (of every channel: None) still waiting for the outbox."""
     d = ws.store.table(SURVEY_DELIVERIES_TABLE)
     waiting = d.filter(d.status == "queued")
@@ -61,7 +61,7 @@ def queued(ws: Workspace, channel: str | None = None) -> int:
     return int(waiting.count().execute())
 
 
-def sync(ws: Workspace) -> tuple[int, int]:
+def sync(ws: Context) -> tuple[int, int]:
     """Copy finished sends (sent, or dead after the last retry) back to the survey deliveries
     and the invitations' ``delivered`` flag; returns how many were sent and how many failed
     for good since the last sync."""

@@ -23,7 +23,7 @@ from cxpulse.surveys.links import InvalidLink, Recorded, Submission, respond_man
 from cxpulse.surveys.store import SurveyShelf, link_secret
 
 if TYPE_CHECKING:
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 log = logging.getLogger("cxpulse.surveys")
 
@@ -42,7 +42,7 @@ class ResponseIntake:
 
     def __init__(
         self,
-        workspace: Callable[[], AbstractContextManager[Workspace]],
+        workspace: Callable[[], AbstractContextManager[Context]],
         clock: Callable[[], datetime],
         *,
         max_batch: int = 1000,

@@ -25,7 +25,7 @@ from cxpulse.surveys.definition import Question, Survey
 from cxpulse.surveys.store import SurveyShelf, get_survey, link_secret
 
 if TYPE_CHECKING:
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 RESPONSE_TYPES = {"single_choice": "choice", "multiple_choice": "choice"}
 MAX_COMMENT = 10_000
@@ -76,7 +76,7 @@ def _mac(secret: bytes, body: str) -> str:
     return base64.urlsafe_b64encode(digest).decode()
 
 
-def _delivery(ws: Workspace, invitation_id: str) -> dict[str, Any]:
+def _delivery(ws: Context, invitation_id: str) -> dict[str, Any]:
     t = ws.store.table(SURVEY_DELIVERIES_TABLE)
     rows = t.filter(t.invitation_id == invitation_id).order_by("created_at").limit(1).execute()
     if rows.empty:
@@ -85,7 +85,7 @@ def _delivery(ws: Workspace, invitation_id: str) -> dict[str, Any]:
 
 
 def answer(
-    ws: Workspace,
+    ws: Context,
     token: str,
     question_id: str,
     now: datetime,
@@ -120,7 +120,7 @@ class Recorded:
 
 
 def respond(
-    ws: Workspace,
+    ws: Context,
     token: str,
     answers: Mapping[str, Mapping[str, Any]],
     now: datetime,
@@ -142,7 +142,7 @@ def respond(
 
 
 def respond_many(
-    ws: Workspace,
+    ws: Context,
     submissions: Sequence[Submission],
     now: datetime,
     *,
@@ -209,7 +209,7 @@ def _verified(
 
 
 def _checked(
-    ws: Workspace,
+    ws: Context,
     submissions: Sequence[Submission],
     invitations: Sequence[str | None],
     outcomes: list[Recorded | InvalidLink | None],
@@ -288,7 +288,7 @@ def _views(
 
 
 def _write(
-    ws: Workspace, rows: dict[str, dict[str, Any]], written: set[str], stored: set[str]
+    ws: Context, rows: dict[str, dict[str, Any]], written: set[str], stored: set[str]
 ) -> None:
     """Store the ``written`` response rows (``stored``: the ids already in the table)."""
     tab = schema.table("survey_responses")
@@ -310,7 +310,7 @@ def _filled(outcomes: list[Recorded | InvalidLink | None]) -> list[Recorded | In
     return done
 
 
-def _deliveries(ws: Workspace, invitation_ids: set[str]) -> dict[str, dict[str, Any]]:
+def _deliveries(ws: Context, invitation_ids: set[str]) -> dict[str, dict[str, Any]]:
     """The first delivery of each invitation (a reminder is a later delivery of the same)."""
     rows = rows_where_in(
         ws.store,
@@ -392,7 +392,7 @@ def _choice(question: Question, choice: Any) -> str:
 
 
 def survey_for_token(
-    ws: Workspace,
+    ws: Context,
     token: str,
     now: datetime,
     *,
@@ -411,7 +411,7 @@ def survey_for_token(
     return survey_view(ws, survey, invitation_id, str(delivery["language"]))
 
 
-def survey_view(ws: Workspace, survey: Survey, invitation_id: str, language: str) -> dict[str, Any]:
+def survey_view(ws: Context, survey: Survey, invitation_id: str, language: str) -> dict[str, Any]:
     given = rows_where_in(ws.store, "survey_responses", "invitation_id", [invitation_id])
     return _view(survey, invitation_id, language, given)
 
@@ -451,13 +451,13 @@ def _question_view(q: Question, language: str) -> dict[str, Any]:
     }
 
 
-def unsubscribe_language(ws: Workspace, token: str, now: datetime) -> str:
+def unsubscribe_language(ws: Context, token: str, now: datetime) -> str:
     """The language of the page that asks to confirm an unsubscribe (nothing is changed):
     the link is checked as :func:`unsubscribe` checks it."""
     return str(_unsubscribing(ws, token, now)["language"])
 
 
-def unsubscribe(ws: Workspace, token: str, now: datetime) -> str:
+def unsubscribe(ws: Context, token: str, now: datetime) -> str:
     """Honour an unsubscribe (the person's confirmation, or their mail client's one-click
     POST): the customer's email consent becomes false at once.
 
@@ -472,7 +472,7 @@ def unsubscribe(ws: Workspace, token: str, now: datetime) -> str:
     return customer_id
 
 
-def _unsubscribing(ws: Workspace, token: str, now: datetime) -> dict[str, Any]:
+def _unsubscribing(ws: Context, token: str, now: datetime) -> dict[str, Any]:
     """The delivery an unsubscribe link stands for (expired or not), with its customer."""
     invitation_id = verify(link_secret(ws, now), token, now, check_expiry=False)
     delivery = _delivery(ws, invitation_id)
@@ -481,7 +481,7 @@ def _unsubscribing(ws: Workspace, token: str, now: datetime) -> dict[str, Any]:
     return delivery
 
 
-def _cancel_pending(ws: Workspace, customer_id: str) -> None:
+def _cancel_pending(ws: Context, customer_id: str) -> None:
     """Nothing queued for this customer goes out any more (a reminder, an email waiting for
     the SMTP server, a webhook post waiting for a retry)."""
     ws.store.update(

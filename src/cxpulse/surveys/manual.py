@@ -23,7 +23,7 @@ from cxpulse.surveys.store import get_survey
 from cxpulse.surveys.triggers import audience
 
 if TYPE_CHECKING:
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 
 @dataclass
@@ -56,7 +56,7 @@ class SendReport:
 
 
 def send_to_segment(
-    ws: Workspace,
+    ws: Context,
     survey_id: str,
     filters: dict[str, Any],
     now: datetime,
@@ -101,7 +101,7 @@ def send_to_segment(
     return report
 
 
-def values_of(ws: Workspace, column: str, limit: int = 12) -> list[str]:
+def values_of(ws: Context, column: str, limit: int = 12) -> list[str]:
     """The most common values of a customers column: what a filter that matched nobody could
     have said (plan=pro when the plans are classic, essential...)."""
     c = ws.table("customers")
@@ -113,7 +113,7 @@ def values_of(ws: Workspace, column: str, limit: int = 12) -> list[str]:
     return [str(v) for v in top[column]]
 
 
-def _select(ws: Workspace, filters: dict[str, Any]) -> Any:
+def _select(ws: Context, filters: dict[str, Any]) -> Any:
     c = ws.table("customers")
     if not filters:
         raise ConfigError(

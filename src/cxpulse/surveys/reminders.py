@@ -24,12 +24,12 @@ from cxpulse.surveys.definition import Survey
 from cxpulse.surveys.fatigue import Candidate, Decision
 
 if TYPE_CHECKING:
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 SUFFIX = ":reminder"
 
 
-def remind(ws: Workspace, active: dict[str, Survey], now: datetime) -> list[Decision]:
+def remind(ws: Context, active: dict[str, Survey], now: datetime) -> list[Decision]:
     """Queue the reminders due at ``now`` and log each decision; returns the decisions."""
     from cxpulse.surveys import handoff
     from cxpulse.surveys.run import write_deliveries
@@ -98,7 +98,7 @@ def remind(ws: Workspace, active: dict[str, Survey], now: datetime) -> list[Deci
     return decided
 
 
-def _due(ws: Workspace, wanted: dict[str, Survey], now: datetime) -> Any:
+def _due(ws: Context, wanted: dict[str, Survey], now: datetime) -> Any:
     """First deliveries that went out, are unexpired, old enough, and were never reminded."""
     d = ws.store.table(SURVEY_DELIVERIES_TABLE)
     firsts = d.filter(
@@ -122,13 +122,13 @@ def _due(ws: Workspace, wanted: dict[str, Survey], now: datetime) -> Any:
     return out[out.sent_at + after <= now]
 
 
-def _answered(ws: Workspace, invitation_ids: list[str]) -> set[str]:
+def _answered(ws: Context, invitation_ids: list[str]) -> set[str]:
     r = ws.table("survey_responses")
     found = r.filter(r.invitation_id.isin(invitation_ids)).select("invitation_id").distinct()
     return {str(i) for i in found.execute().invitation_id}
 
 
-def _consent(ws: Workspace, customer_ids: list[str]) -> dict[str, bool | None]:
+def _consent(ws: Context, customer_ids: list[str]) -> dict[str, bool | None]:
     c = ws.table("customers")
     rows = c.filter(c.customer_id.isin(customer_ids)).select("customer_id", "email_consent")
     return {

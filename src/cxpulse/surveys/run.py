@@ -25,7 +25,7 @@ from cxpulse.surveys.store import surveys
 from cxpulse.surveys.triggers import candidates, recipients
 
 if TYPE_CHECKING:
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 
 @dataclass
@@ -47,7 +47,7 @@ def invitation_id(trigger_key: str) -> str:
     return "INV" + hashlib.sha256(trigger_key.encode()).hexdigest()[:16]
 
 
-def run_surveys(ws: Workspace, now: datetime, *, send: bool = True) -> RunReport:
+def run_surveys(ws: Context, now: datetime, *, send: bool = True) -> RunReport:
     """Decide and invite at ``now`` (naive UTC), then remind the unanswered; send the queued
     emails if ``send`` (webhook links go out with the rest of the outbox: `cxpulse worker`)."""
     from cxpulse.surveys import handoff, reminders
@@ -73,9 +73,7 @@ def run_surveys(ws: Workspace, now: datetime, *, send: bool = True) -> RunReport
     return report
 
 
-def invite(
-    ws: Workspace, active: dict[str, Survey], decided: list[Decision], now: datetime
-) -> None:
+def invite(ws: Context, active: dict[str, Survey], decided: list[Decision], now: datetime) -> None:
     """Write the invitations of the invited, their outbox rows and every decision, in one
     transaction."""
     from cxpulse.surveys import handoff
@@ -125,7 +123,7 @@ def invite(
         decision_log.log(ws, decided, now, ids)
 
 
-def write_deliveries(ws: Workspace, rows: list[dict[str, Any]]) -> None:
+def write_deliveries(ws: Context, rows: list[dict[str, Any]]) -> None:
     """Upsert on the unique key: the survey outbox never holds one delivery twice."""
     if rows:
         out_schema = ibis.schema(SURVEY_OPERATIONAL_SCHEMAS[SURVEY_DELIVERIES_TABLE])

@@ -22,10 +22,10 @@ from cxpulse.surveys.channels import CHANNELS
 from cxpulse.surveys.definition import Survey, load_survey, survey_from_dict
 
 if TYPE_CHECKING:
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 
-def add_survey(ws: Workspace, path: str | Path, now: datetime) -> Survey:
+def add_survey(ws: Context, path: str | Path, now: datetime) -> Survey:
     """Check a YAML file and store it (a survey with the same id is replaced)."""
     survey = load_survey(path, ws.kinds[CHANNELS])
     row = {
@@ -42,7 +42,7 @@ def add_survey(ws: Workspace, path: str | Path, now: datetime) -> Survey:
     return survey
 
 
-def surveys(ws: Workspace, active_only: bool = True) -> list[Survey]:
+def surveys(ws: Context, active_only: bool = True) -> list[Survey]:
     """The stored surveys, by id."""
     t = ws.store.table(SURVEY_DEFINITIONS_TABLE)
     if active_only:
@@ -70,7 +70,7 @@ class SurveyShelf:
         self._read_at: float | None = None
         self._by_id: dict[str, Survey] = {}
 
-    def active(self, ws: Workspace, wanted: Iterable[str] = ()) -> dict[str, Survey]:
+    def active(self, ws: Context, wanted: Iterable[str] = ()) -> dict[str, Survey]:
         """The active surveys by id; ``wanted``: ids the caller needs (read again if missing)."""
         now = self._clock()
         stale = self._read_at is None or now - self._read_at >= self.max_age
@@ -80,20 +80,20 @@ class SurveyShelf:
         return self._by_id
 
 
-def get_survey(ws: Workspace, survey_id: str) -> Survey:
+def get_survey(ws: Context, survey_id: str) -> Survey:
     for survey in surveys(ws, active_only=False):
         if survey.id == survey_id:
             return survey
     raise ConfigError(f"no survey {survey_id!r}; add it with `cxpulse surveys add FILE.yaml`")
 
 
-def link_secret(ws: Workspace, now: datetime) -> bytes:
+def link_secret(ws: Context, now: datetime) -> bytes:
     """The workspace's HMAC secret for survey links, generated on first use and stored, so
     links stay valid across processes and restarts."""
     return stored_secret(ws, "links", now)
 
 
-def stored_secret(ws: Workspace, name: str, now: datetime) -> bytes:
+def stored_secret(ws: Context, name: str, now: datetime) -> bytes:
     """A 32-byte secret of the workspace by name (``links``, ``widget``), made on first use."""
     t = ws.store.table(SURVEY_SECRETS_TABLE)
     found = t.filter(t.name == name).value.execute()

@@ -23,7 +23,7 @@ from cxpulse.surveys.fatigue import Candidate
 from cxpulse.surveys.spec import BUILTIN_EVENTS
 
 if TYPE_CHECKING:
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 
 def audience_rules(survey: Survey) -> list[tuple[str, Callable[[Any], Any]]]:
@@ -50,7 +50,7 @@ def audience_rules(survey: Survey) -> list[tuple[str, Callable[[Any], Any]]]:
     return rules
 
 
-def audience(ws: Workspace, survey: Survey) -> Any:
+def audience(ws: Context, survey: Survey) -> Any:
     """The customers table filtered by the survey's audience (an Ibis expression)."""
     c = ws.table("customers")
     for _, keep in audience_rules(survey):
@@ -58,7 +58,7 @@ def audience(ws: Workspace, survey: Survey) -> Any:
     return c
 
 
-def left_out(ws: Workspace, survey: Survey, customer_id: str) -> list[str] | None:
+def left_out(ws: Context, survey: Survey, customer_id: str) -> list[str] | None:
     """Why ``customer_id`` is outside the survey's audience ([] when inside; None when the
     customer is unknown)."""
     rules = audience_rules(survey)
@@ -72,14 +72,14 @@ def left_out(ws: Workspace, survey: Survey, customer_id: str) -> list[str] | Non
     return [why for i, (why, _) in enumerate(rules) if not bool(first[f"r{i}"])]
 
 
-def known_events(ws: Workspace) -> list[str]:
+def known_events(ws: Context) -> list[str]:
     """Event names a trigger can wait for today: the built-in ones and those recorded."""
     e = ws.store.table(SURVEY_EVENTS_TABLE)
     recorded = {str(n) for n in e.select("name").distinct().name.execute()}
     return sorted(set(BUILTIN_EVENTS) | recorded)
 
 
-def _events(ws: Workspace, name: str) -> Any:
+def _events(ws: Context, name: str) -> Any:
     """(customer_id, ref, at) of each occurrence of an event."""
     if name in BUILTIN_EVENTS:
         table, column = BUILTIN_EVENTS[name]
@@ -94,7 +94,7 @@ def _events(ws: Workspace, name: str) -> Any:
     )
 
 
-def candidates(ws: Workspace, survey: Survey, now: datetime) -> list[Candidate]:
+def candidates(ws: Context, survey: Survey, now: datetime) -> list[Candidate]:
     """Customers for whom ``survey`` is due at ``now`` (naive UTC)."""
     trig = survey.trigger
     people = audience(ws, survey)
@@ -233,7 +233,7 @@ def _quarterly(
     ]
 
 
-def recipients(ws: Workspace, customer_ids: list[str]) -> dict[str, dict[str, Any]]:
+def recipients(ws: Context, customer_ids: list[str]) -> dict[str, dict[str, Any]]:
     """The customers rows of ``customer_ids`` by id, missing values as None: each channel
     reads its own address from them (:meth:`~cxpulse.surveys.channels.Channel.address`)."""
     c = ws.table("customers")

@@ -25,7 +25,7 @@ from cxpulse.surveys.links import sign
 from cxpulse.surveys.store import link_secret
 
 if TYPE_CHECKING:
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 
 def page_url(public_url: str, token: str) -> str:
@@ -33,7 +33,7 @@ def page_url(public_url: str, token: str) -> str:
     return f"{public_url.rstrip('/')}/s/{token}"
 
 
-def signed_link(ws: Workspace, delivery: dict[str, Any], now: datetime) -> str:
+def signed_link(ws: Context, delivery: dict[str, Any], now: datetime) -> str:
     """The response page of a delivery's invitation, signed until it expires: what a channel
     that carries a link (a webhook, a text message) sends."""
     expires = _py(delivery["expires_at"])
@@ -41,7 +41,7 @@ def signed_link(ws: Workspace, delivery: dict[str, Any], now: datetime) -> str:
     return page_url(ws.settings.public_url, token)
 
 
-def payload(ws: Workspace, survey: Survey, delivery: dict[str, Any], now: datetime) -> str:
+def payload(ws: Context, survey: Survey, delivery: dict[str, Any], now: datetime) -> str:
     expires = _py(delivery["expires_at"])
     language = str(delivery["language"])
     first = survey.questions[0]

@@ -59,7 +59,7 @@ from cxpulse.surveys.widget_offers import (
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 WIDGET_CHANNEL = Widget.recorded  # the channel recorded on widget answers
 
@@ -68,7 +68,7 @@ class UnverifiedCustomer(CxpulseError, PermissionError):
     """A widget request named a customer without a valid signature of their id."""
 
 
-def identity_key(ws: Workspace, now: datetime) -> bytes:
+def identity_key(ws: Context, now: datetime) -> bytes:
     """The key a site signs its logged-in customers' ids with (`cxpulse surveys widget-key`):
     the widget may then count its surveys in that customer's budget, and nobody can claim to
     be someone else by editing the page."""
@@ -80,7 +80,7 @@ def customer_signature(key: bytes, customer_id: str) -> str:
     return hmac.new(key, customer_id.encode(), hashlib.sha256).hexdigest()
 
 
-def verified_customer(ws: Workspace, customer_id: str, signature: str, now: datetime) -> str:
+def verified_customer(ws: Context, customer_id: str, signature: str, now: datetime) -> str:
     """``customer_id`` if ``signature`` signs it with the workspace's widget key."""
     expected = customer_signature(identity_key(ws, now), customer_id)
     if not same_secret(signature.strip().lower(), expected):
@@ -110,7 +110,7 @@ class WidgetOffer:
 
 
 def widget_survey(
-    ws: Workspace,
+    ws: Context,
     page_url: str,
     now: datetime,
     *,
@@ -137,7 +137,7 @@ def widget_survey(
 
 
 def _on_page(
-    ws: Workspace, page_url: str, customer: dict[str, Any] | None, language: str | None
+    ws: Context, page_url: str, customer: dict[str, Any] | None, language: str | None
 ) -> list[Survey]:
     """The surveys shown on this page whose audience takes this visitor or customer."""
     if customer is not None and customer.get("email_consent") is False:
@@ -146,7 +146,7 @@ def _on_page(
 
 
 def _to_visitor(
-    ws: Workspace,
+    ws: Context,
     fits: list[Survey],
     visitor_id: str,
     page_url: str,
@@ -168,7 +168,7 @@ def _to_visitor(
 
 
 def _to_customer(
-    ws: Workspace,
+    ws: Context,
     fits: list[Survey],
     customer: dict[str, Any],
     page_url: str,
@@ -191,7 +191,7 @@ def _to_customer(
 
 
 def _winner(
-    ws: Workspace, fits: list[Survey], subject: str, now: datetime, *, known: bool
+    ws: Context, fits: list[Survey], subject: str, now: datetime, *, known: bool
 ) -> tuple[Survey, Decision] | None:
     """The survey the fatigue budget lets ``subject`` see now, with its decision."""
     stamp = now.isoformat(timespec="seconds")
@@ -215,7 +215,7 @@ def _winner(
 
 
 def _invite(
-    ws: Workspace, survey: Survey, winner: Decision, language: str, now: datetime
+    ws: Context, survey: Survey, winner: Decision, language: str, now: datetime
 ) -> dict[str, Any]:
     """Write the invitation a customer's offer is (shown, so delivered), its delivery and its
     decision; returns the delivery."""
@@ -259,7 +259,7 @@ def _delay(survey: Survey) -> float:
 
 
 def _shown(
-    ws: Workspace,
+    ws: Context,
     offer: WidgetOffer,
     page_url: str,
     now: datetime,
@@ -275,7 +275,7 @@ def _shown(
 
 
 def record_widget_answer(
-    ws: Workspace, token: str, answers: Mapping[str, Mapping[str, Any]], now: datetime
+    ws: Context, token: str, answers: Mapping[str, Mapping[str, Any]], now: datetime
 ) -> list[str]:
     """Record answers posted by the widget (channel ``web``); same rules as any signed link:
     partial answers kept, a second post updates, tampered or expired tokens refused. An
@@ -283,7 +283,7 @@ def record_widget_answer(
     return respond(ws, claim_offer(ws, token, answers, now), answers, now, channel=WIDGET_CHANNEL)
 
 
-def _offer(ws: Workspace, survey: Survey, delivery: dict[str, Any], now: datetime) -> WidgetOffer:
+def _offer(ws: Context, survey: Survey, delivery: dict[str, Any], now: datetime) -> WidgetOffer:
     inv = str(delivery["invitation_id"])
     expires = delivery["expires_at"]
     expires = expires.to_pydatetime() if hasattr(expires, "to_pydatetime") else expires
@@ -292,7 +292,7 @@ def _offer(ws: Workspace, survey: Survey, delivery: dict[str, Any], now: datetim
     return WidgetOffer(survey.id, inv, token, _delay(survey), view)
 
 
-def _customer(ws: Workspace, customer_id: str) -> dict[str, Any] | None:
+def _customer(ws: Context, customer_id: str) -> dict[str, Any] | None:
     c = ws.table("customers")
     cols = ["customer_id", "segment", "plan", "language", "email_consent"]
     rows = c.filter(c.customer_id == customer_id).select(cols).execute()
@@ -318,7 +318,7 @@ def _fits(survey: Survey, customer: dict[str, Any] | None, language: str | None)
 
 
 def _open_offer(
-    ws: Workspace, fits: list[Survey], customer_id: str, now: datetime
+    ws: Context, fits: list[Survey], customer_id: str, now: datetime
 ) -> WidgetOffer | None:
     """An unanswered, unexpired widget invitation already made to this customer."""
     from cxpulse.schema import SURVEY_DELIVERIES_TABLE
@@ -340,7 +340,7 @@ def _open_offer(
     return _offer(ws, survey, row, now)
 
 
-def _history(ws: Workspace, subject: str, known: bool) -> History:
+def _history(ws: Context, subject: str, known: bool) -> History:
     """This subject's past asks (a customer: every invitation; a visitor: the widget offers
     they answered, the only ones written)."""
     from cxpulse.schema import SURVEY_DELIVERIES_TABLE

@@ -41,8 +41,8 @@ from cxpulse.surveys.store import link_secret, surveys
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from cxpulse.context import Context
     from cxpulse.surveys.definition import Survey
-    from cxpulse.workspace import Workspace
 
 PREFIX = "w1."  # an offer token; a link token starts with its invitation id (INV...)
 VISITOR = "visitor:"  # the subject of an anonymous visitor's budget (delivery address)
@@ -118,7 +118,7 @@ def _mac(secret: bytes, body: str) -> str:
 
 
 def claim_offer(
-    ws: Workspace, token: str, answers: Mapping[str, Mapping[str, Any]], now: datetime
+    ws: Context, token: str, answers: Mapping[str, Mapping[str, Any]], now: datetime
 ) -> str:
     """The signed link token of an anonymous offer's invitation, writing its delivery the first
     time: the visitor answers now, with ``answers``, checked first so an offer is never
@@ -168,7 +168,7 @@ def page_path(page_url: str) -> str:
 
 
 def count_shown(
-    ws: Workspace, survey_id: str, page_url: str, now: datetime, *, customer: bool
+    ws: Context, survey_id: str, page_url: str, now: datetime, *, customer: bool
 ) -> None:
     """One more offer of ``survey_id`` shown on the page today (UTC)."""
     day, page = now.date(), page_path(page_url)
@@ -195,7 +195,7 @@ def count_shown(
         )
 
 
-def offers_shown(ws: Workspace) -> list[dict[str, Any]]:
+def offers_shown(ws: Context) -> list[dict[str, Any]]:
     """Every counter: survey, day, page, visitor kind, shown (the funnel reads these)."""
     t = ws.store.table(WIDGET_OFFERS_TABLE)
     rows = t.order_by(["day", "survey_id", "visitor", "page"]).execute()

@@ -25,7 +25,7 @@ from cxpulse.text.sentiment import Analyzer, FloatArray, ThresholdLabels, get_an
 from cxpulse.text.themes import Taxonomy, load_taxonomy
 
 if TYPE_CHECKING:
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ def _themes(frame: pd.DataFrame, tax: Taxonomy) -> list[list[str]]:
 
 
 def score_workspace(
-    ws: Workspace,
+    ws: Context,
     tables: Sequence[str] = DEFAULT_TABLES,
     *,
     analyzers: AnalyzerChoice | None = None,
@@ -172,7 +172,7 @@ def score_workspace(
     return written
 
 
-def _read_texts(ws: Workspace, source: TextSource, only_new: bool) -> pd.DataFrame:
+def _read_texts(ws: Context, source: TextSource, only_new: bool) -> pd.DataFrame:
     t = ws.table(source.table)
     customers = ws.table("customers").select(
         _cid=ws.table("customers").customer_id, customer_language=ws.table("customers").language
@@ -191,7 +191,7 @@ def _read_texts(ws: Workspace, source: TextSource, only_new: bool) -> pd.DataFra
     return frame.reset_index(drop=True)
 
 
-def _write(ws: Workspace, table: str, rows: pd.DataFrame, result: pd.DataFrame) -> None:
+def _write(ws: Context, table: str, rows: pd.DataFrame, result: pd.DataFrame) -> None:
     if rows.empty:
         return
     now = datetime.now(UTC).replace(tzinfo=None)

@@ -21,12 +21,12 @@ from cxpulse.schema import TEXT_ANNOTATIONS_TABLE
 from cxpulse.text.annotate import DEFAULT_TABLES, SOURCES
 
 if TYPE_CHECKING:
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 ANY_THEME = "(any comment)"
 
 
-def annotated(ws: Workspace, tables: Sequence[str] = DEFAULT_TABLES) -> Any:
+def annotated(ws: Context, tables: Sequence[str] = DEFAULT_TABLES) -> Any:
     """One row per annotated text: table, customer_id, at (UTC), themes, sentiment, label."""
     unknown = [t for t in tables if t not in SOURCES]
     if unknown or not tables:
@@ -62,7 +62,7 @@ def _with_theme(rows: Any) -> Any:
 
 
 def theme_trends(
-    ws: Workspace,
+    ws: Context,
     by: str = "month",
     *,
     tables: Sequence[str] = DEFAULT_TABLES,
@@ -131,7 +131,7 @@ def _finish_trends(df: pd.DataFrame, grain: Any, by_table: bool, confidence: flo
     return df[columns].reset_index(drop=True)
 
 
-def churn_events(ws: Workspace, as_of: datetime) -> Any:
+def churn_events(ws: Context, as_of: datetime) -> Any:
     """(customer_id, churned_at): a subscription ended and no other one of the customer is
     running after that moment (none without an end, none ending later)."""
     subs = ws.table("subscriptions")
@@ -150,7 +150,7 @@ def churn_events(ws: Workspace, as_of: datetime) -> Any:
 
 
 def themes_before_churn(
-    ws: Workspace,
+    ws: Context,
     days: int = 90,
     *,
     tables: Sequence[str] = DEFAULT_TABLES,
@@ -219,7 +219,7 @@ def _finish_churn(df: pd.DataFrame, confidence: float) -> pd.DataFrame:
     return df[columns].reset_index(drop=True)
 
 
-def _as_of(ws: Workspace, as_of: date | str | None) -> datetime:
+def _as_of(ws: Context, as_of: date | str | None) -> datetime:
     day = periods.parse_day(as_of, "as_of")
     if day is not None:
         return periods.local_midnight_utc(day, ws.settings.zone)

@@ -22,7 +22,7 @@ from cxpulse.schema import TEXT_ANNOTATIONS_TABLE
 from cxpulse.text.annotate import annotate_texts
 
 if TYPE_CHECKING:
-    from cxpulse.workspace import Workspace
+    from cxpulse.context import Context
 
 MAX_TEXTS = 20_000
 COLUMNS = [
@@ -53,20 +53,20 @@ class Verbatims:
     """``annotations`` (text_annotations) or ``computed`` (analysed for this answer)."""
 
 
-def has_annotations(ws: Workspace) -> bool:
+def has_annotations(ws: Context) -> bool:
     """Whether `cxpulse text score` has annotated any survey comment."""
     ann = ws.store.table(TEXT_ANNOTATIONS_TABLE)
     return bool(ann.filter(ann.table_name == "survey_responses").count().execute() > 0)
 
 
-def _annotations(ws: Workspace) -> Any:
+def _annotations(ws: Context) -> Any:
     ann = ws.store.table(TEXT_ANNOTATIONS_TABLE)
     ann = ann.filter(ann.table_name == "survey_responses")
     return ann.select(_key=ann.row_key, sentiment=ann.sentiment, label=ann.label, themes=ann.themes)
 
 
 def verbatims(
-    ws: Workspace,
+    ws: Context,
     f: ResponseFilter,
     *,
     limit: int | None = 50,
@@ -104,7 +104,7 @@ def verbatims(
     )
 
 
-def _local(utc: pd.Series, ws: Workspace) -> pd.Series:
+def _local(utc: pd.Series, ws: Context) -> pd.Series:
     """Local times with their offset (``2026-10-30T15:05:00+01:00``): shown as the local
     clock, and the JSON API and the CSV export say which zone it is."""
     if utc.empty:

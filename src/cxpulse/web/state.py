@@ -92,7 +92,7 @@ class WebState:
     def now(self) -> datetime:
         return self.clock()
 
-    # -- what a report reads through (cxpulse.reports.context.Context) ---------------------
+    # -- what a report reads through (cxpulse.reports.context.ReportContext) -------------
     @property
     def settings(self) -> Settings:
         return self.ws.settings

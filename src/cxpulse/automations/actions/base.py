@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 if TYPE_CHECKING:
     from cxpulse.automations.conditions import Hit
     from cxpulse.automations.rules import Rule
+    from cxpulse.context import Context
     from cxpulse.settings import Settings
     from cxpulse.surveys.spec import Where
-    from cxpulse.workspace import Workspace
 
 
 @dataclass
@@ -26,7 +26,7 @@ class Firing:
     """One rule firing on one cause: what its actions read (``who``: the customer's row,
     ``event``: what a webhook posts) and the rows they write, committed with the run row."""
 
-    ws: Workspace
+    ws: Context
     rule: Rule
     hit: Hit
     run_id: str
@@ -114,7 +114,7 @@ class Action(ABC):
         return dict(value) if isinstance(value, dict) else {self.name: value}
 
 
-def customer(ws: Workspace, customer_id: str) -> dict[str, Any]:
+def customer(ws: Context, customer_id: str) -> dict[str, Any]:
     """The customer's name, address, language, segment and consent ({} but the id when
     unknown, as for a metric's group)."""
     c = ws.table("customers")
@@ -133,7 +133,7 @@ def language(who: dict[str, Any]) -> str:
     return "fr" if (who.get("language") or "").lower().startswith("fr") else "en"
 
 
-def fire(ws: Workspace, rule: Rule, hit: Hit, run_id: str, now: datetime) -> Firing:
+def fire(ws: Context, rule: Rule, hit: Hit, run_id: str, now: datetime) -> Firing:
     """The rows ``rule`` writes for ``hit``: each action in turn (a case first)."""
     who = customer(ws, hit.customer_id)
     event: dict[str, Any] = {"event": "rule_fired", "rule": rule.name, "run_id": run_id,

@@ -12,8 +12,8 @@ from cxpulse.automations.values import is_number, num, pick
 from cxpulse.schema import CASES_TABLE
 
 if TYPE_CHECKING:
+    from cxpulse.context import Context
     from cxpulse.surveys.spec import Where
-    from cxpulse.workspace import Workspace
 
 ASSIGN_KEYS = ("segment", "language", "channel")
 
@@ -120,7 +120,7 @@ class Case(Action):
 
 
 def assign(
-    ws: Workspace, rule: str, rules: tuple[Assignment, ...], who: dict[str, Any], channel: Any
+    ws: Context, rule: str, rules: tuple[Assignment, ...], who: dict[str, Any], channel: Any
 ) -> tuple[str | None, str | None]:
     """(owner, team) from the first assignment rule whose segment/language/channel match."""
     facts = {"segment": who.get("segment"), "channel": channel,

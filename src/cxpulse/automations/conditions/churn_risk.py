@@ -12,8 +12,8 @@ from cxpulse.automations.values import is_number, num, pick
 from cxpulse.schema import CHURN_SCORES_TABLE
 
 if TYPE_CHECKING:
+    from cxpulse.context import Context
     from cxpulse.surveys.spec import Where
-    from cxpulse.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class ChurnRiskAbove(Condition):
             f"le risque de départ d'un client dépasse {num(self.risk, lang)}",
         )
 
-    def hits(self, ws: Workspace, since: datetime, until: datetime) -> list[Hit]:
+    def hits(self, ws: Context, since: datetime, until: datetime) -> list[Hit]:
         if not ws.store.has_table(CHURN_SCORES_TABLE):
             return []
         s = ws.store.table(CHURN_SCORES_TABLE)

@@ -12,8 +12,8 @@ from cxpulse.automations.values import pick
 from cxpulse.schema import SURVEY_EVENTS_TABLE
 
 if TYPE_CHECKING:
+    from cxpulse.context import Context
     from cxpulse.surveys.spec import Where
-    from cxpulse.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class Event(Condition):
             f"l'événement client {self.event} survient",
         )
 
-    def hits(self, ws: Workspace, since: datetime, until: datetime) -> list[Hit]:
+    def hits(self, ws: Context, since: datetime, until: datetime) -> list[Hit]:
         e = ws.store.table(SURVEY_EVENTS_TABLE)
         e = e.filter((e.name == self.event) & e.customer_id.notnull())
         e = e.filter((e.occurred_at > since) & (e.occurred_at <= until))

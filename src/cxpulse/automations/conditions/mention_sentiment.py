@@ -14,8 +14,8 @@ from cxpulse.automations.values import is_number, num, pick
 from cxpulse.metrics.social import with_cxpulse_score
 
 if TYPE_CHECKING:
+    from cxpulse.context import Context
     from cxpulse.surveys.spec import Where
-    from cxpulse.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class MentionSentimentBelow(Condition):
             f"un client publie une mention au sentiment sous {num(self.sentiment, lang)}",
         )
 
-    def hits(self, ws: Workspace, since: datetime, until: datetime) -> list[Hit]:
+    def hits(self, ws: Context, since: datetime, until: datetime) -> list[Hit]:
         m = with_cxpulse_score(ws.table("mentions"), ws)  # imported reviews carry no sentiment
         m = m.mutate(score=ibis.coalesce(m.sentiment, m._ours)).drop("_ours")
         m = m.filter(m.customer_id.notnull() & (m.score < self.sentiment))

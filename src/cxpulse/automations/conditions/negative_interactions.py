@@ -14,8 +14,8 @@ from cxpulse.automations.values import is_whole, pick
 from cxpulse.metrics.negatives import negative_tickets
 
 if TYPE_CHECKING:
+    from cxpulse.context import Context
     from cxpulse.surveys.spec import Where
-    from cxpulse.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class NegativeInteractions(Condition):
             f"un client a {self.count} interactions négatives en {self.days} jours",
         )
 
-    def hits(self, ws: Workspace, since: datetime, until: datetime) -> list[Hit]:
+    def hits(self, ws: Context, since: datetime, until: datetime) -> list[Hit]:
         """The ticket that makes the Nth negative interaction within the window (and only
         that one: the N+1th does not fire again)."""
         neg = negative_tickets(ws)

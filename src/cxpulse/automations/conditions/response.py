@@ -14,8 +14,8 @@ from cxpulse.automations.values import pick
 from cxpulse.metrics import scales
 
 if TYPE_CHECKING:
+    from cxpulse.context import Context
     from cxpulse.surveys.spec import Where
-    from cxpulse.workspace import Workspace
 
 RESPONSE_KINDS = ("detractor", "promoter", "csat_unsatisfied", "ces_hard")
 _WORDS = {
@@ -48,7 +48,7 @@ class Response(Condition):
         d = hit.detail
         return f"{d['type']}: {d['question_type']} score {d['score']}"
 
-    def hits(self, ws: Workspace, since: datetime, until: datetime) -> list[Hit]:
+    def hits(self, ws: Context, since: datetime, until: datetime) -> list[Hit]:
         r = ws.table("survey_responses")
         r = r.filter(r.customer_id.notnull() & r.score.notnull())
         r = r.filter((r.responded_at > since) & (r.responded_at <= until))

@@ -25,11 +25,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
+    from cxpulse.context import Context
     from cxpulse.store.outbox import Hold
     from cxpulse.surveys.definition import Survey
     from cxpulse.surveys.email import Mailer
     from cxpulse.surveys.spec import Where
-    from cxpulse.workspace import Workspace
 
 Rule = tuple[str, Callable[[Any], Any]]  # (what a customer it cannot reach lacks, predicate)
 Send = Callable[[dict[str, Any]], None]  # sends one claimed outbox row, or raises
@@ -93,7 +93,7 @@ class Channel:
         return None
 
     def message(
-        self, ws: Workspace, survey: Survey, delivery: dict[str, Any], now: datetime
+        self, ws: Context, survey: Survey, delivery: dict[str, Any], now: datetime
     ) -> Message:
         """The outbox row content that delivers ``delivery`` (an invitation or a reminder)."""
         raise TypeError(f"a {self.name} survey is shown on pages, never sent")
@@ -103,7 +103,7 @@ class Channel:
         return False
 
     @classmethod
-    def senders(cls, ws: Workspace, now: datetime, out: Transports) -> dict[str, Send]:
+    def senders(cls, ws: Context, now: datetime, out: Transports) -> dict[str, Send]:
         """How the outbox sends this channel's rows: outbox kind -> send one row. Empty when
         there is nothing to send (or it cannot be sent yet: no SMTP server)."""
         return {}

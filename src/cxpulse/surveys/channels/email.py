@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from cxpulse.surveys.channels.base import Channel, Message, Rule, Send, Transports
 
 if TYPE_CHECKING:
+    from cxpulse.context import Context
     from cxpulse.surveys.definition import Survey
-    from cxpulse.workspace import Workspace
 
 SURVEY_EMAIL = "survey_email"  # the outbox kind of survey emails
 
@@ -34,13 +34,13 @@ class Email(Channel):
         return email if isinstance(email, str) and email else None
 
     def message(
-        self, ws: Workspace, survey: Survey, delivery: dict[str, Any], now: datetime
+        self, ws: Context, survey: Survey, delivery: dict[str, Any], now: datetime
     ) -> Message:
         body = json.dumps({"delivery_key": delivery["delivery_key"]})
         return Message(SURVEY_EMAIL, str(delivery["address"]), body)
 
     @classmethod
-    def senders(cls, ws: Workspace, now: datetime, out: Transports) -> dict[str, Send]:
+    def senders(cls, ws: Context, now: datetime, out: Transports) -> dict[str, Send]:
         # the SMTP side reads stored surveys, which are parsed with these channels
         from cxpulse.surveys.email import email_blocked, survey_email
 

@@ -17,9 +17,9 @@ from cxpulse import schema
 from cxpulse.surveys.channels.base import Channel, Message, Send, Transports
 
 if TYPE_CHECKING:
+    from cxpulse.context import Context
     from cxpulse.surveys.definition import Survey
     from cxpulse.surveys.spec import Where
-    from cxpulse.workspace import Workspace
 
 WEBHOOK = "webhook"  # the outbox kind of posts, shared with the automations' webhook actions
 
@@ -51,7 +51,7 @@ class Webhook(Channel):
         return self.url
 
     def message(
-        self, ws: Workspace, survey: Survey, delivery: dict[str, Any], now: datetime
+        self, ws: Context, survey: Survey, delivery: dict[str, Any], now: datetime
     ) -> Message:
         # the body signs the link with the workspace secret, read from the survey store
         from cxpulse.surveys.webhook import payload
@@ -59,5 +59,5 @@ class Webhook(Channel):
         return Message(WEBHOOK, self.url, payload(ws, survey, delivery, now))
 
     @classmethod
-    def senders(cls, ws: Workspace, now: datetime, out: Transports) -> dict[str, Send]:
+    def senders(cls, ws: Context, now: datetime, out: Transports) -> dict[str, Send]:
         return {WEBHOOK: out.post_json}
