@@ -98,6 +98,23 @@ def _num(x: Any) -> float | None:
     return None if x is None or pd.isna(x) else float(x)
 
 
+def _shown_periods(ws: Context, name: str, grain: str, end: date) -> pd.DataFrame:
+    """The metric's last complete period up to ``end`` and the one before it.
+
+    Only those two periods are computed (a period's value never depends on where the range
+    starts: sessions and balances are read from the rows before it). Computing the whole
+    history to show two periods made the scorecard spend most of its time sessionising
+    two years of web hits for bounce_rate. When the metric's data stops earlier (revenue
+    exported last quarter), its last period is found over the whole history instead."""
+    if grain == "all":
+        return compute(ws, name, by=grain, end=end)
+    previous = periods.shift(periods.floor_date(end, grain), grain, -1)
+    shown = compute(ws, name, by=grain, start=previous, end=end)
+    if len(shown) >= 2 and shown["period_start"].iloc[-1] > previous:
+        return shown
+    return compute(ws, name, by=grain, end=end)
+
+
 def build_scorecard(
     ws: Context,
     *,
@@ -116,7 +133,7 @@ def build_scorecard(
     with ws.sharing():
         for name in metrics or DEFAULT_METRICS:
             try:
-                frames[name] = compute(ws, name, by=grain, end=end)
+                frames[name] = _shown_periods(ws, name, grain, end)
             except ConfigError as exc:  # e.g. CAC without acquisition costs: say why, go on
                 frames[name] = pd.DataFrame()
                 missing[name] = str(exc)
