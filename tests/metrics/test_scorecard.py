@@ -23,7 +23,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
         yield ws
 
 
-def _whole_history(ws: Any, name: str, grain: str, end: date) -> pd.DataFrame:
+def _whole_history(ws: Any, name: str, grain: Any, end: date) -> pd.DataFrame:
     return compute(ws, name, by=grain, end=end)
 
 

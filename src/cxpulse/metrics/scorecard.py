@@ -98,7 +98,7 @@ def _num(x: Any) -> float | None:
     return None if x is None or pd.isna(x) else float(x)
 
 
-def _shown_periods(ws: Context, name: str, grain: str, end: date) -> pd.DataFrame:
+def _shown_periods(ws: Context, name: str, grain: periods.Grain, end: date) -> pd.DataFrame:
     """The metric's last complete period up to ``end`` and the one before it.
 
     Only those two periods are computed (a period's value never depends on where the range
