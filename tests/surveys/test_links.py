@@ -21,11 +21,10 @@ from cxpulse.surveys.links import (
     respond_many,
     sign,
     survey_for_token,
-    unsubscribe,
-    unsubscribe_language,
     verify,
 )
 from cxpulse.surveys.store import link_secret
+from cxpulse.surveys.unsubscribe import unsubscribe, unsubscribe_language
 from tests.conftest import add_rows
 from tests.surveys.helpers import SUPPORT_CSAT
 from tests.surveys.test_run import NOW, setup

@@ -9,8 +9,9 @@ from pathlib import Path
 from cxpulse import Workspace
 from cxpulse.surveys import run_surveys
 from cxpulse.surveys.decisions import why
-from cxpulse.surveys.links import answer, sign, unsubscribe
+from cxpulse.surveys.links import answer, sign
 from cxpulse.surveys.store import add_survey, link_secret
+from cxpulse.surveys.unsubscribe import unsubscribe
 from tests.conftest import add_rows
 from tests.surveys.helpers import RELATIONAL_NPS, SUPPORT_CSAT, write
 from tests.surveys.test_email import Inbox

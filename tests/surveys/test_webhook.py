@@ -13,8 +13,9 @@ from cxpulse import Workspace
 from cxpulse.automations.outbox import deliver
 from cxpulse.errors import ConfigError
 from cxpulse.surveys import run_surveys, survey_from_dict
-from cxpulse.surveys.links import respond, survey_for_token, unsubscribe
+from cxpulse.surveys.links import respond, survey_for_token
 from cxpulse.surveys.store import add_survey
+from cxpulse.surveys.unsubscribe import unsubscribe
 from tests.automations.conftest import Hooks
 from tests.conftest import add_rows
 from tests.surveys.helpers import SUPPORT_CSAT, write

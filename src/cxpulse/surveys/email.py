@@ -35,8 +35,9 @@ from cxpulse.store.keyed import rows_where_in
 from cxpulse.store.outbox import PermanentFailure, process
 from cxpulse.surveys.channels.email import SURVEY_EMAIL, Email
 from cxpulse.surveys.definition import Survey
-from cxpulse.surveys.links import InvalidLink, answer, sign, unsubscribe
+from cxpulse.surveys.links import InvalidLink, answer, sign
 from cxpulse.surveys.store import get_survey, link_secret
+from cxpulse.surveys.unsubscribe import unsubscribe
 
 if TYPE_CHECKING:
     from cxpulse.context import Context

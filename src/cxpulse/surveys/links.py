@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from cxpulse import schema
 from cxpulse.accounts.passwords import same_secret
 from cxpulse.errors import ConfigError, CxpulseError
-from cxpulse.schema import AUTOMATION_OUTBOX_TABLE, SURVEY_DELIVERIES_TABLE
+from cxpulse.schema import SURVEY_DELIVERIES_TABLE
 from cxpulse.store.keyed import replace_rows, rows_where_in
 from cxpulse.surveys.definition import Question, Survey
 from cxpulse.surveys.store import SurveyShelf, get_survey, link_secret
@@ -76,7 +76,7 @@ def _mac(secret: bytes, body: str) -> str:
     return base64.urlsafe_b64encode(digest).decode()
 
 
-def _delivery(ws: Context, invitation_id: str) -> dict[str, Any]:
+def delivery_of(ws: Context, invitation_id: str) -> dict[str, Any]:
     t = ws.store.table(SURVEY_DELIVERIES_TABLE)
     rows = t.filter(t.invitation_id == invitation_id).order_by("created_at").limit(1).execute()
     if rows.empty:
@@ -254,7 +254,7 @@ def _merge(
         row = rows.get(response_id) or {c: None for c in names}
         row.update(
             response_id=response_id,
-            customer_id=None if _missing(customer) else customer,
+            customer_id=None if missing(customer) else customer,
             survey_id=survey.id,
             invitation_id=invitation_id,
             question_id=question.id,
@@ -404,7 +404,7 @@ def survey_for_token(
     (:class:`InvalidAnswer`) but never written: the page shows them chosen, and only the
     person's own post records them, so a scanner opening the link records nothing."""
     invitation_id = verify(link_secret(ws, now), token, now)
-    delivery = _delivery(ws, invitation_id)
+    delivery = delivery_of(ws, invitation_id)
     survey = get_survey(ws, str(delivery["survey_id"]))
     if proposed is not None:
         check_answers(survey, proposed)
@@ -421,8 +421,8 @@ def _view(
 ) -> dict[str, Any]:
     answers = {
         str(row["question_id"]): {
-            "score": None if _missing(row["score"]) else int(row["score"]),
-            "comment": None if _missing(row["comment"]) else str(row["comment"]),
+            "score": None if missing(row["score"]) else int(row["score"]),
+            "comment": None if missing(row["comment"]) else str(row["comment"]),
         }
         for row in given
     }
@@ -451,54 +451,8 @@ def _question_view(q: Question, language: str) -> dict[str, Any]:
     }
 
 
-def unsubscribe_language(ws: Context, token: str, now: datetime) -> str:
-    """The language of the page that asks to confirm an unsubscribe (nothing is changed):
-    the link is checked as :func:`unsubscribe` checks it."""
-    return str(_unsubscribing(ws, token, now)["language"])
-
-
-def unsubscribe(ws: Context, token: str, now: datetime) -> str:
-    """Honour an unsubscribe (the person's confirmation, or their mail client's one-click
-    POST): the customer's email consent becomes false at once.
-
-    Expired links still unsubscribe (only the signature is required): refusing an opt-out
-    because the survey closed would break the promise in the email."""
-    customer_id = str(_unsubscribing(ws, token, now)["customer_id"])
-    with ws.store.transaction():
-        if not ws.store.update("customers", {"customer_id": customer_id}, {"email_consent": False}):
-            # erased since: nothing left to send them
-            raise UnknownInvitation("the customer of this link is no longer in this workspace")
-        _cancel_pending(ws, customer_id)
-    return customer_id
-
-
-def _unsubscribing(ws: Context, token: str, now: datetime) -> dict[str, Any]:
-    """The delivery an unsubscribe link stands for (expired or not), with its customer."""
-    invitation_id = verify(link_secret(ws, now), token, now, check_expiry=False)
-    delivery = _delivery(ws, invitation_id)
-    if _missing(delivery["customer_id"]):  # a web visitor: nothing is ever sent to them
-        raise UnknownInvitation("this link has no customer to unsubscribe")
-    return delivery
-
-
-def _cancel_pending(ws: Context, customer_id: str) -> None:
-    """Nothing queued for this customer goes out any more (a reminder, an email waiting for
-    the SMTP server, a webhook post waiting for a retry)."""
-    ws.store.update(
-        SURVEY_DELIVERIES_TABLE,
-        {"customer_id": customer_id, "status": ["pending", "queued"]},
-        {"status": "unsubscribed"},
-    )
-    d = ws.store.table(SURVEY_DELIVERIES_TABLE)
-    invitations = d.filter(d.customer_id == customer_id).invitation_id.to_pyarrow().to_pylist()
-    ws.store.update(
-        AUTOMATION_OUTBOX_TABLE,
-        {"status": "pending", "run_id": sorted({f"survey:{i}" for i in invitations})},
-        {"status": "dead", "last_error": "unsubscribed"},
-    )
-
-
-def _missing(value: Any) -> bool:
+def missing(value: Any) -> bool:
+    """None, NaN or NaT (a value a delivery row does not hold)."""
     try:
         return bool(value != value) or value is None  # NaN and NaT are not equal to themselves
     except (TypeError, ValueError):

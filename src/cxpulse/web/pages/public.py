@@ -33,9 +33,8 @@ from cxpulse.surveys.links import (
     TamperedLink,
     UnknownInvitation,
     survey_for_token,
-    unsubscribe,
-    unsubscribe_language,
 )
+from cxpulse.surveys.unsubscribe import unsubscribe, unsubscribe_language
 from cxpulse.surveys.widget import (
     WIDGET_CHANNEL,
     UnverifiedCustomer,
