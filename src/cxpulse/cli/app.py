@@ -17,13 +17,12 @@ import typer
 from rich.console import Console
 
 from cxpulse import schema
-from cxpulse.cli import render
+from cxpulse.cli import importing, render
 from cxpulse.cli.options import Format, FormatOpt, WorkspaceOpt
 from cxpulse.cli.options import open_workspace as _open
 from cxpulse.cli.parquet import Backend, BackendOpt, ParquetOpt, SparkMasterOpt, open_backend
 from cxpulse.csvout import frame_csv
 from cxpulse.errors import ConfigError, CxpulseError
-from cxpulse.ingest.presets import PRESETS
 from cxpulse.metrics.engine import parse_filters as _filters
 from cxpulse.metrics.periods import GRAINS
 from cxpulse.settings import Settings
@@ -61,11 +60,6 @@ class _Group(typer.core.TyperGroup):
             raise typer.Exit(130) from None
 
 
-def _either(names: list[str]) -> str:
-    """``a, b or c``: the choices of an option, for its help."""
-    return " or ".join(filter(None, [", ".join(names[:-1]), *names[-1:]]))
-
-
 app = typer.Typer(
     cls=_Group,
     help="cxpulse: customer-experience metrics on one timeline.",
@@ -94,111 +88,7 @@ def init(
         out.print(f"Workspace ready: {ws.store.location} (time zone {ws.settings.timezone})")
 
 
-@app.command("import")
-def import_(
-    file: Annotated[
-        Path, typer.Argument(help="CSV, Parquet, JSON-lines or Excel (.xlsx, .xls, .ods) file.")
-    ],
-    table: Annotated[
-        str, typer.Option("--table", "-t", help=f"Canonical table: {', '.join(schema.TABLES)}.")
-    ],
-    map_: Annotated[
-        list[str] | None,
-        typer.Option("--map", "-m", help="Rename a column: their_col=our_col (repeatable)."),
-    ] = None,
-    mapping: Annotated[
-        Path | None, typer.Option(help="Saved mapping file (YAML or JSON: their_col: our_col).")
-    ] = None,
-    on_error: Annotated[
-        str,
-        typer.Option(
-            help="fail: refuse the whole file if a row is bad. skip: import the good rows "
-            "and write the bad ones with reasons to --rejects.",
-        ),
-    ] = "fail",
-    rejects: Annotated[
-        Path | None, typer.Option(help="Where --on-error skip writes bad rows.")
-    ] = None,
-    source: Annotated[
-        str | None, typer.Option(help="Source recorded on each row (default: the file name).")
-    ] = None,
-    preset: Annotated[
-        str | None,
-        typer.Option(
-            help=f"A vendor's export: {_either(PRESETS.builtins().names())} (maps its columns, "
-            "sets platform)."
-        ),
-    ] = None,
-    sheet: Annotated[
-        str | None, typer.Option(help="Excel: the sheet to read (default: the first).")
-    ] = None,
-    separator: Annotated[
-        str | None,
-        typer.Option(
-            help="CSV: the column separator, one character, tab, or whitespace (columns "
-            "aligned with spaces). Default: guessed from the first line."
-        ),
-    ] = None,
-    header: Annotated[
-        bool,
-        typer.Option(
-            "--header/--no-header", help="Whether the first line names the columns (CSV, Excel)."
-        ),
-    ] = True,
-    columns_: Annotated[
-        str | None,
-        typer.Option(
-            "--columns",
-            help="Names of the file's columns in order, comma-separated: for a file without a "
-            "header, or instead of its header.",
-        ),
-    ] = None,
-    date_format: Annotated[
-        str | None,
-        typer.Option(help="Read every date with this format, e.g. %Y%m%d for 19970101."),
-    ] = None,
-    generate_id: Annotated[
-        bool,
-        typer.Option(
-            "--generate-id",
-            help="Make the table's key for a file without one, from each row's content: "
-            "the same file gives the same keys, so a re-import still changes nothing.",
-        ),
-    ] = False,
-    workspace: WorkspaceOpt = None,
-) -> None:
-    """Import a file into a canonical table. Re-importing the same file changes nothing."""
-    from cxpulse.ingest import load_mapping, parse_map_options
-    from cxpulse.ingest.readers import ReadOptions
-
-    if on_error not in ("fail", "skip"):
-        raise ConfigError(f"--on-error takes fail or skip, not {on_error!r}")
-    if table not in schema.TABLES:
-        schema.table(table)  # raises the list of tables
-    columns: dict[str, str] = {}
-    if mapping:
-        columns.update(load_mapping(mapping))
-    columns.update(parse_map_options(map_ or []))
-    with _open(workspace) as ws:
-        report = ws.import_file(
-            file,
-            table,
-            mapping=columns,
-            on_error="skip" if on_error == "skip" else "fail",
-            rejects_path=rejects,
-            source=source,
-            preset=preset,  # --map and --mapping override the preset's choices
-            progress=lambda line: err.print(line, style="dim", highlight=False),
-            read=ReadOptions(
-                separator=separator,
-                header=header,
-                columns=tuple(c.strip() for c in columns_.split(",")) if columns_ else (),
-                sheet=sheet,
-            ),
-            date_format=date_format,
-            generate_id=generate_id,
-        )
-    out.print(report.summary(), highlight=False)
+importing.register(app)  # second in --help: after init, a user imports
 
 
 @app.command()
