@@ -21,7 +21,7 @@ import sqlglot
 
 from cxpulse import Workspace
 from cxpulse.demo.workspace import create_demo
-from cxpulse.metrics import REGISTRY, engine, periods
+from cxpulse.metrics import REGISTRY, engine, periods, selection
 
 DIALECTS = ("bigquery", "snowflake")
 EXACT_QUANTILES = (ops.Median, ops.Quantile, ops.MultiQuantile)
@@ -50,7 +50,7 @@ def metric_expression(ws: Workspace, name: str, variant: str) -> Any:
     zone = ws.settings.zone
     lo = periods.local_midnight_utc(START, zone)
     hi = periods.local_midnight_utc(END + timedelta(days=1), zone)
-    t, _ = engine._attach(ws, ws.table(spec.table), spec, [], var.customer_columns)
+    t, _ = selection.attach_segments(ws, ws.table(spec.table), spec, [], var.customer_columns)
     ts = t[spec.time_column]
     t = var.prepare(t.filter((ts >= lo) & (ts < hi)), ws)
     spans = periods.offset_spans(zone, lo, hi)

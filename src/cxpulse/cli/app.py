@@ -23,8 +23,8 @@ from cxpulse.cli.options import open_workspace as _open
 from cxpulse.cli.parquet import Backend, BackendOpt, ParquetOpt, SparkMasterOpt, open_backend
 from cxpulse.csvout import frame_csv
 from cxpulse.errors import ConfigError, CxpulseError
-from cxpulse.metrics.engine import parse_filters as _filters
 from cxpulse.metrics.periods import GRAINS
+from cxpulse.metrics.selection import parse_filters as _filters
 from cxpulse.settings import Settings
 from cxpulse.store.faults import storage_error
 from cxpulse.workspace import Workspace, default_location

@@ -1,6 +1,6 @@
 """What every command group shares: the workspace and format options and opening the
 workspace. One definition, so every command reads them the same way (--filter is parsed by
-:func:`cxpulse.metrics.engine.parse_filters`, which the web API shares)."""
+:func:`cxpulse.metrics.selection.parse_filters`, which the web API shares)."""
 
 from __future__ import annotations
 

@@ -24,8 +24,8 @@ from cxpulse.cli import render
 from cxpulse.cli.options import Format, FormatOpt, WorkspaceOpt
 from cxpulse.cli.options import open_workspace as _open
 from cxpulse.csvout import frame_csv
-from cxpulse.metrics.engine import parse_filters as _filters
 from cxpulse.metrics.money import currency_of
+from cxpulse.metrics.selection import parse_filters as _filters
 from cxpulse.metrics.spec import COUNT_UNITS, REGISTRY
 from cxpulse.workspace import Workspace
 

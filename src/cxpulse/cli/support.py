@@ -24,7 +24,7 @@ from cxpulse.cli.options import Format, FormatOpt, WorkspaceOpt
 from cxpulse.cli.options import open_workspace as _open
 from cxpulse.csvout import frame_csv
 from cxpulse.errors import ConfigError
-from cxpulse.metrics.engine import parse_filters as _filters
+from cxpulse.metrics.selection import parse_filters as _filters
 
 out = Console(soft_wrap=True, markup=False)
 err = Console(stderr=True, soft_wrap=True, markup=False)

@@ -188,7 +188,7 @@ def send(
     json_: JsonOpt = False,
 ) -> None:
     """Send a survey to a segment now, within the fatigue budget and consent."""
-    from cxpulse.metrics.engine import parse_filters
+    from cxpulse.metrics.selection import parse_filters
     from cxpulse.surveys.manual import send_to_segment, values_of
 
     filters = parse_filters(filter_)

@@ -23,8 +23,8 @@ from cxpulse.cli.options import open_workspace as _open
 from cxpulse.csvout import frame_csv
 from cxpulse.errors import ConfigError
 from cxpulse.metrics import cx_weights as cw
-from cxpulse.metrics.engine import parse_filters as _filters
 from cxpulse.metrics.periods import GRAINS, parse_day
+from cxpulse.metrics.selection import parse_filters as _filters
 
 out = Console(soft_wrap=True, markup=False)
 err = Console(stderr=True, soft_wrap=True, markup=False)

@@ -24,7 +24,7 @@ import ibis
 import pandas as pd
 
 from cxpulse.errors import QueryError
-from cxpulse.metrics import engine, periods
+from cxpulse.metrics import engine, periods, selection
 from cxpulse.metrics.spec import MetricSpec, PeriodContext, Table
 from cxpulse.metrics.subscription_checks import BILLING_MONTHS, check_subscriptions
 from cxpulse.settings import Settings
@@ -179,7 +179,7 @@ def period_context(
     if start_d and end_d and end_d < start_d:
         raise QueryError(f"the range ends ({end_d}) before it starts ({start_d})")
     return engine.period_context(
-        ws, _SPEC, grain, engine.as_list(segment), dict(filters or {}), start_d, end_d
+        ws, _SPEC, grain, selection.as_list(segment), dict(filters or {}), start_d, end_d
     )
 
 

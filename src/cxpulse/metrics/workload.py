@@ -22,7 +22,8 @@ import pandas as pd
 
 from cxpulse.errors import ConfigError, QueryError
 from cxpulse.metrics import periods
-from cxpulse.metrics.engine import apply_filters, compute
+from cxpulse.metrics.engine import compute
+from cxpulse.metrics.selection import apply_filters
 
 if TYPE_CHECKING:
     from cxpulse.context import Context

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from cxpulse.metrics.engine import parse_filters
+from cxpulse.metrics.selection import parse_filters
 from cxpulse.metrics.spec import REGISTRY
 from cxpulse.records import clean, frame_records
 from cxpulse.reports.context import ReportContext

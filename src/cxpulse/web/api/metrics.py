@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 
 from cxpulse.accounts.users import Permission
 from cxpulse.metrics.cohorts import cohort_table
-from cxpulse.metrics.engine import parse_filters
+from cxpulse.metrics.selection import parse_filters
 from cxpulse.metrics.spec import REGISTRY
 from cxpulse.records import clean
 from cxpulse.reports import queries
