@@ -59,6 +59,7 @@ def test_the_list_names_every_report(web_ws: Workspace) -> None:
     ("args", "message"),
     [
         (["report", "nope"], "unknown report 'nope': expected one of scorecard"),
+        (["report", "nps"], "nps is a metric, not a report: `cxpulse report metric --metric nps`"),
         (["report", "journey", "--segment", "plan"], "the journey report takes no segment"),
         (["report", "support", "--set", "by"], "--set takes name=value"),
         (["report", "support", "--by", "fortnight"], "unknown period 'fortnight'"),

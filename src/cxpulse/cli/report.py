@@ -28,7 +28,9 @@ from cxpulse.cli import render
 from cxpulse.cli.options import WorkspaceOpt
 from cxpulse.cli.options import open_workspace as _open
 from cxpulse.errors import QueryError
+from cxpulse.kinds import Registry
 from cxpulse.metrics.periods import parse_day
+from cxpulse.metrics.spec import REGISTRY as METRICS
 from cxpulse.reports import REPORTS, Direct, Report, Table, run
 from cxpulse.workspace import Workspace
 
@@ -92,7 +94,7 @@ def report(
         chosen, data = _ask(via, name, raw, as_of)
     else:
         with _workspace(ctx, workspace) as ws:
-            chosen = ws.kinds[REPORTS].get(name)
+            chosen = _report(ws.kinds[REPORTS], name)
             today = parse_day(as_of, "as_of")
             data = run(Direct(ws, today), chosen, _one_metric(chosen, raw))
     if format_ is ReportFormat.json:
@@ -100,6 +102,16 @@ def report(
         return
     for table in chosen.tables(data):
         render.print_table(out, rich_table(table))
+
+
+def _report(reports: Registry[type[Report]], name: str) -> type[Report]:
+    """The report called ``name``; a metric's name points to the report that shows one."""
+    if name not in reports and name in METRICS.names():
+        raise QueryError(
+            f"{name} is a metric, not a report: `cxpulse report metric --metric {name}` "
+            f"(or `cxpulse metric {name}`); reports: {', '.join(reports.names())}"
+        )
+    return reports.get(name)
 
 
 def _ask(
@@ -111,7 +123,7 @@ def _ask(
 
     if as_of:
         raise QueryError("--as-of needs the workspace: with --via the server's clock decides")
-    chosen = REPORTS.builtins().get(name)
+    chosen = _report(REPORTS.builtins(), name)
     raw = _one_metric(chosen, raw)
     chosen.parse(raw)
     pairs = [(k, str(x)) for k, v in raw.items() for x in (v if isinstance(v, list) else [v])]
