@@ -115,3 +115,15 @@ def test_different_copies_are_refused_and_nothing_changes(pg_url: str) -> None:
 
     with psycopg.connect(pg_url) as con:  # the merge of c1 was rolled back with the refusal
         assert con.execute("SELECT count(*) FROM customers").fetchone() == (4,)
+
+
+def test_rows_without_a_key_do_not_stop_the_upgrade(pg_url: str) -> None:
+    # a unique index lets any number of NULLs in, so keyless rows are neither merged nor
+    # refused as "the same key" (they used to be named as the key 'None')
+    with Workspace.init(pg_url) as ws:
+        before_migration_14(ws)
+        add_rows(ws, "customers", [{"customer_id": None, "name": n} for n in ("Ann", "Bob")])
+        add_rows(ws, "customers", [{"customer_id": None, "name": "Ann"}])
+    with Workspace.open(pg_url) as ws:
+        names = ws.table("customers").name.execute().tolist()
+    assert sorted(names) == ["Ann", "Ann", "Bob"]
