@@ -126,15 +126,15 @@ def _build_upsert(
 
 
 def _unique(backend: Any, table: str, column: str) -> bool:
-    """Whether ``table.column`` alone has a unique index (remembered once found: the
-    migrations add indexes, nothing drops them)."""
+    """Whether ``table.column`` alone has a unique index ``ON CONFLICT`` can use (not partial,
+    not deferrable; remembered once found: the migrations add indexes, nothing drops them)."""
     if (table, column) in backend._cxpulse_unique:
         return True
     with backend.con.cursor() as cursor:
         found = cursor.execute(
             "SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
             "AND a.attnum = i.indkey[0] WHERE i.indrelid = to_regclass(%s) AND i.indisunique "
-            "AND i.indnatts = 1 AND a.attname = %s",
+            "AND i.indimmediate AND i.indpred IS NULL AND i.indnatts = 1 AND a.attname = %s",
             (sg.to_identifier(table, quoted=True).sql("postgres"), column),
         ).fetchone()
     if found:
