@@ -46,6 +46,18 @@ def test_a_workspace_url_never_shows_its_password(user: str, password: str, quer
     assert redact.passwords(url)[0] == password
 
 
+@given(
+    password=st.text(alphabet=string.ascii_letters + string.digits + "#?[]:;&=+,~!$*", min_size=4),
+    path=st.sampled_from(["/cx", "/cx?sslmode=require", "", "?sslmode=require"]),
+)
+def test_a_password_libpq_accepts_unencoded_is_masked_too(password: str, path: str) -> None:
+    # libpq reads user:password up to the "@" (only a "/" ends it): a "#", "?" or "[" is part
+    # of the password there, where urllib would start a fragment, a query or an IPv6 host
+    url = f"postgresql://cx:{password}@db.internal{path}"
+    assert redact.connection(url) == f"postgresql://cx:***@db.internal{path}"
+    assert password in redact.passwords(url)
+
+
 def test_a_location_without_a_password_is_shown_as_written() -> None:
     for location in ("/tmp/ws.duckdb", "postgresql:///cx", "postgresql://?service=cx",
                      "postgresql://cx@db/cx"):  # fmt: skip

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit
 
 MASK = "***"
 _PASSWORD_PARAMETER = re.compile(r"(?i)(^|&)(password|pass)=[^&]*")
@@ -26,26 +26,38 @@ def connection(location: str) -> str:
     ``password=`` parameter, replaced by ``***``; anything else (a file path) unchanged."""
     if "://" not in location:
         return location
-    parts = urlsplit(location)
-    netloc = parts.netloc
-    if "@" in netloc:
-        user, _, host = netloc.rpartition("@")
-        if ":" in user:
-            netloc = f"{user.split(':', 1)[0]}:{MASK}@{host}"
-    query = _PASSWORD_PARAMETER.sub(rf"\1\2={MASK}", parts.query)
-    if (netloc, query) == (parts.netloc, parts.query):
-        return location  # as written (urlunsplit would drop the // of postgresql:///db)
-    return urlunsplit(parts._replace(netloc=netloc, query=query))
+    scheme, _, rest = location.partition("://")
+    user, at, after = _user_part(rest)
+    if ":" in user:
+        user = f"{user.split(':', 1)[0]}:{MASK}"
+    head, mark, query = after.partition("?")
+    query = _PASSWORD_PARAMETER.sub(rf"\1\2={MASK}", query)
+    # put back together as written (urlunsplit would drop the // of postgresql:///db)
+    return f"{scheme}://{user}{at}{head}{mark}{query}"
 
 
 def passwords(location: str) -> list[str]:
     """The passwords written in ``location`` (to take out of a driver's error message)."""
     if "://" not in location:
         return []
-    parts = urlsplit(location)
-    found = [parts.password] if parts.password else []
-    found += [m.group(0).split("=", 1)[1] for m in _PASSWORD_PARAMETER.finditer(parts.query)]
+    user, _, after = _user_part(location.partition("://")[2])
+    found = [user.split(":", 1)[1]] if ":" in user else []
+    query = after.partition("?")[2]
+    found += [m.group(0).split("=", 1)[1] for m in _PASSWORD_PARAMETER.finditer(query)]
     return sorted({v for p in found if p for v in (p, unquote(p))}, key=len, reverse=True)
+
+
+def _user_part(rest: str) -> tuple[str, str, str]:
+    """``(user[:password], "@", what follows)`` of a URL after its ``scheme://``, or ``("",
+    "", rest)`` without one. Read as libpq reads it, not as urllib does: only a ``/`` ends
+    the user part, so a ``#``, ``?`` or ``[`` of an unencoded password belongs to it (urllib
+    would cut a fragment or a query there, and show the password). The last ``@`` before the
+    ``/``: a stray ``@`` of the password is masked with it."""
+    authority = rest.split("/", 1)[0]
+    if "@" not in authority:
+        return "", "", rest
+    cut = authority.rindex("@")
+    return rest[:cut], "@", rest[cut + 1 :]
 
 
 def url(value: str) -> str:

@@ -115,3 +115,35 @@ def test_different_copies_are_refused_and_nothing_changes(pg_url: str) -> None:
 
     with psycopg.connect(pg_url) as con:  # the merge of c1 was rolled back with the refusal
         assert con.execute("SELECT count(*) FROM customers").fetchone() == (4,)
+
+
+def test_rows_without_a_key_do_not_stop_the_upgrade(pg_url: str) -> None:
+    # a unique index lets any number of NULLs in, so keyless rows are neither merged nor
+    # refused as "the same key" (they used to be named as the key 'None')
+    with Workspace.init(pg_url) as ws:
+        before_migration_14(ws)
+        add_rows(ws, "customers", [{"customer_id": None, "name": n} for n in ("Ann", "Bob")])
+        add_rows(ws, "customers", [{"customer_id": None, "name": "Ann"}])
+    with Workspace.open(pg_url) as ws:
+        names = ws.table("customers").name.execute().tolist()
+    assert sorted(names) == ["Ann", "Ann", "Bob"]
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        "CREATE UNIQUE INDEX plugin_key ON plugin_scores (k) WHERE k <> ''",  # partial
+        "ALTER TABLE plugin_scores ADD CONSTRAINT plugin_key UNIQUE (k) DEFERRABLE",
+    ],
+)
+def test_an_upsert_on_a_key_on_conflict_cannot_use_still_works(
+    pg_ws: Workspace, index: str
+) -> None:
+    # a plugin's table whose unique index PostgreSQL refuses as an ON CONFLICT arbiter (a
+    # partial or a deferrable one): the upsert stays Ibis's MERGE instead of failing
+    pg_ws.store.con.raw_sql("CREATE TABLE plugin_scores (k TEXT, v BIGINT)")
+    pg_ws.store.con.raw_sql(index)
+    pg_ws.store.insert("plugin_scores", [{"k": "a", "v": 1}])
+    pg_ws.store.upsert("plugin_scores", [{"k": "a", "v": 2}, {"k": "b", "v": 3}], on="k")
+    stored = pg_ws.store.table("plugin_scores").order_by("k").execute()
+    assert stored.to_dict("list") == {"k": ["a", "b"], "v": [2, 3]}

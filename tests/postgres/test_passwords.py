@@ -71,3 +71,11 @@ def test_the_password_from_a_passfile_or_a_service(db: tuple[str, str], tmp_path
     env = {"PGPASSFILE": str(passfile), "PGSERVICEFILE": str(services)}
     code, said = run("config", "show", "-w", "postgresql://?service=cx", env=env)
     assert code == 0, said
+
+
+def test_the_demo_into_a_url_with_a_password_never_shows_it(db: tuple[str, str]) -> None:
+    role, where = db
+    code, said = run("demo", "--path", f"postgresql://{role}:{SECRET}@{where}", "--scale", "0.002")
+    assert code == 0, said
+    assert SECRET not in said  # its "Explore it: cxpulse metric nps -w URL" line included
+    assert f"-w postgresql://{role}:***@{where}" in " ".join(said.split())

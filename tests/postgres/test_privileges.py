@@ -83,3 +83,27 @@ def test_a_role_that_may_not_read_is_told_what_to_grant(roles: tuple[str, str]) 
     assert "cxpulse_migrations" in said and "CREATE TABLE" not in said
     grant = f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role} (to read;"
     assert grant in " ".join(said.split())
+
+
+def test_a_role_that_may_not_upgrade_the_schema_is_told_so(
+    pg_server: PostgresServer, pg_url: str
+) -> None:
+    # a role that reads and writes every row but does not own the tables cannot add the
+    # unique indexes of migration 14: one line naming the table, not psycopg's complaint
+    # about the rollback Ibis's raw_sql tried inside the migration's transaction
+    from tests.postgres.test_keys import before_migration_14
+
+    with Workspace.init(pg_url) as ws:
+        before_migration_14(ws)
+    database = pg_url.rsplit("/", 1)[1]
+    role = f"writer_{next(_roles)}"
+    pg_server.sql("postgres", f"CREATE ROLE {role} LOGIN")
+    grant = f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"
+    pg_server.sql(database, grant)
+    url = f"postgresql://{role}@127.0.0.1:{pg_server.port}/{database}"
+    code, said = cli("metric", "nps", "-w", url)
+    assert code == 1, said
+    said = " ".join(said.split())
+    assert "needs upgrading to schema version" in said and "must be owner of table" in said
+    assert "as the role that owns its tables (`cxpulse init URL`" in said, said
+    assert "bug" not in said and "Traceback" not in said and "rollback" not in said

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from cxpulse import schema
+from cxpulse import redact, schema
 from cxpulse.cli import importing, render
 from cxpulse.cli.options import Format, FormatOpt, WorkspaceOpt
 from cxpulse.cli.options import open_workspace as _open
@@ -284,9 +284,10 @@ def demo(
         confidence = ws.settings.confidence
     _print_scorecard(card, format_, confidence)
     if format_ is Format.table:
+        shown = redact.connection(path)  # a URL's password is never printed
         err.print(
-            f"Explore it: cxpulse metric nps --segment touchpoint -w {path}  "
-            f"(or export CXPULSE_WORKSPACE={path})",
+            f"Explore it: cxpulse metric nps --segment touchpoint -w {shown}  "
+            f"(or export CXPULSE_WORKSPACE={shown})",
             highlight=False,
         )
 

@@ -20,7 +20,7 @@ class Metric(Report):
     title = "Metric"
     summary = "One metric's trend with its interval band, and its segments"
     template = "metric.html"
-    path = None  # its page is /metrics/NAME (web/pages/scorecard.py)
+    path = None  # its page is /metrics/NAME (web/pages/metric.py)
     nav = False
     params = (
         Param("metric", "the metric, e.g. nps", "nps"),

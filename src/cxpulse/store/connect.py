@@ -37,7 +37,7 @@ from cxpulse.store.faults import (
 )
 from cxpulse.store.holder import serve_url
 from cxpulse.store.scratch import scope_memtables
-from cxpulse.store.writes import Writes
+from cxpulse.store.writes import Writes, quote
 
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<prog>.*?) \(PID (?P<pid>\d+)\)")
 
@@ -69,8 +69,8 @@ class Store(Writes):
             # from the catalog: information_schema (Ibis's list_tables) hides the tables a
             # role may not use, so a read-only role saw no workspace and tried to create one
             with self.con.con.cursor() as cursor:
-                quoted = '"' + name.replace('"', '""') + '"'
-                row = cursor.execute("SELECT to_regclass(%s) IS NOT NULL", (quoted,)).fetchone()
+                sql = "SELECT to_regclass(%s) IS NOT NULL"
+                row = cursor.execute(sql, (quote(name),)).fetchone()
             return bool(row and row[0])
         return name in self.con.list_tables()
 

@@ -18,8 +18,8 @@ from cxpulse import schema
 from cxpulse.errors import WorkspaceError
 from cxpulse.schema import SETTINGS_TABLE
 from cxpulse.store.connect import Store
-from cxpulse.store.keyed import quote
 from cxpulse.store.migrations import migrate
+from cxpulse.store.writes import quote
 
 BATCH_ROWS = 50_000
 DEFAULT_TABLES: tuple[str, ...] = (*schema.TABLES, SETTINGS_TABLE)
@@ -42,7 +42,7 @@ def copy_workspace(
     with destination.transaction():
         for name in tables:
             columns = list(destination.table(name).columns)
-            _clear(destination, name)
+            destination.delete_where(name, {})  # DELETE, not TRUNCATE: transactional everywhere
             copied[name] = 0
             batches = source.table(name).select(columns).to_pyarrow_batches(chunk_size=BATCH_ROWS)
             for batch in batches:
@@ -50,17 +50,6 @@ def copy_workspace(
                     _append(destination, name, columns, batch)
                     copied[name] += batch.num_rows
     return copied
-
-
-def _clear(store: Store, name: str) -> None:
-    # DELETE, not TRUNCATE: plain transactional DML on every SQL backend (the raw connection on
-    # PostgreSQL, because Ibis's raw_sql calls rollback() on error, which psycopg forbids inside
-    # a transaction block and which would hide the real error)
-    sql = f"DELETE FROM {quote(name)}"
-    if store.backend == "postgres":
-        store.con.con.execute(sql)
-    else:
-        store.con.raw_sql(sql)
 
 
 def _append(store: Store, name: str, columns: list[str], batch: Any) -> None:

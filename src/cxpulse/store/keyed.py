@@ -20,6 +20,7 @@ import pyarrow as pa
 from ibis.backends.sql.datatypes import DuckDBType
 
 from cxpulse.store.connect import Store
+from cxpulse.store.writes import quote
 
 
 def rows_where_in(
@@ -101,8 +102,3 @@ def _insert_sql(table: str, schema: tuple[tuple[str, Any], ...]) -> str:
 
 def _native(store: Store) -> bool:
     return store.backend == "duckdb" and hasattr(store.con, "con")
-
-
-def quote(identifier: str) -> str:
-    """An SQL identifier, double-quoted (DuckDB and PostgreSQL)."""
-    return '"' + identifier.replace('"', '""') + '"'

@@ -25,7 +25,7 @@ from cxpulse import schema
 from cxpulse.errors import CxpulseError, WorkspaceError
 from cxpulse.schema import CX_WEIGHTS_TABLE, SETTINGS_TABLE
 from cxpulse.settings import Settings
-from cxpulse.store.keyed import quote
+from cxpulse.store.writes import quote
 
 if TYPE_CHECKING:
     from cxpulse.context import Context

@@ -22,6 +22,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from cxpulse.store.writes import quote
+
 # not create_view: a view over an in-memory table needs it for as long as the view lives
 _SCOPED = ("execute", "to_pyarrow", "insert", "upsert", "create_table")
 
@@ -89,7 +91,7 @@ def _release_postgres(backend: Any, names: list[str]) -> None:
     # it; in a transaction already failed, the rollback the caller is about to do drops them.
     if con.closed or con.info.transaction_status == TransactionStatus.INERROR:
         return
-    listed = ", ".join('"' + name.replace('"', '""') + '"' for name in names)
+    listed = ", ".join(quote(name) for name in names)
     with con.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {listed}")
 

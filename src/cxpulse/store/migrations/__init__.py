@@ -13,12 +13,14 @@ Nothing here imports above :mod:`cxpulse.store`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import ibis
 import ibis.expr.datatypes as dt
 
-from cxpulse.errors import WorkspaceError, WorkspaceReadOnlyError
+from cxpulse.errors import WorkspaceError, WorkspacePermissionError, WorkspaceReadOnlyError
 from cxpulse.store.connect import Store
 from cxpulse.store.faults import read_only_message
 from cxpulse.store.migrations import (
@@ -40,6 +42,7 @@ from cxpulse.store.migrations import (
 from cxpulse.store.migrations.base import Migration
 
 MIGRATIONS_TABLE = "cxpulse_migrations"
+_INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL's SQLSTATE
 # the indexes migration 9 made (a test that drops a column of their tables drops them first)
 LOOKUP_INDEXES = m009_lookup_indexes.LOOKUP_INDEXES
 # the unique index of each natural key (migration 14); the same rule applies to them
@@ -91,7 +94,7 @@ def migrate(store: Store) -> list[Migration]:
     for migration in MIGRATIONS:
         if migration.version <= version:
             continue
-        with store.transaction():
+        with _owner_needed(store, version, migration, latest), store.transaction():
             if not store.has_table(MIGRATIONS_TABLE):
                 store.con.create_table(
                     MIGRATIONS_TABLE,
@@ -112,6 +115,26 @@ def migrate(store: Store) -> list[Migration]:
             )
         applied.append(migration)
     return applied
+
+
+@contextmanager
+def _owner_needed(store: Store, version: int, migration: Migration, latest: int) -> Iterator[None]:
+    """An upgrade refused for a missing PostgreSQL privilege (a role that may write rows but
+    does not own the tables, which creating an index or adding a column takes): what to do,
+    in one line, rather than a GRANT on the one table it stopped at. A new workspace (version
+    0) is left to :mod:`cxpulse.store.privileges`, which names the schema's GRANT."""
+    try:
+        yield
+    except Exception as exc:
+        if not version or getattr(exc, "sqlstate", None) != _INSUFFICIENT_PRIVILEGE:
+            raise
+        said = str(exc).splitlines()[0]
+        raise WorkspacePermissionError(
+            f"{store.location} needs upgrading to schema version {latest}, and migration "
+            f"{migration.version} ({migration.name}) was refused: {said}. Upgrade it once as "
+            "the role that owns its tables (`cxpulse init URL` with that role's URL); this "
+            "role can use it after."
+        ) from None
 
 
 __all__ = [

@@ -76,9 +76,10 @@ def apply(store: Store) -> None:
 
 
 def _duplicated(store: Store, table: str, key: str) -> list[str]:
-    """Keys stored more than once (the first few)."""
+    """Keys stored more than once (the first few). Not NULL: the unique index lets any
+    number of rows without a key in, as the table did before."""
     found = store.con.raw_sql(
-        f'SELECT CAST("{key}" AS VARCHAR) FROM {table} GROUP BY "{key}" '
+        f'SELECT CAST("{key}" AS VARCHAR) FROM {table} WHERE "{key}" IS NOT NULL GROUP BY "{key}" '
         f"HAVING COUNT(*) > 1 ORDER BY 1 LIMIT {_SHOWN + 1}"
     ).fetchall()
     return [str(k) for (k,) in found]
