@@ -134,3 +134,20 @@ def test_bad_rules_are_422_with_the_field_path(client_for: Callable[[str], TestC
     assert client.post("/api/v1/rules/nope/enable", headers=headers).status_code == 404
     assert client.get("/api/v1/rules/detractor-case/dry-run",
                       params={"days": 0}).status_code == 422  # fmt: skip
+
+
+def test_a_rule_needing_a_setting_is_refused_until_it_is_set(
+    client_for: Callable[[str], TestClient],
+) -> None:
+    """As `cxpulse rules add`: a review request without the review page set would only fail
+    at every firing."""
+    client = client_for("analyst")
+    headers = {**YAML_TYPE, **session_headers(client)}
+    text = (
+        "name: ask-review\nwhen: {response: promoter}\nthen:\n  - review_request: {platform: g2}\n"
+    )
+    refused = client.post("/api/v1/rules", content=text, headers=headers)
+    assert refused.status_code == 422
+    assert refused.json()["problems"][0]["column"] == "then"
+    assert "review_url_g2" in refused.json()["detail"]
+    assert client.get("/api/v1/rules/ask-review").status_code == 404
