@@ -18,9 +18,9 @@ from cxpulse.surveys.links import (
     TamperedLink,
     UnknownInvitation,
     respond,
-    unsubscribe,
 )
 from cxpulse.surveys.store import add_survey
+from cxpulse.surveys.unsubscribe import unsubscribe
 from cxpulse.surveys.widget import record_widget_answer, widget_survey
 from cxpulse.surveys.widget_offers import claim_offer, offers_shown
 from tests.conftest import add_rows
