@@ -38,10 +38,12 @@ then:
 """
 
 
-def rule(ws: Workspace, tmp: Path, text: str, url: str = "http://127.0.0.1:9/none") -> None:
+def rule(
+    ws: Workspace, tmp: Path, text: str, url: str = "http://127.0.0.1:9/none", at: datetime = T0
+) -> None:
     path = tmp / "rule.yaml"
     path.write_text(text.replace("URL", url), encoding="utf-8")
-    add_rule(ws, path, T0)
+    add_rule(ws, path, at)
 
 
 def people(ws: Workspace) -> None:

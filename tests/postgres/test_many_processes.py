@@ -31,16 +31,11 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
-from aiosmtpd.controller import Controller
 
 from cxpulse import Workspace, schema
-from cxpulse.automations.rules import add_rule
-from cxpulse.surveys.store import add_survey
 from tests.automations.conftest import Hooks
-from tests.automations.helpers import DETRACTOR, PROMOTER
-from tests.conftest import add_rows
-from tests.surveys.helpers import SUPPORT_CSAT, write
-from tests.surveys.test_email import Inbox, free_port
+from tests.postgres.test_workers import busy_workspace
+from tests.surveys.test_email import Inbox, free_port, smtp_server
 
 RUN_SECONDS = 30.0  # everything at once for this long
 SURVEYED, DETRACTORS, PROMOTERS = 40, 20, 10
@@ -50,51 +45,6 @@ TICK = "2"  # seconds between worker ticks
 PROBLEM = re.compile(r"Traceback|\bERROR\b|Error:|FATAL|failed:|\b[1-9]\d* failed|error ignored")
 
 pytestmark = pytest.mark.slow
-
-
-def workspace(ws: Workspace, tmp: Path, smtp_port: int, hook_url: str, t0: datetime) -> None:
-    """Customers with a ticket solved 24 hours ago (a survey email each), detractors (a
-    webhook each) and promoters (a review-request email each)."""
-    for key, value in {"smtp_host": "127.0.0.1", "smtp_port": str(smtp_port),
-                       "smtp_starttls": "false", "email_from": "cx@acme.test",
-                       "public_url": "https://cx.acme.test",
-                       "review_url_trustpilot": "https://www.trustpilot.com/evaluate/acme.test",
-                       }.items():  # fmt: skip
-        ws.set_setting(key, value)
-    people = SURVEYED + DETRACTORS + PROMOTERS
-    add_rows(
-        ws,
-        "customers",
-        [
-            {"customer_id": f"p{i:03d}", "email": f"p{i:03d}@x.io", "email_consent": True,
-             "language": "en", "segment": "smb", "created_at": t0 - timedelta(days=30)}
-            for i in range(people)
-        ],
-    )  # fmt: skip
-    add_survey(ws, write(tmp, "csat", SUPPORT_CSAT), t0)
-    for text, url in ((DETRACTOR, hook_url), (PROMOTER, "")):
-        path = tmp / "rule.yaml"
-        path.write_text(text.replace("URL", url), encoding="utf-8")
-        add_rule(ws, path, t0)
-    add_rows(
-        ws,
-        "tickets",
-        [
-            {"customer_id": f"p{i:03d}", "created_at": t0, "solved_at": t0 + timedelta(hours=1)}
-            for i in range(SURVEYED)
-        ],
-    )
-    answers = [(SURVEYED + i, 3) for i in range(DETRACTORS)]
-    answers += [(SURVEYED + DETRACTORS + i, 10) for i in range(PROMOTERS)]
-    add_rows(
-        ws,
-        "survey_responses",
-        [
-            {"customer_id": f"p{i:03d}", "score": score, "question_type": "nps",
-             "responded_at": t0 + timedelta(hours=2)}
-            for i, score in answers
-        ],
-    )  # fmt: skip
 
 
 class SlowInbox(Inbox):
@@ -107,13 +57,8 @@ class SlowInbox(Inbox):
 
 @pytest.fixture
 def slow_inbox() -> Iterator[tuple[Inbox, int]]:
-    box, port = SlowInbox(), free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield box, port
-    finally:
-        controller.stop()
+    with smtp_server(SlowInbox()) as served:
+        yield served
 
 
 def files(tmp: Path) -> tuple[Path, Path]:
@@ -241,7 +186,10 @@ def test_serve_workers_imports_and_api_at_once(
     box, smtp_port = slow_inbox
     t0 = datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=25, minutes=2)
     with Workspace.init(pg_url) as ws:
-        workspace(ws, tmp_path, smtp_port, hooks.url, t0)
+        busy_workspace(
+            ws, tmp_path, smtp_port, hooks.url, t0=t0,
+            counts=(SURVEYED, DETRACTORS, PROMOTERS), prefix="p",
+        )  # fmt: skip
     customers, responses = files(tmp_path)
     logs = tmp_path / "logs"
     logs.mkdir()

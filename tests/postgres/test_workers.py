@@ -51,44 +51,59 @@ def tick(url: str, start: Any, now: datetime, done: Any) -> None:
     )
 
 
-def busy_workspace(ws: Workspace, tmp: Path, smtp_port: int, hook_url: str) -> None:
+def busy_workspace(
+    ws: Workspace,
+    tmp: Path,
+    smtp_port: int,
+    hook_url: str,
+    *,
+    t0: datetime = T0,
+    counts: tuple[int, int, int] = (SURVEYED, DETRACTORS, PROMOTERS),
+    prefix: str = "c",
+) -> None:
+    """Customers with a ticket solved at ``t0`` (a survey email each, a day later), detractors
+    (a webhook each) and promoters (a review-request email each), in that order of ``counts``."""
+    surveyed, detractors, promoters = counts
     for key, value in {"smtp_host": "127.0.0.1", "smtp_port": str(smtp_port),
                        "smtp_starttls": "false", "email_from": "cx@acme.test",
                        "public_url": "https://cx.acme.test",
                        "review_url_trustpilot": "https://www.trustpilot.com/evaluate/acme.test",
                        }.items():  # fmt: skip
         ws.set_setting(key, value)
-    people = SURVEYED + DETRACTORS + PROMOTERS
+    people = surveyed + detractors + promoters
     add_rows(
         ws,
         "customers",
         [
-            {"customer_id": f"c{i:03d}", "email": f"c{i:03d}@x.io", "email_consent": True,
-             "language": "en", "segment": "smb", "created_at": datetime(2025, 1, 1)}
+            {"customer_id": f"{prefix}{i:03d}", "email": f"{prefix}{i:03d}@x.io",
+             "email_consent": True, "language": "en", "segment": "smb",
+             "created_at": t0 - timedelta(days=30)}
             for i in range(people)
         ],
     )  # fmt: skip
-    add_survey(ws, write(tmp, "csat", SUPPORT_CSAT), T0)
-    rule(ws, tmp, DETRACTOR, hook_url)
-    rule(ws, tmp, PROMOTER)
+    add_survey(ws, write(tmp, "csat", SUPPORT_CSAT), t0)
+    rule(ws, tmp, DETRACTOR, hook_url, at=t0)
+    rule(ws, tmp, PROMOTER, at=t0)
     add_rows(
         ws,
         "tickets",
         [
-            {"customer_id": f"c{i:03d}", "created_at": T0, "solved_at": T0 + timedelta(hours=1)}
-            for i in range(SURVEYED)
+            {"customer_id": f"{prefix}{i:03d}", "created_at": t0,
+             "solved_at": t0 + timedelta(hours=1)}
+            for i in range(surveyed)
         ],
-    )
-    answers = [(SURVEYED + i, 3) for i in range(DETRACTORS)]
-    answers += [(SURVEYED + DETRACTORS + i, 10) for i in range(PROMOTERS)]
+    )  # fmt: skip
+    answers = [(surveyed + i, 3) for i in range(detractors)]
+    answers += [(surveyed + detractors + i, 10) for i in range(promoters)]
     add_rows(
         ws,
         "survey_responses",
         [
-            {"customer_id": f"c{i:03d}", "score": score, "responded_at": T0 + timedelta(hours=2)}
+            {"customer_id": f"{prefix}{i:03d}", "score": score, "question_type": "nps",
+             "responded_at": t0 + timedelta(hours=2)}
             for i, score in answers
         ],
-    )
+    )  # fmt: skip
 
 
 def test_concurrent_workers_send_every_message_exactly_once(
