@@ -105,6 +105,7 @@ def main() -> None:
         params = ", ".join(f"{k} {v:g}" for k, v in row["params"].items())
         print(f"{name:<30}{row['seconds']:>9.2f}{ratio:>13.2f}x  {params}")
     print(f"true BG/NBD parameters: {TRUE}")
+    _check_same_fit(rows)
 
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / "clv_fit.json"
@@ -118,6 +119,23 @@ def main() -> None:
     }
     out.write_text(json.dumps(report, indent=2))
     print(f"written {out}")
+
+
+def _check_same_fit(rows: dict[str, dict[str, Any]]) -> None:
+    """A time is only comparable if both libraries found the same optimum: the parameters
+    (in each model's order; lifetimes calls Gamma-Gamma's scale v) agree to 1e-3 relative."""
+    pairs = [("cxpulse BetaGeo", "lifetimes BetaGeoFitter"),
+             ("cxpulse BetaGeo (1 start)", "lifetimes BetaGeoFitter"),
+             ("cxpulse GammaGamma", "lifetimes GammaGammaFitter")]  # fmt: skip
+    for ours, theirs in pairs:
+        if theirs not in rows:
+            continue
+        a, b = list(rows[ours]["params"].values()), list(rows[theirs]["params"].values())
+        close = len(a) == len(b) and all(
+            abs(x - y) <= 1e-3 * max(abs(y), 1e-9) for x, y in zip(a, b, strict=True)
+        )
+        if not close:
+            raise SystemExit(f"{ours} and {theirs} disagree: {a} against {b}; no ratio stands")
 
 
 def _ours(model: Any) -> dict[str, float]:
