@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import ibis
 import yaml
 
-from cxpulse.automations.rules import Rule, rule_from_dict
+from cxpulse.automations.rules import Rule, check_settings, rule_from_dict
 from cxpulse.errors import ConfigError
 from cxpulse.schema import AUTOMATION_RULES_TABLE, AUTOMATION_SCHEMAS, LANGUAGES
 from cxpulse.surveys.editor import Problem, locate
@@ -51,7 +51,9 @@ def check_rule_data(
 
 def save_rule(ws: Context, rule: Rule, now: datetime, active: bool = True) -> None:
     """Store a checked rule (one with the same name is replaced), as `cxpulse rules add`. The
-    time it is stored is when it starts acting: causes before it are left alone."""
+    time it is stored is when it starts acting: causes before it are left alone. What the
+    rule needs from the settings (a review page...) is checked first, as `rules add` does."""
+    check_settings(ws, rule, SOURCE)
     row = {
         "name": rule.name,
         "definition": json.dumps(rule.raw, default=str),

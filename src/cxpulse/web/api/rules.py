@@ -16,7 +16,7 @@ from cxpulse.automations.conditions import DRY_RUN_DAYS
 from cxpulse.automations.engine import dry_run, runs
 from cxpulse.automations.rule_runs import rules_with_runs, set_rule_active
 from cxpulse.automations.rule_text import SOURCE, check_rule_data, check_rule_text, save_rule
-from cxpulse.automations.rules import Rule, check_settings
+from cxpulse.automations.rules import Rule
 from cxpulse.errors import ConfigError
 from cxpulse.records import clean, frame_records
 from cxpulse.surveys.editor import Problem as TextProblem
@@ -209,10 +209,6 @@ def _save(state: WebState, text: str | None, data: Any, name: str | None) -> Rul
         rule, problem = None, TextProblem(f"{SOURCE}: not a rule definition ({exc})")
     if problem is not None or rule is None:
         raise rejected(problem or TextProblem("empty definition"), SOURCE)
-    try:  # what the rule needs from the settings, as `cxpulse rules add` checks it
-        check_settings(state.ws, rule, SOURCE)
-    except ConfigError as exc:
-        raise rejected(TextProblem(str(exc), "then"), SOURCE) from None
     existing = [e for e in _entries(state, 0) if e["name"] == rule.name]
     if name is None and existing:
         raise HTTPException(
@@ -231,7 +227,10 @@ def _save(state: WebState, text: str | None, data: Any, name: str | None) -> Rul
             )
     active = bool(existing[0]["enabled"]) if existing else True
     with state.workspace() as ws:
-        save_rule(ws, rule, state.now(), active=active)
+        try:
+            save_rule(ws, rule, state.now(), active=active)
+        except ConfigError as exc:  # a setting the rule needs (save_rule checks it)
+            raise rejected(TextProblem(str(exc), "then"), SOURCE) from None
     return _detail(state, _entry(state, rule.name))
 
 
