@@ -62,6 +62,8 @@ CES_EASY_MIN = {5: 4, 7: 5}
 SURVEY_SENDER = "cxpulse-surveys"  # cxpulse.schema.SURVEY_SENDER
 COLUMNS = ["metric", "period", "segment", "n", "value"]
 TOLERANCE = 1e-9
+# issue 16's targets for cxpulse at scale 1: time against the floor and pandas, memory
+WITHIN_SQL, FASTER_THAN_PANDAS, MEMORY_WITHIN_SQL = 1.3, 4.0, 1.5
 
 
 @dataclass(frozen=True)
@@ -384,6 +386,27 @@ def disagreement(base: pd.DataFrame, other: pd.DataFrame) -> str | None:
     return None
 
 
+def targets(scenarios: dict[str, Any]) -> dict[str, tuple[bool, float]]:
+    """PASS/FAIL of issue 16's survey scorecard targets, per scenario of this run."""
+    out = {}
+    for scenario, r in scenarios.items():
+        cx = r["cxpulse"]
+        out[f"{scenario}: within {WITHIN_SQL}x of SQL"] = (
+            cx["ratio_vs_sql"] <= WITHIN_SQL,
+            round(cx["ratio_vs_sql"], 2),
+        )
+        faster = 1 / cx["ratio_vs_pandas"]
+        out[f"{scenario}: {FASTER_THAN_PANDAS:g}x faster than pandas"] = (
+            faster >= FASTER_THAN_PANDAS,
+            round(faster, 2),
+        )
+        out[f"{scenario}: memory within {MEMORY_WITHIN_SQL}x of SQL"] = (
+            cx["memory_vs_sql"] <= MEMORY_WITHIN_SQL,
+            round(cx["memory_vs_sql"], 2),
+        )
+    return out
+
+
 def build_workspace(
     scale: float, seed: int, folder: Path, reuse: bool
 ) -> tuple[Path, dict[str, int], float]:
@@ -484,6 +507,9 @@ def main() -> None:
             )
             report["scenarios"][scenario][name] = r
     print("all three agree (same groups and n, values within 1e-9)")
+    report["targets"] = targets(report["scenarios"])
+    for name, (ok, value) in report["targets"].items():
+        print(f"TARGET {name}: {'PASS' if ok else 'FAIL'} ({value})")
     pandas_load = report["scenarios"]["by month"]["pandas"]["load_s"]
     print(f"pandas also spent {pandas_load:.2f} s loading the two tables (not in its time)")
     report["load_average_at_end"] = list(os.getloadavg())

@@ -83,3 +83,12 @@ def test_a_bucket_never_straddles_a_local_month(zone: str, instant: datetime) ->
 
     assert month(start) == month(instant) == month(last)
     assert width >= 900  # whole-hour zones get hours, +5:30 half hours, +5:45 quarters
+
+
+def test_targets_are_issue_16s() -> None:
+    cx = {"ratio_vs_sql": 1.25, "ratio_vs_pandas": 0.3, "memory_vs_sql": 1.6}
+    assert sc.targets({"by month": {"cxpulse": cx}}) == {
+        "by month: within 1.3x of SQL": (True, 1.25),
+        "by month: 4x faster than pandas": (False, 3.33),
+        "by month: memory within 1.5x of SQL": (False, 1.6),
+    }
