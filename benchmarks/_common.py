@@ -8,8 +8,10 @@ import platform
 import socket
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -100,3 +102,36 @@ def run_child(script: str, args: list[str], timeout: float | None = None) -> dic
     except json.JSONDecodeError:
         return {"error": f"no JSON on stdout: {proc.stdout[-500:]!r}"}
     return payload
+
+
+# -- local months without converting every row -------------------------------------------------
+def month_bounds(zone: str, lo: datetime, hi: datetime) -> list[datetime]:
+    """The naive-UTC starts of the local months of ``zone`` from the one holding ``lo`` to the
+    one after the month holding ``hi`` (``lo``, ``hi``: naive UTC)."""
+    tz = ZoneInfo(zone)
+    first = lo.replace(tzinfo=UTC).astimezone(tz)
+    last = hi.replace(tzinfo=UTC).astimezone(tz)
+    out = []
+    for k in range(first.year * 12 + first.month - 1, last.year * 12 + last.month + 1):
+        start = datetime(k // 12, k % 12 + 1, 1, tzinfo=tz)
+        out.append(start.astimezone(UTC).replace(tzinfo=None))
+    return out
+
+
+def bucket_seconds(bounds: list[datetime]) -> int:
+    """The widest UTC bucket (an hour, half an hour, a quarter, a minute) that no local month
+    boundary cuts: every bucket then lies inside one month, so counts summed per bucket roll up
+    to months exactly, and only the buckets' starts need a time-zone conversion. An hour for
+    whole-hour zones such as Europe/Paris; 15 minutes for +5:45 (Kathmandu)."""
+    epoch = datetime(1970, 1, 1)
+    seconds = [int((b - epoch).total_seconds()) for b in bounds]
+    for width in (3600, 1800, 900, 60):
+        if all(s % width == 0 for s in seconds):
+            return width
+    return 1
+
+
+def workspace_zone(con: Any) -> str:
+    """The workspace's time zone, read from its settings table with a plain connection."""
+    row = con.execute("SELECT value FROM cxpulse_settings WHERE key = 'timezone'").fetchone()
+    return str(json.loads(row[0])) if row else "UTC"

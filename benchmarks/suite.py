@@ -18,13 +18,18 @@ engine: cxpulse, the pandas a user would otherwise write, hand-written DuckDB SQ
   and by customer segment, cxpulse only (one run; the time of each metric is kept);
 * ``sessions``: every web hit sessionised (30-minute gap) and summarised;
 * ``cohorts``: ``cxpulse.metrics.cohorts.cohort_table`` by month, 12 periods (no reference);
-* ``bgnbd``: RFM summary of the orders and a BG/NBD fit, cxpulse vs lifetimes;
+* ``bgnbd``: RFM summary of the orders and a BG/NBD fit, cxpulse vs lifetimes on the same
+  summary (lifetimes with ``freq="D", freq_multiplier=7``: cxpulse's whole-day weeks); the two
+  summaries (column sums) and the fitted parameters (to 1e-3) must agree or no ratio stands;
 * ``churn``: the churn training frame from the workspace and both churn models' fit (no
   reference).
 
-Short runs are repeated (``--repeat``, median reported) after a warm-up; runs that take
-minutes are run once. Results: benchmarks/results/suite-<scale>.json (merged with an earlier
-run's file when ``--only`` runs part of the suite).
+Every engine of every task warms up once and is timed ``--repeat`` (>= 3) times, the median
+reported, except ``registry`` and ``churn`` (ONCE: minutes each at scale 1, run once, cold).
+Results: benchmarks/results/suite-<scale>.json. An ``--only`` run merges its scenarios into an
+earlier run's file, each scenario stamped with the run that measured it; ratios compare only
+engines measured in the same run, a ``--skip``ped engine is reported as skipped (its old
+figure dropped), and TARGET lines use only scenarios of the latest run.
 """
 
 from __future__ import annotations
@@ -291,6 +296,17 @@ def _load_orders_lifetimes(a: Any) -> Any:
     return _load_orders(a)
 
 
+def _fit_result(summary: pd.DataFrame, params: Any) -> dict[str, Any]:
+    """What the two BG/NBD engines must agree on: the summary (its size and column sums) and
+    the parameters (r, alpha, a, b in both libraries' order)."""
+    sums = {c: float(summary[c].sum()) for c in ("frequency", "recency", "T", "monetary_value")}
+    return {
+        "customers": len(summary),
+        "summary_sums": sums,
+        "params": {str(k): float(v) for k, v in params.items()},
+    }
+
+
 def bgnbd_cxpulse(orders: Any, a: Any) -> tuple[Any, dict[str, Any]]:
     from cxpulse.models import BetaGeo, rfm_summary
 
@@ -298,8 +314,7 @@ def bgnbd_cxpulse(orders: Any, a: Any) -> tuple[Any, dict[str, Any]]:
     summary = rfm_summary(orders, "customer_id", "ordered_at", "amount")
     rfm_s = time.perf_counter() - start
     model = BetaGeo().fit(summary)
-    params = {k: round(float(v), 4) for k, v in model.params_.items()}
-    return {"customers": len(summary), "params": params}, {
+    return _fit_result(summary, model.params_), {
         "rfm_s": rfm_s,
         "fit_s": time.perf_counter() - start - rfm_s,
     }
@@ -312,8 +327,15 @@ def bgnbd_lifetimes(orders: Any, a: Any) -> tuple[Any, dict[str, Any]]:
     from lifetimes.utils import summary_data_from_transaction_data  # type: ignore[import-untyped]
 
     start = time.perf_counter()
+    # cxpulse counts whole days and divides by 7 (a week of 7 days); freq="W" would bin the
+    # dates into calendar weeks, a different summary and a different fit
     summary = summary_data_from_transaction_data(
-        orders, "customer_id", "ordered_at", monetary_value_col="amount", freq="W"
+        orders,
+        "customer_id",
+        "ordered_at",
+        monetary_value_col="amount",
+        freq="D",
+        freq_multiplier=7,
     )
     rfm_s = time.perf_counter() - start
     with warnings.catch_warnings():
@@ -321,8 +343,7 @@ def bgnbd_lifetimes(orders: Any, a: Any) -> tuple[Any, dict[str, Any]]:
         model = lifetimes.BetaGeoFitter().fit(
             summary["frequency"], summary["recency"], summary["T"]
         )
-    params = {k: round(float(v), 4) for k, v in model.params_.items()}
-    return {"customers": len(summary), "params": params}, {
+    return _fit_result(summary, model.params_), {
         "rfm_s": rfm_s,
         "fit_s": time.perf_counter() - start - rfm_s,
     }
@@ -358,7 +379,7 @@ IMPLEMENTATIONS: dict[tuple[str, str], tuple[Loader, Runner]] = {
     ("bgnbd", "lifetimes"): (_load_orders_lifetimes, bgnbd_lifetimes),
     ("churn", "cxpulse"): (_open_ws_churn, churn_cxpulse),
 }
-ONCE = ("import", "registry", "bgnbd", "churn")  # expensive or not repeatable: one run
+ONCE = ("registry", "churn")  # minutes each at scale 1: run once, cold
 
 
 def child(a: Any) -> None:
@@ -394,10 +415,10 @@ def child(a: Any) -> None:
 def measure(
     task: str, engine: str, a: Any, db: Path, folder: Path, segment: str | None
 ) -> dict[str, Any]:
-    once = task in ONCE or a.repeat < 1
-    warm = not once and a.warmup and not (engine == "pandas" and a.scale >= 1)
+    once = task in ONCE
+    warm = not once and a.warmup
     args = ["--child", task, engine, "--db", str(db), "--parquet", str(folder)]
-    args += ["--repeat", "1" if once or (engine == "pandas" and a.scale >= 1) else str(a.repeat)]
+    args += ["--repeat", "1" if once else str(a.repeat)]
     args += ["--child-warmup"] if warm else []
     args += ["--segment", segment] if segment else []
     out = run_child(__file__, args, timeout=a.timeout)
@@ -435,9 +456,26 @@ def check_metrics(results: dict[str, dict[str, Any]]) -> str | None:
 def check_same(results: dict[str, dict[str, Any]], task: str) -> str | None:
     found = {n: r["result"] for n, r in results.items() if "result" in r}  # failed: no result
     if task == "bgnbd":
-        found = {n: r["customers"] for n, r in found.items()}
+        return check_fits(found)
     distinct = {json.dumps(v, sort_keys=True) for v in found.values()}
     return None if len(distinct) <= 1 else f"results differ: {found}"
+
+
+def _close(a: dict[str, float], b: dict[str, float], rel: float) -> bool:
+    return list(a) == list(b) and all(abs(a[k] - b[k]) <= rel * max(abs(b[k]), 1e-9) for k in a)
+
+
+def check_fits(found: dict[str, Any]) -> str | None:
+    """The BG/NBD engines fitted the same summary (same customers, column sums within 1e-9)
+    and found the same optimum (parameters within 1e-3 relative), else what differs."""
+    if len(found) < 2:
+        return None
+    (ours, a), (theirs, b) = list(found.items())[:2]
+    if a["customers"] != b["customers"] or not _close(a["summary_sums"], b["summary_sums"], 1e-9):
+        return f"RFM summaries differ: {ours} {a['summary_sums']}, {theirs} {b['summary_sums']}"
+    if not _close(a["params"], b["params"], 1e-3):
+        return f"parameters differ: {ours} {a['params']}, {theirs} {b['params']}"
+    return None
 
 
 def run_scale(a: Any, scale: float, report: dict[str, Any]) -> None:
@@ -466,12 +504,11 @@ def run_scale(a: Any, scale: float, report: dict[str, Any]) -> None:
         for segment in (None, SEGMENT) if task in SEGMENTED else (None,):
             scenario = task + (f" x {segment}" if segment else "")
             results: dict[str, dict[str, Any]] = {}
-            previous = tasks.get(scenario, {}).get("engines", {})
             for engine in ENGINES[task]:
                 if f"{scenario}/{engine}" in a.skip:
-                    # keep what an earlier run measured, if anything
-                    kept = previous.get(engine, {})
-                    results[engine] = kept if "median_s" in kept else {"skipped": "--skip"}
+                    # an earlier run's figure is never kept: it was measured on another state
+                    # of the code and the machine, so no ratio or target may use it
+                    results[engine] = {"skipped": "--skip"}
                     continue
                 if engine == "pandas" and scale > PANDAS_MAX_SCALE:
                     results[engine] = {
@@ -488,8 +525,9 @@ def run_scale(a: Any, scale: float, report: dict[str, Any]) -> None:
             if task == "scorecard" and check is None:
                 for r in results.values():
                     r.pop("result", None)  # the agreed values are not worth keeping
-            _ratios(results)
-            tasks[scenario] = {"engines": results, "disagreement": check}
+            if not check:  # engines that disagree computed different things: no ratio stands
+                _ratios(results)
+            tasks[scenario] = {"engines": results, "disagreement": check, "run": report["run"]}
             if check:
                 print(f"  DISAGREEMENT: {check}", flush=True)
             save(report)  # after every scenario: an interrupted run keeps what it measured
@@ -531,9 +569,15 @@ def per_million(report: dict[str, Any]) -> None:
 
 
 def targets(report: dict[str, Any]) -> dict[str, Any]:
-    """PASS/FAIL of the issue's targets that this scale can show."""
+    """PASS/FAIL of the targets (issue 7) that this scale can show, from the scenarios the
+    latest run measured only (an ``--only`` run's file also holds older scenarios), and only
+    where the engines agreed."""
     out: dict[str, Any] = {}
-    tasks = report.get("tasks", {})
+    tasks = {
+        scenario: entry
+        for scenario, entry in report.get("tasks", {}).items()
+        if entry.get("run") == report.get("run") and not entry.get("disagreement")
+    }
     if report["scale"] == 1:
         for scenario in ("scorecard", f"scorecard x {SEGMENT}"):
             e = tasks.get(scenario, {}).get("engines", {})
@@ -585,7 +629,10 @@ def markdown() -> str:
             "| task | engine | seconds | vs SQL | vs pandas | s per M rows | peak MiB |",
             "|---|---|---:|---:|---:|---:|---:|",
         ]
-        for scenario, entry in rep["tasks"].items():
+        for name, entry in rep["tasks"].items():
+            # a scenario kept from an earlier run (--only) says so: its times are not this run's
+            run = entry.get("run")
+            scenario = name if run == rep.get("run") else f"{name} (run {run or 'unknown'})"
             for engine, r in entry["engines"].items():
                 if "median_s" not in r:
                     why = r.get("error") or r.get("skipped")
@@ -635,7 +682,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--scale", type=float, action="append", help="repeatable (default: 0.1 and 1)")
     p.add_argument("--seed", type=int, default=7)
-    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--repeat", type=int, default=3, help="timed runs after the warm-up (>= 3)")
     p.add_argument("--no-warmup", dest="warmup", action="store_false")
     p.add_argument("--only", default=",".join(TASKS), help=f"comma-separated: {', '.join(TASKS)}")
     p.add_argument("--workdir", type=Path, default=RESULTS / "work")
@@ -660,6 +707,8 @@ def main() -> None:
     if a.markdown:
         print(markdown())
         return
+    if a.repeat < 3:
+        p.error("--repeat must be at least 3 (the median of fewer runs is not a figure)")
     a.only = [t.strip() for t in a.only.split(",") if t.strip()]
     unknown = set(a.only) - set(TASKS)
     if unknown:
@@ -671,6 +720,7 @@ def main() -> None:
         out = result_path(scale)
         report: dict[str, Any] = json.loads(out.read_text()) if out.exists() else {}
         report.update(benchmark="suite", date=date.today().isoformat(), machine=m)
+        report["run"] = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
         started = time.perf_counter()
         run_scale(a, scale, report)
         report.setdefault("wall_s", {})[",".join(a.only)] = time.perf_counter() - started

@@ -2,11 +2,17 @@
 analyst would otherwise write), for the metrics that have one and for sessionisation.
 
 Metrics with references (``REFERENCED``): nps, csat, ces, response_rate (the survey scorecard's
-definitions; pandas reuses ``survey_scorecard.run_pandas``), first_response_time and
+one-pass SQL and vectorised pandas, ``survey_scorecard.sql_survey`` / ``pandas_survey``),
+first_response_time and
 time_to_resolution (calendar-hour medians), bounce_rate (GA4, over 30-minute sessions), mrr and
 customer_churn_rate (balances just before each period's start and end). Each returns the
 canonical frame ``metric, period, segment, n, value`` so that the suite can check all three
 engines agree before comparing their times.
+
+No reference converts a time zone per row: sums and counts are grouped by UTC bucket and only
+the buckets are labelled with their local month (``survey_scorecard.Clock``); medians, which do
+not roll up, take their month from the UTC month bounds (a join on the bucket in SQL, a
+``searchsorted`` in pandas).
 
 The segment is a customers column (``customer.<col>`` in cxpulse), joined on customer_id; a
 missing customer or value is the segment ``(none)``, as in cxpulse.
@@ -35,7 +41,7 @@ REFERENCED = (
     "mrr",
     "customer_churn_rate",
 )
-TZ = sc.TZ
+TZ = "Europe/Paris"  # the suite's workspace zone (suite_data.TIMEZONE)
 GAP = timedelta(minutes=30)  # the session timeout (settings.session_gap_minutes default)
 MARGIN = timedelta(days=1)  # hits either side of the range are sessionised too, as in cxpulse
 BILLING_MONTHS = {"month": 1, "quarter": 3, "year": 12}
@@ -73,6 +79,16 @@ class Months:
     def hi(self) -> datetime:
         return self.ends[-1]
 
+    @property
+    def clock(self) -> sc.Clock:
+        return sc.Clock.of(TZ, self.lo, self.hi, cut=True)
+
+    def index(self, ts: pd.Series) -> np.ndarray:
+        """Each timestamp's month (0 for the first; -1 or len(labels) outside the range),
+        from the UTC bounds: no row is converted to the zone."""
+        bounds = np.array([*self.starts, self.hi], dtype="datetime64[us]")
+        return np.searchsorted(bounds, ts.to_numpy(dtype="datetime64[us]"), side="right") - 1
+
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame({"period": self.labels, "ps": self.starts, "pe": self.ends})
 
@@ -85,59 +101,41 @@ class Months:
 
 
 # -- SQL ----------------------------------------------------------------------------------------
-def _local(col: str) -> str:
-    return sc.SQL_LOCAL.format(col=col)
-
-
 def _seg(segment: str | None, alias: str = "t") -> tuple[str, str]:
-    """The segment select expression and the join it needs."""
+    """The segment expression (NULL for no customer or no value, labelled after grouping) and
+    the join it needs."""
     if not segment:
         return "''", ""
-    return (
-        f"coalesce(c.{segment}, '(none)')",
-        f"LEFT JOIN customers c ON c.customer_id = {alias}.customer_id",
-    )
+    return f"c.{segment}", f"LEFT JOIN customers c ON c.customer_id = {alias}.customer_id"
+
+
+def _bucket_months(months: Months) -> str:
+    """Every UTC bucket of the range with its local month: a few thousand rows to join on,
+    so that no row of a table is converted to the zone."""
+    clock = months.clock
+    epoch = datetime(1970, 1, 1)
+    first, last = ((t - epoch).total_seconds() // clock.bucket_s for t in (months.lo, months.hi))
+    month = clock.month_sql("range")
+    return f"(SELECT range AS bucket, {month} AS period FROM range({first:.0f}, {last:.0f}))"
 
 
 def sql_metrics(con: Any, segment: str | None, months: Months) -> pd.DataFrame:
+    clock = months.clock
     seg, join = _seg(segment)
-    rng = (
-        "{col} >= TIMESTAMP '" + str(months.lo) + "' AND {col} < TIMESTAMP '" + str(months.hi) + "'"
-    )
-    resp = f"survey_responses t {join} WHERE t.score IS NOT NULL AND " + rng.format(
-        col="t.responded_at"
-    )
     hours = "date_diff('microsecond', t.created_at, {end}) / 3600e6"
-    q = {}
-    q["nps"] = f"""SELECT 'nps', {_local("t.responded_at")}, {seg}, count(*),
-        100.0 * (count(*) FILTER (t.score >= 9) - count(*) FILTER (t.score <= 6)) / count(*)
-        FROM {resp} AND t.question_type = 'nps' GROUP BY ALL"""
-    q["csat"] = f"""SELECT 'csat', {_local("t.responded_at")}, {seg}, count(*),
-        100.0 * count(*) FILTER (t.score >= CASE t.scale_max WHEN 3 THEN 3 WHEN 5 THEN 4
-        WHEN 7 THEN 6 WHEN 10 THEN 9 END) / count(*)
-        FROM {resp} AND t.question_type = 'csat' GROUP BY ALL"""
-    q["ces"] = f"""SELECT 'ces', {_local("t.responded_at")}, {seg}, count(*),
-        100.0 * count(*) FILTER (
-          CASE WHEN t.polarity = 'high_is_hard'
-               THEN coalesce(t.scale_min, 1) + t.scale_max - t.score ELSE t.score END
-          >= CASE t.scale_max WHEN 5 THEN 4 WHEN 7 THEN 5 END) / count(*)
-        FROM {resp} AND t.question_type = 'ces' GROUP BY ALL"""
-    q["response_rate"] = f"""SELECT 'response_rate', {_local("t.sent_at")}, {seg}, count(*),
-        100.0 * count(*) FILTER (t.invitation_id IN (
-          SELECT invitation_id FROM survey_responses WHERE invitation_id IS NOT NULL)) / count(*)
-        FROM survey_invitations t {join}
-        WHERE coalesce(t.delivered, true) AND {rng.format(col="t.sent_at")} GROUP BY ALL"""
+    q = [sc.sql_survey(clock, seg, join), sc.sql_response_rate(clock, seg, join)]
     for name, end in (
         ("first_response_time", "t.first_reply_at"),
         ("time_to_resolution", "coalesce(t.first_solved_at, t.solved_at)"),
     ):
-        q[name] = f"""SELECT '{name}', {_local("t.created_at")}, {seg}, count(*),
+        q.append(f"""SELECT '{name}', b.period, coalesce({seg}, '(none)'), count(*),
             quantile_cont({hours.format(end=end)}, 0.5)
             FROM tickets t {join}
-            WHERE {end} IS NOT NULL AND {rng.format(col="t.created_at")} GROUP BY ALL"""
-    q["bounce_rate"] = _sql_bounce(segment, months)
-    rows = [r for query in q.values() for r in con.execute(query).fetchall()]
-    rows += con.execute(_sql_revenue(segment, months)).fetchall()
+            JOIN {_bucket_months(months)} b ON b.bucket = {clock.bucket_sql("t.created_at")}
+            WHERE {end} IS NOT NULL AND {clock.where("t.created_at")} GROUP BY ALL""")
+    q.append(_sql_bounce(segment, months))
+    q.append(_sql_revenue(segment, months))
+    rows = [r for query in q for r in con.execute(query).fetchall()]
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -171,14 +169,18 @@ def sql_sessions(lo: datetime | None = None, hi: datetime | None = None) -> str:
 
 
 def _sql_bounce(segment: str | None, months: Months) -> str:
+    clock = months.clock
     seg, join = _seg(segment, "s")
     sessions = sql_sessions(months.lo - MARGIN, months.hi + MARGIN)
-    return f"""SELECT 'bounce_rate', {_local("s.started_at")}, {seg}, count(*),
-        100.0 * count(*) FILTER (NOT s.engaged) / count(*)
+    return f"""WITH b AS (
+        SELECT {clock.bucket_sql("s.started_at")} AS bucket, {seg} AS seg, count(*) AS n,
+          count(*) FILTER (NOT s.engaged) AS k
         FROM ({sessions}) s {join}
-        WHERE s.pageviews > 0 AND s.started_at >= TIMESTAMP '{months.lo}'
-          AND s.started_at < TIMESTAMP '{months.hi}'
-        GROUP BY ALL"""
+        WHERE s.pageviews > 0 AND {clock.where("s.started_at")}
+        GROUP BY ALL)
+      SELECT 'bounce_rate', {clock.month_sql("bucket")}, coalesce(seg, '(none)'), sum(n)::BIGINT,
+        100.0 * sum(k) / sum(n)
+      FROM b GROUP BY ALL"""
 
 
 def _sql_revenue(segment: str | None, months: Months) -> str:
@@ -186,7 +188,7 @@ def _sql_revenue(segment: str | None, months: Months) -> str:
     cases = " ".join(f"WHEN '{p}' THEN {m}" for p, m in BILLING_MONTHS.items())
     return f"""
     WITH paid AS (
-      SELECT t.customer_id, {seg} AS seg, t.started_at, t.ended_at,
+      SELECT t.customer_id, coalesce({seg}, '(none)') AS seg, t.started_at, t.ended_at,
         t.price::DOUBLE / CASE t.billing_period {cases} END AS mrr
       FROM subscriptions t {join}),
     bal AS (
@@ -208,9 +210,8 @@ def _sql_revenue(segment: str | None, months: Months) -> str:
 
 # -- pandas -------------------------------------------------------------------------------------
 PANDAS_TABLES = {
-    "survey_responses": "response_id, customer_id, invitation_id, question_type, score, scale_min, "
-    "scale_max, polarity, touchpoint, responded_at",
-    "survey_invitations": "invitation_id, customer_id, touchpoint, sent_at, delivered",
+    "survey_responses": sc.RESPONSE_COLUMNS,
+    "survey_invitations": sc.INVITATION_COLUMNS,
     "tickets": "customer_id, created_at, first_reply_at, first_solved_at, solved_at",
     "web_events": "event_id, visitor_id, customer_id, occurred_at, event_type, engagement_ms",
     "subscriptions": "customer_id, price, billing_period, started_at, ended_at",
@@ -235,10 +236,6 @@ def _with_segment(df: pd.DataFrame, customers: pd.DataFrame, segment: str | None
     return df.merge(seg, on="customer_id", how="left")
 
 
-def _month(ts: pd.Series) -> pd.Series:
-    return ts.dt.tz_localize("UTC").dt.tz_convert(TZ).dt.strftime("%Y-%m")
-
-
 def _in(ts: pd.Series, months: Months) -> pd.Series:
     return (ts >= months.lo) & (ts < months.hi)
 
@@ -255,28 +252,41 @@ def _canon(agg: pd.DataFrame, metric: str, segment: str | None) -> pd.DataFrame:
     )
 
 
+def _by_month(df: pd.DataFrame, ts: pd.Series, months: Months, segment: str | None) -> Any:
+    """``df`` grouped by month index (and segment), the month labelled on the group keys."""
+    keys: list[Any] = [pd.Series(months.index(ts), index=df.index, name="m")]
+    if segment:
+        keys.append(df["_seg"])
+    return df.groupby(keys, dropna=False)
+
+
+def _labelled(agg: pd.DataFrame, months: Months) -> pd.DataFrame:
+    agg = agg.reset_index()
+    agg["period"] = np.array(months.labels)[agg["m"].to_numpy()]
+    return agg
+
+
 def pandas_metrics(f: dict[str, pd.DataFrame], segment: str | None, months: Months) -> pd.DataFrame:
     cust = f["customers"]
-    keys = ["period"] + (["_seg"] if segment else [])
-    # survey_scorecard.run_pandas; every response counts as an answer (as in cxpulse and the
-    # SQL), so the responses are not cut to the range before it, its months are afterwards
-    resp = _with_segment(f["survey_responses"], cust, segment)
+    # every response counts as an answer (as in cxpulse and the SQL); the range cuts the rows
+    # measured, inside pandas_survey
     inv = f["survey_invitations"]
     inv = _with_segment(inv[_in(inv["sent_at"], months)], cust, segment)
-    survey = sc.run_pandas((resp, inv), "_seg" if segment else None)
-    frames = [survey[survey["period"].isin(months.labels)]]
+    resp = _with_segment(f["survey_responses"], cust, segment)
+    frames = [sc.pandas_survey(resp, inv, "_seg" if segment else None, months.clock)]
 
     t = f["tickets"]
     t = _with_segment(t[_in(t["created_at"], months)], cust, segment)
-    t = t.assign(period=_month(t["created_at"]))
     for name, end in (
         ("first_response_time", t["first_reply_at"]),
         ("time_to_resolution", t["first_solved_at"].fillna(t["solved_at"])),
     ):
         x = t.assign(h=(end - t["created_at"]).dt.total_seconds() / 3600)
         x = x[x["h"].notna()]
-        agg = x.groupby(keys, dropna=False).agg(n=("h", "size"), value=("h", "median"))
-        frames.append(_canon(agg.reset_index(), name, segment))
+        agg = _by_month(x, x["created_at"], months, segment).agg(
+            n=("h", "size"), value=("h", "median")
+        )
+        frames.append(_canon(_labelled(agg, months), name, segment))
 
     frames.append(_pandas_bounce(f["web_events"], cust, segment, months))
     frames += _pandas_revenue(f["subscriptions"], cust, segment, months)
@@ -313,11 +323,11 @@ def _pandas_bounce(
     at = web["occurred_at"]
     s = pandas_sessions(web[(at >= months.lo - MARGIN) & (at < months.hi + MARGIN)])
     s = s[(s["pageviews"] > 0) & _in(s["started_at"], months)]
-    s = _with_segment(s, cust, segment)
-    s = s.assign(period=_month(s["started_at"]), bounced=~s["engaged"])
-    keys = ["period"] + (["_seg"] if segment else [])
-    agg = s.groupby(keys, dropna=False).agg(n=("bounced", "size"), k=("bounced", "sum"))
-    agg = agg.reset_index()
+    s = _with_segment(s, cust, segment).assign(bounced=~s["engaged"].to_numpy())
+    agg = _by_month(s, s["started_at"], months, segment).agg(
+        n=("bounced", "size"), k=("bounced", "sum")
+    )
+    agg = _labelled(agg, months)
     agg["value"] = 100 * agg["k"] / agg["n"]
     return _canon(agg, "bounce_rate", segment)
 

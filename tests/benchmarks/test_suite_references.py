@@ -115,3 +115,31 @@ def test_sessionisation_references_agree_with_cxpulse(workspace: str) -> None:
     pdf, _ = suite.sessions_pandas(suite._load_hits(a), a)
     assert cx == sql == pdf
     assert 0 < cx["engaged"] < cx["sessions"] <= cx["pageviews"]
+
+
+def test_lifetimes_fits_the_same_summary_to_the_same_parameters(workspace: str) -> None:
+    a = Namespace(db=workspace)
+    ours, _ = suite.bgnbd_cxpulse(suite._load_orders_cxpulse(a), a)
+    theirs, _ = suite.bgnbd_lifetimes(suite._load_orders_lifetimes(a), a)
+    assert ours["customers"] == theirs["customers"] > 100
+    assert suite.check_fits({"cxpulse": ours, "lifetimes": theirs}) is None
+    off = {**theirs, "params": {k: v * 1.01 for k, v in theirs["params"].items()}}
+    assert "parameters differ" in (suite.check_fits({"cxpulse": ours, "lifetimes": off}) or "")
+
+
+def test_targets_read_only_the_latest_runs_agreeing_scenarios() -> None:
+    def entry(run: str, cx: float, disagreement: str | None = None) -> dict[str, object]:
+        engines = {"cxpulse": {"median_s": cx}, "sql": {"median_s": 1.0}}
+        return {"engines": engines, "disagreement": disagreement, "run": run}
+
+    report = {
+        "scale": 1,
+        "run": "new",
+        "tasks": {
+            "scorecard": entry("old", 1.5),  # kept in the file by an --only run
+            f"scorecard x {suite.SEGMENT}": entry("new", 1.5, "values differ"),
+        },
+    }
+    assert suite.targets(report) == {}
+    report["tasks"]["scorecard"] = entry("new", 1.5)
+    assert suite.targets(report) == {"scorecard: within 2x of SQL": (True, 1.5)}
