@@ -14,7 +14,8 @@ import typer
 
 from cxpulse.cli import render
 from cxpulse.cli.surveys import _now, out
-from cxpulse.workspace import ENV_VAR, Workspace, default_location
+from cxpulse.settings import ENV_VAR, default_location
+from cxpulse.workspace import Workspace
 
 WorkspaceOpt = Annotated[
     str | None,
