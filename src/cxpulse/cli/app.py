@@ -48,7 +48,7 @@ class Lazy:
 
 # Every command in the order `cxpulse --help` lists them. None: defined on `app` itself (here;
 # `serve` in cxpulse.main, which the console script runs). A summary that no longer matches
-# the command's help fails tests/cli/test_app_startup.py.
+# the command's help fails tests/cli/test_app.py.
 COMMANDS: dict[str, Lazy | None] = {
     "init": None,
     "import": Lazy(
