@@ -35,3 +35,10 @@ def test_every_public_name_resolves_to_its_home() -> None:
 def test_an_unknown_name_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         _ = cxpulse.nope  # type: ignore[attr-defined]
+
+
+def test_help_of_the_package_shows_the_public_names() -> None:
+    import pydoc
+
+    text = pydoc.render_doc(cxpulse, renderer=pydoc.plaintext)
+    assert "class Workspace" in text and "nps(scores" in text and "class CxpulseError" in text
