@@ -7,6 +7,7 @@ with a message that says what is allowed.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Collection
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
@@ -14,6 +15,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cxpulse.errors import ConfigError
 from cxpulse.opening_hours import parse_schedule
+
+# where the workspace is: the one setting read from the environment, not from the workspace.
+# Here rather than in cxpulse.workspace so that the CLI's options name it without importing
+# the store (Ibis, DuckDB) before a command runs.
+DEFAULT_LOCATION = "cxpulse.duckdb"
+ENV_VAR = "CXPULSE_WORKSPACE"
+
+
+def default_location() -> str:
+    return os.environ.get(ENV_VAR) or DEFAULT_LOCATION
+
 
 DEFAULT_TARGETS: dict[str, float] = {
     "nps": 50.0,

@@ -6,7 +6,6 @@ same methods; nothing below this module knows which edge is calling.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from cxpulse import schema
 from cxpulse.kinds import Kinds
 from cxpulse.schema import SETTINGS_TABLE, TEXT_ANNOTATIONS_TABLE
-from cxpulse.settings import Settings
+from cxpulse.settings import Settings, default_location
 from cxpulse.store import Store, open_store
 from cxpulse.store.migrations import migrate
 
@@ -28,17 +27,10 @@ if TYPE_CHECKING:
     from cxpulse.ingest.readers import ReadOptions
     from cxpulse.metrics.scorecard import Scorecard
 
-DEFAULT_LOCATION = "cxpulse.duckdb"
-ENV_VAR = "CXPULSE_WORKSPACE"
-
 
 # where a shared result becomes a temporary table of the backend (Ibis's cache); elsewhere
 # (Spark reading Parquet, read-only) each metric derives its own
 _SHARING_BACKENDS = frozenset({"duckdb", "postgres"})
-
-
-def default_location() -> str:
-    return os.environ.get(ENV_VAR) or DEFAULT_LOCATION
 
 
 class Workspace:

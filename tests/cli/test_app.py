@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import subprocess
 import sys
@@ -12,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cxpulse import Workspace
-from cxpulse.cli.app import app
+from cxpulse.cli.app import COMMANDS, app, load
 from tests.conftest import add_rows
 
 runner = CliRunner()
@@ -203,6 +204,62 @@ def test_a_missing_workspace_is_explained(tmp_path: Path) -> None:
 def test_every_command_has_help(command: str) -> None:
     code, out, _ = invoke(command, "--help")
     assert code == 0 and "Usage" in out
+
+
+def test_help_lists_every_command_with_the_first_paragraph_of_its_help() -> None:
+    """`cxpulse --help` shows the summaries of :data:`COMMANDS` without importing the command
+    modules: each summary must still be what the command's own help says, and no module may
+    register a command the table does not list (it would be missing from --help)."""
+    code, out, _ = invoke("--help")
+    assert code == 0
+    for name, lazy in COMMANDS.items():
+        if lazy is None:
+            continue
+        assert f" {name} " in out, name
+        real = load(lazy.module)[name]
+        first = inspect.cleandoc(real.short_help or real.help or "").split("\n\n")[0]
+        assert first == lazy.summary, f"update the summary of {name!r} in cli.app.COMMANDS"
+    for module in {lazy.module for lazy in COMMANDS.values() if lazy}:
+        for name in load(module):
+            entry = COMMANDS.get(name)
+            assert entry is not None and entry.module == module, f"add {name!r} to COMMANDS"
+
+
+def _imported(*args: str, cwd: Path | None = None) -> set[str]:
+    """The modules a `cxpulse` process imports, from Python's -X importtime log."""
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "cxpulse", *args],
+        capture_output=True, text=True, check=False, cwd=cwd,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("import time:")]
+    return {ln.rsplit("|", 1)[1].strip() for ln in lines[1:]}  # the first line is the header
+
+
+def _heavy(imported: set[str], unwanted: set[str]) -> set[str]:
+    return {m for m in imported if m in unwanted or m.split(".")[0] in unwanted}
+
+
+NEVER_AT_START = {"sklearn", "lifelines", "fastapi", "starlette", "uvicorn", "jinja2"}
+NEVER_AT_START |= {"cxpulse.web", "cxpulse.models", "cxpulse.churn", "cxpulse.demo"}
+
+
+def test_help_imports_no_library() -> None:
+    """Start-up: `cxpulse --help` needs Typer and Rich only (issue 16, point 6)."""
+    library = {"scipy", "numpy", "pandas", "pyarrow", "ibis", "sqlglot", "duckdb"}
+    library |= {"cxpulse.metrics", "cxpulse.store", "cxpulse.workspace", "cxpulse.schema"}
+    imported = _imported("--help")
+    assert "cxpulse.cli.app" in imported
+    assert not _heavy(imported, NEVER_AT_START | library)
+
+
+def test_a_metric_imports_no_model_and_no_web_app(filled: Path) -> None:
+    """`cxpulse metric nps` loads the engine (Ibis, DuckDB, pandas), not the web app, the
+    models, scikit-learn, lifelines, or SciPy (an NPS interval is a normal quantile)."""
+    imported = _imported("metric", "nps", "-w", str(filled), "-f", "csv")
+    assert "cxpulse.metrics.engine" in imported
+    others = {"cxpulse.text", "cxpulse.reports", "cxpulse.surveys", "cxpulse.automations"}
+    assert not _heavy(imported, NEVER_AT_START | others | {"scipy"})
 
 
 def test_the_installed_entry_point_runs(filled: Path) -> None:

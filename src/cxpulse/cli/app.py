@@ -2,6 +2,11 @@
 
 Every command opens a :class:`~cxpulse.workspace.Workspace` and calls one library function;
 library errors become one line on stderr and exit code 1, never a traceback.
+
+Start-up: this module imports no library code (no Ibis, pandas, NumPy, SciPy or DuckDB). The
+command groups live in their own modules (each adds its commands with ``register(app)``) and are
+imported only when one of their commands runs; ``cxpulse --help`` lists them from
+:data:`COMMANDS` without importing them.
 """
 
 from __future__ import annotations
@@ -9,41 +14,110 @@ from __future__ import annotations
 import os
 import sys
 import time
+from dataclasses import dataclass
 from datetime import date
+from functools import cache
+from importlib import import_module
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
-from cxpulse import redact, schema
-from cxpulse.cli import importing, render
+from cxpulse import redact
+from cxpulse.cli import render
 from cxpulse.cli.options import Format, FormatOpt, WorkspaceOpt
 from cxpulse.cli.options import open_workspace as _open
-from cxpulse.cli.parquet import Backend, BackendOpt, ParquetOpt, SparkMasterOpt, open_backend
-from cxpulse.csvout import frame_csv
 from cxpulse.errors import ConfigError, CxpulseError
-from cxpulse.metrics.periods import GRAINS
-from cxpulse.metrics.selection import parse_filters as _filters
-from cxpulse.settings import Settings
-from cxpulse.store.faults import storage_error
-from cxpulse.workspace import Workspace, default_location
+from cxpulse.settings import default_location
 
 # plain lines stay whole for logs and grep; no Rich markup, so text holding brackets (an
 # install hint such as cxpulse[spark], a file name) prints as it is: styles are given as style=
 DEMO_FILE = "cxpulse-demo.duckdb"
-# the API does not say the server's confidence level: --via labels intervals with the default
-DEFAULT_CONFIDENCE = Settings().confidence
-ViaOpt = Annotated[
-    str | None,
-    typer.Option(
-        help="Ask a running `cxpulse serve` at this URL (e.g. http://127.0.0.1:8000) instead of "
-        "opening the workspace, which the server holds; API token in CXPULSE_TOKEN.",
-        show_default=False,
-    ),
-]
 out = Console(soft_wrap=True, markup=False)
 err = Console(stderr=True, soft_wrap=True, markup=False)
+
+
+@dataclass(frozen=True)
+class Lazy:
+    """A command defined in ``cxpulse.cli.<module>``, imported when it runs."""
+
+    module: str
+    summary: str  # the first paragraph of its help: its line in `cxpulse --help`
+
+
+# Every command in the order `cxpulse --help` lists them. None: defined on `app` itself (here;
+# `serve` in cxpulse.main, which the console script runs). A summary that no longer matches
+# the command's help fails tests/cli/test_app.py.
+COMMANDS: dict[str, Lazy | None] = {
+    "init": None,
+    "import": Lazy(
+        "importing",
+        "Import a file into a canonical table. Re-importing the same file changes nothing.",
+    ),
+    "metric": Lazy(
+        "metric", "Compute one metric by period and segment, with intervals and changes."
+    ),
+    "metrics": Lazy("metric", "List every metric with its definition and variants."),
+    "scorecard": Lazy(
+        "metric", "The CX scorecard: last complete period, previous, change, interval, target."
+    ),
+    "demo": None,
+    "tables": None,
+    "staffing": Lazy(
+        "support",
+        "Agents needed per interval (Erlang C) for measured or forecast contact volumes.",
+    ),
+    "revenue": Lazy(
+        "revenue",
+        "Subscription summary of the last complete month, with the annual equivalents\n"
+        "(ARR = 12 x MRR, annual churn = 1 - (1 - monthly churn)^12) and the MRR bridge.",
+    ),
+    "cohorts": Lazy(
+        "revenue",
+        "Retention of signup cohorts (first paid subscription), period by period, in %.",
+    ),
+    "pages": Lazy(
+        "web", "Problem pages: exit or bounce rate abnormally high for their traffic, worst first."
+    ),
+    "why": Lazy(
+        "surveys",
+        "Why was (or wasn't) this customer asked for feedback, and when can they be asked next.",
+    ),
+    "worker": Lazy(
+        "automations",
+        "Run survey triggers, automation rules and the outbox (every --interval seconds).",
+    ),
+    "report": Lazy(
+        "report", "A report (the dashboard's pages: scorecard, feedback, revenue, support...)."
+    ),
+    "serve": None,
+    "config": None,
+    "support": Lazy("support", "Support analyses: negative interactions, churn, categories."),
+    "clv": Lazy("revenue", "Customer lifetime value from orders (BG/NBD + Gamma-Gamma)."),
+    "cx-index": Lazy("web", "The CX index: values, components and versioned weights."),
+    "text": Lazy("text", "Sentiment and themes of comments, ticket subjects and mentions."),
+    "surveys": Lazy("surveys", "Surveys asked at the right moment, within one fatigue budget."),
+    "events": Lazy("surveys", "Named customer events that trigger surveys and rules."),
+    "churn": Lazy("churn", "Churn risk: rules, models, backtest, drivers, survival."),
+    "rules": Lazy("automations", "Automation rules: a condition and the actions it triggers."),
+    "cases": Lazy("automations", "Follow-up cases: open -> acknowledged -> contacted -> resolved."),
+    "user": Lazy("server", "Users of the web app: admin, analyst or agent."),
+    "token": Lazy("server", "API tokens for machines (read, ingest, admin)."),
+    "parquet": Lazy(
+        "parquet",
+        "A whole workspace as a folder of Parquet files (one per table), e.g. for Spark.",
+    ),
+    "customer": Lazy("customers", "One customer: search, timeline, GDPR export and erasure."),
+}
+
+
+@cache
+def load(module: str) -> dict[str, Any]:
+    """The commands ``cxpulse.cli.<module>`` adds with its ``register(app)``, by name."""
+    holder = typer.Typer()
+    import_module(f"cxpulse.cli.{module}").register(holder)
+    return dict(typer.main.get_group(holder).commands)
 
 
 class _Group(typer.core.TyperGroup):
@@ -60,8 +134,34 @@ class _Group(typer.core.TyperGroup):
             raise typer.Exit(130) from None
 
 
+class _Root(_Group):
+    """The cxpulse command: imports a command's module when the command runs (or shows its own
+    help); its own help lists every command from :data:`COMMANDS` without importing any."""
+
+    _listing = False  # True while the help is written: lazy commands stand in by their summary
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        known = [name for name, lazy in COMMANDS.items() if lazy or name in self.commands]
+        return known + [name for name in self.commands if name not in COMMANDS]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        lazy = COMMANDS.get(cmd_name)
+        if cmd_name in self.commands or lazy is None:
+            return super().get_command(ctx, cmd_name)
+        if self._listing:
+            return typer.core.TyperCommand(cmd_name, help=lazy.summary)
+        return load(lazy.module)[cmd_name]
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
+
 app = typer.Typer(
-    cls=_Group,
+    cls=_Root,
     help="cxpulse: customer-experience metrics on one timeline.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -82,158 +182,12 @@ def init(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Create a workspace (or upgrade an existing one to the current schema)."""
+    from cxpulse.workspace import Workspace
+
     location = path or workspace or default_location()
     settings = {"timezone": timezone} if timezone else {}
     with Workspace.init(location, **settings) as ws:
         out.print(f"Workspace ready: {ws.store.location} (time zone {ws.settings.timezone})")
-
-
-importing.register(app)  # second in --help: after init, a user imports
-
-
-@app.command()
-def metric(
-    name: Annotated[str, typer.Argument(help="Metric name; `cxpulse metrics` lists them.")],
-    by: Annotated[str, typer.Option(help=f"Period: {', '.join(GRAINS)}.")] = "month",
-    segment: Annotated[
-        list[str] | None,
-        typer.Option(help="Split by a column (repeatable), e.g. touchpoint, customer.segment."),
-    ] = None,
-    variant: Annotated[str | None, typer.Option(help="Named variant of the definition.")] = None,
-    from_: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")] = None,
-    to: Annotated[str | None, typer.Option(help="Last day (included), YYYY-MM-DD.")] = None,
-    filter_: Annotated[
-        list[str] | None,
-        typer.Option("--filter", help="Keep rows where column=value (a,b for several)."),
-    ] = None,
-    compare: Annotated[
-        str,
-        typer.Option(help="Change against the previous period, or the same period a year before."),
-    ] = "previous",
-    format_: FormatOpt = Format.table,
-    workspace: WorkspaceOpt = None,
-    backend: BackendOpt = Backend.duckdb,
-    parquet: ParquetOpt = None,
-    spark_master: SparkMasterOpt = None,
-    via: ViaOpt = None,
-) -> None:
-    """Compute one metric by period and segment, with intervals and changes."""
-    segments = [s for item in segment or [] for s in item.split(",") if s]
-    filters = _filters(filter_ or [])
-    if via:
-        from cxpulse.cli import client
-
-        df = client.metric(
-            via, name, by=by, segments=segments, variant=variant, start=from_, end=to,
-            filters=filter_ or [], compare=compare,
-        )  # fmt: skip
-        confidence = DEFAULT_CONFIDENCE
-    else:
-        with open_backend(workspace, backend, parquet, spark_master) as ws:
-            df = ws.metric(
-                name,
-                by=by,
-                segment=segments,
-                variant=variant,
-                start=from_,
-                end=to,
-                filters=filters,
-                compare=compare,
-            )
-            confidence = ws.settings.confidence
-    if format_ is Format.json:
-        out.print_json(render.to_json(render.frame_records(df)))
-    elif format_ is Format.csv:
-        sys.stdout.write(frame_csv(df))
-    elif df.empty:
-        out.print(f"No data for {name} in this range.")
-    else:
-        from cxpulse.metrics import REGISTRY
-
-        unit = REGISTRY.get(name).unit
-        title = f"{name} by {by} ({render.short_unit(unit)})" if unit else f"{name} by {by}"
-        table = render.metric_table(df, segments, title, confidence=confidence,
-                                    compare=compare, unit=unit)  # fmt: skip
-        render.print_table(out, table)
-        out.print(df["definition"].iloc[0], style="dim", highlight=False)
-
-
-@app.command()
-def metrics(format_: FormatOpt = Format.table) -> None:
-    """List every metric with its definition and variants."""
-    from cxpulse.metrics import REGISTRY
-
-    rows = [
-        {
-            "metric": spec.name,
-            "label": spec.label,
-            "table": spec.table,
-            "unit": spec.unit,
-            "variant": var.name,
-            "definition": var.definition,
-            "benchmark": f"{spec.benchmark.text} ({spec.benchmark.source})"
-            if spec.benchmark and var.name == "default"
-            else None,
-        }
-        for spec in REGISTRY
-        for var in spec.variants.values()
-    ]
-    if format_ is Format.json:
-        out.print_json(render.to_json(rows))
-        return
-    if format_ is Format.csv:
-        import pandas as pd
-
-        sys.stdout.write(frame_csv(pd.DataFrame(rows)))
-        return
-    from rich.table import Table
-
-    table = Table(title="Metrics", show_lines=True, title_justify="left")
-    for col in ("metric", "variant", "definition"):
-        table.add_column(col)
-    for r in rows:
-        definition = str(r["definition"])
-        if r["benchmark"]:
-            definition += f"\nBenchmark: {r['benchmark']}"
-        table.add_row(
-            str(r["metric"]) if r["variant"] == "default" else "", str(r["variant"]), definition
-        )
-    render.print_table(out, table)
-
-
-@app.command()
-def scorecard(
-    by: Annotated[str, typer.Option(help=f"Period: {', '.join(GRAINS)}.")] = "month",
-    as_of: Annotated[
-        str | None, typer.Option(help="Score periods that ended before this day (default today).")
-    ] = None,
-    format_: FormatOpt = Format.table,
-    workspace: WorkspaceOpt = None,
-    backend: BackendOpt = Backend.duckdb,
-    parquet: ParquetOpt = None,
-    spark_master: SparkMasterOpt = None,
-    via: ViaOpt = None,
-) -> None:
-    """The CX scorecard: last complete period, previous, change, interval, target."""
-    if via:
-        from cxpulse.cli import client
-
-        card = client.scorecard(via, by=by, as_of=as_of)
-        confidence = DEFAULT_CONFIDENCE
-    else:
-        with open_backend(workspace, backend, parquet, spark_master) as ws:
-            card = ws.scorecard(by=by, as_of=as_of)
-            confidence = ws.settings.confidence
-    _print_scorecard(card, format_, confidence)
-
-
-def _print_scorecard(card: Any, format_: Format, confidence: float) -> None:
-    if format_ is Format.json:
-        out.print_json(render.to_json(card.to_dict()))
-    elif format_ is Format.csv:
-        sys.stdout.write(frame_csv(card.to_frame()))
-    else:
-        render.print_table(out, render.scorecard_table(card, confidence))
 
 
 @app.command()
@@ -262,6 +216,7 @@ def demo(
     format_: FormatOpt = Format.table,
 ) -> None:
     """Create a demo workspace of a synthetic company and print its scorecard."""
+    from cxpulse.cli.metric import print_scorecard
     from cxpulse.demo import create_demo
 
     if scale <= 0:
@@ -282,7 +237,7 @@ def demo(
         as_of = end_day or date.today().replace(day=1)
         card = ws.scorecard(as_of=as_of)
         confidence = ws.settings.confidence
-    _print_scorecard(card, format_, confidence)
+    print_scorecard(card, format_, confidence)
     if format_ is Format.table:
         shown = redact.connection(path)  # a URL's password is never printed
         err.print(
@@ -305,6 +260,8 @@ def tables_(
     The operational tables are the ones cxpulse writes itself (surveys, automations, accounts,
     scores); they are listed only with --all, after the canonical ones, as reference.
     """
+    from cxpulse import schema
+
     chosen: list[schema.Table | schema.OperationalTable]
     if name:
         chosen = [schema.any_table(name)]
@@ -365,37 +322,6 @@ def config_set(
         out.print(f"{key} set.")
 
 
-# -- command groups defined in their own modules (each module: `register(app)`) -------------
-from cxpulse.cli import (  # noqa: E402  (they register on the app defined above)
-    automations,
-    churn,
-    customers,
-    parquet,
-    report,
-    revenue,
-    server,
-    support,
-    surveys,
-    text,
-    web,
-)
-
-for _group in (
-    support,
-    revenue,
-    web,
-    text,
-    surveys,
-    churn,
-    automations,
-    server,
-    parquet,
-    report,
-    customers,
-):
-    _group.register(app)
-
-
 def main() -> None:
     try:
         app()
@@ -406,6 +332,8 @@ def main() -> None:
         if os.environ.get("CXPULSE_DEBUG"):
             raise
         # a failure about the file or the disk raised outside a workspace block
+        from cxpulse.store.faults import storage_error
+
         explained = storage_error(exc, None)
         if explained is not None:
             render.error(err, str(explained))

@@ -8,13 +8,16 @@ import signal
 import threading
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from cxpulse.cli import render
 from cxpulse.cli.surveys import _now, out
-from cxpulse.workspace import ENV_VAR, Workspace, default_location
+from cxpulse.settings import ENV_VAR, default_location
+
+if TYPE_CHECKING:  # imported by the commands that open one: `cxpulse rules --help` loads no store
+    from cxpulse.workspace import Workspace
 
 WorkspaceOpt = Annotated[
     str | None,
@@ -28,6 +31,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tex
 
 
 def _open(workspace: str | None) -> Workspace:
+    from cxpulse.workspace import Workspace
+
     return Workspace.open(workspace or default_location())
 
 
@@ -270,6 +275,7 @@ def worker(
     """Run survey triggers, automation rules and the outbox (every --interval seconds)."""
     from cxpulse.automations import run_forever
     from cxpulse.automations.worker import Tick, utc_now
+    from cxpulse.workspace import Workspace
 
     location = workspace or default_location()
     fixed = _now(now) if now else None

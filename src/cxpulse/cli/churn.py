@@ -17,7 +17,8 @@ from rich.console import Console
 from cxpulse.cli import render
 from cxpulse.cli.options import Format, FormatOpt, WorkspaceOpt
 from cxpulse.errors import ConfigError
-from cxpulse.workspace import Workspace, default_location
+from cxpulse.settings import default_location
+from cxpulse.workspace import Workspace
 
 out = Console(soft_wrap=True, width=200, markup=False)
 

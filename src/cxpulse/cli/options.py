@@ -5,11 +5,14 @@ workspace. One definition, so every command reads them the same way (--filter is
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cxpulse.workspace import ENV_VAR, Workspace, default_location
+from cxpulse.settings import ENV_VAR, default_location
+
+if TYPE_CHECKING:  # imported when a command opens it: `cxpulse --help` loads no store
+    from cxpulse.workspace import Workspace
 
 
 class Format(StrEnum):
@@ -34,6 +37,8 @@ FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format
 def open_workspace(workspace: str | None, *, create: bool = False) -> Workspace:
     """``create``: a file that does not exist yet becomes a new workspace (for commands that
     fill one, like `parquet import`); otherwise it is refused, so a typo makes nothing."""
+    from cxpulse.workspace import Workspace
+
     ws = Workspace.open(workspace or default_location(), create=create)
     if ws.store.read_only:  # said once, on open; a write later is refused with the reason
         typer.echo(f"Note: {ws.store.location} is open read-only ({ws.store.read_only}).", err=True)

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from cxpulse.cli.options import WorkspaceOpt, open_workspace
 from cxpulse.errors import ConfigError
-from cxpulse.workspace import Workspace
+
+if TYPE_CHECKING:  # imported when a Spark workspace is made: `parquet --help` loads no store
+    from cxpulse.workspace import Workspace
 
 out = Console(soft_wrap=True, markup=False)
 err = Console(stderr=True, soft_wrap=True, markup=False)
@@ -70,6 +72,7 @@ def open_backend(
             "`cxpulse parquet export DIR`)."
         )
     from cxpulse.store.spark import open_spark_store
+    from cxpulse.workspace import Workspace
 
     store = open_spark_store(parquet, master=master)
     try:

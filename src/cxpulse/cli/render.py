@@ -1,26 +1,38 @@
-"""Turn library results into terminal tables, JSON or CSV."""
+"""Turn library results into terminal tables, JSON or CSV.
+
+Imported by every command, `cxpulse --help` included: the library (pandas, the metrics) is
+imported by the functions that use it.
+"""
 
 from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from rich import box
 from rich.console import Console
 from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from cxpulse.metrics.scorecard import Scorecard
-from cxpulse.metrics.spec import COUNT_UNITS
-from cxpulse.records import clean as _clean
-from cxpulse.records import frame_records as frame_records
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from cxpulse.metrics.scorecard import Scorecard
 
 
 def to_json(payload: Any) -> str:
-    return json.dumps(payload, indent=2, ensure_ascii=False, default=_clean)
+    from cxpulse.records import clean
+
+    return json.dumps(payload, indent=2, ensure_ascii=False, default=clean)
+
+
+def frame_records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of ``df`` as JSON-ready dicts (:func:`cxpulse.records.frame_records`)."""
+    from cxpulse.records import frame_records as records
+
+    return records(df)
 
 
 def fmt(value: Any, digits: int = 1) -> str:
@@ -51,6 +63,8 @@ def metric_table(
     compare: str = "previous",
     unit: str = "",
 ) -> Table:
+    from cxpulse.metrics.spec import COUNT_UNITS
+
     table = Table(title=title, title_justify="left")
     digits = 0 if unit in COUNT_UNITS else 1
     for col in ["period", *segments]:
@@ -103,6 +117,8 @@ def short_unit(unit: str) -> str:
 def digits_for(value: Any, unit: str) -> int:
     """Decimals to show: none for counts ("150 customers"), two for hours under one (0.02 h
     is a minute, 0.0 h would read as nothing), else one."""
+    from cxpulse.metrics.spec import COUNT_UNITS
+
     if unit in COUNT_UNITS:
         return 0
     return 2 if unit == "hours" and not _missing(value) and abs(float(value)) < 1 else 1

@@ -18,11 +18,11 @@ Three kinds of statistic:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats as sps
 
 Kind = Literal["nps", "share", "mean", "ratio", "value"]
 Array = npt.NDArray[np.float64]
@@ -49,7 +49,9 @@ class Estimate:
 
 
 def z_value(confidence: float) -> float:
-    return float(sps.norm.ppf(0.5 + confidence / 2))
+    # the standard library's normal quantile (Wichura's AS 241, as scipy's to the last bit or
+    # two): NPS and share intervals need no SciPy, whose import alone takes about a second
+    return NormalDist().inv_cdf(0.5 + confidence / 2)
 
 
 def _arr(x: object) -> Array:
@@ -178,11 +180,15 @@ def t_interval(
     """Student t interval of a mean; for a bounded score (a 1-7 scale) clipped to ``lo`` and
     ``hi``: an interval reaching past the scale would claim means no answers can give. The
     coverage is unchanged, since only impossible values are cut."""
+    # Student's t quantile as scipy.stats computes it, from scipy.special: only mean metrics
+    # import it, and scipy.special loads in a quarter of the time of scipy.stats
+    from scipy.special import stdtrit
+
     n_ = _arr(n)
     mean = mean_point(n_, total)
     se = np.sqrt(_safe_div(sample_variance(n_, total, total_sq), n_))
     with np.errstate(invalid="ignore"):
-        t = sps.t.ppf(0.5 + confidence / 2, np.where(n_ > 1, n_ - 1, np.nan))
+        t = stdtrit(np.where(n_ > 1, n_ - 1, np.nan), 0.5 + confidence / 2)
     low, high = mean - t * se, mean + t * se
     if lo is not None:
         low, high = np.maximum(low, _arr(lo)), np.maximum(high, _arr(lo))
@@ -202,6 +208,8 @@ def mean_change_significant(
     confidence: float,
 ) -> npt.NDArray[np.bool_]:
     """Welch's two-sided t test from summary statistics."""
+    from scipy.special import stdtr  # Student's t CDF: sf(t, df) = stdtr(df, -t)
+
     n1_, n2_ = _arr(n1), _arr(n2)
     v1, v2 = sample_variance(n1_, s1, ss1), sample_variance(n2_, s2, ss2)
     a, b = _safe_div(v1, n1_), _safe_div(v2, n2_)
@@ -210,5 +218,5 @@ def mean_change_significant(
     with np.errstate(divide="ignore", invalid="ignore"):
         df = (a + b) ** 2 / (a**2 / (n1_ - 1) + b**2 / (n2_ - 1))
         t = np.abs(diff) / se
-        p = 2 * sps.t.sf(t, df)
+        p = 2 * stdtr(df, -t)
     return np.asarray(np.where(np.isfinite(p), p < 1 - confidence, False))

@@ -3,8 +3,6 @@ of session ids and tokens are stored: a copy of the file opens no session."""
 
 from __future__ import annotations
 
-import ibis.expr.datatypes as dt
-
 from cxpulse.schema.columns import OperationalTable, op
 
 USERS_TABLE = "users"
@@ -68,6 +66,4 @@ AUDIT_LOG = OperationalTable(
 )
 
 ACCOUNT_TABLES = (USERS, SESSIONS, API_TOKENS, AUDIT_LOG)
-ACCOUNT_SCHEMAS: dict[str, dict[str, dt.DataType]] = {
-    t.name: t.ibis_schema() for t in ACCOUNT_TABLES
-}
+ACCOUNT_SCHEMAS: dict[str, dict[str, str]] = {t.name: t.types() for t in ACCOUNT_TABLES}

@@ -3,8 +3,6 @@ cases, customer tags, and the outbox every message (webhooks, rule and survey em
 
 from __future__ import annotations
 
-import ibis.expr.datatypes as dt
-
 from cxpulse.schema.columns import OperationalTable, op
 
 AUTOMATION_RULES_TABLE = "automation_rules"
@@ -124,6 +122,4 @@ AUTOMATION_TABLES = (
     CUSTOMER_TAGS,
     AUTOMATION_OUTBOX,
 )
-AUTOMATION_SCHEMAS: dict[str, dict[str, dt.DataType]] = {
-    t.name: t.ibis_schema() for t in AUTOMATION_TABLES
-}
+AUTOMATION_SCHEMAS: dict[str, dict[str, str]] = {t.name: t.types() for t in AUTOMATION_TABLES}

@@ -9,19 +9,22 @@ what ``cxpulse tables`` prints.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import ibis.expr.datatypes as dt
+if TYPE_CHECKING:
+    import ibis.expr.datatypes as dt
 
 Kind = Literal["string", "int", "float", "bool", "timestamp", "date"]
 
-IBIS_TYPES: dict[Kind, dt.DataType] = {
-    "string": dt.string,
-    "int": dt.int64,
-    "float": dt.float64,
-    "bool": dt.boolean,
-    "timestamp": dt.Timestamp(),
-    "date": dt.date,  # operational tables only: a canonical time is a timestamp
+# the Ibis type of each kind, by name: the schema is plain data, and Ibis is imported only by
+# the code that builds tables (`cxpulse --help` and `cxpulse tables` never load it)
+IBIS_TYPES: dict[Kind, str] = {
+    "string": "string",
+    "int": "int64",
+    "float": "float64",
+    "bool": "boolean",
+    "timestamp": "timestamp",
+    "date": "date",  # operational tables only: a canonical time is a timestamp
 }
 
 
@@ -65,8 +68,14 @@ class _Columns:
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
 
-    def ibis_schema(self) -> dict[str, dt.DataType]:
+    def types(self) -> dict[str, str]:
+        """Column -> Ibis type name (``ibis.schema`` and ``ibis.memtable`` take these)."""
         return {c.name: IBIS_TYPES[c.kind] for c in self.columns}
+
+    def ibis_schema(self) -> dict[str, dt.DataType]:
+        import ibis.expr.datatypes as dt
+
+        return {name: dt.dtype(kind) for name, kind in self.types().items()}
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,6 @@ CX index weights, and the sentiment and themes of texts."""
 
 from __future__ import annotations
 
-import ibis.expr.datatypes as dt
-
 from cxpulse.schema.columns import OperationalTable, op
 
 CLV_SCORES_TABLE = "clv_scores"
@@ -86,6 +84,6 @@ TEXT_ANNOTATIONS = OperationalTable(
 )
 
 SCORE_TABLES = (CLV_SCORES, CHURN_SCORES, CX_WEIGHTS, TEXT_ANNOTATIONS)
-CLV_SCORES_SCHEMA: dict[str, dt.DataType] = CLV_SCORES.ibis_schema()
-CHURN_SCORES_SCHEMA: dict[str, dt.DataType] = CHURN_SCORES.ibis_schema()
-TEXT_ANNOTATIONS_SCHEMA: dict[str, dt.DataType] = TEXT_ANNOTATIONS.ibis_schema()
+CLV_SCORES_SCHEMA: dict[str, str] = CLV_SCORES.types()
+CHURN_SCORES_SCHEMA: dict[str, str] = CHURN_SCORES.types()
+TEXT_ANNOTATIONS_SCHEMA: dict[str, str] = TEXT_ANNOTATIONS.types()

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import ibis.expr.datatypes as dt
-
 from cxpulse.schema.columns import OperationalTable, op
 
 SURVEY_DEFINITIONS_TABLE = "survey_definitions"
@@ -116,7 +114,7 @@ SURVEY_TABLES = (
     SURVEY_SECRETS,
     WIDGET_OFFERS,
 )
-SURVEY_OPERATIONAL_SCHEMAS: dict[str, dict[str, dt.DataType]] = {
-    t.name: t.ibis_schema() for t in SURVEY_TABLES if t is not WIDGET_OFFERS
+SURVEY_OPERATIONAL_SCHEMAS: dict[str, dict[str, str]] = {
+    t.name: t.types() for t in SURVEY_TABLES if t is not WIDGET_OFFERS
 }
-WIDGET_OFFERS_SCHEMA = WIDGET_OFFERS.ibis_schema()
+WIDGET_OFFERS_SCHEMA = WIDGET_OFFERS.types()
