@@ -6,6 +6,7 @@ edit surveys and rules, every case), ``agent`` (read metrics, only the cases ass
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -174,14 +175,19 @@ def update_user(
 def authenticate(ws: Context, user_id: str, password: str) -> User | None:
     """The user when the password matches and the account is enabled; ``None`` otherwise
     (the caller says only "wrong user or password", never which)."""
+    dummy = _dummy_hash()  # before the lookup: a first call costs the same either way
     row = _row(ws, user_id.strip())
     if row is None:
         # spend the same time as a real check so a timing probe cannot list user names
-        verify_password(password, _DUMMY_HASH)
+        verify_password(password, dummy)
         return None
     if not verify_password(password, str(row["password_hash"])) or row["disabled"]:
         return None
     return get_user(ws, str(row["user_id"]))
 
 
-_DUMMY_HASH = hash_password("not a real password")
+@functools.cache
+def _dummy_hash() -> str:
+    # made on first use, not at import: hashing costs ~0.2 s that every command importing the
+    # accounts (reports, serve) would pay without ever checking a password
+    return hash_password("not a real password")
