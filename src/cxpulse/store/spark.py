@@ -54,6 +54,14 @@ LOCAL_CONF: dict[str, str] = {
 """Configuration of the local session cxpulse starts when given no session. No
 ``spark.jars.packages``: nothing is downloaded at run time."""
 
+LOCAL_JAVA = "-XX:TieredStopAtLevel=1"
+"""Java options of a local session's JVM. Only the quick JIT compiler (C1): the optimising one
+(C2) spends the CPU a short command needs compiling Spark's generated code. Measured on the
+shared 2-core machine (load average 15, benchmarks/spark_phases.py): from the session to NPS's
+first result 9-11 s instead of 30-32 s, a later NPS 0.8-1.4 s instead of 3.5 s. A long local
+job over large files may do better with C2: pass ``conf={"spark.driver.extraJavaOptions": ...}``
+to :func:`local_session`."""
+
 DRIVER_CONF: dict[str, str] = {
     "spark.ui.showConsoleProgress": "false",  # the progress bar would draw over CLI output
 }
@@ -229,11 +237,13 @@ def local_session(master: str = "local[*]", conf: Mapping[str, str] | None = Non
     try:
         # pyspark's own test for a running context (no public API tells without starting one)
         if SparkContext._active_spark_context is None:
-            settings = {**DRIVER_CONF, **(LOCAL_CONF if master.startswith("local") else {})}
-            settings.update(conf or {})
-            # read when the driver JVM starts: without it, Spark prints its start-up warnings
+            local = master.startswith("local")
+            settings = {**DRIVER_CONF, **(LOCAL_CONF if local else {}), **(conf or {})}
+            # read when the driver JVM starts: the log configuration, and in local mode the
+            # JIT flag (the driver is then the executor too)
+            java = f"-Dlog4j2.configurationFile={LOG_CONF}"
             settings.setdefault(
-                "spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={LOG_CONF}"
+                "spark.driver.extraJavaOptions", f"{java} {LOCAL_JAVA}" if local else java
             )
             spark_conf = SparkConf().setMaster(master).setAppName("cxpulse")
             spark_conf.setAll(list(settings.items()))
