@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from cxpulse.web.cache import ResultCache
 
@@ -348,3 +349,29 @@ def test_a_failed_computation_lets_the_waiting_request_compute() -> None:
     first.join(10)
     second.join(10)
     assert len(errors) == 1 and results == ["ok"]
+
+
+def test_background_refreshes_run_newest_first() -> None:
+    # after an import every page is stale: the one viewed last is refreshed first
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        cache = ResultCache(refresher=pool, slow_seconds=0)
+        for key in ("a", "b", "c"):
+            cache.get_or_compute(key, lambda: "old")
+        cache.invalidate()
+        busy = threading.Event()
+        pool.submit(busy.wait, 10)  # the refresher is busy with an earlier refresh
+        order: list[str] = []
+
+        def recompute(key: str) -> Callable[[], str]:
+            def run() -> str:
+                order.append(key)
+                return "new"
+
+            return run
+
+        for key in ("a", "b", "c", "a"):  # "a" viewed again last
+            assert cache.get_or_compute(key, recompute(key)) == "old"
+        busy.set()
+    assert order == ["a", "c", "b"]
