@@ -89,6 +89,7 @@ def serve(path: str, port: int, warm: bool) -> None:
     from cxpulse.web.app import create_app
 
     with Workspace.open(path) as ws:
+        ws.store.limit_memory("1GB")  # `cxpulse serve`'s default --memory-limit
         app = create_app(ws, clock=lambda: NOW, warm=warm)
         uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
