@@ -45,7 +45,7 @@ def test_the_json_is_the_twins(
 def test_the_table_shows_the_headline_numbers(web_ws: Workspace) -> None:
     result = runner.invoke(cli, ["report", "revenue", *AS_OF], obj=web_ws)
     assert result.exit_code == 0, result.output
-    assert "Revenue by month, first data to 2026-10-31" in result.stdout
+    assert "Revenue by month, 2025-10-01 to 2026-10-31" in result.stdout
     assert "nrr" in result.stdout and "MRR bridge from" in result.stdout
 
 

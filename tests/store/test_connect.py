@@ -122,3 +122,15 @@ def test_a_thread_reader_reads_the_same_file_on_its_own_cursor(tmp_path: Path) -
             Store(con=store.con, location=store.location, backend="generic").thread_reader()
     finally:
         store.close()
+
+
+def test_limit_memory_caps_duckdb_and_refuses_what_is_not_a_size(tmp_path: Path) -> None:
+    from cxpulse.errors import ConfigError
+
+    with Workspace.init(tmp_path / "ws.duckdb") as ws:
+        ws.store.limit_memory("512MB")
+        reader = ws.store.thread_reader()  # the server's per-thread readers share the cap
+        (limit,) = reader.con.raw_sql("SELECT current_setting('memory_limit')").fetchone()
+        assert limit == "488.2 MiB"  # 512 MB as DuckDB prints it
+        with pytest.raises(ConfigError, match="a size such as 1GB"):
+            ws.store.limit_memory("1GB'; DROP TABLE customers; --")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from cxpulse.web.cache import ResultCache
 
@@ -288,3 +289,89 @@ def test_no_cache_header_reads_ones_own_write(app: object) -> None:
     state.cache.invalidate()
     fresh = client.get("/api/v1/metrics/nps", headers={"Cache-Control": "no-cache"})
     assert fresh.json()["rows"] == first and state.cache.stale_hits == stale + 1
+
+
+def test_a_result_being_computed_is_waited_for_not_computed_again() -> None:
+    # the warm-up computing the home page while its first viewer asks for it
+    cache = ResultCache()
+    started, release = threading.Event(), threading.Event()
+    calls: list[str] = []
+
+    def slow() -> str:
+        calls.append("slow")
+        started.set()
+        release.wait(10)
+        return "page"
+
+    results: list[str] = []
+    first = threading.Thread(target=lambda: results.append(cache.get_or_compute("k", slow)))
+    first.start()
+    assert started.wait(10)
+    second = threading.Thread(
+        target=lambda: results.append(cache.get_or_compute("k", lambda: "again"))
+    )
+    second.start()
+    second.join(0.2)
+    assert second.is_alive()  # waiting for the first computation, not computing its own
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert results == ["page", "page"] and calls == ["slow"]
+    assert (cache.misses, cache.hits) == (1, 1)
+
+
+def test_a_failed_computation_lets_the_waiting_request_compute() -> None:
+    cache = ResultCache()
+    started, release = threading.Event(), threading.Event()
+
+    def failing() -> str:
+        started.set()
+        release.wait(10)
+        raise RuntimeError("boom")
+
+    errors: list[Exception] = []
+
+    def first_view() -> None:
+        try:
+            cache.get_or_compute("k", failing)
+        except RuntimeError as exc:
+            errors.append(exc)
+
+    first = threading.Thread(target=first_view)
+    first.start()
+    assert started.wait(10)
+    results: list[str] = []
+    second = threading.Thread(
+        target=lambda: results.append(cache.get_or_compute("k", lambda: "ok"))
+    )
+    second.start()
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert len(errors) == 1 and results == ["ok"]
+
+
+def test_background_refreshes_run_newest_first() -> None:
+    # after an import every page is stale: the one viewed last is refreshed first
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        cache = ResultCache(refresher=pool, slow_seconds=0)
+        for key in ("a", "b", "c"):
+            cache.get_or_compute(key, lambda: "old")
+        cache.invalidate()
+        busy = threading.Event()
+        pool.submit(busy.wait, 10)  # the refresher is busy with an earlier refresh
+        order: list[str] = []
+
+        def recompute(key: str) -> Callable[[], str]:
+            def run() -> str:
+                order.append(key)
+                return "new"
+
+            return run
+
+        for key in ("a", "b", "c", "a"):  # "a" viewed again last
+            assert cache.get_or_compute(key, recompute(key)) == "old"
+        busy.set()
+    assert order == ["a", "c", "b"]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import shutil
 from collections.abc import Callable, Iterator
@@ -16,6 +17,7 @@ from cxpulse.accounts.tokens import create_token
 from cxpulse.metrics.pages import problem_pages
 from cxpulse.metrics.spec import REGISTRY
 from cxpulse.records import clean
+from cxpulse.reports.blocks import SHOWN_PERIODS
 from cxpulse.web.app import create_app
 from cxpulse.web.i18n import format_value
 from cxpulse.web.pages.families import FAMILIES
@@ -65,10 +67,15 @@ def test_cards_are_the_scorecard_and_trends_the_engine(
         assert c["value"] == pytest.approx(row.value, nan_ok=True)
         assert c["change"] == pytest.approx(row.change, nan_ok=True)
         assert c["ci_high"] == pytest.approx(row.ci_high, nan_ok=True)
-    first = names[0]
-    trend = shared.metric(first, end="2026-10-31")
-    assert body["trends"][first]["periods"] == trend["period"].tolist()
-    assert body["trends"][first]["n"] == trend["n"].tolist()
+    # every trend computes only the periods it shows (the default window) and they are the
+    # whole history's
+    for name in names:
+        trend = shared.metric(name, end="2026-10-31").tail(SHOWN_PERIODS["month"])
+        assert body["trends"][name]["periods"] == trend["period"].tolist()
+        assert body["trends"][name]["n"] == trend["n"].tolist()
+        for key, col in (("value", "value"), ("low", "ci_low"), ("high", "ci_high")):
+            got = [math.nan if v is None else v for v in body["trends"][name][key]]
+            assert got == pytest.approx(trend[col].tolist(), nan_ok=True)
     html = reader.get(f"/{slug}").text
     for c in body["cards"]:
         shown = re.search(rf'data-metric="{c["metric"]}">(.*?)</div>\s*</div>', html, re.S)

@@ -166,6 +166,15 @@ def test_serve_refuses_a_trusted_proxy_that_is_not_an_address(tmp_path: Path) ->
     assert result.exit_code == 1 and "not an IP address or network" in result.output
 
 
+def test_serve_refuses_a_memory_limit_that_is_not_a_size(tmp_path: Path) -> None:
+    path = str(tmp_path / "ws.duckdb")
+    Workspace.init(path).close()
+    result = runner.invoke(app, ["serve", "--memory-limit", "lots", "-w", path])
+    assert result.exit_code == 1 and "a size such as 1GB" in result.output
+    assert "Traceback" not in result.output
+    Workspace.open(path).close()  # the refused server let go of the workspace
+
+
 @pytest.mark.slow
 def test_serve_believes_no_forwarded_address_by_default(tmp_path: Path) -> None:
     """uvicorn alone would believe X-Forwarded-For from 127.0.0.1: rotating it would give

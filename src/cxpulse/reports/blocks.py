@@ -17,6 +17,19 @@ from cxpulse.reports.context import ReportContext
 
 GRAINS = ("week", "month", "quarter", "year")
 EARLIEST, LATEST = date(1970, 1, 1), date(2199, 12, 31)
+# How many periods a page's trends show when no ``from`` is asked: a year and the month a
+# year before (to see the season) by month, half a year by week... Reading the whole history
+# to draw these made a cold website page sessionise two years of hits to show one.
+SHOWN_PERIODS = {"day": 31, "week": 26, "month": 13, "quarter": 8, "year": 5}
+
+
+def window_start(by: str, last: date) -> date | None:
+    """The first day of the default window: :data:`SHOWN_PERIODS` periods of ``by`` ending
+    with the one holding ``last``; ``None`` (no bound) for a grain without one ("all")."""
+    if by not in SHOWN_PERIODS:
+        return None
+    grain = periods.check_grain(by)
+    return periods.shift(periods.floor_date(last, grain), grain, -(SHOWN_PERIODS[by] - 1))
 
 
 @dataclass(frozen=True)
@@ -24,13 +37,20 @@ class Range:
     """The periods a dashboard page shows: ``by`` grain, local days ``start``..``end``.
 
     Without ``to`` the range stops at the end of the last complete period before today (the
-    scorecard's rule), so the last point of a trend is never a half-finished month.
+    scorecard's rule), so the last point of a trend is never a half-finished month. Without
+    ``from`` (``start`` None) the trends show the :data:`SHOWN_PERIODS` periods up to ``end``
+    (:attr:`first`), and only those (with the periods they are compared with) are computed.
     """
 
     by: str
     start: date | None
     end: date
     today: date
+
+    @property
+    def first(self) -> date:
+        """The first day the page's trends show: ``start``, else the default window's."""
+        return self.start or window_start(self.by, self.end) or self.end
 
     def params(self) -> list[tuple[str, str]]:
         out = [("by", self.by)]
@@ -121,7 +141,7 @@ def metric_block(
     targets = ctx.settings.targets
     cards, trends, problems = [], {}, {}
     for name in names:
-        q = queries.MetricQuery(name, rng.by, (), None, rng.start, rng.end, filters)
+        q = queries.MetricQuery(name, rng.by, (), None, rng.first, rng.end, filters)
         try:
             rows = queries.metric_rows(ctx, q)
         except CxpulseError as exc:
@@ -135,7 +155,7 @@ def metric_block(
 def header(rng: Range) -> dict[str, Any]:
     return {
         "by": rng.by,
-        "from": rng.start.isoformat() if rng.start else None,
+        "from": rng.first.isoformat(),
         "to": rng.end.isoformat(),
         "as_of": rng.today.isoformat(),
     }
@@ -168,5 +188,5 @@ def range_cards_table(title: str, data: dict[str, Any]) -> Table:
     """A dashboard report's cards, titled with its range; metrics it could not compute as
     notes."""
     notes = tuple(f"{name}: {why}" for name, why in data.get("problems", {}).items())
-    span = f"{data.get('from') or 'first data'} to {data['to']}"
+    span = f"{data['from']} to {data['to']}"
     return cards_table(f"{title} by {data['by']}, {span}", data["cards"], notes)

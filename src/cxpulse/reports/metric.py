@@ -4,14 +4,14 @@ the last complete period (the metric page, ``/metrics/NAME``)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from cxpulse.metrics.periods import GRAINS, floor_date, parse_day
+from cxpulse.metrics.periods import GRAINS, check_grain, floor_date, parse_day, shift
 from cxpulse.reports import queries
 from cxpulse.reports.base import Param, Params, Report, Table
 from cxpulse.reports.blocks import GRAINS as PAGE_GRAINS
-from cxpulse.reports.blocks import trend_chart
+from cxpulse.reports.blocks import trend_chart, window_start
 from cxpulse.reports.context import ReportContext
 
 
@@ -49,8 +49,11 @@ class Metric(Report):
         if segment is None and meta["segments"]:
             segment = meta["segments"][0]
         segment = segment or None
-        # an empty date field of the form means "no bound"
         start, end = parse_day(params["from"], "from"), parse_day(params["to"], "to")
+        if start is None:
+            # no `from`: the default window, up to the running period without `to` (listed,
+            # marked partial), so only the periods shown are computed, not the whole history
+            start = window_start(by, end or ctx.today())
         q = queries.MetricQuery(
             name, by, (), params["variant"], start, end, tuple(params["filter"])
         )
@@ -81,7 +84,16 @@ class Metric(Report):
             running = floor_date(ctx.today(), q.by)  # type: ignore[arg-type]
             done = [r for r in trend if _day(r.get("period_start")) < running]
             last = (done or trend)[-1]["period"]
-        seg_q = queries.MetricQuery(q.name, q.by, (segment,), q.variant, q.start, q.end, q.filters)
+        # only that period, not the trend's range by segment (the engine still reads the
+        # period each segment is compared with); cut where the trend's range cuts it
+        first = _day(next(r["period_start"] for r in trend if r["period"] == last))
+        start = max(first, q.start) if q.start else first
+        end = q.end
+        if q.by in PAGE_GRAINS:
+            grain = check_grain(q.by)
+            last_day = shift(first, grain, 1) - timedelta(days=1)
+            end = min(last_day, end) if end else last_day
+        seg_q = queries.MetricQuery(q.name, q.by, (segment,), q.variant, start, end, q.filters)
         return [r for r in queries.metric_rows(ctx, seg_q) if r["period"] == last]
 
     @classmethod

@@ -23,6 +23,7 @@ from ibis.backends import BaseBackend
 
 from cxpulse import redact
 from cxpulse.errors import (
+    ConfigError,
     WorkspaceDamagedError,
     WorkspaceError,
     WorkspaceLockedError,
@@ -40,6 +41,7 @@ from cxpulse.store.scratch import scope_memtables
 from cxpulse.store.writes import Writes, quote
 
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<prog>.*?) \(PID (?P<pid>\d+)\)")
+_MEMORY = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
 
 
 @dataclass
@@ -73,6 +75,15 @@ class Store(Writes):
                 row = cursor.execute(sql, (quote(name),)).fetchone()
             return bool(row and row[0])
         return name in self.con.list_tables()
+
+    def limit_memory(self, limit: str) -> None:
+        """Cap DuckDB's memory (its buffer manager, shared by every cursor of this database,
+        the server's per-thread readers included) at ``limit``, e.g. ``"1GB"``; beyond it
+        DuckDB spills to a temporary folder next to the file. Other backends manage their own."""
+        if not _MEMORY.fullmatch(limit.strip()):
+            raise ConfigError(f"a memory limit is a size such as 1GB or 512MB, not {limit!r}")
+        if self.backend == "duckdb":
+            self.con.raw_sql(f"SET memory_limit = '{limit.strip()}'")  # checked just above
 
     def check_writable(self) -> None:
         """Refuse, before any work, a write to a workspace opened read-only."""

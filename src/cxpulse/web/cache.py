@@ -24,6 +24,13 @@ How the cache is invalidated:
 - A result computed while a write landed is stored as of the data version it started from:
   stale at once, never taken as fresh.
 - Without a ``refresher`` every stale entry is recomputed before it is returned.
+- Background refreshes run newest first: after an import every page a user opened goes
+  stale, and the page being looked at now is refreshed before the ones viewed minutes ago (a
+  refresh whose entry was made fresh meanwhile is skipped).
+- One computation per key at a time: a request for a result another thread is computing (the
+  warm-up, or another viewer) waits for it instead of computing it again. On a cold server the
+  first page was computed twice at once, by the warm-up and by its first viewer, on the same
+  two cores and with twice the memory.
 
 ``clock`` (seconds) times the computations (quick or slow) and ages entries. ``ttl`` (seconds)
 also ages entries, for writes made by other processes (several servers on one
@@ -91,6 +98,10 @@ class ResultCache:
         self._clock = clock
         self._entries: dict[Hashable, _Entry] = {}
         self._refreshing: set[Hashable] = set()
+        # refreshes waiting for the refresher, oldest first (run newest first: _refresh_next)
+        self._queued: dict[Hashable, Callable[[], Any]] = {}
+        # keys being computed on a miss, each with the event set when it is stored (or failed)
+        self._pending: dict[Hashable, threading.Event] = {}
         self._version = 0  # bumped by every invalidation
         self._hard_version = 0  # the version the last hard invalidation made
         self._lock = threading.Lock()
@@ -141,35 +152,64 @@ class ResultCache:
         return entry.value
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], Any]) -> Any:
-        now = self._clock()
         # inside a background refresh, nested lookups must not answer stale; nor for a
         # request that asked for fresh results (Cache-Control: no-cache)
         refreshing = getattr(self._local, "refreshing", False) or FRESH.get()
+        while True:
+            now = self._clock()
+            with self._lock:
+                entry = self._entries.get(key)
+                version = self._version
+                if entry is not None and self._fresh(entry, now):
+                    self.hits += 1
+                    return self._read(entry)
+                if (
+                    entry is not None
+                    and self.refresher is not None
+                    and not refreshing
+                    and self._may_serve_stale(entry, now)
+                ):
+                    self.stale_hits += 1
+                    if key in self._queued:  # asked again: move it to the front
+                        self._queued[key] = self._queued.pop(key)
+                    elif key not in self._refreshing:
+                        self._refreshing.add(key)
+                        self._queued[key] = compute
+                        # each job runs whichever refresh is newest when it starts
+                        self.refresher.submit(self._refresh_next)
+                    return self._read(entry)
+                pending = self._pending.get(key)
+                if pending is None:
+                    self.misses += 1
+                    done = self._pending[key] = threading.Event()
+            if pending is None:
+                break
+            # another thread computes it: wait, then look again (it may have failed, or a
+            # write may have made it stale meanwhile: the rules above decide)
+            pending.wait()
+        try:
+            return self._read(self._compute_and_store(key, compute, version))
+        finally:
+            with self._lock:
+                del self._pending[key]
+            done.set()
+
+    def _refresh_next(self) -> None:
         with self._lock:
-            entry = self._entries.get(key)
-            version = self._version
-            if entry is not None and self._fresh(entry, now):
-                self.hits += 1
-                return self._read(entry)
-            if (
-                entry is not None
-                and self.refresher is not None
-                and not refreshing
-                and self._may_serve_stale(entry, now)
-            ):
-                self.stale_hits += 1
-                if key not in self._refreshing:
-                    self._refreshing.add(key)
-                    self.refresher.submit(self._refresh, key, compute)
-                return self._read(entry)
-            self.misses += 1
-        return self._read(self._compute_and_store(key, compute, version))
+            if not self._queued:
+                return
+            key = next(reversed(self._queued))
+            compute = self._queued.pop(key)
+        self._refresh(key, compute)
 
     def _refresh(self, key: Hashable, compute: Callable[[], Any]) -> None:
         self._local.refreshing = True
         try:
             with self._lock:
                 version = self._version
+                entry = self._entries.get(key)
+                if entry is not None and self._fresh(entry, self._clock()):
+                    return  # recomputed meanwhile (a request that asked for fresh results)
             self._compute_and_store(key, compute, version)
         except Exception:  # the stale value stays; the next view schedules another try
             log.exception("refreshing a cached result failed")
