@@ -11,9 +11,12 @@ Measured on the 2-core machine (scale-1 demo, 240k training rows x 27 features, 
 one OpenMP thread 24 s wall (7.8 s CPU), two OpenMP threads 170 s wall (51 s CPU): OpenMP's
 threads meet at a barrier after every histogram and spin there while the other is descheduled,
 so a second thread inside a fit turns into waiting on a loaded machine (on a quiet one it was
-1.68x faster). Two fits side by side on one thread each have nothing to wait for; see
-``benchmarks/churn_fit.py`` for the whole command. The logistic regression on 2 BLAS threads
-was slower too (9.7 s against 7.4 s wall): its matrix-vector products are too small to split.
+1.68x faster). Two fits side by side on one thread each have nothing to wait for: the ten
+fits of ``churn fit`` took 314 s wall on two workers against 480 s on one, the same 70 s of
+CPU (``benchmarks/churn_fit.py``, load 12). The logistic regression on 2 BLAS threads was
+slower too (9.7 s against 7.4 s wall): its matrix-vector products are too small to split.
+(On a saturated machine the kernel's autogroup scheduler shares the CPU between sessions, so
+a process gains little from a second thread there; CPU seconds are what it can save.)
 """
 
 from __future__ import annotations
