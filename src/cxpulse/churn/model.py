@@ -51,6 +51,8 @@ from cxpulse.errors import QueryError
 from cxpulse.models.errors import NotFittedError
 
 Kind = Literal["logistic", "gbm"]
+Fitted = tuple[Pipeline, np.ndarray[Any, np.dtype[np.float64]] | None]
+"""A fitted pipeline and its risk on the fold's held-out rows (None for the final fit)."""
 KINDS: tuple[Kind, ...] = ("logistic", "gbm")
 MISSING_CODE = -1.0
 """The logistic model's code for a missing category (its own one-hot column)."""
@@ -143,9 +145,10 @@ class ChurnModel:
 
     def _plan(
         self, df: pd.DataFrame, features: Sequence[str], label: str, groups: Any
-    ) -> list[Callable[[], Pipeline]]:
-        """Check the data, decide the encoding and return the fits to run (one per fold, then
-        the final one when ``refit``); :meth:`_finish` takes their results."""
+    ) -> list[Callable[[], Fitted]]:
+        """Check the data, decide the encoding and return the fits to run (one per fold, each
+        also predicting its held-out rows, then the final one when ``refit``);
+        :meth:`_finish` takes their results."""
         missing = [c for c in [*features, label] if c not in df]
         if missing:
             raise ChurnDataError(f"columns missing from the data: {', '.join(missing)}")
@@ -161,17 +164,25 @@ class ChurnModel:
         self.y_ = y
         self._folds = self._splits(x, y, groups)
         self._data = (x, y)
-        rows = [train for train, _ in self._folds]
+        tasks = [self._fitter(x, y, train, test) for train, test in self._folds]
         if self.refit:
-            rows.append(np.arange(len(y)))
-        return [self._fitter(x, y, r) for r in rows]
+            tasks.append(self._fitter(x, y, np.arange(len(y)), None))
+        return tasks
 
     def _fitter(
-        self, x: pd.DataFrame, y: np.ndarray[Any, Any], rows: np.ndarray[Any, Any]
-    ) -> Callable[[], Pipeline]:
-        # the rows are taken when the fit starts, so only the running fits hold a copy
-        pipe = self._pipeline(self.encoding_)
-        return lambda: pipe.fit(x.iloc[rows], y[rows])
+        self,
+        x: pd.DataFrame,
+        y: np.ndarray[Any, Any],
+        rows: np.ndarray[Any, Any],
+        test: np.ndarray[Any, Any] | None,
+    ) -> Callable[[], Fitted]:
+        def run() -> Fitted:
+            # the rows are taken when the fit starts, so only the running fits hold a copy
+            pipe = self._pipeline(self.encoding_).fit(x.iloc[rows], y[rows])
+            risk = None if test is None else pipe.predict_proba(x.iloc[test])[:, 1]
+            return pipe, risk
+
+        return run
 
     def _splits(
         self, x: pd.DataFrame, y: np.ndarray[Any, Any], groups: Any
@@ -187,19 +198,19 @@ class ChurnModel:
         splitter = StratifiedKFold(n_splits, shuffle=True, random_state=self.random_state)
         return list(splitter.split(x, y))
 
-    def _finish(self, fitted: list[Pipeline]) -> None:
+    def _finish(self, fitted: list[Fitted]) -> None:
         """Out-of-fold risk, AUC per fold and calibration from the fold fits; the final
         pipeline when ``refit``."""
         x, y = self._data
         oof = np.full(len(y), np.nan)
         aucs = []
+        for (_, test), (_, risk) in zip(self._folds, fitted, strict=False):
+            oof[test] = risk
+            if len(set(y[test])) == 2:
+                aucs.append(roc_auc_score(y[test], oof[test]))
         with threadpool_limits(1):
-            for (_, test), pipe in zip(self._folds, fitted, strict=False):
-                oof[test] = pipe.predict_proba(x.iloc[test])[:, 1]
-                if len(set(y[test])) == 2:
-                    aucs.append(roc_auc_score(y[test], oof[test]))
             if self.refit:
-                self.pipeline_ = fitted[-1]
+                self.pipeline_ = fitted[-1][0]
                 z = np.asarray(self.pipeline_[0].transform(x), dtype=float)
                 self._z_mean = z.mean(axis=0)
         del self._data, self._folds
