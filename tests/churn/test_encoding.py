@@ -37,3 +37,25 @@ def test_a_long_category_is_grouped_and_said() -> None:
     enc = encode(pd.DataFrame({"city": city}), ["city"])
     assert enc.categorical == ["city"]
     assert any(f"the {MAX_CATEGORIES - 1} most common" in n for n in enc.notes)
+
+
+def test_codes_are_decided_on_the_whole_table_and_unseen_values_stay_usable() -> None:
+    df = pd.DataFrame({"plan": ["pro", "basic", "pro", None, " pro ", "NA"] * 5})
+    enc = encode(df, ["plan"])
+    assert enc.categories["plan"] == ["pro", "basic"]  # most common first
+    codes = enc.codes(pd.DataFrame({"plan": ["basic", "pro ", "enterprise", None, "?"]}))
+    # a value not seen when encoding is missing (NaN), as a blank or a missing marker is
+    assert codes["plan"].tolist()[:2] == [1.0, 0.0]
+    assert codes["plan"].isna().tolist() == [False, False, True, True, True]
+    # the order of the rows does not change the codes
+    assert encode(df.iloc[::-1], ["plan"]).categories == enc.categories
+
+
+def test_a_grouped_column_codes_rare_and_unseen_values_as_other() -> None:
+    values = [f"v{i:02d}" for i in range(40)]
+    df = pd.DataFrame({"c": values * 2 + values[:5] * 3})
+    enc = encode(df, ["c"])
+    assert enc.grouped == ["c"] and len(enc.categories["c"]) == MAX_CATEGORIES - 1
+    other = float(MAX_CATEGORIES - 1)
+    codes = enc.codes(pd.DataFrame({"c": ["v00", "v39", "never seen", None]}))["c"].tolist()
+    assert codes[0] == 0.0 and codes[1:3] == [other, other] and np.isnan(codes[3])

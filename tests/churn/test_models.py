@@ -13,11 +13,12 @@ from cxpulse.churn.drivers import churn_drivers, nps_drivers, relative_weights
 from cxpulse.churn.errors import ChurnDataError
 from cxpulse.churn.features import FEATURES
 from cxpulse.churn.labels import LABEL, training_frame
-from cxpulse.churn.model import ChurnModel
+from cxpulse.churn.model import ChurnModel, fit_models
 from cxpulse.churn.revenue_at_risk import revenue_at_risk
 from cxpulse.churn.rules import evaluate_rules
 from cxpulse.churn.scoring import backtest
 from cxpulse.churn.survival import cox, durations, kaplan_meier
+from cxpulse.models.errors import NotFittedError
 
 
 @pytest.fixture(scope="module")
@@ -104,3 +105,27 @@ def test_survival_and_revenue(demo: Workspace) -> None:
     rar = revenue_at_risk(s.drop(columns=["days", "churned"]))
     assert rar.iloc[0]["mrr_share"] == pytest.approx(100)
     assert 0 < rar.iloc[1]["mrr"] < rar.iloc[0]["mrr"]
+
+
+def test_scoring_a_category_unseen_at_fit_time(frame: pd.DataFrame) -> None:
+    rows = frame.head(20).copy()
+    rows["segment"] = ["a segment added after the fit"] * 20
+    for kind in ("logistic", "gbm"):
+        model = ChurnModel(kind, n_splits=2).fit(frame, FEATURES, LABEL, frame.index.to_numpy())
+        risk = model.predict_risk(rows)
+        assert np.all((risk > 0) & (risk < 1))
+        assert len(model.reasons(rows)) == 20
+
+
+def test_cross_validation_only_and_the_thread_count_change_nothing(frame: pd.DataFrame) -> None:
+    groups = frame.index.to_numpy()
+    full = [ChurnModel(k, n_splits=3) for k in ("logistic", "gbm")]
+    fit_models(full, frame, FEATURES, LABEL, groups, max_workers=1)
+    only = [ChurnModel(k, n_splits=3, refit=False) for k in ("logistic", "gbm")]
+    fit_models(only, frame, FEATURES, LABEL, groups, max_workers=2)
+    for a, b in zip(full, only, strict=True):
+        np.testing.assert_array_equal(a.oof_risk_, b.oof_risk_)
+        assert a.cv_auc_mean_ == b.cv_auc_mean_
+        assert b.summary["cv_auc"].iloc[0] == a.cv_auc_mean_
+        with pytest.raises(NotFittedError, match="refit=False"):
+            b.predict_risk(frame.head(3))

@@ -11,6 +11,12 @@ differently), and said to the user (:attr:`Encoding.notes`):
   distinct) is left out, since one-hot encoding it would learn nothing that carries over to new
   customers; a category with more than :data:`MAX_CATEGORIES` values keeps its most common ones
   and groups the rest as "other".
+
+The models take :meth:`Encoding.codes`: numbers as float and each category as the float code
+of its value among those kept on the whole table (missing and values not seen then: NaN, or
+the "other" code in a grouped column). Codes are computed by pandas in one pass; scikit-learn's
+imputer and ordinal encoder on text columns walked every cell in Python, which was a quarter
+of each gradient-boosting fit on 240k rows.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 MAX_CATEGORIES = 30
@@ -36,6 +43,10 @@ class Encoding:
     categorical: list[str]
     left_out: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    categories: dict[str, list[str]] = field(default_factory=dict)
+    """Per category column, the values kept (most common first); code = position."""
+    grouped: list[str] = field(default_factory=list)
+    """Category columns whose other values share one code (``len(categories[c])``)."""
 
     @property
     def features(self) -> list[str]:
@@ -51,14 +62,41 @@ class Encoding:
         return [*lines, *self.notes]
 
     def frame(self, df: pd.DataFrame) -> pd.DataFrame:
-        """The feature columns as the models take them: numbers as float (missing = NaN),
-        categories as text (missing = None)."""
+        """The feature columns as a user reads them (rules, reasons): numbers as float
+        (missing = NaN), categories as text (missing = None)."""
         out = pd.DataFrame(index=df.index)
         for c in self.numeric:
             out[c] = as_number(df[c])
         for c in self.categorical:
-            out[c] = [None if _missing(v) else str(v).strip() for v in df[c]]
+            text = as_text(df[c])
+            values = text.to_numpy(dtype=object)
+            values[text.isna().to_numpy()] = None
+            out[c] = values
         return out
+
+    def codes(self, df: pd.DataFrame) -> pd.DataFrame:
+        """The feature columns as numbers for the models: numbers as float, categories as the
+        code of their value in :attr:`categories` (NaN when missing, or not kept and the
+        column is not grouped; the "other" code when not kept and the column is grouped)."""
+        out = pd.DataFrame(index=df.index)
+        for c in self.numeric:
+            out[c] = as_number(df[c])
+        for c in self.categorical:
+            text = as_text(df[c])
+            kept = self.categories[c]
+            code = pd.Categorical(text, categories=kept).codes.astype(float)
+            unknown = code < 0
+            other = float(len(kept)) if c in self.grouped else np.nan
+            code[unknown] = np.where(text.isna().to_numpy()[unknown], np.nan, other)
+            out[c] = code
+        return out
+
+
+def as_text(col: pd.Series) -> pd.Series:
+    """The column as stripped text, missing markers as NA (vectorised: one pass per column)."""
+    text = col.astype(str).str.strip()
+    missing = col.isna().to_numpy() | text.str.lower().isin(MISSING_MARKERS).to_numpy()
+    return text.astype("string").mask(missing)
 
 
 def _missing(value: object) -> bool:
@@ -85,12 +123,15 @@ def encode(df: pd.DataFrame, features: Sequence[str]) -> Encoding:
     categorical: list[str] = []
     left_out: list[str] = []
     notes: list[str] = []
+    categories: dict[str, list[str]] = {}
+    grouped: list[str] = []
     for c in features:
         col = df[c]
         if pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
             numeric.append(c)
             continue
-        filled = col[[not _missing(v) for v in col]]
+        text = as_text(col)
+        filled = col[text.notna().to_numpy()]
         numbers = pd.to_numeric(filled, errors="coerce")
         if len(filled) and numbers.notna().all():
             numeric.append(c)
@@ -98,7 +139,8 @@ def encode(df: pd.DataFrame, features: Sequence[str]) -> Encoding:
             if blanks:
                 notes.append(f"{c}: numbers with {blanks:,} blank cells, read as missing")
             continue
-        distinct = filled.astype(str).str.strip().nunique()
+        counts = text.dropna().value_counts(sort=True)
+        distinct = len(counts)
         if len(filled) >= 20 and distinct > ID_LIKE_SHARE * len(filled):
             left_out.append(c)
             notes.append(
@@ -107,9 +149,15 @@ def encode(df: pd.DataFrame, features: Sequence[str]) -> Encoding:
             )
             continue
         categorical.append(c)
+        # most common first, ties by value, so the codes do not depend on row order
+        order = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        if distinct > MAX_CATEGORIES:
+            grouped.append(c)
+            order = order[: MAX_CATEGORIES - 1]
+        categories[c] = [str(v) for v, _ in order]
         if distinct > MAX_CATEGORIES:
             notes.append(
                 f"{c}: category with {distinct:,} values; the {MAX_CATEGORIES - 1} most common "
                 "are kept, the rest grouped as other"
             )
-    return Encoding(numeric, categorical, left_out, notes)
+    return Encoding(numeric, categorical, left_out, notes, categories, grouped)

@@ -17,7 +17,7 @@ from cxpulse.churn.errors import ChurnDataError
 from cxpulse.churn.features import FEATURES, customer_features
 from cxpulse.churn.label_values import label_values
 from cxpulse.churn.labels import LABEL, at_risk, label, training_frame
-from cxpulse.churn.model import ChurnModel, Kind
+from cxpulse.churn.model import KINDS, ChurnModel, Kind, fit_models
 from cxpulse.metrics.negatives import as_instant, data_end
 from cxpulse.schema import CHURN_SCORES_SCHEMA, CHURN_SCORES_TABLE
 from cxpulse.workspace import Workspace
@@ -71,15 +71,22 @@ def file_data(path: Path, *, id_column: str, label_column: str) -> ChurnData:
     return ChurnData(df, features, label_column, pd.Series(df.index, index=df.index))
 
 
-def fit_both(data: ChurnData, *, n_splits: int = 5) -> dict[str, ChurnModel]:
-    """Both models side by side, fitted on the labelled rows."""
+def fit_both(
+    data: ChurnData, *, n_splits: int = 5, refit: bool = True, max_workers: int | None = None
+) -> dict[str, ChurnModel]:
+    """Both models side by side, fitted on the labelled rows (their fits share the cores:
+    :func:`cxpulse.churn.model.fit_models`). ``refit=False`` when only the cross-validated
+    evaluation is shown: the final fit of each model on all rows is then never used."""
     mask = data.frame[data.label].notna().to_numpy()
     labelled = data.frame[mask]
     groups = data.ids.to_numpy()[mask]
-    return {
-        kind: ChurnModel(kind, n_splits=n_splits).fit(labelled, data.features, data.label, groups)
-        for kind in ("logistic", "gbm")
+    models: dict[str, ChurnModel] = {
+        k: ChurnModel(k, n_splits=n_splits, refit=refit) for k in KINDS
     }
+    fit_models(
+        list(models.values()), labelled, data.features, data.label, groups, max_workers=max_workers
+    )
+    return models
 
 
 def comparison(models: dict[str, ChurnModel]) -> pd.DataFrame:

@@ -116,7 +116,7 @@ def fit(
         if backtest_as_of:
             raise ConfigError("--backtest needs the workspace's dated data, not --file")
         data = file_data(file, id_column=id_column, label_column=label_column)
-        models = fit_both(data)
+        models = fit_both(data, refit=False)
         encoding = models["logistic"].encoding_
         columns = encoding.describe()
         labelled = data.frame[data.frame[data.label].notna()]
@@ -124,7 +124,7 @@ def fit(
     else:
         with Workspace.open(workspace or default_location()) as ws:
             data = _data(ws, None, id_column, label_column, horizon_days)
-            models = fit_both(data)
+            models = fit_both(data, refit=False)
             rules = evaluate_rules(data.frame[data.frame[data.label].notna()], label=data.label)
             if backtest_as_of:
                 bt = [

@@ -53,8 +53,9 @@ class Optimum:
     converged: bool
     message: str
     # covariance of the log-parameters: inverse of the Hessian of the *total* objective;
-    # None when that Hessian is not positive definite
+    # None when that Hessian is not positive definite, or a parameter is on the edge
     covariance: FloatArray | None
+    at_edge: bool = False
 
 
 def central_gradient(
@@ -208,14 +209,16 @@ def maximise(
         at_edge = bool(np.any(np.abs(x) >= LOG_BOUND - 1e-6))
         converged = largest < GRADIENT_TOLERANCE and not at_edge
         covariance: FloatArray | None = None
-        if np.all(np.isfinite(hess)):
+        # a parameter on the edge is running off to 0 or infinity: the curvature there says
+        # nothing about its uncertainty, so no standard errors (NaN) rather than made-up ones
+        if np.all(np.isfinite(hess)) and not at_edge:
             eigenvalues = np.linalg.eigvalsh(hess)
             if eigenvalues.min() > 0:
                 covariance = np.asarray(np.linalg.inv(hess * n_obs), dtype=np.float64)
         detail = f"{message.strip().rstrip(':')}; largest gradient {largest:.1e}"
         if at_edge:
             detail += "; a parameter ran to the edge of its range (towards 0 or infinity)"
-        return Optimum(x, value, converged, detail, covariance)
+        return Optimum(x, value, converged, detail, covariance, at_edge)
 
 
 def warn_if_needed(optimum: Optimum, model: str, hints: Sequence[str], n_starts: int) -> None:
@@ -223,7 +226,7 @@ def warn_if_needed(optimum: Optimum, model: str, hints: Sequence[str], n_starts:
     problems: list[str] = []
     if not optimum.converged:
         problems.append(f"{model} did not converge ({optimum.message}, best of {n_starts} starts).")
-    if optimum.covariance is None and np.isfinite(optimum.objective):
+    if optimum.covariance is None and np.isfinite(optimum.objective) and not optimum.at_edge:
         problems.append(
             f"{model}: the Hessian at the optimum is not positive definite, so standard errors "
             "are not available (NaN in summary); the likelihood is flat in some direction."

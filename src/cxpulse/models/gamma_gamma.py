@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import digamma, gammaln
 
-from cxpulse.models._base import FittedModel, compress
+from cxpulse.models._base import FittedModel
 from cxpulse.models._fit import FloatArray
 from cxpulse.models._inputs import as_float, check, column, integer_valued, require_frame, weights
 from cxpulse.models.clv import TransactionModel, customer_lifetime_value
@@ -54,6 +54,52 @@ def score(theta: FloatArray, x: FloatArray, m: FloatArray) -> tuple[FloatArray, 
     d_q = psi_all - digamma(q) + np.log(gamma) - log_total
     d_gamma = q / gamma - (px + q) / (gamma + m * x)
     return log_likelihood(theta, x, m), [d_p, d_q, d_gamma]
+
+
+class Totals:
+    """The data reduced to what the summed log-likelihood and its gradient need, so that one
+    evaluation costs one logarithm and one division per customer.
+
+    In the sum over customers of :func:`log_likelihood`, the Gamma functions depend on the
+    frequency x alone (a few dozen distinct values), the terms in ln m and ln x are linear in
+    p, and only ln(gamma + m x) and its derivative 1 / (gamma + m x) change with the parameters
+    per customer. Per evaluation on 48k customers: 0.3 ms, against 17 ms for the per-row
+    :func:`score` (four digammas, three gammalns and five logarithms per customer).
+    """
+
+    def __init__(self, x: FloatArray, m: FloatArray, w: FloatArray) -> None:
+        self.xs, inverse = np.unique(x, return_inverse=True)
+        self.w_xs = np.bincount(inverse.ravel(), weights=w, minlength=self.xs.size)
+        self.w, self.wx, self.mx = w, w * x, m * x
+        self.total = float(w.sum())
+        log_m = np.log(m)
+        self.linear_p = float(self.wx @ (log_m + np.log(x)))  # sum w x (ln m + ln x)
+        self.constant = -float(w @ log_m)  # sum w (-ln m)
+
+    def __call__(self, theta: FloatArray) -> tuple[float, FloatArray]:
+        """The weighted sum of :func:`log_likelihood` and its gradient in (p, q, gamma)."""
+        p, q, gamma = theta
+        t = gamma + self.mx
+        log_t = np.log(t)
+        inv_t = 1.0 / t
+        w_log, wx_log = float(self.w @ log_t), float(self.wx @ log_t)
+        w_inv, wx_inv = float(self.w @ inv_t), float(self.wx @ inv_t)
+        px = p * self.xs
+        total, log_gamma = self.total, float(np.log(gamma))
+        value = (
+            float(self.w_xs @ (gammaln(px + q) - gammaln(px)))
+            - total * float(gammaln(q))
+            + total * q * log_gamma
+            + p * self.linear_p
+            + self.constant
+            - p * wx_log
+            - q * w_log
+        )
+        psi_all = digamma(px + q)
+        d_p = float((self.w_xs * self.xs) @ (psi_all - digamma(px))) + self.linear_p - wx_log
+        d_q = float(self.w_xs @ psi_all) - total * float(digamma(q)) + total * log_gamma - w_log
+        d_gamma = total * q / gamma - p * wx_inv - q * w_inv
+        return value, np.array([d_p, d_q, d_gamma])
 
 
 class GammaGamma(FittedModel):
@@ -98,7 +144,9 @@ class GammaGamma(FittedModel):
                 f"no customer has {frequency_col!r} > 0: the Gamma-Gamma model learns from the "
                 "spend of repeat purchases, and there are none"
             )
-        (x, m), w = compress((x[used], m[used]), w[used])
+        # no compress(): spend is continuous, so rows rarely repeat, and sorting them to find
+        # out cost more (0.3 s on 48k customers) than the whole fit on Totals
+        x, m, w = x[used], m[used], w[used]
         # money in units of the mean spend, so that gamma starts near 1 (it is in money units)
         unit = float(w @ m / w.sum())
         scaled = m / unit
@@ -107,7 +155,7 @@ class GammaGamma(FittedModel):
             lambda th: log_likelihood(th, x, m),
             w,
             units=np.array([1.0, 1.0, 1.0 / unit]),
-            scaled_score=lambda th: score(th, x, scaled),
+            scaled_total=Totals(x, scaled, w),
         )
         return self
 
