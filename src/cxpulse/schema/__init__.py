@@ -60,6 +60,8 @@ from cxpulse.schema.columns import (
 from cxpulse.schema.derived import (
     DERIVED_TABLES,
     DERIVED_VERSIONS_TABLE,
+    WEB_PAGEVIEWS_TABLE,
+    WEB_SESSIONS_TABLE,
 )
 from cxpulse.schema.scores import (
     CHURN_SCORES_SCHEMA,
@@ -192,6 +194,8 @@ __all__ = [
     "TICKETS",
     "USERS_TABLE",
     "WEB_EVENTS",
+    "WEB_PAGEVIEWS_TABLE",
+    "WEB_SESSIONS_TABLE",
     "WIDGET_OFFERS_SCHEMA",
     "WIDGET_OFFERS_TABLE",
     "Column",

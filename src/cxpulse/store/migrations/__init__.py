@@ -39,6 +39,7 @@ from cxpulse.store.migrations import (
     m013_web_events_source,
     m014_unique_keys,
     m015_derived_versions,
+    m016_web_sessions,
 )
 from cxpulse.store.migrations.base import Migration
 
@@ -65,6 +66,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m013_web_events_source.MIGRATION,
     m014_unique_keys.MIGRATION,
     m015_derived_versions.MIGRATION,
+    m016_web_sessions.MIGRATION,
 )
 
 
