@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
 from cxpulse import schema
+from cxpulse.errors import WorkspacePermissionError
 from cxpulse.kinds import Kinds
 from cxpulse.schema import SETTINGS_TABLE, TEXT_ANNOTATIONS_TABLE
 from cxpulse.settings import Settings
@@ -59,8 +60,14 @@ class Workspace:
 
         gap = lambda: float(self.settings.session_gap_minutes)  # noqa: E731 - read when asked
         self.store.derived.register(session_tables.maintainer(gap))
-        if not self.store.read_only and not self.store.damage:
+        if self.store.read_only or self.store.damage:
+            return  # the metrics read the raw hits where the sessions are out of date
+        try:
             self.store.derived.rebuild_stale(self.store)
+        except Exception as exc:
+            # a PostgreSQL role that may read but not write: the raw hits, as read-only
+            if not isinstance(self.store.explain(exc), WorkspacePermissionError):
+                raise
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
