@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from ibis.expr.types import Table
 
 from cxpulse.store import Store, open_store
-from cxpulse.store.derived import Maintainer, stored_version
+from cxpulse.store.derived import Keep, Maintainer, stored_version
 from cxpulse.store.migrations import migrate
 from tests.postgres.conftest import pg_server, pg_url  # noqa: F401  (real PostgreSQL)
 
@@ -39,9 +39,10 @@ class Toy:
         self.version = version
         self.seen: list[int] = []
 
-    def build(self, sources: Mapping[str, Table]) -> Iterator[tuple[str, Table]]:
-        self.seen.append(int(sources["hits"].count().execute()))
-        yield "per_k", per_key(sources["hits"])
+    def build(self, sources: Mapping[str, Table], keep: Keep) -> Iterator[tuple[str, Table]]:
+        hits = keep(sources["hits"])
+        self.seen.append(int(hits.count().execute()))
+        yield "per_k", per_key(hits)
 
     def maintainer(self) -> Maintainer:
         return Maintainer(

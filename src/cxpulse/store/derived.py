@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
@@ -48,13 +49,17 @@ VERSIONS_TABLE: Final = DERIVED_VERSIONS_TABLE
 FULL_SHARE: Final = 0.5
 """Touched keys above this share of the stored keys: rebuild whole instead of key by key."""
 _SIZE_CHECK_KEYS: Final = 1_000  # below this many keys, refreshing them is cheap anyway
+_CACHING: Final = frozenset({"duckdb", "postgres"})  # backends where Ibis's cache is a temp table
 _DELETE_CHUNK: Final = 10_000  # bound parameters per DELETE on backends without Arrow scans
 
 log = logging.getLogger("cxpulse.store")
 
-Build = Callable[[Mapping[str, "Table"]], Iterator[tuple[str, "Table"]]]
-"""From the source tables (by name, restricted to some keys or whole), the derived rows: pairs
-of (derived table, Ibis expression of its rows)."""
+Keep = Callable[["Table"], "Table"]
+"""Computes an intermediate result once for the rest of a build (a temporary table)."""
+Build = Callable[[Mapping[str, "Table"], Keep], Iterator[tuple[str, "Table"]]]
+"""From the source tables (by name, restricted to some keys or whole) and a ``keep`` for an
+intermediate result several derived tables share, the derived rows: pairs of (derived table,
+Ibis expression of its rows)."""
 
 
 @dataclass(frozen=True)
@@ -219,12 +224,12 @@ def _mostly(store: Store, m: Maintainer, keys: set[Any]) -> bool:
 
 
 def _rebuild(store: Store, m: Maintainer) -> None:
-    sources = {name: store.table(name) for name in m.sources}
     for name in m.tables:
         store.delete_where(name, {})  # DELETE, not TRUNCATE: transactional everywhere
-    for name, rows in m.build(sources):
-        column = m.order.get(name)
-        store.con.insert(name, rows.order_by(column) if column else rows)  # type: ignore[attr-defined]
+    with _keeping(store) as keep:
+        for name, rows in m.build({name: store.table(name) for name in m.sources}, keep):
+            column = m.order.get(name)
+            store.con.insert(name, rows.order_by(column) if column else rows)  # type: ignore[attr-defined]
     _record(store, m)
 
 
@@ -233,13 +238,37 @@ def _refresh(store: Store, m: Maintainer, keys: set[Any]) -> None:
     for name in m.tables:
         _delete_keys(store, name, m.key, listed)
     wanted = ibis.memtable(listed)
-    sources = {}
-    for name in m.sources:
-        t = store.table(name)
-        sources[name] = t.filter(t[m.key].isin(wanted[m.key]))
-    for name, rows in m.build(sources):
-        store.con.insert(name, rows)  # type: ignore[attr-defined]
+    with _keeping(store) as keep:
+        sources = {}
+        for name in m.sources:
+            t = store.table(name)
+            # the keys' source rows, found once (one scan of the source) for every derived
+            # table built from them
+            sources[name] = keep(t.filter(t[m.key].isin(wanted[m.key])))
+        for name, rows in m.build(sources, keep):
+            store.con.insert(name, rows)  # type: ignore[attr-defined]
     _record(store, m)
+
+
+@contextmanager
+def _keeping(store: Store) -> Iterator[Callable[[Table], Table]]:
+    """A ``keep`` for one build: it computes an Ibis table once, as a temporary table of the
+    backend (Ibis's cache), dropped when the build ends; where the backend keeps none, the
+    expression itself."""
+    kept: list[Table] = []
+
+    def keep(rows: Table) -> Table:
+        if store.backend not in _CACHING:
+            return rows
+        cached = rows.cache()
+        kept.append(cached)
+        return cached
+
+    try:
+        yield keep
+    finally:
+        for cached in kept:
+            cached.release()
 
 
 def _delete_keys(store: Store, table: str, key: str, keys: pa.Table) -> None:
