@@ -13,7 +13,7 @@ the source rows or not at all), each maintainer with changes:
 - deletes its derived rows of the touched keys and inserts them again, computed from the
   source rows of those keys only: all of a key's rows, never a time window, because a late
   hit can renumber a visitor's later sessions;
-- or, when the keys are most of the table (or the write replaced the whole table), rebuilds
+- or, when the keys' rows are most of the table (or the write replaced the whole table), rebuilds
   its derived tables whole, which is faster than a long list of keys.
 
 Each maintainer's version (its code version and the settings it depends on) is stored in
@@ -47,8 +47,9 @@ if TYPE_CHECKING:
 VERSIONS_TABLE: Final = DERIVED_VERSIONS_TABLE
 """One row per maintainer: the version its derived tables were computed with."""
 FULL_SHARE: Final = 0.5
-"""Touched keys above this share of the stored keys: rebuild whole instead of key by key."""
-_SIZE_CHECK_KEYS: Final = 1_000  # below this many keys, refreshing them is cheap anyway
+"""The touched keys' source rows above this share of the source: rebuild whole instead of key
+by key."""
+_SIZE_CHECK_KEYS: Final = 1_000  # fewer keys are refreshed without counting their rows
 _CACHING: Final = frozenset({"duckdb", "postgres"})  # backends where Ibis's cache is a temp table
 _DELETE_CHUNK: Final = 10_000  # bound parameters per DELETE on backends without Arrow scans
 
@@ -150,10 +151,8 @@ class Derived:
             if touched is None:
                 continue
             if isinstance(touched, set) and _is_current(store, m):
-                if _mostly(store, m, touched):
-                    _rebuild(store, m)
-                elif touched:
-                    _refresh(store, m, touched)
+                if touched:
+                    _refresh(store, m, touched)  # or rebuilds, when they are most rows
             else:  # every row, or stale already (a setting changed): rows of keys won't do
                 _rebuild(store, m)
             self._listed[m.name] = set(m.sources)
@@ -215,14 +214,6 @@ def _is_current(store: Store, m: Maintainer) -> bool:
     return all(store.has_table(name) for name in m.tables)
 
 
-def _mostly(store: Store, m: Maintainer, keys: set[Any]) -> bool:
-    if len(keys) < _SIZE_CHECK_KEYS:
-        return False
-    t = store.table(m.tables[0])
-    stored = int(t[m.key].nunique().to_pyarrow().as_py())
-    return len(keys) >= FULL_SHARE * stored
-
-
 def _rebuild(store: Store, m: Maintainer) -> None:
     for name in m.tables:
         store.delete_where(name, {})  # DELETE, not TRUNCATE: transactional everywhere
@@ -234,17 +225,25 @@ def _rebuild(store: Store, m: Maintainer) -> None:
 
 
 def _refresh(store: Store, m: Maintainer, keys: set[Any]) -> None:
+    """Recompute the derived rows of ``keys``; when their source rows are most of the source
+    (:data:`FULL_SHARE`), rebuild whole instead (one pass, no long list of keys to match)."""
     listed = pa.table({m.key: pa.array(sorted(keys, key=str))})
-    for name in m.tables:
-        _delete_keys(store, name, m.key, listed)
     wanted = ibis.memtable(listed)
     with _keeping(store) as keep:
-        sources = {}
+        sources, touched, total = {}, 0, 0
         for name in m.sources:
             t = store.table(name)
             # the keys' source rows, found once (one scan of the source) for every derived
             # table built from them
             sources[name] = keep(t.filter(t[m.key].isin(wanted[m.key])))
+            if len(keys) >= _SIZE_CHECK_KEYS:
+                touched += int(sources[name].count().to_pyarrow().as_py())
+                total += int(t.count().to_pyarrow().as_py())
+        if touched and touched >= FULL_SHARE * total:
+            _rebuild(store, m)
+            return
+        for name in m.tables:
+            _delete_keys(store, name, m.key, listed)
         for name, rows in m.build(sources, keep):
             store.con.insert(name, rows)  # type: ignore[attr-defined]
     _record(store, m)
