@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
 from cxpulse import schema
+from cxpulse.errors import WorkspacePermissionError
 from cxpulse.kinds import Kinds
 from cxpulse.schema import SETTINGS_TABLE, TEXT_ANNOTATIONS_TABLE
 from cxpulse.settings import Settings, default_location
@@ -42,6 +43,23 @@ class Workspace:
         self._shared: dict[Hashable, Any] | None = None
         self.kinds = Kinds()
         """One registry per kind (channels, conditions, presets...): ``ws.kinds[CHANNELS]``."""
+        self._maintain()
+
+    def _maintain(self) -> None:
+        """Register the derived tables kept on write (the sessions of the web hits) and
+        rebuild those an older cxpulse or another setting left out of date."""
+        from cxpulse.metrics import session_tables
+
+        gap = lambda: float(self.settings.session_gap_minutes)  # noqa: E731 - read when asked
+        self.store.derived.register(session_tables.maintainer(gap))
+        if self.store.read_only or self.store.damage:
+            return  # the metrics read the raw hits where the sessions are out of date
+        try:
+            self.store.derived.rebuild_stale(self.store)
+        except Exception as exc:
+            # a PostgreSQL role that may read but not write: the raw hits, as read-only
+            if not isinstance(self.store.explain(exc), WorkspacePermissionError):
+                raise
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
@@ -95,9 +113,15 @@ class Workspace:
         return Settings.from_rows(rows)
 
     def save_settings(self, settings: Settings) -> None:
-        with self.store.transaction():
-            self.store.replace_all(SETTINGS_TABLE, settings.to_rows())
-        self.settings = settings
+        old, self.settings = self.settings, settings
+        try:
+            with self.store.transaction():
+                self.store.replace_all(SETTINGS_TABLE, settings.to_rows())
+                # a setting the derived tables depend on (the session gap): rebuilt with it
+                self.store.derived.rebuild_stale(self.store)
+        except BaseException:
+            self.settings = old
+            raise
 
     def set_setting(self, key: str, raw: str) -> Settings:
         from cxpulse.metrics import REGISTRY

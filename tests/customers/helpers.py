@@ -34,7 +34,7 @@ def _insert(
     ws: Workspace, table: str, schema: dict[str, object], rows: list[dict[str, object]]
 ) -> None:
     full = [{c: r.get(c) for c in schema} for r in rows]
-    ws.store.con.insert(table, ibis.memtable(full, schema=ibis.schema(schema)))
+    ws.store.insert(table, ibis.memtable(full, schema=ibis.schema(schema)))
 
 
 def alice(ws: Workspace) -> None:

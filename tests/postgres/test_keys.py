@@ -26,7 +26,8 @@ def before_migration_14(ws: Workspace) -> None:
     """Make ``ws`` look as a workspace written before migration 14 did."""
     for index, _, _ in KEY_INDEXES:
         ws.store.con.raw_sql(f"DROP INDEX {index}")
-    ws.store.con.raw_sql(f"DELETE FROM {MIGRATIONS_TABLE} WHERE version = 14")
+    # the later migrations are recorded after it: they run again (changing nothing)
+    ws.store.con.raw_sql(f"DELETE FROM {MIGRATIONS_TABLE} WHERE version >= 14")
 
 
 def stored_twice(url: str, *, same: bool) -> None:

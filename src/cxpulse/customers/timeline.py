@@ -24,6 +24,7 @@ from cxpulse.schema import (
     CUSTOMER_TAGS_TABLE,
     SURVEY_DECISIONS_TABLE,
     SURVEY_EVENTS_TABLE,
+    WEB_SESSIONS_TABLE,
 )
 
 if TYPE_CHECKING:
@@ -188,13 +189,17 @@ def _notes(ws: Context, case_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
 def web_sessions(ws: Context, customer_id: str) -> list[dict[str, Any]]:
     """The customer's website sessions: every session of a browser they were seen logged in
     on (hits before and after logging in belong to them too), oldest first."""
+    from cxpulse.metrics.session_tables import kept
     from cxpulse.metrics.sessions import session_table, sessionize
 
     hits = ws.table("web_events")
     visitors = hits.filter(hits.customer_id == customer_id).select("visitor_id").distinct()
-    mine = hits.filter(hits.visitor_id.isin(visitors.visitor_id))
     gap = float(getattr(ws.settings, "session_gap_minutes", 30) or 30)
-    s = session_table(sessionize(mine, gap))
+    s = kept(ws, WEB_SESSIONS_TABLE, gap)  # the sessions kept on write, if up to date
+    if s is None:
+        s = session_table(sessionize(hits.filter(hits.visitor_id.isin(visitors.visitor_id)), gap))
+    else:
+        s = s.filter(s.visitor_id.isin(visitors.visitor_id))
     df = (
         s.select(
             "session_id",

@@ -1,7 +1,10 @@
 """Website metrics over sessions and page views derived from web_events (docs/metrics/website.md).
 
 Every metric here uses the engine's period hook: the hits are sessionised first, then the
-periods, segments and filters apply to whole sessions (or page views). So ``--filter
+periods, segments and filters apply to whole sessions (or page views). The sessions and page
+views are read from the tables kept on write (:mod:`cxpulse.metrics.session_tables`) when they
+are there and up to date, restricted to the range; otherwise the range's hits are sessionised
+here. So ``--filter
 page=/pricing`` keeps sessions that landed on /pricing instead of cutting sessions down to
 their /pricing hits, and a session belongs to the period it started in.
 
@@ -19,9 +22,11 @@ from typing import Any
 
 import pandas as pd
 
+from cxpulse.metrics import session_tables
 from cxpulse.metrics import sessions as sx
 from cxpulse.metrics.spec import REGISTRY, MetricSpec, PeriodContext, Table, Tables, Variant
 from cxpulse.metrics.stats import Kind
+from cxpulse.schema import WEB_PAGEVIEWS_TABLE, WEB_SESSIONS_TABLE
 
 Stats = Callable[[Table, list[str]], Table]
 Level = Callable[[PeriodContext], Table]
@@ -62,7 +67,9 @@ def sessions_in(ctx: PeriodContext) -> Table:
     """Sessions with at least one page view that started in the range, with ``_period``,
     segments and filters applied."""
     lo, hi = _range(ctx)
-    s = sx.session_table(_hits(ctx, lo, hi))
+    s = session_tables.kept(ctx.tables, WEB_SESSIONS_TABLE, session_gap(ctx.tables))
+    if s is None:
+        s = sx.session_table(_hits(ctx, lo, hi))
     s = s.filter((s.pageviews > 0) & (s.started_at >= lo) & (s.started_at < hi))
     return ctx.attach(s.mutate(_period=ctx.period_of(s.started_at)))
 
@@ -70,7 +77,9 @@ def sessions_in(ctx: PeriodContext) -> Table:
 def pageviews_in(ctx: PeriodContext) -> Table:
     """Page views made in the range, with ``_period``, segments and filters applied."""
     lo, hi = _range(ctx)
-    p = sx.pageview_table(_hits(ctx, lo, hi))
+    p = session_tables.kept(ctx.tables, WEB_PAGEVIEWS_TABLE, session_gap(ctx.tables))
+    if p is None:
+        p = sx.pageview_table(_hits(ctx, lo, hi))
     p = p.filter((p.viewed_at >= lo) & (p.viewed_at < hi))
     return ctx.attach(p.mutate(_period=ctx.period_of(p.viewed_at)))
 

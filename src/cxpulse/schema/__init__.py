@@ -57,6 +57,12 @@ from cxpulse.schema.columns import (
     RowRule,
     Table,
 )
+from cxpulse.schema.derived import (
+    DERIVED_TABLES,
+    DERIVED_VERSIONS_TABLE,
+    WEB_PAGEVIEWS_TABLE,
+    WEB_SESSIONS_TABLE,
+)
 from cxpulse.schema.scores import (
     CHURN_SCORES_SCHEMA,
     CHURN_SCORES_TABLE,
@@ -97,6 +103,7 @@ OPERATIONAL: dict[str, OperationalTable] = {
         *SURVEY_TABLES,
         *AUTOMATION_TABLES,
         *ACCOUNT_TABLES,
+        *DERIVED_TABLES,
     )
 }
 """The tables cxpulse writes itself, by name (``cxpulse tables --all`` lists them)."""
@@ -154,6 +161,7 @@ __all__ = [
     "CUSTOMER_REF",
     "CUSTOMER_TAGS_TABLE",
     "CX_WEIGHTS_TABLE",
+    "DERIVED_VERSIONS_TABLE",
     "IBIS_TYPES",
     "IMPORTS_TABLE",
     "INDEXES",
@@ -186,6 +194,8 @@ __all__ = [
     "TICKETS",
     "USERS_TABLE",
     "WEB_EVENTS",
+    "WEB_PAGEVIEWS_TABLE",
+    "WEB_SESSIONS_TABLE",
     "WIDGET_OFFERS_SCHEMA",
     "WIDGET_OFFERS_TABLE",
     "Column",

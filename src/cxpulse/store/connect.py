@@ -29,6 +29,7 @@ from cxpulse.errors import (
     WorkspaceLockedError,
     WorkspaceReadOnlyError,
 )
+from cxpulse.store.derived import Derived
 from cxpulse.store.faults import (
     damage_marker,
     damaged_message,
@@ -56,6 +57,8 @@ class Store(Writes):
     """Why the workspace was opened read-only (None when it can be written)."""
     damage: str | None = None
     """What DuckDB said when this file was found damaged (it is then also read-only)."""
+    derived: Derived = field(default_factory=Derived, repr=False)
+    """The derived tables kept up to date by this store's writes (:mod:`.derived`)."""
     _depth: int = field(default=0, repr=False)  # open transaction() blocks
 
     def __post_init__(self) -> None:
@@ -132,30 +135,41 @@ class Store(Writes):
         """All writes inside commit together or not at all (also when the process is killed).
 
         Blocks nest: an inner block joins the outer transaction (on PostgreSQL it is a
-        savepoint, so an error caught inside undoes only the inner writes)."""
+        savepoint, so an error caught inside undoes only the inner writes). The derived tables
+        the writes changed are brought up to date at the end of the outermost block, before
+        it commits."""
         self.check_writable()
-        if self.backend == "postgres":
-            # Ibis runs each statement in its own psycopg transaction block on an autocommit
-            # connection; inside an outer block those become savepoints, so everything commits
-            # (or rolls back) with this one.
-            with self.con.con.transaction():
+        if self._depth:
+            if self.backend == "postgres":
+                with self.con.con.transaction():
+                    yield
+            else:  # DuckDB has no savepoints: an inner block is part of the outer one
                 yield
             return
-        if self.backend != "duckdb" or self._depth:
-            # Other backends: each statement is atomic on its own. DuckDB has no savepoints:
-            # an inner block is part of the outer one.
-            yield
-            return
-        self.con.raw_sql("BEGIN TRANSACTION")
         self._depth += 1
         try:
-            yield
-        except BaseException:
-            self.con.raw_sql("ROLLBACK")
-            raise
+            if self.backend == "postgres":
+                # Ibis runs each statement in its own psycopg transaction block on an
+                # autocommit connection; inside an outer block those become savepoints, so
+                # everything commits (or rolls back) with this one.
+                with self.con.con.transaction():
+                    yield
+                    self.derived.flush(self)
+            elif self.backend == "duckdb":
+                self.con.raw_sql("BEGIN TRANSACTION")
+                try:
+                    yield
+                    self.derived.flush(self)
+                except BaseException:
+                    self.con.raw_sql("ROLLBACK")
+                    raise
+                self.con.raw_sql("COMMIT")
+            else:  # other backends: each statement is atomic on its own
+                yield
+                self.derived.flush(self)
         finally:
             self._depth -= 1
-        self.con.raw_sql("COMMIT")
+            self.derived.discard()
 
     def thread_reader(self) -> Store:
         """A store on its own cursor of this DuckDB connection, for one thread's reads: DuckDB

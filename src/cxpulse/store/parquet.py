@@ -222,6 +222,9 @@ def _file_columns(path: Path) -> dict[str, dt.DataType]:
 
 def _load_table(store: Store, name: str, path: Path) -> int:
     target = store.table(name).schema()
+    # every row replaced, past the writes that note what they touch: derived tables rebuild
+    if store.derived.watched(store, name):
+        store.derived.changed(name)
     if store.backend == "duckdb":
         return _load_native(store, name, path, target)
     arrow_target = target.to_pyarrow()

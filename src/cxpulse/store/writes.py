@@ -13,12 +13,15 @@ connection or quoting values into SQL text itself:
   (``IS NULL``), :data:`NOT_NULL`, or a list/tuple/set of values (``IN``; an empty one matches
   nothing). Several columns must all match; an empty ``where`` matches every row.
 
-All of them join the caller's :meth:`Store.transaction`, if any.
+All of them join the caller's :meth:`Store.transaction`, if any. A write to the source table of
+a derived table (:mod:`cxpulse.store.derived`) notes the keys it touches and runs in a
+transaction (the caller's, or its own), at whose end the derived rows are brought up to date.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 import ibis
@@ -29,6 +32,8 @@ from ibis.expr.types import Table
 
 if TYPE_CHECKING:
     from ibis.backends import BaseBackend
+
+    from cxpulse.store.derived import Derived, Maintainer
 
 Rows: TypeAlias = Table | pa.Table | pd.DataFrame | Sequence[Mapping[str, Any]]
 """What the row writes accept."""
@@ -50,42 +55,109 @@ class Writes:
 
     con: BaseBackend
     backend: str
+    derived: Derived
+
+    if TYPE_CHECKING:
+
+        def transaction(self) -> AbstractContextManager[None]: ...
 
     def insert(self, table: str, rows: Rows, *, schema: Mapping[str, Any] | None = None) -> None:
         """Append ``rows`` to ``table`` (columns matched by name; those left out are NULL)."""
-        if isinstance(rows, pa.Table) and self._native():
-            self._insert_arrow(table, rows)
-            return
-        self.con.insert(table, _frame(rows, schema))  # type: ignore[attr-defined]
+        with self._changing(table) as maintainers:
+            if isinstance(rows, pa.Table) and self._native():
+                self._note_rows(table, maintainers, rows)
+                self._insert_arrow(table, rows)
+                return
+            frame = _frame(rows, schema)
+            self._note_rows(table, maintainers, frame)
+            self.con.insert(table, frame)  # type: ignore[attr-defined]
 
     def upsert(
         self, table: str, rows: Rows, *, on: str, schema: Mapping[str, Any] | None = None
     ) -> None:
         """Write ``rows``, replacing the stored rows with the same ``on`` key."""
-        self.con.upsert(table, _frame(rows, schema), on=on)  # type: ignore[attr-defined]
+        frame = _frame(rows, schema)
+        with self._changing(table) as maintainers:
+            self._note_rows(table, maintainers, frame)
+            for m in maintainers:  # the rows about to be replaced may have had other keys
+                stored = self.con.table(table)
+                replaced = stored.filter(stored[on].isin(frame[on]))
+                self.derived.changed(table, replaced[m.key].to_pyarrow())
+            self.con.upsert(table, frame, on=on)  # type: ignore[attr-defined]
 
     def replace_all(
         self, table: str, rows: Rows, *, schema: Mapping[str, Any] | None = None
     ) -> None:
         """Replace every row of ``table`` by ``rows`` (atomic inside a transaction)."""
-        self.con.truncate_table(table)  # type: ignore[attr-defined]
-        self.insert(table, rows, schema=schema)
+        with self._changing(table) as maintainers:
+            if maintainers:
+                self.derived.changed(table)
+            self.con.truncate_table(table)  # type: ignore[attr-defined]
+            self.insert(table, rows, schema=schema)
 
     def update(self, table: str, where: Mapping[str, Any], values: Mapping[str, Any]) -> int:
         """Set ``values`` (column: new value) on the rows matching ``where``; returns how many
         rows matched."""
         if not values:
             raise ValueError("update needs at least one column to set")
-        sql = self._sql()
-        sets = ", ".join(f"{sql.ident(column)} = {sql.value(v)}" for column, v in values.items())
-        condition = sql.where(where)
-        return self._run(sql, f"UPDATE {sql.ident(table)} SET {sets}", table, condition)
+        with self._changing(table) as maintainers:
+            self._note_where(table, maintainers, where)
+            for m in maintainers:
+                if m.key in values:  # rows moved to another key: that key changes too
+                    self.derived.changed(table, pa.array([values[m.key]]))
+            sql = self._sql()
+            sets = ", ".join(f"{sql.ident(c)} = {sql.value(v)}" for c, v in values.items())
+            condition = sql.where(where)
+            return self._run(sql, f"UPDATE {sql.ident(table)} SET {sets}", table, condition)
 
     def delete_where(self, table: str, where: Mapping[str, Any]) -> int:
         """Delete the rows matching ``where``; returns how many there were."""
-        sql = self._sql()
-        condition = sql.where(where)
-        return self._run(sql, f"DELETE FROM {sql.ident(table)}", table, condition)
+        with self._changing(table) as maintainers:
+            self._note_where(table, maintainers, where)
+            sql = self._sql()
+            condition = sql.where(where)
+            return self._run(sql, f"DELETE FROM {sql.ident(table)}", table, condition)
+
+    # -- derived tables: what a write changes ---------------------------------------------
+    @contextmanager
+    def _changing(self, table: str) -> Iterator[list[Maintainer]]:
+        """Around a write to ``table``: the maintainers that need the keys it touches (none
+        when no derived table depends on it); the write then runs in a transaction, whose
+        end brings the derived tables up to date."""
+        if not self.derived.watched(self, table):  # type: ignore[arg-type]
+            yield []
+            return
+        with self.transaction():
+            yield self.derived.wants(table)
+
+    def _note_rows(self, table: str, maintainers: list[Maintainer], rows: Table | pa.Table) -> None:
+        for m in maintainers:
+            if isinstance(rows, pa.Table):
+                self.derived.changed(table, rows.column(m.key))
+            else:
+                self.derived.changed(table, rows[m.key].to_pyarrow())
+
+    def _note_where(
+        self, table: str, maintainers: list[Maintainer], where: Mapping[str, Any]
+    ) -> None:
+        """The keys of the rows matching ``where``, read before they change or go."""
+        for m in maintainers:
+            if not where:
+                self.derived.changed(table)
+                continue
+            sql = self._sql()
+            condition = sql.where(where)
+            statement = f"SELECT DISTINCT {sql.ident(m.key)} FROM {sql.ident(table)}{condition}"
+            self.derived.changed(table, pa.array(self._rows(sql, statement)))
+
+    def _rows(self, sql: _Sql, statement: str) -> list[Any]:
+        """The first column of a SELECT with the bound parameters of ``sql``."""
+        raw = getattr(self.con, "con", None)
+        if self.backend == "duckdb" and raw is not None:
+            return [r[0] for r in raw.execute(statement, sql.params).fetchall()]
+        if self.backend == "postgres":
+            return [r[0] for r in self.con.con.execute(statement, sql.params).fetchall()]  # type: ignore[attr-defined]
+        return list(self.con.sql(statement).to_pyarrow().column(0).to_pylist())  # type: ignore[attr-defined]
 
     def base_tables(self) -> list[str]:
         """The stored tables of the workspace by name (not the views Ibis registers for

@@ -38,6 +38,8 @@ from cxpulse.store.migrations import (
     m012_widget_offers,
     m013_web_events_source,
     m014_unique_keys,
+    m015_derived_versions,
+    m016_web_sessions,
 )
 from cxpulse.store.migrations.base import Migration
 
@@ -63,6 +65,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     m012_widget_offers.MIGRATION,
     m013_web_events_source.MIGRATION,
     m014_unique_keys.MIGRATION,
+    m015_derived_versions.MIGRATION,
+    m016_web_sessions.MIGRATION,
 )
 
 
