@@ -375,3 +375,24 @@ def test_background_refreshes_run_newest_first() -> None:
             assert cache.get_or_compute(key, recompute(key)) == "old"
         busy.set()
     assert order == ["a", "c", "b"]
+
+
+def test_a_purge_drops_every_entry_even_slow_ones_and_keeps_nothing_read_before_it() -> None:
+    # an erasure: a slow entry would be served stale after a hard invalidation, with the
+    # erased customer's answers in it
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        cache = ResultCache(refresher=pool, slow_seconds=0)  # every entry counts as slow
+        assert cache.get_or_compute("k", lambda: "with them") == "with them"
+        cache.invalidate(purge=True)
+        assert cache.get_or_compute("k", lambda: "without them") == "without them"
+        assert cache.stale_hits == 0
+
+        def read_before_the_erasure_landed() -> str:
+            cache.invalidate(purge=True)  # the erasure commits while this computes
+            return "with them"
+
+        # its caller gets it (it asked before the erasure); no later view does
+        assert cache.get_or_compute("j", read_before_the_erasure_landed) == "with them"
+        assert cache.get_or_compute("j", lambda: "without them") == "without them"

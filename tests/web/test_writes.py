@@ -111,6 +111,8 @@ def test_every_listed_exception_names_a_route_of_the_app(app: FastAPI) -> None:
         ("POST", "/s/abc/other", Effect.HARD),
         ("POST", "/public/widget/answer", Effect.SOFT),
         ("PATCH", "/api/v1/users/ana", Effect.NONE),
+        ("POST", "/api/v1/customers/C1/erase", Effect.PURGE),
+        ("POST", "/customers/C1/erase", Effect.PURGE),
     ],
 )
 def test_effect_by_method_and_path(method: str, path: str, expected: Effect) -> None:

@@ -12,6 +12,9 @@ How the cache is invalidated:
   one, with a ``refresher`` (the server has one), is still served at once while one background
   recomputation replaces it; a request with ``Cache-Control: no-cache`` (:data:`FRESH`) has it
   recomputed in front of it instead, so an API client that must read its own write can.
+- ``invalidate(purge=True)``: a customer's erasure. Every entry is dropped, and a computation
+  that started before it is returned to its caller but not stored: nothing read before the
+  erasure is served after it, not even while refreshed.
 - ``invalidate(soft=True)`` (a *soft* invalidation): changes that stream in from outside (public
   survey answers, widget offers, worker ticks). Every entry, quick or slow, is served stale while
   one background recomputation replaces it: a survey answer arriving every second must not make
@@ -104,6 +107,7 @@ class ResultCache:
         self._pending: dict[Hashable, threading.Event] = {}
         self._version = 0  # bumped by every invalidation
         self._hard_version = 0  # the version the last hard invalidation made
+        self._purged_version = 0  # the version the last purge made: nothing older is stored
         self._lock = threading.Lock()
         self._local = threading.local()
         self.hits = 0
@@ -114,12 +118,16 @@ class ResultCache:
     def version(self) -> int:
         return self._version
 
-    def invalidate(self, *, soft: bool = False) -> None:
-        """Mark every entry stale; ``soft`` for changes from outside (see the module doc)."""
+    def invalidate(self, *, soft: bool = False, purge: bool = False) -> None:
+        """Mark every entry stale; ``soft`` for changes from outside, ``purge`` to drop every
+        entry (an erasure; see the module doc)."""
         with self._lock:
             self._version += 1
             if not soft:
                 self._hard_version = self._version
+            if purge:
+                self._purged_version = self._version
+                self._entries.clear()
 
     def is_fresh(self, key: Hashable) -> bool:
         with self._lock:
@@ -236,7 +244,9 @@ class ResultCache:
             # the oldest value it read was.
             entry = _Entry(min(self._clock(), inputs.ready_at), inputs.version, value, cost)
             current = self._entries.get(key)
-            if current is None or current.version <= entry.version:
+            if entry.version < self._purged_version:
+                pass  # read before an erasure: its caller gets it, no one else will
+            elif current is None or current.version <= entry.version:
                 self._entries[key] = entry
             if len(self._entries) > MAX_ENTRIES:  # drop the oldest half rather than grow
                 oldest = sorted(self._entries, key=lambda k: self._entries[k].ready_at)

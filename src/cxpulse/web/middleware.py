@@ -36,7 +36,7 @@ HEADERS = (
 
 
 class Invalidate(Protocol):
-    def __call__(self, *, soft: bool = False) -> None: ...
+    def __call__(self, *, soft: bool = False, purge: bool = False) -> None: ...
 
 
 class EdgeMiddleware:
@@ -75,7 +75,7 @@ class EdgeMiddleware:
                 if message["status"] < 400 and not refused(scope):
                     change = effect(scope["method"], scope["path"])
                     if change is not Effect.NONE:
-                        self.on_write(soft=change is Effect.SOFT)
+                        self.on_write(soft=change is Effect.SOFT, purge=change is Effect.PURGE)
             await send(message)
 
         if _no_cache(scope):

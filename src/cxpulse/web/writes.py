@@ -14,6 +14,10 @@ a test checks that each one names a route of the app):
   invitation): listed so it counts at all. The email's score and unsubscribe links write
   nothing on GET (mail scanners fetch them); their pages' POSTs do.
 
+- ``PURGE``: a customer's erasure. Every cached result is dropped and none is served while it
+  is recomputed: a slow result served stale after a hard invalidation would still show the
+  erased person's answers (a metric filtered on their id, their segment's comments).
+
 A request refused for want of a login changes nothing, though a page answers it with a redirect
 (303, below 400): :func:`mark_refused` says so, or anyone could empty the cache by posting.
 """
@@ -34,6 +38,7 @@ class Effect(Enum):
     NONE = "none"
     SOFT = "soft"
     HARD = "hard"
+    PURGE = "purge"
 
 
 EFFECTS: dict[tuple[str, str], Effect] = {
@@ -53,6 +58,9 @@ EFFECTS: dict[tuple[str, str], Effect] = {
     ("POST", "/s/{token}/unsubscribe"): Effect.SOFT,
     ("GET", "/public/widget/survey"): Effect.SOFT,  # counts the offer (may invite a customer)
     ("POST", "/public/widget/answer"): Effect.SOFT,
+    # erasure: nothing computed before it may be shown after it
+    ("POST", "/api/v1/customers/{customer_id}/erase"): Effect.PURGE,
+    ("POST", "/customers/{customer_id}/erase"): Effect.PURGE,
 }
 
 
