@@ -109,6 +109,69 @@ def test_the_measured_share_of_the_weights_is_reported_and_warned_under_half(
     assert coverage_caveats(ws, "month", date(2025, 1, 1)) == []
 
 
+def said_by_the_report(ws: Workspace, start: date, end: date) -> tuple[str, float] | None:
+    """What the full report says of the period: the missing components and measured weight."""
+    frame = cx_index_report(ws, by="month", start=start, end=end).frame
+    if frame.empty:
+        return None
+    row = frame.iloc[-1]
+    return str(row["missing"]), float(row["measured_weight"])
+
+
+@pytest.mark.parametrize(
+    "fill",
+    [
+        "nothing",
+        "tickets",
+        "nps",
+        "everything",
+        "older_version_only",
+        "across_midnight",
+    ],
+)
+def test_the_caveat_agrees_with_the_report_it_no_longer_computes(tmp_path: Path, fill: str) -> None:
+    from cxpulse.metrics.cx_index import coverage_caveats
+
+    start, end = date(2025, 1, 1), date(2025, 1, 31)
+    # a zone east of UTC: the last evening of December (UTC) is in January there
+    with Workspace.init(tmp_path / "ws.duckdb", timezone="Asia/Kathmandu") as ws:
+        if fill == "tickets":
+            tickets(ws, JAN)
+        elif fill == "nps":
+            add_rows(
+                ws, "survey_responses", [{"question_type": "nps", "score": 9, "responded_at": JAN}]
+            )
+        elif fill == "everything":
+            answers(ws, JAN)
+            tickets(ws, JAN)
+        elif fill == "older_version_only":
+            # version 1 weighs csat, version 2 does not; January has only csat answers
+            cw.set_weights(ws.store, weights={"csat": 1}, effective_from=date(2024, 12, 1))
+            cw.set_weights(ws.store, weights={"nps": 1}, effective_from=date(2025, 2, 1))
+            add_rows(
+                ws,
+                "survey_responses",
+                [{"question_type": "csat", "score": 5, "responded_at": JAN, "scale_max": 5}],
+            )
+        elif fill == "across_midnight":
+            tickets(ws, datetime(2024, 12, 31, 20))  # 01:45 on 1 January in Kathmandu
+            add_rows(
+                ws,
+                "survey_responses",
+                [{"question_type": "nps", "score": 9, "responded_at": datetime(2025, 1, 31, 19)}],
+            )  # 00:45 on 1 February there: not January
+        report = said_by_the_report(ws, start, end)
+        caveats = coverage_caveats(ws, "month", start)
+    if report is None or report[1] >= 1:
+        assert caveats == []
+        return
+    missing, measured = report
+    (said,) = caveats
+    assert f"{measured:.0%} of the weight was measured" in said
+    assert all(c in said for c in missing.split(", ") if c)
+    assert said.startswith("less than half") == (measured < 0.5)
+
+
 def test_a_running_period_is_partial_and_few_answers_are_flagged(ws: Workspace) -> None:
     answers(ws, JAN)
     january = {"start": "2025-01-01", "end": "2025-01-31"}

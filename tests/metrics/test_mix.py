@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cxpulse import Workspace
+from cxpulse.metrics import engine, mix
 from cxpulse.metrics.mix import decompose, weighted_quantile
+from cxpulse.metrics.spec import REGISTRY
 from tests.conftest import add_rows
 
 OCT, NOV = datetime(2025, 10, 8, 10), datetime(2025, 11, 12, 10)
@@ -89,6 +93,41 @@ def test_a_real_change_inside_the_segments_is_not_flagged(ws: Workspace) -> None
     shift = decompose(ws, "csat", date(2025, 11, 1))
     assert shift is not None and shift.flag is None and shift.note() is None
     assert shift.rate_effect == pytest.approx(-30)
+
+
+@pytest.mark.parametrize("name", ["csat", "first_response_time"])
+def test_two_adjacent_periods_read_in_one_query_equal_each_read_alone(
+    tmp_path: Path, name: str
+) -> None:
+    # rows on both sides of local midnight at the period boundary, in a zone with a half-hour
+    # offset: the split on the period read together must put each row where a read of its
+    # period alone does
+    edge = datetime(2025, 10, 31, 18, 29)  # 23:59 on 31 October in Kolkata, 18:31 is 1 Nov
+    with Workspace.init(tmp_path / "ws.duckdb", timezone="Asia/Kolkata") as ws:
+        for when in (OCT, NOV, edge, edge + timedelta(minutes=2)):
+            add_rows(ws, "survey_responses", answers("support", 3, 2, when))
+            add_rows(ws, "survey_responses", answers("delivery", 1, 4, when))
+            add_rows(ws, "tickets", tickets("chat", 0.5, 3, when) + tickets("email", 9, 2, when))
+        spec = REGISTRY.get(name)
+        var = spec.variant(None)
+        dim = str(spec.main_segment)
+        spans = ((date(2025, 10, 1), date(2025, 10, 31)), (date(2025, 11, 1), date(2025, 11, 30)))
+
+        def read(a: date, b: date) -> pd.DataFrame | None:
+            if var.quantile is not None:
+                return mix._rows(ws, spec, var, "month", dim, {}, a, b)
+            return engine.aggregate_stats(ws, spec, var, "month", [dim], {}, a, b)
+
+        together = mix._per_period(spans, read)
+        alone = [read(a, b) for a, b in spans]
+    assert together is not None
+    for one, other in zip(together, alone, strict=True):
+        assert other is not None
+        pd.testing.assert_frame_equal(
+            one.sort_values(list(other.columns)).reset_index(drop=True),
+            other.sort_values(list(other.columns)).reset_index(drop=True),
+            check_like=True,
+        )
 
 
 def test_metrics_without_a_main_segment_are_not_split(ws: Workspace) -> None:

@@ -252,20 +252,36 @@ to have data: say so."""
 
 def coverage_caveats(ws: Context, by: str, period_start: date) -> list[str]:
     """What the CX index of the period starting on ``period_start`` is made of, when it is not
-    every weighted component: which ones are missing and how much weight was measured."""
+    every weighted component: which ones are missing and how much weight was measured.
+
+    Only which components have data matters here, so this is one aggregation of the period's
+    score rows by component and one read of the weights, not :func:`cx_index_report` (which
+    read the weights twice and computed each component's interval and change to show none of
+    them: a sixth of a scale-1 scorecard)."""
     from cxpulse.metrics import periods
+    from cxpulse.metrics.engine import period_context
 
     grain = periods.check_grain(by)
     last = periods.shift(period_start, grain, 1) - timedelta(days=1)
-    report = cx_index_report(ws, by=by, start=period_start, end=last)
-    if report.frame.empty:
+    versions = cw.history(ws.store)
+    now = versions[-1].weights
+    spec = COMPONENTS.get("cx_components")
+    ctx = period_context(ws, spec, grain, [], {}, period_start, last)
+    # every component any version weighs, as the report reads: data for a component only an
+    # older version weighs still makes an index of the period (of nothing current)
+    rows = None if ctx is None else _rows_in(ctx, {c for v in versions for c in v.weights})
+    if rows is None:
         return []
-    row = report.frame.iloc[-1]
-    measured = float(row["measured_weight"])
+    found = rows.group_by("component").aggregate(v=rows._x.mean()).execute()
+    if found.empty:
+        return []
+    have = set(found["component"][found["v"].notna()])
+    total = sum(w for w in now.values() if w > 0)
+    measured = sum(w for c, w in now.items() if c in have and w > 0) / total if total > 0 else 0.0
     if measured >= 1:
         return []
-    weighted = [c for c, w in report.weights.weights.items() if w > 0]
-    absent = set(str(row["missing"]).split(", "))
+    absent = {c for c in now if c not in have}
+    weighted = [c for c, w in now.items() if w > 0]
     used = [c for c in weighted if c not in absent]
     lacking = [c for c in weighted if c in absent]
     text = (

@@ -28,7 +28,7 @@ most of the change is the mix. The scorecard says so next to the number.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -174,23 +174,52 @@ def decompose(
     label, prev_label = periods.label(first, grain), periods.label(before, grain)
     filters = dict(filters or {})
     common = (spec.name, var.name, dimension, label, prev_label)
+    spans = ((before, before_end), (first, last_day))
     if var.quantile is not None:
-        frames = [
-            _rows(ws, spec, var, grain, dimension, filters, a, b)
-            for a, b in ((before, before_end), (first, last_day))
-        ]
-        if any(f is None or f.empty for f in frames):
+        frames = _per_period(
+            spans, lambda a, b: _rows(ws, spec, var, grain, dimension, filters, a, b)
+        )
+        if frames is None:
             return None
-        return _quantile_shift(*common, frames[0], frames[1], var.quantile, spec.unit)  # type: ignore[arg-type]
+        return _quantile_shift(*common, frames[0], frames[1], var.quantile, spec.unit)
     if var.kind not in ("nps", "share", "mean", "ratio"):
         return None
-    parts = []
-    for a, b in ((before, before_end), (first, last_day)):
-        got = engine.aggregate_stats(ws, spec, var, grain, [dimension], filters, a, b)
-        if got is None or got.empty:
-            return None
-        parts.append(_values(got, var, dimension, ws.settings.confidence))
+    got = _per_period(
+        spans,
+        lambda a, b: engine.aggregate_stats(ws, spec, var, grain, [dimension], filters, a, b),
+    )
+    if got is None:
+        return None
+    parts = [_values(g, var, dimension, ws.settings.confidence) for g in got]
     return _shift_share(*common, parts[0], parts[1], spec.unit)
+
+
+def _per_period(
+    spans: tuple[tuple[date, date], tuple[date, date]],
+    read: Callable[[date, date], pd.DataFrame | None],
+) -> list[pd.DataFrame] | None:
+    """The two periods' frames (with ``_period``), or None when either has no data.
+
+    Adjacent periods (the usual comparison with the previous one) are read in one query over
+    both and split on ``_period``: a period's rows do not depend on where the range starts, and
+    the query's fixed cost (compiling it, joining the segment, scanning the table) is paid
+    once instead of twice. A comparison a year back reads each period on its own rather than
+    the eleven in between."""
+    (before, before_end), (first, last_day) = spans
+    if before_end + timedelta(days=1) == first:
+        both = read(before, last_day)
+        if both is None or both.empty:
+            return None
+        when = pd.to_datetime(both["_period"]).dt.date
+        frames = [both[when == before], both[when == first]]
+    else:
+        got = [read(a, b) for a, b in spans]
+        if any(f is None for f in got):
+            return None
+        frames = [f for f in got if f is not None]
+    if any(f.empty for f in frames):
+        return None
+    return [f.reset_index(drop=True) for f in frames]
 
 
 def _values(agg: pd.DataFrame, var: Any, dimension: str, confidence: float) -> pd.DataFrame:
@@ -295,7 +324,7 @@ def _rows(
     if t is None:
         return None
     t = t.filter(t._x.notnull())
-    df: pd.DataFrame = t.select(segment=t[dimension].cast("string"), x=t._x).execute()
+    df: pd.DataFrame = t.select("_period", segment=t[dimension].cast("string"), x=t._x).execute()
     df["segment"] = df["segment"].fillna(NONE_LABEL)
     return df
 
