@@ -168,7 +168,8 @@ def test_any_writes_keep_the_sessions_equal_to_the_raw_ones(
 BASE_MINUTES = st.lists(st.integers(0, 240), min_size=1, max_size=8)
 # where a late hit lands, relative to a stored hit: on it, exactly one gap after or before it
 # (joins its session), just over a gap (a session of its own), in between (merges two)
-NUDGES = st.sampled_from([0, 1, -1, 15, -15, 29, 30, 31, -29, -30, -31, 45, -45])
+# (None: a hit without a time, which sorts after every other)
+NUDGES = st.sampled_from([0, 1, -1, 15, -15, 29, 30, 31, -29, -30, -31, 45, -45, None])
 
 
 @settings(
@@ -185,7 +186,7 @@ NUDGES = st.sampled_from([0, 1, -1, 15, -15, 29, 30, 31, -29, -30, -31, 45, -45]
 def test_late_hits_keep_the_sessions_equal_to_the_raw_ones(
     tmp_path_factory: pytest.TempPathFactory,
     base: tuple[list[int], list[int]],
-    late: list[tuple[int, int, int, str, bool]],
+    late: list[tuple[int, int, int | None, str, bool]],
 ) -> None:
     """Late hits near a stored hit (exactly at the gap, merging two sessions, before a
     visitor's first hit), inserted one by one or together, and a visitor seen for the first
@@ -201,8 +202,10 @@ def test_late_hits_keep_the_sessions_equal_to_the_raw_ones(
         rows = []
         for n, (v, i, nudge, kind, alone) in enumerate(late):
             minutes = base[v]
-            at = minutes[i % len(minutes)] + nudge
+            at = minutes[i % len(minutes)] + (nudge or 0)
             rows.append(hit(f"late{n}", f"v{v}", at, kind))
+            if nudge is None:
+                rows[-1]["occurred_at"] = None
             if alone:
                 rows.append(hit(f"new{n}", "v-new", at, sx.PAGE_VIEW))
         half = len(rows) // 2
@@ -238,6 +241,16 @@ def test_a_late_hit_leaves_the_earlier_sessions_alone(fresh: Workspace) -> None:
     sessions = store.table(WEB_SESSIONS_TABLE).order_by("session_number").execute()
     assert sessions.session_id.tolist() == ["v#1", "v#2", "v#3"]
     assert sessions.pageviews.tolist() == [1, 1, 3]
+    assert_kept(fresh)
+
+
+def test_a_hit_without_a_time_moves_to_the_last_session(fresh: Workspace) -> None:
+    """A hit without a time sorts after every other: a later session takes it over."""
+    untimed = hit("u", "v", 0, "engagement") | {"occurred_at": None}
+    fresh.store.insert("web_events", hit_rows([hit("a", "v", 0, "page_view"), untimed]))
+    fresh.store.insert("web_events", hit_rows([hit("b", "v", 100, "page_view")]))
+    sessions = fresh.store.table(WEB_SESSIONS_TABLE).order_by("session_number").execute()
+    assert sessions.hits.tolist() == [1, 2]
     assert_kept(fresh)
 
 

@@ -68,13 +68,15 @@ def _bounds(sessions: Table, touched: Table, gap_minutes: float) -> Table:
     """Per touched visitor (``visitor_id``, ``since``): the first ``session_number`` to
     recompute, the sessions and page views before it, and the end of the last session kept
     (``_until``, null when none is kept). Sessions never overlap and are numbered in time, so
-    those that ended more than the gap before ``since`` are the first ones."""
+    those that ended more than the gap before ``since`` are the first ones. The visitor's last
+    session is always recomputed: hits without a time sort last, so they belong to it and join
+    whichever session comes last after the write."""
     gap = ibis.interval(seconds=round(gap_minutes * 60))
     s = sessions.select("visitor_id", "session_number", "ended_at", "pageviews")
     t = touched.rename(_visitor="visitor_id")
-    kept = s.join(t, s.visitor_id == t._visitor).filter(
-        t.since.notnull() & (s.ended_at + gap < t.since)
-    )
+    s = s.join(t, s.visitor_id == t._visitor)
+    s = s.mutate(_last=s.session_number.max().over(group_by=s.visitor_id))
+    kept = s.filter(s.since.notnull() & (s.ended_at + gap < s.since) & (s.session_number < s._last))
     before = kept.group_by("visitor_id").aggregate(
         _sessions_before=kept.session_number.max().cast("int64"),
         _pageviews_before=kept.pageviews.sum().cast("int64"),
@@ -99,7 +101,7 @@ def _rows_after(
     b = bounds.rename(_visitor="visitor_id")
     e = web_events
     later = e.join(b, e.visitor_id == b._visitor).filter(
-        b._until.isnull() | (e.occurred_at > b._until)
+        b._until.isnull() | e.occurred_at.isnull() | (e.occurred_at > b._until)
     )
     later = later.drop("_visitor", "session_number", "_until")
     hits = sx.sessionize(later, gap_minutes)
