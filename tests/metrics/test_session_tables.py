@@ -164,6 +164,96 @@ def test_any_writes_keep_the_sessions_equal_to_the_raw_ones(
                 pd.testing.assert_frame_equal(got[name], raw[name], obj=name)
 
 
+# -- late hits: only the sessions they can change are recomputed -----------------------------
+BASE_MINUTES = st.lists(st.integers(0, 240), min_size=1, max_size=8)
+# where a late hit lands, relative to a stored hit: on it, exactly one gap after or before it
+# (joins its session), just over a gap (a session of its own), in between (merges two)
+# (None: a hit without a time, which sorts after every other)
+NUDGES = st.sampled_from([0, 1, -1, 15, -15, 29, 30, 31, -29, -30, -31, 45, -45, None])
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    base=st.tuples(BASE_MINUTES, BASE_MINUTES),
+    late=st.lists(
+        st.tuples(st.sampled_from([0, 1]), st.integers(0, 7), NUDGES, KINDS, st.booleans()),
+        min_size=1,
+        max_size=6,
+    ),
+)
+def test_late_hits_keep_the_sessions_equal_to_the_raw_ones(
+    tmp_path_factory: pytest.TempPathFactory,
+    base: tuple[list[int], list[int]],
+    late: list[tuple[int, int, int | None, str, bool]],
+) -> None:
+    """Late hits near a stored hit (exactly at the gap, merging two sessions, before a
+    visitor's first hit), inserted one by one or together, and a visitor seen for the first
+    time: the kept sessions stay equal to the from-scratch ones."""
+    path = tmp_path_factory.mktemp("late") / "ws.duckdb"
+    with Workspace.init(path, timezone="Europe/Paris") as ws:
+        stored = [
+            hit(f"b{v}-{i}", f"v{v}", m, sx.PAGE_VIEW if i % 3 else sx.ENGAGEMENT)
+            for v, minutes in enumerate(base)
+            for i, m in enumerate(minutes)
+        ]
+        ws.store.insert("web_events", hit_rows(stored))
+        rows = []
+        for n, (v, i, nudge, kind, alone) in enumerate(late):
+            minutes = base[v]
+            at = minutes[i % len(minutes)] + (nudge or 0)
+            rows.append(hit(f"late{n}", f"v{v}", at, kind))
+            if nudge is None:
+                rows[-1]["occurred_at"] = None
+            if alone:
+                rows.append(hit(f"new{n}", "v-new", at, sx.PAGE_VIEW))
+        half = len(rows) // 2
+        ws.store.insert("web_events", hit_rows(rows[:half] or rows))
+        assert_kept(ws)
+        with ws.store.transaction():  # several late hits of one visitor in one refresh
+            if half:
+                ws.store.insert("web_events", hit_rows(rows[half:]))
+        assert_kept(ws)
+
+
+def test_a_late_hit_leaves_the_earlier_sessions_alone(fresh: Workspace) -> None:
+    """The sessions that ended more than a gap before a late hit are not rewritten (their
+    DuckDB row ids stay), the later ones are, numbered after them."""
+    store = fresh.store
+    store.insert(
+        "web_events",
+        hit_rows([hit("a", "v", 0, "page_view"), hit("b", "v", 60, "page_view"),
+                  hit("c", "v", 120, "page_view"), hit("d", "v", 180, "page_view")]),
+    )  # fmt: skip
+    raw = store.con.con  # type: ignore[attr-defined]
+
+    def row_ids(table: str) -> list[tuple[int, int]]:
+        found = raw.execute(f"SELECT session_number, rowid FROM {table} ORDER BY 1").fetchall()
+        return [(int(n), int(r)) for n, r in found]
+
+    before = row_ids(WEB_SESSIONS_TABLE), row_ids(WEB_PAGEVIEWS_TABLE)
+    store.insert("web_events", hit_rows([hit("late", "v", 150, "page_view")]))  # 120..150..180
+    after = row_ids(WEB_SESSIONS_TABLE), row_ids(WEB_PAGEVIEWS_TABLE)
+    for was, now in zip(before, after, strict=True):
+        assert now[:2] == was[:2]  # sessions 1 and 2 (ended at 0 and 60) untouched
+        assert {r for _, r in now[2:]}.isdisjoint(r for _, r in was)  # the rest rewritten
+    sessions = store.table(WEB_SESSIONS_TABLE).order_by("session_number").execute()
+    assert sessions.session_id.tolist() == ["v#1", "v#2", "v#3"]
+    assert sessions.pageviews.tolist() == [1, 1, 3]
+    assert_kept(fresh)
+
+
+def test_a_hit_without_a_time_moves_to_the_last_session(fresh: Workspace) -> None:
+    """A hit without a time sorts after every other: a later session takes it over."""
+    untimed = hit("u", "v", 0, "engagement") | {"occurred_at": None}
+    fresh.store.insert("web_events", hit_rows([hit("a", "v", 0, "page_view"), untimed]))
+    fresh.store.insert("web_events", hit_rows([hit("b", "v", 100, "page_view")]))
+    sessions = fresh.store.table(WEB_SESSIONS_TABLE).order_by("session_number").execute()
+    assert sessions.hits.tolist() == [1, 2]
+    assert_kept(fresh)
+
+
 # -- known cases -------------------------------------------------------------------------------
 def test_a_late_hit_merges_two_sessions_and_renumbers_the_later_ones(fresh: Workspace) -> None:
     store = fresh.store

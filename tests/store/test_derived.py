@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from ibis.expr.types import Table
 
 from cxpulse.store import Store, open_store
-from cxpulse.store.derived import Keep, Maintainer, stored_version
+from cxpulse.store.derived import Keep, Maintainer, Since, stored_version
 from cxpulse.store.migrations import migrate
 from tests.postgres.conftest import pg_server, pg_url  # noqa: F401  (real PostgreSQL)
 
@@ -127,6 +127,90 @@ def test_derived_rows_commit_and_roll_back_with_the_write(store: Store) -> None:
         store.delete_where("hits", {"id": "1"})
     assert len(toy.seen) == calls + 1
     assert stored(store) == expected(store)
+
+
+# -- a maintainer that refreshes from each key's earliest touched time ------------------------
+def ranked(hits: Table) -> Table:
+    """Each row with its rank in its key, by ``v`` then ``id`` (like a session number)."""
+    w = ibis.window(group_by=hits.k, order_by=[hits.v, hits.id])
+    return hits.select("k", "id", "v", rank=(ibis.row_number().over(w) + 1).cast("int64"))
+
+
+class Ranks:
+    """A maintainer of ``ranks`` with a :class:`Since` on ``v``: rows of a key below its
+    earliest touched ``v`` keep their rank, the later ones are ranked after them."""
+
+    def __init__(self) -> None:
+        self.touched: list[dict[str, Any]] = []  # the (key, since) each refresh received
+
+    def build(self, sources: Mapping[str, Table], keep: Keep) -> Iterator[tuple[str, Table]]:
+        yield "ranks", ranked(sources["hits"])
+
+    def recompute(
+        self, sources: Mapping[str, Table], derived: Mapping[str, Table], touched: Table, keep: Keep
+    ) -> tuple[Table, Iterator[tuple[str, Table]]]:
+        self.touched = sorted(touched.to_pyarrow().to_pylist(), key=lambda r: r["k"])
+        r, t = derived["ranks"], touched.rename(_k="k")
+        kept = r.join(t, r.k == t._k).filter(t.since.notnull() & (r.v < t.since))
+        before = kept.group_by("k").aggregate(_n=kept["rank"].max())
+        b = t.left_join(before, t._k == before.k)
+        n = b._n.coalesce(0)
+        bounds = keep(b.select(k=b._k, rank=n + 1, _before=n, _since=b.since))
+        h = sources["hits"]
+        later = h.join(bounds.rename(_k="k"), h.k == bounds.k)
+        later = later.filter(later._since.isnull() | (later.v >= later._since))
+        out = ranked(later)
+        offset = later.select("id", "_before")
+        out = out.join(offset, "id")
+        rows = out.select("k", "id", "v", rank=out["rank"] + out._before)
+        return bounds, iter([("ranks", rows)])
+
+    def maintainer(self) -> Maintainer:
+        return Maintainer(
+            name="ranks",
+            sources=("hits",),
+            key="k",
+            tables=("ranks",),
+            version=lambda: "1",
+            build=self.build,
+            since=Since(column="v", cut="rank", recompute=self.recompute),
+        )
+
+
+def test_a_maintainer_gets_each_keys_earliest_touched_time(tmp_path: Path) -> None:
+    """Inserts give each key the least time of its new rows; an update or a delete gives none
+    (every row of the key); the rows stay equal to the from-scratch ones."""
+    store = open_store(tmp_path / "w.duckdb")
+    _tables(store)
+    store.con.create_table(
+        "ranks",
+        schema=ibis.schema({"k": dt.string, "id": dt.string, "v": dt.int64, "rank": dt.int64}),
+    )
+    ranks = Ranks()
+    store.derived.register(ranks.maintainer())
+    store.derived.rebuild_stale(store)
+
+    def check() -> None:
+        got = sorted(store.table("ranks").to_pyarrow().to_pylist(), key=lambda r: r["id"])
+        want = sorted(ranked(store.table("hits")).to_pyarrow().to_pylist(), key=lambda r: r["id"])
+        assert got == want
+
+    store.insert("hits", rows(("1", "a", 10), ("2", "a", 20), ("3", "a", 30), ("4", "b", 5)))
+    check()
+    with store.transaction():
+        store.insert("hits", rows(("5", "a", 25)))
+        store.insert("hits", rows(("6", "a", 15), ("7", "b", 9)))
+    assert ranks.touched == [{"k": "a", "since": 15}, {"k": "b", "since": 9}]
+    check()
+    with store.transaction():
+        store.insert("hits", rows(("8", "a", 1)))
+        store.update("hits", {"id": "4"}, {"v": 50})
+    assert ranks.touched == [{"k": "a", "since": 1}, {"k": "b", "since": None}]
+    check()
+    assert store.delete_where("hits", {"id": ["2"]}) == 1
+    assert ranks.touched == [{"k": "a", "since": None}]
+    check()
+    store.close()
 
 
 def test_most_of_the_table_or_all_of_it_is_rebuilt_whole(tmp_path: Path) -> None:

@@ -72,6 +72,17 @@ def sessionize(web_events: Table, gap_minutes: float = GAP_MINUTES) -> Table:
     return t.mutate(session_id=_session_id(t)).drop("_prev_at")
 
 
+def continued(hits: Table, sessions_before: Table, pageviews_before: Table) -> Table:
+    """:func:`sessionize`'s output for a visitor's later hits only (those after the end of some
+    earlier session), numbered as over all of them: after the ``sessions_before`` earlier
+    sessions and the ``pageviews_before`` earlier page views (columns of ``hits``)."""
+    t = hits.mutate(
+        session_number=hits.session_number + sessions_before,
+        _pv_seq=hits._pv_seq + pageviews_before,
+    )
+    return t.mutate(session_id=_session_id(t))
+
+
 def _session_id(t: Table) -> Table:
     return t.visitor_id.concat("#", t.session_number.cast("string"))
 

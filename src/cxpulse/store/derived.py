@@ -11,8 +11,11 @@ it replaces or removes, read before the write); bulk paths that bypass those met
 the source rows or not at all), each maintainer with changes:
 
 - deletes its derived rows of the touched keys and inserts them again, computed from the
-  source rows of those keys only: all of a key's rows, never a time window, because a late
-  hit can renumber a visitor's later sessions;
+  source rows of those keys only: all of a key's rows (a late hit can renumber a visitor's
+  later sessions);
+- or, for a maintainer with a :class:`Since` (on DuckDB), replaces only each key's derived rows
+  from a bound on, computed from the earliest time the writes touched for that key (an insert
+  notes its rows' times; an update, upsert or delete notes none: all of the key's rows);
 - or, when the keys' rows are most of the table (or the write replaced the whole table), rebuilds
   its derived tables whole, which is faster than a long list of keys.
 
@@ -61,6 +64,28 @@ Build = Callable[[Mapping[str, "Table"], Keep], Iterator[tuple[str, "Table"]]]
 """From the source tables (by name, restricted to some keys or whole) and a ``keep`` for an
 intermediate result several derived tables share, the derived rows: pairs of (derived table,
 Ibis expression of its rows)."""
+Recompute = Callable[
+    [Mapping[str, "Table"], Mapping[str, "Table"], "Table", Keep],
+    tuple["Table", Iterator[tuple[str, "Table"]]],
+]
+"""From the source tables and the derived tables (by name, whole), the touched keys (the key
+column and ``since``: the earliest source time a write touched, null for every row of the key)
+and a ``keep``: the kept bounds (the key and the :attr:`Since.cut` column: each key's derived
+rows from this value on are replaced) and the derived rows from the bounds on, as for
+:data:`Build`. The bounds must be kept: the old rows are deleted after they are computed."""
+
+
+@dataclass(frozen=True)
+class Since:
+    """How a maintainer recomputes only the rows a write can change: those of each touched key
+    from its earliest touched time on (a late event leaves the rows before it alone)."""
+
+    column: str
+    """The source column whose earliest value among the written rows is noted per key."""
+    cut: str
+    """A column of every derived table: a key's rows with this column at or above its bound
+    are replaced."""
+    recompute: Recompute
 
 
 @dataclass(frozen=True)
@@ -82,6 +107,8 @@ class Maintainer:
     order: Mapping[str, str] = field(default_factory=dict)
     """Derived table -> column its rows are sorted by on a full rebuild (so DuckDB's zone maps
     skip the row groups outside a time range)."""
+    since: Since | None = None
+    """Set: a key's rows are refreshed from the earliest touched time on, not all of them."""
 
 
 _ALL: Final = "all"
@@ -94,6 +121,8 @@ class Derived:
     maintainers: list[Maintainer] = field(default_factory=list)
     _keys: dict[str, set[Any] | str] = field(default_factory=dict)  # maintainer -> keys | _ALL
     _written: set[str] = field(default_factory=set)  # tables written in the transaction
+    # maintainer with a Since -> key -> earliest touched time (None: every row of the key)
+    _since: dict[str, dict[Any, Any]] = field(default_factory=dict)
     # maintainer -> its sources, as stored in VERSIONS_TABLE (read once per store)
     _listed: dict[str, set[str]] | None = None
 
@@ -122,9 +151,15 @@ class Derived:
         self._written.add(table)
         return [m for m in self.of(table) if self._keys.get(m.name) != _ALL]
 
-    def changed(self, table: str, keys: pa.Array | pa.ChunkedArray | None = None) -> None:
+    def changed(
+        self,
+        table: str,
+        keys: pa.Array | pa.ChunkedArray | None = None,
+        times: pa.Array | pa.ChunkedArray | None = None,
+    ) -> None:
         """Note that the rows of ``keys`` (None: any row) of ``table`` changed in the open
-        transaction."""
+        transaction; ``times``, aligned with ``keys``, are the values of the maintainers'
+        :attr:`Since.column` in those rows (None: every row of the keys may have changed)."""
         for m in self.wants(table):
             if keys is None:
                 self._keys[m.name] = _ALL
@@ -132,15 +167,18 @@ class Derived:
             held = self._keys.setdefault(m.name, set())
             assert isinstance(held, set)
             held.update(pc.unique(keys).to_pylist())
+            if m.since is not None:
+                _note_earliest(self._since.setdefault(m.name, {}), keys, times)
 
     def discard(self) -> None:
         self._keys.clear()
         self._written.clear()
+        self._since.clear()
 
     # -- applying them (at the end of the outermost transaction) -------------------------
     def flush(self, store: Store) -> None:
         """Bring the derived tables up to date with the transaction's writes (inside it)."""
-        keys, written = dict(self._keys), set(self._written)
+        keys, written, since = dict(self._keys), set(self._written), dict(self._since)
         self.discard()
         if not written or not store.has_table(VERSIONS_TABLE):
             return
@@ -152,7 +190,8 @@ class Derived:
                 continue
             if isinstance(touched, set) and _is_current(store, m):
                 if touched:
-                    _refresh(store, m, touched)  # or rebuilds, when they are most rows
+                    # or rebuilds, when they are most rows
+                    _refresh(store, m, touched, since.get(m.name))
             else:  # every row, or stale already (a setting changed): rows of keys won't do
                 _rebuild(store, m)
             self._listed[m.name] = set(m.sources)
@@ -224,11 +263,38 @@ def _rebuild(store: Store, m: Maintainer) -> None:
     _record(store, m)
 
 
-def _refresh(store: Store, m: Maintainer, keys: set[Any]) -> None:
-    """Recompute the derived rows of ``keys``; when their source rows are most of the source
+def _note_earliest(
+    earliest: dict[Any, Any],
+    keys: pa.Array | pa.ChunkedArray,
+    times: pa.Array | pa.ChunkedArray | None,
+) -> None:
+    """Lower each key's earliest touched time in ``earliest`` to the least of ``times`` (None,
+    or a null time: every row of the key)."""
+    if times is None:
+        earliest.update(dict.fromkeys(pc.unique(keys).to_pylist()))
+        return
+    least = pa.table({"k": keys, "t": times}).group_by("k").aggregate([("t", "min")])
+    for key, at in zip(least["k"].to_pylist(), least["t_min"].to_pylist(), strict=True):
+        if key not in earliest:
+            earliest[key] = at
+        elif earliest[key] is not None:
+            earliest[key] = None if at is None else min(earliest[key], at)
+
+
+def _refresh(
+    store: Store, m: Maintainer, keys: set[Any], since: Mapping[Any, Any] | None = None
+) -> None:
+    """Recompute the derived rows of ``keys`` (from ``since``, each key's earliest touched time,
+    when the maintainer can); when their source rows are most of the source
     (:data:`FULL_SHARE`), rebuild whole instead (one pass, no long list of keys to match)."""
     listed = pa.table({m.key: pa.array(sorted(keys, key=str))})
     wanted = ibis.memtable(listed)
+    if m.since is not None and since is not None and keys.issubset(since) and _raw(store):
+        if len(keys) >= _SIZE_CHECK_KEYS and _most(store, m, wanted):
+            _rebuild(store, m)
+        else:
+            _refresh_since(store, m, m.since, keys, since)
+        return
     with _keeping(store) as keep:
         sources, touched, total = {}, 0, 0
         for name in m.sources:
@@ -247,6 +313,69 @@ def _refresh(store: Store, m: Maintainer, keys: set[Any]) -> None:
         for name, rows in m.build(sources, keep):
             store.con.insert(name, rows)  # type: ignore[attr-defined]
     _record(store, m)
+
+
+def _raw(store: Store) -> bool:
+    """Whether ``store`` is DuckDB with its connection at hand (Arrow scans in a DELETE)."""
+    return store.backend == "duckdb" and hasattr(store.con, "con")
+
+
+def _most(store: Store, m: Maintainer, wanted: Table) -> bool:
+    """Whether the source rows of the ``wanted`` keys are most of the source."""
+    touched, total = 0, 0
+    for name in m.sources:
+        t = store.table(name)
+        touched += int(t.filter(t[m.key].isin(wanted[m.key])).count().to_pyarrow().as_py())
+        total += int(t.count().to_pyarrow().as_py())
+    return bool(touched) and touched >= FULL_SHARE * total
+
+
+def _refresh_since(
+    store: Store, m: Maintainer, since: Since, keys: set[Any], earliest: Mapping[Any, Any]
+) -> None:
+    """Replace each touched key's derived rows from the bound :attr:`Since.recompute` finds on
+    (a late event recomputes a visitor's sessions from the one it can join, not all of them)."""
+    ordered = sorted(keys, key=str)
+    column = store.table(m.sources[0])[since.column]
+    touched = ibis.memtable(
+        pa.table(
+            {
+                m.key: pa.array(ordered),
+                "since": pa.array([earliest[k] for k in ordered], type=column.type().to_pyarrow()),
+            }
+        )
+    )
+    with _keeping(store) as keep:
+        bounds, rows = since.recompute(
+            {name: store.table(name) for name in m.sources},
+            {name: store.table(name) for name in m.tables},
+            touched,
+            keep,
+        )
+        cut = bounds.select(m.key, since.cut).to_pyarrow()
+        for name in m.tables:
+            _delete_from(store, name, m.key, since.cut, cut)
+        for name, expr in rows:
+            store.con.insert(name, expr)  # type: ignore[attr-defined]
+    _record(store, m)
+
+
+def _delete_from(store: Store, table: str, key: str, cut: str, bounds: pa.Table) -> None:
+    """Delete the rows of ``table`` whose ``key`` is in ``bounds`` with ``cut`` at or above
+    its bound there (DuckDB: the bounds scanned from Arrow)."""
+    from cxpulse.store.writes import quote
+
+    raw = store.con.con  # type: ignore[attr-defined]
+    view = f"_cxpulse_bounds_{table}"
+    raw.register(view, bounds)
+    try:
+        raw.execute(
+            f"DELETE FROM {quote(table)} USING {quote(view)} AS b "
+            f"WHERE {quote(table)}.{quote(key)} = b.{quote(key)} "
+            f"AND {quote(table)}.{quote(cut)} >= b.{quote(cut)}"
+        )
+    finally:
+        raw.unregister(view)
 
 
 @contextmanager

@@ -132,10 +132,14 @@ class Writes:
 
     def _note_rows(self, table: str, maintainers: list[Maintainer], rows: Table | pa.Table) -> None:
         for m in maintainers:
+            # a maintainer that refreshes from the earliest touched time needs the rows' times
+            at = m.since.column if m.since is not None else None
             if isinstance(rows, pa.Table):
-                self.derived.changed(table, rows.column(m.key))
+                times = rows.column(at) if at is not None and at in rows.column_names else None
+                self.derived.changed(table, rows.column(m.key), times)
             else:
-                self.derived.changed(table, rows[m.key].to_pyarrow())
+                times = rows[at].to_pyarrow() if at is not None and at in rows.columns else None
+                self.derived.changed(table, rows[m.key].to_pyarrow(), times)
 
     def _note_where(
         self, table: str, maintainers: list[Maintainer], where: Mapping[str, Any]
