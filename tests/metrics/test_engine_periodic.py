@@ -79,3 +79,21 @@ def test_a_variant_has_either_a_row_aggregation_or_a_period_hook() -> None:
         Variant("x", "neither", "value")
     with pytest.raises(ValueError, match="exactly one of aggregate or periodic"):
         Variant("x", "both", "value", aggregate=lambda t, k: t, periodic=customers_at_end)
+
+
+def test_the_period_frame_is_what_executing_the_period_table_gives() -> None:
+    # metrics read ctx.frame instead of executing ctx.periods, which alone runs on Ibis's
+    # default DuckDB connection: one per process, and two server threads using it deadlocked
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    from cxpulse.metrics import engine
+
+    for grain in ("day", "week", "month", "quarter", "year", "all"):
+        zone = ZoneInfo("Asia/Kathmandu")
+        args = (date(2025, 12, 30), date(2026, 3, 2), grain, zone)
+        executed = engine.period_table(*args).execute()
+        frame = engine._as_executed(engine.period_frame(*args))
+        assert list(frame["_period"]) == list(executed["_period"])
+        assert list(frame["_start"]) == list(executed["_start"])
+        assert list(frame["_end"]) == list(executed["_end"])

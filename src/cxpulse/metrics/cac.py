@@ -113,7 +113,7 @@ def cac_table(ctx: PeriodContext) -> Table:
     per_customer = (t._missing == 0).ifelse(t._cost / _f(t._new), ibis.null("float64"))
     if ctx.segments or not spends:
         return t.mutate(_cac=per_customer)
-    frame = ctx.periods.execute()
+    frame = ctx.frame
     spend = ibis.memtable(
         _spend_by_period(ctx, frame, spends),
         schema=ibis.schema({"_period": "date", "_spend": "float64"}),

@@ -132,7 +132,7 @@ def _grid(sizes: pd.DataFrame, held: pd.DataFrame, ctx: Any, k_max: int) -> pd.D
     if sizes.empty:
         return pd.DataFrame(columns=LONG_COLUMNS)
     grain = ctx.grain
-    order = sorted(pd.Timestamp(p).date() for p in ctx.periods.execute()["_period"])
+    order = sorted(pd.Timestamp(p).date() for p in ctx.frame["_period"])
     last = order[-1]
     found = {
         (pd.Timestamp(c).date(), pd.Timestamp(p).date()): (a, m)

@@ -122,7 +122,7 @@ def score_rows(tables: Tables, names: set[str], lo: Any, hi: Any) -> Table | Non
 
 
 def _rows_in(ctx: PeriodContext, names: set[str]) -> Table | None:
-    frame = ctx.periods.to_pandas()  # the few periods asked for
+    frame = ctx.frame  # the few periods asked for
     lo = pd.Timestamp(frame["_start"].min()).to_pydatetime()
     hi = pd.Timestamp(frame["_end"].max()).to_pydatetime()
     rows = score_rows(ctx.tables, names, lo, hi)

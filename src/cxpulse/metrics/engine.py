@@ -292,6 +292,7 @@ def period_context(
         tables=ws,
         grain=grain,
         periods=period_table(start, end, grain, zone),
+        frame=_as_executed(period_frame(start, end, grain, zone)),
         segments=segments,
         attach=attach,
         period_of=lambda ts: periods.period_start(periods.local_time(ts, spans), grain),
@@ -306,6 +307,20 @@ def period_table(start: date, end: date, grain: periods.Grain, zone: Any) -> Tab
     """An Ibis memtable of the periods touching ``start``..``end`` (local days, inclusive)."""
     import ibis
 
+    return ibis.memtable(
+        period_frame(start, end, grain, zone),
+        schema=ibis.schema({"_period": "date", "_start": "timestamp", "_end": "timestamp"}),
+    )
+
+
+def _as_executed(frame: pd.DataFrame) -> pd.DataFrame:
+    # the periods as executing their memtable gives them: _period a timestamp, not a date
+    return frame.assign(_period=pd.to_datetime(frame["_period"]))
+
+
+def period_frame(start: date, end: date, grain: periods.Grain, zone: Any) -> pd.DataFrame:
+    """The periods touching ``start``..``end`` (local days, inclusive) as a DataFrame:
+    ``_period``, ``_start`` and ``_end`` (naive-UTC instants, end excluded)."""
     if grain == "all":
         firsts = [start]
         bounds = [(start, end + timedelta(days=1))]
@@ -316,7 +331,7 @@ def period_table(start: date, end: date, grain: periods.Grain, zone: Any) -> Tab
             firsts.append(p)
             p = periods.shift(p, grain, 1)
         bounds = [(f, periods.shift(f, grain, 1)) for f in firsts]
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "_period": [
                 periods.floor_date(f, grain) if grain != "all" else date(1970, 1, 1) for f in firsts
@@ -324,9 +339,6 @@ def period_table(start: date, end: date, grain: periods.Grain, zone: Any) -> Tab
             "_start": [periods.local_midnight_utc(a, zone) for a, _ in bounds],
             "_end": [periods.local_midnight_utc(b, zone) for _, b in bounds],
         }
-    )
-    return ibis.memtable(
-        frame, schema=ibis.schema({"_period": "date", "_start": "timestamp", "_end": "timestamp"})
     )
 
 

@@ -83,7 +83,7 @@ def ltv_table(ctx: PeriodContext, *, window: int) -> Table:
 
     ``window`` = 0 uses the period's own churn (variant ``simple``)."""
     margin = settings_of(ctx).gross_margin
-    frame = ctx.periods.execute()
+    frame = ctx.frame
     months = _months(ctx, frame)
     subs = paid_subscriptions(ctx)
     segs = ctx.segments

@@ -51,6 +51,10 @@ class PeriodContext:
     periods: Table
     """One row per period: ``_period`` (date), ``_start`` and ``_end`` (naive-UTC instants,
     end excluded)."""
+    frame: Any
+    """The same periods as a pandas DataFrame. Read it, never ``periods.execute()``: an
+    in-memory table alone runs on Ibis's default DuckDB connection, one for the whole process,
+    which two server threads using at once deadlocked."""
     segments: list[str]
     """Output names of the segment columns ``attach`` adds."""
     attach: Callable[[Table], Table]

@@ -45,7 +45,7 @@ def session_gap(tables: Tables) -> float:
 
 
 def _range(ctx: PeriodContext) -> tuple[Any, Any]:
-    frame = ctx.periods.to_pandas()  # a few rows: the periods asked for
+    frame = ctx.frame  # a few rows: the periods asked for
     lo = pd.Timestamp(frame["_start"].min()).to_pydatetime()
     hi = pd.Timestamp(frame["_end"].max()).to_pydatetime()
     return lo, hi
