@@ -182,8 +182,8 @@ def aggregate_stats(
         return None
     t, spans = found
     assert var.aggregate is not None  # Variant checks it has aggregate or periodic
-    # per 15-minute bucket first when the statistics merge: the zone's offset is then applied
-    # to the buckets, not to every row
+    # per UTC bucket first when the statistics merge (an hour, or 30 or 15 minutes where the
+    # zone's offsets need it): the zone's offset is then applied to the buckets, not every row
     query = None
     if bucket_first:
         query = buckets.aggregate(t, spec.time_column, var.aggregate, segments, spans, grain)
