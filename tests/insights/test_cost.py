@@ -140,6 +140,11 @@ def test_the_default_period_is_the_last_complete_one(shop: Workspace) -> None:
     assert customers_behind(shop, "csat", as_of="2025-12-05").period == "2025-11"
     assert customers_behind(shop, "csat", as_of="2025-11-30").period == "2025-10"
     assert customers_behind(shop, "csat", date(2025, 11, 17)).period == "2025-11"
+    # asked for explicitly, an unfinished period says its counts are only so far
+    ongoing = customers_behind(shop, "csat", "2025-11", as_of="2025-11-20")
+    assert ongoing.partial and ongoing.headline().startswith("In 2025-11 so far, 5 customers")
+    assert ongoing.headline("fr").startswith("En 2025-11 (en cours), 5 clients")
+    assert not customers_behind(shop, "csat", "2025-11", as_of="2025-12-01").partial
 
 
 def test_a_mean_variant_counts_the_unhappy_answers_of_its_metric(shop: Workspace) -> None:

@@ -94,6 +94,8 @@ class Cost:
     unhappy: int
     anonymous: int
     """Unhappy answers or tickets with no customer to link them to."""
+    partial: bool
+    """The period is not over yet (as of the day asked): its counts are only so far."""
     previous_period: str
     previous_customers: int
     """The same count in the period before, for scale."""
@@ -118,6 +120,8 @@ class Cost:
         forms = UNHAPPY[self.unhappy_kind][2:] if fr else UNHAPPY[self.unhappy_kind][:2]
         what = forms[self.unhappy != 1].format(m=short)
         where = f" ({self.dimension}{NBSP if fr else ' '}= {self.value})" if self.dimension else ""
+        if self.partial:  # never read as a whole period
+            where = (" (en cours)" if fr else " so far") + where
         money = _money(self.mrr, self.currency, lang)
         n, u = _count(self.customers, lang), _count(self.unhappy, lang)
         before = _count(self.previous_customers, lang)
@@ -253,7 +257,8 @@ def customers_behind(
         raise QueryError("the cost of a drop is for one period: by day, week, month...")
     if (dimension is None) != (value is None):
         raise QueryError("give both the segment's dimension and its value, or neither")
-    first, last = _period(ctx, period, grain, as_of)
+    today = periods.parse_day(as_of, "as_of") or datetime.now(ctx.settings.zone).date()
+    first, last = _period(period, grain, today)
     before = periods.shift(first, grain, -1)
     wanted = dict(filters or {}) | ({dimension: value} if dimension else {})
     rows = engine.prepared(ctx, spec, var, grain, [], wanted, before, last)
@@ -267,6 +272,7 @@ def customers_behind(
         "value": value,
         "unhappy_kind": _unhappy_kind(spec, var),
         "definition": _definition(spec, var),
+        "partial": last >= today,
         "previous_period": prev_label,
         "high_risk": high_risk,
         "currency": ctx.settings.currency,
@@ -357,14 +363,12 @@ def _definition(spec: MetricSpec, var: Variant) -> str:
     return f"answers {bottom} of {spec.name} ({var.name}): {var.definition}"
 
 
-def _period(
-    ctx: Context, period: date | str | None, grain: periods.Grain, as_of: date | str | None
-) -> tuple[date, date]:
-    """First and last local day of the period; by default the last complete one."""
+def _period(period: date | str | None, grain: periods.Grain, today: date) -> tuple[date, date]:
+    """First and last local day of the period; by default the last complete one (the one
+    before the period holding ``today``)."""
     if isinstance(period, str):
         return feedback.period_bounds(period, grain)
     if period is None:
-        today = periods.parse_day(as_of, "as_of") or datetime.now(ctx.settings.zone).date()
         period = periods.floor_date(today, grain) - timedelta(days=1)
     first = periods.floor_date(period, grain)
     return first, periods.shift(first, grain, 1) - timedelta(days=1)
