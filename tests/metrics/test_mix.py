@@ -305,6 +305,13 @@ def test_the_note_shows_decimals_when_the_rounded_shares_are_equal() -> None:
     assert far is not None and "chat went from 20% to 30% of the total" in far
 
 
+def test_a_rate_effect_too_small_to_show_is_no_move() -> None:
+    shift = shift_of((0.2, 0.3), ("email", 0.8, 0.7))
+    still = mix.MixShift(**{**shift.__dict__, "rate_effect": 0.001, "mix_effect": -0.6})
+    assert str(still.note()).endswith("at the 2025-10 channel mix it would not have moved")
+    assert str(still.note("fr")).endswith("de 2025-10 constante, il serait resté stable")
+
+
 def test_the_note_names_the_segment_whose_share_moved_most() -> None:
     # email lost 15 points, chat gained 5 and phone 10: the note names email
     note = shift_of((0.2, 0.25), ("email", 0.5, 0.35), ("phone", 0.3, 0.4)).note()

@@ -154,15 +154,19 @@ class MixShift:
             )
         amount = _amount(self.rate_effect, self.unit, lang)
         up = self.rate_effect > 0
+        # a rate effect that shows as 0.00 moved nothing: "risen 0.00 h" reads as a rise
+        still = abs(self.rate_effect) < 0.005
         if fr:
+            moved_fr = f"aurait {'augmenté' if up else 'baissé'} de {amount}"
             rate = (
                 f"à répartition par {self.dimension} de {self.previous_period} constante, il "
-                f"aurait {'augmenté' if up else 'baissé'} de {amount}"
+                f"{'serait resté stable' if still else moved_fr}"
             )
         else:
+            moved_en = f"would have {'risen' if up else 'fallen'} {amount}"
             rate = (
-                f"at the {self.previous_period} {self.dimension} mix it would have "
-                f"{'risen' if up else 'fallen'} {amount}"
+                f"at the {self.previous_period} {self.dimension} mix it "
+                f"{'would not have moved' if still else moved_en}"
             )
         if flag == "opposite":
             if fr:
