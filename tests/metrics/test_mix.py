@@ -333,20 +333,27 @@ def test_the_note_in_french() -> None:
 def stat_frame(kind: str, counts: list[tuple[int, int, int]]) -> pd.DataFrame:
     """Per-segment sufficient statistics as the engine's query returns them: for ``nps``
     (answers, promoters, detractors), for ``share`` (answers, good, -), for ``mean`` scores of
-    1, 3 and 5 (how many of each)."""
+    1, 3 and 5 (how many of each), for ``ratio`` a sum over a sum."""
     rows = []
     for i, (a, b, c) in enumerate(counts):
         if kind == "nps":
             rows.append({"seg": f"s{i}", "n": a + b + c, "p": a, "d": b})
         elif kind == "share":
             rows.append({"seg": f"s{i}", "n": a + b, "k": a})
+        elif kind == "ratio":  # e.g. points redeemed / points earned
+            rows.append({"seg": f"s{i}", "n": a + b + c, "num": a + 2 * b, "den": a + b + c})
         else:
             rows.append({"seg": f"s{i}", "n": a + b + c, "s": a + 3 * b + 5 * c,
                          "ss": a + 9 * b + 25 * c})  # fmt: skip
     return pd.DataFrame(rows)
 
 
-KIND_METRICS = {"nps": ("nps", None), "share": ("csat", None), "mean": ("csat", "mean")}
+KIND_METRICS = {
+    "nps": ("nps", None),
+    "share": ("csat", None),
+    "mean": ("csat", "mean"),
+    "ratio": ("loyalty_redemption_rate", None),
+}
 counts3 = st.tuples(st.integers(0, 40), st.integers(0, 40), st.integers(0, 40))
 
 
@@ -377,6 +384,14 @@ def test_rate_plus_mix_is_the_change_and_the_interval_holds_the_point_and_shrink
         return
     assert shift.rate_effect + shift.mix_effect == pytest.approx(shift.change, abs=1e-9)
     assert sum(s.rate_effect for s in shift.segments) == pytest.approx(shift.rate_effect, abs=1e-9)
+    if kind == "ratio":  # exact population figures: no sampling interval
+        assert shift.rate_ci_low is None and shift.rate_ci_high is None
+        assert all(s.rate_ci_low is None and s.rate_ci_high is None for s in shift.segments)
+        return
+    if kind == "mean" and min(sum(map(sum, counts)) for counts in (before, after)) < 2:
+        # a period with a single answer has no variance to borrow: no interval, as the engine
+        assert shift.rate_ci_low is None and shift.rate_ci_high is None
+        return
     low, high = shift.rate_ci_low, shift.rate_ci_high
     assert low is not None and high is not None
     assert low - 1e-9 <= shift.rate_effect <= high + 1e-9

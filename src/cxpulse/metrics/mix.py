@@ -381,7 +381,9 @@ def _shift_share(
     # the rate effect's standard error; a segment in one period only has no rate effect
     se0, se1 = both["se0"].to_numpy(float), both["se1"].to_numpy(float)
     one_sided = (w0 == 0) | (w1 == 0)
-    rate_se = np.where(one_sided, 0.0, (w0 + w1) / 2 * np.sqrt(se0**2 + se1**2))
+    # (no width where the kind has an interval; NaN, no interval, where it has none)
+    no_width = np.where(np.isnan(np.fmax(se0, se1)), np.nan, 0.0)
+    rate_se = np.where(one_sided, no_width, (w0 + w1) / 2 * np.sqrt(se0**2 + se1**2))
     z = stats.z_value(confidence)
     total_se = float(np.sqrt((rate_se**2).sum()))
     segments = [
