@@ -159,8 +159,16 @@ def test_what_cannot_be_costed_says_why(shop: Workspace) -> None:
         customers_behind(shop, "csat", "2025-11", dimension="touchpoint")
     with pytest.raises(QueryError, match="2025-13"):
         customers_behind(shop, "csat", "2025-13")
+    with pytest.raises(QueryError, match="between 0 and 1"):
+        customers_behind(shop, "csat", "2025-11", high_risk=30)
     empty = customers_behind(shop, "csat", "2024-03")
     assert (empty.customers, empty.mrr, empty.top) == (0, 0.0, [])
+    assert empty.headline() == (
+        "In 2024-03, no customer gave any dissatisfied CSAT answers (0 customers in 2024-02)."
+    )
+    assert empty.headline("fr") == (
+        "En 2024-03, aucun client n'a donné de réponse CSAT insatisfaite (0 client en 2024-02)."
+    )
 
 
 def test_no_tickets_no_link(ws: Workspace) -> None:

@@ -115,66 +115,89 @@ class Cost:
     top: list[AffectedCustomer] = field(default_factory=list)
 
     def headline(self, lang: str = "en") -> str:
+        """Who, how many, what they pay, and their churn risk, in one sentence."""
+        return self._who(lang) + (self._risk(lang) if self.customers else ".")
+
+    def _who(self, lang: str) -> str:
         fr = lang == "fr"
         short = self.metric.upper() if len(self.metric) <= 4 else self.metric
         forms = UNHAPPY[self.unhappy_kind][2:] if fr else UNHAPPY[self.unhappy_kind][:2]
-        what = forms[self.unhappy != 1].format(m=short)
         where = f" ({self.dimension}{NBSP if fr else ' '}= {self.value})" if self.dimension else ""
         if self.partial:  # never read as a whole period
             where = (" (en cours)" if fr else " so far") + where
-        money = _money(self.mrr, self.currency, lang)
         n, u = _count(self.customers, lang), _count(self.unhappy, lang)
-        before = _count(self.previous_customers, lang)
-        many = self.customers != 1
+        prev = self.previous_customers
+        was = f"{_count(prev, lang)} {'client' if fr else 'customer'}{_s(prev, lang)}"
+        support = self.unhappy_kind == SUPPORT
+        money = _money(self.mrr, self.currency, lang)
+        lost = _money(self.lost_mrr, self.currency, lang)
         if fr:
-            verb = "ont eu" if self.unhappy_kind == SUPPORT else "ont donné"
+            if not self.customers:
+                verb = "n'a eu" if support else "n'a donné"
+                return (
+                    f"En {self.period}{where}, aucun client {verb} de "
+                    f"{forms[0].format(m=short)} ({was} en "
+                    f"{self.previous_period})"
+                )
+            many = self.customers > 1
+            verb = ("ont" if many else "a") + (" eu" if support else " donné")
             text = (
-                f"En {self.period}{where}, {n} client{'s' if many else ''} "
-                f"{verb if many else verb.replace('ont', 'a')} {u} {what} ({before} "
-                f"client{'s' if self.previous_customers != 1 else ''} en "
-                f"{self.previous_period}){NNBSP}; {'ils paient' if many else 'il paie'} {money} "
-                "de MRR"
+                f"En {self.period}{where}, {n} client{_s(self.customers, lang)} {verb} {u} "
+                f"{forms[self.unhappy > 1].format(m=short)} ({was} "
+                f"en {self.previous_period}){NNBSP}; {'ils paient' if many else 'il paie'} "
+                f"{money} de MRR"
             )
             if self.lost_customers:
-                gone = _count(self.lost_customers, lang)
+                gone = "sont partis" if self.lost_customers > 1 else "est parti"
                 text += (
-                    f", et {gone} {'sont partis' if self.lost_customers != 1 else 'est parti'} "
-                    f"dans la période ({_money(self.lost_mrr, self.currency, lang)} de MRR perdu)"
+                    f", et {_count(self.lost_customers, lang)} {gone} dans la période ({lost} "
+                    "de MRR perdu)"
                 )
-        else:
-            verb = "had" if self.unhappy_kind == SUPPORT else "gave"
-            text = (
-                f"In {self.period}{where}, {n} customer{'s' if many else ''} {verb} {u} {what} "
-                f"({before} customer{'s' if self.previous_customers != 1 else ''} in "
-                f"{self.previous_period}); they pay {money} MRR"
+            return text
+        verb = "had" if support else "gave"
+        if not self.customers:
+            return (
+                f"In {self.period}{where}, no customer {verb} any {forms[1].format(m=short)} "
+                f"({was} in {self.previous_period})"
             )
-            if self.lost_customers:
-                text += (
-                    f", and {_count(self.lost_customers, lang)} left during the period "
-                    f"({_money(self.lost_mrr, self.currency, lang)} MRR lost)"
-                )
+        text = (
+            f"In {self.period}{where}, {n} customer{_s(self.customers, lang)} {verb} {u} "
+            f"{forms[self.unhappy != 1].format(m=short)} ({was} in "
+            f"{self.previous_period}); they pay {money} MRR"
+        )
+        if self.lost_customers:
+            text += (
+                f", and {_count(self.lost_customers, lang)} left during the period ({lost} MRR "
+                "lost)"
+            )
+        return text
+
+    def _risk(self, lang: str) -> str:
+        fr = lang == "fr"
         if not self.scored:
-            return text + (
-                f"{NNBSP}; leur risque de churn est inconnu{NBSP}: aucun modèle de churn n'a été "
-                "ajusté (lancez `cxpulse churn score`)."
-                if fr
-                else "; their churn risk is unknown: no churn model has been fitted (run "
-                "`cxpulse churn score`)."
+            if fr:
+                return (
+                    f"{NNBSP}; leur risque de churn est inconnu{NBSP}: aucun modèle de churn n'a "
+                    "été ajusté (lancez `cxpulse churn score`)."
+                )
+            return (
+                "; their churn risk is unknown: no churn model has been fitted (run `cxpulse "
+                "churn score`)."
             )
         threshold = _percent(100 * self.high_risk, 0, lang)
         at_risk = _money(self.high_risk_mrr or 0.0, self.currency, lang)
         loss = _money(self.expected_loss or 0.0, self.currency, lang)
         k = _count(self.high_risk_customers or 0, lang)
-        scored = f", scored {self.scores_as_of}" if self.scores_as_of else ""
         if fr:
-            scored = f", évalué au {self.scores_as_of}" if self.scores_as_of else ""
-            return text + (
+            when = f", évalué au {self.scores_as_of}" if self.scores_as_of else ""
+            return (
                 f"{NNBSP}; {k} d'entre eux ({at_risk} de MRR) à risque de churn élevé (≥{NNBSP}"
-                f"{threshold}{scored}){NNBSP}; perte de MRR attendue{NBSP}: {loss}."
+                f"{threshold}{when}){NNBSP}; perte de MRR attendue{NBSP}: {loss}."
             )
-        return text + (
-            f"; {k} of them ({at_risk} MRR) at high churn risk (≥ {threshold}{scored}); "
-            f"expected MRR loss: {loss}."
+        when = f", scored {self.scores_as_of}" if self.scores_as_of else ""
+        return (
+            f"; {k} of them ({at_risk} MRR) at high churn risk (≥ {threshold}{when}); expected "
+            f"MRR loss: {loss}."
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -255,6 +278,8 @@ def customers_behind(
     grain = periods.check_grain(by)
     if grain == "all":
         raise QueryError("the cost of a drop is for one period: by day, week, month...")
+    if not 0 < high_risk <= 1:
+        raise QueryError(f"high_risk is a churn risk between 0 and 1 (e.g. 0.3), not {high_risk}")
     if (dimension is None) != (value is None):
         raise QueryError("give both the segment's dimension and its value, or neither")
     today = periods.parse_day(as_of, "as_of") or datetime.now(ctx.settings.zone).date()
@@ -489,6 +514,11 @@ def _number(x: float, digits: int, lang: str) -> str:
 
 def _count(n: int, lang: str) -> str:
     return _number(n, 0, lang)
+
+
+def _s(n: int, lang: str) -> str:
+    """The plural's "s": French counts 0 and 1 as singular, English only 1."""
+    return "s" if (n > 1 if lang == "fr" else n != 1) else ""
 
 
 def _digits(pct: float) -> int:
