@@ -202,3 +202,208 @@ def test_a_weight_of_two_is_a_row_counted_twice(values: list[float]) -> None:
         assert weighted_quantile(values, q, weights) == pytest.approx(
             weighted_quantile(repeated, q), rel=1e-9, abs=1e-6
         )
+
+
+# -- intervals of the rate effect -------------------------------------------------------------
+Z95 = 1.959963984540054
+
+
+def wilson_se(good: int, n: int) -> float:
+    """Wilson's half-width over z, written out by hand."""
+    p = good / n
+    return float(np.sqrt(p * (1 - p) / n + Z95**2 / (4 * n * n)) / (1 + Z95**2 / n))
+
+
+def test_a_two_segment_rate_interval_matches_the_hand_computation(ws: Workspace) -> None:
+    # October: support 80 % of 100, delivery 60 % of 100; November: support 80 % of 50,
+    # delivery 30 % of 150. Average shares: support 3/8, delivery 5/8.
+    add_rows(ws, "survey_responses", answers("support", 80, 20, OCT))
+    add_rows(ws, "survey_responses", answers("delivery", 60, 40, OCT))
+    add_rows(ws, "survey_responses", answers("support", 40, 10, NOV))
+    add_rows(ws, "survey_responses", answers("delivery", 45, 105, NOV))
+    shift = decompose(ws, "csat", date(2025, 11, 1))
+    assert shift is not None
+    by = {s.segment: s for s in shift.segments}
+    support, delivery = by["support"], by["delivery"]
+    assert support.rate_effect == pytest.approx(0)
+    assert delivery.rate_effect == pytest.approx(5 / 8 * (30 - 60))  # -18.75 points
+    se_support = 3 / 8 * 100 * np.hypot(wilson_se(80, 100), wilson_se(40, 50))
+    se_delivery = 5 / 8 * 100 * np.hypot(wilson_se(60, 100), wilson_se(45, 150))
+    assert (support.rate_ci_low, support.rate_ci_high) == (
+        pytest.approx(-Z95 * se_support),
+        pytest.approx(Z95 * se_support),
+    )
+    assert delivery.rate_ci_low == pytest.approx(-18.75 - Z95 * se_delivery)
+    assert shift.rate_effect == pytest.approx(-18.75)
+    half = Z95 * np.hypot(se_support, se_delivery)
+    assert (shift.rate_ci_low, shift.rate_ci_high) == (
+        pytest.approx(-18.75 - half),
+        pytest.approx(-18.75 + half),
+    )
+    # the numbers themselves: -18.75 points +- 8.97 (plain Wald would give +- 9.11)
+    assert half == pytest.approx(8.97, abs=0.01)
+    out = shift.to_dict()
+    assert out["rate_ci_low"] == pytest.approx(-18.75 - half)
+    assert out["segments"][0]["rate_ci_high"] is not None and out["confidence"] == 0.95
+
+
+def spread_tickets(
+    channel: str, hours: float, count: int, when: datetime
+) -> list[dict[str, object]]:
+    """``count`` tickets answered in ``hours`` +- 10 %, evenly spread (a mean needs spread)."""
+    return [
+        {
+            "channel": channel,
+            "created_at": when,
+            "first_reply_at": when + timedelta(hours=hours * (0.9 + 0.2 * i / max(count - 1, 1))),
+        }
+        for i in range(count)
+    ]
+
+
+def test_the_docstrings_simpson_example_has_a_rate_interval_on_the_other_side(
+    ws: Workspace,
+) -> None:
+    # more tickets by chat (minutes), email slower (10 h -> 12 h): the mean falls overall while
+    # the channels got slower, and the rate effect's interval lies wholly above 0
+    chat = 1 / 60
+    add_rows(
+        ws, "tickets", spread_tickets("chat", chat, 50, OCT) + spread_tickets("email", 10, 50, OCT)
+    )
+    add_rows(
+        ws, "tickets", spread_tickets("chat", chat, 70, NOV) + spread_tickets("email", 12, 30, NOV)
+    )
+    shift = decompose(ws, "first_response_time", date(2025, 11, 1), variant="mean")
+    assert shift is not None
+    assert shift.change == pytest.approx((0.7 * chat + 0.3 * 12) - (0.5 * chat + 0.5 * 10))
+    assert shift.rate_effect == pytest.approx(0.4 * 2)  # email's share (50 % then 30 %) x 2 h
+    assert shift.flag == "opposite"
+    assert shift.rate_ci_low is not None and shift.rate_ci_high is not None
+    assert 0 < shift.rate_ci_low < shift.rate_effect < shift.rate_ci_high
+    email = next(s for s in shift.segments if s.segment == "email")
+    assert email.rate_ci_low is not None and email.rate_ci_low > 0
+    # the default (the median) is a quantile: the engine has no interval for it, nor has this
+    median = decompose(ws, "first_response_time", date(2025, 11, 1))
+    assert median is not None and median.rate_ci_low is None and median.rate_ci_high is None
+    assert all(s.rate_ci_low is None for s in median.segments)
+
+
+def shift_of(shares: tuple[float, float], *others: tuple[str, float, float]) -> mix.MixShift:
+    """A mostly-mix shift of CSAT where chat's share goes from ``shares[0]`` to ``shares[1]``."""
+    segments = [mix.SegmentShift("chat", *shares, 70.0, 70.0, 0.0, -0.5)]
+    segments += [mix.SegmentShift(s, a, b, 60.0, 60.0, 0.0, 0.2) for s, a, b in others]
+    return mix.MixShift(
+        "csat", "default", "channel", "2025-11", "2025-10", 64.4, 65.0, -0.1, -0.5, "", "%",
+        segments,
+    )  # fmt: skip
+
+
+def test_the_note_shows_decimals_when_the_rounded_shares_are_equal() -> None:
+    note = shift_of((0.276, 0.284), ("email", 0.724, 0.716)).note()
+    assert note is not None and "chat went from 27.6% to 28.4% of the total" in note
+    far = shift_of((0.2, 0.3), ("email", 0.8, 0.7)).note()
+    assert far is not None and "chat went from 20% to 30% of the total" in far
+
+
+def test_a_rate_effect_too_small_to_show_is_no_move() -> None:
+    shift = shift_of((0.2, 0.3), ("email", 0.8, 0.7))
+    still = mix.MixShift(**{**shift.__dict__, "rate_effect": 0.001, "mix_effect": -0.6})
+    assert str(still.note()).endswith("at the 2025-10 channel mix it would not have moved")
+    assert str(still.note("fr")).endswith("de 2025-10 constante, il serait resté stable")
+
+
+def test_the_note_names_the_segment_whose_share_moved_most() -> None:
+    # email lost 15 points, chat gained 5 and phone 10: the note names email
+    note = shift_of((0.2, 0.25), ("email", 0.5, 0.35), ("phone", 0.3, 0.4)).note()
+    assert note is not None and "email went from 50% to 35% of the total" in note
+
+
+def test_the_note_in_french() -> None:
+    shift = shift_of((0.276, 0.284), ("email", 0.724, 0.716))
+    note = shift.note("fr")
+    assert note == (
+        "surtout un effet de mix\u00a0: 83\u202f% de ce changement vient de la répartition par "
+        "channel (chat est passé de 27,6\u202f% à 28,4\u202f% du total)\u202f; à répartition "
+        "par channel de 2025-10 constante, il aurait baissé de 0,10\u00a0points"
+    )
+    assert shift.note() == shift.note("en") and str(shift.note()).startswith("mostly a mix")
+    assert shift.to_dict()["notes"] == {"en": shift.note(), "fr": note}
+
+
+def stat_frame(kind: str, counts: list[tuple[int, int, int]]) -> pd.DataFrame:
+    """Per-segment sufficient statistics as the engine's query returns them: for ``nps``
+    (answers, promoters, detractors), for ``share`` (answers, good, -), for ``mean`` scores of
+    1, 3 and 5 (how many of each), for ``ratio`` a sum over a sum."""
+    rows = []
+    for i, (a, b, c) in enumerate(counts):
+        if kind == "nps":
+            rows.append({"seg": f"s{i}", "n": a + b + c, "p": a, "d": b})
+        elif kind == "share":
+            rows.append({"seg": f"s{i}", "n": a + b, "k": a})
+        elif kind == "ratio":  # e.g. points redeemed / points earned
+            rows.append({"seg": f"s{i}", "n": a + b + c, "num": a + 2 * b, "den": a + b + c})
+        else:
+            rows.append({"seg": f"s{i}", "n": a + b + c, "s": a + 3 * b + 5 * c,
+                         "ss": a + 9 * b + 25 * c})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+KIND_METRICS = {
+    "nps": ("nps", None),
+    "share": ("csat", None),
+    "mean": ("csat", "mean"),
+    "ratio": ("loyalty_redemption_rate", None),
+}
+counts3 = st.tuples(st.integers(0, 40), st.integers(0, 40), st.integers(0, 40))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    kind=st.sampled_from(sorted(KIND_METRICS)),
+    before=st.lists(counts3, min_size=1, max_size=5),
+    after=st.lists(counts3, min_size=1, max_size=5),
+)
+def test_rate_plus_mix_is_the_change_and_the_interval_holds_the_point_and_shrinks(
+    kind: str, before: list[tuple[int, int, int]], after: list[tuple[int, int, int]]
+) -> None:
+    name, variant = KIND_METRICS[kind]
+    var = REGISTRY.get(name).variant(variant)
+
+    def split(scale: int) -> mix.MixShift | None:
+        frames = [
+            stat_frame(kind, [(a * scale, b * scale, c * scale) for a, b, c in counts])
+            for counts in (before, after)
+        ]
+        parts = [mix._values(f[f["n"] > 0], var, "seg", 0.95) for f in frames]
+        return mix._shift_share(
+            name, var.name, "seg", "2025-11", "2025-10", parts[0], parts[1], "%"
+        )
+
+    shift = split(1)
+    if shift is None:  # a period without answers
+        return
+    assert shift.rate_effect + shift.mix_effect == pytest.approx(shift.change, abs=1e-9)
+    assert sum(s.rate_effect for s in shift.segments) == pytest.approx(shift.rate_effect, abs=1e-9)
+    if kind == "ratio":  # exact population figures: no sampling interval
+        assert shift.rate_ci_low is None and shift.rate_ci_high is None
+        assert all(s.rate_ci_low is None and s.rate_ci_high is None for s in shift.segments)
+        return
+    if kind == "mean" and min(sum(map(sum, counts)) for counts in (before, after)) < 2:
+        # a period with a single answer has no variance to borrow: no interval, as the engine
+        assert shift.rate_ci_low is None and shift.rate_ci_high is None
+        return
+    low, high = shift.rate_ci_low, shift.rate_ci_high
+    assert low is not None and high is not None
+    assert low - 1e-9 <= shift.rate_effect <= high + 1e-9
+    for s in shift.segments:
+        assert s.rate_ci_low is not None and s.rate_ci_high is not None
+        assert s.rate_ci_low - 1e-9 <= s.rate_effect <= s.rate_ci_high + 1e-9
+    # four times the answers in the same proportions: the same point, a narrower interval
+    bigger = split(4)
+    assert bigger is not None
+    assert bigger.rate_effect == pytest.approx(shift.rate_effect, abs=1e-9)
+    assert bigger.rate_ci_low is not None and bigger.rate_ci_high is not None
+    width, narrower = high - low, bigger.rate_ci_high - bigger.rate_ci_low
+    assert narrower <= width + 1e-12
+    if width > 1e-9:
+        assert narrower < width

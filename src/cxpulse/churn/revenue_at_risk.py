@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+HIGH_RISK = 0.3
+"""The churn risk from which a customer counts as high risk (here and in the insights)."""
+
 
 def revenue_at_risk(
-    features: pd.DataFrame, scores: pd.DataFrame | None = None, *, high_risk: float = 0.3
+    features: pd.DataFrame, scores: pd.DataFrame | None = None, *, high_risk: float = HIGH_RISK
 ) -> pd.DataFrame:
     """Rows: all paying, detractors (last NPS 0-6), high risk (risk >= ``high_risk``), both;
     columns group, customers, mrr, mrr_share (%). ``features`` is indexed by customer_id;

@@ -20,6 +20,21 @@ change of a metric between two periods over one segment column:
   engine's value; a p90 can differ from the engine's interpolated one by less than the gap
   between two neighbouring values.
 
+Intervals (rates only): each segment's rate effect gets the interval its own change implies.
+The shares ``w`` are taken as given (the mix observed), the two periods as independent
+samples, and each segment's value has the standard error of the engine's interval method for
+the metric's kind: adjusted (or plain) Wald for NPS-like scores, sqrt(variance / n); Wilson for
+shares, its half-width divided by z (never 0, even at 0 % or 100 %); Student t for means,
+s / sqrt(n) (a segment with a single answer borrows its period's pooled variance). So::
+
+    se(rate_i) = (w0 + w1) / 2 * sqrt(se0_i^2 + se1_i^2)
+    se(rate)   = sqrt(sum(se(rate_i)^2))       segments are independent samples
+
+and the interval is the effect +- z se at the workspace's confidence (normal: a sum over
+segments). A segment present in one period only has no rate effect and no interval width.
+Ratios of sums are exact population figures and quantiles have no engine interval: their
+intervals are None.
+
 The headline is flagged when the mix effect is larger than the rate effect: ``opposite`` when
 it also points the other way (the overall value moved one way while the segments, on
 balance, moved the other: Simpson's paradox), ``mostly_mix`` when the direction is right but
@@ -37,13 +52,15 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from cxpulse.metrics import engine, periods
+from cxpulse.metrics import engine, periods, stats
 from cxpulse.metrics.spec import REGISTRY, Registry
 
 if TYPE_CHECKING:
     from cxpulse.context import Context
 
 NONE_LABEL = "(none)"
+NNBSP = "\u202f"  # French: before %, ";" and as the thousands separator
+NBSP = "\u00a0"  # French: before ":" and a unit
 
 
 @dataclass(frozen=True)
@@ -62,6 +79,9 @@ class SegmentShift:
     mix_effect: float
     n_before: int = 0
     n_after: int = 0
+    rate_ci_low: float | None = None
+    """Interval of ``rate_effect`` (module docstring); None where the kind has none."""
+    rate_ci_high: float | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +100,11 @@ class MixShift:
     method: str
     unit: str
     segments: list[SegmentShift] = field(default_factory=list)
+    rate_ci_low: float | None = None
+    """Interval of the total ``rate_effect`` at ``confidence`` (module docstring); None for
+    exact figures and quantiles."""
+    rate_ci_high: float | None = None
+    confidence: float = 0.95
 
     @property
     def change(self) -> float:
@@ -100,33 +125,70 @@ class MixShift:
     def misleading(self) -> bool:
         return self.flag is not None
 
-    def note(self) -> str | None:
-        """One sentence to show next to the headline when the mix moved it (None otherwise)."""
+    def note(self, lang: str = "en") -> str | None:
+        """One sentence to show next to the headline when the mix moved it (None otherwise),
+        in English (``lang="en"``, the default) or French (``"fr"``)."""
         flag = self.flag
         if flag is None:
             return None
-        grew = max(self.segments, key=lambda s: s.weight_after - s.weight_before, default=None)
-        shift = ""
-        if grew is not None and grew.weight_after > grew.weight_before:
-            shift = (
-                f" ({grew.segment} went from {grew.weight_before:.0%} to "
-                f"{grew.weight_after:.0%} of the total)"
-            )
-        steady = f"at the {self.previous_period} {self.dimension} mix it would have"
-        rate = (
-            f"{steady} {'risen' if self.rate_effect > 0 else 'fallen'} "
-            f"{_amount(self.rate_effect, self.unit)}"
+        fr = lang == "fr"
+        # the segment whose share moved most, up or down, names the mix shift (the one that
+        # grew when two moved as much: with two segments, one's gain is the other's loss)
+        moved = max(
+            self.segments,
+            key=lambda s: (
+                round(abs(s.weight_after - s.weight_before), 9),  # 0.7 - 0.5 < 0.5 - 0.3
+                s.weight_after > s.weight_before,
+            ),
+            default=None,
         )
+        shift = ""
+        if moved is not None and moved.weight_after != moved.weight_before:
+            digits = _distinct_digits(moved.weight_before, moved.weight_after)
+            a = _percent(moved.weight_before, digits, lang)
+            b = _percent(moved.weight_after, digits, lang)
+            shift = (
+                f" ({moved.segment} est passé de {a} à {b} du total)"
+                if fr
+                else f" ({moved.segment} went from {a} to {b} of the total)"
+            )
+        amount = _amount(self.rate_effect, self.unit, lang)
+        up = self.rate_effect > 0
+        # a rate effect that shows as 0.00 moved nothing: "risen 0.00 h" reads as a rise
+        still = abs(self.rate_effect) < 0.005
+        if fr:
+            moved_fr = f"aurait {'augmenté' if up else 'baissé'} de {amount}"
+            rate = (
+                f"à répartition par {self.dimension} de {self.previous_period} constante, il "
+                f"{'serait resté stable' if still else moved_fr}"
+            )
+        else:
+            moved_en = f"would have {'risen' if up else 'fallen'} {amount}"
+            rate = (
+                f"at the {self.previous_period} {self.dimension} mix it "
+                f"{'would not have moved' if still else moved_en}"
+            )
         if flag == "opposite":
-            moved = "rose" if self.change > 0 else "fell"
+            if fr:
+                went = "augmenté" if self.change > 0 else "baissé"
+                return (
+                    f"effet de mix{NBSP}: le total a {went} uniquement parce que la répartition "
+                    f"par {self.dimension} a changé{shift}{NNBSP}; {rate}"
+                )
+            went = "rose" if self.change > 0 else "fell"
             return (
-                f"mix shift: the total {moved} only because the {self.dimension} mix "
+                f"mix shift: the total {went} only because the {self.dimension} mix "
                 f"changed{shift}; {rate}"
             )
         share = abs(self.mix_effect) / (abs(self.mix_effect) + abs(self.rate_effect))
+        if fr:
+            return (
+                f"surtout un effet de mix{NBSP}: {_percent(share, 0, lang)} de ce changement "
+                f"vient de la répartition par {self.dimension}{shift}{NNBSP}; {rate}"
+            )
         return (
-            f"mostly a mix shift: {share:.0%} of this change comes from the {self.dimension} "
-            f"mix{shift}; {rate}"
+            f"mostly a mix shift: {_percent(share, 0, lang)} of this change comes from the "
+            f"{self.dimension} mix{shift}; {rate}"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -134,12 +196,36 @@ class MixShift:
         out["change"] = self.change
         out["flag"] = self.flag
         out["note"] = self.note()
+        out["notes"] = {lang: self.note(lang) for lang in ("en", "fr")}
         return out
 
 
-def _amount(x: float, unit: str) -> str:
-    suffix = {"hours": " h", "seconds": " s", "%": " points", "points": " points"}.get(unit, "")
-    return f"{abs(x):,.2f}{suffix}" if abs(x) < 1 else f"{abs(x):,.1f}{suffix}"
+def _number(x: float, digits: int, lang: str) -> str:
+    """``x`` with ``digits`` decimals; French: comma decimal, narrow no-break thousands."""
+    text = f"{x:,.{digits}f}"
+    return text.replace(",", NNBSP).replace(".", ",") if lang == "fr" else text
+
+
+def _percent(share: float, digits: int, lang: str) -> str:
+    """A 0-1 share as a percentage (French: a narrow no-break space before %)."""
+    return _number(100 * share, digits, lang) + (f"{NNBSP}%" if lang == "fr" else "%")
+
+
+def _distinct_digits(a: float, b: float, most: int = 3) -> int:
+    """The fewest decimals (0 to ``most``) that show two different shares as different: 27.6 %
+    and 28.4 % both round to 28 %, and "from 28% to 28%" reads as no change at all."""
+    for digits in range(most):
+        if f"{100 * a:.{digits}f}" != f"{100 * b:.{digits}f}":
+            return digits
+    return most
+
+
+def _amount(x: float, unit: str, lang: str = "en") -> str:
+    suffix = {"hours": "h", "seconds": "s", "%": "points", "points": "points"}.get(unit, "")
+    number = _number(abs(x), 2 if abs(x) < 1 else 1, lang)
+    if not suffix:
+        return number
+    return f"{number}{NBSP if lang == 'fr' else ' '}{suffix}"
 
 
 def decompose(
@@ -181,7 +267,9 @@ def decompose(
         )
         if frames is None:
             return None
-        return _quantile_shift(*common, frames[0], frames[1], var.quantile, spec.unit)
+        return _quantile_shift(
+            *common, frames[0], frames[1], var.quantile, spec.unit, ws.settings.confidence
+        )
     if var.kind not in ("nps", "share", "mean", "ratio"):
         return None
     got = _per_period(
@@ -190,8 +278,9 @@ def decompose(
     )
     if got is None:
         return None
-    parts = [_values(g, var, dimension, ws.settings.confidence) for g in got]
-    return _shift_share(*common, parts[0], parts[1], spec.unit)
+    confidence = ws.settings.confidence
+    parts = [_values(g, var, dimension, confidence) for g in got]
+    return _shift_share(*common, parts[0], parts[1], spec.unit, confidence)
 
 
 def _per_period(
@@ -223,7 +312,8 @@ def _per_period(
 
 
 def _values(agg: pd.DataFrame, var: Any, dimension: str, confidence: float) -> pd.DataFrame:
-    """Per segment: weight (n, or the ratio's denominator) and value, in display units."""
+    """Per segment: weight (n, or the ratio's denominator), value and its standard error
+    (:func:`standard_errors`), in display units."""
     df = agg.copy()
     df[dimension] = df[dimension].astype(object).where(df[dimension].notna(), NONE_LABEL)
     df = df.groupby(dimension, as_index=False).sum(numeric_only=True)
@@ -235,8 +325,32 @@ def _values(agg: pd.DataFrame, var: Any, dimension: str, confidence: float) -> p
             "w": weight.to_numpy(float),
             "v": np.asarray(value, float),
             "n": df["n"].to_numpy(int),
+            "se": standard_errors(df, var, confidence),
         }
     )
+
+
+def standard_errors(df: pd.DataFrame, var: Any, confidence: float) -> npt.NDArray[np.float64]:
+    """The standard error of each row's value, in display units, as the engine's interval
+    method for the kind implies it (module docstring); NaN for kinds without an interval."""
+    n = df["n"].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if var.kind == "nps":
+            adjusted = var.interval != "wald"
+            _, variance = stats.nps_variance(df["n"], df["p"], df["d"], adjusted=adjusted)
+            se = np.sqrt(variance / (n + (3 if adjusted else 0)))
+        elif var.kind == "share":
+            # Wilson's half-width over z: like sqrt(p (1 - p) / n), but never 0 at 0 % or 100 %
+            z2 = stats.z_value(confidence) ** 2
+            p = stats.share_point(df["n"], df["k"])
+            se = np.sqrt(p * (1 - p) / n + z2 / (4 * n**2)) / (1 + z2 / n)
+        elif var.kind == "mean":
+            variance = stats.sample_variance(df["n"], df["s"], df["ss"])
+            pooled = stats.sample_variance(df["n"].sum(), df["s"].sum(), df["ss"].sum())
+            se = np.sqrt(np.where(np.isnan(variance), pooled, variance) / n)
+        else:  # exact population figures, or a value without an engine interval
+            se = np.full(len(df), np.nan)
+    return np.asarray(np.where(n > 0, se, np.nan) * var.multiplier, dtype=np.float64)
 
 
 def _shift_share(
@@ -248,6 +362,7 @@ def _shift_share(
     before: pd.DataFrame,
     after: pd.DataFrame,
     unit: str,
+    confidence: float = 0.95,
 ) -> MixShift | None:
     both = before.merge(after, on="segment", how="outer", suffixes=("0", "1"))
     both[["w0", "w1", "n0", "n1"]] = both[["w0", "w1", "n0", "n1"]].fillna(0)
@@ -263,6 +378,14 @@ def _shift_share(
     v1 = np.where(np.isnan(v1) | (w1 == 0), v0, v1)
     rate = (w0 + w1) / 2 * (v1 - v0)
     mix = (v0 + v1) / 2 * (w1 - w0)
+    # the rate effect's standard error; a segment in one period only has no rate effect
+    se0, se1 = both["se0"].to_numpy(float), both["se1"].to_numpy(float)
+    one_sided = (w0 == 0) | (w1 == 0)
+    # (no width where the kind has an interval; NaN, no interval, where it has none)
+    no_width = np.where(np.isnan(np.fmax(se0, se1)), np.nan, 0.0)
+    rate_se = np.where(one_sided, no_width, (w0 + w1) / 2 * np.sqrt(se0**2 + se1**2))
+    z = stats.z_value(confidence)
+    total_se = float(np.sqrt((rate_se**2).sum()))
     segments = [
         SegmentShift(
             segment=str(s),
@@ -274,8 +397,10 @@ def _shift_share(
             mix_effect=float(m),
             n_before=int(na),
             n_after=int(nb),
+            rate_ci_low=_finite(r - z * e),
+            rate_ci_high=_finite(r + z * e),
         )
-        for s, a, b, x, y, r, m, wa, wb, na, nb in zip(
+        for s, a, b, x, y, r, m, wa, wb, na, nb, e in zip(
             both["segment"],
             w0,
             w1,
@@ -287,6 +412,7 @@ def _shift_share(
             both["w1"],
             both["n0"],
             both["n1"],
+            rate_se,
             strict=True,
         )
     ]
@@ -301,10 +427,21 @@ def _shift_share(
         previous=float((w0 * v0).sum()),
         rate_effect=float(rate.sum()),
         mix_effect=float(mix.sum()),
-        method="shift-share (Kitagawa): weights = each segment's share of the answers",
+        method=(
+            "shift-share (Kitagawa): weights = each segment's share of the answers; rate "
+            "intervals from each segment's standard error, shares taken as given"
+        ),
         unit=unit,
         segments=segments,
+        rate_ci_low=_finite(rate.sum() - z * total_se),
+        rate_ci_high=_finite(rate.sum() + z * total_se),
+        confidence=confidence,
     )
+
+
+def _finite(x: float) -> float | None:
+    """A float for JSON: None for NaN (no interval)."""
+    return None if np.isnan(x) else float(x)
 
 
 # -- quantiles ------------------------------------------------------------------------------
@@ -365,6 +502,7 @@ def _quantile_shift(
     after: pd.DataFrame,
     q: float,
     unit: str,
+    confidence: float = 0.95,
 ) -> MixShift:
     share0 = before["segment"].value_counts(normalize=True)
     share1 = after["segment"].value_counts(normalize=True)
@@ -396,8 +534,9 @@ def _quantile_shift(
         mix_effect=value - reweighted,
         method=(
             f"reweighted quantile: this period's rows weighted to the previous period's "
-            f"{dimension} mix"
+            f"{dimension} mix; no interval (the engine has none for quantiles)"
         ),
         unit=unit,
         segments=segments,
+        confidence=confidence,
     )
