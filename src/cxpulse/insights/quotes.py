@@ -4,9 +4,11 @@
 discovery, :func:`cxpulse.text.discover.topic_terms`): the comment that says what most of the
 group says, not the first one written or the longest. Identical comments weigh by their count
 in the centre, so the complaint 40 customers wrote pulls it more than one written once.
-Near-duplicates are skipped, so each quote adds something: a comment sharing :data:`DUPLICATE`
-or more of its topic words (of the shorter one's) with a quote already chosen, as "the parcel
-came crushed and the bag of decaf was torn open" and the same with "Colombian roast". A quote is
+Near-duplicates are skipped, so each quote adds something: a comment whose words (folded) are
+:data:`DUPLICATE` or more the same as a chosen quote's (Jaccard: shared / all words of both),
+as "the parcel came crushed and the bag of decaf was torn open" and the same with "Colombian
+roast" (0.79). Topic words alone would not do: "my parcel arrived two weeks late" has only
+two (parcel, late), which half the delivery complaints share. A quote is
 trimmed to its most typical sentence, and to :data:`MAX_CHARS` at a word boundary. Ties are
 broken by the text itself: the same comments always give the same quotes.
 """
@@ -21,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from cxpulse.text.discover import topic_terms
+from cxpulse.text.normalize import tokens
 
 MAX_CHARS = 160
 DUPLICATE = 0.6
@@ -59,7 +62,7 @@ def typical_quotes(
     centre = np.asarray(rows.T @ weights).ravel() / weights.sum()
     closeness = np.asarray(rows @ centre).ravel()
     order = sorted(range(len(unique)), key=lambda i: (-closeness[i], -weights[i], unique[i]))
-    words = [{t for t in topic_terms(text) if " " not in t} for text in unique]
+    words = [set(tokens(text)) for text in unique]
     chosen: list[int] = []
     for i in order:
         if any(_overlap(words[i], words[j]) >= DUPLICATE for j in chosen):
@@ -76,8 +79,8 @@ def typical_quotes(
 
 
 def _overlap(a: set[str], b: set[str]) -> float:
-    """Shared words over the words of the shorter text (the overlap coefficient)."""
-    return len(a & b) / min(len(a), len(b)) if a and b else 0.0
+    """Shared words over the words of either (Jaccard similarity)."""
+    return len(a & b) / len(a | b) if a or b else 1.0
 
 
 def _best_sentence(text: str, vectorizer: Any, centre: Any) -> str:
