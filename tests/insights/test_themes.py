@@ -232,3 +232,30 @@ def test_new_clusters_of_unthemed_negative_comments(ws: Workspace) -> None:
     )
     assert "15 commentaires (24,6\u202f%)" in mug.headline("fr")
     assert json.loads(json.dumps(mug.to_dict(), allow_nan=False))["size"] == 15
+
+
+def test_quotes_in_the_readers_language(ws: Workspace) -> None:
+    ws.set_setting("theme_taxonomy", DEMO_TAXONOMY)
+    late_fr = ["Mon colis est arrivé avec deux semaines de retard."] * 5
+    rows = answers(OCT, PRICE * 10, 1) + answers(NOV, PRICE * 10, 1)
+    rows += answers(NOV, ["My parcel arrived two weeks late."] * 15, 1)
+    rows += [r | {"language": "fr"} for r in answers(NOV, late_fr, 1)]
+    add_rows(ws, "survey_responses", rows)
+    late = theme_shifts(ws, "nps", period_start=NOV)[0]
+    assert late.quotes_in("en") == ("My parcel arrived two weeks late.",)
+    assert late.quotes_in("fr") == ("Mon colis est arrivé avec deux semaines de retard.",)
+    assert late.quotes[0] == "My parcel arrived two weeks late."  # the majority's, overall
+    assert late.definition.startswith("negative answers: detractors: 0-6 on the 0-10 question;")
+    assert "Benjamini-Hochberg over the 2 themes tested" in late.definition
+
+
+def test_per_answer_a_period_without_complaints_is_compared_too(ws: Workspace) -> None:
+    ws.set_setting("theme_taxonomy", DEMO_TAXONOMY)
+    rows = answers(OCT, [None] * 100, 10) + answers(NOV, [None] * 80, 10)
+    rows += answers(NOV, ["My parcel arrived two weeks late."] * 20, 1)
+    add_rows(ws, "survey_responses", rows)
+    assert theme_shifts(ws, "nps", period_start=NOV) == []  # no complaint to share among
+    found = theme_shifts(ws, "nps", period_start=NOV, basis="answers")
+    assert [(s.theme, s.count_before, s.total_before, s.count_after) for s in found] == [
+        ("delivery", 0, 100, 20)
+    ]

@@ -125,7 +125,17 @@ class ThemeShift:
     """Benjamini-Hochberg q-value among the themes tested together."""
     level: float
     test: str
+    """``two_proportion_z``, or ``fisher_exact`` when an expected count is below 5."""
+    definition: str
+    """How the share, the test and the interval are defined, in one sentence."""
     quotes: tuple[str, ...] = field(default=())
+    """The most typical comments of the theme in the period, any language."""
+    quotes_by_language: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """The most typical in each language (en, fr) that has some."""
+
+    def quotes_in(self, lang: str) -> tuple[str, ...]:
+        """Quotes in the reader's language when there are some, else in any language."""
+        return self.quotes_by_language.get(lang) or self.quotes
 
     @property
     def rose(self) -> bool:
@@ -177,8 +187,10 @@ class ThemeShift:
             "q": _json(self.q),
             "level": self.level,
             "test": self.test,
+            "definition": self.definition,
             "rose": self.rose,
             "quotes": list(self.quotes),
+            "quotes_by_language": {k: list(v) for k, v in self.quotes_by_language.items()},
             "headline": {"en": self.headline("en"), "fr": self.headline("fr")},
         }
 
@@ -280,10 +292,10 @@ def theme_tests(
     rows = negative_comments(ctx, metric, [before, after], g, segment)
     mine, theirs = rows[rows["period"] == after], rows[rows["period"] == before]
     n2, n1 = len(mine), len(theirs)
-    if not n1 or not n2:
-        return []
     if basis == "answers":
         n1, n2 = (answers(ctx, metric, [start], g, segment) for start in (before, after))
+    if not n1 or not n2 or rows.empty:
+        return []
     k2 = Counter(t for themes in mine["themes"] for t in themes)
     k1 = Counter(t for themes in theirs["themes"] for t in themes)
     taxonomy = _taxonomy(ctx)
@@ -296,12 +308,7 @@ def theme_tests(
     for theme, (p_value, test), q_value in zip(names, tests, q_values, strict=True):
         low, high = newcombe_interval(n1, k1[theme], n2, k2[theme], confidence=confidence)
         change = 100 * (k2[theme] / n2 - k1[theme] / n1)
-        quotes: tuple[str, ...] = ()
-        if change > 0:
-            texts = [
-                c for c, ts in zip(mine["comment"], mine["themes"], strict=True) if theme in ts
-            ]
-            quotes = tuple(typical_quotes(texts, QUOTES))
+        quotes, by_language = _quotes(mine, theme) if change > 0 else ((), {})
         out.append(
             ThemeShift(
                 metric=metric,
@@ -328,7 +335,9 @@ def theme_tests(
                 q=float(q_value),
                 level=q,
                 test=test,
+                definition=_definition(negative, basis, test, len(names)),
                 quotes=quotes,
+                quotes_by_language=by_language,
             )
         )
     return sorted(out, key=lambda s: (s.p, s.theme))
@@ -374,6 +383,32 @@ def new_clusters(
         for cl in clusters
         if cl.size >= MIN_CLUSTER_COMMENTS and 100 * cl.size / total >= MIN_CLUSTER_SHARE
     ]
+
+
+def _quotes(rows: pd.DataFrame, theme: str) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
+    """The theme's typical quotes among ``rows``, and per language (each language has its
+    own words, so the most typical comment of the majority language would win them all)."""
+    mine = rows[[theme in ts for ts in rows["themes"]]]
+    by_language = {
+        lang: tuple(typical_quotes(list(mine.loc[mine["language"] == lang, "comment"]), QUOTES))
+        for lang in ("en", "fr")
+    }
+    overall = tuple(typical_quotes(list(mine["comment"]), QUOTES))
+    return overall, {lang: quotes for lang, quotes in by_language.items() if quotes}
+
+
+def _definition(negative: Negative, basis: str, test: str, m: int) -> str:
+    share = (
+        "negative answers whose comment mentions the theme / all answers"
+        if basis == "answers"
+        else "negative answers whose comment mentions the theme / negative answers with a comment"
+    )
+    how = "Fisher's exact test" if test == "fisher_exact" else "pooled two-proportion z test"
+    return (
+        f"negative answers: {negative.definition}; share: {share}; change tested two-sided "
+        f"({how}), Benjamini-Hochberg over the {m} themes tested; interval: Newcombe's hybrid "
+        "score"
+    )
 
 
 def _negative(metric: str) -> Negative:
