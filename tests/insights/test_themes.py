@@ -87,6 +87,9 @@ def test_the_planted_theme_rises_with_its_typical_quotes_and_the_constant_one_do
     assert not any("logo" in q for q in late.quotes)
     price = next(s for s in theme_tests(shop, "nps", period_start=NOV) if s.theme == "price")
     assert (price.count_before, price.count_after) == (20, 20) and not price.rose
+    assert price.headline("en").startswith("“Price” fell in the comments of NPS detractors")
+    assert price.headline("en").endswith(f", not significant (q = {price.q:.2f}).")
+    assert ", non significatif (q = " in price.headline("fr") and price.quotes == ()
 
 
 def test_headlines_in_english_and_french_and_a_json_ready_dict(shop: Workspace) -> None:

@@ -4,8 +4,10 @@ For a feedback metric, the **negative answers** are the ones its own definition 
 it (:data:`NEGATIVE`): NPS detractors (0-6), CSAT answers below the satisfied boxes, CES answers
 of high effort. Among the negative answers *with a comment* of a period and of the period it is
 compared with, each theme's **share** is the share of those comments that mention it (a comment
-can mention several themes). Themes come from ``text_annotations`` when `cxpulse text score`
-annotated the comment, else from the workspace's taxonomy, assigned here.
+can mention several themes); with ``basis="answers"`` it is a share of every answer of the
+period instead (:data:`BASES`: which complaints grew, rather than which took a larger part of
+the complaints). Themes come from ``text_annotations`` when `cxpulse text score` annotated the
+comment, else from the workspace's taxonomy, assigned here.
 
 - **Test**: the change of each share, two-sided, by the pooled two-proportion z test (Fisher's
   exact test when an expected count is below 5; :mod:`.proportions`); every theme mentioned in
@@ -42,7 +44,7 @@ from cxpulse.metrics import engine, periods, scales
 from cxpulse.metrics.portable import strip
 from cxpulse.metrics.spec import REGISTRY
 from cxpulse.schema import TEXT_ANNOTATIONS_TABLE
-from cxpulse.text.themes import Taxonomy, load_taxonomy
+from cxpulse.text.themes import Taxonomy, assign_themes, load_taxonomy
 
 if TYPE_CHECKING:
     from cxpulse.context import Context
@@ -280,8 +282,9 @@ def theme_tests(
     q: float = 0.05,
     basis: str = "negatives",
 ) -> list[ThemeShift]:
-    """Every theme tested (mentioned in either period), smallest p first: for a caller that
-    controls them in a larger family of tests. Quotes for the themes whose share went up."""
+    """Every theme tested (mentioned in either period), smallest p first, whether it rose or
+    not: for a caller that controls them in a larger family of tests (the insights of every
+    metric and segment). Quotes only for the themes whose share went up."""
     if not 0 < q < 1:
         raise QueryError(f"the false-discovery level q is between 0 and 1 (e.g. 0.05), not {q}")
     if basis not in BASES:
@@ -496,10 +499,8 @@ def negative_comments(
     themes = [str(s).split(",") if isinstance(s, str) and s else [] for s in df["themes"]]
     if missing.any():  # not annotated (yet): themes from the workspace's taxonomy
         todo = df[missing]
-        found = iter(
-            _taxonomy(ctx).assign(text, lang if isinstance(lang, str) else None)
-            for text, lang in zip(todo["comment"], todo["language"], strict=True)
-        )
+        languages = [lang if isinstance(lang, str) else None for lang in todo["language"]]
+        found = iter(assign_themes(list(todo["comment"]), languages, _taxonomy(ctx)))
         themes = [next(found) if m else ts for m, ts in zip(missing, themes, strict=True)]
     df["themes"] = themes
     return df.drop(columns="_id")
