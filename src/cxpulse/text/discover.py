@@ -47,7 +47,9 @@ class Cluster:
         }
 
 
-def _analyzer(text: str) -> list[str]:
+def topic_terms(text: str) -> list[str]:
+    """The words and word pairs of a text that can carry a topic (stemmed, function words
+    out): the TF-IDF vocabulary of discovery, and of typical quotes (:mod:`cxpulse.insights`)."""
     words = [stem(t) for t in tokens(text) if t not in _STOP and not t.isdigit()]
     words = [w for w in words if len(w) > 1]
     return words + [f"{a} {b}" for a, b in pairwise(words)]
@@ -84,7 +86,7 @@ def discover(
     counts = Counter(
         t.strip() for t, themes in zip(texts, known_themes, strict=True) if t and not themes
     )
-    counts = Counter({t: c for t, c in counts.items() if _analyzer(t)})
+    counts = Counter({t: c for t, c in counts.items() if topic_terms(t)})
     unique = list(counts)
     if len(unique) < 2:
         return []
@@ -93,7 +95,7 @@ def discover(
 
     weights = np.array([counts[t] for t in unique], dtype=float)
     surface = _surface_forms(unique)
-    vectorizer = TfidfVectorizer(analyzer=_analyzer, min_df=1, sublinear_tf=True)
+    vectorizer = TfidfVectorizer(analyzer=topic_terms, min_df=1, sublinear_tf=True)
     matrix = vectorizer.fit_transform(unique)
     k = min(n_clusters, len(unique))
     model = KMeans(n_clusters=k, n_init=10, random_state=random_state)

@@ -1,0 +1,92 @@
+"""The most typical comments of a group, as short quotes a reader can take in at a glance.
+
+"Typical" means closest to the group's centre in TF-IDF space (the same topic words as theme
+discovery, :func:`cxpulse.text.discover.topic_terms`): the comment that says what most of the
+group says, not the first one written or the longest. Identical comments weigh by their count
+in the centre, so the complaint 40 customers wrote pulls it more than one written once.
+Near-duplicates are skipped, so each quote adds something: a comment whose words (folded) are
+:data:`DUPLICATE` or more the same as a chosen quote's (Jaccard: shared / all words of both),
+as "the parcel came crushed and the bag of decaf was torn open" and the same with "Colombian
+roast" (0.79). Topic words alone would not do: "my parcel arrived two weeks late" has only
+two (parcel, late), which half the delivery complaints share. A quote is
+trimmed to its most typical sentence, and to :data:`MAX_CHARS` at a word boundary. Ties are
+broken by the text itself: the same comments always give the same quotes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from cxpulse.text.discover import topic_terms
+from cxpulse.text.normalize import tokens
+
+MAX_CHARS = 160
+DUPLICATE = 0.6
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+
+
+def sentences(text: str) -> list[str]:
+    """A comment's sentences (split after . ! ? or …), blank ones left out."""
+    return [s.strip() for s in _SENTENCE_END.split(text.strip()) if s.strip()]
+
+
+def shorten(text: str, max_chars: int = MAX_CHARS) -> str:
+    """``text`` cut at the last word boundary within ``max_chars``, with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= max_chars:
+        return text
+    cut = text[: max_chars - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > max_chars // 2 else cut).rstrip(" ,;:") + "…"
+
+
+def typical_quotes(
+    texts: Sequence[str | None], k: int = 3, *, max_chars: int = MAX_CHARS
+) -> list[str]:
+    """Up to ``k`` typical comments of ``texts``, most typical first, each trimmed to one
+    sentence; none when no text has a topic word."""
+    counts = Counter(" ".join(t.split()) for t in texts if t and t.strip())
+    unique = sorted(t for t in counts if topic_terms(t))
+    if not unique or k < 1:
+        return []
+    from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
+
+    vectorizer = TfidfVectorizer(analyzer=topic_terms, sublinear_tf=True)
+    rows = vectorizer.fit_transform(unique)  # rows are L2-normalised
+    weights = np.array([counts[t] for t in unique], dtype=float)
+    centre = np.asarray(rows.T @ weights).ravel() / weights.sum()
+    closeness = np.asarray(rows @ centre).ravel()
+    order = sorted(range(len(unique)), key=lambda i: (-closeness[i], -weights[i], unique[i]))
+    words = [set(tokens(text)) for text in unique]
+    chosen: list[int] = []
+    for i in order:
+        if any(_overlap(words[i], words[j]) >= DUPLICATE for j in chosen):
+            continue
+        chosen.append(i)
+        if len(chosen) == k:
+            break
+    quotes: list[str] = []
+    for i in chosen:
+        quote = shorten(_best_sentence(unique[i], vectorizer, centre), max_chars)
+        if quote not in quotes:
+            quotes.append(quote)
+    return quotes
+
+
+def _overlap(a: set[str], b: set[str]) -> float:
+    """Shared words over the words of either (Jaccard similarity)."""
+    return len(a & b) / len(a | b) if a or b else 1.0
+
+
+def _best_sentence(text: str, vectorizer: Any, centre: Any) -> str:
+    """The sentence of ``text`` closest to the group's centre (the first on a tie)."""
+    parts = sentences(text)
+    if len(parts) < 2:
+        return text
+    closeness = np.asarray(vectorizer.transform(parts) @ centre).ravel()
+    return parts[int(np.argmax(closeness))]
