@@ -1,0 +1,1 @@
+"""What changed, why, and what it costs: findings over the metrics, the text and churn."""
