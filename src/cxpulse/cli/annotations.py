@@ -4,6 +4,7 @@ commands over :mod:`cxpulse.insights.annotations` and :mod:`cxpulse.insights.imp
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -28,7 +29,7 @@ LANGS = ("en", "fr")
 LangOpt = Annotated[str, typer.Option("--lang", help="Language of the sentences: en or fr.")]
 
 
-def _now() -> object:
+def _now() -> datetime:
     from cxpulse.automations.worker import utc_now
 
     return utc_now()
@@ -47,14 +48,12 @@ def annotate(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Record an event (outage, release, price change, campaign) to read the metrics against."""
-    from datetime import datetime
-
     from cxpulse.insights.annotations import add_annotation
 
-    now = _now()
-    assert isinstance(now, datetime)
     with open_workspace(workspace) as ws:
-        made = add_annotation(ws, day, label, until=until, tags=tag or (), author=author, now=now)
+        made = add_annotation(
+            ws, day, label, until=until, tags=tag or (), author=author, now=_now()
+        )
     span = f"{made.day} to {made.until}" if made.until else f"{made.day}"
     out.print(
         f"Annotation {made.annotation_id}: {made.label} ({span}). Its impact: "

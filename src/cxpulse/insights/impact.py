@@ -353,7 +353,8 @@ def _compare(ctx: Context, spec: Any, before: Window, after: Window) -> MetricIm
     var = spec.default
     confidence, min_n = ctx.settings.confidence, ctx.settings.min_n
     cols = STAT_COLUMNS[var.kind]
-    sides, stats_ = [], []
+    sides: list[Side] = []
+    stats_: list[dict[str, float]] = []
     for w in (before, after):
         agg = aggregate_stats(ctx, spec, var, "all", [], {}, w.start, w.end)
         if agg is None or agg.empty or int(agg["n"].iloc[0] or 0) == 0:

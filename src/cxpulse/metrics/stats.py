@@ -279,9 +279,8 @@ def change_test(
         return ChangeTest(diff, low, high, p_value)
     from scipy.special import stdtr, stdtrit
 
-    v1 = float(sample_variance(n1, before["s"], before["ss"]))
-    v2 = float(sample_variance(n2, after["s"], after["ss"]))
-    a, b = v1 / n1, v2 / n2
+    a = float(sample_variance(n1, before["s"], before["ss"])) / n1
+    b = float(sample_variance(n2, after["s"], after["ss"])) / n2
     diff = float(mean_point(n2, after["s"]) - mean_point(n1, before["s"]))
     if not (np.isfinite(a) and np.isfinite(b)) or a + b <= 0:
         return None  # one answer on a side, or no spread at all: no standard error
