@@ -95,3 +95,30 @@ def test_removing_an_annotation_deletes_only_it(ws: Workspace) -> None:
         remove_annotation(ws, "1")
     # ids are not given twice while a later one exists
     assert add_annotation(ws, "2026-01-01", "New", author="a", now=NOW).annotation_id == "3"
+
+
+def test_annotations_between_is_exactly_the_overlapping_ones(ws: Workspace) -> None:
+    """The store's filter and :meth:`Annotation.overlaps` agree on every range (hypothesis
+    draws the ranges; the events are fixed: one-off and lasting, touching and apart)."""
+    from datetime import timedelta
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    first = date(2025, 11, 1)
+    for start, length in [(0, 0), (2, 5), (6, 0), (9, 3), (12, 0), (12, 10)]:
+        until = first + timedelta(days=start + length) if length else None
+        add_annotation(ws, first + timedelta(days=start), f"e{start}-{length}", until=until,
+                       author="a", now=NOW)  # fmt: skip
+    every = list_annotations(ws)
+    days = st.one_of(st.none(), st.integers(-2, 25).map(lambda d: first + timedelta(days=d)))
+
+    @settings(max_examples=60, deadline=None)
+    @given(days, days)
+    def check(start: date | None, end: date | None) -> None:
+        if start and end and end < start:
+            start, end = end, start
+        expected = [a for a in every if a.overlaps(start, end)]
+        assert annotations_between(ws, start, end) == expected
+
+    check()

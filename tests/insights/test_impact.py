@@ -7,11 +7,13 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cxpulse import Workspace
 from cxpulse.errors import AnnotationError, UnknownMetricError
 from cxpulse.insights.annotations import add_annotation
-from cxpulse.insights.impact import DEFAULT_DAYS, impact, windows
+from cxpulse.insights.impact import DEFAULT_DAYS, MAX_DAYS, impact, windows
 from tests.conftest import add_rows
 
 NOW = datetime(2026, 1, 5, 9)
@@ -167,3 +169,24 @@ def test_windows_are_equal_and_adjacent(
     before, after, _ = windows(event, days, today)
     assert before.days == after.days == expected
     assert before.end + timedelta(days=1) == after.start == event.day
+
+
+@given(
+    st.integers(0, 60),
+    st.one_of(st.none(), st.integers(1, MAX_DAYS)),
+    st.integers(1, 120),
+)
+def test_windows_are_equal_adjacent_and_over_whatever_the_event(
+    span: int, days: int | None, after_days: int
+) -> None:
+    from cxpulse.insights.annotations import Annotation
+
+    day = date(2025, 11, 14)
+    event = Annotation("1", day, day + timedelta(days=span) if span else None, "x", (), "a", NOW)
+    today = day + timedelta(days=after_days)
+    before, after, wanted = windows(event, days, today)
+    assert before.days == after.days <= wanted
+    assert before.end + timedelta(days=1) == after.start == day
+    assert after.end < today  # today is still running: never compared
+    assert wanted == (days or (span + 1 if span else DEFAULT_DAYS))
+    assert after.days == min(wanted, after_days)
