@@ -16,9 +16,9 @@ a caveat saying so. A window with fewer answers than the workspace's ``min_n`` i
 never called a change.
 
 Each change is tested with the metric's own method (:func:`cxpulse.metrics.stats.change_test`,
-the engine's tests); metrics that are exact figures (ratios of sums, medians, composite
-indexes) get their change without an interval. The two windows are independent samples as
-long as one person answers once per window at most, the engine's assumption too.
+the engine's tests); metrics the engine gives no interval (ratios of totals over a whole
+population, medians, composite indexes) get their change without one, and no test. The two
+windows are read as independent samples, the engine's assumption for two periods too.
 """
 
 from __future__ import annotations
@@ -107,7 +107,8 @@ class MetricImpact:
     confidence: float
     min_n: int
     tested: bool
-    """False for exact figures (ratios of sums, medians, indexes): no sampling interval."""
+    """False for the figures the engine gives no interval (ratios of totals, medians,
+    indexes): their change is shown, never tested."""
 
     @property
     def too_few(self) -> bool:
@@ -138,9 +139,9 @@ class MetricImpact:
             )
         if not self.tested and self.change is not None:
             found.append(
-                "un chiffre exact, donc sans intervalle ni test"
+                "pas d'intervalle pour ce chiffre (total, médiane ou indice), donc pas de test"
                 if fr
-                else "an exact figure, so no interval and no test"
+                else "no interval for this figure (a total, median or index), so no test"
             )
         return found
 
