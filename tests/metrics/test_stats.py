@@ -130,3 +130,33 @@ def test_the_share_interval_is_newcombes_hybrid_score_interval() -> None:
     assert found is not None
     assert (found.ci_low, found.ci_high) == (pytest.approx(0.0524, abs=5e-5),
                                              pytest.approx(0.3339, abs=5e-5))  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", ["share", "nps"])
+def test_change_test_holds_its_level_and_its_coverage(kind: str) -> None:
+    """400 pairs of samples drawn with a known difference (none, then 8 points): the test
+    finds a difference where there is none in about 5 % of pairs (binomial allowance: at most
+    32 of 400, which a test at exactly 5 % passes 99.9 % of the time), and the interval holds
+    the true difference in about 95 % of pairs (at least 368 of 400)."""
+    from cxpulse.metrics.stats import change_test
+
+    rng = np.random.default_rng(17)
+    n1, n2 = 300, 250
+    found = covered = 0
+    for planted in (0.0, 0.08):
+        for _ in range(400):
+            if kind == "share":
+                k1, k2 = rng.binomial(n1, 0.7), rng.binomial(n2, 0.7 + planted)
+                test = change_test("share", {"n": n1, "k": k1}, {"n": n2, "k": k2},
+                                   confidence=0.95)  # fmt: skip
+            else:  # promoters, passives, detractors; the net score moves by `planted`
+                c1 = rng.multinomial(n1, [0.45, 0.35, 0.20])
+                c2 = rng.multinomial(n2, [0.45 + planted / 2, 0.35, 0.20 - planted / 2])
+                test = change_test("nps", {"n": n1, "p": c1[0], "d": c1[2]},
+                                   {"n": n2, "p": c2[0], "d": c2[2]}, confidence=0.95)  # fmt: skip
+            assert test is not None
+            if planted == 0:
+                found += test.p_value < 0.05
+            covered += test.ci_low <= planted <= test.ci_high
+    assert found <= 32
+    assert covered >= 2 * 368
