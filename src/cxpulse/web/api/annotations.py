@@ -61,7 +61,7 @@ def list_annotations(
     start: Annotated[Day | None, Query(alias="from", description="first day (local), ISO")] = None,
     end: Annotated[Day | None, Query(alias="to", description="last day (local), ISO")] = None,
 ) -> list[dict[str, Any]]:
-    with state.workspace() as ws:
+    with state.reader() as ws:
         return [a.to_dict() for a in annotations_between(ws, start, end)]
 
 
@@ -107,7 +107,8 @@ def annotation_impact(
     """The windows default to the event's own span (28 days for a one-off event); days not
     over yet (by the server's clock) are left out of both. Every sentence is given in English
     and French (``headline.en``, ``headline.fr``)."""
-    with state.workspace() as ws:
+    # a private reader: the comparison takes seconds, and must not hold up the writes
+    with state.reader() as ws:
         event = get_annotation(ws, annotation_id)
         found = impact(ws, event, metrics=metric, days=days, as_of=as_of or state.today())
     return found.to_dict()
