@@ -59,6 +59,17 @@ class UnknownTableError(CxpulseError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+class AnnotationError(CxpulseError, ValueError):
+    """An annotation (an event to read the metrics against) has a field cxpulse cannot use."""
+
+
+class UnknownAnnotationError(CxpulseError, LookupError):
+    """No annotation has this id or label (or several labels match it)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
 class QueryError(CxpulseError, ValueError):
     """A metric query asks for something that cannot be computed (bad column, bad range)."""
 

@@ -109,6 +109,17 @@ COMMANDS: dict[str, Lazy | None] = {
         "A whole workspace as a folder of Parquet files (one per table), e.g. for Spark.",
     ),
     "customer": Lazy("customers", "One customer: search, timeline, GDPR export and erasure."),
+    "annotate": Lazy(
+        "annotations",
+        "Record an event (outage, release, price change, campaign) to read the metrics against.",
+    ),
+    "annotations": Lazy(
+        "annotations", "Events the metrics are read against: list them, or remove one by id."
+    ),
+    "impact": Lazy(
+        "annotations",
+        "Before and after an annotated event: each metric over equal windows, with intervals.",
+    ),
 }
 
 

@@ -63,6 +63,7 @@ from cxpulse.schema.derived import (
     WEB_PAGEVIEWS_TABLE,
     WEB_SESSIONS_TABLE,
 )
+from cxpulse.schema.insights import ANNOTATIONS_TABLE, INSIGHT_TABLES
 from cxpulse.schema.scores import (
     CHURN_SCORES_SCHEMA,
     CHURN_SCORES_TABLE,
@@ -104,6 +105,7 @@ OPERATIONAL: dict[str, OperationalTable] = {
         *AUTOMATION_TABLES,
         *ACCOUNT_TABLES,
         *DERIVED_TABLES,
+        *INSIGHT_TABLES,
     )
 }
 """The tables cxpulse writes itself, by name (``cxpulse tables --all`` lists them)."""
@@ -144,6 +146,7 @@ def any_table(name: str) -> Table | OperationalTable:
 
 __all__ = [
     "ACCOUNT_SCHEMAS",
+    "ANNOTATIONS_TABLE",
     "API_TOKENS_TABLE",
     "AUDIT_TABLE",
     "AUTOMATION_OUTBOX_TABLE",

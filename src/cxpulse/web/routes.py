@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 
 from cxpulse import __version__
 from cxpulse.web.api import admin as api_admin
+from cxpulse.web.api import annotations as api_annotations
 from cxpulse.web.api import cases as api_cases
 from cxpulse.web.api import customers as api_customers
 from cxpulse.web.api import events as api_events
@@ -57,6 +58,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     api_cases.router,
     api_customers.router,
     api_admin.router,
+    api_annotations.router,
     metric.router,
     feedback.router,  # the CSV export; the reports' pages and twins: web/reports.py
     cases.router,

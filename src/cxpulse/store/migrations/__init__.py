@@ -40,6 +40,7 @@ from cxpulse.store.migrations import (
     m014_unique_keys,
     m015_derived_versions,
     m016_web_sessions,
+    m017_annotations,
 )
 from cxpulse.store.migrations.base import Migration
 
@@ -47,8 +48,9 @@ MIGRATIONS_TABLE = "cxpulse_migrations"
 _INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL's SQLSTATE
 # the indexes migration 9 made (a test that drops a column of their tables drops them first)
 LOOKUP_INDEXES = m009_lookup_indexes.LOOKUP_INDEXES
-# the unique index of each natural key (migration 14); the same rule applies to them
-KEY_INDEXES = m014_unique_keys.KEY_INDEXES
+# the unique index of each natural key (migration 14, and the later tables' own); the same
+# rule applies to them
+KEY_INDEXES = m014_unique_keys.KEY_INDEXES + m017_annotations.KEY_INDEXES
 
 MIGRATIONS: tuple[Migration, ...] = (
     m001_canonical.MIGRATION,
@@ -67,6 +69,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m014_unique_keys.MIGRATION,
     m015_derived_versions.MIGRATION,
     m016_web_sessions.MIGRATION,
+    m017_annotations.MIGRATION,
 )
 
 
