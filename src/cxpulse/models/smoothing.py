@@ -89,13 +89,23 @@ def predict(
     _, with_trend, res = best
     n = len(y)
     frame = res.get_prediction(start=n, end=n + steps - 1).summary_frame(alpha=1 - confidence)
-    return Prediction(
-        mean=frame["mean"].to_numpy(float),
-        low=frame["pi_lower"].to_numpy(float),
-        high=frame["pi_upper"].to_numpy(float),
-        trend=with_trend,
-        seasonal=seasonal,
-    )
+    mean = frame["mean"].to_numpy(float)
+    half = (frame["pi_upper"].to_numpy(float) - frame["pi_lower"].to_numpy(float)) / 2
+    half *= _small_sample(n, len(res.params), confidence)
+    return Prediction(mean, mean - half, mean + half, trend=with_trend, seasonal=seasonal)
+
+
+def _small_sample(n: int, k: int, confidence: float) -> float:
+    """How much to widen the model's intervals for its estimated parameters: its variance is
+    the maximum-likelihood SSE / n and its quantile the normal's; with k of the n points spent
+    on parameters, SSE / (n - k) and Student's t on n - k degrees of freedom, as a regression's
+    prediction interval. Without it, 24-month trend series fell in their 95 % intervals 84 %
+    of the time (measured, tests/models/test_smoothing.py); with it, about 93 %."""
+    from scipy.stats import norm, t
+
+    df = max(n - k, 1)
+    q = 0.5 + confidence / 2
+    return float(np.sqrt(n / df) * t.ppf(q, df) / norm.ppf(q))
 
 
 def _fit(y: FloatArray, trend: bool, season: int) -> Any:  # an ETSResults
