@@ -189,7 +189,7 @@ def forecast(
     )
     scores = smoothing.backtest(
         y, holdout=holdout, horizon=periods, confidence=confidence, season=season,
-        seasonal=seasonal, trend=prediction.trend,
+        seasonal=seasonal, trend=prediction.trend, start=prediction.params,
     )  # fmt: skip
     last = history.starts[-1]
     return Forecast(

@@ -46,6 +46,8 @@ class Prediction:
     trend: bool
     """Whether the chosen form has a (damped) trend."""
     seasonal: bool
+    params: FloatArray
+    """The fitted parameters (smoothing weights, initial states), to start refits from."""
 
 
 @dataclass(frozen=True)
@@ -74,14 +76,16 @@ def predict(
     season: int,
     seasonal: bool,
     trend: bool | None = None,
+    start: FloatArray | None = None,
 ) -> Prediction:
     """Fit the series and forecast ``steps`` periods with intervals; ``trend`` None chooses a
     damped trend or none by AICc, True or False imposes it (the backtest refits the form the
-    whole series chose)."""
+    whole series chose, ``start``ing from its parameters: a third of the optimiser's steps,
+    the same optimum, measured)."""
     forms = (False, True) if trend is None else (trend,)
     best = None
     for with_trend in forms:
-        res = _fit(y, with_trend, season if seasonal else 0)
+        res = _fit(y, with_trend, season if seasonal else 0, start)
         aicc = float(res.aicc) if np.isfinite(res.aicc) else np.inf
         if best is None or aicc < best[0]:
             best = (aicc, with_trend, res)
@@ -92,7 +96,8 @@ def predict(
     mean = frame["mean"].to_numpy(float)
     half = (frame["pi_upper"].to_numpy(float) - frame["pi_lower"].to_numpy(float)) / 2
     half *= _small_sample(n, len(res.params), confidence)
-    return Prediction(mean, mean - half, mean + half, trend=with_trend, seasonal=seasonal)
+    params = np.asarray(res.params, dtype=float)
+    return Prediction(mean, mean - half, mean + half, with_trend, seasonal, params)
 
 
 def _small_sample(n: int, k: int, confidence: float) -> float:
@@ -108,7 +113,7 @@ def _small_sample(n: int, k: int, confidence: float) -> float:
     return float(np.sqrt(n / df) * t.ppf(q, df) / norm.ppf(q))
 
 
-def _fit(y: FloatArray, trend: bool, season: int) -> Any:  # an ETSResults
+def _fit(y: FloatArray, trend: bool, season: int, start: FloatArray | None) -> Any:
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
     # statsmodels 0.15 needs an indexed series to build its prediction frame
@@ -125,7 +130,7 @@ def _fit(y: FloatArray, trend: bool, season: int) -> Any:  # an ETSResults
         # short series often end the optimiser at a bound (alpha = 1): the fit is still the
         # best in the bounds, and the backtest, not a warning, says how good it is
         warnings.simplefilter("ignore")
-        return model.fit(disp=False)
+        return model.fit(disp=False, start_params=start)  # an ETSResults
 
 
 def naive(y: FloatArray, origin: int, steps: int) -> FloatArray:
@@ -148,6 +153,7 @@ def backtest(
     season: int,
     seasonal: bool,
     trend: bool,
+    start: FloatArray | None = None,
 ) -> list[Score]:
     """Forecast from each origin in the last ``holdout`` periods, 1 to ``horizon`` steps ahead
     (as far as the data go), with the model and both baselines; their pooled errors."""
@@ -161,7 +167,7 @@ def backtest(
         steps = min(horizon, n - origin)
         actual = y[origin : origin + steps]
         fit = predict(y[:origin], steps=steps, confidence=confidence, season=season,
-                      seasonal=seasonal, trend=trend)  # fmt: skip
+                      seasonal=seasonal, trend=trend, start=start)  # fmt: skip
         errors["model"].extend(np.abs(fit.mean - actual))
         inside.extend((fit.low <= actual) & (actual <= fit.high))
         errors["naive"].extend(np.abs(naive(y, origin, steps) - actual))
