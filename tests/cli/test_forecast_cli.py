@@ -36,7 +36,7 @@ def test_the_table_shows_the_forecast_the_backtest_and_the_sentences(tickets: st
     assert lines[0] == "volume forecast by month (tickets), 95 % prediction interval"
     assert "2025-02" in out and "2025-07" in out and "2025-08" not in out
     assert "Backtest: 1 to 6 months ahead from each of the last 6 months" in out
-    for method in ("model (exponential smoothing)", "last value (naive)", "seasonal naive"):
+    for method in ("model (ETS)", "last value", "a cycle before"):
         assert method in out
     assert "Ticket volume forecast for February 2025: " in out
     assert "non-seasonal: a season needs two full cycles (24 months) before the 6-month " in out

@@ -11,13 +11,16 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cxpulse import Workspace
 from cxpulse.errors import QueryError
 from cxpulse.metrics import periods
+from cxpulse.metrics.spec import REGISTRY
 from cxpulse.models import smoothing
 from cxpulse.models.errors import ShortHistoryError
-from cxpulse.models.forecast import Forecast, expected_band, forecast
+from cxpulse.models.forecast import Forecast, expected_band, forecast, value_bounds
 from tests.conftest import add_rows
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -163,3 +166,20 @@ def test_unusable_options_are_one_line_errors(tickets: Workspace, seasonal: Fore
         forecast(tickets, "no_such_metric")
     with pytest.raises(ValueError, match="unknown language"):
         seasonal.headline("de")
+
+
+@given(
+    y=st.lists(st.floats(0, 100), min_size=10, max_size=14).map(np.array),
+    steps=st.integers(1, 3),
+)
+@settings(max_examples=15, deadline=None)
+def test_forecasts_and_intervals_stay_within_the_metric_s_values(y: np.ndarray, steps: int) -> None:
+    bounds = value_bounds(REGISTRY.get("customer_churn_rate"))
+    assert bounds == (0.0, 100.0)
+    p = smoothing.predict(y, steps=steps, confidence=0.95, season=12, seasonal=False,
+                          trend=False, bounds=bounds)  # fmt: skip
+    for values in (p.low, p.mean, p.high):
+        assert np.all((values >= 0) & (values <= 100))
+    assert value_bounds(REGISTRY.get("nps")) == (-100.0, 100.0)
+    assert value_bounds(REGISTRY.get("mrr"))[0] == value_bounds(REGISTRY.get("volume"))[0] == 0
+    assert value_bounds(REGISTRY.get("net_mrr_churn_rate")) == smoothing.UNBOUNDED

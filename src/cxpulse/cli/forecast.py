@@ -22,10 +22,10 @@ if TYPE_CHECKING:
     from cxpulse.models.forecast import Forecast
 
 out = Console(soft_wrap=True, markup=False)
-METHODS = {
-    "model": "model (exponential smoothing)",
-    "naive": "last value (naive)",
-    "seasonal_naive": "one cycle before (seasonal naive)",
+METHODS = {  # short: the table fits 80 columns
+    "model": "model (ETS)",
+    "naive": "last value",
+    "seasonal_naive": "a cycle before",
 }
 
 
@@ -87,16 +87,16 @@ def _print(f: Forecast, lang: str) -> None:
         f"{bt['holdout']} {f.by}s",
         title_justify="left",
     )
-    for col in ("method", "MAE", "MASE", "forecasts", "in interval"):
+    for col in ("method", "MAE", "MASE", "forecasts", "in interval", "best"):
         scores.add_column(col, justify="left" if col == "method" else "right")
     for s in bt["scores"]:
-        best = "  best" if s["method"] == bt["best"] else ""
         scores.add_row(
-            METHODS[s["method"]] + best,
+            METHODS[s["method"]],
             "-" if s["mae"] is None else f"{s['mae']:,.{digits + 1}f}",
             "-" if s["mase"] is None else f"{s['mase']:.2f}",
             str(s["errors"]),
             "-" if s["coverage"] is None else f"{s['coverage'] * 100:.0f} %",
+            "yes" if s["method"] == bt["best"] else "",
         )
     render.print_table(out, scores)
     out.print(f.headline(lang), highlight=False)

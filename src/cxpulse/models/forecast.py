@@ -18,7 +18,7 @@ import numpy as np
 from cxpulse.errors import QueryError
 from cxpulse.metrics import periods as calendar
 from cxpulse.metrics.engine import compute
-from cxpulse.metrics.spec import REGISTRY
+from cxpulse.metrics.spec import COUNT_UNITS, REGISTRY, MetricSpec
 from cxpulse.models import smoothing
 from cxpulse.models.errors import ShortHistoryError
 from cxpulse.models.forecast_text import headline, method_note
@@ -26,6 +26,10 @@ from cxpulse.models.forecast_text import headline, method_note
 if TYPE_CHECKING:
     from cxpulse.context import Context
 
+NON_NEGATIVE_UNITS = frozenset(
+    {"currency", "hours", "minutes", "seconds", "s", "days", "orders", "pages", "stars", "x"}
+)
+"""Units of metrics never below 0 (with the counts); a % or points metric may be (net MRR churn)."""
 MAX_PERIODS = 36
 """Longest forecast: intervals past three years of periods say nothing useful."""
 
@@ -184,12 +188,13 @@ def forecast(
     y = history.values
     seasonal = smoothing.is_seasonal(len(y) - holdout, season)
     confidence = ctx.settings.confidence
+    bounds = value_bounds(spec)
     prediction = smoothing.predict(
-        y, steps=periods, confidence=confidence, season=season, seasonal=seasonal
+        y, steps=periods, confidence=confidence, season=season, seasonal=seasonal, bounds=bounds
     )
     scores = smoothing.backtest(
         y, holdout=holdout, horizon=periods, confidence=confidence, season=season,
-        seasonal=seasonal, trend=prediction.trend, start=prediction.params,
+        seasonal=seasonal, trend=prediction.trend, start=prediction.params, bounds=bounds,
     )  # fmt: skip
     last = history.starts[-1]
     return Forecast(
@@ -224,7 +229,7 @@ def expected_band(
     day = calendar.parse_day(period_start, "period_start")
     assert day is not None
     first = calendar.floor_date(day, grain)
-    REGISTRY.get(metric)  # an unknown name fails here, before any query
+    spec = REGISTRY.get(metric)  # an unknown name fails here, before any query
     history = _history(ctx, metric, grain, first - timedelta(days=1), filters)
     if history.starts and calendar.shift(history.starts[-1], grain, 1) != first:
         # the period right before is missing: a band from older data would not be one step
@@ -237,7 +242,7 @@ def expected_band(
     seasonal = smoothing.is_seasonal(len(history.values), season)
     p = smoothing.predict(
         history.values, steps=1, confidence=ctx.settings.confidence, season=season,
-        seasonal=seasonal,
+        seasonal=seasonal, bounds=value_bounds(spec),
     )  # fmt: skip
     return ExpectedBand(
         metric=metric,
@@ -250,6 +255,19 @@ def expected_band(
         seasonal=seasonal,
         history=len(history.values),
     )
+
+
+def value_bounds(spec: MetricSpec) -> smoothing.Bounds:
+    """The values the metric can take: NPS between -100 and 100, a share between 0 and 100 %,
+    counts, money and durations from 0."""
+    var = spec.default
+    if var.kind == "nps":
+        return (-var.multiplier, var.multiplier)
+    if var.kind == "share":
+        return (0.0, var.multiplier)
+    if spec.unit in COUNT_UNITS or spec.unit in NON_NEGATIVE_UNITS:
+        return (0.0, np.inf)
+    return smoothing.UNBOUNDED
 
 
 def _grain(by: str) -> calendar.Grain:

@@ -41,6 +41,14 @@ _SEASONAL_NAIVE = {
     "fr": {"day": "le même jour une semaine plus tôt", "week": "la même semaine un an plus tôt",
            "month": "le même mois un an plus tôt", "quarter": "le même trimestre un an plus tôt"},
 }  # fmt: skip
+_SEASONAL_NAIVE_ALL = {
+    "en": {"day": "the same weekdays a week before", "week": "the same weeks a year before",
+           "month": "the same months a year before",
+           "quarter": "the same quarters a year before"},
+    "fr": {"day": "des mêmes jours une semaine plus tôt",
+           "week": "des mêmes semaines un an plus tôt", "month": "des mêmes mois un an plus tôt",
+           "quarter": "des mêmes trimestres un an plus tôt"},
+}  # fmt: skip
 _MONTHS = {
     "en": ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December"),
@@ -99,7 +107,7 @@ _TEMPLATES: dict[str, dict[str, str]] = {
         "naive": "but in the backtest the last value did better (mean absolute error {naive} "
         "vs {model} for the model), so {last_value} is the better guess",
         "seasonal_naive": "but in the backtest {same} did better (mean absolute error {snaive} "
-        "vs {model} for the model), so the values one cycle before are the better guess",
+        "vs {model} for the model), so the values of {same_all} are the better guess",
         "form": "Model: exponential smoothing (ETS, additive errors, {trend}{season}), fitted "
         "on {n} complete {many} ({since} to {until})",
         "no_trend": "no trend",
@@ -122,8 +130,8 @@ _TEMPLATES: dict[str, dict[str, str]] = {
         f"{{naive}} contre {{model}} pour le modèle){NBSP}: {{last_value}} reste la meilleure "
         "estimation",
         "seasonal_naive": "mais au backtest, {same} a fait mieux (erreur absolue moyenne "
-        f"{{snaive}} contre {{model}} pour le modèle){NBSP}: les valeurs d'un cycle plus tôt "
-        "restent la meilleure estimation",
+        f"{{snaive}} contre {{model}} pour le modèle){NBSP}: les valeurs {{same_all}} restent la "
+        "meilleure estimation",
         "form": f"Modèle{NBSP}: lissage exponentiel (ETS, erreurs additives, {{trend}}{{season}}), "
         "ajusté sur {n} {many} {whole} ({since} à {until})",
         "no_trend": "sans tendance",
@@ -167,6 +175,7 @@ def _verdict(f: Forecast, lang: str) -> str:
         key = "model_both"
     return _TEMPLATES[lang][key].format(
         same=_SEASONAL_NAIVE[lang].get(f.by, ""),
+        same_all=_SEASONAL_NAIVE_ALL[lang].get(f.by, ""),
         model=err("model"), naive=err("naive"), snaive=err("seasonal_naive"),
         last_value=value(f.last[1], f.unit, lang, f.currency),
     )  # fmt: skip

@@ -34,6 +34,8 @@ MIN_FIT = 8
 MIN_HOLDOUT = 6
 """Origins of the backtest at least: fewer errors say little about which method wins."""
 METHODS = ("model", "naive", "seasonal_naive")
+Bounds = tuple[float, float]
+UNBOUNDED: Bounds = (-np.inf, np.inf)
 
 
 @dataclass(frozen=True)
@@ -77,11 +79,13 @@ def predict(
     seasonal: bool,
     trend: bool | None = None,
     start: FloatArray | None = None,
+    bounds: Bounds = UNBOUNDED,
 ) -> Prediction:
     """Fit the series and forecast ``steps`` periods with intervals; ``trend`` None chooses a
     damped trend or none by AICc, True or False imposes it (the backtest refits the form the
     whole series chose, ``start``ing from its parameters: a third of the optimiser's steps,
-    the same optimum, measured)."""
+    the same optimum, measured). Forecasts and intervals are cut to ``bounds``: a churn rate's
+    interval ending at -0.4 % would be read as a forecast of it."""
     forms = (False, True) if trend is None else (trend,)
     best = None
     for with_trend in forms:
@@ -97,7 +101,11 @@ def predict(
     half = (frame["pi_upper"].to_numpy(float) - frame["pi_lower"].to_numpy(float)) / 2
     half *= _small_sample(n, len(res.params), confidence)
     params = np.asarray(res.params, dtype=float)
-    return Prediction(mean, mean - half, mean + half, with_trend, seasonal, params)
+    low, high = bounds
+    return Prediction(
+        np.clip(mean, low, high), np.clip(mean - half, low, high), np.clip(mean + half, low, high),
+        with_trend, seasonal, params,
+    )  # fmt: skip
 
 
 def _small_sample(n: int, k: int, confidence: float) -> float:
@@ -154,6 +162,7 @@ def backtest(
     seasonal: bool,
     trend: bool,
     start: FloatArray | None = None,
+    bounds: Bounds = UNBOUNDED,
 ) -> list[Score]:
     """Forecast from each origin in the last ``holdout`` periods, 1 to ``horizon`` steps ahead
     (as far as the data go), with the model and both baselines; their pooled errors."""
@@ -167,7 +176,7 @@ def backtest(
         steps = min(horizon, n - origin)
         actual = y[origin : origin + steps]
         fit = predict(y[:origin], steps=steps, confidence=confidence, season=season,
-                      seasonal=seasonal, trend=trend, start=start)  # fmt: skip
+                      seasonal=seasonal, trend=trend, start=start, bounds=bounds)  # fmt: skip
         errors["model"].extend(np.abs(fit.mean - actual))
         inside.extend((fit.low <= actual) & (actual <= fit.high))
         errors["naive"].extend(np.abs(naive(y, origin, steps) - actual))
