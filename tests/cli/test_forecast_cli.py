@@ -58,7 +58,7 @@ def test_mistakes_are_one_line_errors(tickets: str) -> None:
     code, _, err = invoke("forecast", "volume", "-w", tickets, "--by", "quarter")
     assert code == 1 and err.strip() == (
         "Error: a forecast of volume by quarter needs at least 14 complete quarters without a "
-        "gap; there are 8 (2023-Q2 to 2025-Q1)"
+        "gap; there are 7 (2023-Q3 to 2025-Q1)"
     )
     code, _, err = invoke("forecast", "nope", "-w", tickets)
     assert code == 1 and "unknown metric 'nope'" in err and "Traceback" not in err

@@ -36,14 +36,14 @@ def monthly_tickets(months: int, seed: int = 4) -> list[int]:
 
 
 def ticket_rows(counts: list[int], skip: date | None = None) -> list[dict[str, object]]:
-    """``counts[i]`` tickets on the 15th of the i-th month from June 2023 (Paris noon), and a
+    """``counts[i]`` tickets on the 1st of the i-th month from June 2023 (Paris noon), and a
     few early in the month after, which is not over then."""
     rows: list[dict[str, object]] = []
     for i, k in enumerate([*counts, 3]):
         month = periods.shift(FIRST, "month", i)
         if month == skip:
             continue
-        day = 15 if i < len(counts) else 2
+        day = 1 if i < len(counts) else 2  # from the 1st: June 2023 is a whole month
         when = datetime(month.year, month.month, day, 12, tzinfo=PARIS).astimezone(UTC)
         rows += [{"created_at": when.replace(tzinfo=None), "channel": "email"}] * k
     return rows
@@ -183,3 +183,12 @@ def test_forecasts_and_intervals_stay_within_the_metric_s_values(y: np.ndarray, 
     assert value_bounds(REGISTRY.get("nps")) == (-100.0, 100.0)
     assert value_bounds(REGISTRY.get("mrr"))[0] == value_bounds(REGISTRY.get("volume"))[0] == 0
     assert value_bounds(REGISTRY.get("net_mrr_churn_rate")) == smoothing.UNBOUNDED
+
+
+def test_a_period_the_data_begin_inside_is_left_out(tmp_path: Path) -> None:
+    """Tickets from 15 May 2023: May holds half a month of them, so the months start in June."""
+    with Workspace.init(tmp_path / "late.duckdb", timezone="Europe/Paris") as ws:
+        late = datetime(2023, 5, 15, 12, tzinfo=PARIS).astimezone(UTC).replace(tzinfo=None)
+        add_rows(ws, "tickets", [*ticket_rows([1] * 14), {"created_at": late}])
+        f = forecast(ws, "volume", end="2024-07-31", periods=1)
+        assert f.history.starts[0] == FIRST and len(f.history.starts) == 14

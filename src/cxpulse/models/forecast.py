@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from cxpulse.errors import QueryError
 from cxpulse.metrics import periods as calendar
@@ -297,7 +298,23 @@ def _history(
     for i in range(1, len(starts)):
         if calendar.shift(starts[i - 1], grain, 1) != starts[i]:
             cut = i
-    return History(starts[cut:], values[cut:], starts[cut] if cut else None)
+    after_gap = starts[cut] if cut else None
+    first = _first_day(ctx, REGISTRY.get(metric))
+    if cut < len(starts) and first is not None and starts[cut] < first:
+        # the data begin inside this period: it holds part of it only (the demo starting on
+        # a Sunday made its first week one day of tickets), so it starts no forecast
+        cut += 1
+    return History(starts[cut:], values[cut:], after_gap)
+
+
+def _first_day(ctx: Context, spec: MetricSpec) -> date | None:
+    """The local day of the metric's table's first row (None when it is empty)."""
+    t = ctx.table(spec.table)
+    first = t[spec.time_column].min().execute()
+    if first is None or pd.isna(first):
+        return None
+    moment = pd.Timestamp(first).to_pydatetime().replace(tzinfo=UTC)
+    return moment.astimezone(ctx.settings.zone).date()
 
 
 def _need(history: History, needed: int, metric: str, grain: calendar.Grain, what: str) -> None:
