@@ -240,7 +240,15 @@ def _heavy(imported: set[str], unwanted: set[str]) -> set[str]:
     return {m for m in imported if m in unwanted or m.split(".")[0] in unwanted}
 
 
-NEVER_AT_START = {"sklearn", "lifelines", "fastapi", "starlette", "uvicorn", "jinja2"}
+NEVER_AT_START = {
+    "sklearn",
+    "lifelines",
+    "statsmodels",
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "jinja2",
+}
 NEVER_AT_START |= {"cxpulse.web", "cxpulse.models", "cxpulse.churn", "cxpulse.demo"}
 
 

@@ -59,6 +59,10 @@ COMMANDS: dict[str, Lazy | None] = {
         "metric", "Compute one metric by period and segment, with intervals and changes."
     ),
     "metrics": Lazy("metric", "List every metric with its definition and variants."),
+    "forecast": Lazy(
+        "forecast",
+        "A metric's next periods with prediction intervals, backtested against baselines.",
+    ),
     "scorecard": Lazy(
         "metric", "The CX scorecard: last complete period, previous, change, interval, target."
     ),

@@ -23,3 +23,7 @@ class NotFittedError(CxpulseError, AttributeError):
 
 class ConvergenceWarning(UserWarning):
     """The likelihood maximisation did not end cleanly; the message lists what to try."""
+
+
+class ShortHistoryError(ModelInputError):
+    """A metric has too few complete periods to forecast; the message says how many it needs."""

@@ -10,6 +10,7 @@ from cxpulse.web.api import annotations as api_annotations
 from cxpulse.web.api import cases as api_cases
 from cxpulse.web.api import customers as api_customers
 from cxpulse.web.api import events as api_events
+from cxpulse.web.api import forecast as api_forecast
 from cxpulse.web.api import ingest as api_ingest
 from cxpulse.web.api import metrics as api_metrics
 from cxpulse.web.api import responses as api_responses
@@ -50,6 +51,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
     apidocs.router,
     api_metrics.router,
+    api_forecast.router,
     api_ingest.router,
     api_events.router,
     api_surveys.router,
