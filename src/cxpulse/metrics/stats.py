@@ -17,6 +17,7 @@ Three kinds of statistic:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Literal
@@ -104,7 +105,22 @@ def nps_change_significant(
     *,
     confidence: float,
 ) -> npt.NDArray[np.bool_]:
-    """Two-sided z test of a difference of net scores between independent samples.
+    """Two-sided z test of a difference of net scores between independent samples
+    (:func:`nps_change_test`)."""
+    return nps_change_test(n1, p1, d1, n2, p2, d2, confidence=confidence).significant(confidence)
+
+
+def nps_change_test(
+    n1: object,
+    p1: object,
+    d1: object,
+    n2: object,
+    p2: object,
+    d2: object,
+    *,
+    confidence: float,
+) -> ChangeTest:
+    """The change of net score from sample 1 to sample 2 (-1..1 scale), its z test and interval.
 
     Uses the adjusted-Wald variances so two samples with no spread (all promoters) still get
     a finite standard error.
@@ -113,8 +129,8 @@ def nps_change_significant(
     _, v2 = nps_variance(n2, p2, d2, adjusted=True)
     se = np.sqrt(_safe_div(v1, _arr(n1) + 3) + _safe_div(v2, _arr(n2) + 3))
     diff = nps_point(n2, p2, d2) - nps_point(n1, p1, d1)
-    z = _safe_div(np.abs(diff), se)
-    return np.asarray(z > z_value(confidence))
+    half = z_value(confidence) * se
+    return ChangeTest(diff, se, normal_p(_safe_div(diff, se)), diff - half, diff + half)
 
 
 # -- shares ----------------------------------------------------------------------------------
@@ -140,14 +156,25 @@ def wilson_interval(n: object, k: object, *, confidence: float) -> tuple[Array, 
 def share_change_significant(
     n1: object, k1: object, n2: object, k2: object, *, confidence: float
 ) -> npt.NDArray[np.bool_]:
-    """Two-sided pooled two-proportion z test."""
+    """Two-sided pooled two-proportion z test (:func:`share_change_test`)."""
+    return share_change_test(n1, k1, n2, k2, confidence=confidence).significant(confidence)
+
+
+def share_change_test(
+    n1: object, k1: object, n2: object, k2: object, *, confidence: float
+) -> ChangeTest:
+    """The change of share from sample 1 to sample 2 (0..1 scale): the pooled two-proportion
+    z test (the standard error under no change), and the Wald interval of the difference
+    (each sample's own variance: the change is not assumed to be zero there)."""
     n1_, k1_, n2_, k2_ = _arr(n1), _arr(k1), _arr(n2), _arr(k2)
     pooled = _safe_div(k1_ + k2_, n1_ + n2_)
     one = np.ones_like(n1_)
-    se = np.sqrt(pooled * (1 - pooled) * (_safe_div(one, n1_) + _safe_div(one, n2_)))
-    diff = share_point(n2_, k2_) - share_point(n1_, k1_)
-    z = _safe_div(np.abs(diff), se)
-    return np.asarray(z > z_value(confidence))
+    se0 = np.sqrt(pooled * (1 - pooled) * (_safe_div(one, n1_) + _safe_div(one, n2_)))
+    s1, s2 = share_point(n1_, k1_), share_point(n2_, k2_)
+    diff = s2 - s1
+    se = np.sqrt(_safe_div(s1 * (1 - s1), n1_) + _safe_div(s2 * (1 - s2), n2_))
+    half = z_value(confidence) * se
+    return ChangeTest(diff, se, normal_p(_safe_div(diff, se0)), diff - half, diff + half)
 
 
 # -- ratios of sums ---------------------------------------------------------------------------
@@ -207,8 +234,24 @@ def mean_change_significant(
     *,
     confidence: float,
 ) -> npt.NDArray[np.bool_]:
-    """Welch's two-sided t test from summary statistics."""
-    from scipy.special import stdtr  # Student's t CDF: sf(t, df) = stdtr(df, -t)
+    """Welch's two-sided t test from summary statistics (:func:`mean_change_test`)."""
+    return mean_change_test(n1, s1, ss1, n2, s2, ss2, confidence=confidence).significant(
+        confidence
+    )
+
+
+def mean_change_test(
+    n1: object,
+    s1: object,
+    ss1: object,
+    n2: object,
+    s2: object,
+    ss2: object,
+    *,
+    confidence: float,
+) -> ChangeTest:
+    """The change of mean from sample 1 to sample 2: Welch's t test and interval."""
+    from scipy.special import stdtr, stdtrit  # Student's t CDF and quantile
 
     n1_, n2_ = _arr(n1), _arr(n2)
     v1, v2 = sample_variance(n1_, s1, ss1), sample_variance(n2_, s2, ss2)
@@ -219,4 +262,30 @@ def mean_change_significant(
         df = (a + b) ** 2 / (a**2 / (n1_ - 1) + b**2 / (n2_ - 1))
         t = np.abs(diff) / se
         p = 2 * stdtr(df, -t)
-    return np.asarray(np.where(np.isfinite(p), p < 1 - confidence, False))
+        half = stdtrit(df, 0.5 + confidence / 2) * se
+    p = np.where(np.isfinite(p), p, np.nan)
+    return ChangeTest(diff, se, p, diff - half, diff + half)
+
+
+@dataclass(frozen=True)
+class ChangeTest:
+    """Per group, a change from one independent sample to another: ``diff`` (on the
+    statistic's own scale: -1..1 for net scores, 0..1 for shares, the unit for means), its
+    standard error, the two-sided p-value of "no change" (NaN where it cannot be tested)
+    and the ``confidence`` interval of the change."""
+
+    diff: Array
+    se: Array
+    p: Array
+    low: Array
+    high: Array
+
+    def significant(self, confidence: float) -> npt.NDArray[np.bool_]:
+        with np.errstate(invalid="ignore"):
+            return np.asarray(np.isfinite(self.p) & (self.p < 1 - confidence))
+
+
+def normal_p(z: object) -> Array:
+    """Two-sided p-value of standard normal scores (NaN stays NaN)."""
+    z_ = np.atleast_1d(_arr(z))
+    return np.array([math.erfc(abs(v) / math.sqrt(2)) if np.isfinite(v) else np.nan for v in z_])
