@@ -1,0 +1,1 @@
+"""Insights: what changed, why, and what it costs, as ranked findings over the metrics."""
