@@ -89,6 +89,9 @@ class Insights:
     findings: list[Finding]
     skipped: dict[str, str] = field(default_factory=dict)
     """Metrics not tested, with the reason."""
+    family: list[dict[str, Any]] = field(default_factory=list)
+    """Every test of the run (metric, dimension, segment, n, comparison_n, change, p, q):
+    what the false discovery control covered, findings or not."""
 
     @property
     def q(self) -> float:
@@ -231,7 +234,7 @@ def significant_changes(
             parts.append(tested)
         table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
         if table.empty:
-            return Insights(win, today or _today(ctx), confidence, 0, [], skipped)
+            return Insights(win, today or _today(ctx), confidence, 0, [], skipped, [])
         table["q"] = bh_adjust(table["p"].to_numpy(float))
         found = table[table["q"] <= 1 - confidence]
         findings = [
@@ -247,7 +250,12 @@ def significant_changes(
             f.segment.value if f.segment else "",
         )
     )
-    return Insights(win, today or _today(ctx), confidence, len(table), findings, skipped)
+    family = table[["metric", "dimension", "segment", "n_1", "n_0", "change", "p", "q"]]
+    family = family.rename(columns={"n_1": "n", "n_0": "comparison_n"})
+    return Insights(
+        win, today or _today(ctx), confidence, len(table), findings, skipped,
+        family.to_dict("records"),
+    )  # fmt: skip
 
 
 def _today(ctx: Context) -> date:
