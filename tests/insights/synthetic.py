@@ -121,3 +121,25 @@ def fill(ws: Workspace, runs: int, seed: int, plants: dict[int, Plant] | None = 
         rows += answers(rng, month(2 * run), ids)
         rows += answers(rng, month(2 * run + 1), ids, plant)
     add_rows(ws, "survey_responses", rows)
+
+
+# -- a hand-built case: one touchpoint's CSAT halves -----------------------------------------
+OCT, NOV = datetime(2025, 10, 8, 10), datetime(2025, 11, 12, 10)
+
+
+def csat(touchpoint: str, satisfied: int, unhappy: int, when: datetime) -> list[dict[str, object]]:
+    rows = [{"score": 5} for _ in range(satisfied)] + [{"score": 2} for _ in range(unhappy)]
+    return [
+        {**r, "touchpoint": touchpoint, "responded_at": when, "question_type": "csat",
+         "scale_min": 1, "scale_max": 5}
+        for r in rows
+    ]  # fmt: skip
+
+
+def delivery_drop(ws: Workspace) -> None:
+    """Delivery: 75 % satisfied in October 2025, 37.5 % in November; support: the same both
+    months (160 answers each); an NPS answer on the evening of 30 November (local), so the
+    data covers November to its end."""
+    add_rows(ws, "survey_responses", csat("delivery", 120, 40, OCT) + csat("support", 120, 40, OCT))
+    add_rows(ws, "survey_responses", csat("delivery", 60, 100, NOV) + csat("support", 121, 39, NOV))
+    add_rows(ws, "survey_responses", [{"score": 9, "responded_at": datetime(2025, 11, 30, 21)}])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from statistics import NormalDist
 
@@ -16,28 +16,9 @@ from cxpulse.errors import QueryError, UnknownMetricError
 from cxpulse.insights.changes import significant_changes, window
 from tests.conftest import add_rows
 from tests.insights import synthetic
+from tests.insights.synthetic import NOV, OCT, csat
 
-OCT, NOV = datetime(2025, 10, 8, 10), datetime(2025, 11, 12, 10)
 AS_OF = date(2025, 12, 15)
-
-
-def csat(touchpoint: str, satisfied: int, unhappy: int, when: datetime) -> list[dict[str, object]]:
-    rows = [{"score": 5} for _ in range(satisfied)] + [{"score": 2} for _ in range(unhappy)]
-    return [
-        {**r, "touchpoint": touchpoint, "responded_at": when, "question_type": "csat",
-         "scale_min": 1, "scale_max": 5}
-        for r in rows
-    ]  # fmt: skip
-
-
-@pytest.fixture
-def planted(ws: Workspace) -> Workspace:
-    # delivery: 75 % satisfied in October, 37.5 % in November; support: the same both months
-    add_rows(ws, "survey_responses", csat("delivery", 120, 40, OCT) + csat("support", 120, 40, OCT))
-    add_rows(ws, "survey_responses", csat("delivery", 60, 100, NOV) + csat("support", 121, 39, NOV))
-    # an NPS answer on the evening of 30 November (local): the data covers November
-    add_rows(ws, "survey_responses", [{"score": 9, "responded_at": datetime(2025, 11, 30, 21)}])
-    return ws
 
 
 def two_proportion_p(k1: int, n1: int, k2: int, n2: int) -> float:

@@ -39,8 +39,9 @@ class Explained:
 def decompositions(shifts: Sequence[MixShift | None]) -> Explained:
     """Evidence and caveats of a total change's decompositions, the dimension whose segment
     stands out most first (:func:`excess`)."""
+    # a dimension of one segment (every answer without an agent) says nothing of where
     kept = sorted(
-        (s for s in shifts if s is not None and s.segments),
+        (s for s in shifts if s is not None and len(s.segments) >= 2),
         key=lambda s: (-max(excess(x, s) for x in s.segments), s.dimension),
     )
     caveats = [c for c in map(mix_caveat, kept) if c is not None]

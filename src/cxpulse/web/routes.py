@@ -10,6 +10,7 @@ from cxpulse.web.api import cases as api_cases
 from cxpulse.web.api import customers as api_customers
 from cxpulse.web.api import events as api_events
 from cxpulse.web.api import ingest as api_ingest
+from cxpulse.web.api import insights as api_insights
 from cxpulse.web.api import metrics as api_metrics
 from cxpulse.web.api import responses as api_responses
 from cxpulse.web.api import rules as api_rules
@@ -49,6 +50,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
     apidocs.router,
     api_metrics.router,
+    api_insights.router,
     api_ingest.router,
     api_events.router,
     api_surveys.router,
