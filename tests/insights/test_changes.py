@@ -36,6 +36,7 @@ def test_a_planted_drop_is_found_and_a_steady_segment_is_not(planted: Workspace)
     assert first.segment is not None and first.segment.value == "delivery"  # ranked first
     assert first.value == pytest.approx(37.5) and first.comparison_value == pytest.approx(75)
     assert first.change == pytest.approx(-37.5)
+    assert first.change_low is not None and first.change_high is not None
     assert first.change_low < -37.5 < first.change_high < 0
     assert first.better is False
     assert first.p_value == pytest.approx(two_proportion_p(120, 160, 60, 160), rel=1e-9)

@@ -239,7 +239,7 @@ def significant_changes(
         found = table[table["q"] <= 1 - confidence]
         findings = [
             _finding(row, registry.get(row["metric"]), win, confidence, bounds, raw[row["metric"]])
-            for row in found.to_dict("records")
+            for row in _records(found)
         ]
     order = {n: i for i, n in enumerate(names)}
     findings.sort(
@@ -253,9 +253,12 @@ def significant_changes(
     family = table[["metric", "dimension", "segment", "n_1", "n_0", "change", "p", "q"]]
     family = family.rename(columns={"n_1": "n", "n_0": "comparison_n"})
     return Insights(
-        win, today or _today(ctx), confidence, len(table), findings, skipped,
-        family.to_dict("records"),
-    )  # fmt: skip
+        win, today or _today(ctx), confidence, len(table), findings, skipped, _records(family)
+    )
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in row.items()} for row in df.to_dict("records")]
 
 
 def _today(ctx: Context) -> date:
@@ -415,7 +418,8 @@ def _test(groups: pd.DataFrame, spec: MetricSpec, var: Variant, confidence: floa
         z = np.abs(test.diff / test.se)
         effect = np.abs(test.diff / spread)
     out["score"] = rank_score(z, effect)
-    return out[np.isfinite(out["p"].to_numpy(float))].reset_index(drop=True)
+    tested: pd.DataFrame = out[np.isfinite(out["p"].to_numpy(float))]
+    return tested.reset_index(drop=True)
 
 
 def rank_score(z: Any, effect: Any) -> Any:
