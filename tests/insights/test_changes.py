@@ -21,6 +21,12 @@ from tests.insights.synthetic import NOV, OCT, csat
 AS_OF = date(2025, 12, 15)
 
 
+@pytest.fixture
+def planted(ws: Workspace) -> Workspace:
+    synthetic.delivery_drop(ws)
+    return ws
+
+
 def two_proportion_p(k1: int, n1: int, k2: int, n2: int) -> float:
     pooled = (k1 + k2) / (n1 + n2)
     z = (k2 / n2 - k1 / n1) / math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
