@@ -48,3 +48,24 @@ def test_mistakes_are_400_with_the_message(client_for: Callable[[str], TestClien
     unknown = client.get("/api/v1/insights", params={"metric": "nsp"})
     assert unknown.status_code in (400, 404) and "nsp" in unknown.json()["detail"]
     assert client.get("/api/v1/insights", params={"compare": "last"}).status_code == 422
+
+
+def test_the_november_2025_carrier_outage_is_found(
+    client_for: Callable[[str], TestClient],
+) -> None:
+    body = (
+        client_for("analyst")
+        .get("/api/v1/insights", params={"period": "2025-11", "metric": ["csat", "nps"]})
+        .json()
+    )
+    where = {
+        (f["metric"], f["segment"]["value"])
+        for f in body["findings"]
+        if f["segment"] and f["segment"]["dimension"] == "touchpoint" and f["change"] < 0
+    }
+    assert where & {("csat", "delivery"), ("csat", "purchase"), ("nps", "delivery")}
+    totals = [f for f in body["findings"] if f["segment"] is None and f["metric"] == "csat"]
+    assert totals and totals[0]["change"] < 0
+    # where it comes from: the touchpoints' decomposition names delivery or purchase
+    touch = next(e for e in totals[0]["evidence"] if e["dimension"] == "touchpoint")
+    assert touch["segments"][0]["segment"] in ("delivery", "purchase")
