@@ -147,7 +147,7 @@ def test_comparisons_and_user_mistakes(planted: Workspace) -> None:
     with pytest.raises(QueryError, match="not a month period"):
         significant_changes(planted, period="November", by="month", as_of=AS_OF)
     untested = significant_changes(planted, metrics=["first_response_time"], as_of=AS_OF)
-    assert "quantile" in untested.skipped["first_response_time"]
+    assert "quantile" in untested.skipped["first_response_time"]("en")
 
 
 NULL_RUNS, NULL_ALLOWED = 40, 5

@@ -98,8 +98,7 @@ HEADERS = {
     "en": ("#", "Finding", "q", "Caveats and where it comes from"),
     "fr": ("#", "Constat", "q", "Réserves et origine"),
 }
-FROM = {"en": "Largest part by", "fr": "Principale part par"}
-SKIPPED = {"en": "Not tested", "fr": "Non testés"}
+SKIPPED = {"en": "Not tested: ", "fr": "Non testés\u202f: "}
 
 
 def table(data: dict[str, Any], lang: str, confidence: float) -> Table:
@@ -108,46 +107,41 @@ def table(data: dict[str, Any], lang: str, confidence: float) -> Table:
         t.add_column(head, justify="right" if i in (0, 2) else "left", overflow="fold")
     for rank, f in enumerate(data["findings"], start=1):
         notes = [c["text"] for c in f["caveats"]] + _origins(f, lang)
-        t.add_row(str(rank), f["headline"], _q(f["q_value"]), "\n".join(notes))
+        t.add_row(str(rank), f["headline"], _q(f["q_value"], lang)[2:], "\n".join(notes))
     return t
 
 
 def _origins(finding: dict[str, Any], lang: str) -> list[str]:
-    """The top segment of the first two decompositions of a total's change."""
-    lines = []
-    for ev in finding["evidence"][:2]:
-        if ev.get("type") == "decomposition" and ev["segments"]:
-            top = ev["segments"][0]
-            amount = render.signed(top["contribution"])
-            lines.append(f"{FROM[lang]} {ev['dimension']}: {top['segment']} ({amount})")
-    return lines
+    """Where a total's change comes from: the top segment of its first two decompositions."""
+    from cxpulse.insights.explain import origin
+
+    found = (origin(ev, lang) for ev in finding["evidence"][:2])
+    return [line for line in found if line]
 
 
-def _q(q: float | None) -> str:
-    if q is None:
-        return "-"
-    return "<0.001" if q < 0.001 else f"{q:.3f}"
+def _q(q: float | None, lang: str) -> str:
+    from cxpulse.insights.findings import p_text
+
+    return f"q {p_text(q, lang)}"
 
 
 def _skipped(data: dict[str, Any], lang: str) -> None:
     if data["skipped"]:
         listed = "; ".join(f"{m}: {why}" for m, why in data["skipped"].items())
-        out.print(f"{SKIPPED[lang]}: {listed}", highlight=False)
+        out.print(f"{SKIPPED[lang]}{listed}", highlight=False)
 
 
 def markdown(data: dict[str, Any], lang: str) -> str:
     """The findings as a Markdown list, each with its caveats and the segment it comes from."""
     lines = [f"**{data['headline']}**", ""]
     for rank, f in enumerate(data["findings"], start=1):
-        lines.append(f"{rank}. {f['headline']} (q {_q(f['q_value'])})")
+        lines.append(f"{rank}. {f['headline']} ({_q(f['q_value'], lang)})")
         lines += [f"   - {c['text']}" for c in f["caveats"]]
         lines += [f"   - {o}" for o in _origins(f, lang)]
     if data["skipped"]:
         lines += [
             "",
-            f"_{SKIPPED[lang]}: "
-            + "; ".join(f"{m} ({w})" for m, w in data["skipped"].items())
-            + "_",
+            f"_{SKIPPED[lang]}" + "; ".join(f"{m}: {w}" for m, w in data["skipped"].items()) + "_",
         ]
     return "\n".join(lines)
 

@@ -87,7 +87,7 @@ class Insights:
     tests: int
     """m: how many tests the false discovery control covered."""
     findings: list[Finding]
-    skipped: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, Text] = field(default_factory=dict)
     """Metrics not tested, with the reason."""
     family: list[dict[str, Any]] = field(default_factory=list)
     """Every test of the run (metric, dimension, segment, n, comparison_n, change, p, q):
@@ -132,7 +132,7 @@ class Insights:
             "tests": self.tests,
             "headline": self.headline(lang),
             "findings": [f.to_dict(lang) for f in self.findings],
-            "skipped": dict(self.skipped),
+            "skipped": {name: why(lang) for name, why in self.skipped.items()},
         }
 
 
@@ -211,7 +211,7 @@ def significant_changes(
         baseline_band(ctx, names[0], win)
     confidence, min_n = ctx.settings.confidence, ctx.settings.min_n
     parts: list[pd.DataFrame] = []
-    skipped: dict[str, str] = {}
+    skipped: dict[str, Text] = {}
     raw: dict[str, Raw | None] = {}
     with ctx.sharing():
         for spec in specs:
@@ -221,15 +221,21 @@ def significant_changes(
             try:
                 groups = _groups(ctx, spec, spec.default, win, drill_dimensions(spec, dimensions))
             except ConfigError as exc:  # a setting it needs is missing: say why, go on
-                skipped[spec.name] = str(exc)
+                skipped[spec.name] = Text(str(exc), str(exc))
                 continue
             if groups is None:
-                skipped[spec.name] = f"no data in {win.label} or {win.comparison}"
+                skipped[spec.name] = Text(
+                    f"no data in {win.label} or {win.comparison}",
+                    f"pas de données en {win.label} ou en {win.comparison}",
+                )
                 continue
             raw[spec.name] = groups[1]
             tested = _test(_testable(groups[0], min_n), spec, spec.default, confidence)
             if tested.empty:
-                skipped[spec.name] = f"fewer than {min_n} answers in a period"
+                skipped[spec.name] = Text(
+                    f"fewer than {min_n} answers in a period",
+                    f"moins de {min_n} réponses sur une période",
+                )
                 continue
             parts.append(tested)
         table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
@@ -270,10 +276,16 @@ def _tested(spec: MetricSpec) -> bool:
     return var.kind in TESTED_KINDS and var.quantile is None
 
 
-def _why_untested(spec: MetricSpec) -> str:
+def _why_untested(spec: MetricSpec) -> Text:
     if spec.default.quantile is not None:
-        return "a quantile: its change has no test from the engine's statistics yet"
-    return "an exact figure of the whole population (no sampling error to test)"
+        return Text(
+            "a quantile: its change has no test from the engine's statistics yet",
+            "un quantile\u202f: les statistiques du moteur n'en testent pas encore la variation",
+        )
+    return Text(
+        "an exact figure of the whole population, with no sampling error to test",
+        "un chiffre exact de toute la population, sans erreur d'échantillonnage à tester",
+    )
 
 
 class _Bounds:

@@ -20,6 +20,7 @@ from cxpulse.insights.findings import (
     Text,
     change_text,
     dimension_name,
+    number,
     percent,
 )
 from cxpulse.metrics import mix
@@ -42,7 +43,7 @@ def decompositions(shifts: Sequence[MixShift | None]) -> Explained:
     # a dimension of one segment (every answer without an agent) says nothing of where
     kept = sorted(
         (s for s in shifts if s is not None and len(s.segments) >= 2),
-        key=lambda s: (-max(excess(x, s) for x in s.segments), s.dimension),
+        key=lambda s: (-max(excess(x, s) for x in _named(s)), s.dimension),
     )
     caveats = [c for c in map(mix_caveat, kept) if c is not None]
     return Explained([evidence(s) for s in kept], caveats)
@@ -65,6 +66,13 @@ def shift_from_stats(
     )
 
 
+def _named(shift: MixShift) -> list[SegmentShift]:
+    """The segments that name a group ("(none)": rows without the column, e.g. answers no
+    agent handled, says where only by elimination), or all when none does."""
+    named = [s for s in shift.segments if s.segment != mix.NONE_LABEL]
+    return named or shift.segments
+
+
 def excess(segment: SegmentShift, shift: MixShift) -> float:
     """How much more of the change a segment carries than its share of the answers would,
     counted in the change's direction: its contribution minus that share of the total
@@ -82,6 +90,7 @@ def evidence(shift: MixShift) -> dict[str, Any]:
     return {
         "type": "decomposition",
         "dimension": shift.dimension,
+        "unit": shift.unit,
         "method": shift.method,
         "rate_effect": shift.rate_effect,
         "mix_effect": shift.mix_effect,
@@ -100,9 +109,26 @@ def evidence(shift: MixShift) -> dict[str, Any]:
                 "n_before": s.n_before,
                 "n_after": s.n_after,
             }
-            for s in sorted(shift.segments, key=lambda s: -excess(s, shift))[:TOP_SEGMENTS]
+            for s in sorted(
+                shift.segments,
+                key=lambda s: (s.segment == mix.NONE_LABEL, -excess(s, shift)),
+            )[:TOP_SEGMENTS]
         ],
     }
+
+
+def origin(evidence: dict[str, Any], lang: str) -> str | None:
+    """One line saying which segment of a decomposition carries the change most (None when
+    the evidence is not a decomposition): "Largest part: touchpoint delivery (−18.3 points)"."""
+    if evidence.get("type") != "decomposition" or not evidence["segments"]:
+        return None
+    top = evidence["segments"][0]
+    dim = dimension_name(evidence["dimension"], lang)
+    amount = number(top["contribution"], lang)
+    unit = change_text(1, evidence["unit"], lang).removeprefix(number(1, lang))
+    if lang == "fr":
+        return f"Principale part{NNBSP}: {dim} {top['segment']} ({amount}{unit})"
+    return f"Largest part: {dim} {top['segment']} ({amount}{unit})"
 
 
 def mix_caveat(shift: MixShift) -> Caveat | None:
