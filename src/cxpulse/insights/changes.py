@@ -168,7 +168,10 @@ def window(
         last = periods.shift(first, grain, 1) - timedelta(days=1)
     # a baseline band is for the period itself; its labels compare with the previous one
     lag = engine._lag(grain, "year" if compare == "year" else "previous")
-    before = periods.shift(first, grain, -lag)
+    try:
+        before = periods.shift(first, grain, -lag)
+    except (ValueError, OverflowError):  # before year 1
+        raise QueryError(f"{periods.label(first, grain)} has no period before it") from None
     before_last = periods.shift(before, grain, 1) - timedelta(days=1)
     return Window(grain, first, last, before, before_last, compare)
 
