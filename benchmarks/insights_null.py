@@ -9,9 +9,10 @@
    any finding must be at most the nominal 5 %, with a binomial allowance: at most 16 of 200
    (a method at exactly 5 % passes 97.6 % of the time).
 2. Power: one touchpoint's CSAT (75 % satisfied, ~140 answers a month) moved by k standard
-   errors of its month-on-month difference; the share of runs finding it, the share of those
-   ranking it first, and m, the tests a run makes. At k = z(1 - q / 2m) + 0.84 it should be
-   found in 80 % of runs and ranked first in 80 % of those.
+   errors of its month-on-month difference (at the shares before and after); the share of
+   runs finding it, the share of those ranking it first, and m, the tests a run makes. At
+   k = z(1 - q / 2m) + 0.84 it should be found in 80 % of runs and ranked first in 80 % of
+   those.
 3. ``--demo``: the run time (median of 3 after a warm-up) and peak memory of the default
    metrics for the last complete month and for November 2025 of an existing demo workspace.
 
@@ -44,8 +45,19 @@ METRICS = list(synthetic.VOLUMES)
 AS_OF = "2099-01-01"
 SEGMENT_N = synthetic.VOLUMES["csat"] / len(synthetic.TOUCHPOINTS)
 GOOD = synthetic.SHARES["csat"][0]
-SE = math.sqrt(2 * GOOD * (1 - GOOD) / SEGMENT_N)
-"""One standard error of the planted touchpoint's month-on-month CSAT difference (0-1)."""
+
+
+def planted_shift(k: float) -> float:
+    """The fall of the planted touchpoint's satisfied share (0-1) that is ``k`` standard
+    errors of its month-on-month difference, that standard error taken at the shares
+    before and after (the share's variance grows as it falls from 75 % towards 50 %)."""
+    lo, hi = 0.0, GOOD
+    for _ in range(60):  # bisection: k * se(shift) - shift changes sign once
+        mid = (lo + hi) / 2
+        after = GOOD - mid
+        se = math.sqrt(GOOD * (1 - GOOD) / SEGMENT_N + after * (1 - after) / SEGMENT_N)
+        lo, hi = (mid, hi) if mid < k * se else (lo, mid)
+    return lo
 
 
 def null(runs: int, seed: int) -> dict[str, Any]:
@@ -77,7 +89,8 @@ def allowed(runs: int) -> int:
 def power(ks: list[float], runs: int, seed: int) -> list[dict[str, Any]]:
     curve = []
     for i, k in enumerate(ks):
-        plant = synthetic.Plant("csat", "delivery", -k * SE)
+        shift = planted_shift(k)
+        plant = synthetic.Plant("csat", "delivery", -shift)
         with (
             tempfile.TemporaryDirectory() as tmp,
             Workspace.init(Path(tmp) / "power.duckdb", timezone="Europe/Paris") as ws,
@@ -100,14 +113,14 @@ def power(ks: list[float], runs: int, seed: int) -> list[dict[str, Any]]:
         curve.append(
             {
                 "k_standard_errors": k,
-                "planted_points": round(k * SE * 100, 2),
+                "planted_points": round(shift * 100, 2),
                 "found": found / runs,
                 "ranked_first_when_found": first / found if found else None,
                 "tests_per_run_median": statistics.median(r.tests for r in results),
             }
         )
-        print(f"k = {k:.2f} SE ({k * SE * 100:.1f} points): found {found}/{runs}, "
-              f"first {first}/{found}")  # fmt: skip
+        print(f"k = {k:.2f} SE ({shift * 100:.1f} points): found {found}/{runs}, "
+              f"first {first}/{found}", flush=True)  # fmt: skip
     return curve
 
 
@@ -138,14 +151,15 @@ def main() -> None:
     parser.add_argument("--ks", default="2,3,4,threshold,5,6")
     parser.add_argument("--seed", type=int, default=20251207)
     parser.add_argument("--demo", help="an existing demo workspace (a copy) to time")
+    parser.add_argument("--out", default="insights_null.json", help="file in benchmarks/results")
     args = parser.parse_args()
 
     report: dict[str, Any] = {"benchmark": "insights_null", "date": date.today().isoformat()}
     report["machine"] = machine()
-    report["null"] = found = null(args.runs, args.seed)
-    print(f"null: {found['runs_with_a_finding']}/{args.runs} runs with a finding "
-          f"(allowed {found['allowed']}), m = {found['tests_per_run_median']}")  # fmt: skip
-    m = found["tests_per_run_median"]
+    report["null"] = found = null(max(args.runs, 1), args.seed)
+    hits, m = found["runs_with_a_finding"], found["tests_per_run_median"]
+    print(f"null: {hits}/{found['runs']} runs with a finding (allowed {found['allowed']}), "
+          f"m = {m}", flush=True)  # fmt: skip
     threshold = NormalDist().inv_cdf(1 - 0.05 / (2 * m)) + 0.84
     report["power_threshold_k"] = threshold
     ks = [threshold if k == "threshold" else float(k) for k in args.ks.split(",")]
@@ -155,7 +169,7 @@ def main() -> None:
         report["demo"] = demo(args.demo)
         print(f"demo: {report['demo']}")
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "insights_null.json").write_text(json.dumps(report, indent=2) + "\n")
+    (RESULTS / args.out).write_text(json.dumps(report, indent=2) + "\n")
 
 
 if __name__ == "__main__":
