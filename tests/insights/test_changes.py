@@ -146,8 +146,10 @@ def test_comparisons_and_user_mistakes(planted: Workspace) -> None:
         significant_changes(planted, metrics=["nsp"], as_of=AS_OF)
     with pytest.raises(QueryError, match="not a month period"):
         significant_changes(planted, period="November", by="month", as_of=AS_OF)
-    with pytest.raises(QueryError, match="has no period before it"):
+    with pytest.raises(QueryError, match="0001-01 is too close to the calendar's ends"):
         significant_changes(planted, period="0001-01", as_of=AS_OF)
+    with pytest.raises(QueryError, match="too close to the calendar's ends"):
+        significant_changes(planted, as_of="0001-01-15")
     untested = significant_changes(planted, metrics=["first_response_time"], as_of=AS_OF)
     assert "quantile" in untested.skipped["first_response_time"]("en")
 

@@ -152,6 +152,20 @@ def window(
     if grain == "all":
         raise QueryError("insights compare periods: use --by day, week, month, quarter or year")
     today = as_of or datetime.now(ctx.settings.zone).date()
+    try:
+        return _window(grain, period, compare, today, data_end)
+    except QueryError:  # a ValueError too, and already says what is wrong
+        raise
+    except (ValueError, OverflowError):  # a period next to year 1 or 9999
+        raise QueryError(
+            f"{period or today} is too close to the calendar's ends (years 1 and 9999) to "
+            "have a period to compare with"
+        ) from None
+
+
+def _window(
+    grain: periods.Grain, period: str | None, compare: str, today: date, data_end: date | None
+) -> Window:
     if period:
         first, last = period_bounds(period, grain)
         if last >= today:
@@ -168,10 +182,7 @@ def window(
         last = periods.shift(first, grain, 1) - timedelta(days=1)
     # a baseline band is for the period itself; its labels compare with the previous one
     lag = engine._lag(grain, "year" if compare == "year" else "previous")
-    try:
-        before = periods.shift(first, grain, -lag)
-    except (ValueError, OverflowError):  # before year 1
-        raise QueryError(f"{periods.label(first, grain)} has no period before it") from None
+    before = periods.shift(first, grain, -lag)
     before_last = periods.shift(before, grain, 1) - timedelta(days=1)
     return Window(grain, first, last, before, before_last, compare)
 
