@@ -81,6 +81,9 @@ COMMANDS: dict[str, Lazy | None] = {
         "revenue",
         "Retention of signup cohorts (first paid subscription), period by period, in %.",
     ),
+    "insights": Lazy(
+        "insights", "What changed significantly in a period, overall and by segment, ranked."
+    ),
     "pages": Lazy(
         "web", "Problem pages: exit or bounce rate abnormally high for their traffic, worst first."
     ),

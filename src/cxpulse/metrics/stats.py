@@ -17,6 +17,7 @@ Three kinds of statistic:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Literal
@@ -104,17 +105,40 @@ def nps_change_significant(
     *,
     confidence: float,
 ) -> npt.NDArray[np.bool_]:
-    """Two-sided z test of a difference of net scores between independent samples.
+    """Two-sided z test of a difference of net scores between independent samples
+    (:func:`nps_change_test`: the variance of one answer from both samples pooled)."""
+    return nps_change_test(n1, p1, d1, n2, p2, d2, confidence=confidence).significant(confidence)
 
-    Uses the adjusted-Wald variances so two samples with no spread (all promoters) still get
-    a finite standard error.
+
+def nps_change_test(
+    n1: object,
+    p1: object,
+    d1: object,
+    n2: object,
+    p2: object,
+    d2: object,
+    *,
+    confidence: float,
+) -> ChangeTest:
+    """The change of net score from sample 1 to sample 2 (-1..1 scale), its z test and interval.
+
+    The test takes the variance of one answer under "no change": both samples pooled, as
+    the two-proportion test does. Each sample's own variance (the interval's) understates
+    the spread of a small sample whose answers happen to bunch: with 40 answers a sample
+    and no change (200,000 simulated pairs), p < 0.05 came 1.32 times and p < 0.001 2.5
+    times as often as it should; pooled, 1.03 and 0.94 times. Variances are adjusted-Wald
+    (3/4 added to each extreme category, 3 to n) so samples with no spread (all promoters)
+    still get a finite standard error.
     """
+    n1_, n2_ = _arr(n1), _arr(n2)
     _, v1 = nps_variance(n1, p1, d1, adjusted=True)
     _, v2 = nps_variance(n2, p2, d2, adjusted=True)
-    se = np.sqrt(_safe_div(v1, _arr(n1) + 3) + _safe_div(v2, _arr(n2) + 3))
+    se = np.sqrt(_safe_div(v1, n1_ + 3) + _safe_div(v2, n2_ + 3))
+    _, v0 = nps_variance(n1_ + n2_, _arr(p1) + _arr(p2), _arr(d1) + _arr(d2), adjusted=True)
+    se0 = np.sqrt(v0 * (_safe_div(np.ones_like(n1_), n1_) + _safe_div(np.ones_like(n2_), n2_)))
     diff = nps_point(n2, p2, d2) - nps_point(n1, p1, d1)
-    z = _safe_div(np.abs(diff), se)
-    return np.asarray(z > z_value(confidence))
+    half = z_value(confidence) * se
+    return ChangeTest(diff, se, normal_p(_safe_div(diff, se0)), diff - half, diff + half)
 
 
 # -- shares ----------------------------------------------------------------------------------
@@ -140,14 +164,25 @@ def wilson_interval(n: object, k: object, *, confidence: float) -> tuple[Array, 
 def share_change_significant(
     n1: object, k1: object, n2: object, k2: object, *, confidence: float
 ) -> npt.NDArray[np.bool_]:
-    """Two-sided pooled two-proportion z test."""
+    """Two-sided pooled two-proportion z test (:func:`share_change_test`)."""
+    return share_change_test(n1, k1, n2, k2, confidence=confidence).significant(confidence)
+
+
+def share_change_test(
+    n1: object, k1: object, n2: object, k2: object, *, confidence: float
+) -> ChangeTest:
+    """The change of share from sample 1 to sample 2 (0..1 scale): the pooled two-proportion
+    z test (the standard error under no change), and the Wald interval of the difference
+    (each sample's own variance: the change is not assumed to be zero there)."""
     n1_, k1_, n2_, k2_ = _arr(n1), _arr(k1), _arr(n2), _arr(k2)
     pooled = _safe_div(k1_ + k2_, n1_ + n2_)
     one = np.ones_like(n1_)
-    se = np.sqrt(pooled * (1 - pooled) * (_safe_div(one, n1_) + _safe_div(one, n2_)))
-    diff = share_point(n2_, k2_) - share_point(n1_, k1_)
-    z = _safe_div(np.abs(diff), se)
-    return np.asarray(z > z_value(confidence))
+    se0 = np.sqrt(pooled * (1 - pooled) * (_safe_div(one, n1_) + _safe_div(one, n2_)))
+    s1, s2 = share_point(n1_, k1_), share_point(n2_, k2_)
+    diff = s2 - s1
+    se = np.sqrt(_safe_div(s1 * (1 - s1), n1_) + _safe_div(s2 * (1 - s2), n2_))
+    half = z_value(confidence) * se
+    return ChangeTest(diff, se, normal_p(_safe_div(diff, se0)), diff - half, diff + half)
 
 
 # -- ratios of sums ---------------------------------------------------------------------------
@@ -207,8 +242,22 @@ def mean_change_significant(
     *,
     confidence: float,
 ) -> npt.NDArray[np.bool_]:
-    """Welch's two-sided t test from summary statistics."""
-    from scipy.special import stdtr  # Student's t CDF: sf(t, df) = stdtr(df, -t)
+    """Welch's two-sided t test from summary statistics (:func:`mean_change_test`)."""
+    return mean_change_test(n1, s1, ss1, n2, s2, ss2, confidence=confidence).significant(confidence)
+
+
+def mean_change_test(
+    n1: object,
+    s1: object,
+    ss1: object,
+    n2: object,
+    s2: object,
+    ss2: object,
+    *,
+    confidence: float,
+) -> ChangeTest:
+    """The change of mean from sample 1 to sample 2: Welch's t test and interval."""
+    from scipy.special import stdtr, stdtrit  # Student's t CDF and quantile
 
     n1_, n2_ = _arr(n1), _arr(n2)
     v1, v2 = sample_variance(n1_, s1, ss1), sample_variance(n2_, s2, ss2)
@@ -219,15 +268,41 @@ def mean_change_significant(
         df = (a + b) ** 2 / (a**2 / (n1_ - 1) + b**2 / (n2_ - 1))
         t = np.abs(diff) / se
         p = 2 * stdtr(df, -t)
-    return np.asarray(np.where(np.isfinite(p), p < 1 - confidence, False))
+        half = stdtrit(df, 0.5 + confidence / 2) * se
+    p = np.where(np.isfinite(p), p, np.nan)
+    return ChangeTest(diff, se, p, diff - half, diff + half)
 
 
-# -- the difference of two independent samples, with its interval ------------------------------
 @dataclass(frozen=True)
 class ChangeTest:
+    """Per group, a change from one independent sample to another: ``diff`` (on the
+    statistic's own scale: -1..1 for net scores, 0..1 for shares, the unit for means), its
+    standard error, the two-sided p-value of "no change" (NaN where it cannot be tested)
+    and the ``confidence`` interval of the change."""
+
+    diff: Array
+    se: Array
+    p: Array
+    low: Array
+    high: Array
+
+    def significant(self, confidence: float) -> npt.NDArray[np.bool_]:
+        with np.errstate(invalid="ignore"):
+            return np.asarray(np.isfinite(self.p) & (self.p < 1 - confidence))
+
+
+def normal_p(z: object) -> Array:
+    """Two-sided p-value of standard normal scores (NaN stays NaN)."""
+    z_ = np.atleast_1d(_arr(z))
+    return np.array([math.erfc(abs(v) / math.sqrt(2)) if np.isfinite(v) else np.nan for v in z_])
+
+
+# -- one change between two samples given by their statistics (impact of an event) -----------
+@dataclass(frozen=True)
+class SampleChange:
     """``after - before`` on the statistic's own scale (NPS in -1..1, a share in 0..1), its
-    interval and the two-sided p-value of the test the engine's ``*_change_significant`` run:
-    ``p_value < 1 - confidence`` exactly when they call the change significant."""
+    interval and the two-sided p-value of the engine's test (:class:`ChangeTest`):
+    ``p_value < 1 - confidence`` exactly when the engine calls the change significant."""
 
     change: float
     ci_low: float
@@ -241,51 +316,41 @@ def change_test(
     after: dict[str, float],
     *,
     confidence: float,
-) -> ChangeTest | None:
+) -> SampleChange | None:
     """The change between two independent samples given by their sufficient statistics
     (:data:`cxpulse.metrics.spec.STAT_COLUMNS`); None for exact figures (``ratio``,
-    ``value``: no sampling, no test) or when a side is empty.
+    ``value``: no sampling, no test), when a side is empty or the test is undefined.
 
-    - ``nps``: z test and interval on the adjusted-Wald variances (as the engine's test).
-    - ``share``: pooled two-proportion z test (as the engine's); Newcombe's hybrid score
-      interval from the two Wilson intervals (Newcombe 1998, method 10), which keeps its
-      coverage near 0 % and 100 % where a Wald interval does not.
-    - ``mean``: Welch's t test, and the interval on Welch's degrees of freedom.
+    The p-value is the engine's own test (:func:`nps_change_test`, :func:`share_change_test`,
+    :func:`mean_change_test`). For shares the interval is Newcombe's hybrid score interval
+    from the two Wilson intervals (Newcombe 1998, method 10), which keeps its coverage near
+    0 % and 100 % where a Wald interval does not; the others use the test's own interval.
     """
     n1, n2 = float(before.get("n", 0) or 0), float(after.get("n", 0) or 0)
     if kind not in ("nps", "share", "mean") or n1 <= 0 or n2 <= 0:
         return None
-    normal = NormalDist()
-    z_crit = z_value(confidence)
     if kind == "nps":
-        p1, d1, p2, d2 = before["p"], before["d"], after["p"], after["d"]
-        _, v1 = nps_variance(n1, p1, d1, adjusted=True)
-        _, v2 = nps_variance(n2, p2, d2, adjusted=True)
-        se = float(np.sqrt(v1 / (n1 + 3) + v2 / (n2 + 3)))
-        diff = float(nps_point(n2, p2, d2) - nps_point(n1, p1, d1))
-        p_value = 2 * normal.cdf(-abs(diff) / se) if se > 0 else float(diff == 0)
-        return ChangeTest(diff, diff - z_crit * se, diff + z_crit * se, p_value)
+        test = nps_change_test(
+            n1, before["p"], before["d"], n2, after["p"], after["d"], confidence=confidence
+        )
+    elif kind == "share":
+        test = share_change_test(n1, before["k"], n2, after["k"], confidence=confidence)
+    else:
+        test = mean_change_test(
+            n1, before["s"], before["ss"], n2, after["s"], after["ss"], confidence=confidence
+        )
+    diff, p, low, high = (
+        float(np.asarray(x).reshape(-1)[0]) for x in (test.diff, test.p, test.low, test.high)
+    )
     if kind == "share":
         k1, k2 = float(before["k"]), float(after["k"])
         s1, s2 = k1 / n1, k2 / n2
-        diff = s2 - s1
-        pooled = (k1 + k2) / (n1 + n2)
-        se = float(np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2)))
-        p_value = 2 * normal.cdf(-abs(diff) / se) if se > 0 else float(diff == 0)
         (l1,), (u1,) = wilson_interval([n1], [k1], confidence=confidence)
         (l2,), (u2,) = wilson_interval([n2], [k2], confidence=confidence)
         low = diff - float(np.sqrt((s2 - l2) ** 2 + (u1 - s1) ** 2))
         high = diff + float(np.sqrt((u2 - s2) ** 2 + (s1 - l1) ** 2))
-        return ChangeTest(diff, low, high, p_value)
-    from scipy.special import stdtr, stdtrit
-
-    a = float(sample_variance(n1, before["s"], before["ss"])) / n1
-    b = float(sample_variance(n2, after["s"], after["ss"])) / n2
-    diff = float(mean_point(n2, after["s"]) - mean_point(n1, before["s"]))
-    if not (np.isfinite(a) and np.isfinite(b)) or a + b <= 0:
+    if np.isfinite(diff) and diff == 0 and not np.isfinite(p):
+        p = 1.0  # both samples all one answer: nothing moved, and nothing to test against
+    if not (np.isfinite(diff) and np.isfinite(p) and np.isfinite(low) and np.isfinite(high)):
         return None  # one answer on a side, or no spread at all: no standard error
-    se = float(np.sqrt(a + b))
-    df = (a + b) ** 2 / (a**2 / (n1 - 1) + b**2 / (n2 - 1))
-    half = float(stdtrit(df, 0.5 + confidence / 2)) * se
-    p_value = float(2 * stdtr(df, -abs(diff) / se))
-    return ChangeTest(diff, diff - half, diff + half, p_value)
+    return SampleChange(diff, low, high, p)

@@ -12,6 +12,7 @@ from cxpulse.web.api import customers as api_customers
 from cxpulse.web.api import events as api_events
 from cxpulse.web.api import forecast as api_forecast
 from cxpulse.web.api import ingest as api_ingest
+from cxpulse.web.api import insights as api_insights
 from cxpulse.web.api import metrics as api_metrics
 from cxpulse.web.api import responses as api_responses
 from cxpulse.web.api import rules as api_rules
@@ -52,6 +53,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     apidocs.router,
     api_metrics.router,
     api_forecast.router,
+    api_insights.router,
     api_ingest.router,
     api_events.router,
     api_surveys.router,

@@ -1,0 +1,546 @@
+"""Significant changes: every metric, overall and in every segment of its drill dimensions,
+tested against the comparison period with the metric's own method, the whole family kept at
+a false discovery rate.
+
+How a run counts its tests (m), so the false discovery control is honest:
+
+- a metric is tested when its statistic is a sample (``nps`` by its variance, ``share`` by
+  the two-proportion z test, ``mean`` by Welch's t test: :mod:`cxpulse.metrics.stats`);
+  exact population figures (revenue ratios, counts) and quantiles are not, and the result
+  says which were left out and why;
+- a group (the total, or one segment) is tested when both periods have at least the
+  workspace's ``min_n`` answers (tickets, sessions...): the tests of smaller groups are too
+  weak to find anything and would only raise m;
+- a dimension is tested when at least two of its segments are (with one, its test repeats
+  the total's);
+- the p-values of every test of the run, all metrics together, are adjusted with
+  Benjamini-Hochberg (:mod:`.fdr`) at q = 1 - the workspace's confidence (5 % by default).
+
+One query per metric reads the sufficient statistics of both periods grouped by every
+dimension at once; totals and each dimension's segments are sums of those groups (every row
+has one value per column). Calendar-defined metrics (a customer counted in two plans) are
+read once per dimension instead, and their total on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from cxpulse.errors import ConfigError, QueryError
+from cxpulse.insights.dimensions import drill_dimensions
+from cxpulse.insights.explain import decompositions, shift_from_stats
+from cxpulse.insights.fdr import bh_adjust
+from cxpulse.insights.findings import Caveat, Finding, Segment, Text, check_language, number
+from cxpulse.metrics import engine, periods, stats
+from cxpulse.metrics.feedback import label_grain, period_bounds
+from cxpulse.metrics.scorecard import DEFAULT_METRICS as SCORECARD_METRICS
+from cxpulse.metrics.spec import REGISTRY, STAT_COLUMNS, MetricSpec, Registry, Variant
+
+if TYPE_CHECKING:
+    from cxpulse.context import Context
+
+DEFAULT_METRICS: tuple[str, ...] = (*SCORECARD_METRICS, "exit_rate")
+"""The scorecard's metrics, and the exit rate (a page losing its visitors is what the
+website's scorecard line, the bounce rate, does not show)."""
+
+COMPARISONS = ("previous", "year", "baseline")
+TESTED_KINDS = ("nps", "share", "mean")
+FEW_ANSWERS = 100
+"""Below this many answers in a period, a finding says its numbers rest on few answers."""
+TOTAL = ""  # the dimension of a metric's total
+NONE_LABEL = "(none)"
+
+
+@dataclass(frozen=True)
+class Window:
+    """The period looked at and the one it is compared with (local days, inclusive)."""
+
+    grain: periods.Grain
+    first: date
+    last: date
+    before: date
+    before_last: date
+    compare: str
+
+    @property
+    def label(self) -> str:
+        return periods.label(self.first, self.grain)
+
+    @property
+    def comparison(self) -> str:
+        return periods.label(self.before, self.grain)
+
+
+@dataclass(frozen=True)
+class Insights:
+    """The findings of one run, ranked, and what the run tested."""
+
+    window: Window
+    as_of: date
+    confidence: float
+    tests: int
+    """m: how many tests the false discovery control covered."""
+    findings: list[Finding]
+    skipped: dict[str, Text] = field(default_factory=dict)
+    """Metrics not tested, with the reason."""
+    family: list[dict[str, Any]] = field(default_factory=list)
+    """Every test of the run (metric, dimension, segment, n, comparison_n, change, p, q):
+    what the false discovery control covered, findings or not."""
+
+    @property
+    def q(self) -> float:
+        return round(1 - self.confidence, 10)
+
+    def headline(self, lang: str = "en") -> str:
+        check_language(lang)
+        w, k = self.window, len(self.findings)
+        rate = number(self.q * 100, lang, 0)
+        if lang == "fr":
+            what = (
+                "Aucun changement significatif"
+                if k == 0
+                else f"{k} changement{'s' if k > 1 else ''} significatif{'s' if k > 1 else ''}"
+            )
+            return (
+                f"{what} en {w.label} par rapport à {w.comparison} ({self.tests} tests, taux "
+                f"de fausses découvertes {rate}\u202f%)."
+            )
+        what = "No significant change" if k == 0 else f"{k} significant change{'s' * (k > 1)}"
+        return (
+            f"{what} in {w.label} against {w.comparison} ({self.tests} tests, false discovery "
+            f"rate {rate}%)."
+        )
+
+    def to_dict(self, lang: str = "en") -> dict[str, Any]:
+        w = self.window
+        return {
+            "period": w.label,
+            "comparison": w.comparison,
+            "compare": w.compare,
+            "by": w.grain,
+            "start": w.first.isoformat(),
+            "end": w.last.isoformat(),
+            "as_of": self.as_of.isoformat(),
+            "confidence": self.confidence,
+            "false_discovery_rate": self.q,
+            "tests": self.tests,
+            "headline": self.headline(lang),
+            "findings": [f.to_dict(lang) for f in self.findings],
+            "skipped": {name: why(lang) for name, why in self.skipped.items()},
+        }
+
+
+def window(
+    ctx: Context,
+    period: str | None,
+    by: str | None,
+    compare: str,
+    as_of: date | None,
+    data_end: date | None = None,
+) -> Window:
+    """The period (default: the last complete one, in the workspace's zone, that the data
+    covers to its end) and the one it is compared with. An unfinished period is refused."""
+    if compare not in COMPARISONS:
+        raise QueryError(f"compare with {compare!r}? Use {', '.join(COMPARISONS)}.")
+    grain = periods.check_grain(by or (label_grain(period) if period else "month"))
+    if grain == "all":
+        raise QueryError("insights compare periods: use --by day, week, month, quarter or year")
+    today = as_of or datetime.now(ctx.settings.zone).date()
+    try:
+        return _window(grain, period, compare, today, data_end)
+    except QueryError:  # a ValueError too, and already says what is wrong
+        raise
+    except (ValueError, OverflowError):  # a period next to year 1 or 9999
+        raise QueryError(
+            f"{period or today} is too close to the calendar's ends (years 1 and 9999) to "
+            "have a period to compare with"
+        ) from None
+
+
+def _window(
+    grain: periods.Grain, period: str | None, compare: str, today: date, data_end: date | None
+) -> Window:
+    if period:
+        first, last = period_bounds(period, grain)
+        if last >= today:
+            done = periods.label(periods.shift(periods.floor_date(today, grain), grain, -1), grain)
+            raise QueryError(
+                f"{period} is not over yet (it ends on {last}); insights compare complete "
+                f"periods only: the last complete {grain} is {done}"
+            )
+    else:
+        # the day after the data ends, when it ends before today: a period the data stops in
+        # the middle of is not complete either
+        upto = min(today, data_end + timedelta(days=1)) if data_end else today
+        first = periods.shift(periods.floor_date(upto, grain), grain, -1)
+        last = periods.shift(first, grain, 1) - timedelta(days=1)
+    # a baseline band is for the period itself; its labels compare with the previous one
+    lag = engine._lag(grain, "year" if compare == "year" else "previous")
+    before = periods.shift(first, grain, -lag)
+    before_last = periods.shift(before, grain, 1) - timedelta(days=1)
+    return Window(grain, first, last, before, before_last, compare)
+
+
+def baseline_band(ctx: Context, name: str, win: Window) -> Any:
+    """The expected band of ``name`` in the window's period from its history (seasonality
+    included): the seam for the forecasts of :mod:`cxpulse.models.forecast`."""
+    try:
+        from cxpulse.models import forecast  # type: ignore[attr-defined]  # not there yet
+    except ImportError:
+        raise QueryError(
+            "--compare baseline needs the forecasts (cxpulse forecast), which this version "
+            "does not have yet; use --compare previous or year"
+        ) from None
+    return forecast.expected_band(ctx, name, win.first, win.grain)  # pragma: no cover
+
+
+def significant_changes(
+    ctx: Context,
+    *,
+    period: str | None = None,
+    by: str | None = None,
+    compare: str = "previous",
+    metrics: Sequence[str] | None = None,
+    dimensions: Sequence[str] | None = None,
+    as_of: date | str | None = None,
+    registry: Registry = REGISTRY,
+) -> Insights:
+    """The significant changes of ``metrics`` (default :data:`DEFAULT_METRICS`) in ``period``
+    (a label such as 2025-11; default: the last complete ``by`` period) against the
+    ``compare`` period, overall and per segment of each drill dimension (``dimensions``:
+    keep only these), ranked by :func:`rank_score`."""
+    names = list(dict.fromkeys(metrics or DEFAULT_METRICS))
+    specs = [registry.get(n) for n in names]  # an unknown name fails before any query
+    today = periods.parse_day(as_of, "as_of")
+    bounds = _Bounds(ctx)
+    data_end = None if period else bounds.last_day([s for s in specs if _tested(s)])
+    win = window(ctx, period, by, compare, today, data_end)
+    if compare == "baseline":
+        baseline_band(ctx, names[0], win)
+    confidence, min_n = ctx.settings.confidence, ctx.settings.min_n
+    parts: list[pd.DataFrame] = []
+    skipped: dict[str, Text] = {}
+    raw: dict[str, Raw | None] = {}
+    with ctx.sharing():
+        for spec in specs:
+            if not _tested(spec):
+                skipped[spec.name] = _why_untested(spec)
+                continue
+            try:
+                groups = _groups(ctx, spec, spec.default, win, drill_dimensions(spec, dimensions))
+            except ConfigError as exc:  # a setting it needs is missing: say why, go on
+                skipped[spec.name] = Text(str(exc), str(exc))
+                continue
+            if groups is None:
+                skipped[spec.name] = Text(
+                    f"no data in {win.label} or {win.comparison}",
+                    f"pas de données en {win.label} ou en {win.comparison}",
+                )
+                continue
+            raw[spec.name] = groups[1]
+            tested = _test(_testable(groups[0], min_n), spec, spec.default, confidence)
+            if tested.empty:
+                skipped[spec.name] = Text(
+                    f"fewer than {min_n} answers in a period",
+                    f"moins de {min_n} réponses sur une période",
+                )
+                continue
+            parts.append(tested)
+        table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        if table.empty:
+            return Insights(win, today or _today(ctx), confidence, 0, [], skipped, [])
+        table["q"] = bh_adjust(table["p"].to_numpy(float))
+        found = table[table["q"] <= 1 - confidence]
+        findings = [
+            _finding(row, registry.get(row["metric"]), win, confidence, bounds, raw[row["metric"]])
+            for row in _records(found)
+        ]
+    order = {n: i for i, n in enumerate(names)}
+    findings.sort(
+        key=lambda f: (
+            -f.score,
+            order[f.metric],
+            f.segment.dimension if f.segment else "",
+            f.segment.value if f.segment else "",
+        )
+    )
+    family = table[["metric", "dimension", "segment", "n_1", "n_0", "change", "p", "q"]]
+    family = family.rename(columns={"n_1": "n", "n_0": "comparison_n"})
+    return Insights(
+        win, today or _today(ctx), confidence, len(table), findings, skipped, _records(family)
+    )
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in row.items()} for row in df.to_dict("records")]
+
+
+def _today(ctx: Context) -> date:
+    return datetime.now(ctx.settings.zone).date()
+
+
+def _tested(spec: MetricSpec) -> bool:
+    var = spec.default
+    return var.kind in TESTED_KINDS and var.quantile is None
+
+
+def _why_untested(spec: MetricSpec) -> Text:
+    if spec.default.quantile is not None:
+        return Text(
+            "a quantile: its change has no test from the engine's statistics yet",
+            "un quantile\u202f: les statistiques du moteur n'en testent pas encore la variation",
+        )
+    return Text(
+        "an exact figure of the whole population, with no sampling error to test",
+        "un chiffre exact de toute la population, sans erreur d'échantillonnage à tester",
+    )
+
+
+class _Bounds:
+    """The first and last local day of each table's rows (read once per run)."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.found: dict[str, tuple[date, date] | None] = {}
+
+    def of(self, spec: MetricSpec) -> tuple[date, date] | None:
+        if spec.table not in self.found:
+            t = self.ctx.table(spec.table)
+            ts = t[spec.time_column]
+            got = t.aggregate(lo=ts.min(), hi=ts.max()).to_pyarrow()
+            lo, hi = got["lo"][0].as_py(), got["hi"][0].as_py()
+            zone = self.ctx.settings.zone
+            self.found[spec.table] = (
+                None if lo is None else (engine.local_day(lo, zone), engine.local_day(hi, zone))
+            )
+        return self.found[spec.table]
+
+    def last_day(self, specs: list[MetricSpec]) -> date | None:
+        ends = [b[1] for b in map(self.of, specs) if b is not None]
+        return max(ends) if ends else None
+
+
+def _read(
+    ctx: Context, spec: MetricSpec, var: Variant, win: Window, segments: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """Both periods' statistics grouped by ``segments`` (None when either has no data).
+    Adjacent periods are read in one query and split on ``_period``."""
+
+    def read(a: date, b: date) -> pd.DataFrame | None:
+        return engine.aggregate_stats(ctx, spec, var, win.grain, segments, {}, a, b)
+
+    if win.before_last + timedelta(days=1) == win.first:
+        both = read(win.before, win.last)
+        if both is None or both.empty:
+            return None
+        when = pd.to_datetime(both["_period"]).dt.date
+        frames = (both[when == win.before], both[when == win.first])
+    else:
+        f0, f1 = read(win.before, win.before_last), read(win.first, win.last)
+        if f0 is None or f1 is None:
+            return None
+        frames = (f0, f1)
+    if frames[0].empty or frames[1].empty:
+        return None
+    return frames
+
+
+def _margin(df: pd.DataFrame, dimension: str, cols: list[str]) -> pd.DataFrame:
+    """The statistics summed per segment of ``dimension`` (TOTAL: over everything)."""
+    if dimension == TOTAL:
+        out = df[cols].sum().to_frame().T
+        out["segment"] = ""
+    else:
+        seg = df[dimension].astype(object).where(df[dimension].notna(), NONE_LABEL).astype(str)
+        out = df[cols].groupby(seg.rename("segment")).sum().reset_index()
+    out.insert(0, "dimension", dimension)
+    return out
+
+
+Raw = tuple[pd.DataFrame, pd.DataFrame]
+
+
+def _groups(
+    ctx: Context, spec: MetricSpec, var: Variant, win: Window, dims: list[str]
+) -> tuple[pd.DataFrame, Raw | None] | None:
+    """One row per group (the total, each dimension's segments) with each period's
+    statistics (columns ``<stat>_0`` before, ``<stat>_1`` after), and the statistics as
+    read grouped by every dimension (None for calendar-defined metrics)."""
+    cols = list(STAT_COLUMNS[var.kind])
+    margins: list[tuple[pd.DataFrame, pd.DataFrame]] = []
+    got: Raw | None = None
+    if var.periodic is None:  # rows: one value per column, the groups sum up
+        got = _read(ctx, spec, var, win, dims)
+        if got is None:
+            return None
+        for dim in (TOTAL, *dims):
+            margins.append((_margin(got[0], dim, cols), _margin(got[1], dim, cols)))
+    else:
+        total = _read(ctx, spec, var, win, [])
+        if total is None:
+            return None
+        margins.append((_margin(total[0], TOTAL, cols), _margin(total[1], TOTAL, cols)))
+        for dim in dims:
+            got = _read(ctx, spec, var, win, [dim])
+            if got is not None:
+                margins.append((_margin(got[0], dim, cols), _margin(got[1], dim, cols)))
+    before = pd.concat([m[0] for m in margins], ignore_index=True)
+    after = pd.concat([m[1] for m in margins], ignore_index=True)
+    both = before.merge(after, on=["dimension", "segment"], how="outer", suffixes=("_0", "_1"))
+    stat = [f"{c}_{i}" for c in cols for i in (0, 1)]
+    both[stat] = both[stat].astype(float).fillna(0.0)
+    both.insert(0, "metric", spec.name)
+    return both, got
+
+
+def _testable(groups: pd.DataFrame, min_n: int) -> pd.DataFrame:
+    """The groups tested: at least ``min_n`` answers in both periods; in a dimension, only
+    when two segments or more are (one would repeat the total)."""
+    big = groups[(groups["n_0"] >= min_n) & (groups["n_1"] >= min_n)]
+    per_dim = big.groupby("dimension")["segment"].transform("size")
+    return big[(big["dimension"] == TOTAL) | (per_dim >= 2)].reset_index(drop=True)
+
+
+def _test(groups: pd.DataFrame, spec: MetricSpec, var: Variant, confidence: float) -> pd.DataFrame:
+    """Each group's values, change, interval, p-value and rank score (display units)."""
+    if groups.empty:
+        return groups
+    g = {c: groups[c].to_numpy(float) for c in groups.columns if c[-2:] in ("_0", "_1")}
+    if var.kind == "nps":
+        args = (g["n_0"], g["p_0"], g["d_0"], g["n_1"], g["p_1"], g["d_1"])
+        test = stats.nps_change_test(*args, confidence=confidence)
+        v0, v1 = stats.nps_point(*args[:3]), stats.nps_point(*args[3:])
+        _, var_each = stats.nps_variance(
+            g["n_0"] + g["n_1"], g["p_0"] + g["p_1"], g["d_0"] + g["d_1"], adjusted=False
+        )
+        spread = np.sqrt(var_each)
+    elif var.kind == "share":
+        test = stats.share_change_test(
+            g["n_0"], g["k_0"], g["n_1"], g["k_1"], confidence=confidence
+        )
+        v0, v1 = stats.share_point(g["n_0"], g["k_0"]), stats.share_point(g["n_1"], g["k_1"])
+        pooled = stats.share_point(g["n_0"] + g["n_1"], g["k_0"] + g["k_1"])
+        spread = np.sqrt(pooled * (1 - pooled))
+    else:
+        test = stats.mean_change_test(
+            g["n_0"], g["s_0"], g["ss_0"], g["n_1"], g["s_1"], g["ss_1"], confidence=confidence
+        )
+        v0, v1 = stats.mean_point(g["n_0"], g["s_0"]), stats.mean_point(g["n_1"], g["s_1"])
+        var0 = stats.sample_variance(g["n_0"], g["s_0"], g["ss_0"])
+        var1 = stats.sample_variance(g["n_1"], g["s_1"], g["ss_1"])
+        spread = np.sqrt((var0 + var1) / 2)
+    m = var.multiplier
+    out = groups[["metric", "dimension", "segment", "n_0", "n_1"]].copy()
+    out["value_0"], out["value_1"] = v0 * m, v1 * m
+    out["change"], out["low"], out["high"] = test.diff * m, test.low * m, test.high * m
+    out["p"] = test.p
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.abs(test.diff / test.se)
+        effect = np.abs(test.diff / spread)
+    out["score"] = rank_score(z, effect)
+    tested: pd.DataFrame = out[np.isfinite(out["p"].to_numpy(float))]
+    return tested.reset_index(drop=True)
+
+
+def rank_score(z: Any, effect: Any) -> Any:
+    """How high a change ranks: the strength of its evidence (|z|, the change in standard
+    errors) raised by its size in units of the metric's spread (the standard deviation of
+    one answer: Cohen's d), capped at 2 so a tiny segment's huge swing does not outrank the
+    clear evidence of a large one."""
+    z_ = np.nan_to_num(np.asarray(z, float), nan=0.0, posinf=0.0)
+    d = np.nan_to_num(np.asarray(effect, float), nan=0.0, posinf=0.0)
+    return z_ * (1 + np.minimum(d, 2.0))
+
+
+def _finding(
+    row: dict[str, Any],
+    spec: MetricSpec,
+    win: Window,
+    confidence: float,
+    bounds: _Bounds,
+    raw: Raw | None,
+) -> Finding:
+    segment = None if row["dimension"] == TOTAL else Segment(row["dimension"], row["segment"])
+    caveats: list[Caveat] = []
+    evidence: list[dict[str, Any]] = []
+    if min(row["n_0"], row["n_1"]) < FEW_ANSWERS:
+        n = int(min(row["n_0"], row["n_1"]))
+        caveats.append(
+            Caveat(
+                "few_answers",
+                Text(
+                    f"Based on few answers ({n} in one period): the interval is wide.",
+                    f"Peu de réponses ({n} sur une période)\u202f: l'intervalle est large.",
+                ),
+            )
+        )
+    caveats += _coverage_caveats(bounds.of(spec), win)
+    if segment is None and raw is not None:
+        labels = (win.label, win.comparison)
+        found = decompositions(
+            [shift_from_stats(spec, d, labels, raw, confidence) for d in drill_dimensions(spec)]
+        )
+        evidence += found.evidence
+        caveats += found.caveats
+    return Finding(
+        kind="change",
+        metric=spec.name,
+        label=spec.label,
+        unit=spec.unit,
+        period=win.label,
+        comparison=win.comparison,
+        segment=segment,
+        value=float(row["value_1"]),
+        comparison_value=float(row["value_0"]),
+        change=float(row["change"]),
+        change_low=float(row["low"]),
+        change_high=float(row["high"]),
+        n=int(row["n_1"]),
+        comparison_n=int(row["n_0"]),
+        p_value=float(row["p"]),
+        q_value=float(row["q"]),
+        score=float(row["score"]),
+        higher_is_better=spec.higher_is_better,
+        confidence=confidence,
+        evidence=tuple(evidence),
+        caveats=tuple(caveats),
+    )
+
+
+def _coverage_caveats(bounds: tuple[date, date] | None, win: Window) -> list[Caveat]:
+    """A period the data covers only in part (it starts late, or stops early)."""
+    if bounds is None:
+        return []
+    lo, hi = bounds
+    out = []
+    if hi < win.last:
+        out.append(
+            Caveat(
+                "partial",
+                Text(
+                    f"The data ends on {hi}, before {win.label} does: the period is only "
+                    "partly covered.",
+                    f"Les données s'arrêtent le {hi}, avant la fin de {win.label}\u202f: la "
+                    "période n'est que partiellement couverte.",
+                ),
+            )
+        )
+    if lo > win.before:
+        out.append(
+            Caveat(
+                "partial",
+                Text(
+                    f"The data starts on {lo}, after {win.comparison} began: the comparison "
+                    "period is only partly covered.",
+                    f"Les données commencent le {lo}, après le début de {win.comparison}\u202f: "
+                    "la période de comparaison n'est que partiellement couverte.",
+                ),
+            )
+        )
+    return out

@@ -1,0 +1,62 @@
+"""/api/v1/insights: what changed significantly in a period, ranked; the same options as the
+CLI's ``cxpulse insights``, the sentences in the user's language."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from cxpulse.accounts.users import Permission
+from cxpulse.records import clean
+from cxpulse.web.params import Day
+from cxpulse.web.render import language
+from cxpulse.web.security import Principal, require
+from cxpulse.web.state import WebState, get_state
+
+router = APIRouter(prefix="/api/v1", tags=["insights"])
+Reader = Annotated[Principal, Depends(require(Permission.read))]
+State = Annotated[WebState, Depends(get_state)]
+
+
+@router.get("/insights", summary="What changed significantly in a period, ranked")
+def insights(
+    request: Request,
+    principal: Reader,
+    state: State,
+    period: Annotated[
+        str | None, Query(description="e.g. 2025-11 (default: the last complete period)")
+    ] = None,
+    by: Annotated[
+        str | None, Query(description="day, week, month, quarter or year (default: the period's)")
+    ] = None,
+    compare: Annotated[
+        Literal["previous", "year", "baseline"],
+        Query(description="the previous period, or the same period a year before"),
+    ] = "previous",
+    metric: Annotated[
+        list[str] | None, Query(description="metrics to look at (default: the scorecard's)")
+    ] = None,
+    as_of: Day | None = None,
+    lang: Annotated[
+        Literal["en", "fr"] | None,
+        Query(description="language of the sentences (default: the user's, else the browser's)"),
+    ] = None,
+) -> dict[str, Any]:
+    from cxpulse.insights.changes import significant_changes
+
+    chosen = lang or language(request, principal)
+    today = as_of or state.today()
+    metrics = tuple(metric) if metric else None
+
+    def compute(ws: Any) -> dict[str, Any]:
+        result = significant_changes(
+            ws, period=period, by=by, compare=compare, metrics=metrics, as_of=today
+        )
+        data: dict[str, Any] = clean(result.to_dict(chosen))
+        return data
+
+    found: dict[str, Any] = state.cached(
+        ("insights", period, by, compare, metrics, today, chosen), compute
+    )
+    return found

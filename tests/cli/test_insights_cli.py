@@ -1,0 +1,73 @@
+"""`cxpulse insights` end to end (Typer's runner, a real DuckDB workspace)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cxpulse import Workspace
+from cxpulse.cli.app import app
+from tests.insights import synthetic
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> str:
+    file = tmp_path / "ws.duckdb"
+    with Workspace.init(file, timezone="Europe/Paris") as ws:
+        synthetic.delivery_drop(ws)
+    return str(file)
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["insights", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_the_table_lists_the_findings_ranked(path: str) -> None:
+    code, out, _ = invoke("--period", "2025-11", "--metric", "csat", "-w", path)
+    assert code == 0
+    assert out.startswith("2 significant changes in 2025-11 against 2025-10 (3 tests, false")
+    words = out.split()  # the table wraps its cells to the terminal
+    assert words.count("0.001") == 2 and "delivery)" in words
+    assert "agent_id:" not in words  # a dimension of one segment says nothing
+
+
+def test_json_is_the_api_answer_and_french_is_french(path: str) -> None:
+    code, out, _ = invoke("--period", "2025-11", "--metric", "csat", "--format", "json",
+                          "--lang", "fr", "--as-of", "2025-12-15", "-w", path)  # fmt: skip
+    assert code == 0
+    data = json.loads(out)
+    assert data["tests"] == 3 and data["false_discovery_rate"] == pytest.approx(0.05)
+    assert data["findings"][0]["headline"].startswith(
+        "Satisfaction client (CSAT) (point de contact\u202f: delivery)\u202f: baisse de 37,5 points"
+    )
+
+
+def test_markdown(path: str) -> None:
+    code, out, _ = invoke("--period", "2025-11", "--metric", "csat", "-f", "md", "-w", path)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("**2 significant changes in 2025-11")
+    assert lines[2].startswith("1. Customer satisfaction (CSAT) (touchpoint: delivery) fell")
+    assert lines[4].startswith("2. Customer satisfaction (CSAT) fell 18.4 points")
+    assert "   - Largest part: touchpoint delivery (−18.8 points)" in lines
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--period", "2099-01"], "2099-01 is not over yet"),
+        (["--period", "Nov"], "'Nov' is not a year period (e.g. 2026-10 for a month)"),
+        (["--metric", "nsp"], "unknown metric 'nsp'"),
+        (["--compare", "baseline"], "does not have yet"),
+    ],
+)
+def test_user_mistakes_are_one_line(path: str, args: list[str], message: str) -> None:
+    code, out, err = invoke(*args, "-w", path)
+    assert code == 1
+    assert message in err and "Traceback" not in err + out
