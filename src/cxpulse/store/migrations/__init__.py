@@ -40,6 +40,7 @@ from cxpulse.store.migrations import (
     m014_unique_keys,
     m015_derived_versions,
     m016_web_sessions,
+    m019_digest_definitions,
 )
 from cxpulse.store.migrations.base import Migration
 
@@ -67,6 +68,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m014_unique_keys.MIGRATION,
     m015_derived_versions.MIGRATION,
     m016_web_sessions.MIGRATION,
+    m019_digest_definitions.MIGRATION,
 )
 
 
