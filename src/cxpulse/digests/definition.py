@@ -141,7 +141,7 @@ def _language(value: Any, where: Where, key: str) -> str:
 def _recipients(value: Any, where: Where) -> tuple[Recipient, ...]:
     if not isinstance(value, list):
         raise where.error("", "a list of {email: ...} or {role: ...}")
-    return tuple(_recipient(item, where.sub(f"[{i}]")) for i, item in enumerate(value))
+    return tuple(_recipient(item, _item(where, i)) for i, item in enumerate(value))
 
 
 def _recipient(item: Any, where: Where) -> Recipient:
@@ -173,7 +173,7 @@ def _channels(value: Any, where: Where) -> tuple[bool, tuple[str, ...]]:
         raise where.error("", "a list of email and {webhook: {url_env: NAME}}")
     email, webhooks = False, []
     for i, item in enumerate(value):
-        at = where.sub(f"[{i}]")
+        at = _item(where, i)
         if item == "email":
             email = True
             continue
@@ -192,6 +192,11 @@ def _channels(value: Any, where: Where) -> tuple[bool, tuple[str, ...]]:
             )
         webhooks.append(env)
     return email, tuple(webhooks)
+
+
+def _item(where: Where, i: int) -> Where:
+    """The ``i``-th item of a list field: ``recipients[0]``."""
+    return Where(where.source, f"{where.path}[{i}]")
 
 
 def _sections(value: Any, where: Where, known: tuple[str, ...]) -> tuple[str, ...]:
