@@ -14,7 +14,7 @@ from cxpulse.errors import ConfigError
 SECTIONS = ("scorecard", "cases_over_sla")
 GOOD: dict[str, Any] = {
     "name": "weekly-cx",
-    "schedule": {"every": "week", "on": "Wednesday"},
+    "schedule": {"every": "week", "day": "Wednesday"},
     "language": "fr",
     "recipients": ["ana@acme.com", {"email": "ben@acme.com", "language": "en"},
                    {"role": "analyst"}],
@@ -54,8 +54,8 @@ def test_every_field_of_a_full_definition() -> None:
     [
         ({"name": "a b"}, "field 'name': required"),
         ({"schedule": {"every": "day"}}, "field 'schedule.every': week or month, not 'day'"),
-        ({"schedule": {"every": "week", "on": "funday"}}, "field 'schedule.on': a weekday"),
-        ({"schedule": {"every": "month", "on": "monday"}}, "field 'schedule.on': a monthly"),
+        ({"schedule": {"every": "week", "day": "funday"}}, "field 'schedule.day': a weekday"),
+        ({"schedule": {"every": "month", "day": "monday"}}, "field 'schedule.day': a monthly"),
         ({"language": "de"}, "field 'language': one of en, fr, not 'de'"),
         ({"recipients": [{"team": "cx"}]}, "field 'recipients[0].team': cxpulse users have no"),
         ({"recipients": ["not-an-address"]}, "field 'recipients[0].email': not an email"),

@@ -3,7 +3,7 @@
 Example::
 
     name: weekly-cx
-    schedule: {every: week, on: monday}   # or {every: month}: on the 1st, for the last month
+    schedule: {every: week, day: monday}  # or {every: month}: on the 1st, for the last month
     language: fr                          # for recipients without their own (default: en)
     recipients:
       - email: ana@acme.com               # a named person (language: optional)
@@ -117,18 +117,19 @@ def digest_from_dict(data: Any, source: str, sections: tuple[str, ...]) -> Diges
 
 def _schedule(value: Any, where: Where) -> Schedule:
     if not isinstance(value, dict):
-        raise where.error("", "required: {every: week, on: monday} or {every: month}")
-    where.only(value, ("every", "on"))
+        raise where.error("", "required: {every: week, day: monday} or {every: month}")
+    # not "on": YAML 1.1 reads an unquoted on as true
+    where.only(value, ("every", "day"))
     every = value.get("every")
     if every == "month":
-        if "on" in value:
-            raise where.error("on", "a monthly digest goes out on the 1st; remove 'on'")
+        if "day" in value:
+            raise where.error("day", "a monthly digest goes out on the 1st; remove 'day'")
         return Schedule("month")
     if every != "week":
         raise where.error("every", f"week or month, not {every!r}")
-    day = str(value.get("on", "monday")).lower()
+    day = str(value.get("day", "monday")).lower()
     if day not in WEEKDAYS:
-        raise where.error("on", f"a weekday ({', '.join(WEEKDAYS)}), not {value.get('on')!r}")
+        raise where.error("day", f"a weekday ({', '.join(WEEKDAYS)}), not {value.get('day')!r}")
     return Schedule("week", WEEKDAYS.index(day))
 
 
