@@ -44,6 +44,7 @@ def test_digests_add_list_preview_send(
     good.write_text(DIGEST, encoding="utf-8")
     code, text = invoke("digests", "add", str(good), "-w", db, "--now", NOW)
     assert code == 0 and "Added monthly-cx: monthly on the 1st" in text
+    assert "Emails go to 1 addresses today: ana@acme.test (fr)" in text
     code, text = invoke("digests", "list", "-w", db, "--json", "--now", NOW)
     (listed,) = json.loads(text)
     assert (listed["next_period"], listed["next_send"]) == ("2026-11", "2026-12-01")
@@ -55,6 +56,8 @@ def test_digests_add_list_preview_send(
     assert page.read_text(encoding="utf-8").count('src="data:image/png;base64,') == 4
     code, text = invoke("digests", "preview", "monthly-cx", "-w", db, "--now", NOW)
     assert code == 0 and "Tableau de bord, 2026-10" in text  # the digest's language
+    code, text = invoke("digests", "preview", "monthly-cx", "--json", "-w", db, "--now", NOW)
+    assert code == 0 and json.loads(text)["sections"]["scorecard"]["period"] == "2026-10"
     code, text = invoke("digests", "preview", "monthly-cx", "--lang", "de", "-w", db)
     assert code == 1 and "--lang takes en or fr, not 'de'" in text
 
@@ -66,6 +69,7 @@ def test_digests_add_list_preview_send(
     code, text = invoke("digests", "send", "monthly-cx", "--period", "2026-10", "-w", db,
                         "--now", NOW)  # fmt: skip
     assert code == 0 and "0 queued, 1 already queued before; outbox: 0 sent" in text
+    assert "wait" not in text  # nothing waits
     assert len(box.messages) == 1
     code, text = invoke("digests", "preview", "nope", "-w", db)
     assert code == 1 and "no digest 'nope'" in text

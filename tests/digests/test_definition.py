@@ -77,6 +77,14 @@ def test_a_mistake_is_one_line_naming_the_field(change: dict[str, Any], message:
     assert text.startswith("d.yaml: ") and message in text and "\n" not in text
 
 
+def test_a_webhook_is_shown_by_where_it_points_never_whole() -> None:
+    digest = digest_from_dict(GOOD, "d.yaml", SECTIONS)
+    url = "https://hooks.slack.com/services/T0/B0/secret"
+    shown = digest.describe({"CX_SLACK_WEBHOOK": url})
+    assert "webhook $CX_SLACK_WEBHOOK (https://…slack.com/…)" in shown and "secret" not in shown
+    assert "$CX_SLACK_WEBHOOK (not set here)" in digest.describe({})
+
+
 def test_a_webhook_url_is_never_taken_in_the_definition() -> None:
     url = "https://hooks.slack.com/services/T0/B0/secret"
     with pytest.raises(ConfigError) as err:

@@ -3,6 +3,7 @@ message in the app's command group)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -32,11 +33,16 @@ def add(
     now: NowOpt = None,
 ) -> None:
     """Check a digest definition and store it (a digest with the same name is replaced)."""
+    from cxpulse.digests.recipients import addresses
     from cxpulse.digests.store import add_digest
 
     with _open(workspace) as ws:
         digest = add_digest(ws, file, _now(now))
-    out.print(f"Added {digest.describe()}")
+        to = [f"{a.email} ({a.language})" for a in addresses(ws, digest)]
+    out.print(f"Added {digest.describe(os.environ)}")
+    if digest.email:
+        # a role's users without an email login get nothing: say whom it reaches today
+        out.print(f"Emails go to {len(to)} addresses today: {', '.join(to) or 'none'}")
 
 
 @digests_app.command("list")
@@ -50,7 +56,7 @@ def list_(workspace: WorkspaceOpt = None, json_: JsonOpt = False, now: NowOpt = 
         rows = []
         for digest, _added in stored_digests(ws):
             nxt = upcoming(digest.schedule, today)
-            rows.append({"name": digest.name, "description": digest.describe(),
+            rows.append({"name": digest.name, "description": digest.describe(os.environ),
                          "next_period": nxt.label,
                          "next_send": send_day(nxt, digest.schedule).isoformat()})  # fmt: skip
     if json_:
@@ -71,11 +77,12 @@ def preview(
     lang: Annotated[str, typer.Option("--lang", help="en or fr.")] = "",
     period: PeriodOpt = None,
     text: Annotated[bool, typer.Option("--text", help="Print the plain-text part.")] = False,
+    json_: JsonOpt = False,
     workspace: WorkspaceOpt = None,
     now: NowOpt = None,
 ) -> None:
     """Render a digest for a period without sending it: the HTML email (charts inside) to a
-    file to open in a browser, or its plain text."""
+    file to open in a browser, its plain text, or its data (--json)."""
     from cxpulse.digests.compose import compose
     from cxpulse.digests.definition import LANGUAGES
     from cxpulse.digests.schedule import chosen
@@ -87,7 +94,11 @@ def preview(
     with _open(workspace) as ws:
         digest, _ = get_digest(ws, name)
         when = chosen(digest.schedule, period, moment, ws.settings.zone)
-        mail = compose(ws, digest, when, moment).email(lang or digest.language)
+        composed = compose(ws, digest, when, moment)
+        mail = composed.email(lang or digest.language)
+    if json_:  # the data behind it, in no language
+        out.print_json(render.to_json(composed.to_dict()))
+        return
     if to is not None:
         to.write_text(mail.standalone_html(), encoding="utf-8")
         out.print(f"Wrote {to} ({mail.subject}, {len(mail.charts)} charts)")
@@ -105,9 +116,10 @@ def send(
     """Queue a digest for a period now (once per recipient: sending again queues nothing)
     and send what is queued."""
     from cxpulse.automations.outbox import http_post
-    from cxpulse.digests.outbox import queue, send_queued
+    from cxpulse.digests.outbox import outcomes, queue, send_queued
     from cxpulse.digests.schedule import chosen
     from cxpulse.digests.store import get_digest
+    from cxpulse.surveys.email import email_blocked
 
     moment = _now(now)
     with _open(workspace) as ws:
@@ -115,8 +127,16 @@ def send(
         when = chosen(digest.schedule, period, moment, ws.settings.zone)
         done = queue(ws, digest, when, moment)
         sent = send_queued(ws, moment, post=http_post)
+        blocked = email_blocked(ws.settings) if digest.email else None
+        waiting = [r for r in outcomes(ws, digest, when) if r["status"] != "sent"]
     out.print(f"{done.summary()}; outbox: {sent.sent} sent, {sent.retrying} retrying, "
               f"{sent.dead} failed for good")  # fmt: skip
+    if blocked:
+        out.print(f"The emails wait in the outbox until it is set up: {blocked}")
+    for r in waiting:
+        if r["last_error"]:
+            out.print(f"{r['target']}: {r['status']} after {r['attempts']} attempts: "
+                      f"{r['last_error']}")  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:

@@ -24,10 +24,12 @@ environment variable that holds it and never the URL. Every problem is one
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from cxpulse import redact
 from cxpulse.accounts.users import Role
 from cxpulse.errors import ConfigError
 from cxpulse.surveys.spec import Where, read_yaml
@@ -75,13 +77,22 @@ class Digest:
     description: str = ""
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
 
-    def describe(self) -> str:
-        channels = (["email"] if self.email else []) + [f"webhook ${e}" for e in self.webhooks]
+    def describe(self, environ: Mapping[str, str] | None = None) -> str:
+        """The digest in one line; with ``environ``, where each webhook points (shortened by
+        :func:`cxpulse.redact.url`: the URL is a credential) or that its variable is unset."""
+        channels = (["email"] if self.email else []) + [
+            f"webhook ${e}" + ("" if environ is None else f" ({_points_to(environ.get(e))})")
+            for e in self.webhooks
+        ]
         to = ", ".join(r.describe() for r in self.recipients) or "nobody by email"
         return (
             f"{self.name}: {self.schedule.describe()}, {', '.join(self.sections)}; "
             f"{' and '.join(channels)}; to {to}"
         )
+
+
+def _points_to(value: str | None) -> str:
+    return redact.url(value) if value else "not set here"
 
 
 def load_digest(path: str | Path, sections: tuple[str, ...]) -> Digest:

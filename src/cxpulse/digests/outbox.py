@@ -131,6 +131,16 @@ def _row(composed: Composed, m: Message, now: datetime) -> dict[str, Any]:
     }
 
 
+def outcomes(ws: Context, digest: Digest, period: Period) -> list[dict[str, Any]]:
+    """Where each message of ``digest`` for ``period`` stands in the outbox: target, status
+    (pending, sending, sent, dead), attempts and the last error."""
+    t = ws.store.table(AUTOMATION_OUTBOX_TABLE)
+    run_id = f"digest:{digest.name}:{period.label}"
+    cols = ("target", "status", "attempts", "last_error")
+    rows = t.filter(t.run_id == run_id).order_by("outbox_key").select(*cols).execute()
+    return [{k: (None if v != v else v) for k, v in r.items()} for r in rows.to_dict("records")]
+
+
 @dataclass
 class DueReport:
     queued: list[Queued] = field(default_factory=list)
