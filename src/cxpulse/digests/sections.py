@@ -110,7 +110,9 @@ class ScorecardSection(Section):
                 {k: r.get(k) for k in ("period", "value", "ci_low", "ci_high")}
                 for r in metric_rows(inputs.reports, query)
             ]
-        return {"by": grain, "period": inputs.period.label, "rows": card["rows"], "trends": trends}
+        page = f"{report.page_path()}?by={grain}" if report.page_path() else ""
+        return {"by": grain, "period": inputs.period.label, "rows": card["rows"],
+                "trends": trends, "page": page}  # fmt: skip
 
     @classmethod
     def render(cls, data: dict[str, Any], lang: str) -> Part:
@@ -122,7 +124,7 @@ class ScorecardSection(Section):
                 fr(lang, "Change", "Évolution"),
                 fr(lang, "Target", "Objectif"),
             ),
-            link=f"/?by={data['by']}",
+            link=str(data.get("page") or ""),
         )
         for row in data["rows"]:
             name = _label(row, lang)
