@@ -44,7 +44,7 @@ def test_digests_add_list_preview_send(
     good.write_text(DIGEST, encoding="utf-8")
     code, text = invoke("digests", "add", str(good), "-w", db, "--now", NOW)
     assert code == 0 and "Added monthly-cx: monthly on the 1st" in text
-    assert "Emails go to 1 addresses today: ana@acme.test (fr)" in text
+    assert "Emails go to 1 address today: ana@acme.test (fr)" in text
     code, text = invoke("digests", "list", "-w", db, "--json", "--now", NOW)
     (listed,) = json.loads(text)
     assert (listed["next_period"], listed["next_send"]) == ("2026-11", "2026-12-01")

@@ -42,7 +42,8 @@ def add(
     out.print(f"Added {digest.describe(os.environ)}")
     if digest.email:
         # a role's users without an email login get nothing: say whom it reaches today
-        out.print(f"Emails go to {len(to)} addresses today: {', '.join(to) or 'none'}")
+        plural = "es" if len(to) != 1 else ""
+        out.print(f"Emails go to {len(to)} address{plural} today: {', '.join(to) or 'none'}")
 
 
 @digests_app.command("list")

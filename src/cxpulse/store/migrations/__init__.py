@@ -48,8 +48,9 @@ MIGRATIONS_TABLE = "cxpulse_migrations"
 _INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL's SQLSTATE
 # the indexes migration 9 made (a test that drops a column of their tables drops them first)
 LOOKUP_INDEXES = m009_lookup_indexes.LOOKUP_INDEXES
-# the unique index of each natural key (migration 14); the same rule applies to them
-KEY_INDEXES = m014_unique_keys.KEY_INDEXES
+# the unique index of each natural key (migration 14, and of the tables made since); the same
+# rule applies to them
+KEY_INDEXES = m014_unique_keys.KEY_INDEXES + m019_digest_definitions.KEY_INDEXES
 
 MIGRATIONS: tuple[Migration, ...] = (
     m001_canonical.MIGRATION,

@@ -7,6 +7,8 @@ from __future__ import annotations
 from cxpulse.store.connect import Store
 from cxpulse.store.migrations.base import B, Migration, S, T, create_tables
 
+# the unique index of its natural key on PostgreSQL, as migration 14 made the others
+KEY_INDEXES = (("cxpulse_key_digest_definitions", "digest_definitions", "name"),)
 TABLES = {
     "digest_definitions": {"name": S, "definition": S, "active": B, "added_at": T},
 }
@@ -16,10 +18,8 @@ def apply(store: Store) -> None:
     if not store.has_table("digest_definitions"):  # a test may replay the migrations
         create_tables(store, TABLES)
     if store.backend == "postgres":
-        store.con.raw_sql(
-            "CREATE UNIQUE INDEX IF NOT EXISTS cxpulse_key_digest_definitions "
-            'ON digest_definitions ("name")'
-        )
+        for index, table, key in KEY_INDEXES:
+            store.con.raw_sql(f'CREATE UNIQUE INDEX IF NOT EXISTS {index} ON {table} ("{key}")')
 
 
 MIGRATION = Migration(19, "digest definitions", apply)
