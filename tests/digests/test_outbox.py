@@ -5,16 +5,21 @@ Message-ID and delivery key, retried with backoff."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any, ClassVar
 
 import pytest
 
 from cxpulse import Workspace
 from cxpulse.accounts.users import add_user
 from cxpulse.automations.outbox import http_post
+from cxpulse.digests.definition import digest_from_dict
 from cxpulse.digests.outbox import email_message, queue, send_queued
 from cxpulse.digests.schedule import parse_period
+from cxpulse.digests.sections import SECTIONS, Inputs, Part, Section
 from cxpulse.digests.store import add_digest, get_digest
 from cxpulse.surveys.email import delivery_headers
 from tests.automations.conftest import Hooks
@@ -145,3 +150,45 @@ def test_the_message_id_is_the_outbox_keys() -> None:
     expected = EmailMessage()
     delivery_headers(expected, KEYS[0], "cx@acme.test")
     assert email_message(row, "cx@acme.test")["Message-ID"] == expected["Message-ID"]
+
+
+class Probe(Section):
+    """A section a plugin (or, later, the insights findings) adds: records whether the
+    server's lock was held while the digest's data was computed."""
+
+    name = "probe"
+    held_while_built: ClassVar[list[int]] = []
+
+    @classmethod
+    def build(cls, inputs: Inputs) -> dict[str, Any]:
+        cls.held_while_built.append(HELD[0])
+        return {"period": inputs.period.label}
+
+    @classmethod
+    def render(cls, data: dict[str, Any], lang: str) -> Part:
+        return Part("Probe", lines=[f"probed {data['period']} in {lang}"])
+
+
+HELD = [0]
+
+
+@contextmanager
+def hold() -> Iterator[None]:
+    HELD[0] += 1
+    try:
+        yield
+    finally:
+        HELD[0] -= 1
+
+
+def test_a_section_of_its_own_is_computed_outside_the_servers_lock(ws: Workspace) -> None:
+    ws.kinds[SECTIONS].add(Probe)
+    digest = digest_from_dict(
+        {"name": "probe", "schedule": {"every": "month"}, "recipients": ["a@acme.test"],
+         "sections": ["probe"]}, "test", tuple(ws.kinds[SECTIONS].names()),
+    )  # fmt: skip
+    done = queue(ws, digest, OCTOBER, NOW, hold=hold)
+    assert done.queued == ["a@acme.test"] and Probe.held_while_built == [0]
+    (row,) = _outbox(ws)
+    assert "probed 2026-10 in en" in json.loads(str(row["payload"]))["text"]
+    assert HELD == [0]

@@ -109,8 +109,7 @@ def run_once(
     def digest() -> None:
         from cxpulse.digests.outbox import queue_due
 
-        with hold():
-            due = queue_due(ws, now)
+        due = queue_due(ws, now, hold=hold)  # its queries run on a reader of their own
         tick.digests = due.messages
         tick.errors.extend(due.errors)
 

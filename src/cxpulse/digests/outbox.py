@@ -17,8 +17,8 @@ import base64
 import json
 import os
 import smtplib
-from collections.abc import Callable
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
@@ -83,25 +83,61 @@ def messages(ws: Workspace, digest: Digest, period: Period) -> list[Message]:
     return out
 
 
-def queue(ws: Workspace, digest: Digest, period: Period, now: datetime) -> Queued:
-    """Queue the messages of ``digest`` for ``period`` not in the outbox yet (rendered only
-    when there is one), in one transaction. Callers that may run at once (workers on
-    PostgreSQL) hold ``exclusive(store, "digests")``."""
+def queue(
+    ws: Workspace, digest: Digest, period: Period, now: datetime, *, hold: Hold = nullcontext
+) -> Queued:
+    """Queue the messages of ``digest`` for ``period`` not in the outbox yet, rendered only
+    when there is one.
+
+    ``hold``: the context store work runs in (the web server's workspace lock). The digest's
+    queries run on a reader of their own (a DuckDB cursor) and its charts are drawn outside
+    it, so seconds of work do not hold up survey answers; the keys are then checked again
+    and the new rows written in one step, one process at a time (PostgreSQL workers), so a
+    message queued meanwhile by another is never written over."""
     report = Queued(digest.name, period.label)
-    wanted = messages(ws, digest, period)
-    keys = [m.key for m in wanted]
-    there = {r["outbox_key"] for r in rows_where_in(
-        ws.store, AUTOMATION_OUTBOX_TABLE, "outbox_key", keys, ["outbox_key"])}  # fmt: skip
-    new = [m for m in wanted if m.key not in there]
+    with hold():
+        wanted = messages(ws, digest, period)
+        new = _missing(ws, wanted)
     report.already = len(wanted) - len(new)
     if not new:
         return report
-    composed = compose(ws, digest, period, now)
-    rows = [_row(composed, m, now) for m in new]
-    with ws.store.transaction():
-        write(ws.store, rows)
-    report.queued = [m.target for m in new]
+    with _reader(ws, hold) as reader:
+        composed = compose(reader, digest, period, now)
+        rows = [_row(composed, m, now) for m in new]
+    with hold(), exclusive(ws.store, "digests"):
+        still = {m.key for m in _missing(ws, new)}
+        rows = [r for r in rows if r["outbox_key"] in still]
+        with ws.store.transaction():
+            write(ws.store, rows)
+    report.queued = [r["target"] for r in rows]
+    report.already = len(wanted) - len(rows)
     return report
+
+
+def _missing(ws: Workspace, wanted: list[Message]) -> list[Message]:
+    keys = [m.key for m in wanted]
+    there = {r["outbox_key"] for r in rows_where_in(
+        ws.store, AUTOMATION_OUTBOX_TABLE, "outbox_key", keys, ["outbox_key"])}  # fmt: skip
+    return [m for m in wanted if m.key not in there]
+
+
+@contextmanager
+def _reader(ws: Workspace, hold: Hold) -> Iterator[Workspace]:
+    """A workspace to read from outside ``hold``: its own DuckDB cursor (as the server's
+    pages read); other backends read through ``ws`` inside ``hold``."""
+    if ws.store.backend != "duckdb":
+        with hold():
+            yield ws
+        return
+    with hold():  # the cursor is made from the shared connection
+        store = ws.store.thread_reader()
+    reader = type(ws)(store, ws.settings)
+    reader.kinds = ws.kinds  # a section or report registered on this workspace is known
+    try:
+        yield reader
+    finally:
+        with hold():
+            store.close()
 
 
 def _row(composed: Composed, m: Message, now: datetime) -> dict[str, Any]:
@@ -151,17 +187,19 @@ class DueReport:
         return sum(len(q.queued) for q in self.queued)
 
 
-def queue_due(ws: Workspace, now: datetime) -> DueReport:
+def queue_due(ws: Workspace, now: datetime, *, hold: Hold = nullcontext) -> DueReport:
     """Queue every stored digest whose period is due at ``now`` (what the worker runs at each
-    tick). A digest that fails (a section's query) is reported and the others still go."""
+    tick; ``hold`` as for :func:`queue`). A digest that fails (a section's query) is reported
+    and the others still go."""
     report = DueReport()
-    for digest, added in stored_digests(ws):
+    with hold():
+        stored = stored_digests(ws)
+    for digest, added in stored:
         period = due(digest.schedule, added, now, ws.settings.zone)
         if period is None:
             continue
         try:
-            with exclusive(ws.store, "digests"):
-                done = queue(ws, digest, period, now)
+            done = queue(ws, digest, period, now, hold=hold)
         except Exception as exc:  # one digest's failure must not stop the others
             report.errors.append(f"digest {digest.name}: {exc}")
             continue
