@@ -82,7 +82,8 @@ class Settings:
     email_from: str = ""
     """Surveys: sender address of survey emails, e.g. 'Acme <feedback@acme.com>'."""
     public_url: str = "http://localhost:8000"
-    """Surveys: public base URL of the response pages; survey links start with it."""
+    """Surveys: public base URL of the response pages; survey links start with it, and so do
+    the digests' links to the dashboard (empty: digests have no links)."""
     survey_fatigue_days: float = 30.0
     """Surveys: at most one survey per customer in this many days, across surveys and channels."""
     review_url_trustpilot: str = ""

@@ -238,3 +238,35 @@ def test_the_worker_command_finishes_its_tick_on_sigterm(tmp_path: Path) -> None
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert "Stopping after this tick" in err and "Traceback" not in err
+
+
+WEEKLY_DIGEST = """
+name: weekly-cx
+schedule: {every: week, day: monday}
+recipients: [ana@acme.test]
+sections: [cases_over_sla]
+"""
+
+
+def test_the_worker_sends_a_digest_once_on_its_calendar_boundary(
+    ws: Workspace, tmp_path: Path, inbox: tuple[Inbox, int]
+) -> None:
+    from cxpulse.digests.store import add_digest
+
+    box, port = inbox
+    smtp_settings(ws, port)
+    sunday = datetime(2026, 11, 1, 12)  # Europe/Paris
+    add_digest(ws, write(tmp_path, "weekly", WEEKLY_DIGEST), sunday - timedelta(days=3))
+    assert run_once(ws, sunday).digests == 0  # week 44 is not over
+    # Monday 00:00 in Paris is Sunday 23:00 UTC: the first tick of the week sends week 44
+    monday = datetime(2026, 11, 1, 23, 0)
+    tick = run_once(ws, monday)
+    assert (tick.digests, tick.outbox.sent, tick.errors) == (1, 1, [])
+    assert "digests: 1 queued" in tick.summary()
+    (msg,) = box.messages
+    assert msg["Subject"] == "weekly-cx: CX digest for 2026-W44"
+    assert msg["X-Cxpulse-Delivery"] == "digest:weekly-cx:2026-W44:email:ana@acme.test"
+    for later in (monday + timedelta(minutes=1), monday + timedelta(days=3)):
+        assert run_once(ws, later).digests == 0  # the same week: queued once
+    assert len(box.messages) == 1
+    assert run_once(ws, monday + timedelta(days=7)).digests == 1  # the next Monday, week 45

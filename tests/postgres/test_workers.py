@@ -174,3 +174,46 @@ def test_exclusive_phases_wait_for_each_other(pg_url: str) -> None:
         with exclusive(a.store, "rules"):
             assert raw.execute(try_lock, (advisory_key("rules"),)).fetchone() == (False,)
         assert raw.execute(try_lock, (advisory_key("rules"),)).fetchone() == (True,)
+
+
+DIGEST = """
+name: weekly-cx
+schedule: {every: week, day: monday}
+recipients: [ana@acme.test, ben@acme.test]
+sections: [cases_over_sla]
+"""
+MONDAY = datetime(2026, 11, 1, 23, 5)  # Monday 00:05 in Paris: week 44 is due
+
+
+def digest_tick(url: str, start: Any, done: Any) -> None:
+    from cxpulse.automations import run_once
+
+    with Workspace.open(url) as ws:
+        start.wait(timeout=60)
+        tick = run_once(ws, MONDAY)
+    done.put({"digests": tick.digests, "sent": tick.outbox.sent, "errors": tick.errors})
+
+
+def test_concurrent_workers_queue_a_digest_once_per_recipient(
+    pg_ws: Workspace, tmp_path: Path, inbox: tuple[Inbox, int]
+) -> None:
+    from cxpulse.digests.store import add_digest
+
+    box, port = inbox
+    for key, value in {"smtp_host": "127.0.0.1", "smtp_port": str(port),
+                       "smtp_starttls": "false", "email_from": "cx@acme.test"}.items():  # fmt: skip
+        pg_ws.set_setting(key, value)
+    add_digest(pg_ws, write(tmp_path, "digest", DIGEST), MONDAY - timedelta(days=7))
+    ctx = multiprocessing.get_context("spawn")
+    start, done = ctx.Barrier(3), ctx.Queue()
+    url = pg_ws.store.location
+    procs = [ctx.Process(target=digest_tick, args=(url, start, done)) for _ in range(3)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=300)
+        assert p.exitcode == 0, "a worker failed (its traceback is in the captured stderr)"
+    reports = [done.get(timeout=10) for _ in procs]
+    assert [r["errors"] for r in reports] == [[], [], []]
+    assert sum(r["digests"] for r in reports) == 2 and sum(r["sent"] for r in reports) == 2
+    assert sorted(str(m["To"]) for m in box.messages) == ["ana@acme.test", "ben@acme.test"]

@@ -1,4 +1,4 @@
-"""Send the outbox: webhook posts, automation emails and survey deliveries.
+"""Send the outbox: webhook posts, automation emails, survey deliveries and digests.
 
 The claim / send / mark protocol (crash safety, backoff, several workers) is
 :mod:`cxpulse.store.outbox`; this module knows how each kind of row is sent. Survey deliveries
@@ -17,6 +17,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any
 
+from cxpulse.digests.outbox import senders as digest_senders
 from cxpulse.store.outbox import Hold, OutboxReport, PermanentFailure, process
 from cxpulse.surveys.channels import CHANNELS, Post, Send, Transports
 from cxpulse.surveys.channels.webhook import WEBHOOK
@@ -59,6 +60,7 @@ def deliver(
             senders["email"] = lambda row: mailer.send(_email(ws, row))
         for channel in ws.kinds[CHANNELS]:
             senders.update(channel.senders(ws, now, out))
+        senders.update(digest_senders(ws, mailer, post))
 
         def send(row: dict[str, Any]) -> None:
             senders[str(row["kind"])](row)

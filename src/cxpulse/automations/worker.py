@@ -1,4 +1,4 @@
-"""The worker: one tick runs survey triggers, automation rules and the outbox.
+"""The worker: one tick runs survey triggers, automation rules, due digests and the outbox.
 
 ``run_once`` takes the time as an argument and ``run_forever`` takes the clock and the sleep,
 so tests travel in time instead of waiting. The loop opens the workspace for each tick only:
@@ -41,12 +41,14 @@ class Tick:
     # phases that failed this tick, with why (the other phases still ran; the next tick
     # tries again): an SMTP server down, a rule misconfigured, the workspace busy
     errors: list[str] = field(default_factory=list)
+    digests: int = 0  # digest messages queued this tick
 
     def summary(self) -> str:
         s, o = self.surveys, self.outbox
         text = (
             f"{self.now:%Y-%m-%d %H:%M} surveys: {len(s.invited)} invited, {s.sent} sent, "
             f"{s.failed} failed, {s.queued} queued; rules: {len(self.rules.fired)} fired; "
+            f"digests: {self.digests} queued; "
             f"outbox: {o.sent} sent, {o.retrying} retrying, {o.dead} dead"
         )
         return "; ".join([text, *(f"FAILED {e}" for e in self.errors)])
@@ -64,9 +66,10 @@ def run_once(
     post: Post = http_post,
     hold: Hold = nullcontext,
 ) -> Tick:
-    """Survey triggers, then rules on the new rows, then the outbox (survey emails, webhook
-    links, the rules' posts and emails), so a case opened by this tick's answers is posted in
-    the same tick.
+    """Survey triggers, then rules on the new rows, then the digests whose period is due (on
+    calendar boundaries in the workspace's zone), then the outbox (survey emails, webhook
+    links, the rules' posts and emails, the digests), so a case opened by this tick's answers
+    is posted in the same tick.
 
     Each phase runs even if an earlier one failed (its error is in :attr:`Tick.errors` and
     the log). ``hold`` is the context every store access runs in: the web server passes its
@@ -103,6 +106,13 @@ def run_once(
             tick.rules = run_rules(ws, now)
         tick.errors.extend(tick.rules.errors)
 
+    def digest() -> None:
+        from cxpulse.digests.outbox import queue_due
+
+        due = queue_due(ws, now, hold=hold)  # its queries run on a reader of their own
+        tick.digests = due.messages
+        tick.errors.extend(due.errors)
+
     def send() -> None:
         tick.outbox = deliver(ws, now, smtp=smtp, post=post, hold=hold)
 
@@ -116,6 +126,7 @@ def run_once(
 
     phase("surveys", decide)
     phase("rules", fire)
+    phase("digests", digest)
     phase("outbox", send)
     phase("survey deliveries", settle)
     return tick

@@ -63,6 +63,7 @@ from cxpulse.schema.derived import (
     WEB_PAGEVIEWS_TABLE,
     WEB_SESSIONS_TABLE,
 )
+from cxpulse.schema.digests import DIGEST_DEFINITIONS_TABLE, DIGEST_SCHEMAS, DIGEST_TABLES
 from cxpulse.schema.insights import ANNOTATIONS_TABLE, INSIGHT_TABLES
 from cxpulse.schema.scores import (
     CHURN_SCORES_SCHEMA,
@@ -106,6 +107,7 @@ OPERATIONAL: dict[str, OperationalTable] = {
         *ACCOUNT_TABLES,
         *DERIVED_TABLES,
         *INSIGHT_TABLES,
+        *DIGEST_TABLES,
     )
 }
 """The tables cxpulse writes itself, by name (``cxpulse tables --all`` lists them)."""
@@ -165,6 +167,9 @@ __all__ = [
     "CUSTOMER_TAGS_TABLE",
     "CX_WEIGHTS_TABLE",
     "DERIVED_VERSIONS_TABLE",
+    "DIGEST_DEFINITIONS_TABLE",
+    "DIGEST_SCHEMAS",
+    "DIGEST_TABLES",
     "IBIS_TYPES",
     "IMPORTS_TABLE",
     "INDEXES",

@@ -41,6 +41,7 @@ from cxpulse.store.migrations import (
     m015_derived_versions,
     m016_web_sessions,
     m017_annotations,
+    m019_digest_definitions,
 )
 from cxpulse.store.migrations.base import Migration
 
@@ -50,7 +51,11 @@ _INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL's SQLSTATE
 LOOKUP_INDEXES = m009_lookup_indexes.LOOKUP_INDEXES
 # the unique index of each natural key (migration 14, and the later tables' own); the same
 # rule applies to them
-KEY_INDEXES = m014_unique_keys.KEY_INDEXES + m017_annotations.KEY_INDEXES
+KEY_INDEXES = (
+    m014_unique_keys.KEY_INDEXES
+    + m017_annotations.KEY_INDEXES
+    + m019_digest_definitions.KEY_INDEXES
+)
 
 MIGRATIONS: tuple[Migration, ...] = (
     m001_canonical.MIGRATION,
@@ -70,6 +75,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m015_derived_versions.MIGRATION,
     m016_web_sessions.MIGRATION,
     m017_annotations.MIGRATION,
+    m019_digest_definitions.MIGRATION,
 )
 
 

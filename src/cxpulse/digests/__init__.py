@@ -1,0 +1,1 @@
+"""Digests: scheduled reports by email and chat webhooks, sent through the outbox."""
