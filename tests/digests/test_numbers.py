@@ -8,7 +8,7 @@ from cxpulse.digests.numbers import change_unit, number, signed, with_unit
 def test_english_and_french_numbers() -> None:
     assert number(12345.678, "en") == "12,345.7"
     assert number(12345.678, "fr") == "12\u202f345,7"
-    assert signed(-4.05, "fr", 2) == "-4,05" and signed(3, "en", 0) == "+3"
+    assert signed(-4.05, "fr", 2) == "\u22124,05" and signed(3, "en", 0) == "+3"
     assert number(None, "en") == "–"
 
 

@@ -87,7 +87,7 @@ def test_stored_churn_scores_give_the_revenue_at_risk(shop: Workspace) -> None:
     assert [(c.customer_id, c.expected_loss) for c in cost.top[:2]] == [("A", 50.0), ("B", 10.0)]
     assert cost.top[2].risk is None  # C and D were not scored
     assert cost.headline("en").endswith(
-        "; 1 of them (€100 MRR) at high churn risk (≥ 30 %, scored 2025-12-01); expected MRR "
+        "; 1 of them (€100 MRR) at high churn risk (≥ 30%, scored 2025-12-01); expected MRR "
         "loss: €60."
     )
     assert cost.headline("fr") == (

@@ -1,25 +1,19 @@
-"""Numbers as each language writes them (the library cannot import the web app's i18n):
-English ``1,234.5%``; French ``1 234,5 %`` with narrow no-break spaces (U+202F) as the
-thousands separator and before the unit."""
+"""Numbers with their units as each language writes them (:mod:`cxpulse.wording`): English
+``1,234.5%``, ``4.2 h``; French ``1 234,5 %``, ``4,2 h`` with narrow no-break spaces."""
 
 from __future__ import annotations
 
-NNBSP = "\u202f"
+from cxpulse import wording
+
+NNBSP = wording.NNBSP
 
 
 def number(value: float | None, lang: str, digits: int = 1) -> str:
-    if value is None:
-        return "–"
-    text = f"{value:,.{digits}f}"
-    if lang == "fr":
-        text = text.replace(",", NNBSP).replace(".", ",")
-    return text
+    return wording.number(value, lang, digits)
 
 
 def signed(value: float | None, lang: str, digits: int = 1) -> str:
-    if value is None:
-        return "–"
-    return ("+" if value > 0 else "") + number(value, lang, digits)
+    return wording.number(value, lang, digits, sign=True)
 
 
 def change_unit(unit: str) -> str:

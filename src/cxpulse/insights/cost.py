@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from cxpulse import wording
 from cxpulse.churn.revenue_at_risk import HIGH_RISK
 from cxpulse.errors import QueryError
 from cxpulse.metrics import engine, feedback, mrr, negatives, periods, stats
@@ -37,8 +38,7 @@ from cxpulse.schema import CHURN_SCORES_TABLE
 if TYPE_CHECKING:
     from cxpulse.context import Context
 
-NNBSP = "\u202f"  # French: thousands separator, before % and ";"
-NBSP = "\u00a0"  # French: before ":" and a currency symbol
+NNBSP, NBSP = wording.NNBSP, wording.NBSP  # French: before ";" (narrow), ":" and a currency
 SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
 FEEDBACK, SUPPORT = "survey_responses", "tickets"
 
@@ -508,8 +508,7 @@ def negatives_link(
 
 # -- wording --------------------------------------------------------------------------------
 def _number(x: float, digits: int, lang: str) -> str:
-    text = f"{x:,.{digits}f}"
-    return text.replace(",", NNBSP).replace(".", ",") if lang == "fr" else text
+    return wording.number(x, lang, digits)
 
 
 def _count(n: int, lang: str) -> str:
@@ -526,8 +525,8 @@ def _digits(pct: float) -> int:
 
 
 def _percent(pct: float, digits: int, lang: str) -> str:
-    """``pct`` already in percent: "67 %" (French with a narrow no-break space)."""
-    return f"{_number(pct, digits, lang)}{NNBSP if lang == 'fr' else ' '}%"
+    """``pct`` already in percent: 67% / 67 %."""
+    return wording.percent(pct, lang, digits)
 
 
 def _money(x: float, currency: str, lang: str) -> str:

@@ -12,11 +12,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from cxpulse import wording
 from cxpulse.errors import QueryError
 
-LANGUAGES = ("en", "fr")
-NNBSP = "\u202f"  # French: before %, :, and between thousands
-MINUS = "\u2212"
+LANGUAGES = wording.LANGUAGES
+NNBSP, MINUS = wording.NNBSP, wording.MINUS
 
 KINDS = ("change", "theme", "cost", "annotation")
 
@@ -79,14 +79,8 @@ def check_language(lang: str) -> str:
 
 
 def number(x: float | None, lang: str, digits: int = 1) -> str:
-    """``x`` with ``digits`` decimals: 1,234.5 in English, 1 234,5 in French (narrow no-break
-    spaces), a true minus sign in both."""
-    if x is None or not math.isfinite(x):
-        return "–"
-    text = f"{abs(x):,.{digits}f}"
-    if lang == "fr":
-        text = text.replace(",", NNBSP).replace(".", ",")
-    return f"{MINUS}{text}" if x < 0 and text.strip("0.,") else text
+    """``x`` with ``digits`` decimals (:func:`cxpulse.wording.number`)."""
+    return wording.number(x, lang, digits)
 
 
 def percent(x: float, lang: str, digits: int = 0) -> str:

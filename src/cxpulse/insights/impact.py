@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from cxpulse import wording
 from cxpulse.errors import AnnotationError
 from cxpulse.insights.annotations import Annotation, annotations_between, find_annotation
 from cxpulse.metrics import periods
@@ -43,9 +44,7 @@ if TYPE_CHECKING:
 
 DEFAULT_DAYS = 28
 MAX_DAYS = 366
-NNBSP = "\u202f"  # French: before % and as the thousands separator
-NBSP = "\u00a0"  # French: before a colon
-MINUS = "\u2212"
+NNBSP, NBSP = wording.NNBSP, wording.NBSP
 
 # the French names of the scorecard's metrics (the library cannot import the web's i18n)
 _LABELS_FR = {
@@ -395,10 +394,7 @@ def _num(x: Any) -> float | None:
 
 
 def _number(x: float, digits: int, lang: str) -> str:
-    text = f"{x:,.{digits}f}"
-    if lang == "fr":
-        text = text.replace(",", NNBSP).replace(".", ",")
-    return text.replace("-", MINUS)
+    return wording.number(x, lang, digits)
 
 
 def _int(x: int, lang: str) -> str:

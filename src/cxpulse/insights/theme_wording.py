@@ -1,24 +1,23 @@
 """The sentences of theme findings, in English and French.
 
-The web layer's typography (:mod:`cxpulse.web.i18n`) sits above the library, so the few rules
-needed are repeated here: a comma as decimal mark in French, a narrow no-break space (U+202F)
-as thousands separator and before % ; ? !, a no-break space before a colon, guillemets.
+Numbers and month names come from :mod:`cxpulse.wording`; French quotes are guillemets and a
+no-break space comes before a colon.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-NNBSP = "\u202f"
-NBSP = "\u00a0"
-_MONTHS = {
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"),
-    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-           "septembre", "octobre", "novembre", "décembre"),
-}  # fmt: skip
+from cxpulse import wording
+
+NNBSP, NBSP = wording.NNBSP, wording.NBSP
+number, percent, count, period_name = (
+    wording.number,
+    wording.percent,
+    wording.count,
+    wording.period_name,
+)
 
 
 def check_language(lang: str) -> str:
@@ -27,35 +26,6 @@ def check_language(lang: str) -> str:
 
         raise ConfigError(f"sentences are written in en or fr, not {lang!r}")
     return lang
-
-
-def number(value: float, lang: str, digits: int = 1, *, sign: bool = False) -> str:
-    """``value`` with ``digits`` decimals; a minus sign (U+2212), a plus with ``sign``."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    text = f"{abs(value):,.{digits}f}"
-    if lang == "fr":
-        text = text.replace(",", NNBSP).replace(".", ",")
-    if round(value, digits) < 0:
-        return "−" + text
-    return "+" + text if sign and round(value, digits) > 0 else text
-
-
-def percent(value: float, lang: str, *, sign: bool = False) -> str:
-    text = number(value, lang, sign=sign)
-    return f"{text}{NNBSP}%" if lang == "fr" else f"{text}%"
-
-
-def count(value: int, lang: str) -> str:
-    return number(value, lang, 0)
-
-
-def period_name(label: str, lang: str) -> str:
-    """2025-11 as "November 2025" / "novembre 2025"; other labels as they are."""
-    year, _, month = label.partition("-")
-    if month.isdigit() and len(month) == 2:
-        return f"{_MONTHS[lang][int(month) - 1]} {year}"
-    return label
 
 
 def quoted(text: str, lang: str) -> str:

@@ -52,6 +52,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from cxpulse import wording
 from cxpulse.metrics import engine, periods, stats
 from cxpulse.metrics.spec import REGISTRY, Registry
 
@@ -59,8 +60,7 @@ if TYPE_CHECKING:
     from cxpulse.context import Context
 
 NONE_LABEL = "(none)"
-NNBSP = "\u202f"  # French: before %, ";" and as the thousands separator
-NBSP = "\u00a0"  # French: before ":" and a unit
+NNBSP, NBSP = wording.NNBSP, wording.NBSP  # French: before ";" (narrow), ":" and a unit
 
 
 @dataclass(frozen=True)
@@ -201,14 +201,11 @@ class MixShift:
 
 
 def _number(x: float, digits: int, lang: str) -> str:
-    """``x`` with ``digits`` decimals; French: comma decimal, narrow no-break thousands."""
-    text = f"{x:,.{digits}f}"
-    return text.replace(",", NNBSP).replace(".", ",") if lang == "fr" else text
+    return wording.number(x, lang, digits)
 
 
 def _percent(share: float, digits: int, lang: str) -> str:
-    """A 0-1 share as a percentage (French: a narrow no-break space before %)."""
-    return _number(100 * share, digits, lang) + (f"{NNBSP}%" if lang == "fr" else "%")
+    return wording.share(share, lang, digits)
 
 
 def _distinct_digits(a: float, b: float, most: int = 3) -> int:

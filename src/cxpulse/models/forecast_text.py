@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from cxpulse import wording
 from cxpulse.errors import ConfigError
 from cxpulse.metrics import periods as calendar
 from cxpulse.metrics.spec import COUNT_UNITS
@@ -14,8 +15,7 @@ if TYPE_CHECKING:
     from cxpulse.models.forecast import Forecast
 
 LANGUAGES = ("en", "fr")
-NNBSP = "\u202f"  # French thousands separator, and the space before % ; ? !
-NBSP = "\u00a0"  # French space before a colon
+NNBSP, NBSP = wording.NNBSP, wording.NBSP
 _FR_LABELS = {
     "nps": "du NPS",
     "csat": "du CSAT",
@@ -49,12 +49,7 @@ _SEASONAL_NAIVE_ALL = {
            "week": "des mêmes semaines un an plus tôt", "month": "des mêmes mois un an plus tôt",
            "quarter": "des mêmes trimestres un an plus tôt"},
 }  # fmt: skip
-_MONTHS = {
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"),
-    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-           "septembre", "octobre", "novembre", "décembre"),
-}  # fmt: skip
+_MONTHS = wording.MONTHS
 
 
 def check_language(lang: str) -> str:
@@ -64,10 +59,7 @@ def check_language(lang: str) -> str:
 
 
 def number(x: float, lang: str, digits: int) -> str:
-    text = f"{x:,.{digits}f}"
-    if lang == "fr":
-        text = text.replace(",", NNBSP).replace(".", ",")
-    return text.replace("-", "−") if text.startswith("-") else text
+    return wording.number(x, lang, digits)
 
 
 def value(x: float, unit: str, lang: str, currency: str = "") -> str:
