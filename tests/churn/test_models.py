@@ -129,3 +129,10 @@ def test_cross_validation_only_and_the_thread_count_change_nothing(frame: pd.Dat
         assert b.summary["cv_auc"].iloc[0] == a.cv_auc_mean_
         with pytest.raises(NotFittedError, match="refit=False"):
             b.predict_risk(frame.head(3))
+
+
+def test_fewer_customers_than_folds_is_refused(frame: pd.DataFrame) -> None:
+    rows = pd.concat([frame[frame[LABEL] == 1].head(20), frame[frame[LABEL] == 0].head(20)])
+    two_customers = np.array(["c1", "c2"] * 20)
+    with pytest.raises(ChurnDataError, match="at least 5 customers"):
+        ChurnModel("logistic").fit(rows, FEATURES, LABEL, two_customers)
