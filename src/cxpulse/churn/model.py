@@ -58,6 +58,10 @@ Fold = tuple[np.ndarray[Any, np.dtype[np.intp]], np.ndarray[Any, np.dtype[np.int
 KINDS: tuple[Kind, ...] = ("logistic", "gbm")
 MISSING_CODE = -1.0
 """The logistic model's code for a missing category (its own one-hot column)."""
+ROUNDS = 100
+"""Boosting rounds of the gradient-boosting model (see :meth:`ChurnModel._pipeline`)."""
+RATE = 0.1
+"""Its learning rate."""
 MIN_POINTS = 0.5
 """Contributions below this many percentage points of risk are not given as reasons."""
 
@@ -166,11 +170,15 @@ class ChurnModel:
             clf: Any = LogisticRegression(C=1.0, max_iter=2000)
         else:
             # the codes go in as they are: the trees split categories natively
-            # (categorical_features) and send missing values their own way
+            # (categorical_features) and send missing values their own way. 100 rounds at a
+            # rate of 0.1 (scikit-learn's default rate), chosen from the learning curves
+            # (cross-validated AUC by round) on the scale-1 demo and the Telco sample: the same
+            # AUC as 200 rounds at 0.05 (0.7105 against 0.7113; 0.8453 against 0.8458) in half
+            # the rounds, the fit's cost; more rounds at 0.1 gained nothing on either
             parts = [("num", "passthrough", enc.numeric), ("cat", "passthrough", enc.categorical)]
             clf = HistGradientBoostingClassifier(
-                max_iter=200,
-                learning_rate=0.05,
+                max_iter=ROUNDS,
+                learning_rate=RATE,
                 max_leaf_nodes=15,
                 l2_regularization=1.0,
                 categorical_features=[False] * len(enc.numeric) + [True] * len(enc.categorical),
