@@ -68,3 +68,21 @@ def test_only_the_shown_periods_are_read(demo: Workspace, monkeypatch: pytest.Mo
     scorecard.build_scorecard(demo, by="month", as_of="2026-06-15")
     assert starts["bounce_rate"] == date(2026, 4, 1)  # April and May, not two years
     assert set(starts.values()) == {date(2026, 4, 1)}
+
+
+@pytest.mark.parametrize("as_of", ["2026-10-01", "2026-07-15"])
+def test_data_that_stops_early_is_found_without_the_whole_history(
+    demo: Workspace, monkeypatch: pytest.MonkeyPatch, as_of: str
+) -> None:
+    """After the data ends (every table) or with a metric whose last month has no value yet
+    (tickets not answered yet), the last periods with values are computed alone."""
+    calls: list[tuple[str, Any]] = []
+
+    def spy(ws: Any, name: str, **kw: Any) -> pd.DataFrame:
+        calls.append((name, kw.get("start")))
+        return compute(ws, name, **kw)
+
+    monkeypatch.setattr(scorecard, "compute", spy)
+    scorecard.build_scorecard(demo, by="month", as_of=as_of)
+    assert [name for name, start in calls if start is None] == []
+    assert len(calls) <= 2 * len(scorecard.DEFAULT_METRICS)

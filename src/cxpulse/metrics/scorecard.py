@@ -13,7 +13,7 @@ import pandas as pd
 from cxpulse.errors import ConfigError
 from cxpulse.metrics import periods
 from cxpulse.metrics.cx_index import coverage_caveats
-from cxpulse.metrics.engine import compute
+from cxpulse.metrics.engine import compute, local_day
 from cxpulse.metrics.mix import decompose
 from cxpulse.metrics.spec import REGISTRY
 
@@ -99,20 +99,43 @@ def _num(x: Any) -> float | None:
 
 
 def _shown_periods(ws: Context, name: str, grain: periods.Grain, end: date) -> pd.DataFrame:
-    """The metric's last complete period up to ``end`` and the one before it.
+    """The metric's last period with a value up to ``end`` and the one before it.
 
     Only those two periods are computed (a period's value never depends on where the range
     starts: sessions and balances are read from the rows before it). Computing the whole
     history to show two periods made the scorecard spend most of its time sessionising
-    two years of web hits for bounce_rate. When the metric's data stops earlier (revenue
-    exported last quarter), its last period is found over the whole history instead."""
+    two years of web hits for bounce_rate. When the metric's data stops earlier (support
+    tickets answered up to last month, revenue exported last quarter), its last period is
+    found from what the first window returned or, when that is empty, from the latest time
+    in its table (one indexed MAX), and the two periods ending there are computed; the whole
+    history is computed only when even that window holds no value."""
     if grain == "all":
         return compute(ws, name, by=grain, end=end)
     previous = periods.shift(periods.floor_date(end, grain), grain, -1)
     shown = compute(ws, name, by=grain, start=previous, end=end)
-    if len(shown) >= 2 and shown["period_start"].iloc[-1] > previous:
-        return shown
+    if not shown.empty and shown["period_start"].iloc[-1] > previous:
+        return shown  # the last period has a value (the one before it may not: a gap)
+    if shown.empty:
+        last_day = _last_data_day(ws, name, end)
+        if last_day is None:
+            return shown
+        last = periods.floor_date(last_day, grain)
+    else:
+        last = previous  # only the period before the last one has a value
+    window = compute(ws, name, by=grain, start=periods.shift(last, grain, -1), end=end)
+    if not window.empty and window["period_start"].iloc[-1] >= last:
+        return window
     return compute(ws, name, by=grain, end=end)
+
+
+def _last_data_day(ws: Context, name: str, end: date) -> date | None:
+    """The local day of the latest row of the metric's table up to ``end`` (inclusive)."""
+    spec = REGISTRY.get(name)
+    t = ws.table(spec.table)
+    ts = t[spec.time_column]
+    bound = periods.local_midnight_utc(end + timedelta(days=1), ws.settings.zone)
+    latest = t.filter(ts < bound).aggregate(hi=ts.max()).execute()["hi"].iloc[0]
+    return None if pd.isna(latest) else local_day(latest, ws.settings.zone)
 
 
 def build_scorecard(
