@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
@@ -20,6 +20,7 @@ from cxpulse.schema import SETTINGS_TABLE, TEXT_ANNOTATIONS_TABLE
 from cxpulse.settings import Settings, default_location
 from cxpulse.store import Store, open_store
 from cxpulse.store.migrations import migrate
+from cxpulse.store.results import fingerprint, note_read, reading, remembered
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -223,7 +224,7 @@ class Workspace:
             yield
         finally:
             shared, self._shared = self._shared, None
-            for table in shared.values():
+            for table, _ in shared.values():
                 table.release()
 
     def shared(self, key: Hashable, build: Callable[[], Any]) -> Any:
@@ -232,8 +233,12 @@ class Workspace:
         if self._shared is None or self.store.backend not in _SHARING_BACKENDS:
             return build()
         if key not in self._shared:
-            self._shared[key] = build().cache()
-        return self._shared[key]
+            with reading() as read:
+                built = build().cache()
+            self._shared[key] = (built, frozenset(read))
+        table, read_by_build = self._shared[key]
+        note_read(*read_by_build)  # a later reader depends on the tables it was built from
+        return table
 
     def metric(
         self,
@@ -274,6 +279,23 @@ class Workspace:
     ) -> Scorecard:
         """Each metric's last complete period against the previous one, its target and
         benchmark."""
-        from cxpulse.metrics.scorecard import build_scorecard
+        from cxpulse.metrics import periods
+        from cxpulse.metrics.scorecard import Scorecard, build_scorecard
 
-        return build_scorecard(self, by=by, metrics=metrics, as_of=as_of)
+        day = periods.parse_day(as_of, "as_of") or datetime.now(self.settings.zone).date()
+        params = {"by": by, "metrics": list(metrics) if metrics else None, "as_of": day}
+        data = remembered(
+            self.store,
+            "scorecard",
+            params,
+            self.depends(),
+            lambda: build_scorecard(self, by=by, metrics=metrics, as_of=day).to_dict(),
+        )
+        return Scorecard.from_dict(data)
+
+    def depends(self) -> str:
+        """What every stored result depends on besides the tables it read: the settings and
+        the code's version (:func:`cxpulse.store.results.remembered`)."""
+        from cxpulse import __version__
+
+        return fingerprint(__version__, self.settings.to_rows())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -86,3 +87,45 @@ def test_data_that_stops_early_is_found_without_the_whole_history(
     scorecard.build_scorecard(demo, by="month", as_of=as_of)
     assert [name for name, start in calls if start is None] == []
     assert len(calls) <= 2 * len(scorecard.DEFAULT_METRICS)
+
+
+def _answers(path: Path, first: int, scores: list[int], day: str) -> Path:
+    frame = pd.DataFrame(
+        {
+            "response_id": [f"r{first + i}" for i in range(len(scores))],
+            "customer_id": [f"c{i % 7}" for i in range(len(scores))],
+            "question_type": "nps",
+            "score": scores,
+            "responded_at": f"{day} 10:00",
+        }
+    )
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_the_stored_scorecard_is_read_until_an_import_changes_its_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Import, read, import more, read again: fresh numbers, each equal to a computation
+    from scratch; unchanged data is read back, not computed."""
+    metrics, as_of = ["nps"], "2026-12-05"
+    with Workspace.open(tmp_path / "w.duckdb", create=True) as ws:
+        ws.import_file(
+            _answers(tmp_path / "1.csv", 0, [9, 10, 3, 5] * 5, "2026-10-10"), "survey_responses"
+        )
+        ws.import_file(
+            _answers(tmp_path / "2.csv", 100, [9, 2] * 5, "2026-11-10"), "survey_responses"
+        )
+        first = ws.scorecard(metrics=metrics, as_of=as_of)
+        assert first == scorecard.build_scorecard(ws, metrics=metrics, as_of=as_of)
+        assert first.rows[0].n == 10
+        with monkeypatch.context() as patched:
+            patched.setattr(scorecard, "build_scorecard", None)  # read back, not computed
+            assert ws.scorecard(metrics=metrics, as_of=as_of) == first
+        ws.import_file(
+            _answers(tmp_path / "3.csv", 200, [10] * 10, "2026-11-12"), "survey_responses"
+        )
+        again = ws.scorecard(metrics=metrics, as_of=as_of)
+        assert again.rows[0].n == 20
+        assert again.rows[0].value != first.rows[0].value
+        assert again == scorecard.build_scorecard(ws, metrics=metrics, as_of=as_of)

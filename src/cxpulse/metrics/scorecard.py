@@ -3,8 +3,8 @@ its published benchmark."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -92,6 +92,20 @@ class Scorecard:
             "as_of": self.as_of.isoformat(),
             "rows": [asdict(r) | {"meets_target": r.meets_target} for r in self.rows],
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Scorecard:
+        """The scorecard :meth:`to_dict` gave (read back from a stored result)."""
+        names = {f.name for f in fields(ScorecardRow)}
+        rows = [
+            ScorecardRow(**{k: v for k, v in r.items() if k in names} | _tuples(r))
+            for r in data["rows"]
+        ]
+        return cls(by=data["by"], as_of=date.fromisoformat(data["as_of"]), rows=rows)
+
+
+def _tuples(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {"caveats": tuple(row.get("caveats") or ())}
 
 
 def _num(x: Any) -> float | None:

@@ -63,6 +63,7 @@ from cxpulse.schema.derived import (
     WEB_PAGEVIEWS_TABLE,
     WEB_SESSIONS_TABLE,
 )
+from cxpulse.schema.results import RESULT_TABLES, RESULTS_TABLE, TABLE_VERSIONS_TABLE
 from cxpulse.schema.scores import (
     CHURN_SCORES_SCHEMA,
     CHURN_SCORES_TABLE,
@@ -104,6 +105,7 @@ OPERATIONAL: dict[str, OperationalTable] = {
         *AUTOMATION_TABLES,
         *ACCOUNT_TABLES,
         *DERIVED_TABLES,
+        *RESULT_TABLES,
     )
 }
 """The tables cxpulse writes itself, by name (``cxpulse tables --all`` lists them)."""
@@ -174,6 +176,7 @@ __all__ = [
     "ORDERS",
     "POLARITIES",
     "QUESTION_TYPES",
+    "RESULTS_TABLE",
     "SENTIMENT_LABELS",
     "SESSIONS_TABLE",
     "SETTINGS_TABLE",
@@ -189,6 +192,7 @@ __all__ = [
     "SURVEY_SECRETS_TABLE",
     "SURVEY_SENDER",
     "TABLES",
+    "TABLE_VERSIONS_TABLE",
     "TEXT_ANNOTATIONS_SCHEMA",
     "TEXT_ANNOTATIONS_TABLE",
     "TICKETS",

@@ -40,6 +40,7 @@ from cxpulse.store.migrations import (
     m014_unique_keys,
     m015_derived_versions,
     m016_web_sessions,
+    m018_results,
 )
 from cxpulse.store.migrations.base import Migration
 
@@ -67,6 +68,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     m014_unique_keys.MIGRATION,
     m015_derived_versions.MIGRATION,
     m016_web_sessions.MIGRATION,
+    # 17 is another branch's (annotations): numbers stay unique when both are merged
+    m018_results.MIGRATION,
 )
 
 
