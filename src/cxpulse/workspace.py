@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
@@ -20,7 +20,7 @@ from cxpulse.schema import SETTINGS_TABLE, TEXT_ANNOTATIONS_TABLE
 from cxpulse.settings import Settings, default_location
 from cxpulse.store import Store, open_store
 from cxpulse.store.migrations import migrate
-from cxpulse.store.results import fingerprint, note_read, reading, remembered
+from cxpulse.store.results import note_read, reading
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -279,23 +279,6 @@ class Workspace:
     ) -> Scorecard:
         """Each metric's last complete period against the previous one, its target and
         benchmark."""
-        from cxpulse.metrics import periods
-        from cxpulse.metrics.scorecard import Scorecard, build_scorecard
+        from cxpulse.metrics.scorecard import build_scorecard
 
-        day = periods.parse_day(as_of, "as_of") or datetime.now(self.settings.zone).date()
-        params = {"by": by, "metrics": list(metrics) if metrics else None, "as_of": day}
-        data = remembered(
-            self.store,
-            "scorecard",
-            params,
-            self.depends(),
-            lambda: build_scorecard(self, by=by, metrics=metrics, as_of=day).to_dict(),
-        )
-        return Scorecard.from_dict(data)
-
-    def depends(self) -> str:
-        """What every stored result depends on besides the tables it read: the settings and
-        the code's version (:func:`cxpulse.store.results.remembered`)."""
-        from cxpulse import __version__
-
-        return fingerprint(__version__, self.settings.to_rows())
+        return build_scorecard(self, by=by, metrics=metrics, as_of=as_of)

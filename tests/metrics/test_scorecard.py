@@ -14,6 +14,8 @@ from cxpulse import Workspace
 from cxpulse.metrics import scorecard
 from cxpulse.metrics.engine import compute
 
+RESPONSES = "survey_responses"
+
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
@@ -50,9 +52,9 @@ def _close(a: Any, b: Any) -> bool:
 def test_two_periods_give_what_the_whole_history_gives(
     demo: Workspace, monkeypatch: pytest.MonkeyPatch, by: str, as_of: str
 ) -> None:
-    shown = scorecard.build_scorecard(demo, by=by, as_of=as_of).to_dict()
+    shown = scorecard.build_scorecard(demo, by=by, as_of=as_of, stored=False).to_dict()
     monkeypatch.setattr(scorecard, "_shown_periods", _whole_history)
-    whole = scorecard.build_scorecard(demo, by=by, as_of=as_of).to_dict()
+    whole = scorecard.build_scorecard(demo, by=by, as_of=as_of, stored=False).to_dict()
     # the same up to the last bits of a float (NRR sums its balances in another order)
     assert _close(shown, whole)
     assert sum(r["value"] is not None for r in shown["rows"]) >= 10
@@ -66,7 +68,7 @@ def test_only_the_shown_periods_are_read(demo: Workspace, monkeypatch: pytest.Mo
         return compute(ws, name, **kw)
 
     monkeypatch.setattr(scorecard, "compute", spy)
-    scorecard.build_scorecard(demo, by="month", as_of="2026-06-15")
+    scorecard.build_scorecard(demo, by="month", as_of="2026-06-15", stored=False)
     assert starts["bounce_rate"] == date(2026, 4, 1)  # April and May, not two years
     assert set(starts.values()) == {date(2026, 4, 1)}
 
@@ -84,7 +86,7 @@ def test_data_that_stops_early_is_found_without_the_whole_history(
         return compute(ws, name, **kw)
 
     monkeypatch.setattr(scorecard, "compute", spy)
-    scorecard.build_scorecard(demo, by="month", as_of=as_of)
+    scorecard.build_scorecard(demo, by="month", as_of=as_of, stored=False)
     assert [name for name, start in calls if start is None] == []
     assert len(calls) <= 2 * len(scorecard.DEFAULT_METRICS)
 
@@ -103,29 +105,37 @@ def _answers(path: Path, first: int, scores: list[int], day: str) -> Path:
     return path
 
 
-def test_the_stored_scorecard_is_read_until_an_import_changes_its_data(
+def test_stored_rows_are_read_until_an_import_changes_their_data(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Import, read, import more, read again: fresh numbers, each equal to a computation
-    from scratch; unchanged data is read back, not computed."""
-    metrics, as_of = ["nps"], "2026-12-05"
+    from scratch; the rows whose tables did not change are read back, not computed."""
+    metrics, as_of = ["nps", "first_response_time"], "2026-12-05"
+    computed: list[str] = []
+    row_data = scorecard._row_data
+
+    def spy(ws: Any, name: str, *args: Any) -> dict[str, Any]:
+        computed.append(name)
+        return row_data(ws, name, *args)
+
+    monkeypatch.setattr(scorecard, "_row_data", spy)
+
+    def fresh(ws: Workspace) -> scorecard.Scorecard:
+        return scorecard.build_scorecard(ws, metrics=metrics, as_of=as_of, stored=False)
+
     with Workspace.open(tmp_path / "w.duckdb", create=True) as ws:
-        ws.import_file(
-            _answers(tmp_path / "1.csv", 0, [9, 10, 3, 5] * 5, "2026-10-10"), "survey_responses"
-        )
-        ws.import_file(
-            _answers(tmp_path / "2.csv", 100, [9, 2] * 5, "2026-11-10"), "survey_responses"
-        )
+        ws.import_file(_answers(tmp_path / "1.csv", 0, [9, 10, 3, 5] * 5, "2026-10-10"), RESPONSES)
+        ws.import_file(_answers(tmp_path / "2.csv", 100, [9, 2] * 5, "2026-11-10"), RESPONSES)
         first = ws.scorecard(metrics=metrics, as_of=as_of)
-        assert first == scorecard.build_scorecard(ws, metrics=metrics, as_of=as_of)
         assert first.rows[0].n == 10
-        with monkeypatch.context() as patched:
-            patched.setattr(scorecard, "build_scorecard", None)  # read back, not computed
-            assert ws.scorecard(metrics=metrics, as_of=as_of) == first
-        ws.import_file(
-            _answers(tmp_path / "3.csv", 200, [10] * 10, "2026-11-12"), "survey_responses"
-        )
+        assert first == fresh(ws)
+        computed.clear()
+        assert ws.scorecard(metrics=metrics, as_of=as_of) == first
+        assert ws.scorecard(metrics=metrics, as_of="2026-12-31").rows == first.rows  # same end
+        assert computed == []
+        ws.import_file(_answers(tmp_path / "3.csv", 200, [10] * 10, "2026-11-12"), RESPONSES)
         again = ws.scorecard(metrics=metrics, as_of=as_of)
+        assert computed == ["nps"]  # the support row read no survey answers
         assert again.rows[0].n == 20
         assert again.rows[0].value != first.rows[0].value
-        assert again == scorecard.build_scorecard(ws, metrics=metrics, as_of=as_of)
+        assert again == fresh(ws)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -16,9 +17,11 @@ from cxpulse.metrics.cx_index import coverage_caveats
 from cxpulse.metrics.engine import compute, local_day
 from cxpulse.metrics.mix import decompose
 from cxpulse.metrics.spec import REGISTRY
+from cxpulse.store.results import Shelf, fingerprint
 
 if TYPE_CHECKING:
     from cxpulse.context import Context
+    from cxpulse.settings import Settings
 
 DEFAULT_METRICS = (
     # feedback
@@ -70,6 +73,13 @@ class ScorecardRow:
     """The change split into rate and mix effects over the metric's main segment
     (:class:`cxpulse.metrics.mix.MixShift`), with each segment's value before and after."""
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ScorecardRow:
+        """The row :func:`dataclasses.asdict` gave (read back from a stored result)."""
+        names = {f.name for f in fields(cls)}
+        known = {k: v for k, v in data.items() if k in names}
+        return cls(**known | {"caveats": tuple(data.get("caveats") or ())})
+
     @property
     def meets_target(self) -> bool | None:
         if self.value is None or self.target is None:
@@ -92,20 +102,6 @@ class Scorecard:
             "as_of": self.as_of.isoformat(),
             "rows": [asdict(r) | {"meets_target": r.meets_target} for r in self.rows],
         }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Scorecard:
-        """The scorecard :meth:`to_dict` gave (read back from a stored result)."""
-        names = {f.name for f in fields(ScorecardRow)}
-        rows = [
-            ScorecardRow(**{k: v for k, v in r.items() if k in names} | _tuples(r))
-            for r in data["rows"]
-        ]
-        return cls(by=data["by"], as_of=date.fromisoformat(data["as_of"]), rows=rows)
-
-
-def _tuples(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {"caveats": tuple(row.get("caveats") or ())}
 
 
 def _num(x: Any) -> float | None:
@@ -158,67 +154,90 @@ def build_scorecard(
     by: str = "month",
     metrics: Sequence[str] | None = None,
     as_of: date | str | None = None,
+    stored: bool = True,
 ) -> Scorecard:
-    """Score each metric over complete periods before ``as_of`` (default: today, local)."""
+    """Score each metric over complete periods before ``as_of`` (default: today, local).
+
+    Each row is read from the workspace's stored results while the tables it read are
+    unchanged (:mod:`cxpulse.store.results`), else computed and stored; ``stored=False``
+    computes every row and stores none."""
     grain = periods.check_grain(by)
     today = periods.parse_day(as_of, "as_of") or datetime.now(ws.settings.zone).date()
     # only complete periods: stop the day before the period holding as_of starts
     end = periods.floor_date(today, grain) - timedelta(days=1) if grain != "all" else today
+    shelf = Shelf(ws.store, "scorecard_row", depends(ws.settings)) if stored else None
     rows = []
-    frames: dict[str, pd.DataFrame] = {}
-    missing: dict[str, str] = {}
     with ws.sharing():
         for name in metrics or DEFAULT_METRICS:
-            try:
-                frames[name] = _shown_periods(ws, name, grain, end)
-            except ConfigError as exc:  # e.g. CAC without acquisition costs: say why, go on
-                frames[name] = pd.DataFrame()
-                missing[name] = str(exc)
-    for name, df in frames.items():
-        spec = REGISTRY.get(name)
-        caveats: list[str] = []
-        shift = None
-        target = ws.settings.targets.get(name)
-        bench = spec.benchmark
-        if df.empty:
-            last: dict[str, Any] = {}
-            prev_row: dict[str, Any] = {}
-        else:
-            last = {str(k): v for k, v in df.iloc[-1].to_dict().items()}
-            prev_start = periods.shift(last["period_start"], grain, -1)
-            match = df[df["period_start"] == prev_start]
-            prev_row = (
-                {str(k): v for k, v in match.iloc[0].to_dict().items()} if not match.empty else {}
-            )
-            if prev_row and spec.main_segment:
-                shift = decompose(ws, name, last["period_start"], by=grain)
-                if shift is not None and shift.note():
-                    caveats.append(str(shift.note()))
-            if name == "cx_index":
-                caveats.extend(coverage_caveats(ws, grain, last["period_start"]))
-        rows.append(
-            ScorecardRow(
-                metric=name,
-                label=spec.label,
-                unit=spec.unit,
-                period=last.get("period"),
-                value=_num(last.get("value")),
-                previous_period=prev_row.get("period"),
-                previous=_num(prev_row.get("value")),
-                change=_num(last.get("change")),
-                significant=bool(last.get("significant", False)),
-                ci_low=_num(last.get("ci_low")),
-                ci_high=_num(last.get("ci_high")),
-                n=int(last.get("n", 0)),
-                low_n=bool(last.get("low_n", False)),
-                target=target,
-                benchmark=bench.text if bench else None,
-                benchmark_source=bench.source if bench else None,
-                higher_is_better=spec.higher_is_better,
-                definition=f"{name} (default): {spec.default.definition}",
-                note=missing.get(name),
-                caveats=tuple(caveats),
-                mix=shift.to_dict() if shift is not None else None,
-            )
-        )
+            # each row is a stored result of its own: an import of survey answers computes
+            # the survey metrics again and reads the support and revenue rows back; keyed by
+            # the last day shown (not today), so a row outlives the days of a period
+            params = {"metric": name, "by": grain, "end": end}
+            if shelf is not None:
+                row = shelf.remember(params, partial(_row_data, ws, name, grain, end))
+            else:
+                row = _row_data(ws, name, grain, end)
+            rows.append(ScorecardRow.from_dict(row))
     return Scorecard(by=grain, as_of=today, rows=rows)
+
+
+def _row_data(ws: Context, name: str, grain: periods.Grain, end: date) -> dict[str, Any]:
+    """One metric's scorecard row (JSON-ready) over complete periods up to ``end``."""
+    try:
+        df = _shown_periods(ws, name, grain, end)
+        note = None
+    except ConfigError as exc:  # e.g. CAC without acquisition costs: say why, go on
+        df, note = pd.DataFrame(), str(exc)
+    spec = REGISTRY.get(name)
+    caveats: list[str] = []
+    shift = None
+    target = ws.settings.targets.get(name)
+    bench = spec.benchmark
+    if df.empty:
+        last: dict[str, Any] = {}
+        prev_row: dict[str, Any] = {}
+    else:
+        last = {str(k): v for k, v in df.iloc[-1].to_dict().items()}
+        prev_start = periods.shift(last["period_start"], grain, -1)
+        match = df[df["period_start"] == prev_start]
+        prev_row = (
+            {str(k): v for k, v in match.iloc[0].to_dict().items()} if not match.empty else {}
+        )
+        if prev_row and spec.main_segment:
+            shift = decompose(ws, name, last["period_start"], by=grain)
+            if shift is not None and shift.note():
+                caveats.append(str(shift.note()))
+        if name == "cx_index":
+            caveats.extend(coverage_caveats(ws, grain, last["period_start"]))
+    row = ScorecardRow(
+        metric=name,
+        label=spec.label,
+        unit=spec.unit,
+        period=last.get("period"),
+        value=_num(last.get("value")),
+        previous_period=prev_row.get("period"),
+        previous=_num(prev_row.get("value")),
+        change=_num(last.get("change")),
+        significant=bool(last.get("significant", False)),
+        ci_low=_num(last.get("ci_low")),
+        ci_high=_num(last.get("ci_high")),
+        n=int(last.get("n", 0)),
+        low_n=bool(last.get("low_n", False)),
+        target=target,
+        benchmark=bench.text if bench else None,
+        benchmark_source=bench.source if bench else None,
+        higher_is_better=spec.higher_is_better,
+        definition=f"{name} (default): {spec.default.definition}",
+        note=note,
+        caveats=tuple(caveats),
+        mix=shift.to_dict() if shift is not None else None,
+    )
+    return asdict(row)
+
+
+def depends(settings: Settings) -> str:
+    """What a stored scorecard row depends on besides the tables it read: the settings
+    (targets, time zone, confidence...) and the code's version."""
+    from cxpulse import __version__
+
+    return fingerprint(__version__, settings.to_rows())

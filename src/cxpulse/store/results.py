@@ -142,27 +142,60 @@ def fingerprint(*parts: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+class Shelf:
+    """The stored results of one name and ``depends``, read in one query (a scorecard reads
+    a dozen rows), with the tables' versions as they were then."""
+
+    def __init__(self, store: Store, name: str, depends: str) -> None:
+        self.store, self.name, self.depends = store, name, depends
+        self.usable = store.has_table(RESULTS_TABLE) and store.has_table(TABLE_VERSIONS_TABLE)
+        self._found: dict[str, tuple[dict[str, str | None], str]] = {}
+        self._now: dict[str, str] = {}
+        if not self.usable:
+            return
+        t = store.con.table(RESULTS_TABLE)  # not store.table: reading it is no input
+        rows = (
+            t.filter((t.name == name) & (t.settings == depends))
+            .order_by(t.computed_at)  # the latest of a key (two threads stored it) wins
+            .select("key", "versions", "payload")
+            .to_pyarrow()
+            .to_pylist()
+        )
+        self._found = {r["key"]: (json.loads(r["versions"]), r["payload"]) for r in rows}
+        self._now = table_versions(store) if rows else {}
+
+    def get(self, params: Mapping[str, Any]) -> Any | None:
+        """The stored payload for ``params`` if every table it read is unchanged, else None."""
+        found = self._found.get(result_key(self.name, params))
+        if found is None:
+            return None
+        versions, payload = found
+        if any(self._now.get(table) != version for table, version in versions.items()):
+            return None
+        return json.loads(payload)
+
+    def remember(self, params: Mapping[str, Any], compute: Callable[[], Any]) -> Any:
+        """The stored payload for ``params`` when current, else ``compute()`` (JSON-ready),
+        stored with the versions of the tables it read and answered as read back."""
+        if not self.usable:
+            return compute()
+        payload = self.get(params)
+        if payload is not None:
+            return payload
+        before = table_versions(self.store)  # before computing: a write meanwhile makes it stale
+        with reading() as read:
+            value = compute()
+        text = json.dumps(value, default=str)
+        if not self.store.read_only:
+            versions = {t: before.get(t) for t in sorted(read - INTERNAL)}
+            key = result_key(self.name, params)
+            _store(self.store, self.name, key, versions, self.depends, text)
+        return json.loads(text)  # the same JSON as a stored one gives
+
+
 def stored(store: Store, name: str, params: Mapping[str, Any], depends: str) -> Any | None:
     """The stored payload of ``name`` with ``params`` if it is current, else None."""
-    if not store.has_table(RESULTS_TABLE):
-        return None
-    t = store.con.table(RESULTS_TABLE)
-    key = result_key(name, params)
-    found = (
-        t.filter((t.key == key) & (t.settings == depends))
-        .order_by(t.computed_at.desc())
-        .limit(1)
-        .select("versions", "payload")
-        .to_pyarrow()
-        .to_pylist()
-    )
-    if not found:
-        return None
-    was: dict[str, str | None] = json.loads(found[0]["versions"])
-    now = table_versions(store, was)
-    if any(now.get(table) != version for table, version in was.items()):
-        return None
-    return json.loads(found[0]["payload"])
+    return Shelf(store, name, depends).get(params)
 
 
 def remembered(
@@ -176,20 +209,7 @@ def remembered(
     (JSON-ready), stored with the versions of the tables it read. ``depends``: a hash of
     whatever else the result depends on (:func:`fingerprint` of the settings). On a store
     without the tables (Spark over Parquet, an old workspace opened read-only) it computes."""
-    if not (store.has_table(RESULTS_TABLE) and store.has_table(TABLE_VERSIONS_TABLE)):
-        return compute()
-    payload = stored(store, name, params, depends)
-    if payload is not None:
-        return payload
-    before = table_versions(store)  # before computing: a write meanwhile makes it stale
-    with reading() as read:
-        value = compute()
-    text = json.dumps(value, default=str)
-    if not store.read_only:
-        versions = {t: before.get(t) for t in sorted(read - INTERNAL)}
-        _store(store, name, result_key(name, params), versions, depends, text)
-    # answered as a stored one would be: the same JSON both ways
-    return json.loads(text)
+    return Shelf(store, name, depends).remember(params, compute)
 
 
 def _store(
