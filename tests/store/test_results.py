@@ -22,13 +22,18 @@ from cxpulse.store.results import (
     stored,
     table_versions,
 )
+from tests.postgres.conftest import pg_server, pg_url  # noqa: F401  (real PostgreSQL)
 
 SOURCES = ("a", "b")
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = open_store(tmp_path / "w.duckdb")
+@pytest.fixture(params=["duckdb", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "postgres":
+        location = request.getfixturevalue("pg_url")
+    else:
+        location = str(tmp_path / "w.duckdb")
+    s = open_store(location)
     migrate(s)
     for name in SOURCES:
         s.con.create_table(name, schema=ibis.schema({"v": "int64"}))
