@@ -101,7 +101,14 @@ class Versions:
         now = datetime.now(UTC).replace(tzinfo=None)
         rows = [{"name": t, "version": uuid.uuid4().hex, "changed_at": now} for t in written]
         store.delete_where(TABLE_VERSIONS_TABLE, {"name": sorted(written)})
-        store.insert(TABLE_VERSIONS_TABLE, rows, schema=_VERSION_SCHEMA)
+        raw = getattr(store.con, "con", None) if store.backend == "duckdb" else None
+        if raw is not None:  # every write pays this: bound VALUES, not an Ibis memtable
+            values = ", ".join("(?, ?, ?)" for _ in rows)
+            params = [v for r in rows for v in (r["name"], r["version"], r["changed_at"])]
+            columns = "(name, version, changed_at)"
+            raw.execute(f"INSERT INTO {TABLE_VERSIONS_TABLE} {columns} VALUES {values}", params)
+        else:
+            store.insert(TABLE_VERSIONS_TABLE, rows, schema=_VERSION_SCHEMA)
         # the results that read them are out of date now: gone, not kept (an erasure leaves
         # no copy of the erased rows' numbers behind; the table holds only current results)
         outdated = _reading_any(store, written)
@@ -236,10 +243,16 @@ def _store(
 
 
 def _reading_any(store: Store, tables: set[str]) -> list[str]:
-    """The keys of the stored results that read any of ``tables``."""
-    if not store.has_table(RESULTS_TABLE):
-        return []
-    rows = store.con.table(RESULTS_TABLE).select("key", "versions").to_pyarrow().to_pylist()
+    """The keys of the stored results that read any of ``tables`` (the results table is
+    there: migration 18 made it with the versions table)."""
+    raw = getattr(store.con, "con", None) if store.backend == "duckdb" else None
+    if raw is not None:
+        rows = [
+            {"key": k, "versions": v}
+            for k, v in raw.execute(f"SELECT key, versions FROM {RESULTS_TABLE}").fetchall()
+        ]
+    else:
+        rows = store.con.table(RESULTS_TABLE).select("key", "versions").to_pyarrow().to_pylist()
     return [str(r["key"]) for r in rows if tables & set(json.loads(r["versions"]))]
 
 
