@@ -20,6 +20,7 @@ from cxpulse.schema import SETTINGS_TABLE, TEXT_ANNOTATIONS_TABLE
 from cxpulse.settings import Settings, default_location
 from cxpulse.store import Store, open_store
 from cxpulse.store.migrations import migrate
+from cxpulse.store.results import note_read, reading
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -223,7 +224,7 @@ class Workspace:
             yield
         finally:
             shared, self._shared = self._shared, None
-            for table in shared.values():
+            for table, _ in shared.values():
                 table.release()
 
     def shared(self, key: Hashable, build: Callable[[], Any]) -> Any:
@@ -232,8 +233,12 @@ class Workspace:
         if self._shared is None or self.store.backend not in _SHARING_BACKENDS:
             return build()
         if key not in self._shared:
-            self._shared[key] = build().cache()
-        return self._shared[key]
+            with reading() as read:
+                built = build().cache()
+            self._shared[key] = (built, frozenset(read))
+        table, read_by_build = self._shared[key]
+        note_read(*read_by_build)  # a later reader depends on the tables it was built from
+        return table
 
     def metric(
         self,

@@ -60,3 +60,16 @@ def test_outside_a_block_nothing_is_kept(demo: Path) -> None:
             ws.shared("k", build)
             ws.shared("k", build)
         assert len(built) == 3
+
+
+def test_what_is_shared_counts_as_read_by_each_result_using_it(tmp_path: Path) -> None:
+    """A stored result computed after another built a shared table depends on that table's
+    sources too (cxpulse.store.results), though it did not build it itself."""
+    from cxpulse.store.results import reading
+
+    with Workspace.open(tmp_path / "w.duckdb", create=True) as ws, ws.sharing():
+        with reading() as first:
+            ws.shared("hits", lambda: ws.table("web_events"))
+        with reading() as second:
+            ws.shared("hits", lambda: ws.table("web_events"))
+    assert first == second == {"web_events"}

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
 from cxpulse import Workspace
+from cxpulse.accounts.tokens import create_token
 from cxpulse.metrics.periods import local_midnight_utc
+from cxpulse.metrics.scorecard import depends
+from cxpulse.store.results import stored
 from cxpulse.web import warmup
 from cxpulse.web.app import create_app
 from cxpulse.web.pages.families import today
@@ -62,3 +65,35 @@ def test_warm_up_stops_between_views_when_the_server_stops(app: object) -> None:
     stop.set()
     assert warmup.warm(state, stop) == {}
     assert state.cache.misses == 0
+
+
+def test_a_change_through_the_server_refreshes_the_stored_scorecard(web_ws: Workspace) -> None:
+    """An import drops the stored scorecard rows that read its table; the server computes
+    them again in the background with no page viewed, so its next start reads them."""
+    app = create_app(web_ws, clock=lambda: NOW, warm=True)
+    state: WebState = app.state.cx
+    end = date(2026, 10, 31)  # the last complete month on 2 November
+    params = {"metric": "nps", "by": "month", "end": end}
+
+    def stored_n() -> int | None:
+        with state.workspace() as ws:
+            row = stored(ws.store, "scorecard_row", params, depends(ws.settings))
+        return None if row is None else int(row["n"])
+
+    with TestClient(app) as client:
+        wait_for(lambda: state.warmed_for is not None, 600, "the start-up warm-up")
+        before = stored_n()
+        assert before is not None
+        rows = [
+            {"response_id": f"W-{i}", "customer_id": "C000001", "question_type": "nps",
+             "score": 10, "responded_at": "2026-10-30T10:00:00Z"}
+            for i in range(3)
+        ]  # fmt: skip
+        posted = client.post("/api/v1/ingest/survey_responses", json=rows, headers=bearer(web_ws))
+        assert posted.status_code == 200, posted.text
+        wait_for(lambda: stored_n() == before + 3, 120, "the refreshed nps row")
+
+
+def bearer(ws: Workspace) -> dict[str, str]:
+    _, secret = create_token(ws, "test-ingest", "ingest", "test", NOW)
+    return {"Authorization": f"Bearer {secret}"}

@@ -65,6 +65,7 @@ from cxpulse.schema.derived import (
 )
 from cxpulse.schema.digests import DIGEST_DEFINITIONS_TABLE, DIGEST_SCHEMAS, DIGEST_TABLES
 from cxpulse.schema.insights import ANNOTATIONS_TABLE, INSIGHT_TABLES
+from cxpulse.schema.results import RESULT_TABLES, RESULTS_TABLE, TABLE_VERSIONS_TABLE
 from cxpulse.schema.scores import (
     CHURN_SCORES_SCHEMA,
     CHURN_SCORES_TABLE,
@@ -108,6 +109,7 @@ OPERATIONAL: dict[str, OperationalTable] = {
         *DERIVED_TABLES,
         *INSIGHT_TABLES,
         *DIGEST_TABLES,
+        *RESULT_TABLES,
     )
 }
 """The tables cxpulse writes itself, by name (``cxpulse tables --all`` lists them)."""
@@ -182,6 +184,7 @@ __all__ = [
     "ORDERS",
     "POLARITIES",
     "QUESTION_TYPES",
+    "RESULTS_TABLE",
     "SENTIMENT_LABELS",
     "SESSIONS_TABLE",
     "SETTINGS_TABLE",
@@ -197,6 +200,7 @@ __all__ = [
     "SURVEY_SECRETS_TABLE",
     "SURVEY_SENDER",
     "TABLES",
+    "TABLE_VERSIONS_TABLE",
     "TEXT_ANNOTATIONS_SCHEMA",
     "TEXT_ANNOTATIONS_TABLE",
     "TICKETS",

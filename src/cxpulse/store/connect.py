@@ -38,6 +38,7 @@ from cxpulse.store.faults import (
     storage_error,
 )
 from cxpulse.store.holder import serve_url
+from cxpulse.store.results import Versions, note_read
 from cxpulse.store.scratch import scope_memtables
 from cxpulse.store.writes import Writes, quote
 
@@ -59,6 +60,9 @@ class Store(Writes):
     """What DuckDB said when this file was found damaged (it is then also read-only)."""
     derived: Derived = field(default_factory=Derived, repr=False)
     """The derived tables kept up to date by this store's writes (:mod:`.derived`)."""
+    versions: Versions = field(default_factory=Versions, repr=False)
+    """The tables written in the open transaction, given new data versions at its end
+    (:mod:`.results`)."""
     _depth: int = field(default=0, repr=False)  # open transaction() blocks
 
     def __post_init__(self) -> None:
@@ -67,6 +71,7 @@ class Store(Writes):
         scope_memtables(self.con)
 
     def table(self, name: str) -> Any:
+        note_read(name)  # a stored result depends on the versions of the tables it read
         return self.con.table(name)
 
     def has_table(self, name: str) -> bool:
@@ -155,11 +160,13 @@ class Store(Writes):
                 with self.con.con.transaction():
                     yield
                     self.derived.flush(self)
+                    self.versions.flush(self)
             elif self.backend == "duckdb":
                 self.con.raw_sql("BEGIN TRANSACTION")
                 try:
                     yield
                     self.derived.flush(self)
+                    self.versions.flush(self)
                 except BaseException:
                     self.con.raw_sql("ROLLBACK")
                     raise
@@ -167,9 +174,11 @@ class Store(Writes):
             else:  # other backends: each statement is atomic on its own
                 yield
                 self.derived.flush(self)
+                self.versions.flush(self)
         finally:
             self._depth -= 1
             self.derived.discard()
+            self.versions.discard()
 
     def thread_reader(self) -> Store:
         """A store on its own cursor of this DuckDB connection, for one thread's reads: DuckDB

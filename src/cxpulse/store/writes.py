@@ -16,6 +16,8 @@ connection or quoting values into SQL text itself:
 All of them join the caller's :meth:`Store.transaction`, if any. A write to the source table of
 a derived table (:mod:`cxpulse.store.derived`) notes the keys it touches and runs in a
 transaction (the caller's, or its own), at whose end the derived rows are brought up to date.
+Every write notes its table, which gets a new data version at the end of that transaction
+(:mod:`cxpulse.store.results`).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
     from ibis.backends import BaseBackend
 
     from cxpulse.store.derived import Derived, Maintainer
+    from cxpulse.store.results import Versions
 
 Rows: TypeAlias = Table | pa.Table | pd.DataFrame | Sequence[Mapping[str, Any]]
 """What the row writes accept."""
@@ -56,6 +59,7 @@ class Writes:
     con: BaseBackend
     backend: str
     derived: Derived
+    versions: Versions
 
     if TYPE_CHECKING:
 
@@ -124,10 +128,13 @@ class Writes:
         """Around a write to ``table``: the maintainers that need the keys it touches (none
         when no derived table depends on it); the write then runs in a transaction, whose
         end brings the derived tables up to date."""
-        if not self.derived.watched(self, table):  # type: ignore[arg-type]
-            yield []
-            return
+        # every write runs in a transaction, at whose end its table gets a new data version
+        # (committed with it: a stored result never outlives the data it was computed from)
+        self.versions.note(table)
         with self.transaction():
+            if not self.derived.watched(self, table):  # type: ignore[arg-type]
+                yield []
+                return
             yield self.derived.wants(table)
 
     def _note_rows(self, table: str, maintainers: list[Maintainer], rows: Table | pa.Table) -> None:

@@ -112,7 +112,12 @@ def create_app(
     app.openapi = lambda: openapi.document(app)  # type: ignore[method-assign]
     errors.install(app)
 
-    app.add_middleware(EdgeMiddleware, on_write=state.cache.invalidate)
+    on_write = state.cache.invalidate
+    if warm:  # refresh the first pages (their stored results) after a change, too
+        from cxpulse.web import warmup
+
+        on_write = warmup.after_writes(state)
+    app.add_middleware(EdgeMiddleware, on_write=on_write)
     app.mount(
         "/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"
     )

@@ -9,6 +9,11 @@ Every default page's cache key holds the workspace's local date (a default range
 last complete period before today), so at midnight every page would go cold with nothing to
 serve: :func:`keep_warm` warms the new day's pages shortly after the date changes, by the
 server's clock (``WebState.now``) in the workspace's time zone.
+
+A change made through the server drops the stored results that read what it wrote
+(:mod:`cxpulse.store.results`: the scorecard's rows); :func:`after_writes` queues the first
+pages' default views on the cache's refresher right after it, so those rows are computed
+again (and stored) before anyone asks, and the next start of the server reads them.
 """
 
 from __future__ import annotations
@@ -44,6 +49,40 @@ def default_views(state: WebState) -> list[tuple[str, Callable[[], object]]]:
             (later if i else first).append((label, view(report, raw)))
     # response rates per survey, channel and touchpoint over every invitation: 6 s cold at scale 1
     return [*first, ("surveys", lambda: survey_listing(state)), *later]
+
+
+def first_views(state: WebState) -> list[tuple[str, Callable[[], object]]]:
+    """The default views of the cheapest reports (``warm_rank`` 0: the scorecard, the home
+    page, and the journey)."""
+    ranked = {r.name for r in state.ws.kinds[REPORTS] if r.warm_rank == 0}
+    return [(name, compute) for name, compute in default_views(state) if name in ranked]
+
+
+def after_writes(state: WebState) -> Callable[..., None]:
+    """The server's cache invalidation on a change (``EdgeMiddleware``'s ``on_write``), which
+    also refreshes :func:`first_views` in the background after a change made through the
+    server (a *hard* one; survey answers stream in and are refreshed when viewed). One
+    refresh is queued at a time: a burst of writes refreshes once, after the last it saw."""
+    queued = threading.Lock()
+
+    def refresh() -> None:
+        queued.release()  # a write from now on queues another refresh
+        for name, compute in first_views(state):
+            try:  # on the refresher: a stale view queues its own recomputation behind this
+                compute()
+            except Exception:
+                log.warning("refreshing %s after a change failed", name)
+
+    def on_write(*, soft: bool = False, purge: bool = False) -> None:
+        state.cache.invalidate(soft=soft, purge=purge)
+        if soft or not queued.acquire(blocking=False):
+            return
+        try:
+            state.refresher.submit(refresh)
+        except RuntimeError:  # the server is stopping: nothing to refresh
+            queued.release()
+
+    return on_write
 
 
 def warm(state: WebState, stop: threading.Event | None = None) -> dict[str, float]:

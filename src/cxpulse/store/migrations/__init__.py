@@ -41,6 +41,7 @@ from cxpulse.store.migrations import (
     m015_derived_versions,
     m016_web_sessions,
     m017_annotations,
+    m018_results,
     m019_digest_definitions,
 )
 from cxpulse.store.migrations.base import Migration
@@ -75,6 +76,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m015_derived_versions.MIGRATION,
     m016_web_sessions.MIGRATION,
     m017_annotations.MIGRATION,
+    m018_results.MIGRATION,
     m019_digest_definitions.MIGRATION,
 )
 

@@ -1,0 +1,171 @@
+"""Stored results: read back while every table they read is unchanged, computed again (and
+stored) after any write to one of them, never stale."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import ibis
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cxpulse.schema import RESULTS_TABLE
+from cxpulse.store import Store, open_store
+from cxpulse.store.migrations import migrate
+from cxpulse.store.results import (
+    forget,
+    reading,
+    remembered,
+    stored,
+    table_versions,
+)
+from tests.postgres.conftest import pg_server, pg_url  # noqa: F401  (real PostgreSQL)
+
+SOURCES = ("a", "b")
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "postgres":
+        location = request.getfixturevalue("pg_url")
+    else:
+        location = str(tmp_path / "w.duckdb")
+    s = open_store(location)
+    migrate(s)
+    for name in SOURCES:
+        s.con.create_table(name, schema=ibis.schema({"v": "int64"}))
+    yield s
+    s.close()
+
+
+class Total:
+    """A result: the sum of table ``a`` (and of ``b`` when asked), counting its computations."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.runs = 0
+
+    def compute(self, tables: tuple[str, ...]) -> dict[str, int]:
+        self.runs += 1
+        return {t: int(self.store.table(t).v.sum().execute() or 0) for t in tables}
+
+    def read(self, tables: tuple[str, ...] = ("a",), depends: str = "s1") -> Any:
+        return remembered(
+            self.store, "total", {"tables": list(tables)}, depends, lambda: self.compute(tables)
+        )
+
+
+def test_a_current_result_is_read_not_computed(store: Store) -> None:
+    total = Total(store)
+    store.insert("a", [{"v": 2}])
+    assert total.read() == {"a": 2}
+    assert total.read() == {"a": 2}
+    assert total.runs == 1
+    store.insert("b", [{"v": 5}])  # a table it did not read
+    assert total.read() == {"a": 2}
+    assert total.runs == 1
+
+
+def test_a_write_to_a_table_it_read_computes_it_again(store: Store) -> None:
+    total = Total(store)
+    store.insert("a", [{"v": 2}])
+    assert total.read() == {"a": 2}
+    store.update("a", {"v": 2}, {"v": 3})
+    assert total.read() == {"a": 3}
+    store.delete_where("a", {})
+    assert total.read() == {"a": 0}
+    assert total.runs == 3
+
+
+def test_other_settings_or_params_are_other_results(store: Store) -> None:
+    total = Total(store)
+    total.read()
+    total.read(depends="s2")
+    total.read(("a", "b"))
+    assert total.runs == 3
+    total.read(depends="s2")
+    assert total.runs == 3
+
+
+def test_a_write_while_it_computes_leaves_it_stale(store: Store) -> None:
+    store.insert("a", [{"v": 1}])
+
+    def racing() -> dict[str, int]:
+        value = {"a": int(store.table("a").v.sum().execute())}
+        store.insert("a", [{"v": 10}])  # lands after the read, before the result is stored
+        return value
+
+    assert remembered(store, "racing", {}, "s", racing) == {"a": 1}
+    assert stored(store, "racing", {}, "s") is None  # never taken as current
+    assert Total(store).read() == {"a": 11}
+
+
+def test_a_rolled_back_write_keeps_the_versions(store: Store) -> None:
+    store.insert("a", [{"v": 1}])
+    before = table_versions(store)
+    with pytest.raises(RuntimeError), store.transaction():
+        store.insert("a", [{"v": 1}])
+        raise RuntimeError("undone")
+    assert table_versions(store) == before
+
+
+def test_reads_are_recorded_also_nested(store: Store) -> None:
+    with reading() as outer:
+        store.table("a")
+        with reading() as inner:
+            store.table("b")
+    assert (outer, inner) == ({"a", "b"}, {"b"})
+
+
+def test_forget(store: Store) -> None:
+    total = Total(store)
+    total.read()
+    assert forget(store, "total") == 1
+    total.read()
+    assert total.runs == 2
+    assert store.table(RESULTS_TABLE).count().execute() == 1
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.one_of(
+            st.tuples(st.just("insert"), st.sampled_from(SOURCES), st.integers(-5, 5)),
+            st.tuples(st.just("delete"), st.sampled_from(SOURCES), st.integers(-5, 5)),
+            st.tuples(st.just("read"), st.sampled_from([("a",), ("b",), ("a", "b")]), st.none()),
+        ),
+        max_size=12,
+    )
+)
+def test_a_read_always_gives_what_computing_gives(
+    store: Store, ops: list[tuple[str, Any, Any]]
+) -> None:
+    """Any mix of writes (inside transactions or not) and reads: every read answers what a
+    computation from scratch answers then."""
+    forget(store)
+    for name in SOURCES:
+        store.delete_where(name, {})
+    total = Total(store)
+    for op, what, value in ops:
+        if op == "insert":
+            with store.transaction():
+                store.insert(what, [{"v": value}])
+        elif op == "delete":
+            store.delete_where(what, {"v": value})
+        else:
+            assert total.read(what) == total.compute(what)
+
+
+def test_a_write_drops_the_results_that_read_its_table(store: Store) -> None:
+    """Nothing out of date is kept (an erased customer's numbers included)."""
+    total = Total(store)
+    total.read(("a",))
+    total.read(("b",))
+    store.delete_where("a", {"v": 1})
+    kept = store.table(RESULTS_TABLE).key.execute().tolist()
+    assert kept == ['["total",{"tables":["b"]}]']
