@@ -10,11 +10,14 @@ from pathlib import Path
 from statistics import NormalDist
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cxpulse import Workspace
 from cxpulse.demo import create_demo
 from cxpulse.errors import QueryError, UnknownMetricError
-from cxpulse.insights.changes import significant_changes, window
+from cxpulse.insights.changes import band_p_value, significant_changes, window
+from cxpulse.insights.findings import Band
 from tests.conftest import add_rows
 from tests.insights import synthetic
 from tests.insights.synthetic import NOV, OCT, csat
@@ -213,6 +216,24 @@ def test_a_jump_out_of_a_steady_history_is_found_against_the_baseline(ws: Worksp
         "1 value outside its expected band in 2025-11, from history (1 tests, false discovery "
         "rate 5%). Only totals are compared with their history, not segments."
     )
+
+
+@given(
+    expected=st.floats(-50, 50),
+    half=st.floats(0.5, 30),
+    offset=st.floats(-3, 3),
+    confidence=st.sampled_from([0.8, 0.9, 0.95, 0.99]),
+)
+def test_a_value_is_outside_its_band_exactly_when_p_is_below_one_minus_confidence(
+    expected: float, half: float, offset: float, confidence: float
+) -> None:
+    band = Band(expected, expected - half, expected + half, False, 12, "month")
+    value = expected + offset * half  # offset: in half-widths from the expected value
+    p, _ = band_p_value(value, band, confidence)
+    if abs(abs(offset) - 1) > 1e-9:  # on the edge, rounding decides
+        assert (p < 1 - confidence) == (value < band.low or value > band.high)
+    assert math.isnan(band_p_value(expected, Band(expected, expected, expected, False, 12,
+                                                  "month"), confidence)[0])  # fmt: skip
 
 
 def test_a_steady_month_is_inside_its_band(ws: Workspace) -> None:

@@ -251,14 +251,8 @@ def band_test(
     """The total of ``spec`` in the window's period against its expected band: the test's
     row (the columns of :func:`_test`) and the band, or why it is not tested.
 
-    The p-value is two-sided, from a normal predictive distribution centred on the expected
-    value with standard error = the band's half-width / z (z: the normal quantile of the
-    workspace's confidence). The band already includes the forecast's parameter uncertainty
-    (Student's t widening) and the sampling noise of the periods it was fitted on, so the
-    value falls outside the band exactly when p < 1 - confidence, before the false discovery
-    control. Where the band is cut at a bound of the metric (NPS at -100, a share at 0), the
-    half-width is taken from the side that is not. The interval of the change is the value
-    minus the band: how far from what was expected it is, at the same confidence.
+    The p-value is :func:`band_p_value`'s. The interval of the change is the value minus the
+    band: how far from what was expected it is, at the same confidence.
     """
     var = spec.default
     cols = list(STAT_COLUMNS[var.kind])
@@ -292,15 +286,13 @@ def band_test(
     )  # fmt: skip
     value, spread = _point(var, g)
     value *= var.multiplier
-    half = max(band.high - band.expected, band.expected - band.low)
-    se = half / stats.z_value(confidence)
-    if not (math.isfinite(se) and se > 0 and math.isfinite(value)):
+    p, z = band_p_value(value, band, confidence)
+    if not math.isfinite(p):
         return Text(
             "its history does not vary: no band to test against",
-            "son historique ne varie pas : pas de fourchette à laquelle la comparer",
+            f"son historique ne varie pas{NNBSP}: pas de fourchette à laquelle la comparer",
         )
     distance = value - band.expected
-    z = abs(distance) / se
     with np.errstate(divide="ignore", invalid="ignore"):
         effect = abs(distance / var.multiplier) / spread
     row = {
@@ -314,10 +306,29 @@ def band_test(
         "change": distance,
         "low": value - band.high,
         "high": value - band.low,
-        "p": 2 * NormalDist().cdf(-z),
+        "p": p,
         "score": float(rank_score(z, effect)),
     }
     return row, band
+
+
+def band_p_value(value: float, band: Band, confidence: float) -> tuple[float, float]:
+    """The two-sided p-value of ``value`` against ``band``, and its z (NaN both when the band
+    has no width).
+
+    The predictive distribution is normal, centred on the expected value, with standard error
+    = the band's half-width / z (z: the normal quantile of ``confidence``, the level the band
+    was made at). The band already holds the forecast's parameter uncertainty (its Student's t
+    widening) and the sampling noise of the periods it was fitted on, so a value falls outside
+    the band exactly when p < 1 - confidence, before the false discovery control. Where the
+    band is cut at a bound of the metric (NPS at -100, a share at 0), the half-width is taken
+    from the side that is not."""
+    half = max(band.high - band.expected, band.expected - band.low)
+    se = half / stats.z_value(confidence)
+    if not (math.isfinite(se) and se > 0 and math.isfinite(value)):
+        return math.nan, math.nan
+    z = abs(value - band.expected) / se
+    return 2 * NormalDist().cdf(-z), z
 
 
 def _point(var: Variant, g: dict[str, float]) -> tuple[float, float]:
