@@ -266,7 +266,7 @@ def band_test(
             f"fewer than {min_n} answers in {win.label}",
             f"moins de {min_n} réponses en {win.label}",
         )
-    from cxpulse.models.errors import ShortHistoryError
+    from cxpulse.models.errors import ShortHistoryError  # here: cxpulse.models loads SciPy
 
     try:
         expected = baseline_band(ctx, spec.name, win)
