@@ -64,10 +64,19 @@ def test_markdown(path: str) -> None:
         (["--period", "2099-01"], "2099-01 is not over yet"),
         (["--period", "Nov"], "'Nov' is not a year period (e.g. 2026-10 for a month)"),
         (["--metric", "nsp"], "unknown metric 'nsp'"),
-        (["--compare", "baseline"], "does not have yet"),
     ],
 )
 def test_user_mistakes_are_one_line(path: str, args: list[str], message: str) -> None:
     code, out, err = invoke(*args, "-w", path)
     assert code == 1
     assert message in err and "Traceback" not in err + out
+
+
+def test_a_baseline_without_history_lists_the_metric_as_not_tested(path: str) -> None:
+    code, out, err = invoke("--compare", "baseline", "--metric", "csat", "--as-of", "2025-12-15",
+                            "-w", path)  # fmt: skip
+    assert code == 0 and not err
+    text = " ".join(out.split())  # the lines wrap at the terminal's width
+    assert text.startswith("No value outside its expected band in 2025-11, from history (0 tests")
+    assert "Only totals are compared with their history, not segments." in text
+    assert "csat: an expected band of csat by month needs at least 8 complete months" in text

@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from statistics import NormalDist
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cxpulse import Workspace
+from cxpulse.demo import create_demo
 from cxpulse.errors import QueryError, UnknownMetricError
-from cxpulse.insights.changes import significant_changes, window
+from cxpulse.insights.changes import band_p_value, significant_changes, window
+from cxpulse.insights.findings import Band
 from tests.conftest import add_rows
 from tests.insights import synthetic
 from tests.insights.synthetic import NOV, OCT, csat
@@ -138,8 +142,6 @@ def test_comparisons_and_user_mistakes(planted: Workspace) -> None:
     assert (win.before, win.before_last) == (date(2024, 11, 1), date(2024, 11, 30))
     result = significant_changes(planted, metrics=["csat"], compare="year", as_of=AS_OF)
     assert result.findings == [] and "csat" in result.skipped  # no November 2024
-    with pytest.raises(QueryError, match="not have yet"):
-        significant_changes(planted, metrics=["csat"], compare="baseline", as_of=AS_OF)
     with pytest.raises(QueryError, match="compare with 'last'"):
         significant_changes(planted, compare="last", as_of=AS_OF)
     with pytest.raises(UnknownMetricError, match="unknown metric 'nsp'"):
@@ -152,6 +154,134 @@ def test_comparisons_and_user_mistakes(planted: Workspace) -> None:
         significant_changes(planted, as_of="0001-01-15")
     untested = significant_changes(planted, metrics=["first_response_time"], as_of=AS_OF)
     assert "quantile" in untested.skipped["first_response_time"]("en")
+
+
+# -- against the expected band from history (compare="baseline") ------------------------------
+HISTORY = 14
+WIGGLE = (3, -4, 2, -1, 5, -3, 0, 4, -2, 1, -5, 2, -1, 3)
+"""Satisfied answers a month around 150 of 200 (75 %): a steady history, not a flat one."""
+
+
+def steady_history(ws: Workspace, last: int) -> None:
+    """CSAT from September 2024 to October 2025 with 150 satisfied of 200 give or take a few,
+    then ``last`` satisfied of 200 in November 2025."""
+    rows = []
+    for i in range(HISTORY + 1):
+        when = datetime(2024 + (8 + i) // 12, (8 + i) % 12 + 1, 10, 10)
+        satisfied = last if i == HISTORY else 150 + WIGGLE[i]
+        rows += csat("delivery", satisfied, 200 - satisfied, when)
+    add_rows(ws, "survey_responses", rows)
+
+
+def test_a_jump_out_of_a_steady_history_is_found_against_the_baseline(ws: Workspace) -> None:
+    steady_history(ws, last=100)  # 50 %, 25 points under every month before
+    result = significant_changes(
+        ws, period="2025-11", metrics=["csat"], compare="baseline", as_of=AS_OF
+    )
+    assert result.tests == 1  # the total only: segments are not compared with a baseline
+    (found,) = result.findings
+    band = found.band
+    assert band is not None and found.segment is None
+    # the data begin on 10 September 2024: that month is only partly covered and not counted
+    assert (band.history, band.seasonal, band.grain) == (HISTORY - 1, False, "month")
+    assert band.low < 75 < band.high and found.value == pytest.approx(50)
+    assert found.value is not None and found.value < band.low  # outside the band
+    assert found.comparison_value == pytest.approx(band.expected)
+    assert found.change == pytest.approx(50 - band.expected)
+    # the p-value from the band's predictive standard error: half-width / z
+    se = (band.high - band.low) / 2 / NormalDist().inv_cdf(0.975)
+    assert found.p_value == pytest.approx(2 * NormalDist().cdf(-(band.expected - 50) / se))
+    low, high, expected = (f"{x:.1f}" for x in (band.low, band.high, band.expected))
+    assert found.headline("en") == (
+        f"Customer satisfaction (CSAT) fell to 50.0% in 2025-11, outside its expected band "
+        f"({low}% to {high}%, from 13 months of history; expected {expected}%)."
+    )
+    fr = found.headline("fr")
+    assert fr.startswith(
+        "Satisfaction client (CSAT)\u202f: baisse à 50,0\u202f% en 2025-11, hors de sa "
+        f"fourchette attendue ({low.replace('.', ',')}\u202f% à "
+    )
+    assert "d'après 13 mois d'historique\u202f; valeur attendue\u202f: " in fr
+    data = result.to_dict("fr")
+    json.dumps(data, allow_nan=False)
+    assert data["compare"] == "baseline" and data["comparison"] == "baseline"
+    assert data["findings"][0]["band"] == {
+        "expected": band.expected, "low": band.low, "high": band.high,
+        "seasonal": False, "history": 13, "by": "month",
+    }  # fmt: skip
+    assert data["headline"].endswith(
+        "Les totaux seuls sont comparés à l'historique, pas les segments."
+    )
+    assert result.headline("en") == (
+        "1 value outside its expected band in 2025-11, from history (1 tests, false discovery "
+        "rate 5%). Only totals are compared with their history, not segments."
+    )
+
+
+@given(
+    expected=st.floats(-50, 50),
+    half=st.floats(0.5, 30),
+    offset=st.floats(-3, 3),
+    confidence=st.sampled_from([0.8, 0.9, 0.95, 0.99]),
+)
+def test_a_value_is_outside_its_band_exactly_when_p_is_below_one_minus_confidence(
+    expected: float, half: float, offset: float, confidence: float
+) -> None:
+    band = Band(expected, expected - half, expected + half, False, 12, "month")
+    value = expected + offset * half  # offset: in half-widths from the expected value
+    p, _ = band_p_value(value, band, confidence)
+    if abs(abs(offset) - 1) > 1e-9:  # on the edge, rounding decides
+        assert (p < 1 - confidence) == (value < band.low or value > band.high)
+    assert math.isnan(band_p_value(expected, Band(expected, expected, expected, False, 12,
+                                                  "month"), confidence)[0])  # fmt: skip
+
+
+def test_a_steady_month_is_inside_its_band(ws: Workspace) -> None:
+    steady_history(ws, last=151)
+    result = significant_changes(
+        ws, period="2025-11", metrics=["csat"], compare="baseline", as_of=AS_OF
+    )
+    assert result.tests == 1 and result.findings == []
+    assert result.family[0]["p"] > 0.5
+    assert result.headline("en").startswith("No value outside its expected band in 2025-11")
+
+
+def test_a_short_history_is_not_tested_and_says_why(planted: Workspace) -> None:
+    # answers from 8 October 2025 (October is partly covered: no complete month before
+    # November); the NPS has one answer: under the workspace's min_n
+    result = significant_changes(
+        planted, metrics=["csat", "nps", "nrr"], compare="baseline", as_of=AS_OF
+    )
+    assert result.tests == 0 and result.findings == []
+    assert result.skipped["csat"]("en") == (
+        "an expected band of csat by month needs at least 8 complete months without a gap; "
+        "there are none"
+    )
+    assert result.skipped["csat"]("fr") == (
+        "pas de fourchette attendue\u202f: il faut au moins 8 mois complets sans interruption "
+        "avant 2025-11"
+    )
+    assert "fewer than" in result.skipped["nps"]("en")
+    assert "exact figure" in result.skipped["nrr"]("en")
+
+
+def test_the_demo_outage_falls_outside_the_nps_and_csat_bands(tmp_path: Path) -> None:
+    """The demo plants a carrier outage in November 2025 (the forecasts measured the NPS band
+    at 35.7 [26.8, 44.6] against -0.8 on 1-28 November, at full scale)."""
+    path = tmp_path / "demo.duckdb"
+    with create_demo(path, scale=0.02, seed=7, end=date(2026, 1, 1)) as demo:
+        result = significant_changes(
+            demo, period="2025-11", metrics=["nps", "csat"], compare="baseline",
+            as_of="2026-01-01",
+        )  # fmt: skip
+    found = {f.metric: f for f in result.findings}
+    assert set(found) == {"nps", "csat"}
+    for f in found.values():
+        assert f.band is not None and f.value is not None
+        assert f.value < f.band.low and f.better is False
+        assert f.q_value is not None and f.q_value < 0.01
+    nps = found["nps"].band
+    assert nps is not None and nps.low < 35 < nps.high
 
 
 NULL_RUNS, NULL_ALLOWED = 40, 5

@@ -69,3 +69,18 @@ def test_the_november_2025_carrier_outage_is_found(
     # where it comes from: the touchpoints' decomposition names delivery or purchase
     touch = next(e for e in totals[0]["evidence"] if e["dimension"] == "touchpoint")
     assert touch["segments"][0]["segment"] in ("delivery", "purchase")
+
+
+def test_compare_baseline_answers_what_the_library_computes(
+    client_for: Callable[[str], TestClient], web_ws: Workspace
+) -> None:
+    params = {"period": "2026-09", "metric": ["csat", "nps"], "compare": "baseline"}
+    body = client_for("agent").get("/api/v1/insights", params=params).json()
+    expected = significant_changes(web_ws, period="2026-09", metrics=["csat", "nps"],
+                                   compare="baseline", as_of="2026-11-02")  # fmt: skip
+    assert body["comparison"] == "baseline" and body["tests"] == expected.tests == 2
+    assert body["headline"] == expected.headline("en")
+    assert body["skipped"] == {k: why("en") for k, why in expected.skipped.items()}
+    assert [f["band"] for f in body["findings"]] == [
+        f.band.to_dict() for f in expected.findings if f.band is not None
+    ]

@@ -56,7 +56,10 @@ def insights(
     ] = None,
     compare: Annotated[
         Compare,
-        typer.Option(help="Compare with the previous period or the same one a year before."),
+        typer.Option(
+            help="Compare with the previous period, the same one a year before, or each "
+            "metric's expected band from its history (baseline: totals only)."
+        ),
     ] = Compare.previous,
     metric: Annotated[
         list[str] | None,

@@ -16,6 +16,10 @@ How a run counts its tests (m), so the false discovery control is honest:
 - the p-values of every test of the run, all metrics together, are adjusted with
   Benjamini-Hochberg (:mod:`.fdr`) at q = 1 - the workspace's confidence (5 % by default).
 
+With ``compare="baseline"`` each metric's total in the period is tested against its expected
+band from the complete periods before it instead (:func:`band_test`); segments are not (one
+forecast per segment would be slow, and fitted on thin series), and the headline says so.
+
 One query per metric reads the sufficient statistics of both periods grouped by every
 dimension at once; totals and each dimension's segments are sums of those groups (every row
 has one value per column). Calendar-defined metrics (a customer counted in two plans) are
@@ -24,9 +28,11 @@ read once per dimension instead, and their total on its own.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from statistics import NormalDist
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -36,7 +42,17 @@ from cxpulse.errors import ConfigError, QueryError
 from cxpulse.insights.dimensions import drill_dimensions
 from cxpulse.insights.explain import decompositions, shift_from_stats
 from cxpulse.insights.fdr import bh_adjust
-from cxpulse.insights.findings import Caveat, Finding, Segment, Text, check_language, number
+from cxpulse.insights.findings import (
+    GRAIN_PLURALS,
+    NNBSP,
+    Band,
+    Caveat,
+    Finding,
+    Segment,
+    Text,
+    check_language,
+    number,
+)
 from cxpulse.metrics import engine, periods, stats
 from cxpulse.metrics.feedback import label_grain, period_bounds
 from cxpulse.metrics.scorecard import DEFAULT_METRICS as SCORECARD_METRICS
@@ -44,6 +60,7 @@ from cxpulse.metrics.spec import REGISTRY, STAT_COLUMNS, MetricSpec, Registry, V
 
 if TYPE_CHECKING:
     from cxpulse.context import Context
+    from cxpulse.models.forecast import ExpectedBand
 
 DEFAULT_METRICS: tuple[str, ...] = (*SCORECARD_METRICS, "exit_rate")
 """The scorecard's metrics, and the exit rate (a page losing its visitors is what the
@@ -97,10 +114,17 @@ class Insights:
     def q(self) -> float:
         return round(1 - self.confidence, 10)
 
+    @property
+    def comparison(self) -> str:
+        """What the period is compared with: a period's label, or ``baseline``."""
+        return "baseline" if self.window.compare == "baseline" else self.window.comparison
+
     def headline(self, lang: str = "en") -> str:
         check_language(lang)
         w, k = self.window, len(self.findings)
         rate = number(self.q * 100, lang, 0)
+        if w.compare == "baseline":
+            return self._baseline_headline(lang, rate)
         if lang == "fr":
             what = (
                 "Aucun changement significatif"
@@ -117,11 +141,35 @@ class Insights:
             f"rate {rate}%)."
         )
 
+    def _baseline_headline(self, lang: str, rate: str) -> str:
+        w, k = self.window, len(self.findings)
+        if lang == "fr":
+            what = (
+                "Aucune valeur hors de sa fourchette attendue"
+                if k == 0
+                else f"{k} valeur{'s' * (k > 1)} hors de {'leur' if k > 1 else 'sa'} "
+                f"fourchette attendue"
+            )
+            return (
+                f"{what} en {w.label}, d'après l'historique ({self.tests} tests, taux de "
+                f"fausses découvertes {rate}{NNBSP}%). Les totaux seuls sont comparés à "
+                "l'historique, pas les segments."
+            )
+        what = (
+            "No value outside its expected band"
+            if k == 0
+            else f"{k} value{'s' * (k > 1)} outside {'their' if k > 1 else 'its'} expected band"
+        )
+        return (
+            f"{what} in {w.label}, from history ({self.tests} tests, false discovery rate "
+            f"{rate}%). Only totals are compared with their history, not segments."
+        )
+
     def to_dict(self, lang: str = "en") -> dict[str, Any]:
         w = self.window
         return {
             "period": w.label,
-            "comparison": w.comparison,
+            "comparison": self.comparison,
             "compare": w.compare,
             "by": w.grain,
             "start": w.first.isoformat(),
@@ -187,17 +235,113 @@ def _window(
     return Window(grain, first, last, before, before_last, compare)
 
 
-def baseline_band(ctx: Context, name: str, win: Window) -> Any:
-    """The expected band of ``name`` in the window's period from its history (seasonality
-    included): the seam for the forecasts of :mod:`cxpulse.models.forecast`."""
+def baseline_band(ctx: Context, name: str, win: Window) -> ExpectedBand:
+    """The expected band of ``name`` in the window's period from the complete periods before
+    it (seasonal when they hold two full cycles: :mod:`cxpulse.models.forecast` decides).
+    Raises :class:`~cxpulse.models.errors.ShortHistoryError` when they are too few."""
+    # imported here: the forecasts load SciPy, which a run against a period does without
+    from cxpulse.models import forecast
+
+    return forecast.expected_band(ctx, name, win.first, win.grain)
+
+
+def band_test(
+    ctx: Context, spec: MetricSpec, win: Window, confidence: float, min_n: int
+) -> tuple[dict[str, Any], Band] | Text:
+    """The total of ``spec`` in the window's period against its expected band: the test's
+    row (the columns of :func:`_test`) and the band, or why it is not tested.
+
+    The p-value is :func:`band_p_value`'s. The interval of the change is the value minus the
+    band: how far from what was expected it is, at the same confidence.
+    """
+    var = spec.default
+    cols = list(STAT_COLUMNS[var.kind])
+    got = engine.aggregate_stats(ctx, spec, var, win.grain, [], {}, win.first, win.last)
+    if got is None or got.empty:
+        return Text(f"no data in {win.label}", f"pas de données en {win.label}")
+    total = _margin(got, TOTAL, cols).iloc[0]
+    g = {c: float(total[c]) for c in cols}
+    if g["n"] < min_n:
+        return Text(
+            f"fewer than {min_n} answers in {win.label}",
+            f"moins de {min_n} réponses en {win.label}",
+        )
+    from cxpulse.models.errors import ShortHistoryError  # here: cxpulse.models loads SciPy
+
     try:
-        from cxpulse.models import forecast  # type: ignore[attr-defined]  # not there yet
-    except ImportError:
-        raise QueryError(
-            "--compare baseline needs the forecasts (cxpulse forecast), which this version "
-            "does not have yet; use --compare previous or year"
-        ) from None
-    return forecast.expected_band(ctx, name, win.first, win.grain)  # pragma: no cover
+        expected = baseline_band(ctx, spec.name, win)
+    except ShortHistoryError as exc:  # the forecast's reason; in French, what it needs
+        from cxpulse.models.smoothing import MIN_FIT
+
+        plural = GRAIN_PLURALS[win.grain][1]
+        full = "complètes" if win.grain == "week" else "complets"
+        return Text(
+            str(exc),
+            f"pas de fourchette attendue{NNBSP}: il faut au moins {MIN_FIT} {plural} {full} "
+            f"sans interruption avant {win.label}",
+        )
+    band = Band(
+        expected.expected, expected.low, expected.high, expected.seasonal, expected.history,
+        win.grain,
+    )  # fmt: skip
+    value, spread = _point(var, g)
+    value *= var.multiplier
+    p, z = band_p_value(value, band, confidence)
+    if not math.isfinite(p):
+        return Text(
+            "its history does not vary: no band to test against",
+            f"son historique ne varie pas{NNBSP}: pas de fourchette à laquelle la comparer",
+        )
+    distance = value - band.expected
+    with np.errstate(divide="ignore", invalid="ignore"):
+        effect = abs(distance / var.multiplier) / spread
+    row = {
+        "metric": spec.name,
+        "dimension": TOTAL,
+        "segment": "",
+        "n_0": 0,  # a band has no answers of its own
+        "n_1": int(g["n"]),
+        "value_0": band.expected,
+        "value_1": value,
+        "change": distance,
+        "low": value - band.high,
+        "high": value - band.low,
+        "p": p,
+        "score": float(rank_score(z, effect)),
+    }
+    return row, band
+
+
+def band_p_value(value: float, band: Band, confidence: float) -> tuple[float, float]:
+    """The two-sided p-value of ``value`` against ``band``, and its z (NaN both when the band
+    has no width).
+
+    The predictive distribution is normal, centred on the expected value, with standard error
+    = the band's half-width / z (z: the normal quantile of ``confidence``, the level the band
+    was made at). The band already holds the forecast's parameter uncertainty (its Student's t
+    widening) and the sampling noise of the periods it was fitted on, so a value falls outside
+    the band exactly when p < 1 - confidence, before the false discovery control. Where the
+    band is cut at a bound of the metric (NPS at -100, a share at 0), the half-width is taken
+    from the side that is not."""
+    half = max(band.high - band.expected, band.expected - band.low)
+    se = half / stats.z_value(confidence)
+    if not (math.isfinite(se) and se > 0 and math.isfinite(value)):
+        return math.nan, math.nan
+    z = abs(value - band.expected) / se
+    return 2 * NormalDist().cdf(-z), z
+
+
+def _point(var: Variant, g: dict[str, float]) -> tuple[float, float]:
+    """A group's value (on the engine's scale, before the multiplier) and the standard
+    deviation of one answer (for :func:`rank_score`'s effect size)."""
+    if var.kind == "nps":
+        _, var_each = stats.nps_variance(g["n"], g["p"], g["d"], adjusted=False)
+        return float(stats.nps_point(g["n"], g["p"], g["d"])), float(np.sqrt(var_each))
+    if var.kind == "share":
+        share = float(stats.share_point(g["n"], g["k"]))
+        return share, math.sqrt(share * (1 - share))
+    variance = stats.sample_variance(g["n"], g["s"], g["ss"])
+    return float(stats.mean_point(g["n"], g["s"])), float(np.sqrt(variance))
 
 
 def significant_changes(
@@ -221,16 +365,26 @@ def significant_changes(
     bounds = _Bounds(ctx)
     data_end = None if period else bounds.last_day([s for s in specs if _tested(s)])
     win = window(ctx, period, by, compare, today, data_end)
-    if compare == "baseline":
-        baseline_band(ctx, names[0], win)
     confidence, min_n = ctx.settings.confidence, ctx.settings.min_n
     parts: list[pd.DataFrame] = []
     skipped: dict[str, Text] = {}
     raw: dict[str, Raw | None] = {}
+    bands: dict[str, Band] = {}
     with ctx.sharing():
         for spec in specs:
             if not _tested(spec):
                 skipped[spec.name] = _why_untested(spec)
+                continue
+            if compare == "baseline":
+                try:
+                    got = band_test(ctx, spec, win, confidence, min_n)
+                except ConfigError as exc:
+                    got = Text(str(exc), str(exc))
+                if isinstance(got, Text):
+                    skipped[spec.name] = got
+                else:
+                    parts.append(pd.DataFrame([got[0]]))
+                    bands[spec.name] = got[1]
                 continue
             try:
                 groups = _groups(ctx, spec, spec.default, win, drill_dimensions(spec, dimensions))
@@ -258,9 +412,13 @@ def significant_changes(
         table["q"] = bh_adjust(table["p"].to_numpy(float))
         found = table[table["q"] <= 1 - confidence]
         findings = [
-            _finding(row, registry.get(row["metric"]), win, confidence, bounds, raw[row["metric"]])
+            _band_finding(row, registry.get(row["metric"]), win, confidence, bounds,
+                          bands[row["metric"]])
+            if row["metric"] in bands
+            else _finding(row, registry.get(row["metric"]), win, confidence, bounds,
+                          raw[row["metric"]])
             for row in _records(found)
-        ]
+        ]  # fmt: skip
     order = {n: i for i, n in enumerate(names)}
     findings.sort(
         key=lambda f: (
@@ -513,8 +671,56 @@ def _finding(
     )
 
 
-def _coverage_caveats(bounds: tuple[date, date] | None, win: Window) -> list[Caveat]:
-    """A period the data covers only in part (it starts late, or stops early)."""
+def _band_finding(
+    row: dict[str, Any],
+    spec: MetricSpec,
+    win: Window,
+    confidence: float,
+    bounds: _Bounds,
+    band: Band,
+) -> Finding:
+    caveats: list[Caveat] = []
+    if row["n_1"] < FEW_ANSWERS:
+        n = int(row["n_1"])
+        caveats.append(
+            Caveat(
+                "few_answers",
+                Text(
+                    f"Based on few answers ({n}): the value itself is uncertain.",
+                    f"Peu de réponses ({n}) : la valeur elle-même est incertaine.",
+                ),
+            )
+        )
+    # the history before the period is the band's business (too little of it: not tested)
+    caveats += _coverage_caveats(bounds.of(spec), win, comparison=False)
+    return Finding(
+        kind="change",
+        metric=spec.name,
+        label=spec.label,
+        unit=spec.unit,
+        period=win.label,
+        comparison="baseline",
+        value=float(row["value_1"]),
+        comparison_value=float(row["value_0"]),
+        change=float(row["change"]),
+        change_low=float(row["low"]),
+        change_high=float(row["high"]),
+        n=int(row["n_1"]),
+        p_value=float(row["p"]),
+        q_value=float(row["q"]),
+        score=float(row["score"]),
+        higher_is_better=spec.higher_is_better,
+        confidence=confidence,
+        caveats=tuple(caveats),
+        band=band,
+    )
+
+
+def _coverage_caveats(
+    bounds: tuple[date, date] | None, win: Window, *, comparison: bool = True
+) -> list[Caveat]:
+    """A period the data covers only in part (it starts late, or stops early); with
+    ``comparison`` False, the period looked at only."""
     if bounds is None:
         return []
     lo, hi = bounds
@@ -531,7 +737,7 @@ def _coverage_caveats(bounds: tuple[date, date] | None, win: Window) -> list[Cav
                 ),
             )
         )
-    if lo > win.before:
+    if comparison and lo > win.before:
         out.append(
             Caveat(
                 "partial",

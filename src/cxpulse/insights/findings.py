@@ -159,6 +159,45 @@ class Segment:
         return f"{dimension_name(self.dimension, lang)}{sep} {self.value}"
 
 
+GRAIN_PLURALS: dict[str, tuple[str, str]] = {
+    "day": ("days", "jours"),
+    "week": ("weeks", "semaines"),
+    "month": ("months", "mois"),
+    "quarter": ("quarters", "trimestres"),
+    "year": ("years", "ans"),
+}
+
+
+@dataclass(frozen=True)
+class Band:
+    """Where a period's value was expected from its history (a one-step forecast's
+    prediction interval, :func:`cxpulse.models.forecast.expected_band`)."""
+
+    expected: float
+    low: float
+    high: float
+    seasonal: bool
+    history: int
+    """How many complete periods before it the band was fitted on."""
+    grain: str
+
+    def history_words(self, lang: str) -> str:
+        names = GRAIN_PLURALS.get(self.grain, (self.grain, self.grain))
+        if lang == "fr":
+            return f"d'après {self.history} {names[1]} d'historique"
+        return f"from {self.history} {names[0]} of history"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "expected": _num(self.expected),
+            "low": _num(self.low),
+            "high": _num(self.high),
+            "seasonal": self.seasonal,
+            "history": self.history,
+            "by": self.grain,
+        }
+
+
 @dataclass(frozen=True)
 class Finding:
     """One ranked finding of a period against its comparison."""
@@ -193,6 +232,9 @@ class Finding:
     text: Text | None = None
     """The headline, for kinds that write their own (a change's is made from its numbers)."""
     tags: tuple[str, ...] = field(default=())
+    band: Band | None = None
+    """The expected band the value is compared with (``--compare baseline``): then
+    ``comparison_value`` is its expected value and ``change`` the distance from it."""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -209,7 +251,30 @@ class Finding:
         check_language(lang)
         if self.text is not None:
             return self.text(lang)
+        if self.band is not None:
+            return self._band_sentence(self.band, lang)
         return self._change_sentence(lang)
+
+    def _band_sentence(self, band: Band, lang: str) -> str:
+        what = metric_name(self.metric, self.label, lang)
+        if self.segment is not None:
+            what = f"{what} ({self.segment.words(lang)})"
+        now = value_text(self.value, self.unit, lang)
+        low, high = (value_text(x, self.unit, lang) for x in (band.low, band.high))
+        expected = value_text(band.expected, self.unit, lang)
+        up = (self.change or 0) > 0
+        if lang == "fr":
+            verb = "hausse" if up else "baisse"
+            return (
+                f"{what}{NNBSP}: {verb} à {now} en {self.period}, hors de sa fourchette attendue "
+                f"({low} à {high}, {band.history_words(lang)}{NNBSP}; valeur attendue{NNBSP}: "
+                f"{expected})."
+            )
+        verb = "rose" if up else "fell"
+        return (
+            f"{what} {verb} to {now} in {self.period}, outside its expected band ({low} to "
+            f"{high}, {band.history_words(lang)}; expected {expected})."
+        )
 
     def _change_sentence(self, lang: str) -> str:
         what = metric_name(self.metric, self.label, lang)
@@ -265,6 +330,7 @@ class Finding:
             "evidence": [_clean(e) for e in self.evidence],
             "caveats": [c.to_dict(lang) for c in self.caveats],
             "tags": list(self.tags),
+            "band": None if self.band is None else self.band.to_dict(),
         }
 
 

@@ -185,7 +185,7 @@ def forecast(
     season = smoothing.SEASON[grain]
     holdout = max(periods, smoothing.MIN_HOLDOUT)
     history = _history(ctx, metric, grain, end, filters)
-    _need(history, holdout + smoothing.MIN_FIT, metric, grain, "forecast")
+    _need(history, holdout + smoothing.MIN_FIT, metric, grain, "a forecast")
     y = history.values
     seasonal = smoothing.is_seasonal(len(y) - holdout, season)
     confidence = ctx.settings.confidence
@@ -238,7 +238,7 @@ def expected_band(
             f"{metric} has no value for the {grain} before {calendar.label(first, grain)}: no "
             "expected band without it"
         )
-    _need(history, smoothing.MIN_FIT, metric, grain, "expected band")
+    _need(history, smoothing.MIN_FIT, metric, grain, "an expected band")
     season = smoothing.SEASON[grain]
     seasonal = smoothing.is_seasonal(len(history.values), season)
     p = smoothing.predict(
@@ -326,7 +326,7 @@ def _need(history: History, needed: int, metric: str, grain: calendar.Grain, wha
         since, until = (calendar.label(history.starts[i], grain) for i in (0, -1))
         found = f"{have} ({since} to {until}{', after a gap' if history.dropped_before else ''})"
     raise ShortHistoryError(
-        f"a {what} of {metric} by {grain} needs at least {needed} complete {grain}s without a "
+        f"{what} of {metric} by {grain} needs at least {needed} complete {grain}s without a "
         f"gap; there are {found}"
     )
 

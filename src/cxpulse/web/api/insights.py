@@ -32,7 +32,10 @@ def insights(
     ] = None,
     compare: Annotated[
         Literal["previous", "year", "baseline"],
-        Query(description="the previous period, or the same period a year before"),
+        Query(
+            description="the previous period, the same period a year before, or each "
+            "metric's expected band from its history (baseline: totals only)"
+        ),
     ] = "previous",
     metric: Annotated[
         list[str] | None, Query(description="metrics to look at (default: the scorecard's)")
