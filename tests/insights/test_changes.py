@@ -213,7 +213,7 @@ def test_a_jump_out_of_a_steady_history_is_found_against_the_baseline(ws: Worksp
         "Les totaux seuls sont comparés à l'historique, pas les segments."
     )
     assert result.headline("en") == (
-        "1 value outside its expected band in 2025-11, from history (1 tests, false discovery "
+        "1 value outside its expected band in 2025-11, from history (1 test, false discovery "
         "rate 5%). Only totals are compared with their history, not segments."
     )
 

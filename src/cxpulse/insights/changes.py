@@ -132,13 +132,13 @@ class Insights:
                 else f"{k} changement{'s' if k > 1 else ''} significatif{'s' if k > 1 else ''}"
             )
             return (
-                f"{what} en {w.label} par rapport à {w.comparison} ({self.tests} tests, taux "
-                f"de fausses découvertes {rate}\u202f%)."
+                f"{what} en {w.label} par rapport à {w.comparison} "
+                f"({_tests(self.tests, lang)}, taux de fausses découvertes {rate}\u202f%)."
             )
         what = "No significant change" if k == 0 else f"{k} significant change{'s' * (k > 1)}"
         return (
-            f"{what} in {w.label} against {w.comparison} ({self.tests} tests, false discovery "
-            f"rate {rate}%)."
+            f"{what} in {w.label} against {w.comparison} ({_tests(self.tests, lang)}, "
+            f"false discovery rate {rate}%)."
         )
 
     def _baseline_headline(self, lang: str, rate: str) -> str:
@@ -151,7 +151,7 @@ class Insights:
                 f"fourchette attendue"
             )
             return (
-                f"{what} en {w.label}, d'après l'historique ({self.tests} tests, taux de "
+                f"{what} en {w.label}, d'après l'historique ({_tests(self.tests, lang)}, taux de "
                 f"fausses découvertes {rate}{NNBSP}%). Les totaux seuls sont comparés à "
                 "l'historique, pas les segments."
             )
@@ -161,7 +161,7 @@ class Insights:
             else f"{k} value{'s' * (k > 1)} outside {'their' if k > 1 else 'its'} expected band"
         )
         return (
-            f"{what} in {w.label}, from history ({self.tests} tests, false discovery rate "
+            f"{what} in {w.label}, from history ({_tests(self.tests, lang)}, false discovery rate "
             f"{rate}%). Only totals are compared with their history, not segments."
         )
 
@@ -182,6 +182,12 @@ class Insights:
             "findings": [f.to_dict(lang) for f in self.findings],
             "skipped": {name: why(lang) for name, why in self.skipped.items()},
         }
+
+
+def _tests(m: int, lang: str) -> str:
+    """ "1 test", "254 tests" (French: "0 test", "1 test", "2 tests")."""
+    plural = m > 1 if lang == "fr" else m != 1
+    return f"{number(m, lang, 0)} test{'s' * plural}"
 
 
 def window(
