@@ -18,7 +18,8 @@ LANGUAGES = ("en", "fr")
 NNBSP = "\u202f"  # French: before %, :, and between thousands
 MINUS = "\u2212"
 
-KINDS = ("change", "theme", "cost", "annotation")
+KINDS = ("change", "mix", "theme", "cost", "annotation")
+"""``mix``: an untested metric (a quantile) whose total moved against its segments."""
 
 # what a drill dimension is called in a sentence (a column not listed is shown as it is)
 DIMENSION_NAMES: dict[str, tuple[str, str]] = {
