@@ -25,8 +25,7 @@ AUTHOR, NOW = "lead@example.com", datetime(2025, 12, 1)
 OTHER = ["The mug handle broke off after one wash.", "Your podcast is boring."]
 
 
-@pytest.fixture
-def shop(ws: Workspace) -> Workspace:
+def plant_outage(ws: Workspace) -> Workspace:
     """NPS: October 40 commenting detractors (half on price) and 60 promoters; November 70
     detractors, 16 of them on late parcels (planted), and 10 promoters: a large drop whose
     new complaints are about delivery. CSAT holds steady. Each answer is a customer's; a
@@ -55,6 +54,11 @@ def shop(ws: Workspace) -> Workspace:
     )
     add_annotation(ws, "2025-09-01", "Summer sale", tags=["promo"], author=AUTHOR, now=NOW)
     return ws
+
+
+@pytest.fixture
+def shop(ws: Workspace) -> Workspace:
+    return plant_outage(ws)
 
 
 def test_a_planted_drop_gets_its_theme_quotes_cost_and_event(shop: Workspace) -> None:

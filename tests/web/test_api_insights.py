@@ -69,3 +69,16 @@ def test_the_november_2025_carrier_outage_is_found(
     # where it comes from: the touchpoints' decomposition names delivery or purchase
     touch = next(e for e in totals[0]["evidence"] if e["dimension"] == "touchpoint")
     assert touch["segments"][0]["segment"] in ("delivery", "purchase")
+
+
+def test_findings_carry_their_evidence_and_the_run_its_churn_link(
+    client_for: Callable[[str], TestClient],
+) -> None:
+    params = {"period": "2025-11", "metric": ["csat"], "lang": "fr"}
+    body = client_for("analyst").get("/api/v1/insights", params=params).json()
+    top = body["findings"][0]
+    assert top["metric"] == "csat" and top["change"] < 0
+    parts = [e["part"] for e in top["evidence_lines"]]
+    assert "cost" in parts and top["why"]["cost"]["period"] == "2025-11"
+    assert body["method"]["themes"]["rule"] == "benjamini_bogomolov_2014"
+    assert "negatives_link" in body and "events" in body

@@ -221,6 +221,8 @@ def insights(
         if worse and costs_left > 0 and registry.get(f.metric).table in _COSTED_TABLES:
             costs_left -= 1
             cost = _guard(errors, f"cost:{f.metric}", _cost, ctx, f, win, as_of)
+            if cost is not None and not cost.customers:
+                cost = None  # answers no customer is linked to: nobody to cost, say nothing
         ranked.append(RankedFinding(f, Evidence(themes, tested, clusters, cost, tuple(events))))
     names = list(dict.fromkeys(metrics or DEFAULT_METRICS))
     ranked += [
