@@ -74,6 +74,7 @@ def test_a_planted_drop_gets_its_theme_quotes_cost_and_event(shop: Workspace) ->
     parts = [part for part, _ in ev.lines("en")]
     assert parts[:2] == ["why", "quote"] and "cost" in parts and parts[-1] == "event"
     assert first_line(top, "fr") == ev.themes[0].headline("fr")
+    assert ev.lines("fr")[1] == ("quote", "«\u202fMy parcel arrived two weeks late.\u202f»")
     data = run.to_dict("fr")
     json.dumps(data, allow_nan=False)
     assert data["findings"][0]["why"]["themes"][0]["theme"] == "delivery"

@@ -83,10 +83,10 @@ class Evidence:
         out: list[tuple[str, str]] = []
         for theme in self.themes:
             out.append(("why", theme.headline(lang)))
-            out += [("quote", f"“{q}”") for q in theme.quotes_in(lang)[:QUOTES_SHOWN]]
+            out += [("quote", quoted(q, lang)) for q in theme.quotes_in(lang)[:QUOTES_SHOWN]]
         for cluster in self.clusters:
             out.append(("why", cluster.headline(lang)))
-            out += [("quote", f"“{q}”") for q in cluster.quotes[:QUOTES_SHOWN]]
+            out += [("quote", quoted(q, lang)) for q in cluster.quotes[:QUOTES_SHOWN]]
         if self.cost is not None:
             out.append(("cost", self.cost.headline(lang)))
         out += [("event", event_sentence(a, lang)) for a in self.events]
@@ -346,6 +346,11 @@ def _mix_finding(
         text=text,
         tags=("untested",),
     )
+
+
+def quoted(text: str, lang: str) -> str:
+    """A customer's words in quotation marks: “…” in English, « … » in French."""
+    return f"«{NNBSP}{text}{NNBSP}»" if lang == "fr" else f"“{text}”"
 
 
 def event_sentence(a: Annotation, lang: str) -> str:
