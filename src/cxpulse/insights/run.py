@@ -307,7 +307,8 @@ def untested_mix(
             )
         except QueryError:
             continue
-        if shift is None or shift.flag != "opposite":
+        # a rate effect too small to show (0.0 h) points nowhere: no paradox to report
+        if shift is None or shift.flag != "opposite" or round(abs(shift.rate_effect), 1) == 0:
             continue
         caveat = mix_caveat(shift)
         if caveat is None:  # pragma: no cover - an "opposite" flag always has one
