@@ -129,6 +129,7 @@ class InsightsRun:
     """q·R/m, the level the themes of each selected family were controlled at (None: no
     family was selected)."""
     seconds: float
+    """How long the run took (not in the JSON, which stays the same from run to run)."""
     errors: dict[str, str] = field(default_factory=dict)
     """Evidence that could not be computed (a missing setting...), by part."""
 
@@ -166,7 +167,6 @@ class InsightsRun:
         base["negatives_link"] = None if self.link is None else self.link.to_dict()
         base["events"] = [a.to_dict() for a in self.events]
         base["evidence_errors"] = dict(self.errors)
-        base["seconds"] = round(self.seconds, 3)
         return base
 
 
