@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from cxpulse import Workspace
 from cxpulse.cli.app import app
 from tests.insights import synthetic
+from tests.insights.test_run import plant_outage
 
 runner = CliRunner()
 
@@ -80,3 +81,26 @@ def test_a_baseline_without_history_lists_the_metric_as_not_tested(path: str) ->
     assert text.startswith("No value outside its expected band in 2025-11, from history (0 tests")
     assert "Only totals are compared with their history, not segments." in text
     assert "csat: an expected band of csat by month needs at least 8 complete months" in text
+
+
+def test_each_finding_shows_why_what_it_costs_and_the_events(tmp_path: Path) -> None:
+    file = tmp_path / "outage.duckdb"
+    with Workspace.init(file, timezone="Europe/Paris") as ws:
+        plant_outage(ws)
+    args = ("--period", "2025-11", "--metric", "nps", "--as-of", "2025-12-15", "-w", str(file))
+    code, out, _ = invoke(*args, "-f", "md")
+    assert code == 0
+    lines = out.splitlines()
+    why = next(i for i, line in enumerate(lines) if line.startswith("   - Why: “Delivery” rose"))
+    assert lines[why + 1] == "     - “My parcel arrived two weeks late.”"
+    assert any(line.startswith("   - Cost: In 2025-11, ") for line in lines)
+    assert "   - Events: 2025-11-03 to 2025-11-20, Carrier outage (outage)" in lines
+    code, out, _ = invoke(*args, "-f", "md", "--lang", "fr")
+    assert "   - Événements\u202f: du 2025-11-03 au 2025-11-20, Carrier outage (outage)" in out
+    assert "   - Pourquoi\u202f: " in out
+    code, out, _ = invoke(*args, "-f", "json")
+    data = json.loads(out)
+    assert data["findings"][0]["why"]["themes"][0]["theme"] == "delivery"
+    assert data["method"]["themes"]["rule"] == "benjamini_bogomolov_2014"
+    code, out, _ = invoke(*args)
+    assert code == 0 and "Why:" in out.split() and "Events:" in out.split()

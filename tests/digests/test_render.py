@@ -11,6 +11,7 @@ from cxpulse import Workspace
 from cxpulse.digests.compose import compose
 from cxpulse.digests.definition import digest_from_dict
 from cxpulse.digests.schedule import parse_period
+from cxpulse.digests.sections import DEFAULT
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -70,3 +71,26 @@ def test_links_are_left_out_without_a_public_url(web_ws: Workspace) -> None:
     composed = compose(web_ws, DIGEST, parse_period("2026-10", "month"), NOW)
     mail = composed.email("en")
     assert "Open in cxpulse" not in mail.text and "<a " not in mail.html
+
+
+def test_the_insights_section_gives_the_top_findings_and_their_first_evidence(
+    web_ws: Workspace,
+) -> None:
+    digest = digest_from_dict(
+        {"name": "outage", "schedule": {"every": "month"}, "recipients": ["ana@acme.test"],
+         "channels": ["email"]},
+        "test", ("scorecard", "insights", "cases_over_sla"),
+    )  # fmt: skip
+    assert "insights" in [section.name for section in DEFAULT]  # in every digest by default
+    composed = compose(web_ws, digest, parse_period("2025-11", "month"), NOW)
+    data = composed.data["insights"]
+    assert 0 < len(data["findings"]) <= 5
+    english, french = composed.email("en").text, composed.email("fr").text
+    assert "What changed, 2025-11" in english and "Ce qui a changé, 2025-11" in french
+    top_en, why_en = data["findings"][0]["en"]  # the carrier outage: a feedback metric fell
+    assert top_en.startswith(("NPS", "Customer satisfaction")) and " fell " in top_en
+    assert why_en and why_en.startswith(("“Delivery” rose", "In 2025-11"))  # a theme or a cost
+    assert f"{top_en} {why_en}" in english.replace("\n", " ")
+    assert data["findings"][0]["fr"][0].startswith(("NPS", "Satisfaction client")) and (
+        " baisse de " in data["findings"][0]["fr"][0]
+    )

@@ -121,9 +121,12 @@ def test_the_default_period_is_the_last_one_the_data_covers_to_its_end(ws: Works
 
 def test_a_change_made_only_by_the_mix_is_flagged(ws: Workspace) -> None:
     # both touchpoints got worse, but the good one grew from a quarter to three quarters of
-    # the answers: the total rose
-    add_rows(ws, "survey_responses", csat("support", 90, 10, OCT) + csat("delivery", 90, 210, OCT))
-    add_rows(ws, "survey_responses", csat("support", 255, 45, NOV) + csat("delivery", 25, 75, NOV))
+    # the answers: the total rose (enough answers that the fall inside is sure: its interval
+    # excludes 0, without which the caveat only says "mostly mix")
+    add_rows(ws, "survey_responses",
+             csat("support", 900, 100, OCT) + csat("delivery", 900, 2100, OCT))  # fmt: skip
+    add_rows(ws, "survey_responses",
+             csat("support", 2550, 450, NOV) + csat("delivery", 250, 750, NOV))  # fmt: skip
     result = significant_changes(ws, period="2025-11", metrics=["csat"], as_of=AS_OF)
     total = next(f for f in result.findings if f.segment is None)
     assert total.change is not None and total.change > 0

@@ -84,3 +84,16 @@ def test_compare_baseline_answers_what_the_library_computes(
     assert [f["band"] for f in body["findings"]] == [
         f.band.to_dict() for f in expected.findings if f.band is not None
     ]
+
+
+def test_findings_carry_their_evidence_and_the_run_its_churn_link(
+    client_for: Callable[[str], TestClient],
+) -> None:
+    params = {"period": "2025-11", "metric": ["csat"], "lang": "fr"}
+    body = client_for("analyst").get("/api/v1/insights", params=params).json()
+    top = body["findings"][0]
+    assert top["metric"] == "csat" and top["change"] < 0
+    parts = [e["part"] for e in top["evidence_lines"]]
+    assert "cost" in parts and top["why"]["cost"]["period"] == "2025-11"
+    assert body["method"]["themes"]["rule"] == "benjamini_bogomolov_2014"
+    assert "negatives_link" in body and "events" in body

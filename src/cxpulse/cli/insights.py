@@ -1,4 +1,6 @@
-"""``cxpulse insights``: what changed in a period, ranked, in English or French; as a table,
+"""``cxpulse insights``: what changed in a period, ranked, in English or French, each finding
+with its evidence (Why: the themes that rose and quotes; Cost: the customers behind it;
+Events: the annotations of the period) and the negatives→churn link at the end; as a table,
 exactly the JSON that ``GET /api/v1/insights`` answers, or Markdown to paste in a note.
 
 Registered by :mod:`cxpulse.cli.app` (``register(app)``). Library errors (an unfinished
@@ -77,11 +79,12 @@ def insights(
     ] = None,
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """What changed significantly in a period, overall and by segment, ranked."""
-    from cxpulse.insights.changes import significant_changes
+    """What changed significantly in a period, overall and by segment, ranked, with why,
+    what it costs and the events of the period."""
+    from cxpulse.insights.run import insights as run
 
     with _open(workspace) as ws:
-        result = significant_changes(
+        result = run(
             ws, period=period, by=by, compare=compare.value, metrics=metric or None, as_of=as_of
         )
         confidence = ws.settings.confidence
@@ -94,6 +97,7 @@ def insights(
         out.print(data["headline"], highlight=False)
         if data["findings"]:
             render.print_table(out, table(data, lang.value, confidence))
+        _link(data, lang.value)
         _skipped(data, lang.value)
 
 
@@ -102,6 +106,14 @@ HEADERS = {
     "fr": ("#", "Constat", "q", "Réserves et origine"),
 }
 SKIPPED = {"en": "Not tested: ", "fr": "Non testés\u202f: "}
+# what each line of a finding's evidence is, as the reader sees it
+PARTS = {
+    "why": {"en": "Why: ", "fr": "Pourquoi\u202f: "},
+    "quote": {"en": "  ", "fr": "  "},
+    "cost": {"en": "Cost: ", "fr": "Coût\u202f: "},
+    "event": {"en": "Events: ", "fr": "Événements\u202f: "},
+}
+LINK = {"en": "Experience and churn: ", "fr": "Expérience et attrition\u202f: "}
 
 
 def table(data: dict[str, Any], lang: str, confidence: float) -> Table:
@@ -110,8 +122,20 @@ def table(data: dict[str, Any], lang: str, confidence: float) -> Table:
         t.add_column(head, justify="right" if i in (0, 2) else "left", overflow="fold")
     for rank, f in enumerate(data["findings"], start=1):
         notes = [c["text"] for c in f["caveats"]] + _origins(f, lang)
-        t.add_row(str(rank), f["headline"], _q(f["q_value"], lang)[2:], "\n".join(notes))
+        headline = "\n".join([f["headline"], *evidence_lines(f, lang)])
+        t.add_row(str(rank), headline, _q(f["q_value"], lang)[2:], "\n".join(notes))
     return t
+
+
+def evidence_lines(finding: dict[str, Any], lang: str) -> list[str]:
+    """A finding's evidence as lines: "Why: ...", its quotes indented, "Cost: ...",
+    "Events: ..."."""
+    return [PARTS[e["part"]][lang] + e["text"] for e in finding.get("evidence_lines", [])]
+
+
+def _link(data: dict[str, Any], lang: str) -> None:
+    if data.get("negatives_link"):
+        out.print(LINK[lang] + data["negatives_link"]["headline"][lang], highlight=False)
 
 
 def _origins(finding: dict[str, Any], lang: str) -> list[str]:
@@ -138,9 +162,16 @@ def markdown(data: dict[str, Any], lang: str) -> str:
     """The findings as a Markdown list, each with its caveats and the segment it comes from."""
     lines = [f"**{data['headline']}**", ""]
     for rank, f in enumerate(data["findings"], start=1):
-        lines.append(f"{rank}. {f['headline']} ({_q(f['q_value'], lang)})")
+        q = f" ({_q(f['q_value'], lang)})" if f["q_value"] is not None else ""
+        lines.append(f"{rank}. {f['headline']}{q}")
         lines += [f"   - {c['text']}" for c in f["caveats"]]
         lines += [f"   - {o}" for o in _origins(f, lang)]
+        for e in f.get("evidence_lines", []):
+            indent = "     - " if e["part"] == "quote" else "   - "
+            label = "" if e["part"] == "quote" else PARTS[e["part"]][lang]
+            lines.append(f"{indent}{label}{e['text']}")
+    if data.get("negatives_link"):
+        lines += ["", LINK[lang] + data["negatives_link"]["headline"][lang]]
     if data["skipped"]:
         lines += [
             "",

@@ -14,7 +14,7 @@ Example::
       - email
       - webhook: {url_env: CX_SLACK_WEBHOOK}   # a Slack-compatible incoming webhook whose URL
                                                # is in that environment variable
-    sections: [scorecard, cases_over_sla]      # default: every section
+    sections: [scorecard, insights, cases_over_sla]  # default: every section
 
 A webhook URL is a credential (anyone who has it can post), so the definition names the
 environment variable that holds it and never the URL. Every problem is one

@@ -1,5 +1,5 @@
-"""The parts a digest is made of: the scorecard, the cases over SLA and, later, the top
-findings of :mod:`cxpulse.insights`.
+"""The parts a digest is made of: the scorecard, the cases over SLA and the top findings of
+:mod:`cxpulse.insights`.
 
 A section is a small class registered in :data:`DEFAULT` (a kind, like reports and survey
 channels): ``build`` computes its data once per digest and period (JSON-ready, in no
@@ -245,5 +245,54 @@ def _late(late: timedelta, lang: str) -> str:
     return fr(lang, f"{number(hours / 24, lang, 0)} days", f"{number(hours / 24, lang, 0)} jours")
 
 
-DEFAULT: list[type[Section]] = [ScorecardSection, CasesOverSla]
+# -- insights ---------------------------------------------------------------------------------
+INSIGHTS_SHOWN = 5
+
+
+class InsightsSection(Section):
+    """The period's top findings (:func:`cxpulse.insights.run.insights` against the previous
+    period), one line each, with the first line of its evidence (a theme that rose, else what
+    it costs, else an event). Both languages are kept: the sentences are the library's."""
+
+    name = "insights"
+
+    @classmethod
+    def build(cls, inputs: Inputs) -> dict[str, Any]:
+        period = inputs.period
+
+        def compute(ws: Workspace) -> dict[str, Any]:
+            from cxpulse.insights.run import first_line, insights
+
+            run = insights(ws, period=period.label, by=period.grain, as_of=period.after)
+            return {
+                "period": period.label,
+                "headline": {lang: run.headline(lang) for lang in ("en", "fr")},
+                "findings": [
+                    {lang: [f.finding.headline(lang), first_line(f, lang)] for lang in ("en", "fr")}
+                    for f in run.findings[:INSIGHTS_SHOWN]
+                ],
+                "more": max(0, len(run.findings) - INSIGHTS_SHOWN),
+            }
+
+        key = ("digest-insights", period.grain, period.start)
+        data: dict[str, Any] = clean(inputs.reports.cached(key, compute))
+        return data
+
+    @classmethod
+    def render(cls, data: dict[str, Any], lang: str) -> Part:
+        when = data["period"]
+        part = Part(fr(lang, f"What changed, {when}", f"Ce qui a changé, {when}"))
+        part.lines.append(str(data["headline"][lang]))
+        for finding in data["findings"]:
+            headline, evidence = finding[lang]
+            part.lines.append(f"{headline} {evidence}" if evidence else str(headline))
+        if data["more"]:
+            n = data["more"]
+            part.lines.append(fr(lang, f"And {n} more: cxpulse insights --period {data['period']}.",
+                                 f"Et {n} autre{'s' * (n > 1)}\u00a0: cxpulse insights --period "
+                                 f"{data['period']}."))  # fmt: skip
+        return part
+
+
+DEFAULT: list[type[Section]] = [ScorecardSection, InsightsSection, CasesOverSla]
 SECTIONS = Kind("digest section", DEFAULT)

@@ -132,10 +132,16 @@ def origin(evidence: dict[str, Any], lang: str) -> str | None:
 
 
 def mix_caveat(shift: MixShift) -> Caveat | None:
-    """The mix flag of a decomposition in both languages (None when it has none)."""
+    """The mix flag of a decomposition in both languages (None when it has none). Simpson's
+    paradox ("the total moved only because of the mix") is claimed only when the rate effect
+    is known to point the other way: its interval excludes 0, when it has one (quantiles
+    have none); a rate effect that could be 0 makes the change "mostly mix", no more."""
     flag = shift.flag
     if flag is None:
         return None
+    low, high = shift.rate_ci_low, shift.rate_ci_high
+    if flag == "opposite" and low is not None and high is not None and low <= 0 <= high:
+        flag = "mostly_mix"
     en_dim, fr_dim = dimension_name(shift.dimension, "en"), dimension_name(shift.dimension, "fr")
     grew = max(shift.segments, key=lambda s: s.weight_after - s.weight_before)
     moved_en = moved_fr = ""

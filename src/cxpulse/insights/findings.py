@@ -18,7 +18,8 @@ from cxpulse.errors import QueryError
 LANGUAGES = wording.LANGUAGES
 NNBSP, MINUS = wording.NNBSP, wording.MINUS
 
-KINDS = ("change", "theme", "cost", "annotation")
+KINDS = ("change", "mix", "theme", "cost", "annotation")
+"""``mix``: an untested metric (a quantile) whose total moved against its segments."""
 
 # what a drill dimension is called in a sentence (a column not listed is shown as it is)
 DIMENSION_NAMES: dict[str, tuple[str, str]] = {

@@ -1,5 +1,7 @@
-"""/api/v1/insights: what changed significantly in a period, ranked; the same options as the
-CLI's ``cxpulse insights``, the sentences in the user's language."""
+"""/api/v1/insights: what changed significantly in a period, ranked, each finding with its
+evidence (``why``: themes and quotes, cost, events; ``evidence_lines``: the same as sentences)
+and the negatives→churn link; the same options and JSON as the CLI's ``cxpulse insights``,
+the sentences in the user's language."""
 
 from __future__ import annotations
 
@@ -46,16 +48,14 @@ def insights(
         Query(description="language of the sentences (default: the user's, else the browser's)"),
     ] = None,
 ) -> dict[str, Any]:
-    from cxpulse.insights.changes import significant_changes
+    from cxpulse.insights.run import insights as run
 
     chosen = lang or language(request, principal)
     today = as_of or state.today()
     metrics = tuple(metric) if metric else None
 
     def compute(ws: Any) -> dict[str, Any]:
-        result = significant_changes(
-            ws, period=period, by=by, compare=compare, metrics=metrics, as_of=today
-        )
+        result = run(ws, period=period, by=by, compare=compare, metrics=metrics, as_of=today)
         data: dict[str, Any] = clean(result.to_dict(chosen))
         return data
 

@@ -1,0 +1,166 @@
+"""One insights run with its evidence (themes and quotes, cost, events, the negatives link)
+on hand-built DuckDB workspaces and on the demo company."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from itertools import cycle, islice
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cxpulse import Workspace
+from cxpulse.demo.workspace import DEMO_TAXONOMY, create_demo
+from cxpulse.insights.annotations import add_annotation
+from cxpulse.insights.run import first_line, insights, selective_level
+from cxpulse.metrics import mix
+from tests.conftest import add_rows
+from tests.insights.test_themes import LATE, NOV, OCT, PRICE, answers
+
+AUTHOR, NOW = "lead@example.com", datetime(2025, 12, 1)
+OTHER = ["The mug handle broke off after one wash.", "Your podcast is boring."]
+
+
+def plant_outage(ws: Workspace) -> Workspace:
+    """NPS: October 40 commenting detractors (half on price) and 60 promoters; November 70
+    detractors, 16 of them on late parcels (planted), and 10 promoters: a large drop whose
+    new complaints are about delivery. CSAT holds steady. Each answer is a customer's; a
+    carrier outage is noted from 3 to 20 November."""
+    ws.set_setting("theme_taxonomy", DEMO_TAXONOMY)
+    before = list(islice(cycle(PRICE), 20)) + list(islice(cycle(OTHER), 20))
+    after = list(islice(cycle(PRICE), 20)) + LATE + list(islice(cycle(OTHER), 34))
+    rows = answers(OCT, before, 3) + answers(NOV, after, 2)
+    rows += answers(OCT, ["Fast delivery, great parcel."] * 60, 10)
+    rows += answers(NOV, ["Fast delivery, great parcel."] * 10, 9)
+    steady = {"question_type": "csat", "scale_min": 1, "scale_max": 5}  # tested, not selected
+    for month in (OCT, NOV):
+        rows += answers(month, [None] * 80, 5, **steady) + answers(month, [None] * 20, 2, **steady)
+    for i, row in enumerate(rows):
+        row["customer_id"] = f"C{i % 150}"
+    add_rows(ws, "customers", [{"customer_id": f"C{i}"} for i in range(150)])
+    add_rows(ws, "survey_responses", rows)
+    add_annotation(
+        ws,
+        "2025-11-03",
+        "Carrier outage",
+        until="2025-11-20",
+        tags=["outage"],
+        author=AUTHOR,
+        now=NOW,
+    )
+    add_annotation(ws, "2025-09-01", "Summer sale", tags=["promo"], author=AUTHOR, now=NOW)
+    return ws
+
+
+@pytest.fixture
+def shop(ws: Workspace) -> Workspace:
+    return plant_outage(ws)
+
+
+def test_a_planted_drop_gets_its_theme_quotes_cost_and_event(shop: Workspace) -> None:
+    run = insights(shop, period="2025-11", metrics=["nps"], as_of="2025-12-15")
+    top = run.findings[0]
+    assert (top.finding.metric, top.finding.segment, top.finding.better) == ("nps", None, False)
+    ev = top.evidence
+    assert [t.theme for t in ev.themes] == ["delivery"] and ev.tested_themes >= 2
+    assert ev.themes[0].basis == "answers" and ev.themes[0].level == run.theme_level
+    assert ev.themes[0].quotes_in("en")[0] == "My parcel arrived two weeks late."
+    assert ev.cost is not None and ev.cost.customers > 0 and ev.cost.period == "2025-11"
+    assert [a.label for a in ev.events] == ["Carrier outage"]  # the sale is not in November
+    parts = [part for part, _ in ev.lines("en")]
+    assert parts[:2] == ["why", "quote"] and "cost" in parts and parts[-1] == "event"
+    assert first_line(top, "fr") == ev.themes[0].headline("fr")
+    assert ev.lines("fr")[1] == ("quote", "«\u202fMy parcel arrived two weeks late.\u202f»")
+    data = run.to_dict("fr")
+    json.dumps(data, allow_nan=False)
+    assert data["findings"][0]["why"]["themes"][0]["theme"] == "delivery"
+    assert data["findings"][0]["evidence_lines"][-1]["text"].startswith("du 2025-11-03 au")
+    assert data["method"]["themes"]["rule"] == "benjamini_bogomolov_2014"
+    assert data["events"][0]["label"] == "Carrier outage"
+
+
+def test_themes_are_controlled_at_the_selective_level(shop: Workspace) -> None:
+    run = insights(shop, period="2025-11", metrics=["nps", "csat"], as_of="2025-12-15")
+    r, m = len(run.changes.findings), run.changes.tests
+    assert 0 < r < m  # segments without enough answers were tested and not selected
+    assert run.theme_level == pytest.approx(0.05 * r / m)
+    for f in run.findings:
+        assert all(t.level == run.theme_level and t.q <= run.theme_level for t in f.evidence.themes)
+    assert run.to_dict()["method"]["themes"] == {
+        "rule": "benjamini_bogomolov_2014", "selected": r, "families": m,
+        "level": pytest.approx(0.05 * r / m),
+    }  # fmt: skip
+
+
+@given(q=st.floats(0.001, 0.5), r=st.integers(0, 500), m=st.integers(1, 500))
+def test_the_selective_level_is_never_above_q(q: float, r: int, m: int) -> None:
+    level = selective_level(q, r, m)
+    if r == 0:
+        assert level is None
+    else:
+        assert level is not None and 0 < level <= q
+
+
+def test_no_drop_no_evidence_and_a_workspace_without_tickets_has_no_link(ws: Workspace) -> None:
+    rows = answers(OCT, [None] * 60, 10) + answers(NOV, [None] * 60, 10)
+    add_rows(ws, "survey_responses", rows)
+    run = insights(ws, period="2025-11", metrics=["nps"], as_of="2025-12-15")
+    assert run.findings == [] and run.link is None and run.theme_level is None
+    assert run.headline().startswith("No significant change in 2025-11")
+
+
+def tickets(channel: str, hours: float, count: int, when: datetime) -> list[dict[str, object]]:
+    return [
+        {"channel": channel, "created_at": when, "first_reply_at": when + timedelta(hours=hours)}
+        for _ in range(count)
+    ]
+
+
+def test_a_median_moved_by_its_mix_alone_is_an_untested_mix_finding(ws: Workspace) -> None:
+    oct_, nov = datetime(2025, 10, 8, 10), datetime(2025, 11, 12, 10)
+    add_rows(ws, "tickets", tickets("chat", 1 / 60, 50, oct_) + tickets("email", 10, 50, oct_))
+    add_rows(ws, "tickets", tickets("chat", 1 / 60, 70, nov) + tickets("email", 12, 30, nov))
+    run = insights(ws, period="2025-11", metrics=["first_response_time"], as_of="2025-12-15")
+    (only,) = run.findings
+    f = only.finding
+    assert (f.kind, f.q_value, f.p_value, f.tags) == ("mix", None, None, ("untested",))
+    assert f.headline("en").startswith(
+        "First response time (not tested: a quantile): Mix shift: the total fell only because "
+        "the channel mix changed"
+    )
+    assert f.headline("fr").startswith("Délai de première réponse (non testé\u202f: un quantile)")
+    assert run.headline().endswith("And 1 untested mix shift.")
+    assert run.to_dict()["findings"][0]["q_value"] is None
+
+
+# -- the demo company ---------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
+    path = Path(tmp_path_factory.mktemp("demo")) / "demo.duckdb"
+    with create_demo(path, scale=0.02, seed=7, end=date(2026, 1, 1)) as ws:
+        yield ws
+
+
+def test_demo_november_outage_is_found_with_delivery_themes_and_quotes(demo: Workspace) -> None:
+    run = insights(demo, period="2025-11", as_of="2026-01-01")
+    top = run.findings[0]
+    assert top.finding.metric == "csat" and top.finding.better is False
+    assert top.finding.segment is not None and top.finding.segment.value == "delivery"
+    assert top.evidence.themes[0].theme == "delivery" and top.evidence.themes[0].quotes
+    assert top.evidence.cost is not None and top.evidence.cost.customers > 50
+    assert run.link is not None and run.link.threshold == 4
+    json.dumps(run.to_dict("fr"), allow_nan=False)
+
+
+def test_demo_first_response_time_mix_is_flagged_untested(demo: Workspace) -> None:
+    """The demo's office customers phone more; when the channel mix moves the median against
+    every channel's own times, the run says so (seed 7: May 2025, among others)."""
+    shift = mix.decompose(demo, "first_response_time", date(2025, 5, 1))
+    assert shift is not None and shift.flag == "opposite"
+    run = insights(demo, period="2025-05", metrics=["first_response_time"], as_of="2026-01-01")
+    assert [f.finding.kind for f in run.findings] == ["mix"]
+    assert "channel mix" in run.findings[0].finding.headline("en")
