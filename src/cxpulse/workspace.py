@@ -7,7 +7,7 @@ same methods; nothing below this module knows which edge is calling.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import date
 from pathlib import Path
 from types import TracebackType
@@ -20,6 +20,7 @@ from cxpulse.schema import SETTINGS_TABLE, TEXT_ANNOTATIONS_TABLE
 from cxpulse.settings import Settings, default_location
 from cxpulse.store import Store, open_store
 from cxpulse.store.migrations import migrate
+from cxpulse.store.outbox import Hold
 from cxpulse.store.results import note_read, reading
 
 if TYPE_CHECKING:
@@ -206,6 +207,26 @@ class Workspace:
             date_format=date_format,
             generate_id=generate_id,
         )
+
+    @contextmanager
+    def reader(self, hold: Hold = nullcontext) -> Iterator[Workspace]:
+        """A workspace to read from outside ``hold`` (the web server's workspace lock): its
+        own DuckDB cursor, as the server's pages read, so seconds of work (a digest, the
+        insights a worker refreshes) do not hold up survey answers and pages; other backends
+        read through this workspace inside ``hold``."""
+        if self.store.backend != "duckdb":
+            with hold():
+                yield self
+            return
+        with hold():  # the cursor is made from the shared connection
+            store = self.store.thread_reader()
+        reader = type(self)(store, self.settings)
+        reader.kinds = self.kinds  # a member registered on this workspace is known there too
+        try:
+            yield reader
+        finally:
+            with hold():
+                store.close()
 
     # -- metrics -------------------------------------------------------------------------
     @contextmanager

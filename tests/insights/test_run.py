@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from itertools import cycle, islice
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -164,3 +165,35 @@ def test_demo_first_response_time_mix_is_flagged_untested(demo: Workspace) -> No
     run = insights(demo, period="2025-05", metrics=["first_response_time"], as_of="2026-01-01")
     assert [f.finding.kind for f in run.findings] == ["mix"]
     assert "channel mix" in run.findings[0].finding.headline("en")
+
+
+# -- stored: the worker computes the default run, the API reads it ------------------------------
+def test_the_worker_stores_the_default_run_and_an_import_makes_it_stale(tmp_path: Path) -> None:
+    from cxpulse.automations import run_once
+    from cxpulse.insights.run import stored_insights
+    from cxpulse.metrics.scorecard import depends
+    from cxpulse.store.results import stored
+
+    with Workspace.init(tmp_path / "w.duckdb", timezone="Europe/Paris") as ws:
+        plant_outage(ws)
+        params = {"period": None, "by": None, "compare": "previous", "metrics": None,
+                  "as_of": "2025-12-15"}  # fmt: skip
+
+        def kept() -> Any:
+            return stored(ws.store, "insights", params, depends(ws.settings))
+
+        assert kept() is None
+        run_once(ws, datetime(2025, 12, 15, 8, 0))  # the worker's tick, 9:00 in Paris
+        found = kept()
+        assert found is not None and set(found) == {"en", "fr"}
+        assert found == stored_insights(ws, as_of="2025-12-15")  # read back, the same JSON
+        fresh = insights(ws, as_of="2025-12-15").to_dict("fr")
+        assert (found["fr"]["headline"], found["fr"]["period"]) == (
+            fresh["headline"], fresh["period"])  # fmt: skip
+        late = {"response_id": "late", "customer_id": "zz", "question_type": "nps", "score": 0,
+                "scale_max": 10, "responded_at": datetime(2025, 10, 29, 12)}  # fmt: skip
+        add_rows(ws, "survey_responses", [late])
+        assert kept() is None  # the import dropped it: it read survey_responses
+        run_once(ws, datetime(2025, 12, 15, 8, 5))
+        again = kept()
+        assert again is not None and again["en"]["tests"] == found["en"]["tests"]

@@ -17,8 +17,8 @@ import base64
 import json
 import os
 import smtplib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
@@ -101,7 +101,7 @@ def queue(
     report.already = len(wanted) - len(new)
     if not new:
         return report
-    with _reader(ws, hold) as reader:
+    with ws.reader(hold) as reader:
         composed = compose(reader, digest, period, now)
         rows = [_row(composed, m, now) for m in new]
     with hold(), exclusive(ws.store, "digests"):
@@ -119,25 +119,6 @@ def _missing(ws: Workspace, wanted: list[Message]) -> list[Message]:
     there = {r["outbox_key"] for r in rows_where_in(
         ws.store, AUTOMATION_OUTBOX_TABLE, "outbox_key", keys, ["outbox_key"])}  # fmt: skip
     return [m for m in wanted if m.key not in there]
-
-
-@contextmanager
-def _reader(ws: Workspace, hold: Hold) -> Iterator[Workspace]:
-    """A workspace to read from outside ``hold``: its own DuckDB cursor (as the server's
-    pages read); other backends read through ``ws`` inside ``hold``."""
-    if ws.store.backend != "duckdb":
-        with hold():
-            yield ws
-        return
-    with hold():  # the cursor is made from the shared connection
-        store = ws.store.thread_reader()
-    reader = type(ws)(store, ws.settings)
-    reader.kinds = ws.kinds  # a section or report registered on this workspace is known
-    try:
-        yield reader
-    finally:
-        with hold():
-            store.close()
 
 
 def _row(composed: Composed, m: Message, now: datetime) -> dict[str, Any]:

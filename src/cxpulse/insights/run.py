@@ -26,9 +26,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from cxpulse import wording
 from cxpulse.errors import CxpulseError, QueryError
 from cxpulse.insights.annotations import Annotation, annotations_between
 from cxpulse.insights.changes import (
@@ -377,3 +378,41 @@ def first_line(f: RankedFinding, lang: str) -> str | None:
         if part != "quote":
             return text
     return None
+
+
+def stored_insights(
+    ctx: Context,
+    *,
+    period: str | None = None,
+    by: str | None = None,
+    compare: str = "previous",
+    metrics: Sequence[str] | None = None,
+    as_of: date | str | None = None,
+) -> dict[str, dict[str, Any]]:
+    """The run's JSON in every language (``{"en": ..., "fr": ...}``), read from the
+    workspace's stored results while every table the run read is unchanged
+    (:mod:`cxpulse.store.results`), else computed once and stored. The worker calls it for the
+    default run after data changes, so the API and the dashboard answer at once instead of
+    waiting the seconds a run takes."""
+    from cxpulse.metrics import periods
+    from cxpulse.metrics.scorecard import depends
+    from cxpulse.records import clean
+    from cxpulse.store.results import remembered
+
+    day = periods.parse_day(as_of, "as_of") or datetime.now(ctx.settings.zone).date()
+    params = {
+        "period": period,
+        "by": by,
+        "compare": compare,
+        "metrics": list(metrics) if metrics else None,
+        "as_of": day.isoformat(),
+    }
+
+    def compute() -> dict[str, dict[str, Any]]:
+        run = insights(ctx, period=period, by=by, compare=compare, metrics=metrics, as_of=day)
+        return {lang: clean(run.to_dict(lang)) for lang in wording.LANGUAGES}
+
+    found: dict[str, dict[str, Any]] = remembered(
+        ctx.store, "insights", params, depends(ctx.settings), compute
+    )
+    return found
