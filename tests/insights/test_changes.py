@@ -321,3 +321,14 @@ def test_a_large_planted_change_is_found_and_ranked_first(tmp_path: Path) -> Non
             first = result.findings[0]
             assert first.metric == "csat" and first.segment is not None
             assert (first.segment.dimension, first.segment.value) == ("touchpoint", "delivery")
+
+
+def test_answers_with_no_value_for_a_dimension_are_not_a_segment(planted: Workspace) -> None:
+    """Answers with no touchpoint fall as much as delivery's: they count in the total, but
+    "touchpoint: (none)" is not a group of customers and is not tested."""
+    no_touchpoint = [{k: v for k, v in r.items() if k != "touchpoint"}
+                     for r in csat("x", 120, 40, OCT) + csat("x", 60, 100, NOV)]  # fmt: skip
+    add_rows(planted, "survey_responses", no_touchpoint)
+    result = significant_changes(planted, metrics=["csat"], as_of=AS_OF)
+    assert {row["segment"] for row in result.family} == {"", "delivery", "support"}
+    assert result.tests == 3

@@ -12,7 +12,7 @@ How a run counts its tests (m), so the false discovery control is honest:
   workspace's ``min_n`` answers (tickets, sessions...): the tests of smaller groups are too
   weak to find anything and would only raise m;
 - a dimension is tested when at least two of its segments are (with one, its test repeats
-  the total's);
+  the total's); rows with no value for the dimension are not a segment and are not tested;
 - the p-values of every test of the run, all metrics together, are adjusted with
   Benjamini-Hochberg (:mod:`.fdr`) at q = 1 - the workspace's confidence (5 % by default).
 
@@ -565,8 +565,11 @@ def _groups(
 
 def _testable(groups: pd.DataFrame, min_n: int) -> pd.DataFrame:
     """The groups tested: at least ``min_n`` answers in both periods; in a dimension, only
-    when two segments or more are (one would repeat the total)."""
+    when two segments or more are (one would repeat the total). The rows with no value for
+    the dimension are not a segment (CSAT answers with no agent are every answer but the
+    support ones) and are not tested: ranked first, "agent: (none) fell" said nothing."""
     big = groups[(groups["n_0"] >= min_n) & (groups["n_1"] >= min_n)]
+    big = big[(big["dimension"] == TOTAL) | (big["segment"] != NONE_LABEL)]
     per_dim = big.groupby("dimension")["segment"].transform("size")
     return big[(big["dimension"] == TOTAL) | (per_dim >= 2)].reset_index(drop=True)
 
