@@ -40,6 +40,19 @@ def test_a_quote_is_the_comments_most_typical_sentence() -> None:
     assert typical_quotes(texts, 1) == ["My parcel arrived two weeks late."]
 
 
+def test_near_duplicates_are_judged_on_the_sentence_quoted() -> None:
+    """The same complaint in comments whose other sentences differ is quoted once."""
+    texts = [
+        "Honestly, the parcel came crushed and the bag of decaf was torn open. Never again.",
+        "The parcel came crushed and the bag of Ethiopian blend was torn open. I called twice.",
+        "The parcel came crushed and the bag of espresso roast was torn open. What a mess.",
+        "Delivery is a lottery: sometimes two days, sometimes three weeks.",
+    ]
+    got = typical_quotes(texts, k=3)
+    assert sum("parcel came crushed" in q for q in got) == 1
+    assert any(q.startswith("Delivery is a lottery") for q in got)
+
+
 def test_nothing_to_quote() -> None:
     assert typical_quotes([], 3) == []
     assert typical_quotes([None, "  ", "the and of"], 3) == []

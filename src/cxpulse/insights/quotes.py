@@ -4,8 +4,8 @@
 discovery, :func:`cxpulse.text.discover.topic_terms`): the comment that says what most of the
 group says, not the first one written or the longest. Identical comments weigh by their count
 in the centre, so the complaint 40 customers wrote pulls it more than one written once.
-Near-duplicates are skipped, so each quote adds something: a comment whose words (folded) are
-:data:`DUPLICATE` or more the same as a chosen quote's (Jaccard: shared / all words of both),
+Near-duplicates are skipped, so each quote adds something: a quoted sentence whose words
+(folded) are :data:`DUPLICATE` or more the same as a chosen quote's (Jaccard: shared / all words of both),
 as "the parcel came crushed and the bag of decaf was torn open" and the same with "Colombian
 roast" (0.79). Topic words alone would not do: "my parcel arrived two weeks late" has only
 two (parcel, late), which half the delivery complaints share. A quote is
@@ -62,19 +62,20 @@ def typical_quotes(
     centre = np.asarray(rows.T @ weights).ravel() / weights.sum()
     closeness = np.asarray(rows @ centre).ravel()
     order = sorted(range(len(unique)), key=lambda i: (-closeness[i], -weights[i], unique[i]))
-    words = [set(tokens(text)) for text in unique]
-    chosen: list[int] = []
-    for i in order:
-        if any(_overlap(words[i], words[j]) >= DUPLICATE for j in chosen):
-            continue
-        chosen.append(i)
-        if len(chosen) == k:
-            break
+    # near-duplicates are judged on the sentence quoted, not the whole comment: two comments
+    # built on the same complaint ("the parcel came crushed and the bag of decaf was torn
+    # open") differ in their other sentences and were quoted side by side
     quotes: list[str] = []
-    for i in chosen:
+    words: list[set[str]] = []
+    for i in order:
         quote = shorten(_best_sentence(unique[i], vectorizer, centre), max_chars)
-        if quote not in quotes:
-            quotes.append(quote)
+        said = set(tokens(quote))
+        if quote in quotes or any(_overlap(said, seen) >= DUPLICATE for seen in words):
+            continue
+        quotes.append(quote)
+        words.append(said)
+        if len(quotes) == k:
+            break
     return quotes
 
 
