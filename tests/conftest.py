@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from cxpulse import Workspace, schema
+from tests.chromium import browser  # noqa: F401  (one Chromium per session, for every folder)
 
 _ids = itertools.count()
 

@@ -155,6 +155,8 @@ def test_comparisons_and_user_mistakes(planted: Workspace) -> None:
         significant_changes(planted, period="0001-01", as_of=AS_OF)
     with pytest.raises(QueryError, match="too close to the calendar's ends"):
         significant_changes(planted, as_of="0001-01-15")
+    with pytest.raises(QueryError, match="1235-05-29: insights look at periods from 1678 to 2261"):
+        significant_changes(planted, as_of="1235-05-29")  # found by the OpenAPI fuzz test
     untested = significant_changes(planted, metrics=["first_response_time"], as_of=AS_OF)
     assert "quantile" in untested.skipped["first_response_time"]("en")
 

@@ -72,6 +72,8 @@ FEW_ANSWERS = 100
 """Below this many answers in a period, a finding says its numbers rest on few answers."""
 TOTAL = ""  # the dimension of a metric's total
 NONE_LABEL = "(none)"
+# the days pandas timestamps (nanoseconds) can hold, a year inside each end
+FIRST_DAY, LAST_DAY = date(1678, 1, 1), date(2261, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -207,7 +209,7 @@ def window(
         raise QueryError("insights compare periods: use --by day, week, month, quarter or year")
     today = as_of or datetime.now(ctx.settings.zone).date()
     try:
-        return _window(grain, period, compare, today, data_end)
+        win = _window(grain, period, compare, today, data_end)
     except QueryError:  # a ValueError too, and already says what is wrong
         raise
     except (ValueError, OverflowError):  # a period next to year 1 or 9999
@@ -215,6 +217,13 @@ def window(
             f"{period or today} is too close to the calendar's ends (years 1 and 9999) to "
             "have a period to compare with"
         ) from None
+    if win.before < FIRST_DAY or win.last > LAST_DAY:
+        # the engine's timestamps (pandas, nanoseconds) span 1677-2262; a period outside it
+        # holds no data anyway, and failed deep in the engine (a fuzzed as_of=1235-05-29)
+        raise QueryError(
+            f"{period or today}: insights look at periods from {FIRST_DAY.year} to {LAST_DAY.year}"
+        )
+    return win
 
 
 def _window(

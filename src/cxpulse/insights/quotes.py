@@ -5,10 +5,10 @@ discovery, :func:`cxpulse.text.discover.topic_terms`): the comment that says wha
 group says, not the first one written or the longest. Identical comments weigh by their count
 in the centre, so the complaint 40 customers wrote pulls it more than one written once.
 Near-duplicates are skipped, so each quote adds something: a quoted sentence whose words
-(folded) are :data:`DUPLICATE` or more the same as a chosen quote's (Jaccard: shared / all words of both),
-as "the parcel came crushed and the bag of decaf was torn open" and the same with "Colombian
-roast" (0.79). Topic words alone would not do: "my parcel arrived two weeks late" has only
-two (parcel, late), which half the delivery complaints share. A quote is
+(folded) are :data:`DUPLICATE` or more the same as a chosen quote's (Jaccard: shared / all
+words of both), as "the parcel came crushed and the bag of decaf was torn open" and the same
+with "Colombian roast" (0.79). Topic words alone would not do: "my parcel arrived two weeks
+late" has only two (parcel, late), which half the delivery complaints share. A quote is
 trimmed to its most typical sentence, and to :data:`MAX_CHARS` at a word boundary. Ties are
 broken by the text itself: the same comments always give the same quotes.
 """
