@@ -90,6 +90,23 @@ def test_import_refuses_a_workspace_holding_data_unless_asked_to_replace(
     assert filled.counts()["tickets"] == 2
 
 
+def test_a_replacing_import_makes_the_stored_results_stale(
+    filled: Workspace, tmp_path: Path
+) -> None:
+    from cxpulse.store.results import remembered, stored
+
+    export_parquet(filled, tmp_path / "out")
+    add_rows(filled, "tickets", [{"customer_id": "C2", "created_at": datetime(2025, 1, 1)}])
+
+    def count() -> int:
+        return int(filled.table("tickets").count().execute())
+
+    assert remembered(filled.store, "count", {}, "s", count) == 3
+    import_parquet(filled, tmp_path / "out", replace=True)
+    assert stored(filled.store, "count", {}, "s") is None  # not the 3 of before
+    assert remembered(filled.store, "count", {}, "s", count) == 2
+
+
 def _rewrite(path: Path, change: str) -> None:
     table = pq.read_table(path)
     if change == "drop":

@@ -169,3 +169,24 @@ def test_a_write_drops_the_results_that_read_its_table(store: Store) -> None:
     store.delete_where("a", {"v": 1})
     kept = store.table(RESULTS_TABLE).key.execute().tolist()
     assert kept == ['["total",{"tables":["b"]}]']
+
+
+def test_a_keyed_replace_is_a_write_too(store: Store) -> None:
+    """Public survey answers are written by keyed.replace_rows, past Writes: the table still
+    gets a new version, new rows and replaced ones alike."""
+    from cxpulse.store.keyed import replace_rows
+
+    store.con.create_table("k", schema=ibis.schema({"id": "string", "v": "int64"}))
+    total = Total(store)
+
+    def read() -> Any:
+        return remembered(store, "k", {}, "s1", lambda: total.compute(("k",)))
+
+    schema = {"id": "string", "v": "int64"}
+    replace_rows(store, "k", [{"id": "x", "v": 2}], "id", schema, stored=())
+    assert read() == {"k": 2}
+    replace_rows(store, "k", [{"id": "y", "v": 5}], "id", schema, stored=())  # a new row
+    assert read() == {"k": 7}
+    replace_rows(store, "k", [{"id": "x", "v": 1}], "id", schema)  # a replaced one
+    assert read() == {"k": 6}
+    assert total.runs == 3

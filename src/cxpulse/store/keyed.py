@@ -64,10 +64,13 @@ def replace_rows(
     """Write ``rows`` (every column of ``schema``), replacing the stored rows with the same
     ``key``, atomically (inside the caller's :meth:`Store.transaction`, if any).
     ``stored``: when the caller has just read them, the keys of ``rows`` already stored (the
-    others are new, and deleting nothing is the fast case: one statement, no transaction of
-    its own); None looks for every key."""
+    others are new, and deleting nothing is the fast case: one statement); None looks for
+    every key."""
     if not rows:
         return
+    # a new data version for the table at the end of the transaction (stored results that
+    # read it are dropped): every write does this, public survey answers included
+    store.versions.note(table)
     if not _native(store):
         frame = ibis.memtable(list(rows), schema=ibis.schema(dict(schema)))
         with store.transaction():
@@ -79,7 +82,8 @@ def replace_rows(
     if stored is None:
         stored = [str(row[key]) for row in rows]
     if not stored:
-        con.execute(insert, values)
+        with store.transaction():  # its end commits the new version with the rows
+            con.execute(insert, values)
         return
     with store.transaction():
         con.execute(

@@ -222,7 +222,9 @@ def _file_columns(path: Path) -> dict[str, dt.DataType]:
 
 def _load_table(store: Store, name: str, path: Path) -> int:
     target = store.table(name).schema()
-    # every row replaced, past the writes that note what they touch: derived tables rebuild
+    # every row replaced, past the writes that note what they touch: the table gets a new
+    # data version (stored results that read it are dropped) and derived tables rebuild
+    store.versions.note(name)
     if store.derived.watched(store, name):
         store.derived.changed(name)
     if store.backend == "duckdb":
