@@ -170,8 +170,7 @@ def test_demo_first_response_time_mix_is_flagged_untested(demo: Workspace) -> No
 # -- stored: the worker computes the default run, the API reads it ------------------------------
 def test_the_worker_stores_the_default_run_and_an_import_makes_it_stale(tmp_path: Path) -> None:
     from cxpulse.automations import run_once
-    from cxpulse.insights.run import stored_insights
-    from cxpulse.metrics.scorecard import depends
+    from cxpulse.insights.run import _depends, stored_insights
     from cxpulse.store.results import stored
 
     with Workspace.init(tmp_path / "w.duckdb", timezone="Europe/Paris") as ws:
@@ -180,7 +179,7 @@ def test_the_worker_stores_the_default_run_and_an_import_makes_it_stale(tmp_path
                   "as_of": "2025-12-15"}  # fmt: skip
 
         def kept() -> Any:
-            return stored(ws.store, "insights", params, depends(ws.settings))
+            return stored(ws.store, "insights", params, _depends(ws))
 
         assert kept() is None
         run_once(ws, datetime(2025, 12, 15, 8, 0))  # the worker's tick, 9:00 in Paris
@@ -197,3 +196,26 @@ def test_the_worker_stores_the_default_run_and_an_import_makes_it_stale(tmp_path
         run_once(ws, datetime(2025, 12, 15, 8, 5))
         again = kept()
         assert again is not None and again["en"]["tests"] == found["en"]["tests"]
+
+
+def test_a_readers_run_is_not_kept_and_the_taxonomy_is_a_dependency(tmp_path: Path) -> None:
+    from cxpulse.insights.run import _depends, stored_insights
+    from cxpulse.store.results import stored
+
+    with Workspace.init(tmp_path / "w.duckdb", timezone="Europe/Paris") as ws:
+        plant_outage(ws)
+        params = {"period": None, "by": None, "compare": "previous", "metrics": None,
+                  "as_of": "2025-12-15"}  # fmt: skip
+        read = stored_insights(ws, as_of="2025-12-15", keep=False)
+        assert stored(ws.store, "insights", params, _depends(ws)) is None  # nothing kept
+        assert stored_insights(ws, as_of="2025-12-15") == read  # kept this time
+        assert stored(ws.store, "insights", params, _depends(ws)) == read
+        from importlib.resources import files
+
+        text = (files("cxpulse.demo") / "taxonomy.yaml").read_text(encoding="utf-8")
+        taxonomy = tmp_path / "themes.yaml"
+        taxonomy.write_text(text, encoding="utf-8")
+        ws.set_setting("theme_taxonomy", str(taxonomy))
+        before = _depends(ws)
+        taxonomy.write_text(text + "\n# edited\n", encoding="utf-8")
+        assert _depends(ws) != before  # an edited taxonomy is another run

@@ -125,7 +125,7 @@ def run_once(
         day = now.replace(tzinfo=UTC).astimezone(ws.settings.zone).date()
         with ws.reader(hold) as reader:
             try:
-                stored_insights(reader, as_of=day)
+                stored_insights(reader, as_of=day, hold=hold)  # stored under the lock
             except CxpulseError as exc:  # nothing to look at yet (no complete period)
                 log.debug("worker: no insights to store: %s", exc)
 

@@ -27,8 +27,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from cxpulse import wording
@@ -403,14 +405,20 @@ def stored_insights(
     compare: str = "previous",
     metrics: Sequence[str] | None = None,
     as_of: date | str | None = None,
+    hold: Callable[[], AbstractContextManager[Any]] = nullcontext,
+    keep: bool = True,
 ) -> dict[str, dict[str, Any]]:
     """The run's JSON in every language (``{"en": ..., "fr": ...}``), read from the
     workspace's stored results while every table the run read is unchanged
     (:mod:`cxpulse.store.results`), else computed once and stored. The worker calls it for the
     default run after data changes, so the API and the dashboard answer at once instead of
-    waiting the seconds a run takes."""
+    waiting the seconds a run takes. ``hold`` and ``keep``: as
+    :meth:`cxpulse.store.results.Shelf.remember` (the API reads what the worker stored and
+    keeps nothing of its own: a reader cannot fill the workspace with runs).
+
+    Besides the tables it reads, a run depends on the settings, the code's version and the
+    theme taxonomy's text (a file the settings name: editing it changes the themes)."""
     from cxpulse.metrics import periods
-    from cxpulse.metrics.scorecard import depends
     from cxpulse.records import clean
     from cxpulse.store.results import remembered
 
@@ -428,6 +436,16 @@ def stored_insights(
         return {lang: clean(run.to_dict(lang)) for lang in wording.LANGUAGES}
 
     found: dict[str, dict[str, Any]] = remembered(
-        ctx.store, "insights", params, depends(ctx.settings), compute
+        ctx.store, "insights", params, _depends(ctx), compute, hold=hold, keep=keep
     )
     return found
+
+
+def _depends(ctx: Context) -> str:
+    from cxpulse.metrics.scorecard import depends
+    from cxpulse.store.results import fingerprint
+
+    taxonomy = str(ctx.settings.theme_taxonomy or "")
+    path = Path(taxonomy)
+    text = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else taxonomy
+    return fingerprint(depends(ctx.settings), text)

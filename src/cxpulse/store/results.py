@@ -29,7 +29,7 @@ import json
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -181,9 +181,21 @@ class Shelf:
             return None
         return json.loads(payload)
 
-    def remember(self, params: Mapping[str, Any], compute: Callable[[], Any]) -> Any:
+    def remember(
+        self,
+        params: Mapping[str, Any],
+        compute: Callable[[], Any],
+        *,
+        hold: Callable[[], AbstractContextManager[Any]] = nullcontext,
+        keep: bool = True,
+    ) -> Any:
         """The stored payload for ``params`` when current, else ``compute()`` (JSON-ready),
-        stored with the versions of the tables it read and answered as read back."""
+        stored with the versions of the tables it read and answered as read back.
+
+        ``hold``: the context a write runs in (the web server's workspace lock): computed on a
+        reader cursor outside it, the row is stored inside it, so storing never races a
+        user's write (two DuckDB cursors deleting the same row: the second one fails).
+        ``keep=False`` reads a current result but stores none (a reader's request)."""
         if not self.usable:
             return compute()
         payload = self.get(params)
@@ -193,10 +205,11 @@ class Shelf:
         with reading() as read:
             value = compute()
         text = json.dumps(value, default=str)
-        if not self.store.read_only:
+        if keep and not self.store.read_only:
             versions = {t: before.get(t) for t in sorted(read - INTERNAL)}
             key = result_key(self.name, params)
-            _store(self.store, self.name, key, versions, self.depends, text)
+            with hold():
+                _store(self.store, self.name, key, versions, self.depends, text)
         return json.loads(text)  # the same JSON as a stored one gives
 
 
@@ -211,12 +224,16 @@ def remembered(
     params: Mapping[str, Any],
     depends: str,
     compute: Callable[[], Any],
+    *,
+    hold: Callable[[], AbstractContextManager[Any]] = nullcontext,
+    keep: bool = True,
 ) -> Any:
     """The result ``name`` with ``params``: the stored one when current, else ``compute()``
     (JSON-ready), stored with the versions of the tables it read. ``depends``: a hash of
     whatever else the result depends on (:func:`fingerprint` of the settings). On a store
-    without the tables (Spark over Parquet, an old workspace opened read-only) it computes."""
-    return Shelf(store, name, depends).remember(params, compute)
+    without the tables (Spark over Parquet, an old workspace opened read-only) it computes.
+    ``hold`` and ``keep``: as :meth:`Shelf.remember`."""
+    return Shelf(store, name, depends).remember(params, compute, hold=hold, keep=keep)
 
 
 def _store(

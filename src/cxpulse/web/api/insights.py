@@ -54,10 +54,10 @@ def insights(
     metrics = tuple(metric) if metric else None
 
     def compute(ws: Any) -> dict[str, dict[str, Any]]:
-        # both languages at once, stored in the workspace: the worker computes the default
-        # run after data changes, so this reads it instead of computing for seconds
+        # both languages at once; the run the worker stored after the data changed is read
+        # instead of computed for seconds, and nothing a reader asks for is stored
         return stored_insights(
-            ws, period=period, by=by, compare=compare, metrics=metrics, as_of=today
+            ws, period=period, by=by, compare=compare, metrics=metrics, as_of=today, keep=False
         )
 
     found: dict[str, dict[str, Any]] = state.cached(
