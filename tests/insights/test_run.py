@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from cxpulse import Workspace
 from cxpulse.demo.workspace import DEMO_TAXONOMY, create_demo
 from cxpulse.insights.annotations import add_annotation
+from cxpulse.insights.cost import negatives_link
 from cxpulse.insights.run import first_line, insights, selective_level
 from cxpulse.metrics import mix
 from tests.conftest import add_rows
@@ -154,6 +155,9 @@ def test_demo_november_outage_is_found_with_delivery_themes_and_quotes(demo: Wor
     assert top.evidence.themes[0].theme == "delivery" and top.evidence.themes[0].quotes
     assert top.evidence.cost is not None and top.evidence.cost.customers > 50
     assert run.link is not None and run.link.threshold == 4
+    # the link as it stood when November ended, not on the run's day
+    assert run.link == negatives_link(demo, as_of=date(2025, 12, 1))
+    assert run.link != negatives_link(demo, as_of=date(2026, 1, 1))
     json.dumps(run.to_dict("fr"), allow_nan=False)
 
 

@@ -247,7 +247,9 @@ def insights(
         RankedFinding(m, Evidence(events=tuple(events)))
         for m in untested_mix(ctx, names, win, registry)
     ]
-    link = _guard(errors, "negatives_link", _link, ctx, as_of)
+    # the link as it stood when the period ended (a complete period ends before as_of): a run
+    # for an old month printed today's churn figures under it
+    link = _guard(errors, "negatives_link", _link, ctx, win.last + timedelta(days=1))
     return InsightsRun(changes, ranked, link, events, level, time.perf_counter() - started, errors)
 
 
