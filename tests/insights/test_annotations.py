@@ -41,6 +41,7 @@ def test_an_annotation_is_stored_and_read_back(ws: Workspace) -> None:
         ("2025-13-01", None, "x", (), "day: '2025-13-01' is not a date"),
         ("14/11/2025", None, "x", (), "day: '14/11/2025' is not a date; write it as YYYY-MM-DD"),
         ("2025-11-14", "soon", "x", (), "until: 'soon' is not a date"),
+        ("2025-11-14", "9999-12-31", "x", (), "until: 9999-12-31 is outside the days cxpulse"),
         ("2025-11-14", "2025-11-13", "x", (), "until: 2025-11-13 is before the day"),
         ("2025-11-14", None, "  ", (), "label: empty"),
         ("2025-11-14", None, "x" * 201, (), "label: 201 characters; at most 200"),

@@ -192,3 +192,12 @@ def test_a_period_the_data_begin_inside_is_left_out(tmp_path: Path) -> None:
         add_rows(ws, "tickets", [*ticket_rows([1] * 14), {"created_at": late}])
         f = forecast(ws, "volume", end="2024-07-31", periods=1)
         assert f.history.starts[0] == FIRST and len(f.history.starts) == 14
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_a_day_at_the_calendars_ends_is_one_line(tickets: Workspace, day: str) -> None:
+    """It overflowed in pandas and was reported as a bug in cxpulse."""
+    with pytest.raises(QueryError, match=f"end {day} is outside the days cxpulse reads"):
+        forecast(tickets, "volume", end=day)
+    with pytest.raises(QueryError, match="outside the days cxpulse reads"):
+        expected_band(tickets, "volume", day)

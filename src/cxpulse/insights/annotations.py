@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 import ibis
 import pandas as pd
 
-from cxpulse.errors import AnnotationError, UnknownAnnotationError
+from cxpulse.errors import AnnotationError, QueryError, UnknownAnnotationError
+from cxpulse.metrics import periods
 from cxpulse.schema import ANNOTATIONS_TABLE, OPERATIONAL
 
 if TYPE_CHECKING:
@@ -60,18 +61,13 @@ class Annotation:
 
 def parse_day(value: date | str | None, field: str) -> date | None:
     """A day written YYYY-MM-DD (ISO only: 03/04/2025 means different days to different
-    readers); the error names the field."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
+    readers) within the days the metrics read; the error names the field."""
     try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
+        day = periods.parse_day(value.strip() if isinstance(value, str) else value, field)
+        return None if day is None else periods.check_in_range(day, field)
+    except QueryError as exc:
         raise AnnotationError(
-            f"{field}: {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2025-11-10"
+            f"{field}: {exc}".replace(f"{field}: {field} ", f"{field}: ")
         ) from None
 
 

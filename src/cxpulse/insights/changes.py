@@ -72,8 +72,7 @@ FEW_ANSWERS = 100
 """Below this many answers in a period, a finding says its numbers rest on few answers."""
 TOTAL = ""  # the dimension of a metric's total
 NONE_LABEL = "(none)"
-# the days pandas timestamps (nanoseconds) can hold, a year inside each end
-FIRST_DAY, LAST_DAY = date(1678, 1, 1), date(2261, 12, 31)
+FIRST_DAY, LAST_DAY = periods.FIRST_DAY, periods.LAST_DAY
 
 
 @dataclass(frozen=True)

@@ -125,6 +125,22 @@ def label(d: date, by: Grain) -> str:
     return "all"
 
 
+# the days the engine's timestamps (pandas, nanoseconds: 1677-09-21 to 2262-04-11) hold, with
+# a margin for the periods around a day; a day outside holds no data anyway
+FIRST_DAY, LAST_DAY = date(1678, 1, 1), date(2261, 12, 31)
+
+
+def check_in_range(day: date, what: str) -> date:
+    """``day``, or a one-line error when it is outside :data:`FIRST_DAY`..:data:`LAST_DAY`
+    (a fuzzed year 1235 or 9999 otherwise overflowed deep in pandas)."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise QueryError(
+            f"{what} {day.isoformat()} is outside the days cxpulse reads "
+            f"({FIRST_DAY.year} to {LAST_DAY.year})"
+        )
+    return day
+
+
 def parse_day(value: date | datetime | str | None, what: str) -> date | None:
     if value is None or value == "":
         return None

@@ -229,7 +229,7 @@ def expected_band(
     grain = _grain(by)
     day = calendar.parse_day(period_start, "period_start")
     assert day is not None
-    first = calendar.floor_date(day, grain)
+    first = calendar.floor_date(calendar.check_in_range(day, "period_start"), grain)
     spec = REGISTRY.get(metric)  # an unknown name fails here, before any query
     history = _history(ctx, metric, grain, first - timedelta(days=1), filters)
     if history.starts and calendar.shift(history.starts[-1], grain, 1) != first:
@@ -287,6 +287,7 @@ def _history(
 ) -> History:
     """The metric's complete periods up to ``end``, the last run without a gap."""
     end_d = calendar.parse_day(end, "end") or datetime.now(ctx.settings.zone).date()
+    calendar.check_in_range(end_d, "end")
     df = compute(ctx, metric, by=grain, end=end_d, filters=filters)
     if df.empty:
         return History([], np.array([], dtype=float), None)
