@@ -285,10 +285,7 @@ def theme_tests(
     """Every theme tested (mentioned in either period), smallest p first, whether it rose or
     not: for a caller that controls them in a larger family of tests (the insights of every
     metric and segment). Quotes only for the themes whose share went up."""
-    if not 0 < q < 1:
-        raise QueryError(f"the false-discovery level q is between 0 and 1 (e.g. 0.05), not {q}")
-    if basis not in BASES:
-        raise QueryError(f"a theme's share is among {' or '.join(BASES)}, not {basis!r}")
+    _check(q, basis)
     _negative(metric)  # an unknown or non-feedback metric is refused before its periods
     g, after, before = resolve_periods(ctx, period_start, grain, compare)
     segment = dict(segment or {})
@@ -300,6 +297,13 @@ def theme_tests(
     return _shift_tests(
         ctx, metric, (g, before, after), segment, (theirs, mine), (n1, n2), q, basis
     )
+
+
+def _check(q: float, basis: str) -> None:
+    if not 0 < q < 1:
+        raise QueryError(f"the false-discovery level q is between 0 and 1 (e.g. 0.05), not {q}")
+    if basis not in BASES:
+        raise QueryError(f"a theme's share is among {' or '.join(BASES)}, not {basis!r}")
 
 
 def _shift_tests(
@@ -514,8 +518,7 @@ class PeriodComments:
         self, ctx: Context, segment: Mapping[str, Any], *, q: float, basis: str
     ) -> list[ThemeShift]:
         """:func:`theme_tests` of the segment ({dimension: value}, one of the dimensions)."""
-        if basis not in BASES:
-            raise QueryError(f"a theme's share is among {' or '.join(BASES)}, not {basis!r}")
+        _check(q, basis)
         segment = dict(segment)
         rows = self.rows[_where(self.rows, segment)]
         theirs, mine = (rows[rows["period"] == start] for start in (self.before, self.after))
