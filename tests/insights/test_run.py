@@ -18,7 +18,8 @@ from cxpulse import Workspace
 from cxpulse.demo.workspace import DEMO_TAXONOMY, create_demo
 from cxpulse.insights.annotations import add_annotation
 from cxpulse.insights.cost import negatives_link
-from cxpulse.insights.run import first_line, insights, selective_level
+from cxpulse.insights.run import InsightsRun, first_line, insights, selective_level
+from cxpulse.insights.themes import new_clusters, theme_tests
 from cxpulse.metrics import mix
 from tests.conftest import add_rows
 from tests.insights.test_themes import LATE, NOV, OCT, PRICE, answers
@@ -139,6 +140,62 @@ def test_a_median_moved_by_its_mix_alone_is_an_untested_mix_finding(ws: Workspac
     assert run.to_dict()["findings"][0]["q_value"] is None
 
 
+def assert_evidence_as_per_finding(ws: Workspace, run: InsightsRun) -> int:
+    """The themes, quotes and new clusters of a run (each metric's comments read once, every
+    segment selected in memory) are those :func:`theme_tests` and :func:`new_clusters` give
+    for each finding alone (its segment selected by the query). Returns the findings checked."""
+    win, checked = run.changes.window, 0
+    for f in run.findings:
+        ev, seg = f.evidence, f.finding.segment
+        where = {} if seg is None else {seg.dimension: seg.value}
+        if ev.tested_themes:
+            assert run.theme_level is not None
+            alone = theme_tests(
+                ws, f.finding.metric, period_start=win.first, grain=win.grain, segment=where,
+                q=run.theme_level, basis="answers",
+            )  # fmt: skip
+            rose = sorted((s for s in alone if s.rose), key=lambda s: (-s.change, s.p, s.theme))
+            assert ev.tested_themes == len(alone)
+            assert [t.to_dict() for t in ev.themes] == [t.to_dict() for t in rose]
+            checked += 1
+        if ev.clusters:
+            alone_clusters = new_clusters(
+                ws, f.finding.metric, period_start=win.first, grain=win.grain, segment=where
+            )
+            assert [c.to_dict() for c in ev.clusters] == [c.to_dict() for c in alone_clusters]
+    return checked
+
+
+def test_a_run_reads_the_comments_once_and_finds_what_each_finding_alone_finds(
+    ws: Workspace,
+) -> None:
+    """NPS falls on the delivery touchpoint only, with late parcels and a cluster of
+    unthemed complaints about a podcast; the customers' plan and the answers' language are
+    dimensions too (``language`` is also a column of the comments read)."""
+    ws.set_setting("theme_taxonomy", DEMO_TAXONOMY)
+    podcast = [f"Your podcast episode {i} about llamas was boring." for i in range(14)]
+    rows: list[dict[str, Any]] = []
+    for touchpoint, late in (("delivery", LATE), ("web", [])):
+        before = list(islice(cycle(PRICE), 20)) + list(islice(cycle(OTHER), 20))
+        after = list(islice(cycle(PRICE), 20)) + late + (podcast if late else [])
+        after += list(islice(cycle(OTHER), 20))
+        happy = "Fast delivery, great parcel."
+        for month, bad, good in ((OCT, before, 60), (NOV, after, 10 if late else 60)):
+            extra = {"touchpoint": touchpoint}
+            rows += answers(month, bad, 2, **extra) + answers(month, [happy] * good, 10, **extra)
+    for i, row in enumerate(rows):
+        row["customer_id"] = f"C{i % 40}"
+        row["language"] = "fr" if i % 5 == 0 else "en"
+    plans = [{"customer_id": f"C{i}", "plan": "pro" if i % 2 else "basic"} for i in range(40)]
+    add_rows(ws, "customers", plans)
+    add_rows(ws, "survey_responses", rows)
+    run = insights(ws, period="2025-11", metrics=["nps"], as_of="2025-12-15")
+    segments = [f.finding.segment for f in run.findings if f.evidence.tested_themes]
+    assert any(s is not None and s.value == "delivery" for s in segments)
+    assert any(f.evidence.clusters for f in run.findings)
+    assert assert_evidence_as_per_finding(ws, run) >= 3
+
+
 # -- the demo company ---------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
@@ -159,6 +216,7 @@ def test_demo_november_outage_is_found_with_delivery_themes_and_quotes(demo: Wor
     assert run.link == negatives_link(demo, as_of=date(2025, 12, 1))
     assert run.link != negatives_link(demo, as_of=date(2026, 1, 1))
     json.dumps(run.to_dict("fr"), allow_nan=False)
+    assert assert_evidence_as_per_finding(demo, run) >= 3
 
 
 def test_demo_first_response_time_mix_is_flagged_untested(demo: Workspace) -> None:

@@ -47,7 +47,13 @@ from cxpulse.insights.cost import Cost, NegativesLink, customers_behind, negativ
 from cxpulse.insights.explain import evidence as decomposition_evidence
 from cxpulse.insights.explain import mix_caveat
 from cxpulse.insights.findings import NNBSP, Finding, Text, check_language, metric_name
-from cxpulse.insights.themes import NEGATIVE, NewCluster, ThemeShift, new_clusters, theme_tests
+from cxpulse.insights.themes import (
+    NEGATIVE,
+    NewCluster,
+    PeriodComments,
+    ThemeShift,
+    period_comments,
+)
 from cxpulse.metrics import mix
 from cxpulse.metrics.spec import REGISTRY, Registry
 
@@ -59,9 +65,9 @@ FEEDBACK_METRICS = tuple(NEGATIVE)
 """The metrics whose negative answers have comments to read themes in."""
 COSTED = 5
 # the worsenings whose comments are read for themes, and for new clusters: the highest ranked
-# ones. Each reads and scores the period's comments again (about 0.4 s at 100k customers), and
-# the lower-ranked are mostly the same drop seen through another segment: at scale 1 the
-# November outage gives 40 worsened feedback findings and took 25 s with themes under all
+# ones. A metric's comments are read once for all of them, but each tests its themes and picks
+# quotes (TF-IDF fits), and the lower-ranked are mostly the same drop seen through another
+# segment: at scale 1 the November outage gives 40 worsened feedback findings
 THEMED = 5
 CLUSTERED = 2
 """Worsened findings whose customers are looked up (the top ones by rank: each is a query)."""
@@ -217,15 +223,26 @@ def insights(
     events = _guard(errors, "events", annotations_between, ctx, win.first, win.last) or []
     ranked: list[RankedFinding] = []
     costs_left, themes_left, clusters_left = costed, themed, clustered
+    # the comments of a metric are read once, with the columns of every segment looked into
+    themed_ones = [f for f in changes.findings if _worse(f) and f.metric in FEEDBACK_METRICS]
+    themed_ones = themed_ones[:themed]
+    read: dict[str, PeriodComments | None] = {}
     for f in changes.findings:
         themes: tuple[ThemeShift, ...] = ()
         tested = 0
         clusters: tuple[NewCluster, ...] = ()
         cost = None
-        worse = f.better is False and _segment_usable(f)
+        worse = _worse(f)
         if worse and f.metric in FEEDBACK_METRICS and level is not None and themes_left > 0:
             themes_left -= 1
-            found = _guard(errors, f"themes:{f.metric}", _themes, ctx, f, win, level)
+            if f.metric not in read:  # once per metric, for the segments of all its findings
+                read[f.metric] = _guard(
+                    errors, f"themes:{f.metric}", _comments, ctx, f.metric, win, themed_ones
+                )
+            comments = read[f.metric]
+            found = None
+            if comments is not None:
+                found = _guard(errors, f"themes:{f.metric}", _themes, ctx, comments, f, level)
             if found:
                 tested = len(found)
                 themes = tuple(
@@ -233,9 +250,11 @@ def insights(
                 )
             if clusters_left > 0:
                 clusters_left -= 1
-                clusters = tuple(
-                    _guard(errors, f"clusters:{f.metric}", _clusters, ctx, f, win) or ()
-                )
+                if comments is not None:
+                    clusters = tuple(
+                        _guard(errors, f"clusters:{f.metric}", comments.new_clusters, _filter(f))
+                        or ()
+                    )
         if worse and costs_left > 0 and registry.get(f.metric).table in _COSTED_TABLES:
             costs_left -= 1
             cost = _guard(errors, f"cost:{f.metric}", _cost, ctx, f, win, as_of)
@@ -279,21 +298,28 @@ def _filter(f: Finding) -> dict[str, Any]:
     return {} if f.segment is None else {f.segment.dimension: f.segment.value}
 
 
-def _themes(ctx: Context, f: Finding, win: Window, level: float) -> list[ThemeShift]:
-    return theme_tests(
+def _worse(f: Finding) -> bool:
+    """A worsening whose segment can be selected again: its evidence is looked for."""
+    return f.better is False and _segment_usable(f)
+
+
+def _comments(
+    ctx: Context, metric: str, win: Window, findings: Sequence[Finding]
+) -> PeriodComments:
+    """The metric's comments of the window, for the segments of ``findings``."""
+    dims = [f.segment.dimension for f in findings if f.metric == metric and f.segment]
+    return period_comments(
         ctx,
-        f.metric,
+        metric,
         period_start=win.first,
         grain=win.grain,
         compare="year" if win.compare == "year" else "previous",
-        segment=_filter(f),
-        q=level,
-        basis="answers",
+        dimensions=dims,
     )
 
 
-def _clusters(ctx: Context, f: Finding, win: Window) -> list[NewCluster]:
-    return new_clusters(ctx, f.metric, period_start=win.first, grain=win.grain, segment=_filter(f))
+def _themes(ctx: Context, comments: PeriodComments, f: Finding, level: float) -> list[ThemeShift]:
+    return comments.theme_tests(ctx, _filter(f), q=level, basis="answers")
 
 
 def _cost(ctx: Context, f: Finding, win: Window, as_of: date | str | None) -> Cost:

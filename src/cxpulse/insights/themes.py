@@ -29,7 +29,7 @@ zone, and a period not over yet is refused.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -285,19 +285,44 @@ def theme_tests(
     """Every theme tested (mentioned in either period), smallest p first, whether it rose or
     not: for a caller that controls them in a larger family of tests (the insights of every
     metric and segment). Quotes only for the themes whose share went up."""
-    if not 0 < q < 1:
-        raise QueryError(f"the false-discovery level q is between 0 and 1 (e.g. 0.05), not {q}")
-    if basis not in BASES:
-        raise QueryError(f"a theme's share is among {' or '.join(BASES)}, not {basis!r}")
-    negative = _negative(metric)
+    _check(q, basis)
+    _negative(metric)  # an unknown or non-feedback metric is refused before its periods
     g, after, before = resolve_periods(ctx, period_start, grain, compare)
     segment = dict(segment or {})
     rows = negative_comments(ctx, metric, [before, after], g, segment)
     mine, theirs = rows[rows["period"] == after], rows[rows["period"] == before]
-    n2, n1 = len(mine), len(theirs)
+    n1, n2 = len(theirs), len(mine)
     if basis == "answers":
         n1, n2 = (answers(ctx, metric, [start], g, segment) for start in (before, after))
-    if not n1 or not n2 or rows.empty:
+    return _shift_tests(
+        ctx, metric, (g, before, after), segment, (theirs, mine), (n1, n2), q, basis
+    )
+
+
+def _check(q: float, basis: str) -> None:
+    if not 0 < q < 1:
+        raise QueryError(f"the false-discovery level q is between 0 and 1 (e.g. 0.05), not {q}")
+    if basis not in BASES:
+        raise QueryError(f"a theme's share is among {' or '.join(BASES)}, not {basis!r}")
+
+
+def _shift_tests(
+    ctx: Context,
+    metric: str,
+    when: tuple[periods.Grain, date, date],
+    segment: dict[str, Any],
+    rows: tuple[pd.DataFrame, pd.DataFrame],
+    totals: tuple[int, int],
+    q: float,
+    basis: str,
+) -> list[ThemeShift]:
+    """The themes of ``rows`` (the negative comments before, after) tested, against the
+    shares' denominators ``totals`` (before, after): :func:`theme_tests` once it has read them."""
+    negative = _negative(metric)
+    g, before, after = when
+    theirs, mine = rows
+    n1, n2 = totals
+    if not n1 or not n2 or (theirs.empty and mine.empty):
         return []
     k2 = Counter(t for themes in mine["themes"] for t in themes)
     k1 = Counter(t for themes in theirs["themes"] for t in themes)
@@ -357,10 +382,20 @@ def new_clusters(
     """Clusters of the period's negative comments that match no theme, largest first; only
     those of at least :data:`MIN_CLUSTER_COMMENTS` comments and :data:`MIN_CLUSTER_SHARE` % of
     the period's negative comments."""
-    negative = _negative(metric)
+    _negative(metric)
     g, after, _ = resolve_periods(ctx, period_start, grain, "previous")
     segment = dict(segment or {})
     rows = negative_comments(ctx, metric, [after], g, segment)
+    return _clusters(metric, (g, after), segment, rows)
+
+
+def _clusters(
+    metric: str, when: tuple[periods.Grain, date], segment: dict[str, Any], rows: pd.DataFrame
+) -> list[NewCluster]:
+    """The new clusters of ``rows`` (the period's negative comments): :func:`new_clusters`
+    once it has read them."""
+    negative = _negative(metric)
+    g, after = when
     unthemed = [c for c, ts in zip(rows["comment"], rows["themes"], strict=True) if not ts]
     if len(unthemed) < MIN_CLUSTER_COMMENTS:
         return []
@@ -461,21 +496,113 @@ def answers(
     return 0 if t is None else int(t.filter(t._period.isin(starts)).count().execute())
 
 
+@dataclass(frozen=True, eq=False)
+class PeriodComments:
+    """A feedback metric's negative comments of a period and of the one it is compared with,
+    read (and their themes assigned) once for every segment of some dimensions, then selected
+    in memory: an insights run looks into several segments of the same metric, and reading
+    and scoring the comments again for each took most of its time. Gives what
+    :func:`theme_tests` and :func:`new_clusters` give for a segment."""
+
+    metric: str
+    grain: periods.Grain
+    before: date
+    after: date
+    rows: pd.DataFrame
+    """:func:`negative_comments` of both periods, with the dimensions' columns."""
+    counts: pd.DataFrame
+    """Every answer of both periods counted per period (``period``) and dimensions' values
+    (``n``): the denominators of ``basis="answers"``."""
+
+    def theme_tests(
+        self, ctx: Context, segment: Mapping[str, Any], *, q: float, basis: str
+    ) -> list[ThemeShift]:
+        """:func:`theme_tests` of the segment ({dimension: value}, one of the dimensions)."""
+        _check(q, basis)
+        segment = dict(segment)
+        rows = self.rows[_where(self.rows, segment)]
+        theirs, mine = (rows[rows["period"] == start] for start in (self.before, self.after))
+        n1, n2 = len(theirs), len(mine)
+        if basis == "answers":
+            counts = self.counts[_where(self.counts, segment)]
+            n1, n2 = (
+                int(counts.loc[counts["period"] == s, "n"].sum()) for s in (self.before, self.after)
+            )
+        when = (self.grain, self.before, self.after)
+        return _shift_tests(ctx, self.metric, when, segment, (theirs, mine), (n1, n2), q, basis)
+
+    def new_clusters(self, segment: Mapping[str, Any]) -> list[NewCluster]:
+        """:func:`new_clusters` of the segment, in the period (not the one compared with)."""
+        segment = dict(segment)
+        rows = self.rows[_where(self.rows, segment) & (self.rows["period"] == self.after)]
+        return _clusters(self.metric, (self.grain, self.after), segment, rows)
+
+
+def period_comments(
+    ctx: Context,
+    metric: str,
+    *,
+    period_start: date | str | None = None,
+    grain: str = "month",
+    compare: str = "previous",
+    dimensions: Sequence[str] = (),
+) -> PeriodComments:
+    """The metric's negative comments and answer counts of the period and the compared one,
+    for the segments of ``dimensions`` to be selected from (:class:`PeriodComments`)."""
+    _negative(metric)
+    g, after, before = resolve_periods(ctx, period_start, grain, compare)
+    dims = list(dict.fromkeys(dimensions))
+    rows = negative_comments(ctx, metric, [before, after], g, {}, dims)
+    spec = REGISTRY.get(metric)
+    last = periods.shift(after, g, 1) - timedelta(days=1)
+    t = engine.prepared(ctx, spec, spec.default, g, dims, {}, before, last)
+    counts = pd.DataFrame({"period": [], "n": []} | {segment_column(d): [] for d in dims})
+    if t is not None:
+        t = t.filter(t._period.isin([before, after]))
+        keys = [t._period.name("period"), *(t[d].name(segment_column(d)) for d in dims)]
+        counts = t.group_by(keys).aggregate(n=t.count()).execute()
+        counts["period"] = [pd.Timestamp(p).date() for p in counts["period"]]
+    return PeriodComments(metric, g, before, after, rows, counts)
+
+
+def segment_column(dimension: str) -> str:
+    """The name of a segment's column among the comments read (apart from their own columns:
+    ``language`` is a dimension too)."""
+    return f"segment:{dimension}"
+
+
+def _where(df: pd.DataFrame, segment: Mapping[str, Any]) -> Any:
+    """The rows of ``df`` in the segment: each column's value written as a finding writes it
+    (``str`` of the value, :mod:`.changes`), one value or any of several."""
+    keep = pd.Series(True, index=df.index)
+    for dimension, wanted in segment.items():
+        col = segment_column(dimension)
+        values = list(wanted) if isinstance(wanted, (list, tuple, set, frozenset)) else [wanted]
+        written = {str(v) for v in values}
+        inside = [not pd.isna(v) and str(v) in written for v in df[col]]
+        keep &= pd.Series(inside, index=df.index, dtype=bool)
+    return keep
+
+
 def negative_comments(
     ctx: Context,
     metric: str,
     starts: list[date],
     grain: periods.Grain,
     segment: Mapping[str, Any],
+    columns: Sequence[str] = (),
 ) -> pd.DataFrame:
     """The negative answers with a comment in the periods starting on ``starts``: period
-    (first day), comment, language, themes (a list)."""
+    (first day), comment, language, themes (a list), and each of the segment ``columns``
+    (``plan``, ``customer.plan``...) as :func:`segment_column`."""
     spec = REGISTRY.get(metric)
     negative = _negative(metric)
     last = periods.shift(max(starts), grain, 1) - timedelta(days=1)
-    t = engine.prepared(ctx, spec, spec.default, grain, [], segment, min(starts), last)
+    cols = list(dict.fromkeys(columns))
+    t = engine.prepared(ctx, spec, spec.default, grain, cols, segment, min(starts), last)
     if t is None:
-        return pd.DataFrame({"period": [], "comment": [], "language": [], "themes": []})
+        empty: dict[str, list[Any]] = {"period": [], "comment": [], "language": [], "themes": []}
+        return pd.DataFrame(empty | {segment_column(c): [] for c in cols})
     t = t.filter(
         negative.keep(t) & t._period.isin(starts) & t.comment.notnull() & (strip(t.comment) != "")
     )
@@ -490,6 +617,7 @@ def negative_comments(
             language=j.language,
             themes=j._themes,
             _id=j.response_id,
+            **{segment_column(c): j[c] for c in cols},
         )
         .order_by("_id")
         .execute()
