@@ -82,7 +82,8 @@ COMMANDS: dict[str, Lazy | None] = {
         "Retention of signup cohorts (first paid subscription), period by period, in %.",
     ),
     "insights": Lazy(
-        "insights", "What changed significantly in a period, overall and by segment, ranked."
+        "insights",
+        "What changed significantly in a period, ranked, with why and what it costs.",
     ),
     "pages": Lazy(
         "web", "Problem pages: exit or bounce rate abnormally high for their traffic, worst first."
@@ -93,7 +94,7 @@ COMMANDS: dict[str, Lazy | None] = {
     ),
     "worker": Lazy(
         "automations",
-        "Run survey triggers, automation rules and the outbox (every --interval seconds).",
+        "Run survey triggers, rules, digests, stored insights and the outbox every --interval s.",
     ),
     "report": Lazy(
         "report", "A report (the dashboard's pages: scorecard, feedback, revenue, support...)."

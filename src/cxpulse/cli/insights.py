@@ -79,8 +79,10 @@ def insights(
     ] = None,
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """What changed significantly in a period, overall and by segment, ranked, with why,
-    what it costs and the events of the period."""
+    """What changed significantly in a period, ranked, with why and what it costs.
+
+    Every metric overall and by segment; under each worsening the themes that rose in the
+    comments (with quotes), the customers behind it and their MRR, and the period's events."""
     from cxpulse.insights.run import insights as run
 
     with _open(workspace) as ws:
