@@ -65,3 +65,30 @@ def period_name(label: str, lang: str) -> str:
     if year.isdigit() and month.isdigit() and len(month) == 2 and 1 <= int(month) <= 12:
         return f"{MONTHS[lang][int(month) - 1]} {year}"
     return label
+
+
+# the metrics' names in French where they are not the same words (others keep their label);
+# every sentence the library writes in French names a metric from here
+METRIC_NAMES_FR: dict[str, str] = {
+    "nps": "NPS",
+    "csat": "Satisfaction client (CSAT)",
+    "ces": "Effort client (CES)",
+    "response_rate": "Taux de réponse aux enquêtes",
+    "first_contact_resolution": "Résolution au premier contact",
+    "customer_churn_rate": "Taux d'attrition client",
+    "nrr": "Rétention nette du revenu",
+    "bounce_rate": "Taux de rebond",
+    "exit_rate": "Taux de sortie",
+    "review_rating": "Note moyenne des avis",
+    "first_response_time": "Délai de première réponse",
+    "time_to_resolution": "Délai de résolution",
+    "escalation_rate": "Taux d'escalade",
+    "reopen_rate": "Taux de réouverture",
+    "average_handle_time": "Durée moyenne de traitement",
+    "cx_index": "Indice CX",
+}
+
+
+def metric_name(metric: str, label: str, lang: str) -> str:
+    """A metric's name in ``lang``: its French name, or its own (English) label."""
+    return METRIC_NAMES_FR.get(metric, label) if lang == "fr" else label

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from cxpulse import wording
 from cxpulse.digests.charts import Chart, trend
 from cxpulse.digests.numbers import change_unit, number, signed, with_unit
 from cxpulse.digests.schedule import Period
@@ -75,20 +76,8 @@ def fr(lang: str, en: str, fr_: str) -> str:
 TRENDS = 4  # metrics drawn as a chart: the scorecard's first ones with a value
 HISTORY = 12  # periods in each chart
 # the French names of the default scorecard's metrics (others keep their English label)
-FRENCH_LABELS = {
-    "nps": "Net Promoter Score",
-    "csat": "Satisfaction client (CSAT)",
-    "ces": "Effort client (CES)",
-    "response_rate": "Taux de réponse aux enquêtes",
-    "first_response_time": "Délai de première réponse",
-    "time_to_resolution": "Délai de résolution",
-    "first_contact_resolution": "Résolution au premier contact",
-    "customer_churn_rate": "Taux d'attrition clients",
-    "nrr": "Rétention nette du revenu",
-    "bounce_rate": "Taux de rebond",
-    "review_rating": "Note moyenne des avis",
-    "cx_index": "Indice CX",
-}
+# the digest writes the metrics' full names, NPS included, as the scorecard does
+FRENCH_LABELS = {**wording.METRIC_NAMES_FR, "nps": "Net Promoter Score"}
 
 
 class ScorecardSection(Section):

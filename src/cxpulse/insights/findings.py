@@ -41,23 +41,7 @@ DIMENSION_NAMES: dict[str, tuple[str, str]] = {
     "customer.language": ("customer language", "langue du client"),
 }
 
-# the metrics' names in French where they are not the same words (others keep their label)
-FRENCH_LABELS: dict[str, str] = {
-    "nps": "NPS",
-    "csat": "Satisfaction client (CSAT)",
-    "ces": "Effort client (CES)",
-    "response_rate": "Taux de réponse aux enquêtes",
-    "first_contact_resolution": "Résolution au premier contact",
-    "customer_churn_rate": "Taux d'attrition client",
-    "bounce_rate": "Taux de rebond",
-    "exit_rate": "Taux de sortie",
-    "review_rating": "Note moyenne des avis",
-    "first_response_time": "Délai de première réponse",
-    "time_to_resolution": "Délai de résolution",
-    "escalation_rate": "Taux d'escalade",
-    "reopen_rate": "Taux de réouverture",
-    "average_handle_time": "Durée moyenne de traitement",
-}
+FRENCH_LABELS = wording.METRIC_NAMES_FR
 SHORT_LABELS = {"nps": "NPS"}
 
 # how a change is counted: shares in percentage points, the rest in their own unit

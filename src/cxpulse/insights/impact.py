@@ -47,20 +47,7 @@ MAX_DAYS = 366
 NNBSP, NBSP = wording.NNBSP, wording.NBSP
 
 # the French names of the scorecard's metrics (the library cannot import the web's i18n)
-_LABELS_FR = {
-    "nps": "NPS",
-    "csat": "CSAT",
-    "ces": "CES",
-    "response_rate": "Taux de réponse aux enquêtes",
-    "first_response_time": "Délai de première réponse",
-    "time_to_resolution": "Délai de résolution",
-    "first_contact_resolution": "Résolution au premier contact",
-    "customer_churn_rate": "Taux d'attrition clients",
-    "nrr": "Rétention nette du revenu",
-    "bounce_rate": "Taux de rebond",
-    "review_rating": "Note moyenne des avis",
-    "cx_index": "Indice CX",
-}
+_LABELS_FR = {**wording.METRIC_NAMES_FR, "csat": "CSAT", "ces": "CES"}  # short names
 _LABELS_EN = {"nps": "NPS", "csat": "CSAT", "ces": "CES"}  # the short names people use
 
 
