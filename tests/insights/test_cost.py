@@ -175,6 +175,38 @@ def test_no_tickets_no_link(ws: Workspace) -> None:
     assert negatives_link(ws) is None
 
 
+def link_shop(ws: Workspace, churned: dict[int, int]) -> None:
+    """40 customers with one calm ticket and 40 with one escalated ticket in January 2025,
+    all subscribed since 2024; ``churned[k]`` of those with k negatives leave in February."""
+    customers, subs, tickets = [], [], []
+    for k in (0, 1):
+        for i in range(40):
+            c = f"{k}-{i}"
+            end = datetime(2025, 2, 15) if i < churned[k] else None
+            customers.append({"customer_id": c})
+            subs.append({**sub(c, 10), "started_at": datetime(2024, 1, 1), "ended_at": end})
+            tickets.append({"customer_id": c, "created_at": datetime(2025, 1, 10),
+                            "escalated": bool(k)})  # fmt: skip
+    add_rows(ws, "customers", customers)
+    add_rows(ws, "subscriptions", subs)
+    add_rows(ws, "tickets", tickets)
+
+
+def test_no_link_is_stated_when_churn_does_not_rise_with_negatives(ws: Workspace) -> None:
+    """Found on an imported workspace: churn fell from 4 % (no negatives) to 0 % (one), and
+    the insights said "Customers with 1+ negative interactions churn at 0.0% vs 4.4%"."""
+    link_shop(ws, {0: 4, 1: 0})
+    assert negatives_link(ws, as_of="2025-12-31") is None
+
+
+def test_a_link_that_may_be_chance_says_so(ws: Workspace) -> None:
+    link_shop(ws, {0: 2, 1: 4})
+    link = negatives_link(ws, as_of="2025-12-31")
+    assert link is not None and link.threshold == 1 and not link.significant
+    assert link.headline().endswith("(40 and 40 customers; not a significant difference at 95%).")
+    assert link.headline("fr").endswith("(40 et 40 clients, écart non significatif à 95\u202f%).")
+
+
 # -- on the demo company ----------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
