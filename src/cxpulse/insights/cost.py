@@ -31,6 +31,7 @@ import pandas as pd
 from cxpulse import wording
 from cxpulse.churn.revenue_at_risk import HIGH_RISK
 from cxpulse.errors import QueryError
+from cxpulse.insights.findings import Segment
 from cxpulse.metrics import engine, feedback, mrr, negatives, periods, stats
 from cxpulse.metrics.spec import REGISTRY, MetricSpec, Registry, Variant
 from cxpulse.schema import CHURN_SCORES_TABLE
@@ -122,7 +123,9 @@ class Cost:
         fr = lang == "fr"
         short = self.metric.upper() if len(self.metric) <= 4 else self.metric
         forms = UNHAPPY[self.unhappy_kind][2:] if fr else UNHAPPY[self.unhappy_kind][:2]
-        where = f" ({self.dimension}{NBSP if fr else ' '}= {self.value})" if self.dimension else ""
+        where = ""
+        if self.dimension is not None and self.value is not None:
+            where = f" ({Segment(self.dimension, self.value).words(lang)})"
         if self.partial:  # never read as a whole period
             where = (" (en cours)" if fr else " so far") + where
         n, u = _count(self.customers, lang), _count(self.unhappy, lang)
