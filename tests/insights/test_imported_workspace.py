@@ -126,6 +126,10 @@ def test_insights_find_the_planted_drop_in_its_segment_with_its_theme(
         quotes = {q for t in (f["why"] or {}).get("themes", ()) for q in t["quotes"]}
         assert not quotes & {q for qs in EVERYDAY.values() for q in qs}
     assert data["negatives_link"] is None  # churn does not depend on tickets in this plan
+    # every sentence names segments in plain words, never by column key
+    lines = [line["text"] for f in findings for line in f["evidence_lines"]]
+    assert "(touchpoint: Delivery), per answer" in lines[0]
+    assert not [line for line in lines if "customer." in line or " = " in line]
 
     fr = insights(imported["db"], "2025-10", "fr")
     assert fr["findings"][0]["headline"].startswith(  # type: ignore[index]
@@ -179,4 +183,9 @@ def test_the_digest_preview_tells_the_delivery_drop(
     assert page.read_text(encoding="utf-8").count('src="data:image/png;base64,') == 4
     text = invoke("digests", "preview", "monthly-cx", "--text", "--now", now, "-w", db)
     assert "Satisfaction client (CSAT) (point de contact\u202f: Delivery)\u202f: baisse de" in text
-    assert "«\u202fLivraison\u202f» en hausse" in text
+    # the theme names its segment in plain words, as the change does
+    assert (
+        "«\u202fLivraison\u202f» en hausse dans les commentaires des réponses CSAT "
+        "insatisfaites (point de contact\u202f: Delivery)" in text
+    )
+    assert "(segment client\u202f: mid_market)" in text and "customer." not in text
