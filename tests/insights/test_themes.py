@@ -154,8 +154,8 @@ def test_csat_negatives_and_a_segment(ws: Workspace) -> None:
         ("delivery", 0, 20, 40)
     ]
     # the segment named as the change findings name it, not by its column key
-    assert "dissatisfied CSAT answers (touchpoint: delivery), per" in found[0].headline("en")
-    assert "insatisfaites (point de contact\u202f: delivery)\u202f:" in found[0].headline("fr")
+    assert "dissatisfied CSAT answers (touchpoint: delivery): 50.0%" in found[0].headline("en")
+    assert "insatisfaites (point de contact\u202f: delivery)\u00a0: 50,0" in found[0].headline("fr")
     assert theme_shifts(ws, "csat", period_start=NOV) == []  # purchase's October hides it
 
 
