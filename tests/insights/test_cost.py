@@ -62,15 +62,27 @@ def test_the_customers_behind_a_csat_drop_in_a_segment_and_their_mrr(shop: Works
     assert [c.customer_id for c in cost.top[:2]] == ["A", "B"]  # by MRR, then unhappy answers
     assert cost.top[0].unhappy == 1 and cost.top[0].total == 2
     assert cost.headline("en") == (
-        "In 2025-11 (touchpoint = delivery), 4 customers gave 4 dissatisfied CSAT answers "
+        "In 2025-11 (touchpoint: delivery), 4 customers gave 4 dissatisfied CSAT answers "
         "(1 customer in 2025-10); they pay 200 MRR, and 1 left during the period (50 MRR "
         "lost); their churn risk is unknown: no churn model has been fitted (run `cxpulse "
         "churn score`)."
+    )
+    assert cost.headline("fr").startswith(
+        "En 2025-11 (point de contact\u202f: delivery), 4 clients ont donné 4 réponses CSAT "
+        "insatisfaites"
     )
     assert "aucun modèle de churn n'a été ajusté" in cost.headline("fr")
     # the whole of November: E's answer on support counts too
     everyone = customers_behind(shop, "csat", "2025-11")
     assert everyone.customers == 5 and everyone.dimension is None
+
+
+def test_a_customer_attribute_is_named_in_plain_words(shop: Workspace) -> None:
+    shop.store.con.raw_sql("UPDATE customers SET segment = 'smb' WHERE customer_id IN ('A', 'D')")
+    cost = customers_behind(shop, "csat", "2025-11", dimension="customer.segment", value="smb")
+    assert cost.customers == 2  # A and D
+    assert cost.headline("en").startswith("In 2025-11 (customer segment: smb), 2 customers gave")
+    assert cost.headline("fr").startswith("En 2025-11 (segment client\u202f: smb), 2 clients")
 
 
 def test_stored_churn_scores_give_the_revenue_at_risk(shop: Workspace) -> None:
@@ -91,7 +103,7 @@ def test_stored_churn_scores_give_the_revenue_at_risk(shop: Workspace) -> None:
         "loss: €60."
     )
     assert cost.headline("fr") == (
-        "En 2025-11 (touchpoint\u00a0= delivery), 4 clients ont donné 4 réponses CSAT "
+        "En 2025-11 (point de contact\u202f: delivery), 4 clients ont donné 4 réponses CSAT "
         "insatisfaites (1 client en 2025-10)\u202f; ils paient 200\u00a0€ de MRR, et 1 est parti "
         "dans la période (50\u00a0€ de MRR perdu)\u202f; 1 d'entre eux (100\u00a0€ de MRR) à "
         "risque de churn élevé (≥\u202f30\u202f%, évalué au 2025-12-01)\u202f; perte de MRR "
@@ -131,7 +143,7 @@ def test_support_metrics_count_the_unhappy_tickets_they_count(ws: Workspace) -> 
     assert {(c.customer_id, c.unhappy, c.total) for c in cost.top} == {("A", 1, 2), ("B", 1, 1)}
     assert cost.mrr == 30.0
     assert cost.headline().startswith(
-        "In 2025-11 (channel = email), 2 customers had 2 unhappy tickets (0 customers in 2025-10)"
+        "In 2025-11 (channel: email), 2 customers had 2 unhappy tickets (0 customers in 2025-10)"
     )
     assert "2 clients ont eu 2 tickets mécontents" in cost.headline("fr")
 
@@ -173,6 +185,38 @@ def test_what_cannot_be_costed_says_why(shop: Workspace) -> None:
 
 def test_no_tickets_no_link(ws: Workspace) -> None:
     assert negatives_link(ws) is None
+
+
+def link_shop(ws: Workspace, churned: dict[int, int]) -> None:
+    """40 customers with one calm ticket and 40 with one escalated ticket in January 2025,
+    all subscribed since 2024; ``churned[k]`` of those with k negatives leave in February."""
+    customers, subs, tickets = [], [], []
+    for k in (0, 1):
+        for i in range(40):
+            c = f"{k}-{i}"
+            end = datetime(2025, 2, 15) if i < churned[k] else None
+            customers.append({"customer_id": c})
+            subs.append({**sub(c, 10), "started_at": datetime(2024, 1, 1), "ended_at": end})
+            tickets.append({"customer_id": c, "created_at": datetime(2025, 1, 10),
+                            "escalated": bool(k)})  # fmt: skip
+    add_rows(ws, "customers", customers)
+    add_rows(ws, "subscriptions", subs)
+    add_rows(ws, "tickets", tickets)
+
+
+def test_no_link_is_stated_when_churn_does_not_rise_with_negatives(ws: Workspace) -> None:
+    """Found on an imported workspace: churn fell from 4 % (no negatives) to 0 % (one), and
+    the insights said "Customers with 1+ negative interactions churn at 0.0% vs 4.4%"."""
+    link_shop(ws, {0: 4, 1: 0})
+    assert negatives_link(ws, as_of="2025-12-31") is None
+
+
+def test_a_link_that_may_be_chance_says_so(ws: Workspace) -> None:
+    link_shop(ws, {0: 2, 1: 4})
+    link = negatives_link(ws, as_of="2025-12-31")
+    assert link is not None and link.threshold == 1 and not link.significant
+    assert link.headline().endswith("(40 and 40 customers; not a significant difference at 95%).")
+    assert link.headline("fr").endswith("(40 et 40 clients, écart non significatif à 95\u202f%).")
 
 
 # -- on the demo company ----------------------------------------------------------------------

@@ -153,7 +153,9 @@ def test_csat_negatives_and_a_segment(ws: Workspace) -> None:
     assert [(s.theme, s.count_before, s.count_after, s.total_after) for s in found] == [
         ("delivery", 0, 20, 40)
     ]
-    assert "dissatisfied CSAT answers (touchpoint = delivery)" in found[0].headline("en")
+    # the segment named as the change findings name it, not by its column key
+    assert "dissatisfied CSAT answers (touchpoint: delivery): 50.0%" in found[0].headline("en")
+    assert "insatisfaites (point de contact\u202f: delivery)\u00a0: 50,0" in found[0].headline("fr")
     assert theme_shifts(ws, "csat", period_start=NOV) == []  # purchase's October hides it
 
 

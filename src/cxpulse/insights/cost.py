@@ -31,6 +31,7 @@ import pandas as pd
 from cxpulse import wording
 from cxpulse.churn.revenue_at_risk import HIGH_RISK
 from cxpulse.errors import QueryError
+from cxpulse.insights.findings import Segment
 from cxpulse.metrics import engine, feedback, mrr, negatives, periods, stats
 from cxpulse.metrics.spec import REGISTRY, MetricSpec, Registry, Variant
 from cxpulse.schema import CHURN_SCORES_TABLE
@@ -122,7 +123,9 @@ class Cost:
         fr = lang == "fr"
         short = self.metric.upper() if len(self.metric) <= 4 else self.metric
         forms = UNHAPPY[self.unhappy_kind][2:] if fr else UNHAPPY[self.unhappy_kind][:2]
-        where = f" ({self.dimension}{NBSP if fr else ' '}= {self.value})" if self.dimension else ""
+        where = ""
+        if self.dimension is not None and self.value is not None:
+            where = f" ({Segment(self.dimension, self.value).words(lang)})"
         if self.partial:  # never read as a whole period
             where = (" (en cours)" if fr else " so far") + where
         n, u = _count(self.customers, lang), _count(self.unhappy, lang)
@@ -234,16 +237,19 @@ class NegativesLink:
         below = _percent(self.churn_rate_below, _digits(self.churn_rate_below), lang)
         n_at, n_below = _count(self.customers_at, lang), _count(self.customers_below, lang)
         k = f"{self.threshold}+"
+        level = _percent(100 * self.confidence, 0, lang)
         if lang == "fr":
+            unsure = "" if self.significant else f", écart non significatif à {level}"
             return (
                 f"Les clients ayant eu {k} interactions négatives en {self.window_days} jours "
                 f"résilient à {at} dans les {self.horizon_days} jours suivants, contre {below} "
-                f"pour les autres ({n_at} et {n_below} clients)."
+                f"pour les autres ({n_at} et {n_below} clients{unsure})."
             )
+        unsure = "" if self.significant else f"; not a significant difference at {level}"
         return (
             f"Customers with {k} negative interactions in {self.window_days} days churn at "
             f"{at} within the next {self.horizon_days} days, vs {below} of those with fewer "
-            f"({n_at} and {n_below} customers)."
+            f"({n_at} and {n_below} customers{unsure})."
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -466,7 +472,7 @@ def negatives_link(
 ) -> NegativesLink | None:
     """Churn at and above the count of negative interactions where the churn curve jumps most
     (among counts with ``min_customers`` customers or more) against below it; None when there
-    are no tickets or too few customers to compare."""
+    are no tickets, too few customers to compare, or churn never rises with the count."""
     t = ctx.table(SUPPORT)
     if int(t.filter(t.customer_id.notnull()).count().execute()) == 0:
         return None
@@ -477,6 +483,10 @@ def negatives_link(
     if len(rows) < 2:
         return None
     rise = rows["churn_rate"].diff().to_numpy()
+    if not np.nanmax(rise, initial=0.0) > 0:
+        # churn never rises with more negatives: there is no link to state, and "customers
+        # with 1+ negatives churn at 0 % vs 4 %" would read as one (seen on imported data)
+        return None
     threshold = int(rows["k"].iloc[int(np.nanargmax(rise))])
     at, below = curve[curve["k"] >= threshold], curve[curve["k"] < threshold]
     n = np.array([at["customers"].sum(), below["customers"].sum()], float)

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cxpulse import wording
+from cxpulse.insights.findings import Segment
 
 NNBSP, NBSP = wording.NNBSP, wording.NBSP
 number, percent, count, period_name = (
@@ -36,14 +37,16 @@ def colon(lang: str) -> str:
     return f"{NBSP}:" if lang == "fr" else ":"
 
 
-def segment_text(segment: Mapping[str, Any] | None) -> str:
-    """`` (touchpoint = delivery)``: the answers a finding is restricted to, if any."""
+def segment_text(segment: Mapping[str, Any] | None, lang: str) -> str:
+    """`` (touchpoint: delivery)`` / `` (point de contact : delivery)``: the answers a finding
+    is restricted to, if any, named as the change findings name their segment
+    (:meth:`cxpulse.insights.findings.Segment.words`), not by column key."""
     if not segment:
         return ""
     parts = []
     for column, value in segment.items():
         values = value if isinstance(value, list | tuple | set | frozenset) else [value]
-        parts.append(f"{column} = {', '.join(str(v) for v in values)}")
+        parts.append(Segment(column, ", ".join(str(v) for v in values)).words(lang))
     return f" ({'; '.join(parts)})"
 
 

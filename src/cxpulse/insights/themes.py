@@ -152,7 +152,7 @@ class ThemeShift:
         return w.shift_sentence(
             lang,
             theme=self.label(lang),
-            group=self.group[lang] + w.segment_text(self.segment),
+            group=self.group[lang] + w.segment_text(self.segment, lang),
             per_answer=self.basis == "answers",
             periods=(self.compare_period, self.period),
             counts=(self.count_before, self.count_after),
@@ -214,7 +214,7 @@ class NewCluster:
 
     def headline(self, lang: str = "en") -> str:
         lang = w.check_language(lang)
-        group = self.group[lang] + w.segment_text(self.segment)
+        group = self.group[lang] + w.segment_text(self.segment, lang)
         now, c = w.period_name(self.period, lang), w.colon(lang)
         size, share = w.count(self.size, lang), w.percent(self.share, lang)
         terms = w.terms_text(self.top_terms, lang)
