@@ -58,6 +58,30 @@ def count(n: float | None, lang: str) -> str:
     return number(n, lang, 0)
 
 
+SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}  # codes every reader knows by their sign
+
+
+def money(x: float | None, lang: str, currency: str = "", digits: int | None = None) -> str:
+    """An amount in the workspace's ``currency`` (an ISO code) as CLDR writes it: ``€1,234`` /
+    ``1 234 €``; a code without a known sign goes before in English (``CHF 1,234``), after in
+    French. No currency shown when none is set (never a guessed one). Without ``digits``: cents
+    below 1,000, whole units above."""
+    if x is None or not math.isfinite(x):
+        return DASH
+    text = number(x, lang, (0 if abs(x) >= 1000 else 2) if digits is None else digits)
+    if not currency:
+        return text
+    symbol = SYMBOLS.get(currency)
+    if lang == "fr":  # as CLDR writes them: 1 234,50 €, 1 234,50 CHF
+        return f"{text}{NBSP}{symbol or currency}"
+    sign = MINUS if text.startswith(MINUS) else ""
+    return (
+        f"{sign}{symbol}{text.lstrip(MINUS)}"
+        if symbol
+        else f"{sign}{currency}{NBSP}{text.lstrip(MINUS)}"
+    )
+
+
 def period_name(label: str, lang: str) -> str:
     """A month label (2025-11) as ``November 2025`` / ``novembre 2025``; other labels as they
     are."""

@@ -104,8 +104,8 @@ def test_stored_churn_scores_give_the_revenue_at_risk(shop: Workspace) -> None:
     )
     assert cost.headline("fr") == (
         "En 2025-11 (point de contact\u202f: delivery), 4 clients ont donné 4 réponses CSAT "
-        "insatisfaites (1 client en 2025-10)\u202f; ils paient 200\u00a0€ de MRR, et 1 est parti "
-        "dans la période (50\u00a0€ de MRR perdu)\u202f; 1 d'entre eux (100\u00a0€ de MRR) à "
+        "insatisfaites (1 client en 2025-10)\u202f; leur MRR est de 200\u00a0€, et 1 est parti "
+        "dans la période (MRR perdu\u00a0: 50\u00a0€)\u202f; 1 d'entre eux (100\u00a0€ de MRR) à "
         "risque de churn élevé (≥\u202f30\u202f%, évalué au 2025-12-01)\u202f; perte de MRR "
         "attendue\u00a0: 60\u00a0€."
     )

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from cxpulse import Workspace
 from cxpulse.errors import AnnotationError, UnknownMetricError
+from cxpulse.insights import impact as impact_module
 from cxpulse.insights.annotations import add_annotation
 from cxpulse.insights.impact import DEFAULT_DAYS, MAX_DAYS, impact, windows
 from tests.conftest import add_rows
@@ -62,8 +63,11 @@ def test_a_planted_drop_is_found_with_its_sign_and_an_interval_holding_it(
         fr.startswith("CSAT\u00a0: de ") and "\u202f%" in fr and "dégradation significative" in fr
     )
     assert found.headline("en") == (
-        "Carrier outage (2025-11-14): 1 of 1 tested metrics changed significantly over the 28 "
+        "Carrier outage (2025-11-14): the only tested metric changed significantly over the 28 "
         "days from its start, against the 28 days before (worse: CSAT)."
+    )
+    assert found.headline("fr").startswith(
+        "Carrier outage (2025-11-14)\u00a0: le seul indicateur testé a changé significativement"
     )
     assert "en baisse\u00a0: CSAT" in found.headline("fr")
 
@@ -190,3 +194,20 @@ def test_windows_are_equal_adjacent_and_over_whatever_the_event(
     assert after.end < today  # today is still running: never compared
     assert wanted == (days or (span + 1 if span else DEFAULT_DAYS))
     assert after.days == min(wanted, after_days)
+
+
+@pytest.mark.parametrize(
+    ("moved", "tested", "en", "fr"),
+    [
+        (0, 1, "the only tested metric did not change", "le seul indicateur testé n'a pas changé"),
+        (0, 3, "0 of 3 tested metrics changed", "aucun des 3 indicateurs testés n'a changé"),
+        (1, 3, "1 of 3 tested metrics changed", "1 des 3 indicateurs testés a changé"),
+        (2, 3, "2 of 3 tested metrics changed", "2 des 3 indicateurs testés ont changé"),
+    ],
+)
+def test_the_count_of_changed_metrics_reads_as_a_sentence(
+    moved: int, tested: int, en: str, fr: str
+) -> None:
+    # French agrees the verb with the count ("1 indicateur(s) testé(s) ... ont changé" before)
+    assert impact_module._moved_en(moved, tested, str(moved), str(tested)) == en
+    assert impact_module._moved_fr(moved, tested, str(moved), str(tested)) == fr

@@ -146,7 +146,7 @@ def test_a_quiet_month_has_no_finding(imported: dict[str, str]) -> None:
 def test_forecasts_use_the_history_there_is(imported: dict[str, str]) -> None:
     db = imported["db"]
     out = invoke("forecast", "mrr", "--end", "2025-12-31", "--periods", "3", "-w", db)
-    assert "Monthly recurring revenue forecast for January 2026: EUR " in out
+    assert "Monthly recurring revenue forecast for January 2026: €" in out
     result = runner.invoke(app, ["forecast", "csat", "--end", "2025-12-31", "-w", db])
     assert result.exit_code == 1  # twelve months of answers: too few for a monthly model
     assert "needs at least 14 complete months without a gap; there are 12" in result.stderr

@@ -49,7 +49,7 @@ def test_percent_and_units() -> None:
     assert i18n.format_percent(45.25, "fr") == "45,2\u202f%"
     assert i18n.format_value(1234.5, "currency", "fr", "EUR") == "1\u202f234\u00a0€"
     assert i18n.format_value(12.5, "currency", "en", "EUR") == "€12.50"
-    assert i18n.format_value(12.5, "currency", "en", "CHF") == "CHF12.50"
+    assert i18n.format_value(12.5, "currency", "en", "CHF") == "CHF\u00a012.50"
     # no currency known: the amount alone, never a guessed symbol
     assert i18n.format_value(12.5, "currency", "en") == "12.50"
     # counts have no decimals ("150.0 customers" read as a measurement)

@@ -40,7 +40,6 @@ if TYPE_CHECKING:
     from cxpulse.context import Context
 
 NNBSP, NBSP = wording.NNBSP, wording.NBSP  # French: before ";" (narrow), ":" and a currency
-SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
 FEEDBACK, SUPPORT = "survey_responses", "tickets"
 
 # what an unhappy row is called, by metric (feedback) or table: English singular and plural,
@@ -147,14 +146,14 @@ class Cost:
             text = (
                 f"En {self.period}{where}, {n} client{_s(self.customers, lang)} {verb} {u} "
                 f"{forms[self.unhappy > 1].format(m=short)} ({was} "
-                f"en {self.previous_period}){NNBSP}; {'ils paient' if many else 'il paie'} "
-                f"{money} de MRR"
+                f"en {self.previous_period}){NNBSP}; {'leur' if many else 'son'} MRR est de "
+                f"{money}"
             )
             if self.lost_customers:
                 gone = "sont partis" if self.lost_customers > 1 else "est parti"
                 text += (
-                    f", et {_count(self.lost_customers, lang)} {gone} dans la période ({lost} "
-                    "de MRR perdu)"
+                    f", et {_count(self.lost_customers, lang)} {gone} dans la période (MRR perdu"
+                    f"{NBSP}: {lost})"
                 )
             return text
         verb = "had" if support else "gave"
@@ -540,14 +539,8 @@ def _percent(pct: float, digits: int, lang: str) -> str:
 
 
 def _money(x: float, currency: str, lang: str) -> str:
-    """An amount with the workspace's currency when it is set (never a guessed one)."""
-    number = _number(x, 0, lang)
-    if not currency:
-        return number
-    symbol = SYMBOLS.get(currency, currency)
-    if lang == "fr":
-        return f"{number}{NBSP}{symbol}"
-    return f"{symbol}{number}" if symbol in SYMBOLS.values() else f"{number} {symbol}"
+    """Whole units: the sentences speak of MRR by customer group, not of cents."""
+    return wording.money(x, lang, currency, digits=0)
 
 
 def _cents(x: Any) -> float:

@@ -254,15 +254,15 @@ class Impact:
         worse, better = names("worse"), names("better")
         if fr:
             text = (
-                f"{_event(a)}{NBSP}: {k} indicateur(s) testé(s) sur {m} ont changé "
-                "significativement "
+                f"{_event(a)}{NBSP}: {_moved_fr(len(moved), len(tested), k, m)} significativement "
                 f"sur les {d} jours depuis son début, par rapport aux {d} jours d'avant"
             )
             parts = [f"en baisse{NBSP}: {worse}" if worse else "",
                      f"en hausse{NBSP}: {better}" if better else ""]  # fmt: skip
         else:
             text = (
-                f"{_event(a)}: {k} of {m} tested metrics changed significantly over the {d} days "
+                f"{_event(a)}: {_moved_en(len(moved), len(tested), k, m)} significantly over the "
+                f"{d} days "
                 f"from its start, against the {d} days before"
             )
             parts = [f"worse: {worse}" if worse else "", f"better: {better}" if better else ""]
@@ -419,3 +419,18 @@ def _verb(change: float) -> str:
 def _event(a: Annotation) -> str:
     when = f"{a.day}" if a.until is None else f"{a.day} – {a.until}"
     return f"{a.label} ({when})"
+
+
+def _moved_en(n_moved: int, n_tested: int, k: str, m: str) -> str:
+    if n_tested == 1:
+        return "the only tested metric " + ("changed" if n_moved else "did not change")
+    return f"{k} of {m} tested metrics changed"
+
+
+def _moved_fr(n_moved: int, n_tested: int, k: str, m: str) -> str:
+    """French agrees the verb with the count, where English's "k of m metrics" never has to."""
+    if n_tested == 1:
+        return "le seul indicateur testé " + ("a changé" if n_moved else "n'a pas changé")
+    if not n_moved:
+        return f"aucun des {m} indicateurs testés n'a changé"
+    return f"{k} des {m} indicateurs testés {'a' if n_moved == 1 else 'ont'} changé"

@@ -67,10 +67,7 @@ def value(x: float, unit: str, lang: str, currency: str = "") -> str:
     if unit == "%":
         return f"{number(x, lang, 1)}{NNBSP if lang == 'fr' else ''}%"
     if unit == "currency":
-        shown = number(x, lang, 0 if abs(x) >= 1000 else 2)
-        if not currency:
-            return shown
-        return f"{shown}{NBSP}{currency}" if lang == "fr" else f"{currency} {shown}"
+        return wording.money(x, lang, currency)
     digits = 0 if unit in COUNT_UNITS else (2 if unit == "hours" and abs(x) < 1 else 1)
     return number(x, lang, digits) + _UNITS[lang].get(unit, f" {unit}" if unit else "")
 

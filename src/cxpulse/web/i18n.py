@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from datetime import date, datetime
 
+from cxpulse import wording
 from cxpulse.metrics.spec import COUNT_UNITS
 from cxpulse.schema import LANGUAGES
 
@@ -421,7 +422,6 @@ def format_percent(value: float | None, lang: str, digits: int = 1) -> str:
 
 
 _UNITS_FR = {"hours": "h", "days": "j", "s": "s", "seconds": "s", "points": "pts"}
-_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
 
 
 def format_value(value: float | None, unit: str, lang: str, currency: str = "") -> str:
@@ -434,11 +434,7 @@ def format_value(value: float | None, unit: str, lang: str, currency: str = "") 
     if unit == "%":
         return format_percent(value, lang)
     if unit == "currency":
-        number = format_number(value, lang, 0 if abs(value) >= 1000 else 2)
-        if not currency:
-            return number
-        symbol = _SYMBOLS.get(currency, currency)
-        return f"{number}{NBSP}{symbol}" if lang == "fr" else f"{symbol}{number}"
+        return wording.money(value, lang, currency)
     whole = unit in COUNT_UNITS or abs(value) >= 1000  # counts have no decimals
     digits = 0 if whole else (2 if abs(value) < 10 else 1)
     number = format_number(value, lang, digits)
