@@ -1,6 +1,7 @@
 """Dashboard page latency through a real uvicorn server on the demo company.
 
     python benchmarks/web_pages.py --scale 1 --reuse
+    python benchmarks/web_pages.py --scale 1 --workspace /work/bench/scale1-migrated.duckdb
 
 The server runs in its own process (``--serve``), over a copy of the demo workspace (so the
 users this script adds never touch the shared file), with its clock fixed the day after the
@@ -271,6 +272,12 @@ def main() -> None:
     parser.add_argument(
         "--skip", action="append", default=[], help="a page not to time (repeatable), e.g. /website"
     )
+    parser.add_argument(
+        "--workspace",
+        type=Path,
+        help="time a copy of this existing demo workspace (e.g. /work/bench/scale1-migrated."
+        "duckdb) instead of building one; --scale only labels the results",
+    )
     parser.add_argument("--cold", action="store_true", help="start the server without its warm-up")
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
@@ -281,7 +288,7 @@ def main() -> None:
         return
 
     args.workdir.mkdir(parents=True, exist_ok=True)
-    demo = build_workspace(args.scale, args.seed, args.workdir, args.reuse)
+    demo = args.workspace or build_workspace(args.scale, args.seed, args.workdir, args.reuse)
     copy = prepare_copy(demo, args.workdir)
     try:
         # two passes, each on a freshly started server, so that both a page and its JSON twin

@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import cxpulse.models
 
@@ -29,3 +30,13 @@ def test_docstring_example_runs(cdnow_transactions: pd.DataFrame, capsys) -> Non
 def test_public_names_are_exported() -> None:
     for name in cxpulse.models.__all__:
         assert hasattr(cxpulse.models, name), name
+
+
+def test_the_models_package_still_answers_every_public_name() -> None:
+    import cxpulse.models as models
+    from cxpulse.models.beta_geo import BetaGeo
+
+    assert models.BetaGeo is BetaGeo
+    assert all(getattr(models, name) is not None for name in models.__all__)
+    with pytest.raises(AttributeError):
+        _ = models.NoSuchModel  # type: ignore[attr-defined]

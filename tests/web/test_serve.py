@@ -223,3 +223,16 @@ def test_serve_believes_no_forwarded_address_by_default(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.communicate(timeout=20)
+
+
+def test_the_web_app_loads_no_model_library_before_it_listens() -> None:
+    """scipy.optimize (the CLV models' fits) took 2 s of the server's start under load; the
+    forecast route imports it when a forecast is asked for."""
+    code = (
+        "import sys\n"
+        "from cxpulse.web.app import create_app\n"
+        "import cxpulse.web.routes\n"
+        "print(sorted({'scipy', 'sklearn', 'lifelines', 'statsmodels'} & set(sys.modules)))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[]"

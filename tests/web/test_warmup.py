@@ -15,7 +15,7 @@ from cxpulse.accounts.tokens import create_token
 from cxpulse.metrics.periods import local_midnight_utc
 from cxpulse.metrics.scorecard import depends
 from cxpulse.store.results import stored
-from cxpulse.web import warmup
+from cxpulse.web import viewers, warmup
 from cxpulse.web.app import create_app
 from cxpulse.web.pages.families import today
 from cxpulse.web.state import WebState
@@ -65,6 +65,27 @@ def test_warm_up_stops_between_views_when_the_server_stops(app: object) -> None:
     stop.set()
     assert warmup.warm(state, stop) == {}
     assert state.cache.misses == 0
+
+
+def test_the_home_page_is_answered_while_the_warm_up_waits_for_viewers(
+    web_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The warm-up starts a page only when no request is being answered; the first viewer
+    gets the home page without waiting for it. The file is checked once it is done."""
+    monkeypatch.setattr(viewers, "YIELD_SECONDS", 600.0)
+    app = create_app(web_ws, clock=lambda: NOW, warm=True)
+    state: WebState = app.state.cx
+    state.in_flight.enter()  # a long request in flight
+    with TestClient(app) as client:
+        wait_for(lambda: state.in_flight.waiting == 1, 60, "the warm-up waiting")
+        assert state.cache.misses == 0  # it computed nothing yet
+        login(client, "analyst")
+        assert client.get("/").status_code == 200
+        assert state.warmed_for is None and state.cache.misses > 0  # the page computed it
+        assert not web_ws.store.checked.done
+        state.in_flight.leave()
+        wait_for(lambda: state.warmed_for is not None, 600, "the warm-up")
+        assert web_ws.store.checked.done  # the first import will not read the whole file
 
 
 def test_a_change_through_the_server_refreshes_the_stored_scorecard(web_ws: Workspace) -> None:

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from cxpulse.models._fit import FloatArray
+if TYPE_CHECKING:  # _fit loads scipy.optimize, which forecasting does not use
+    from cxpulse.models._fit import FloatArray
 
 SEASON = {"day": 7, "week": 52, "month": 12, "quarter": 4, "year": 1}
 """Periods per seasonal cycle for each grain (a year; a week for days)."""

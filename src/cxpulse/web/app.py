@@ -117,7 +117,7 @@ def create_app(
         from cxpulse.web import warmup
 
         on_write = warmup.after_writes(state)
-    app.add_middleware(EdgeMiddleware, on_write=on_write)
+    app.add_middleware(EdgeMiddleware, on_write=on_write, in_flight=state.in_flight)
     app.mount(
         "/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"
     )

@@ -10,6 +10,8 @@ endpoint under load).
 - A successful request (answered below 400) that changes data marks cached results stale,
   hard or soft as :mod:`cxpulse.web.writes` says for its route; a request with
   ``Cache-Control: no-cache`` gets nothing stale (:data:`cxpulse.web.cache.FRESH`).
+- Every request but health checks and static files is counted while it is answered
+  (:class:`cxpulse.web.viewers.InFlight`): the warm-up waits for a quiet moment.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from urllib.parse import unquote
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cxpulse.web.cache import FRESH
+from cxpulse.web.viewers import InFlight
 from cxpulse.web.writes import Effect, effect, refused
 
 # No inline script, nothing from another origin; ECharts sets inline styles on its canvas.
@@ -40,9 +43,12 @@ class Invalidate(Protocol):
 
 
 class EdgeMiddleware:
-    def __init__(self, app: ASGIApp, on_write: Invalidate) -> None:
+    def __init__(
+        self, app: ASGIApp, on_write: Invalidate, in_flight: InFlight | None = None
+    ) -> None:
         self.app = app
         self.on_write = on_write
+        self.in_flight = in_flight
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -78,14 +84,17 @@ class EdgeMiddleware:
                         self.on_write(soft=change is Effect.SOFT, purge=change is Effect.PURGE)
             await send(message)
 
-        if _no_cache(scope):
-            token = FRESH.set(True)
-            try:
-                await self.app(scope, receive, send_with_headers)
-            finally:
+        counted = self.in_flight if self.in_flight and InFlight.counts(scope["path"]) else None
+        if counted is not None:
+            counted.enter()
+        token = FRESH.set(True) if _no_cache(scope) else None
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            if token is not None:
                 FRESH.reset(token)
-            return
-        await self.app(scope, receive, send_with_headers)
+            if counted is not None:
+                counted.leave()
 
 
 def _no_cache(scope: Scope) -> bool:

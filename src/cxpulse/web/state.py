@@ -27,6 +27,7 @@ from cxpulse.surveys.offer_budget import OfferBudget
 from cxpulse.web.cache import ResultCache
 from cxpulse.web.login_throttle import LoginThrottle
 from cxpulse.web.ratelimit import RateLimiter
+from cxpulse.web.viewers import InFlight
 
 if TYPE_CHECKING:
     from cxpulse.workspace import Workspace
@@ -48,6 +49,8 @@ class WebState:
     # widget offers per client address and per embedding site, per minute and per day
     widget_budget: OfferBudget = field(default_factory=OfferBudget)
     lock: threading.RLock = field(default_factory=threading.RLock)
+    # the requests being answered: the warm-up waits for a quiet moment (viewers.py)
+    in_flight: InFlight = field(default_factory=InFlight)
     # the local date the default pages were last warmed for (warmup.keep_warm)
     warmed_for: date | None = None
     _local: threading.local = field(default_factory=threading.local)
