@@ -213,62 +213,69 @@ def insights(
     ``compare``, ranked, each with its evidence (module docstring); then the untested mix
     shifts of quantiles; the negatives→churn link and the period's annotations once."""
     started = time.perf_counter()
-    changes = significant_changes(
-        ctx, period=period, by=by, compare=compare, metrics=metrics, as_of=as_of,
-        registry=registry,
-    )  # fmt: skip
-    win = changes.window
-    level = selective_level(changes.q, len(changes.findings), changes.tests)
-    errors: dict[str, str] = {}
-    events = _guard(errors, "events", annotations_between, ctx, win.first, win.last) or []
-    ranked: list[RankedFinding] = []
-    costs_left, themes_left, clusters_left = costed, themed, clustered
-    # the comments of a metric are read once, with the columns of every segment looked into
-    themed_ones = [f for f in changes.findings if _worse(f) and f.metric in FEEDBACK_METRICS]
-    themed_ones = themed_ones[:themed]
-    read: dict[str, PeriodComments | None] = {}
-    for f in changes.findings:
-        themes: tuple[ThemeShift, ...] = ()
-        tested = 0
-        clusters: tuple[NewCluster, ...] = ()
-        cost = None
-        worse = _worse(f)
-        if worse and f.metric in FEEDBACK_METRICS and level is not None and themes_left > 0:
-            themes_left -= 1
-            if f.metric not in read:  # once per metric, for the segments of all its findings
-                read[f.metric] = _guard(
-                    errors, f"themes:{f.metric}", _comments, ctx, f.metric, win, themed_ones
-                )
-            comments = read[f.metric]
-            found = None
-            if comments is not None:
-                found = _guard(errors, f"themes:{f.metric}", _themes, ctx, comments, f, level)
-            if found:
-                tested = len(found)
-                themes = tuple(
-                    sorted((s for s in found if s.rose), key=lambda s: (-s.change, s.p, s.theme))
-                )
-            if clusters_left > 0:
-                clusters_left -= 1
-                if comments is not None:
-                    clusters = tuple(
-                        _guard(errors, f"clusters:{f.metric}", comments.new_clusters, _filter(f))
-                        or ()
+    # what several parts derive the same way (the sessions, every customer's MRR, the
+    # subscriptions' checks) is computed once for the whole run
+    with ctx.sharing():
+        changes = significant_changes(
+            ctx, period=period, by=by, compare=compare, metrics=metrics, as_of=as_of,
+            registry=registry,
+        )  # fmt: skip
+        win = changes.window
+        level = selective_level(changes.q, len(changes.findings), changes.tests)
+        errors: dict[str, str] = {}
+        events = _guard(errors, "events", annotations_between, ctx, win.first, win.last) or []
+        ranked: list[RankedFinding] = []
+        costs_left, themes_left, clusters_left = costed, themed, clustered
+        # the comments of a metric are read once, with the columns of every segment looked into
+        themed_ones = [f for f in changes.findings if _worse(f) and f.metric in FEEDBACK_METRICS]
+        themed_ones = themed_ones[:themed]
+        read: dict[str, PeriodComments | None] = {}
+        for f in changes.findings:
+            themes: tuple[ThemeShift, ...] = ()
+            tested = 0
+            clusters: tuple[NewCluster, ...] = ()
+            cost = None
+            worse = _worse(f)
+            if worse and f.metric in FEEDBACK_METRICS and level is not None and themes_left > 0:
+                themes_left -= 1
+                if f.metric not in read:  # once per metric, for the segments of all its findings
+                    read[f.metric] = _guard(
+                        errors, f"themes:{f.metric}", _comments, ctx, f.metric, win, themed_ones
                     )
-        if worse and costs_left > 0 and registry.get(f.metric).table in _COSTED_TABLES:
-            costs_left -= 1
-            cost = _guard(errors, f"cost:{f.metric}", _cost, ctx, f, win, as_of)
-            if cost is not None and not cost.customers:
-                cost = None  # answers no customer is linked to: nobody to cost, say nothing
-        ranked.append(RankedFinding(f, Evidence(themes, tested, clusters, cost, tuple(events))))
-    names = list(dict.fromkeys(metrics or DEFAULT_METRICS))
-    ranked += [
-        RankedFinding(m, Evidence(events=tuple(events)))
-        for m in untested_mix(ctx, names, win, registry)
-    ]
-    # the link as it stood when the period ended (a complete period ends before as_of): a run
-    # for an old month printed today's churn figures under it
-    link = _guard(errors, "negatives_link", _link, ctx, win.last + timedelta(days=1))
+                comments = read[f.metric]
+                found = None
+                if comments is not None:
+                    found = _guard(errors, f"themes:{f.metric}", _themes, ctx, comments, f, level)
+                if found:
+                    tested = len(found)
+                    themes = tuple(
+                        sorted(
+                            (s for s in found if s.rose), key=lambda s: (-s.change, s.p, s.theme)
+                        )
+                    )
+                if clusters_left > 0:
+                    clusters_left -= 1
+                    if comments is not None:
+                        clusters = tuple(
+                            _guard(
+                                errors, f"clusters:{f.metric}", comments.new_clusters, _filter(f)
+                            )
+                            or ()
+                        )
+            if worse and costs_left > 0 and registry.get(f.metric).table in _COSTED_TABLES:
+                costs_left -= 1
+                cost = _guard(errors, f"cost:{f.metric}", _cost, ctx, f, win, as_of)
+                if cost is not None and not cost.customers:
+                    cost = None  # answers no customer is linked to: nobody to cost, say nothing
+            ranked.append(RankedFinding(f, Evidence(themes, tested, clusters, cost, tuple(events))))
+        names = list(dict.fromkeys(metrics or DEFAULT_METRICS))
+        ranked += [
+            RankedFinding(m, Evidence(events=tuple(events)))
+            for m in untested_mix(ctx, names, win, registry)
+        ]
+        # the link as it stood when the period ended (a complete period ends before as_of): a run
+        # for an old month printed today's churn figures under it
+        link = _guard(errors, "negatives_link", _link, ctx, win.last + timedelta(days=1))
     return InsightsRun(changes, ranked, link, events, level, time.perf_counter() - started, errors)
 
 
