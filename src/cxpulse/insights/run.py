@@ -458,13 +458,7 @@ def stored_insights(
     from cxpulse.store.results import remembered
 
     day = periods.parse_day(as_of, "as_of") or datetime.now(ctx.settings.zone).date()
-    params = {
-        "period": period,
-        "by": by,
-        "compare": compare,
-        "metrics": list(metrics) if metrics else None,
-        "as_of": day.isoformat(),
-    }
+    params = _params(period, by, compare, metrics, day)
 
     def compute() -> dict[str, dict[str, Any]]:
         run = insights(ctx, period=period, by=by, compare=compare, metrics=metrics, as_of=day)
@@ -474,6 +468,45 @@ def stored_insights(
         ctx.store, "insights", params, _depends(ctx), compute, hold=hold, keep=keep
     )
     return found
+
+
+def _params(
+    period: str | None, by: str | None, compare: str, metrics: Sequence[str] | None, day: date
+) -> dict[str, Any]:
+    """The key of a stored run."""
+    return {
+        "period": period,
+        "by": by,
+        "compare": compare,
+        "metrics": list(metrics) if metrics else None,
+        "as_of": day.isoformat(),
+    }
+
+
+def period_insights(
+    ctx: Context, *, period: str, by: str, as_of: date, today: date
+) -> dict[str, dict[str, Any]]:
+    """The run of ``period`` (a label, against the period before) in every language, as
+    :func:`stored_insights` gives it: the default run the worker stored on ``today`` when it
+    is still current and is this period's (a monthly digest's period is the last complete
+    month: the default run's), else this period's run, computed and not stored (as a
+    reader's request: the worker stores the default run only). A digest used to compute
+    its run again, for seconds, right after the worker had stored the same findings."""
+    from cxpulse.store.results import stored
+
+    default = _params(None, None, "previous", None, today)
+    found: dict[str, dict[str, Any]] | None = stored(ctx.store, "insights", default, _depends(ctx))
+    if found is not None and all(
+        run.get("period") == period and run.get("by") == by for run in found.values()
+    ):
+        return found
+    return stored_insights(ctx, period=period, by=by, as_of=as_of, keep=False)
+
+
+def first_evidence(finding: dict[str, Any]) -> str | None:
+    """:func:`first_line` of a finding as its JSON (:meth:`RankedFinding.to_dict`) gives it."""
+    lines = finding.get("evidence_lines") or []
+    return next((str(x["text"]) for x in lines if x["part"] != "quote"), None)
 
 
 def _depends(ctx: Context) -> str:
