@@ -3,7 +3,8 @@ the recipient's language), the plain text and the Slack blocks."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,6 +13,10 @@ from cxpulse.digests.compose import compose
 from cxpulse.digests.definition import digest_from_dict
 from cxpulse.digests.schedule import parse_period
 from cxpulse.digests.sections import DEFAULT
+from cxpulse.insights.run import _params, stored_insights
+from cxpulse.schema.results import RESULTS_TABLE
+from cxpulse.store.results import result_key
+from tests.conftest import add_rows
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -94,3 +99,37 @@ def test_the_insights_section_gives_the_top_findings_and_their_first_evidence(
     assert data["findings"][0]["fr"][0].startswith(("NPS", "Satisfaction client")) and (
         " baisse de " in data["findings"][0]["fr"][0]
     )
+
+
+def test_the_insights_section_reads_the_run_the_worker_stored_while_it_is_current(
+    web_ws: Workspace,
+) -> None:
+    """The worker stores the default run (the last complete month) when data changes; a
+    monthly digest of that month reads it instead of computing it again, and computes when
+    the data changed since. The stored run is marked here to tell which one was read."""
+    digest = digest_from_dict(
+        {"name": "outage", "schedule": {"every": "month"}, "recipients": ["ana@acme.test"],
+         "channels": ["email"]},
+        "test", ("insights",),
+    )  # fmt: skip
+    now, today = datetime(2025, 12, 2, 9, 30), date(2025, 12, 2)
+    computed = compose(web_ws, digest, parse_period("2025-11", "month"), now).data["insights"]
+    runs = stored_insights(web_ws, as_of=today)  # as the worker does on 2 December
+    assert runs["en"]["period"] == "2025-11"
+    key = result_key("insights", _params(None, None, "previous", None, today))
+    for lang in runs:
+        runs[lang]["headline"] = f"Stored ({lang})."
+    web_ws.store.update(RESULTS_TABLE, {"key": key}, {"payload": json.dumps(runs)})
+
+    read = compose(web_ws, digest, parse_period("2025-11", "month"), now).data["insights"]
+    assert read["headline"] == {"en": "Stored (en).", "fr": "Stored (fr)."}
+    assert read["findings"] == computed["findings"]  # the same findings and evidence
+    # another month's digest is not the stored run's: computed
+    october = compose(web_ws, digest, parse_period("2025-10", "month"), now).data["insights"]
+    assert october["period"] == "2025-10" and october["headline"]["en"].endswith("%).")
+
+    # new answers: the stored run is stale, the digest computes the period again
+    add_rows(web_ws, "survey_responses", [{"customer_id": None, "score": 9, "question_type":
+             "nps", "responded_at": datetime(2025, 11, 20, 10)}])  # fmt: skip
+    again = compose(web_ws, digest, parse_period("2025-11", "month"), now).data["insights"]
+    assert "in 2025-11 against 2025-10" in again["headline"]["en"]

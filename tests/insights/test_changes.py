@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date, datetime
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from statistics import NormalDist
 
+import numpy as np
+import pandas as pd
+import pandas.testing as pdt
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -16,8 +21,10 @@ from hypothesis import strategies as st
 from cxpulse import Workspace
 from cxpulse.demo import create_demo
 from cxpulse.errors import QueryError, UnknownMetricError
-from cxpulse.insights.changes import band_p_value, significant_changes, window
+from cxpulse.insights.changes import _groups, band_p_value, read_plan, significant_changes, window
+from cxpulse.insights.dimensions import drill_dimensions
 from cxpulse.insights.findings import Band
+from cxpulse.metrics.spec import REGISTRY, Rollup
 from tests.conftest import add_rows
 from tests.insights import synthetic
 from tests.insights.synthetic import NOV, OCT, csat
@@ -334,3 +341,115 @@ def test_answers_with_no_value_for_a_dimension_are_not_a_segment(planted: Worksp
     result = significant_changes(planted, metrics=["csat"], as_of=AS_OF)
     assert {row["segment"] for row in result.family} == {"", "delivery", "support"}
     assert result.tests == 3
+
+
+# -- one read for every dimension, where the groups sum up -----------------------------------
+ROLLED = ["customer_churn_rate", "customer_retention_rate", "exit_rate", "bounce_rate",
+          "engagement_rate", "pages_per_session"]  # fmt: skip
+
+
+def one_and_per_dimension(
+    ctx: Workspace, name: str, dims: list[str] | None = None, rolls_up: Rollup = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A metric's groups as read_plan reads them, and read the total and each dimension on
+    its own (``rolls_up``: the variant's flag for the first, to show what it would give)."""
+    spec = REGISTRY.get(name)
+    win = window(ctx, "2025-11", None, "previous", AS_OF)
+    dims = drill_dimensions(spec) if dims is None else dims
+    var = spec.default if rolls_up is None else replace(spec.default, rolls_up=rolls_up)
+    got, alone = (
+        _groups(ctx, spec, var, win, dims),
+        _groups(ctx, spec, replace(var, rolls_up=None), win, dims),
+    )
+    assert got is not None and alone is not None
+
+    def tidy(df: pd.DataFrame) -> pd.DataFrame:
+        return df.sort_values(["dimension", "segment"]).reset_index(drop=True)
+
+    return tidy(got[0]), tidy(alone[0])
+
+
+def hand_built(ws: Workspace) -> Workspace:
+    """Customers with their own attributes, some on two plans, churning in October and
+    November 2025; their sessions on three pages in both months, some anonymous."""
+    rng = np.random.default_rng(3)
+    people = [
+        {"customer_id": f"C{i}", "segment": ["smb", "ent"][i % 2],
+         "plan": ["basic", "pro"][i % 3 % 2], "country": ["FR", "US", "DE"][i % 3],
+         "language": ["fr", "en"][i % 5 % 2]}
+        for i in range(60)
+    ]  # fmt: skip
+    add_rows(ws, "customers", people)
+    subs: list[dict[str, object]] = []
+    for i in range(60):
+        end = [None, datetime(2025, 10, 20), datetime(2025, 11, 12)][int(rng.integers(0, 3))]
+        plans = ["basic", "pro", "team"][: 1 + int(rng.integers(0, 3))]
+        for j, plan in enumerate(plans):
+            subs.append({"customer_id": f"C{i}", "plan": plan, "price": float(10 + 7 * j + i % 4),
+                         "billing_period": ["month", "year"][(i + j) % 2],
+                         "started_at": datetime(2025, 8, 1), "ended_at": end})  # fmt: skip
+    # most MRR in plan a alone (30), but in plan b over its two billing periods (20 + 20)
+    trap = (("a", 30.0, "month"), ("b", 240.0, "year"), ("b", 20.0, "month"))
+    for plan, price, billing in trap:
+        subs.append({"customer_id": "C0", "plan": plan, "price": price, "billing_period": billing,
+                     "started_at": datetime(2025, 8, 1),
+                     "ended_at": datetime(2025, 11, 5)})  # fmt: skip
+    add_rows(ws, "subscriptions", subs)
+    hits = []
+    for k in range(240):
+        start = datetime(2025, 10 + k % 2, 1 + k % 28, 9) + timedelta(minutes=int(k))
+        who = None if k % 7 == 0 else f"C{k % 60}"
+        for s, page in enumerate(["/", "/pricing", "/checkout"][: 1 + int(rng.integers(0, 3))]):
+            hits.append({"visitor_id": f"V{k % 90}", "customer_id": who, "page": page,
+                         "event_type": "page_view", "source": "test",
+                         "occurred_at": start + timedelta(seconds=40 * s)})  # fmt: skip
+    add_rows(ws, "web_events", hits)
+    return ws
+
+
+@pytest.mark.parametrize("name", ROLLED)
+def test_one_read_gives_the_groups_of_one_read_per_dimension(ws: Workspace, name: str) -> None:
+    one, alone = one_and_per_dimension(hand_built(ws), name)
+    assert len(one) > 10 and one["dimension"].nunique() >= 4
+    pdt.assert_frame_equal(one, alone)
+
+
+def test_customers_in_two_plans_are_never_rolled_up_over_two_own_columns(ws: Workspace) -> None:
+    """C0's largest combination is plan a (30 a month), its largest plan b (40): summing the
+    (plan, billing period) groups would count C0 in plan a; read_plan reads plan alone."""
+    hand_built(ws)
+    dims = ["plan", "billing_period", "customer.segment"]
+    one, alone = one_and_per_dimension(ws, "customer_churn_rate", dims)
+    pdt.assert_frame_equal(one, alone)
+    naive, _ = one_and_per_dimension(ws, "customer_churn_rate", dims, rolls_up="rows")
+    assert not naive.equals(alone)  # the trap read_plan avoids
+
+
+def test_the_read_plan_reads_each_dimension_once() -> None:
+    churn, exits = REGISTRY.get("customer_churn_rate"), REGISTRY.get("exit_rate")
+    dims = ["plan", "currency", "customer.segment", "customer.country"]
+    assert read_plan(churn.default, dims) == [
+        ["plan", "customer.segment", "customer.country"],
+        ["currency"],
+    ]
+    assert read_plan(exits.default, ["page", "customer.plan"]) == [["page", "customer.plan"]]
+    assert read_plan(REGISTRY.get("avg_time_on_site").default, ["page"]) is None
+    assert read_plan(REGISTRY.get("csat").default, ["touchpoint", "channel"]) == [
+        ["touchpoint", "channel"]
+    ]
+
+
+@pytest.fixture(scope="module")
+def small_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
+    path = Path(tmp_path_factory.mktemp("demo")) / "demo.duckdb"
+    with create_demo(path, scale=0.02, seed=7, end=date(2026, 1, 1)) as demo:
+        yield demo
+
+
+@pytest.mark.parametrize("name", ["customer_churn_rate", "exit_rate", "bounce_rate"])
+def test_one_read_equals_one_read_per_dimension_on_the_demo(
+    small_demo: Workspace, name: str
+) -> None:
+    one, alone = one_and_per_dimension(small_demo, name)
+    assert one["n_1"].sum() > 0
+    pdt.assert_frame_equal(one, alone)

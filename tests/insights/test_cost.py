@@ -85,6 +85,19 @@ def test_a_customer_attribute_is_named_in_plain_words(shop: Workspace) -> None:
     assert cost.headline("fr").startswith("En 2025-11 (segment client\u202f: smb), 2 clients")
 
 
+def test_a_run_computes_every_customers_mrr_once_with_the_same_costs(shop: Workspace) -> None:
+    """Inside a sharing block (an insights run) the findings of one period share one read of
+    every customer's MRR: the same costs as each computed on its own."""
+    asked = [{}, {"dimension": "touchpoint", "value": "delivery"},
+             {"dimension": "touchpoint", "value": "support"}]  # fmt: skip
+    alone = [customers_behind(shop, "csat", "2025-11", **a) for a in asked]
+    with shop.sharing():
+        together = [customers_behind(shop, "csat", "2025-11", **a) for a in asked]
+        kept = [k for k in shop._shared or {} if k[0] == "customer balances"]
+    assert together == alone
+    assert kept == [("customer balances", "month", date(2025, 11, 1), date(2025, 11, 30))]
+
+
 def test_stored_churn_scores_give_the_revenue_at_risk(shop: Workspace) -> None:
     write_scores(
         shop,

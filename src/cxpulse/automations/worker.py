@@ -142,8 +142,9 @@ def run_once(
 
     phase("surveys", decide)
     phase("rules", fire)
-    phase("digests", digest)
+    # the insights first: a monthly digest's findings are the default run stored here
     phase("insights", refresh_insights)
+    phase("digests", digest)
     phase("outbox", send)
     phase("survey deliveries", settle)
     return tick

@@ -13,7 +13,7 @@ line; the insights findings plug in as a section whose ``render`` writes each fi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from cxpulse import wording
@@ -239,9 +239,10 @@ INSIGHTS_SHOWN = 5
 
 
 class InsightsSection(Section):
-    """The period's top findings (:func:`cxpulse.insights.run.insights` against the previous
-    period), one line each, with the first line of its evidence (a theme that rose, else what
-    it costs, else an event). Both languages are kept: the sentences are the library's."""
+    """The period's top findings (:func:`cxpulse.insights.run.period_insights`: the run the
+    worker stored when it is this period's, else computed, against the previous period), one
+    line each, with the first line of its evidence (a theme that rose, else what it costs,
+    else an event). Both languages are kept: the sentences are the library's."""
 
     name = "insights"
 
@@ -250,17 +251,22 @@ class InsightsSection(Section):
         period = inputs.period
 
         def compute(ws: Workspace) -> dict[str, Any]:
-            from cxpulse.insights.run import first_line, insights
+            from cxpulse.insights.run import period_insights
 
-            run = insights(ws, period=period.label, by=period.grain, as_of=period.after)
+            # the run the worker stored today, when current and of this period: not again
+            today = inputs.now.replace(tzinfo=UTC).astimezone(ws.settings.zone).date()
+            runs = period_insights(
+                ws, period=period.label, by=period.grain, as_of=period.after, today=today
+            )
+            langs, found = ("en", "fr"), runs["en"]["findings"]
             return {
                 "period": period.label,
-                "headline": {lang: run.headline(lang) for lang in ("en", "fr")},
+                "headline": {lang: runs[lang]["headline"] for lang in langs},
                 "findings": [
-                    {lang: [f.finding.headline(lang), first_line(f, lang)] for lang in ("en", "fr")}
-                    for f in run.findings[:INSIGHTS_SHOWN]
+                    {lang: _finding_line(runs[lang]["findings"][i]) for lang in langs}
+                    for i in range(min(INSIGHTS_SHOWN, len(found)))
                 ],
-                "more": max(0, len(run.findings) - INSIGHTS_SHOWN),
+                "more": max(0, len(found) - INSIGHTS_SHOWN),
             }
 
         key = ("digest-insights", period.grain, period.start)
@@ -281,6 +287,13 @@ class InsightsSection(Section):
                                  f"Et {n} autre{'s' * (n > 1)}\u00a0: cxpulse insights --period "
                                  f"{data['period']}."))  # fmt: skip
         return part
+
+
+def _finding_line(finding: dict[str, Any]) -> list[str | None]:
+    """A finding's headline and the first line of its evidence, from the run's JSON."""
+    from cxpulse.insights.run import first_evidence
+
+    return [finding["headline"], first_evidence(finding)]
 
 
 DEFAULT: list[type[Section]] = [ScorecardSection, InsightsSection, CasesOverSla]

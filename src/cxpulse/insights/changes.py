@@ -22,8 +22,10 @@ forecast per segment would be slow, and fitted on thin series), and the headline
 
 One query per metric reads the sufficient statistics of both periods grouped by every
 dimension at once; totals and each dimension's segments are sums of those groups (every row
-has one value per column). Calendar-defined metrics (a customer counted in two plans) are
-read once per dimension instead, and their total on its own.
+has one value per column). Calendar-defined metrics do the same when their groups sum up
+(:data:`~cxpulse.metrics.spec.Rollup`: sessions and page views; customers placed in one
+plan, with their own attributes); the others are read once per dimension, and their total
+on its own (:func:`read_plan`).
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ from cxpulse.insights.findings import (
 from cxpulse.metrics import engine, periods, stats
 from cxpulse.metrics.feedback import label_grain, period_bounds
 from cxpulse.metrics.scorecard import DEFAULT_METRICS as SCORECARD_METRICS
+from cxpulse.metrics.selection import CUSTOMER_PREFIX
 from cxpulse.metrics.spec import REGISTRY, STAT_COLUMNS, MetricSpec, Registry, Variant
 
 if TYPE_CHECKING:
@@ -543,25 +546,28 @@ def _groups(
 ) -> tuple[pd.DataFrame, Raw | None] | None:
     """One row per group (the total, each dimension's segments) with each period's
     statistics (columns ``<stat>_0`` before, ``<stat>_1`` after), and the statistics as
-    read grouped by every dimension (None for calendar-defined metrics)."""
+    read grouped by every dimension (None when no one read holds them all)."""
     cols = list(STAT_COLUMNS[var.kind])
     margins: list[tuple[pd.DataFrame, pd.DataFrame]] = []
+    reads = read_plan(var, dims)
     got: Raw | None = None
-    if var.periodic is None:  # rows: one value per column, the groups sum up
-        got = _read(ctx, spec, var, win, dims)
-        if got is None:
-            return None
-        for dim in (TOTAL, *dims):
-            margins.append((_margin(got[0], dim, cols), _margin(got[1], dim, cols)))
-    else:
+    if reads is None:  # the total is read on its own, then each dimension
         total = _read(ctx, spec, var, win, [])
         if total is None:
             return None
         margins.append((_margin(total[0], TOTAL, cols), _margin(total[1], TOTAL, cols)))
-        for dim in dims:
-            got = _read(ctx, spec, var, win, [dim])
-            if got is not None:
-                margins.append((_margin(got[0], dim, cols), _margin(got[1], dim, cols)))
+        reads = [[d] for d in dims]
+    for i, grouped in enumerate(reads):
+        got = _read(ctx, spec, var, win, grouped)
+        if got is None:
+            if i == 0 and not margins:  # the read that gives the total: no data at all
+                return None
+            continue
+        # the groups sum up (read_plan): the first read gives the total too
+        for dim in (TOTAL, *grouped) if not margins else grouped:
+            margins.append((_margin(got[0], dim, cols), _margin(got[1], dim, cols)))
+    if not (len(reads) == 1 and set(reads[0]) == set(dims)):
+        got = None  # the decompositions need every dimension in one read
     before = pd.concat([m[0] for m in margins], ignore_index=True)
     after = pd.concat([m[1] for m in margins], ignore_index=True)
     both = before.merge(after, on=["dimension", "segment"], how="outer", suffixes=("_0", "_1"))
@@ -569,6 +575,20 @@ def _groups(
     both[stat] = both[stat].astype(float).fillna(0.0)
     both.insert(0, "metric", spec.name)
     return both, got
+
+
+def read_plan(var: Variant, dims: list[str]) -> list[list[str]] | None:
+    """The groupings to read so that every dimension's segments (and the total) are sums of
+    one read's groups, as few as the variant allows (:data:`~cxpulse.metrics.spec.Rollup`);
+    None: the variant's groups do not sum up, the total and each dimension are read on their
+    own. Calendar-defined metrics ran one query per dimension: most of a run's time."""
+    if var.periodic is None or var.rolls_up == "rows":
+        return [list(dims)]
+    if var.rolls_up == "customers":
+        own = [d for d in dims if not d.startswith(CUSTOMER_PREFIX)]
+        theirs = [d for d in dims if d.startswith(CUSTOMER_PREFIX)]
+        return [[*own[:1], *theirs], *([d] for d in own[1:])]
+    return None
 
 
 def _testable(groups: pd.DataFrame, min_n: int) -> pd.DataFrame:

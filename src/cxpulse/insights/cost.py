@@ -447,11 +447,19 @@ def _with_money(
     scores: tuple[Any, str | None] | None,
 ) -> Any:
     """``per`` with each customer's MRR at the start and end of ``first``..``last`` and the
-    stored risk (one query)."""
+    stored risk (one query). Inside a :meth:`~cxpulse.context.Context.sharing` block the MRR
+    of every customer is computed once: an insights run costs several findings of the same
+    period, and each computed every customer's balances again (most of a cost's time)."""
+
     pctx = mrr.period_context(ctx, grain, start=first, end=last)
     if pctx is not None:
-        b = mrr.customer_balances(pctx, pctx.periods)
-        b = b.select(_cid=b.customer_id, mrr_start=b.mrr_start, mrr_end=b.mrr_end)
+        found = pctx
+
+        def balances() -> Any:
+            b = mrr.customer_balances(found, found.periods)
+            return b.select(_cid=b.customer_id, mrr_start=b.mrr_start, mrr_end=b.mrr_end)
+
+        b = ctx.shared(("customer balances", grain, first, last), balances)
         per = per.left_join(b, per.customer_id == b._cid).drop("_cid")
     if scores is not None:
         s = scores[0]

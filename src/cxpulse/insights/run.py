@@ -213,62 +213,69 @@ def insights(
     ``compare``, ranked, each with its evidence (module docstring); then the untested mix
     shifts of quantiles; the negatives→churn link and the period's annotations once."""
     started = time.perf_counter()
-    changes = significant_changes(
-        ctx, period=period, by=by, compare=compare, metrics=metrics, as_of=as_of,
-        registry=registry,
-    )  # fmt: skip
-    win = changes.window
-    level = selective_level(changes.q, len(changes.findings), changes.tests)
-    errors: dict[str, str] = {}
-    events = _guard(errors, "events", annotations_between, ctx, win.first, win.last) or []
-    ranked: list[RankedFinding] = []
-    costs_left, themes_left, clusters_left = costed, themed, clustered
-    # the comments of a metric are read once, with the columns of every segment looked into
-    themed_ones = [f for f in changes.findings if _worse(f) and f.metric in FEEDBACK_METRICS]
-    themed_ones = themed_ones[:themed]
-    read: dict[str, PeriodComments | None] = {}
-    for f in changes.findings:
-        themes: tuple[ThemeShift, ...] = ()
-        tested = 0
-        clusters: tuple[NewCluster, ...] = ()
-        cost = None
-        worse = _worse(f)
-        if worse and f.metric in FEEDBACK_METRICS and level is not None and themes_left > 0:
-            themes_left -= 1
-            if f.metric not in read:  # once per metric, for the segments of all its findings
-                read[f.metric] = _guard(
-                    errors, f"themes:{f.metric}", _comments, ctx, f.metric, win, themed_ones
-                )
-            comments = read[f.metric]
-            found = None
-            if comments is not None:
-                found = _guard(errors, f"themes:{f.metric}", _themes, ctx, comments, f, level)
-            if found:
-                tested = len(found)
-                themes = tuple(
-                    sorted((s for s in found if s.rose), key=lambda s: (-s.change, s.p, s.theme))
-                )
-            if clusters_left > 0:
-                clusters_left -= 1
-                if comments is not None:
-                    clusters = tuple(
-                        _guard(errors, f"clusters:{f.metric}", comments.new_clusters, _filter(f))
-                        or ()
+    # what several parts derive the same way (the sessions, every customer's MRR, the
+    # subscriptions' checks) is computed once for the whole run
+    with ctx.sharing():
+        changes = significant_changes(
+            ctx, period=period, by=by, compare=compare, metrics=metrics, as_of=as_of,
+            registry=registry,
+        )  # fmt: skip
+        win = changes.window
+        level = selective_level(changes.q, len(changes.findings), changes.tests)
+        errors: dict[str, str] = {}
+        events = _guard(errors, "events", annotations_between, ctx, win.first, win.last) or []
+        ranked: list[RankedFinding] = []
+        costs_left, themes_left, clusters_left = costed, themed, clustered
+        # the comments of a metric are read once, with the columns of every segment looked into
+        themed_ones = [f for f in changes.findings if _worse(f) and f.metric in FEEDBACK_METRICS]
+        themed_ones = themed_ones[:themed]
+        read: dict[str, PeriodComments | None] = {}
+        for f in changes.findings:
+            themes: tuple[ThemeShift, ...] = ()
+            tested = 0
+            clusters: tuple[NewCluster, ...] = ()
+            cost = None
+            worse = _worse(f)
+            if worse and f.metric in FEEDBACK_METRICS and level is not None and themes_left > 0:
+                themes_left -= 1
+                if f.metric not in read:  # once per metric, for the segments of all its findings
+                    read[f.metric] = _guard(
+                        errors, f"themes:{f.metric}", _comments, ctx, f.metric, win, themed_ones
                     )
-        if worse and costs_left > 0 and registry.get(f.metric).table in _COSTED_TABLES:
-            costs_left -= 1
-            cost = _guard(errors, f"cost:{f.metric}", _cost, ctx, f, win, as_of)
-            if cost is not None and not cost.customers:
-                cost = None  # answers no customer is linked to: nobody to cost, say nothing
-        ranked.append(RankedFinding(f, Evidence(themes, tested, clusters, cost, tuple(events))))
-    names = list(dict.fromkeys(metrics or DEFAULT_METRICS))
-    ranked += [
-        RankedFinding(m, Evidence(events=tuple(events)))
-        for m in untested_mix(ctx, names, win, registry)
-    ]
-    # the link as it stood when the period ended (a complete period ends before as_of): a run
-    # for an old month printed today's churn figures under it
-    link = _guard(errors, "negatives_link", _link, ctx, win.last + timedelta(days=1))
+                comments = read[f.metric]
+                found = None
+                if comments is not None:
+                    found = _guard(errors, f"themes:{f.metric}", _themes, ctx, comments, f, level)
+                if found:
+                    tested = len(found)
+                    themes = tuple(
+                        sorted(
+                            (s for s in found if s.rose), key=lambda s: (-s.change, s.p, s.theme)
+                        )
+                    )
+                if clusters_left > 0:
+                    clusters_left -= 1
+                    if comments is not None:
+                        clusters = tuple(
+                            _guard(
+                                errors, f"clusters:{f.metric}", comments.new_clusters, _filter(f)
+                            )
+                            or ()
+                        )
+            if worse and costs_left > 0 and registry.get(f.metric).table in _COSTED_TABLES:
+                costs_left -= 1
+                cost = _guard(errors, f"cost:{f.metric}", _cost, ctx, f, win, as_of)
+                if cost is not None and not cost.customers:
+                    cost = None  # answers no customer is linked to: nobody to cost, say nothing
+            ranked.append(RankedFinding(f, Evidence(themes, tested, clusters, cost, tuple(events))))
+        names = list(dict.fromkeys(metrics or DEFAULT_METRICS))
+        ranked += [
+            RankedFinding(m, Evidence(events=tuple(events)))
+            for m in untested_mix(ctx, names, win, registry)
+        ]
+        # the link as it stood when the period ended (a complete period ends before as_of): a run
+        # for an old month printed today's churn figures under it
+        link = _guard(errors, "negatives_link", _link, ctx, win.last + timedelta(days=1))
     return InsightsRun(changes, ranked, link, events, level, time.perf_counter() - started, errors)
 
 
@@ -451,13 +458,7 @@ def stored_insights(
     from cxpulse.store.results import remembered
 
     day = periods.parse_day(as_of, "as_of") or datetime.now(ctx.settings.zone).date()
-    params = {
-        "period": period,
-        "by": by,
-        "compare": compare,
-        "metrics": list(metrics) if metrics else None,
-        "as_of": day.isoformat(),
-    }
+    params = _params(period, by, compare, metrics, day)
 
     def compute() -> dict[str, dict[str, Any]]:
         run = insights(ctx, period=period, by=by, compare=compare, metrics=metrics, as_of=day)
@@ -467,6 +468,45 @@ def stored_insights(
         ctx.store, "insights", params, _depends(ctx), compute, hold=hold, keep=keep
     )
     return found
+
+
+def _params(
+    period: str | None, by: str | None, compare: str, metrics: Sequence[str] | None, day: date
+) -> dict[str, Any]:
+    """The key of a stored run."""
+    return {
+        "period": period,
+        "by": by,
+        "compare": compare,
+        "metrics": list(metrics) if metrics else None,
+        "as_of": day.isoformat(),
+    }
+
+
+def period_insights(
+    ctx: Context, *, period: str, by: str, as_of: date, today: date
+) -> dict[str, dict[str, Any]]:
+    """The run of ``period`` (a label, against the period before) in every language, as
+    :func:`stored_insights` gives it: the default run the worker stored on ``today`` when it
+    is still current and is this period's (a monthly digest's period is the last complete
+    month: the default run's), else this period's run, computed and not stored (as a
+    reader's request: the worker stores the default run only). A digest used to compute
+    its run again, for seconds, right after the worker had stored the same findings."""
+    from cxpulse.store.results import stored
+
+    default = _params(None, None, "previous", None, today)
+    found: dict[str, dict[str, Any]] | None = stored(ctx.store, "insights", default, _depends(ctx))
+    if found is not None and all(
+        run.get("period") == period and run.get("by") == by for run in found.values()
+    ):
+        return found
+    return stored_insights(ctx, period=period, by=by, as_of=as_of, keep=False)
+
+
+def first_evidence(finding: dict[str, Any]) -> str | None:
+    """:func:`first_line` of a finding as its JSON (:meth:`RankedFinding.to_dict`) gives it."""
+    lines = finding.get("evidence_lines") or []
+    return next((str(x["text"]) for x in lines if x["part"] != "quote"), None)
 
 
 def _depends(ctx: Context) -> str:

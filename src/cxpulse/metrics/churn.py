@@ -86,7 +86,9 @@ spec(
     "Customer churn rate",
     "%",
     {
-        "default": variant("default", CHURN_TEXT, "share", movements_hook(_churned)),
+        "default": variant(
+            "default", CHURN_TEXT, "share", movements_hook(_churned), rolls_up="customers"
+        ),
         "profitwell": variant("profitwell", PROFITWELL_TEXT, "share", _churn_event_hook),
         "rolling30": variant("rolling30", ROLLING30_TEXT, "ratio", _rolling30_hook),
     },
@@ -107,7 +109,9 @@ spec(
     "Customer retention rate",
     "%",
     {
-        "default": variant("default", RETENTION_TEXT, "share", movements_hook(_retained)),
+        "default": variant(
+            "default", RETENTION_TEXT, "share", movements_hook(_retained), rolls_up="customers"
+        ),
         "cohort": variant("cohort", COHORT_TEXT, "share", _cohort_hook),
     },
 )

@@ -17,7 +17,15 @@ from typing import Any
 import ibis
 
 from cxpulse.metrics.mrr import balances, customer_balances, paid_subscriptions, with_movements
-from cxpulse.metrics.spec import REGISTRY, Benchmark, MetricSpec, PeriodContext, Table, Variant
+from cxpulse.metrics.spec import (
+    REGISTRY,
+    Benchmark,
+    MetricSpec,
+    PeriodContext,
+    Rollup,
+    Table,
+    Variant,
+)
 from cxpulse.metrics.stats import Kind
 
 Stats = Callable[[Table, list[str]], Table]
@@ -69,8 +77,9 @@ def variant(
     kind: Kind,
     hook: Callable[[PeriodContext], Table],
     multiplier: float = 100.0,
+    rolls_up: Rollup = None,
 ) -> Variant:
-    return Variant(name, text, kind, periodic=hook, multiplier=multiplier)
+    return Variant(name, text, kind, periodic=hook, multiplier=multiplier, rolls_up=rolls_up)
 
 
 def spec(

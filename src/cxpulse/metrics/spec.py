@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from cxpulse.errors import UnknownMetricError
 from cxpulse.metrics.stats import Kind
@@ -64,6 +64,20 @@ class PeriodContext:
     """Ibis expression: the ``_period`` (date) of a naive-UTC timestamp expression."""
 
 
+Rollup = Literal["rows", "customers"] | None
+"""How a ``periodic`` variant's statistics roll up from a finer grouping:
+
+- ``"rows"``: sums over rows (sessions, page views) that each have one value per column: a
+  grouping by any columns sums to a grouping by any one of them, and to the total;
+- ``"customers"``: sums over customers placed in the one combination of the grouped columns
+  that holds most of their MRR (:func:`cxpulse.metrics.mrr.customer_balances`). A customer's
+  own attributes (``customer.<column>``) are the same in all their combinations, so a grouping
+  by at most one column of the metric's table plus customer attributes sums to each of them;
+  two columns of the table do not (the combination holding most MRR need not hold the plan
+  that does);
+- None: not known to roll up; each grouping is read on its own."""
+
+
 @dataclass(frozen=True)
 class Variant:
     name: str
@@ -89,6 +103,10 @@ class Variant:
     """For a ``value`` variant that is a quantile (0.5: the median) of the ``_x`` column that
     ``prepare`` derives: lets a change be split into mix and rate effects by reweighting rows
     (:mod:`cxpulse.metrics.mix`)."""
+    rolls_up: Rollup = None
+    """For a ``periodic`` variant: whether its statistics grouped by several columns sum to
+    those grouped by any one of them, so that one query can stand for several (row-based
+    variants always do: every row has one value per column). See :data:`Rollup`."""
 
     def __post_init__(self) -> None:
         if (self.aggregate is None) == (self.periodic is None):

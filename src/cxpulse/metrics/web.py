@@ -24,7 +24,15 @@ import pandas as pd
 
 from cxpulse.metrics import session_tables
 from cxpulse.metrics import sessions as sx
-from cxpulse.metrics.spec import REGISTRY, MetricSpec, PeriodContext, Table, Tables, Variant
+from cxpulse.metrics.spec import (
+    REGISTRY,
+    MetricSpec,
+    PeriodContext,
+    Rollup,
+    Table,
+    Tables,
+    Variant,
+)
 from cxpulse.metrics.stats import Kind
 from cxpulse.schema import WEB_PAGEVIEWS_TABLE, WEB_SESSIONS_TABLE
 
@@ -85,12 +93,18 @@ def pageviews_in(ctx: PeriodContext) -> Table:
 
 
 # -- statistics ---------------------------------------------------------------------------
+_SUMS: set[Stats] = set()
+"""The statistics that are sums over the rows (each session or page view once, in one group):
+grouped by several columns they roll up to any one of them (:data:`Rollup`)."""
+
+
 def _share(flag: Callable[[Table], Any], where: Callable[[Table], Any] | None = None) -> Stats:
     def stats(t: Table, keys: list[str]) -> Table:
         if where is not None:
             t = t.filter(where(t))
         return t.group_by(keys).aggregate(n=t.count().cast("int64"), k=sx.count_if(flag(t)))
 
+    _SUMS.add(stats)
     return stats
 
 
@@ -100,6 +114,7 @@ def _mean(column: str) -> Stats:
         x = t[column].cast("float64")
         return t.group_by(keys).aggregate(n=t.count().cast("int64"), s=x.sum(), ss=(x * x).sum())
 
+    _SUMS.add(stats)
     return stats
 
 
@@ -131,7 +146,11 @@ def _variant(
     def periodic(ctx: PeriodContext) -> Table:
         return stats(level(ctx), ["_period", *ctx.segments])
 
-    return Variant(name, definition, kind, multiplier=multiplier, periodic=periodic)
+    # a visitor's total or a median over a finer grouping is not the coarser one's
+    rolls_up: Rollup = "rows" if stats in _SUMS else None
+    return Variant(
+        name, definition, kind, multiplier=multiplier, periodic=periodic, rolls_up=rolls_up
+    )
 
 
 def _add(
