@@ -66,6 +66,7 @@ from cxpulse.schema.derived import (
 from cxpulse.schema.digests import DIGEST_DEFINITIONS_TABLE, DIGEST_SCHEMAS, DIGEST_TABLES
 from cxpulse.schema.insights import ANNOTATIONS_TABLE, INSIGHT_TABLES
 from cxpulse.schema.results import RESULT_TABLES, RESULTS_TABLE, TABLE_VERSIONS_TABLE
+from cxpulse.schema.sources import SOURCE_SCHEMAS, SOURCE_TABLES, SOURCES_TABLE
 from cxpulse.schema.scores import (
     CHURN_SCORES_SCHEMA,
     CHURN_SCORES_TABLE,
@@ -110,6 +111,7 @@ OPERATIONAL: dict[str, OperationalTable] = {
         *INSIGHT_TABLES,
         *DIGEST_TABLES,
         *RESULT_TABLES,
+        *SOURCE_TABLES,
     )
 }
 """The tables cxpulse writes itself, by name (``cxpulse tables --all`` lists them)."""
@@ -186,6 +188,9 @@ __all__ = [
     "QUESTION_TYPES",
     "RESULTS_TABLE",
     "SENTIMENT_LABELS",
+    "SOURCES_TABLE",
+    "SOURCE_SCHEMAS",
+    "SOURCE_TABLES",
     "SESSIONS_TABLE",
     "SETTINGS_TABLE",
     "SOURCE",
