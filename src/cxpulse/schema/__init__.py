@@ -66,7 +66,6 @@ from cxpulse.schema.derived import (
 from cxpulse.schema.digests import DIGEST_DEFINITIONS_TABLE, DIGEST_SCHEMAS, DIGEST_TABLES
 from cxpulse.schema.insights import ANNOTATIONS_TABLE, INSIGHT_TABLES
 from cxpulse.schema.results import RESULT_TABLES, RESULTS_TABLE, TABLE_VERSIONS_TABLE
-from cxpulse.schema.sources import SOURCE_SCHEMAS, SOURCE_TABLES, SOURCES_TABLE
 from cxpulse.schema.scores import (
     CHURN_SCORES_SCHEMA,
     CHURN_SCORES_TABLE,
@@ -77,6 +76,7 @@ from cxpulse.schema.scores import (
     TEXT_ANNOTATIONS_SCHEMA,
     TEXT_ANNOTATIONS_TABLE,
 )
+from cxpulse.schema.sources import SOURCE_SCHEMAS, SOURCE_TABLES, SOURCES_TABLE
 from cxpulse.schema.surveys import (
     SURVEY_DECISIONS_TABLE,
     SURVEY_DEFINITIONS_TABLE,
@@ -188,12 +188,12 @@ __all__ = [
     "QUESTION_TYPES",
     "RESULTS_TABLE",
     "SENTIMENT_LABELS",
-    "SOURCES_TABLE",
-    "SOURCE_SCHEMAS",
-    "SOURCE_TABLES",
     "SESSIONS_TABLE",
     "SETTINGS_TABLE",
     "SOURCE",
+    "SOURCES_TABLE",
+    "SOURCE_SCHEMAS",
+    "SOURCE_TABLES",
     "SUBSCRIPTIONS",
     "SURVEY_DECISIONS_TABLE",
     "SURVEY_DEFINITIONS_TABLE",
