@@ -62,7 +62,7 @@ class SyncReport:
         parts += [f"{t}: {n:,} deleted" for t, n in sorted(self.deleted.items()) if n]
         text = f"{self.source}: {self.pages} pages; " + ("; ".join(parts) or "nothing new")
         if self.skipped:
-            text += f"; {self.skipped:,} rows skipped"
+            text += f"; {self.skipped:,} row{'s' if self.skipped > 1 else ''} skipped"
         if self.waits:
             text += f"; waited {self.waited_seconds:.0f} s for the rate limit ({self.waits}x)"
         return text
@@ -126,7 +126,10 @@ def sync_source(
                 cursors[stream] = page.cursor
                 with hold():
                     _write(ws, source, page, cursors, report)
-                say(f"{stream}: page {report.pages}; {report.summary()}")
+                say(
+                    f"{name}: {stream} page {report.pages} committed, {report.rows:,} rows "
+                    f"written so far"
+                )
     except Exception as exc:
         message = secrets.scrub(str(exc).splitlines()[0] if str(exc) else repr(exc), [token])
         with hold():
