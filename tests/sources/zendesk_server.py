@@ -162,6 +162,10 @@ class Zendesk:
     requests: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def asked(self, number: int) -> dict[str, str]:
+        """The query parameters of request ``number`` (0 the first), decoded."""
+        return {k: v[-1] for k, v in parse_qs(urlsplit(self.requests[number]).query).items()}
+
     def change(self, t: dict[str, Any], metrics: dict[str, Any] | None = None) -> None:
         self.changes.append(t)
         if metrics is not None:
