@@ -21,8 +21,8 @@
 The export is a change log: each change appends the ticket's new version; a cursor is a
 position in it, so a cursor handed out stays valid and resumes after the changes it saw.
 Knobs: ``page_size``, ``token`` (basic auth ``email/token:TOKEN``), ``throttle`` (answer 429
-with ``Retry-After`` to that many requests first), ``hang_at`` (the request number that waits
-until ``release`` is set, for a kill mid-sync).
+with ``Retry-After`` to that many requests first), ``unavailable`` (then 503 to that many),
+``hang_at`` (the request number that waits until ``release`` is set, for a kill mid-sync).
 """
 
 from __future__ import annotations
@@ -156,6 +156,7 @@ class Zendesk:
     page_size: int = 2
     token: str = TOKEN
     throttle: int = 0
+    unavailable: int = 0
     retry_after: str = "0"
     hang_at: int | None = None
     release: threading.Event = field(default_factory=threading.Event)
@@ -197,6 +198,9 @@ class _Handler(BaseHTTPRequestHandler):
             throttled = zd.throttle > 0
             if throttled:
                 zd.throttle -= 1
+            down = not throttled and zd.unavailable > 0
+            if down:
+                zd.unavailable -= 1
         if zd.hang_at is not None and number >= zd.hang_at:
             zd.release.wait(60)
         expected = "Basic " + base64.b64encode(f"{EMAIL}/token:{zd.token}".encode()).decode()
@@ -205,6 +209,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if throttled:
             self._send(429, {"error": "TooManyRequests"}, {"Retry-After": zd.retry_after})
+            return
+        if down:
+            self._send(503, {"error": "ServiceUnavailable"})
             return
         url = urlsplit(self.path)
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}
