@@ -94,7 +94,7 @@ COMMANDS: dict[str, Lazy | None] = {
     ),
     "worker": Lazy(
         "automations",
-        "Run survey triggers, rules, digests, stored insights and the outbox every --interval s.",
+        "Sync sources; run surveys, rules, digests, insights and the outbox every --interval s.",
     ),
     "report": Lazy(
         "report", "A report (the dashboard's pages: scorecard, feedback, revenue, support...)."
