@@ -120,3 +120,10 @@ class SourceError(CxpulseError, RuntimeError):
 class SourceAuthError(SourceError, PermissionError):
     """A vendor refused a source's token (401/403), or the token cannot be read: the message
     names the source and where its token comes from."""
+
+
+class UnknownSourceError(CxpulseError, LookupError):
+    """No live source has this name."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""

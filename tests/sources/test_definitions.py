@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cxpulse import Workspace
-from cxpulse.errors import ConfigError
+from cxpulse.errors import ConfigError, UnknownSourceError
 from cxpulse.sources import add_source, get_source, list_sources, remove_source
 from cxpulse.sources.secrets import reference
 from tests.sources import zendesk_server as zs
@@ -59,5 +59,5 @@ def test_remove_forgets_the_source(ws: Workspace) -> None:
     add(ws)
     assert remove_source(ws, "support").name == "support"
     assert list_sources(ws) == []
-    with pytest.raises(ConfigError, match="no source named 'support'"):
+    with pytest.raises(UnknownSourceError, match="no source named 'support'"):
         remove_source(ws, "support")

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import ibis
 
 from cxpulse import redact
-from cxpulse.errors import ConfigError
+from cxpulse.errors import ConfigError, UnknownSourceError
 from cxpulse.schema import SOURCE_SCHEMAS, SOURCES_TABLE
 from cxpulse.sources import secrets
 
@@ -122,7 +122,7 @@ def get_source(ws: Context, name: str) -> Source:
         if source.name == name:
             return source
     known = ", ".join(s.name for s in list_sources(ws)) or "none yet"
-    raise ConfigError(
+    raise UnknownSourceError(
         f"no source named {name!r} (sources: {known}); add one with "
         "`cxpulse sources add zendesk NAME ...`"
     )
