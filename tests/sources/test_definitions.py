@@ -38,6 +38,7 @@ def test_a_source_is_stored_with_its_options_and_only_its_token_reference(ws: Wo
     [
         ({"email": None}, "needs --email"),
         ({"colour": "blue"}, "has no option colour"),
+        ({"start": "last week"}, "--start takes a day"),
     ],
 )
 def test_options_are_checked(ws: Workspace, options: dict[str, str | None], message: str) -> None:

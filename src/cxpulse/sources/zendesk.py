@@ -29,9 +29,10 @@ wraps pages in its own lazy objects and retries inside itself.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 
+from cxpulse.errors import ConfigError
 from cxpulse.sources.connector import Connector, Option, Page, Row
 
 TICKETS_PATH = "/api/v2/incremental/tickets/cursor.json"
@@ -72,6 +73,17 @@ class Zendesk(Connector):
         Option("base_url", "Another address of the API (a proxy, or a test server)."),
     )
     streams = ("tickets", "satisfaction_ratings")
+
+    @classmethod
+    def check(cls, options: Mapping[str, str | None]) -> dict[str, str]:
+        checked = super().check(options)
+        start = checked.get("start")
+        try:
+            if start:
+                date.fromisoformat(start)
+        except ValueError:
+            raise ConfigError(f"--start takes a day such as 2025-01-31, not {start!r}") from None
+        return checked
 
     @classmethod
     def base_url(cls, options: Mapping[str, str]) -> str:
