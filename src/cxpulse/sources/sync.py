@@ -226,8 +226,7 @@ def _frame(ws: Context, table: schema.Table, rows: list[Row]) -> pd.DataFrame:
     user twice), with the columns the connector does not map taken from the stored rows."""
     if not rows:
         return pd.DataFrame()
-    frame = pd.DataFrame.from_records(rows).astype(object)
-    frame = frame.where(frame.notna(), None)
+    frame = pd.DataFrame.from_records(rows).astype(object)  # text or None, read as an import
     keyed = frame[table.key].notna()
     frame = pd.concat([frame[keyed].drop_duplicates(table.key, keep="last"), frame[~keyed]])
     others = [c for c in table.names if c not in frame.columns]
@@ -237,7 +236,8 @@ def _frame(ws: Context, table: schema.Table, rows: list[Row]) -> pd.DataFrame:
         by_key = {str(r[table.key]): r for r in stored}
         for column in others:
             frame[column] = [_as_text(by_key.get(str(k), {}).get(column)) for k in frame[table.key]]
-    return frame.reset_index(drop=True)
+    result: pd.DataFrame = frame.reset_index(drop=True)
+    return result
 
 
 def _as_text(value: Any) -> str | None:
