@@ -187,3 +187,26 @@ def test_a_sync_killed_mid_way_resumes_with_nothing_lost_or_duplicated(
     assert account.asked(0)["cursor"] == zs._cursor(4)
     assert ids(ws, "tickets") == [str(n) for n in range(1, 8)]
     assert ws.store.table("tickets").count().execute() == 7
+
+
+def test_one_source_syncs_once_at_a_time_in_a_process(
+    synced_ws: Workspace, zendesk: Account
+) -> None:
+    """The server's worker and an API request must not page through one source at once."""
+    import threading
+
+    from cxpulse.errors import SourceError
+
+    account, _ = zendesk
+    account.hang_at = 1
+    first = threading.Thread(target=sync, args=(synced_ws,))
+    first.start()
+    while not account.requests:
+        time.sleep(0.02)
+    with pytest.raises(SourceError, match="'support' is already syncing"):
+        sync(synced_ws)
+    account.hang_at = None
+    account.release.set()
+    first.join(30)
+    assert ids(synced_ws, "tickets") == ["1", "2", "3"]
+    assert sync(synced_ws).rows == 0  # free again once the first one ended
