@@ -56,7 +56,16 @@ def test_below_the_workspace_only_the_context_protocol_is_named() -> None:
     """The contract skips imports under TYPE_CHECKING; this catches the type-only ones: the
     layers below the Workspace name the narrow :class:`cxpulse.context.Context` instead."""
     src = Path(cxpulse.__file__).parent
-    below = ["metrics", "ingest", "accounts", "store", "settings.py", "schema", "kinds.py"]
+    below = [
+        "metrics",
+        "sources",
+        "ingest",
+        "accounts",
+        "store",
+        "settings.py",
+        "schema",
+        "kinds.py",
+    ]
     naming = sorted(
         str(path.relative_to(src))
         for part in below

@@ -110,3 +110,20 @@ class Problem:
 
 class InvalidScores(CxpulseError, ValueError):
     """Scores passed to the notebook API are outside their scale or not numbers."""
+
+
+class SourceError(CxpulseError, RuntimeError):
+    """A live source's sync failed in a way its owner can fix (a wrong subdomain, a vendor that
+    keeps answering 429 or 5xx); the message names the source."""
+
+
+class SourceAuthError(SourceError, PermissionError):
+    """A vendor refused a source's token (401/403), or the token cannot be read: the message
+    names the source and where its token comes from."""
+
+
+class UnknownSourceError(CxpulseError, LookupError):
+    """No live source has this name."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""

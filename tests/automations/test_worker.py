@@ -270,3 +270,35 @@ def test_the_worker_sends_a_digest_once_on_its_calendar_boundary(
         assert run_once(ws, later).digests == 0  # the same week: queued once
     assert len(box.messages) == 1
     assert run_once(ws, monday + timedelta(days=7)).digests == 1  # the next Monday, week 45
+
+
+def test_a_zendesk_ticket_solved_is_surveyed_24_hours_later_with_no_import(
+    ws: Workspace, tmp_path: Path, inbox: tuple[Inbox, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker's first phase syncs the due sources: the ticket and its requester arrive
+    from Zendesk, and the survey trigger of a solved ticket fires a day later. Zendesk says
+    nothing of email consent: this team surveys every requester after a ticket."""
+    from cxpulse.sources import add_source
+    from cxpulse.sources.secrets import reference
+    from tests.sources import zendesk_server as zs
+
+    box, port = inbox
+    smtp_settings(ws, port)
+    every_requester = SUPPORT_CSAT + "audience: {email_consent: false}\n"
+    add_survey(ws, write(tmp_path, "csat", every_requester), T0)
+    account = zs.Zendesk()
+    solved = (T0 + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    account.change(zs.ticket(1, created_at=T0.strftime("%Y-%m-%dT%H:%M:%SZ")),
+                   {**zs.metric_set(1), "solved_at": solved})  # fmt: skip
+    monkeypatch.setenv("ZENDESK_TOKEN", zs.TOKEN)
+    with zs.serve(account) as url:
+        add_source(ws, "zendesk", "support",
+                   {"subdomain": "acme", "email": zs.EMAIL, "base_url": url},
+                   reference(env="ZENDESK_TOKEN"), T0)  # fmt: skip
+        tick = run_once(ws, T0 + timedelta(hours=2))
+        assert tick.sources and tick.surveys.sent == 0 and not tick.errors
+        assert "sources: support: 2 pages" in tick.summary()
+        tick = run_once(ws, T0 + timedelta(hours=25, minutes=1))
+    assert tick.surveys.sent == 1 and tick.sources == ["support: 2 pages; nothing new"]
+    (msg,) = box.messages
+    assert msg["To"] == "c5001@example.com"

@@ -1,5 +1,5 @@
-"""The worker: one tick runs survey triggers, automation rules, due digests, the stored
-insights and the outbox.
+"""The worker: one tick syncs the live sources that are due, then runs survey triggers,
+automation rules, due digests, the stored insights and the outbox.
 
 ``run_once`` takes the time as an argument and ``run_forever`` takes the clock and the sleep,
 so tests travel in time instead of waiting. The loop opens the workspace for each tick only:
@@ -43,6 +43,7 @@ class Tick:
     # tries again): an SMTP server down, a rule misconfigured, the workspace busy
     errors: list[str] = field(default_factory=list)
     digests: int = 0  # digest messages queued this tick
+    sources: list[str] = field(default_factory=list)  # one summary per source synced
 
     def summary(self) -> str:
         s, o = self.surveys, self.outbox
@@ -52,6 +53,8 @@ class Tick:
             f"digests: {self.digests} queued; "
             f"outbox: {o.sent} sent, {o.retrying} retrying, {o.dead} dead"
         )
+        if self.sources:
+            text += "; sources: " + ", ".join(self.sources)
         return "; ".join([text, *(f"FAILED {e}" for e in self.errors)])
 
 
@@ -67,7 +70,8 @@ def run_once(
     post: Post = http_post,
     hold: Hold = nullcontext,
 ) -> Tick:
-    """Survey triggers, then rules on the new rows, then the digests whose period is due (on
+    """The live sources whose schedule is due, then survey triggers, then rules on the new
+    rows, then the digests whose period is due (on
     calendar boundaries in the workspace's zone), then the outbox (survey emails, webhook
     links, the rules' posts and emails, the digests), so a case opened by this tick's answers
     is posted in the same tick.
@@ -96,6 +100,15 @@ def run_once(
             else:
                 log.exception("worker: %s failed", name)
             tick.errors.append(f"{name}: {exc}")
+
+    def pull() -> None:
+        # first, so tickets solved since the last tick trigger their surveys in this one; the
+        # vendors' answers are awaited without the lock, each page written under it
+        from cxpulse.sources import sync_due
+
+        reports, errors = sync_due(ws, now, hold=hold)
+        tick.sources = [r.summary() for r in reports]
+        tick.errors.extend(errors)
 
     def decide() -> None:
         with hold(), exclusive(ws.store, "surveys"):
@@ -140,6 +153,7 @@ def run_once(
             tick.surveys.failed += failed
             tick.surveys.queued = handoff.queued(ws)  # every channel's
 
+    phase("sources", pull)
     phase("surveys", decide)
     phase("rules", fire)
     # the insights first: a monthly digest's findings are the default run stored here

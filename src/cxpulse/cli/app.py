@@ -94,7 +94,7 @@ COMMANDS: dict[str, Lazy | None] = {
     ),
     "worker": Lazy(
         "automations",
-        "Run survey triggers, rules, digests, stored insights and the outbox every --interval s.",
+        "Sync sources; run surveys, rules, digests, insights and the outbox every --interval s.",
     ),
     "report": Lazy(
         "report", "A report (the dashboard's pages: scorecard, feedback, revenue, support...)."
@@ -110,6 +110,7 @@ COMMANDS: dict[str, Lazy | None] = {
     "churn": Lazy("churn", "Churn risk: rules, models, backtest, drivers, survival."),
     "rules": Lazy("automations", "Automation rules: a condition and the actions it triggers."),
     "digests": Lazy("digests", "Scheduled digests by email and chat webhooks."),
+    "sources": Lazy("sources", "Live sources: connectors that keep the workspace current."),
     "cases": Lazy("automations", "Follow-up cases: open -> acknowledged -> contacted -> resolved."),
     "user": Lazy("server", "Users of the web app: admin, analyst or agent."),
     "token": Lazy("server", "API tokens for machines (read, ingest, admin)."),

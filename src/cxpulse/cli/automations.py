@@ -272,7 +272,7 @@ def worker(
     workspace: WorkspaceOpt = None,
     now: NowOpt = None,
 ) -> None:
-    """Run survey triggers, rules, digests, stored insights and the outbox every --interval s."""
+    """Sync sources; run surveys, rules, digests, insights and the outbox every --interval s."""
     from cxpulse.automations import run_forever
     from cxpulse.automations.worker import Tick, utc_now
     from cxpulse.workspace import Workspace

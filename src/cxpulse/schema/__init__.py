@@ -76,6 +76,7 @@ from cxpulse.schema.scores import (
     TEXT_ANNOTATIONS_SCHEMA,
     TEXT_ANNOTATIONS_TABLE,
 )
+from cxpulse.schema.sources import SOURCE_SCHEMAS, SOURCE_TABLES, SOURCES_TABLE
 from cxpulse.schema.surveys import (
     SURVEY_DECISIONS_TABLE,
     SURVEY_DEFINITIONS_TABLE,
@@ -110,6 +111,7 @@ OPERATIONAL: dict[str, OperationalTable] = {
         *INSIGHT_TABLES,
         *DIGEST_TABLES,
         *RESULT_TABLES,
+        *SOURCE_TABLES,
     )
 }
 """The tables cxpulse writes itself, by name (``cxpulse tables --all`` lists them)."""
@@ -189,6 +191,9 @@ __all__ = [
     "SESSIONS_TABLE",
     "SETTINGS_TABLE",
     "SOURCE",
+    "SOURCES_TABLE",
+    "SOURCE_SCHEMAS",
+    "SOURCE_TABLES",
     "SUBSCRIPTIONS",
     "SURVEY_DECISIONS_TABLE",
     "SURVEY_DEFINITIONS_TABLE",

@@ -20,6 +20,7 @@ from cxpulse.errors import (
     CxpulseError,
     DiskFullError,
     ImportRejected,
+    SourceError,
     UnknownMetricError,
     UnknownTableError,
     WorkspaceDamagedError,
@@ -61,6 +62,8 @@ def _status(exc: CxpulseError) -> int:
         return 503  # the server cannot serve this now; the message says why and what to do
     if isinstance(exc, WorkspaceReadOnlyError):
         return 409
+    if isinstance(exc, SourceError):
+        return 502  # a vendor refused or failed: the message names the source and what to do
     return 422 if isinstance(exc, ImportRejected) else 400
 
 

@@ -16,6 +16,7 @@ from cxpulse.web.api import insights as api_insights
 from cxpulse.web.api import metrics as api_metrics
 from cxpulse.web.api import responses as api_responses
 from cxpulse.web.api import rules as api_rules
+from cxpulse.web.api import sources as api_sources
 from cxpulse.web.api import surveys as api_surveys
 from cxpulse.web.pages import (
     apidocs,
@@ -59,6 +60,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     api_surveys.router,
     api_responses.router,
     api_rules.router,
+    api_sources.router,
     api_cases.router,
     api_customers.router,
     api_admin.router,

@@ -43,6 +43,7 @@ from cxpulse.store.migrations import (
     m017_annotations,
     m018_results,
     m019_digest_definitions,
+    m020_sources,
 )
 from cxpulse.store.migrations.base import Migration
 
@@ -56,6 +57,7 @@ KEY_INDEXES = (
     m014_unique_keys.KEY_INDEXES
     + m017_annotations.KEY_INDEXES
     + m019_digest_definitions.KEY_INDEXES
+    + m020_sources.KEY_INDEXES
 )
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -78,6 +80,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m017_annotations.MIGRATION,
     m018_results.MIGRATION,
     m019_digest_definitions.MIGRATION,
+    m020_sources.MIGRATION,
 )
 
 

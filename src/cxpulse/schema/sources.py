@@ -1,0 +1,34 @@
+"""The table of live sources (`cxpulse sources add`): one row per source, with its sync state.
+
+A source's secret is never stored: only where to read it (an environment variable, or a key
+of a secrets file). Its cursor is the vendor's, per stream, written in the same transaction as
+the rows of the page it follows, so a sync killed between pages resumes where it stopped."""
+
+from __future__ import annotations
+
+from cxpulse.schema.columns import OperationalTable, op
+
+SOURCES_TABLE = "sources"
+
+SOURCES = OperationalTable(
+    name=SOURCES_TABLE,
+    key="name",
+    doc="One row per live source: its connector, options, secret reference and sync state.",
+    columns=(
+        op("name", "string", "The source's name (`cxpulse sources add zendesk NAME`)."),
+        op("connector", "string", "The connector, e.g. zendesk."),
+        op("options", "string", "The connector's options (subdomain, email...), as JSON."),
+        op("secret", "string", "Where the token is read: env:VARIABLE or file:PATH#KEY."),
+        op("schedule_minutes", "int", "The worker syncs it when this many minutes have passed."),
+        op("cursor", "string", "The vendor's cursor of each stream, as JSON."),
+        op("added_at", "timestamp", "When it was added (UTC)."),
+        op("last_sync_at", "timestamp", "When its last sync ended, well or not (UTC)."),
+        op("last_status", "string", "ok, error or running."),
+        op("rows", "int", "Rows written (new or changed) by its syncs, in all."),
+        op("last_error", "string", "Why its last sync failed (one line), if it did."),
+        op("last_report", "string", "What its last sync did, as JSON (rows, skipped ids)."),
+    ),
+)
+
+SOURCE_TABLES = (SOURCES,)
+SOURCE_SCHEMAS: dict[str, dict[str, str]] = {t.name: t.types() for t in SOURCE_TABLES}

@@ -1,0 +1,10 @@
+"""The registered connectors: one module per vendor, one line each in :data:`DEFAULT`."""
+
+from __future__ import annotations
+
+from cxpulse.kinds import Kind
+from cxpulse.sources.connector import Connector
+from cxpulse.sources.zendesk import Zendesk
+
+DEFAULT: list[type[Connector]] = [Zendesk]
+CONNECTORS: Kind[type[Connector]] = Kind("source connector", DEFAULT)

@@ -1,0 +1,137 @@
+"""The HTTP side of every connector: JSON over httpx, with the vendors' rate limits respected.
+
+A 429 waits as long as its ``Retry-After`` says (seconds or an HTTP date), else backs off
+exponentially; so do 5xx answers and lost connections, up to ``attempts`` tries. A 401 or 403
+is a :class:`~cxpulse.errors.SourceAuthError` naming the source and where its token comes
+from: retrying a refused token only burns the rate limit. httpx is the ``sources`` extra
+(`pip install 'cxpulse[sources]'`), imported when a source syncs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any
+
+from cxpulse.errors import ConfigError, SourceAuthError, SourceError
+from cxpulse.sources.secrets import scrub
+
+if TYPE_CHECKING:
+    import httpx
+
+TIMEOUT = 60.0
+MAX_WAIT = 300.0  # a Retry-After longer than this is a vendor asking to come back later
+
+
+@dataclass
+class Http:
+    """A client for one source: its base URL, basic authentication and retry policy."""
+
+    source: str
+    base_url: str
+    auth: tuple[str, str]
+    token_from: str
+    """Where the token was read, in words (for the message of a refused token)."""
+    attempts: int = 8
+    backoff: float = 1.0
+    sleep: Callable[[float], None] = time.sleep
+    waits: list[float] = field(default_factory=list)
+    """Every wait, in seconds (what the sync report counts as rate-limit pauses)."""
+    requests: int = 0
+    _client: httpx.Client | None = None
+
+    def client(self) -> httpx.Client:
+        if self._client is None:
+            try:
+                import httpx
+            except ImportError:
+                raise ConfigError(
+                    "live sources need httpx: pip install 'cxpulse[sources]'"
+                ) from None
+            self._client = httpx.Client(
+                base_url=self.base_url,
+                auth=self.auth,
+                timeout=TIMEOUT,
+                headers={"Accept": "application/json"},
+            )
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        """The JSON body of ``GET path`` (a path under the base URL, or a full URL)."""
+        import httpx
+
+        client = self.client()
+        for attempt in range(1, self.attempts + 1):
+            self.requests += 1
+            try:
+                answer = client.get(path, params=dict(params or {}))
+            except httpx.TransportError as exc:
+                if attempt == self.attempts:
+                    raise SourceError(self._said(f"cannot reach {self.base_url}: {exc}")) from None
+                self._wait(self.backoff * 2 ** (attempt - 1))
+                continue
+            status = answer.status_code
+            if status in (401, 403):
+                raise SourceAuthError(
+                    self._said(
+                        f"the vendor refused its token ({status} {answer.reason_phrase}): check "
+                        f"that {self.token_from} holds a valid API token of a user allowed to read "
+                        f"this data, then run `cxpulse sources sync {self.source}` again"
+                    )
+                )
+            if status == 429 or status >= 500:
+                if attempt == self.attempts:
+                    raise SourceError(
+                        self._said(
+                            f"{self.base_url} still answers {status} after {attempt} tries; the "
+                            "next sync resumes where this one stopped"
+                        )
+                    )
+                waited = _retry_after(answer.headers.get("Retry-After"))
+                self._wait(waited if waited is not None else self.backoff * 2 ** (attempt - 1))
+                continue
+            if status >= 400:
+                raise SourceError(
+                    self._said(
+                        f"{answer.request.url.copy_with(query=None)} answered {status} "
+                        f"{answer.reason_phrase}: check the source's options "
+                        "(`cxpulse sources list`)"
+                    )
+                )
+            try:
+                return answer.json()
+            except ValueError:
+                raise SourceError(self._said(f"{path} did not answer JSON")) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _wait(self, seconds: float) -> None:
+        seconds = min(max(seconds, 0.0), MAX_WAIT)
+        self.waits.append(seconds)
+        self.sleep(seconds)
+
+    def _said(self, message: str) -> str:
+        return scrub(f"source {self.source!r}: {message}", [self.auth[1]])
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header: a number of seconds or an HTTP date."""
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return (when - datetime.now(UTC)).total_seconds()

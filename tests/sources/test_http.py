@@ -1,0 +1,60 @@
+"""The connectors' HTTP client: rate limits, outages and refusals, against a real local server."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import pytest
+
+from cxpulse import Workspace
+from cxpulse.errors import SourceError
+from cxpulse.sources import get_source, sync_source
+from cxpulse.sources.http import Http, _retry_after
+from tests.sources import zendesk_server as zs
+
+Account = tuple[zs.Zendesk, str]
+
+
+def client(url: str, waits: list[float]) -> Http:
+    return Http("support", url, (f"{zs.EMAIL}/token", zs.TOKEN), "ZENDESK_TOKEN",
+                sleep=waits.append)  # fmt: skip
+
+
+def test_a_429_storm_backs_off_then_fails_in_one_line_and_the_cursor_keeps_its_place(
+    synced_ws: Workspace, zendesk: Account
+) -> None:
+    account, _ = zendesk
+    account.page_size = 3
+    sync_source(synced_ws, "support", now=zs.now(), sleep=lambda _: None)
+    account.change(zs.ticket(4), zs.metric_set(4))
+    account.throttle, account.retry_after = 100, ""  # no Retry-After: exponential backoff
+    waits: list[float] = []
+    with pytest.raises(SourceError, match="still answers 429 after 8 tries") as raised:
+        sync_source(synced_ws, "support", now=zs.now(), sleep=waits.append)
+    assert waits == [1, 2, 4, 8, 16, 32, 64]
+    assert "\n" not in str(raised.value)
+    source = get_source(synced_ws, "support")
+    assert source.cursor["tickets"] == zs._cursor(3)  # where the next sync resumes
+    assert source.last_status == "error"
+
+
+def test_a_5xx_is_retried(zendesk: Account) -> None:
+    account, url = zendesk
+    account.unavailable = 2
+    waits: list[float] = []
+    body = client(url, waits).get("/api/v2/satisfaction_ratings")
+    assert len(body["satisfaction_ratings"]) == 3 and waits == [1, 2]
+
+
+def test_a_wrong_address_says_which_url_answered_what(zendesk: Account) -> None:
+    _, url = zendesk
+    with pytest.raises(SourceError, match=r"/api/v2/nothing answered 404 Not Found"):
+        client(url, []).get("/api/v2/nothing")
+
+
+def test_retry_after_reads_seconds_and_http_dates() -> None:
+    assert _retry_after("7") == 7.0
+    later = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    assert 28 <= (_retry_after(later) or 0) <= 30
+    assert _retry_after(None) is None and _retry_after("soon") is None
