@@ -13,7 +13,7 @@ import pytest
 from cxpulse import Workspace
 from cxpulse.demo.workspace import DEMO_TAXONOMY
 from cxpulse.errors import QueryError, UnknownMetricError
-from cxpulse.insights.proportions import bh_adjust
+from cxpulse.insights.fdr import bh_adjust
 from cxpulse.insights.themes import new_clusters, theme_shifts, theme_tests
 from cxpulse.metrics import periods
 from cxpulse.schema import TEXT_ANNOTATIONS_TABLE

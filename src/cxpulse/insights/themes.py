@@ -38,7 +38,8 @@ import pandas as pd
 
 from cxpulse.errors import QueryError
 from cxpulse.insights import theme_wording as w
-from cxpulse.insights.proportions import bh_adjust, newcombe_interval, two_proportion_test
+from cxpulse.insights.fdr import bh_adjust
+from cxpulse.insights.proportions import newcombe_interval, two_proportion_test
 from cxpulse.insights.quotes import typical_quotes
 from cxpulse.metrics import engine, periods, scales
 from cxpulse.metrics.portable import strip
