@@ -237,7 +237,7 @@ def insights(
             themes_left -= 1
             if f.metric not in read:  # once per metric, for the segments of all its findings
                 read[f.metric] = _guard(
-                    errors, f"themes:{f.metric}", _comments, ctx, f.metric, win, themed_ones
+                    errors, f"themes:{f.metric}", _comments, ctx, f.metric, changes, themed_ones
                 )
             comments = read[f.metric]
             found = None
@@ -304,9 +304,11 @@ def _worse(f: Finding) -> bool:
 
 
 def _comments(
-    ctx: Context, metric: str, win: Window, findings: Sequence[Finding]
+    ctx: Context, metric: str, changes: Insights, findings: Sequence[Finding]
 ) -> PeriodComments:
-    """The metric's comments of the window, for the segments of ``findings``."""
+    """The metric's comments of the run's window, for the segments of ``findings``, on the
+    run's day (not the machine's: a run with ``as_of`` gives the same themes any day)."""
+    win = changes.window
     dims = [f.segment.dimension for f in findings if f.metric == metric and f.segment]
     return period_comments(
         ctx,
@@ -315,6 +317,7 @@ def _comments(
         grain=win.grain,
         compare="year" if win.compare == "year" else "previous",
         dimensions=dims,
+        as_of=changes.as_of,
     )
 
 
