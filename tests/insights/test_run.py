@@ -83,6 +83,11 @@ def test_a_planted_drop_gets_its_theme_quotes_cost_and_event(shop: Workspace) ->
     assert data["findings"][0]["why"]["themes"][0]["theme"] == "delivery"
     assert data["findings"][0]["evidence_lines"][-1]["text"].startswith("du 2025-11-03 au")
     assert data["method"]["themes"]["rule"] == "benjamini_bogomolov_2014"
+    m, r = run.changes.tests, len(run.changes.findings)
+    assert data["method"]["intervals"] == {
+        "rule": "benjamini_yekutieli_2005_fcr", "level": pytest.approx(1 - 0.05 * r / m),
+    }  # fmt: skip
+    assert data["findings"][0]["interval_level"] == pytest.approx(1 - 0.05 * r / m)
     assert data["events"][0]["label"] == "Carrier outage"
 
 

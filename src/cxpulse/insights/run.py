@@ -77,7 +77,9 @@ METHOD = (
     "over all the tests at q. Themes: tested only inside the significant worsenings of a "
     "feedback metric (a theme's share of all answers, two-proportion z or Fisher's exact test), "
     "Benjamini-Hochberg inside each such family at q·R/m (R significant findings of m tests: "
-    "Benjamini & Bogomolov 2014). Quantiles (medians) are not tested: a mix finding only says "
+    "Benjamini & Bogomolov 2014). Intervals of the changes found: at 1 - q·R/m, which keeps "
+    "the share of those intervals missing the true change at q (false coverage rate: "
+    "Benjamini & Yekutieli 2005). Quantiles (medians) are not tested: a mix finding only says "
     "the total moved against its segments."
 )
 
@@ -179,6 +181,10 @@ class InsightsRun:
                 "selected": len(self.changes.findings),
                 "families": self.changes.tests,
                 "level": self.theme_level,
+            },
+            "intervals": {
+                "rule": "benjamini_yekutieli_2005_fcr",
+                "level": self.changes.interval_level,
             },
         }
         base["negatives_link"] = None if self.link is None else self.link.to_dict()
