@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -460,13 +460,7 @@ def stored_insights(
     from cxpulse.store.results import remembered
 
     day = periods.parse_day(as_of, "as_of") or datetime.now(ctx.settings.zone).date()
-    params = {
-        "period": period,
-        "by": by,
-        "compare": compare,
-        "metrics": list(metrics) if metrics else None,
-        "as_of": day.isoformat(),
-    }
+    params = _params(period, by, compare, metrics, day)
 
     def compute() -> dict[str, dict[str, Any]]:
         run = insights(ctx, period=period, by=by, compare=compare, metrics=metrics, as_of=day)
@@ -476,6 +470,76 @@ def stored_insights(
         ctx.store, "insights", params, _depends(ctx), compute, hold=hold, keep=keep
     )
     return found
+
+
+ANSWER_TABLES = frozenset({"survey_responses", "survey_invitations"})
+"""The tables survey answers write: each answer gives them new versions, and would make the
+worker run the insights again (seconds at scale 1) after every one."""
+REFRESHED = "insights:refreshed"
+"""The stored note of the worker's last run (when, for which period, on which versions)."""
+
+
+def refresh_stored_insights(
+    ctx: Context,
+    now: datetime,
+    *,
+    hold: Callable[[], AbstractContextManager[Any]] = nullcontext,
+) -> bool:
+    """The worker's insights phase: store the default run (:func:`stored_insights`) when the
+    stored one is out of date, but while only survey answers (:data:`ANSWER_TABLES`) came in
+    since the last run, at most every ``insights_refresh_minutes`` (the setting): answers
+    arrive all day, and each would cost a run. Other tables changing (an import of tickets,
+    a new setting) or a new period to look at runs it at once. Meanwhile nothing is stored
+    and the API computes on demand. ``now``: naive UTC, the worker's clock. True when it ran.
+
+    The last run is remembered in a stored result of its own that reads no table, so no
+    write drops it (the run itself is dropped by any write to a table it read)."""
+    from cxpulse.store.results import forget, reading, remembered, stored, table_versions
+
+    day = now.replace(tzinfo=UTC).astimezone(ctx.settings.zone).date()
+    params = _params(None, None, "previous", None, day)
+    depends = _depends(ctx)
+    if stored(ctx.store, "insights", params, depends) is not None:
+        return False  # current: one query
+    period = default_window(ctx, day).label
+    last = stored(ctx.store, REFRESHED, params, depends)
+    versions = table_versions(ctx.store)
+    if last is not None and last["period"] == period:
+        wait = timedelta(minutes=float(ctx.settings.insights_refresh_minutes))
+        changed = {t for t, v in last["versions"].items() if versions.get(t) != v}
+        if changed <= ANSWER_TABLES and now < datetime.fromisoformat(last["at"]) + wait:
+            return False
+    with reading() as read:
+        stored_insights(ctx, as_of=day, hold=hold)
+    note = {"at": now.isoformat(), "period": period,
+            "versions": {t: versions.get(t) for t in sorted(read)}}  # fmt: skip
+    if not ctx.store.read_only:
+        with hold():
+            forget(ctx.store, REFRESHED)  # one note: the latest run's
+        remembered(ctx.store, REFRESHED, params, depends, lambda: note, hold=hold)
+    return True
+
+
+def default_window(ctx: Context, day: date) -> Window:
+    """The window of the default run on ``day``: the last complete month the data covers."""
+    from cxpulse.insights.changes import _Bounds, _tested, window
+
+    specs = [REGISTRY.get(n) for n in DEFAULT_METRICS]
+    end = _Bounds(ctx).last_day([s for s in specs if _tested(s)])
+    return window(ctx, None, None, "previous", day, end)
+
+
+def _params(
+    period: str | None, by: str | None, compare: str, metrics: Sequence[str] | None, day: date
+) -> dict[str, Any]:
+    """A stored run's key: what was asked, and the day it was asked on."""
+    return {
+        "period": period,
+        "by": by,
+        "compare": compare,
+        "metrics": list(metrics) if metrics else None,
+        "as_of": day.isoformat(),
+    }
 
 
 def _depends(ctx: Context) -> str:
