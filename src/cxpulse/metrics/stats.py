@@ -227,18 +227,16 @@ def _fisher_p(n1: Array, k1: Array, n2: Array, k2: Array) -> Array:
     level, and those cells are few among the tests of a run."""
     from scipy.special import gammaln
 
-    def log_choose(n: Array, k: Array) -> Array:
-        return np.asarray(gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1))
+    def log_choose(n: float, k: Array) -> Array:
+        return np.asarray(gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1), dtype=np.float64)
 
     out = np.empty(len(n1))
     for i, (a, b, c, d) in enumerate(zip(n1, k1, n2, k2, strict=True)):
         size1, size2, seen = round(a), round(c), round(b)
         total = seen + round(d)
         support = np.arange(max(0, total - size2), min(size1, total) + 1, dtype=np.float64)
-        log_pmf = log_choose(np.float64(size1), support) + log_choose(
-            np.float64(size2), total - support
-        )
-        log_pmf -= log_choose(np.float64(size1 + size2), np.float64(total))
+        log_pmf = log_choose(size1, support) + log_choose(size2, total - support)
+        log_pmf = log_pmf - log_choose(size1 + size2, _arr([total]))
         pmf = np.exp(log_pmf)
         # at most as likely as the table seen, with R's relative tolerance for exact ties
         observed = pmf[seen - int(support[0])]
