@@ -53,6 +53,8 @@ class Tick:
             f"digests: {self.digests} queued; "
             f"outbox: {o.sent} sent, {o.retrying} retrying, {o.dead} dead"
         )
+        if self.insights:
+            text += "; insights: stored"
         return "; ".join([text, *(f"FAILED {e}" for e in self.errors)])
 
 
