@@ -2,6 +2,7 @@
 
     python benchmarks/insights_null.py                          # 200 null runs, the power curve
     python benchmarks/insights_null.py --runs 40 --power-runs 20   # quicker
+    python benchmarks/insights_null.py --runs 0 --out insights_power.json  # the power curve only
     python benchmarks/insights_null.py --demo /tmp/me/demo.duckdb  # also time the demo (a copy)
 
 1. Null: ``--runs`` independent month pairs of survey answers at the default demo's volumes
@@ -81,6 +82,19 @@ def null(runs: int, seed: int) -> dict[str, Any]:
     }
 
 
+def tests_per_run(seed: int) -> float:
+    """m, the tests a run makes (the power threshold needs it), from one run with nothing
+    planted: a count of tests, not a false-finding rate (one run says nothing of that)."""
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        Workspace.init(Path(tmp) / "m.duckdb", timezone="Europe/Paris") as ws,
+    ):
+        synthetic.fill(ws, 1, seed=seed)
+        return float(
+            significant_changes(ws, period=synthetic.label(0), metrics=METRICS, as_of=AS_OF).tests
+        )
+
+
 def allowed(runs: int) -> int:
     """The most runs with a finding a 5 % method passes with (binomial, 97.6 % at 200)."""
     return {200: 16, 40: 5}.get(runs, math.ceil(runs * 0.05 + 2 * math.sqrt(runs * 0.0475)))
@@ -146,20 +160,28 @@ def demo(path: str) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument(
+        "--runs", type=int, default=200, help="null runs: 0 (none: the power curve only) or 40+"
+    )
     parser.add_argument("--power-runs", type=int, default=50)
     parser.add_argument("--ks", default="2,3,4,threshold,5,6")
     parser.add_argument("--seed", type=int, default=20251207)
     parser.add_argument("--demo", help="an existing demo workspace (a copy) to time")
     parser.add_argument("--out", default="insights_null.json", help="file in benchmarks/results")
     args = parser.parse_args()
+    if 0 < args.runs < 40:  # a rate from a handful of runs would be read as the null rate
+        parser.error("--runs: 0 (no null runs) or at least 40")
 
     report: dict[str, Any] = {"benchmark": "insights_null", "date": date.today().isoformat()}
     report["machine"] = machine()
-    report["null"] = found = null(max(args.runs, 1), args.seed)
-    hits, m = found["runs_with_a_finding"], found["tests_per_run_median"]
-    print(f"null: {hits}/{found['runs']} runs with a finding (allowed {found['allowed']}), "
-          f"m = {m}", flush=True)  # fmt: skip
+    if args.runs:
+        report["null"] = found = null(args.runs, args.seed)
+        hits, m = found["runs_with_a_finding"], found["tests_per_run_median"]
+        print(f"null: {hits}/{found['runs']} runs with a finding (allowed {found['allowed']}), "
+              f"m = {m}", flush=True)  # fmt: skip
+    else:
+        m = tests_per_run(args.seed)
+    report["tests_per_run"] = m
     threshold = NormalDist().inv_cdf(1 - 0.05 / (2 * m)) + 0.84
     report["power_threshold_k"] = threshold
     ks = [threshold if k == "threshold" else float(k) for k in args.ks.split(",")]

@@ -35,6 +35,7 @@ def test_settings_survive_reopening(tmp_path) -> None:  # type: ignore[no-untype
         ("colour", "blue", "unknown setting 'colour'"),
         ("targets.nps", "high", "takes a number"),
         ("targets.npss", "55", "targets.npss: no metric 'npss'; `cxpulse metrics` lists them"),
+        ("insights_refresh_minutes", "-1", "insights_refresh_minutes takes a number of 0 or"),
     ],
 )
 def test_bad_settings_are_refused(key: str, value: str, message: str) -> None:

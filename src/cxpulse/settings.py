@@ -93,6 +93,10 @@ class Settings:
     theme_taxonomy: str = ""
     """Text: the theme taxonomy `cxpulse text score` uses, a YAML file or a file shipped in a
     Python package as 'package:file.yaml' (empty: the built-in customer-experience taxonomy)."""
+    insights_refresh_minutes: float = 15.0
+    """Insights: the worker stores the default insights run again at most this often while
+    only survey answers come in (other data, or a new period, at once; 0: after every
+    change). Meanwhile the API and the dashboard compute the run when asked."""
     widget_origins: str = ""
     """Surveys: sites allowed to embed the web widget (CORS), comma-separated origins such as
     'https://shop.example, https://www.example.com' (empty: no site may)."""
@@ -129,6 +133,11 @@ class Settings:
                 self.business_hours, self.holidays, self.business_timezone or self.timezone
             )
 
+        refresh = self.insights_refresh_minutes
+        if isinstance(refresh, bool) or not isinstance(refresh, int | float) or refresh < 0:
+            raise ConfigError(
+                f"insights_refresh_minutes takes a number of 0 or more, not {refresh!r}"
+            )
         for key in (
             "session_gap_minutes",
             "resolution_target_hours",

@@ -211,14 +211,15 @@ class Workspace:
     @contextmanager
     def reader(self, hold: Hold = nullcontext) -> Iterator[Workspace]:
         """A workspace to read from outside ``hold`` (the web server's workspace lock): its
-        own DuckDB cursor, as the server's pages read, so seconds of work (a digest, the
-        insights a worker refreshes) do not hold up survey answers and pages; other backends
-        read through this workspace inside ``hold``."""
-        if self.store.backend != "duckdb":
+        own DuckDB cursor, as the server's pages read, or on PostgreSQL a connection of its
+        own, so seconds of work (a digest, the insights a worker refreshes) do not hold up
+        survey answers and pages; ``hold`` is taken only to open and close it. Other backends
+        (Spark) read through this workspace inside ``hold``."""
+        if self.store.backend not in ("duckdb", "postgres"):
             with hold():
                 yield self
             return
-        with hold():  # the cursor is made from the shared connection
+        with hold():  # a cursor is made from the shared connection (PostgreSQL: its parameters)
             store = self.store.thread_reader()
         reader = type(self)(store, self.settings)
         reader.kinds = self.kinds  # a member registered on this workspace is known there too

@@ -49,7 +49,9 @@ def test_annotate_list_impact_and_remove_round_trip(stepped: Path) -> None:
 
     code, out, err = invoke("impact", "carrier", "--as-of", "2026-01-05", *w)
     assert code == 0, err
-    assert out.startswith("Carrier outage (2025-11-14 – 2025-11-30): the only tested metric changed")
+    assert out.startswith(
+        "Carrier outage (2025-11-14 – 2025-11-30): the only tested metric changed"
+    )
     assert "before: 2025-10-28..2025-11-13, after: 2025-11-14..2025-11-30" in out
     assert "- CSAT fell from " in out and "a significant worsening." in out
     code, out, _ = invoke("impact", "1", "--lang", "fr", "--as-of", "2026-01-05", *w)

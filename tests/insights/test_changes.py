@@ -82,15 +82,37 @@ def test_benjamini_hochberg_over_the_family_matches_a_hand_computation(
 
 def test_the_headline_says_it_in_english_and_french(planted: Workspace) -> None:
     first = significant_changes(planted, metrics=["csat"], as_of=AS_OF).findings[0]
+    # 2 findings among 3 tests: the interval at 1 - 0.05 x 2/3 = 96.7 %
     assert first.headline("en") == (
         "Customer satisfaction (CSAT) (touchpoint: delivery) fell 37.5 points in 2025-11, "
-        "from 75.0% (2025-10) to 37.5% (95% interval of the change: −47.6 to −27.4)."
+        "from 75.0% (2025-10) to 37.5% (96.7% interval of the change, widened for the number "
+        "of tests: −48.4 to −26.6)."
     )
     assert first.headline("fr") == (
         "Satisfaction client (CSAT) (point de contact\u202f: delivery)\u202f: baisse de "
         "37,5 points en 2025-11, de 75,0\u202f% (2025-10) à 37,5\u202f% (intervalle à "
-        "95\u202f% de la variation\u202f: −47,6 à −27,4)."
+        "96,7\u202f% de la variation, élargi pour le nombre de tests\u202f: −48,4 à −26,6)."
     )
+
+
+def test_a_findings_interval_is_adjusted_for_its_selection(planted: Workspace) -> None:
+    """Benjamini & Yekutieli's false coverage rate: the intervals of the R findings selected
+    among m tests are at 1 - q·R/m (here 2 of 3: 96.67 %), the test's own method made wider."""
+    from cxpulse.metrics.stats import share_change_test
+
+    result = significant_changes(planted, metrics=["csat"], as_of=AS_OF)
+    level = 1 - 0.05 * 2 / 3
+    assert result.interval_level == pytest.approx(level)
+    first = result.findings[0]
+    assert first.interval_level == pytest.approx(level) and first.confidence == 0.95
+    wide = share_change_test([160], [120], [160], [60], confidence=level)
+    plain = share_change_test([160], [120], [160], [60], confidence=0.95)
+    assert (first.change_low, first.change_high) == (
+        pytest.approx(100 * wide.low[0]), pytest.approx(100 * wide.high[0]),
+    )  # fmt: skip
+    assert first.change_low < 100 * plain.low[0] and first.change_high > 100 * plain.high[0]
+    data = first.to_dict()
+    assert data["interval_level"] == pytest.approx(level) and data["confidence"] == 0.95
 
 
 def test_the_result_is_json_ready(planted: Workspace) -> None:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cxpulse.errors import QueryError
 from cxpulse.insights.findings import Caveat, Finding, Segment, Text, number, value_text
@@ -45,6 +48,22 @@ def test_a_change_says_what_moved_where_and_how_sure() -> None:
     assert f.better is False and change(higher_is_better=False).better is True
     with pytest.raises(QueryError, match="language 'de'"):
         f.headline("de")
+
+
+@given(st.integers(1, 400), st.integers(1, 400))
+def test_a_selected_findings_interval_says_its_level_and_why(selected: int, tests: int) -> None:
+    """1 - q·R/m, written with enough decimals never to read 100 %, and said to be widened;
+    an interval at the workspace's confidence is said plainly."""
+    from cxpulse.insights.changes import fcr_level
+
+    level = fcr_level(0.05, selected, tests)
+    assert 0.95 <= level < 1
+    for lang, word in (("en", "widened for the number of tests"), ("fr", "élargi pour")):
+        text = change(interval_level=level).headline(lang)
+        shown = re.search(r"(\d+(?:[.,]\d+)?)\u202f?%", text)
+        assert shown is not None and shown.group(1) not in ("100", "100,0", "100.0")
+        assert (word in text) == (level > 0.95)
+    assert "(95% interval of the change: " in change(interval_level=None).headline("en")
 
 
 def test_other_kinds_bring_their_own_sentence_and_json_has_no_nan() -> None:

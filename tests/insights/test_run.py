@@ -83,6 +83,11 @@ def test_a_planted_drop_gets_its_theme_quotes_cost_and_event(shop: Workspace) ->
     assert data["findings"][0]["why"]["themes"][0]["theme"] == "delivery"
     assert data["findings"][0]["evidence_lines"][-1]["text"].startswith("du 2025-11-03 au")
     assert data["method"]["themes"]["rule"] == "benjamini_bogomolov_2014"
+    m, r = run.changes.tests, len(run.changes.findings)
+    assert data["method"]["intervals"] == {
+        "rule": "benjamini_yekutieli_2005_fcr", "level": pytest.approx(1 - 0.05 * r / m),
+    }  # fmt: skip
+    assert data["findings"][0]["interval_level"] == pytest.approx(1 - 0.05 * r / m)
     assert data["events"][0]["label"] == "Carrier outage"
 
 
@@ -255,9 +260,63 @@ def test_the_worker_stores_the_default_run_and_an_import_makes_it_stale(tmp_path
                 "scale_max": 10, "responded_at": datetime(2025, 10, 29, 12)}  # fmt: skip
         add_rows(ws, "survey_responses", [late])
         assert kept() is None  # the import dropped it: it read survey_responses
-        run_once(ws, datetime(2025, 12, 15, 8, 5))
+        run_once(ws, datetime(2025, 12, 15, 8, 16))  # after insights_refresh_minutes
         again = kept()
         assert again is not None and again["en"]["tests"] == found["en"]["tests"]
+
+
+def test_the_worker_waits_between_runs_while_only_survey_answers_come_in(
+    tmp_path: Path,
+) -> None:
+    """Every survey answer makes the stored run out of date: the worker runs it again at
+    most every insights_refresh_minutes (15) for answers alone, at once when another table
+    changed or on a new day (a new period), and the API computes meanwhile."""
+    from cxpulse.automations import run_once
+    from cxpulse.insights.run import _depends, stored_insights
+    from cxpulse.store.results import stored
+
+    t0 = datetime(2025, 12, 15, 8, 0)  # 9:00 in Paris
+
+    def answer(i: int) -> None:
+        add_rows(ws, "survey_responses", [{
+            "response_id": f"new{i}", "customer_id": "C1", "question_type": "nps", "score": 9,
+            "scale_max": 10, "responded_at": datetime(2025, 11, 3, 12, i)}])  # fmt: skip
+
+    with Workspace.init(tmp_path / "w.duckdb", timezone="Europe/Paris") as ws:
+        plant_outage(ws)
+        params = {"period": None, "by": None, "compare": "previous", "metrics": None,
+                  "as_of": "2025-12-15"}  # fmt: skip
+
+        def kept() -> Any:
+            return stored(ws.store, "insights", params, _depends(ws))
+
+        assert run_once(ws, t0).insights and kept() is not None
+        assert not run_once(ws, t0 + timedelta(minutes=1)).insights  # current: not run again
+        answer(1)
+        assert kept() is None
+        for minutes in (2, 9, 14):  # answers alone: not before 15 minutes
+            tick = run_once(ws, t0 + timedelta(minutes=minutes))
+            assert not tick.insights and not tick.errors and kept() is None
+        # meanwhile the API's reader computes on demand, with the new answer, and keeps nothing
+        read = stored_insights(ws, as_of="2025-12-15", keep=False)
+        assert read["en"]["period"] == "2025-10" and kept() is None  # the data ends on 3 Nov
+        assert run_once(ws, t0 + timedelta(minutes=15)).insights and kept() is not None
+        answer(2)
+        add_rows(ws, "customers", [{"customer_id": "C999"}])  # another table the run reads
+        assert run_once(ws, t0 + timedelta(minutes=16)).insights  # at once
+        answer(3)
+        assert not run_once(ws, t0 + timedelta(minutes=17)).insights
+        # an answer that completes a month: a new period to look at, at once
+        add_rows(ws, "survey_responses", [{
+            "response_id": "dec", "customer_id": "C1", "question_type": "nps", "score": 9,
+            "scale_max": 10, "responded_at": datetime(2025, 12, 2, 9)}])  # fmt: skip
+        tick = run_once(ws, t0 + timedelta(minutes=18))
+        assert tick.insights and kept()["en"]["period"] == "2025-11"
+        # the next day is another run (the period may have ended): at once
+        assert run_once(ws, t0 + timedelta(days=1)).insights
+        ws.set_setting("insights_refresh_minutes", "0")
+        answer(4)
+        assert run_once(ws, t0 + timedelta(days=1, minutes=1)).insights  # 0: no waiting
 
 
 def test_a_readers_run_is_not_kept_and_the_taxonomy_is_a_dependency(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import pytest
 from cxpulse import Workspace
 from cxpulse.demo.workspace import DEMO_TAXONOMY
 from cxpulse.errors import QueryError, UnknownMetricError
-from cxpulse.insights.proportions import bh_adjust
+from cxpulse.insights.fdr import bh_adjust
 from cxpulse.insights.themes import new_clusters, theme_shifts, theme_tests
 from cxpulse.metrics import periods
 from cxpulse.schema import TEXT_ANNOTATIONS_TABLE
@@ -210,6 +210,21 @@ def test_the_default_period_is_the_last_complete_one(ws: Workspace) -> None:
     assert [(s.theme, s.period_start, s.compare_start, s.count_after, s.total_after)
             for s in found] == [("delivery", last, before, 20, 40)]  # fmt: skip
     assert [s.compare_start for s in theme_shifts(ws, "nps", compare="year")] == [year_before]
+
+
+def test_the_period_is_complete_on_the_runs_day_not_the_machines(shop: Workspace) -> None:
+    """``as_of`` decides the default period and whether a period is over, whatever day the
+    machine's clock says: a run for an old day gives the same themes any day it runs."""
+    on_dec_5 = theme_shifts(shop, "nps", as_of="2025-12-05")
+    assert [(s.theme, s.period_start) for s in on_dec_5] == [("delivery", NOV)]
+    assert on_dec_5 == theme_shifts(shop, "nps", period_start=NOV)
+    with pytest.raises(QueryError, match="is not over until 2025-11-30"):
+        theme_tests(shop, "nps", period_start=NOV, as_of="2025-11-20")
+    # a period after the machine's today, over on the run's day
+    after = periods.shift(datetime.now(shop.settings.zone).date().replace(day=1), "month", 2)
+    assert theme_tests(shop, "nps", period_start=after, as_of=after + timedelta(days=40)) == []
+    clusters = new_clusters(shop, "nps", as_of="2025-12-05")
+    assert clusters and {c.period for c in clusters} == {"2025-11"}
 
 
 def test_new_clusters_of_unthemed_negative_comments(ws: Workspace) -> None:

@@ -79,3 +79,15 @@ def test_the_demo_into_a_url_with_a_password_never_shows_it(db: tuple[str, str])
     assert code == 0, said
     assert SECRET not in said  # its "Explore it: cxpulse metric nps -w URL" line included
     assert f"-w postgresql://{role}:***@{where}" in " ".join(said.split())
+
+
+@pytest.mark.slow
+def test_a_reader_connects_with_the_password_the_workspace_used(db: tuple[str, str]) -> None:
+    """Workspace.reader opens a connection of its own as the same role, with the password
+    libpq used (here from the URL), though the store keeps the URL without it."""
+    role, where = db
+    with Workspace.init(f"postgresql://{role}:{SECRET}@{where}") as ws, ws.reader() as reader:
+        assert reader.store.con is not ws.store.con
+        with reader.store.con.con.cursor() as cursor:  # type: ignore[attr-defined]
+            assert cursor.execute("SELECT current_user").fetchone()[0] == role
+        assert SECRET not in reader.store.location

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pandas.testing import assert_frame_equal
@@ -159,3 +160,38 @@ def test_migration_11_cleans_stored_definitions_on_postgres(pg_ws: Workspace) ->
     from tests.store.test_migrations import check_ignored_fields_dropped
 
     check_ignored_fields_dropped(pg_ws)
+
+
+@pytest.mark.slow
+def test_a_reader_has_its_own_connection_and_holds_the_lock_only_to_open_and_close(
+    pg_ws: Workspace,
+) -> None:
+    """Workspace.reader on PostgreSQL: a connection of its own (another server process), as
+    the workspace's role, seeing committed rows; the lock is free while it reads, so a long
+    read (the worker's insights, a digest) holds up no survey answer or page."""
+    import threading
+
+    lock = threading.Lock()
+    held: list[bool] = []
+
+    def hold() -> Any:
+        held.append(True)
+        return lock
+
+    def pid(ws: Workspace) -> int:
+        with ws.store.con.con.cursor() as cursor:  # type: ignore[attr-defined]
+            return int(cursor.execute("SELECT pg_backend_pid()").fetchone()[0])
+
+    add_rows(pg_ws, "customers", [{"customer_id": "C1"}])
+    with pg_ws.reader(hold) as reader:
+        assert len(held) == 1  # taken to open, then let go
+        free = lock.acquire(blocking=False)
+        assert free
+        lock.release()
+        assert pid(reader) != pid(pg_ws)
+        assert reader.table("customers").count().execute() == 1
+        add_rows(pg_ws, "customers", [{"customer_id": "C2"}])  # a write meanwhile
+        assert reader.table("customers").count().execute() == 2
+        raw = reader.store.con.con  # type: ignore[attr-defined]
+    assert len(held) == 2 and raw.closed  # closed under the lock
+    assert pg_ws.table("customers").count().execute() == 2

@@ -190,3 +190,53 @@ def test_a_keyed_replace_is_a_write_too(store: Store) -> None:
     replace_rows(store, "k", [{"id": "x", "v": 1}], "id", schema)  # a replaced one
     assert read() == {"k": 6}
     assert total.runs == 3
+
+
+# -- the code's version: a hash of its source files, part of every result's key ---------------
+def test_editing_a_module_changes_the_source_fingerprint(tmp_path: Path) -> None:
+    import os
+
+    from cxpulse.store.results import source_fingerprint
+
+    package = tmp_path / "pkg"
+    (package / "sub" / "__pycache__").mkdir(parents=True)
+    module = package / "sub" / "mod.py"
+    module.write_text("X = 1\n")
+    (package / "data.yaml").write_text("a: 1\n")
+    first = source_fingerprint(package)
+    assert source_fingerprint(package) == first
+    (package / "sub" / "__pycache__" / "mod.cpython-311.pyc").write_bytes(b"\0")
+    (package / "notes.txt").write_text("not a source file")
+    assert source_fingerprint(package) == first  # compiled files and others do not count
+    st = module.stat()
+    os.utime(module, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000))  # touched, same content
+    touched = source_fingerprint(package)
+    assert touched != first
+    module.write_text("X = 2\n")  # edited
+    assert source_fingerprint(package) not in (first, touched)
+    (package / "sub" / "new.py").write_text("")
+    assert len({first, touched, source_fingerprint(package)}) == 3
+
+
+def test_a_result_stored_by_other_code_is_not_read(tmp_path: Path) -> None:
+    from pathlib import Path as P
+
+    import cxpulse
+    from cxpulse.store.results import code_version, fingerprint, source_fingerprint
+
+    assert code_version() == source_fingerprint(P(cxpulse.__file__).parent)
+    store = open_store(tmp_path / "w.duckdb")
+    try:
+        migrate(store)
+        store.con.create_table("a", schema=ibis.schema({"v": "int64"}))
+        total = Total(store)
+        assert total.read() == {"a": 0}
+        row = store.table(RESULTS_TABLE).execute().iloc[0]
+        assert row["settings"] == fingerprint("s1", code_version())
+        assert stored(store, "total", {"tables": ["a"]}, "s1") == {"a": 0}
+        # as a cxpulse with another source (same version number) would have stored it
+        store.update(RESULTS_TABLE, {"key": row["key"]}, {"settings": fingerprint("s1", "old")})
+        assert stored(store, "total", {"tables": ["a"]}, "s1") is None
+        assert total.read() == {"a": 0} and total.runs == 2
+    finally:
+        store.close()

@@ -44,6 +44,7 @@ class Tick:
     errors: list[str] = field(default_factory=list)
     digests: int = 0  # digest messages queued this tick
     sources: list[str] = field(default_factory=list)  # one summary per source synced
+    insights: bool = False  # the default insights run was computed and stored this tick
 
     def summary(self) -> str:
         s, o = self.surveys, self.outbox
@@ -55,6 +56,8 @@ class Tick:
         )
         if self.sources:
             text += "; sources: " + ", ".join(self.sources)
+        if self.insights:
+            text += "; insights: stored"
         return "; ".join([text, *(f"FAILED {e}" for e in self.errors)])
 
 
@@ -129,16 +132,16 @@ def run_once(
 
     def refresh_insights() -> None:
         # the default insights run (the last complete month against the one before) is
-        # stored whenever the data changed since it was computed, so the API and the
-        # dashboard read it at once; unchanged data costs one query. On a cursor of its own:
-        # its seconds of work hold up no page or survey answer
+        # stored when the data changed since it was computed, so the API and the dashboard
+        # read it at once; unchanged data costs one query, survey answers alone at most one
+        # run every insights_refresh_minutes. On a cursor of its own: its seconds of work
+        # hold up no page or survey answer
         from cxpulse.errors import CxpulseError
-        from cxpulse.insights.run import stored_insights
+        from cxpulse.insights.run import refresh_stored_insights
 
-        day = now.replace(tzinfo=UTC).astimezone(ws.settings.zone).date()
         with ws.reader(hold) as reader:
             try:
-                stored_insights(reader, as_of=day, hold=hold)  # stored under the lock
+                tick.insights = refresh_stored_insights(reader, now, hold=hold)
             except CxpulseError as exc:  # nothing to look at yet (no complete period)
                 log.debug("worker: no insights to store: %s", exc)
 

@@ -119,6 +119,11 @@ class Insights:
         return round(1 - self.confidence, 10)
 
     @property
+    def interval_level(self) -> float:
+        """The confidence of the findings' intervals (:func:`fcr_level`)."""
+        return fcr_level(self.q, len(self.findings), self.tests)
+
+    @property
     def comparison(self) -> str:
         """What the period is compared with: a period's label, or ``baseline``."""
         return "baseline" if self.window.compare == "baseline" else self.window.comparison
@@ -386,6 +391,7 @@ def significant_changes(
     parts: list[pd.DataFrame] = []
     skipped: dict[str, Text] = {}
     raw: dict[str, Raw | None] = {}
+    kept: dict[str, pd.DataFrame] = {}  # each metric's groups tested, for their intervals
     bands: dict[str, Band] = {}
     with ctx.sharing():
         for spec in specs:
@@ -423,17 +429,20 @@ def significant_changes(
                 )
                 continue
             parts.append(tested)
+            kept[spec.name] = _testable(groups[0], min_n)
         table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
         if table.empty:
             return Insights(win, today or _today(ctx), confidence, 0, [], skipped, [])
         table["q"] = bh_adjust(table["p"].to_numpy(float))
         found = table[table["q"] <= 1 - confidence]
+        level = fcr_level(1 - confidence, len(found), len(table))
+        found = _selected_intervals(found, kept, bands, registry, confidence, level)
         findings = [
             _band_finding(row, registry.get(row["metric"]), win, confidence, bounds,
-                          bands[row["metric"]])
+                          bands[row["metric"]], level)
             if row["metric"] in bands
             else _finding(row, registry.get(row["metric"]), win, confidence, bounds,
-                          raw[row["metric"]])
+                          raw[row["metric"]], level)
             for row in _records(found)
         ]  # fmt: skip
     order = {n: i for i, n in enumerate(names)}
@@ -450,6 +459,55 @@ def significant_changes(
     return Insights(
         win, today or _today(ctx), confidence, len(table), findings, skipped, _records(family)
     )
+
+
+def fcr_level(q: float, selected: int, tests: int) -> float:
+    """The confidence of a selected finding's interval: 1 - q·R/m for R findings selected by
+    Benjamini-Hochberg at ``q`` among m tests (1 - q when none is).
+
+    Why not the plain 95 % interval: a finding is shown *because* its change was large, and
+    the 95 % intervals of changes picked that way miss the true change far more often than
+    5 % of the time (the winner's curse: a change picked for being large is, on average,
+    larger than the truth). Labelling the plain interval "unadjusted" would leave the reader
+    to correct it in their head. Benjamini & Yekutieli (2005, JASA 100:71-81) show that the
+    intervals of the R selected at level 1 - q·R/m keep the expected share of selected
+    intervals that miss (the false coverage rate) at q, for independent and positively
+    dependent tests, as BH itself.
+    They are consistent with the selection: a finding's interval leaves out no change
+    (bar the small gap between the test's pooled variance and the interval's own)."""
+    if selected <= 0 or tests <= 0:
+        return round(1 - q, 10)
+    return 1 - q * min(selected, tests) / tests
+
+
+def _selected_intervals(
+    found: pd.DataFrame,
+    kept: dict[str, pd.DataFrame],
+    bands: dict[str, Band],
+    registry: Registry,
+    confidence: float,
+    level: float,
+) -> pd.DataFrame:
+    """``found`` with each change's interval at ``level`` (:func:`fcr_level`) instead of
+    ``confidence``: the same method as the test's own interval, only wider."""
+    if found.empty:
+        return found
+    out = []
+    for name, rows in found.groupby("metric", sort=False):
+        rows = rows.drop(columns=["low", "high"])
+        if name in bands:  # the band's normal predictive spread, each side, widened
+            band, widen = bands[str(name)], stats.z_value(level) / stats.z_value(confidence)
+            value = rows["value_1"]
+            rows["low"] = value - (band.expected + widen * (band.high - band.expected))
+            rows["high"] = value - (band.expected - widen * (band.expected - band.low))
+        else:
+            spec = registry.get(str(name))
+            keys = rows[["dimension", "segment"]]
+            groups = kept[str(name)].merge(keys, on=["dimension", "segment"])
+            wide = _test(groups, spec, spec.default, level)[["dimension", "segment", "low", "high"]]
+            rows = rows.merge(wide, on=["dimension", "segment"], how="left")
+        out.append(rows)
+    return pd.concat(out, ignore_index=True)
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -660,6 +718,7 @@ def _finding(
     confidence: float,
     bounds: _Bounds,
     raw: Raw | None,
+    level: float,
 ) -> Finding:
     segment = None if row["dimension"] == TOTAL else Segment(row["dimension"], row["segment"])
     caveats: list[Caveat] = []
@@ -703,6 +762,7 @@ def _finding(
         score=float(row["score"]),
         higher_is_better=spec.higher_is_better,
         confidence=confidence,
+        interval_level=level,
         evidence=tuple(evidence),
         caveats=tuple(caveats),
     )
@@ -715,6 +775,7 @@ def _band_finding(
     confidence: float,
     bounds: _Bounds,
     band: Band,
+    level: float,
 ) -> Finding:
     caveats: list[Caveat] = []
     if row["n_1"] < FEW_ANSWERS:
@@ -748,6 +809,7 @@ def _band_finding(
         score=float(row["score"]),
         higher_is_better=spec.higher_is_better,
         confidence=confidence,
+        interval_level=level,
         caveats=tuple(caveats),
         band=band,
     )

@@ -202,7 +202,7 @@ class Finding:
     change: float | None = None
     change_low: float | None = None
     change_high: float | None = None
-    """The ``confidence`` interval of the change."""
+    """The interval of the change, at :attr:`interval_level`."""
     n: int = 0
     comparison_n: int = 0
     p_value: float | None = None
@@ -212,6 +212,10 @@ class Finding:
     """Rank: higher first (see :func:`cxpulse.insights.changes.rank_score`)."""
     higher_is_better: bool = True
     confidence: float = 0.95
+    interval_level: float | None = None
+    """The confidence of (change_low, change_high): for a finding selected among m tests,
+    1 - q·R/m (:func:`cxpulse.insights.changes.fcr_level`), wider than ``confidence``;
+    None: ``confidence`` (a finding not selected by a test)."""
     evidence: tuple[dict[str, Any], ...] = ()
     caveats: tuple[Caveat, ...] = ()
     text: Text | None = None
@@ -268,20 +272,44 @@ class Finding:
         size = change_text(self.change, self.unit, lang)
         now = value_text(self.value, self.unit, lang)
         before = value_text(self.comparison_value, self.unit, lang)
-        level = percent(self.confidence * 100, lang)
         low = number(self.change_low, lang)
         high = number(self.change_high, lang)
         up = (self.change or 0) > 0
+        interval = self._interval_words(lang)
         if lang == "fr":
             verb = "hausse" if up else "baisse"
             return (
                 f"{what}{NNBSP}: {verb} de {size} en {self.period}, de {before} ({self.comparison})"
-                f" à {now} (intervalle à {level} de la variation{NNBSP}: {low} à {high})."
+                f" à {now} ({interval}{NNBSP}: {low} à {high})."
             )
         verb = "rose" if up else "fell"
         return (
             f"{what} {verb} {size} in {self.period}, from {before} ({self.comparison}) to {now} "
-            f"({level} interval of the change: {low} to {high})."
+            f"({interval}: {low} to {high})."
+        )
+
+    @property
+    def level(self) -> float:
+        """The confidence of the interval shown (:attr:`interval_level`)."""
+        return self.confidence if self.interval_level is None else self.interval_level
+
+    def _interval_words(self, lang: str) -> str:
+        """ "95% interval of the change", or for a selected finding's wider interval "99.3%
+        interval of the change, widened for the number of tests" (enough decimals that it
+        does not read 100 %)."""
+        digits = 0
+        while digits < 4 and round(self.level * 100, digits) >= 100:
+            digits += 1
+        if self.level != round(self.level, 2):  # 99.3 %, not 99 %
+            digits = max(digits, 1)
+        level = percent(self.level * 100, lang, digits)
+        widened = self.interval_level is not None and self.interval_level > self.confidence
+        if lang == "fr":
+            return f"intervalle à {level} de la variation" + (
+                ", élargi pour le nombre de tests" if widened else ""
+            )
+        return f"{level} interval of the change" + (
+            ", widened for the number of tests" if widened else ""
         )
 
     def to_dict(self, lang: str = "en") -> dict[str, Any]:
@@ -305,6 +333,7 @@ class Finding:
             "change_low": _num(self.change_low),
             "change_high": _num(self.change_high),
             "confidence": self.confidence,
+            "interval_level": self.level,
             "n": self.n,
             "comparison_n": self.comparison_n,
             "p_value": _num(self.p_value),

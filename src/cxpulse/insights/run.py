@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -77,7 +77,9 @@ METHOD = (
     "over all the tests at q. Themes: tested only inside the significant worsenings of a "
     "feedback metric (a theme's share of all answers, two-proportion z or Fisher's exact test), "
     "Benjamini-Hochberg inside each such family at q·R/m (R significant findings of m tests: "
-    "Benjamini & Bogomolov 2014). Quantiles (medians) are not tested: a mix finding only says "
+    "Benjamini & Bogomolov 2014). Intervals of the changes found: at 1 - q·R/m, which keeps "
+    "the share of those intervals missing the true change at q (false coverage rate: "
+    "Benjamini & Yekutieli 2005). Quantiles (medians) are not tested: a mix finding only says "
     "the total moved against its segments."
 )
 
@@ -180,6 +182,10 @@ class InsightsRun:
                 "families": self.changes.tests,
                 "level": self.theme_level,
             },
+            "intervals": {
+                "rule": "benjamini_yekutieli_2005_fcr",
+                "level": self.changes.interval_level,
+            },
         }
         base["negatives_link"] = None if self.link is None else self.link.to_dict()
         base["events"] = [a.to_dict() for a in self.events]
@@ -240,7 +246,7 @@ def insights(
                 themes_left -= 1
                 if f.metric not in read:  # once per metric, for the segments of all its findings
                     read[f.metric] = _guard(
-                        errors, f"themes:{f.metric}", _comments, ctx, f.metric, win, themed_ones
+                        errors, f"themes:{f.metric}", _comments, ctx, f.metric, changes, themed_ones
                     )
                 comments = read[f.metric]
                 found = None
@@ -311,9 +317,11 @@ def _worse(f: Finding) -> bool:
 
 
 def _comments(
-    ctx: Context, metric: str, win: Window, findings: Sequence[Finding]
+    ctx: Context, metric: str, changes: Insights, findings: Sequence[Finding]
 ) -> PeriodComments:
-    """The metric's comments of the window, for the segments of ``findings``."""
+    """The metric's comments of the run's window, for the segments of ``findings``, on the
+    run's day (not the machine's: a run with ``as_of`` gives the same themes any day)."""
+    win = changes.window
     dims = [f.segment.dimension for f in findings if f.metric == metric and f.segment]
     return period_comments(
         ctx,
@@ -322,6 +330,7 @@ def _comments(
         grain=win.grain,
         compare="year" if win.compare == "year" else "previous",
         dimensions=dims,
+        as_of=changes.as_of,
     )
 
 
@@ -470,10 +479,67 @@ def stored_insights(
     return found
 
 
+ANSWER_TABLES = frozenset({"survey_responses", "survey_invitations"})
+"""The tables survey answers write: each answer gives them new versions, and would make the
+worker run the insights again (seconds at scale 1) after every one."""
+REFRESHED = "insights:refreshed"
+"""The stored note of the worker's last run (when, for which period, on which versions)."""
+
+
+def refresh_stored_insights(
+    ctx: Context,
+    now: datetime,
+    *,
+    hold: Callable[[], AbstractContextManager[Any]] = nullcontext,
+) -> bool:
+    """The worker's insights phase: store the default run (:func:`stored_insights`) when the
+    stored one is out of date, but while only survey answers (:data:`ANSWER_TABLES`) came in
+    since the last run, at most every ``insights_refresh_minutes`` (the setting): answers
+    arrive all day, and each would cost a run. Other tables changing (an import of tickets,
+    a new setting) or a new period to look at runs it at once. Meanwhile nothing is stored
+    and the API computes on demand. ``now``: naive UTC, the worker's clock. True when it ran.
+
+    The last run is remembered in a stored result of its own that reads no table, so no
+    write drops it (the run itself is dropped by any write to a table it read)."""
+    from cxpulse.store.results import forget, reading, remembered, stored, table_versions
+
+    day = now.replace(tzinfo=UTC).astimezone(ctx.settings.zone).date()
+    params = _params(None, None, "previous", None, day)
+    depends = _depends(ctx)
+    if stored(ctx.store, "insights", params, depends) is not None:
+        return False  # current: one query
+    period = default_window(ctx, day).label
+    last = stored(ctx.store, REFRESHED, params, depends)
+    versions = table_versions(ctx.store)
+    if last is not None and last["period"] == period:
+        wait = timedelta(minutes=float(ctx.settings.insights_refresh_minutes))
+        changed = {t for t, v in last["versions"].items() if versions.get(t) != v}
+        if changed <= ANSWER_TABLES and now < datetime.fromisoformat(last["at"]) + wait:
+            return False
+    with reading() as read:
+        stored_insights(ctx, as_of=day, hold=hold)
+    note = {"at": now.isoformat(), "period": period,
+            "versions": {t: versions.get(t) for t in sorted(read)}}  # fmt: skip
+    if not ctx.store.read_only:
+        with hold():
+            forget(ctx.store, REFRESHED)  # one note: the latest run's
+        remembered(ctx.store, REFRESHED, params, depends, lambda: note, hold=hold)
+    return True
+
+
+def default_window(ctx: Context, day: date) -> Window:
+    """The window of the default run on ``day``: the last complete month the data covers."""
+    from cxpulse.insights.changes import _Bounds, _tested, window
+
+    specs = [REGISTRY.get(n) for n in DEFAULT_METRICS]
+    end = _Bounds(ctx).last_day([s for s in specs if _tested(s)])
+    return window(ctx, None, None, "previous", day, end)
+
+
 def _params(
     period: str | None, by: str | None, compare: str, metrics: Sequence[str] | None, day: date
 ) -> dict[str, Any]:
-    """The key of a stored run."""
+    """A stored run's key: what was asked, and the day it was asked on."""
     return {
         "period": period,
         "by": by,

@@ -38,7 +38,8 @@ import pandas as pd
 
 from cxpulse.errors import QueryError
 from cxpulse.insights import theme_wording as w
-from cxpulse.insights.proportions import bh_adjust, newcombe_interval, two_proportion_test
+from cxpulse.insights.fdr import bh_adjust
+from cxpulse.insights.proportions import newcombe_interval, two_proportion_test
 from cxpulse.insights.quotes import typical_quotes
 from cxpulse.metrics import engine, periods, scales
 from cxpulse.metrics.portable import strip
@@ -258,15 +259,16 @@ def theme_shifts(
     segment: Mapping[str, Any] | None = None,
     q: float = 0.05,
     basis: str = "negatives",
+    as_of: date | str | None = None,
 ) -> list[ThemeShift]:
     """The themes whose share among ``metric``'s negative comments rose significantly from
     the compared period to the one starting at ``period_start`` (default: the last complete
-    ``grain``), largest rise first, each with typical quotes. ``segment`` restricts the answers
-    (column -> value or values, as the engine's filters: ``{"touchpoint": "delivery"}``);
-    ``basis`` chooses the share's denominator (:data:`BASES`)."""
+    ``grain`` before ``as_of``, default today), largest rise first, each with typical quotes.
+    ``segment`` restricts the answers (column -> value or values, as the engine's filters:
+    ``{"touchpoint": "delivery"}``); ``basis`` chooses the share's denominator (:data:`BASES`)."""
     tested = theme_tests(
         ctx, metric, period_start=period_start, grain=grain, compare=compare, segment=segment,
-        q=q, basis=basis,
+        q=q, basis=basis, as_of=as_of,
     )  # fmt: skip
     return sorted((s for s in tested if s.rose), key=lambda s: (-s.change, s.p, s.theme))
 
@@ -281,13 +283,14 @@ def theme_tests(
     segment: Mapping[str, Any] | None = None,
     q: float = 0.05,
     basis: str = "negatives",
+    as_of: date | str | None = None,
 ) -> list[ThemeShift]:
     """Every theme tested (mentioned in either period), smallest p first, whether it rose or
     not: for a caller that controls them in a larger family of tests (the insights of every
     metric and segment). Quotes only for the themes whose share went up."""
     _check(q, basis)
     _negative(metric)  # an unknown or non-feedback metric is refused before its periods
-    g, after, before = resolve_periods(ctx, period_start, grain, compare)
+    g, after, before = resolve_periods(ctx, period_start, grain, compare, as_of)
     segment = dict(segment or {})
     rows = negative_comments(ctx, metric, [before, after], g, segment)
     mine, theirs = rows[rows["period"] == after], rows[rows["period"] == before]
@@ -378,12 +381,13 @@ def new_clusters(
     period_start: date | str | None = None,
     grain: str = "month",
     segment: Mapping[str, Any] | None = None,
+    as_of: date | str | None = None,
 ) -> list[NewCluster]:
     """Clusters of the period's negative comments that match no theme, largest first; only
     those of at least :data:`MIN_CLUSTER_COMMENTS` comments and :data:`MIN_CLUSTER_SHARE` % of
     the period's negative comments."""
     _negative(metric)
-    g, after, _ = resolve_periods(ctx, period_start, grain, "previous")
+    g, after, _ = resolve_periods(ctx, period_start, grain, "previous", as_of)
     segment = dict(segment or {})
     rows = negative_comments(ctx, metric, [after], g, segment)
     return _clusters(metric, (g, after), segment, rows)
@@ -461,17 +465,23 @@ def _negative(metric: str) -> Negative:
 
 
 def resolve_periods(
-    ctx: Context, period_start: date | str | None, grain: str, compare: str
+    ctx: Context,
+    period_start: date | str | None,
+    grain: str,
+    compare: str,
+    as_of: date | str | None = None,
 ) -> tuple[periods.Grain, date, date]:
     """(grain, the period's first day, the compared period's first day). The period defaults
-    to the last complete one (local time); one not over yet is refused: a part of a period is
-    never compared as if it were whole."""
+    to the last complete one on ``as_of`` (default: today, local time); one not over on that
+    day is refused: a part of a period is never compared as if it were whole. A run's own
+    ``as_of``, not the machine's clock: a run for an old day gives the same themes whatever
+    day it runs."""
     g = periods.check_grain(grain)
     if g == "all":
         raise QueryError("themes compare two periods: choose a grain (day, week, month...)")
     if compare not in COMPARISONS:
         raise QueryError(f"compare with {compare!r}? Use {' or '.join(COMPARISONS)}.")
-    today = datetime.now(ctx.settings.zone).date()
+    today = periods.parse_day(as_of, "as_of") or datetime.now(ctx.settings.zone).date()
     day = periods.parse_day(period_start, "period_start")
     after = (
         periods.floor_date(day, g) if day else periods.shift(periods.floor_date(today, g), g, -1)
@@ -546,11 +556,12 @@ def period_comments(
     grain: str = "month",
     compare: str = "previous",
     dimensions: Sequence[str] = (),
+    as_of: date | str | None = None,
 ) -> PeriodComments:
     """The metric's negative comments and answer counts of the period and the compared one,
     for the segments of ``dimensions`` to be selected from (:class:`PeriodComments`)."""
     _negative(metric)
-    g, after, before = resolve_periods(ctx, period_start, grain, compare)
+    g, after, before = resolve_periods(ctx, period_start, grain, compare, as_of)
     dims = list(dict.fromkeys(dimensions))
     rows = negative_comments(ctx, metric, [before, after], g, {}, dims)
     spec = REGISTRY.get(metric)

@@ -196,10 +196,19 @@ class Store(Writes):
             self.versions.discard()
 
     def thread_reader(self) -> Store:
-        """A store on its own cursor of this DuckDB connection, for one thread's reads: DuckDB
-        runs the queries of separate cursors in parallel, those of one connection in turn."""
+        """A store for one thread's reads: on DuckDB its own cursor of this connection (DuckDB
+        runs the queries of separate cursors in parallel, those of one connection in turn),
+        on PostgreSQL a connection of its own (:func:`cxpulse.store.postgres.reconnect`).
+        Close it after use."""
+        if self.backend == "postgres":
+            from cxpulse.store.postgres import reconnect
+
+            return Store(reconnect(self.con), self.location, "postgres")
         if self.backend != "duckdb":
-            raise TypeError(f"a thread reader is a DuckDB cursor; this store is {self.backend}")
+            raise TypeError(
+                f"a thread reader is a DuckDB cursor or a PostgreSQL connection; this store is "
+                f"{self.backend}"
+            )
         cursor = self.con.con.cursor()  # type: ignore[attr-defined]
         con = ibis.duckdb.from_connection(cursor)
         return Store(con, self.location, "duckdb", checked=self.checked)

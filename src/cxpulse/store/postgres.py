@@ -44,6 +44,21 @@ def connect(url: str) -> Any:
     return backend
 
 
+def reconnect(backend: Any) -> Any:
+    """A new adapted Ibis connection to the same database as ``backend``, as the same role:
+    libpq's parameters of the open connection (which hold no password) and the password it
+    used, wherever libpq found it (the URL, PGPASSWORD, ~/.pgpass). A reader of its own, so
+    a long read holds neither the connection nor the lock of the one writes go through."""
+    import ibis
+    import psycopg
+
+    info = backend.con.info
+    extra = {"password": info.password} if info.password else {}
+    reader = ibis.postgres.from_connection(psycopg.connect(info.dsn, autocommit=True, **extra))
+    adapt(reader)
+    return reader
+
+
 def adapt(backend: Any) -> None:
     """Make this Ibis PostgreSQL connection load in-memory tables with COPY, upsert with
     ``ON CONFLICT`` where the key is unique, and fail in ``raw_sql`` with the real error."""
