@@ -58,3 +58,36 @@ def test_retry_after_reads_seconds_and_http_dates() -> None:
     later = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
     assert 28 <= (_retry_after(later) or 0) <= 30
     assert _retry_after(None) is None and _retry_after("soon") is None
+
+
+def test_an_unreachable_vendor_fails_after_four_tries_saying_each_wait() -> None:
+    # a port nobody listens on: connection refused at once, like a subdomain that does not
+    # resolve; the terminal stayed silent for minutes through eight tries before
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed when the block ends: nobody listens there
+    waits: list[float] = []
+    said: list[str] = []
+    http = Http("support", f"http://127.0.0.1:{port}", ("a@b.c/token", "secret-tok"),
+                "ZENDESK_TOKEN", sleep=waits.append, say=said.append)  # fmt: skip
+    with pytest.raises(SourceError, match="after 4 tries: check the source's options"):
+        http.get("/api/v2/tickets.json")
+    assert waits == [1, 2, 4]
+    assert said[0].startswith(f"source 'support': cannot reach http://127.0.0.1:{port}")
+    assert said[0].endswith("trying again in 1 s (try 2 of 4)")
+    assert not any("secret-tok" in line for line in said)
+
+
+def test_a_429_says_it_waits_as_the_vendor_asked(zendesk: Account) -> None:
+    account, url = zendesk
+    account.throttle, account.retry_after = 1, "7"
+    waits: list[float] = []
+    said: list[str] = []
+    http = Http("support", url, (f"{zs.EMAIL}/token", zs.TOKEN), "ZENDESK_TOKEN",
+                sleep=waits.append, say=said.append)  # fmt: skip
+    http.get("/api/v2/satisfaction_ratings")
+    assert waits == [7] and said == [
+        f"source 'support': {url} answered 429; trying again in 7 s (try 2 of 8)"
+    ]

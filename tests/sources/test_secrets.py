@@ -37,3 +37,14 @@ def test_one_reference_is_needed() -> None:
 
 def test_scrub_masks_every_secret() -> None:
     assert scrub("token abc in abcdef", ["abcdef", "abc", ""]) == "token *** in ***"
+
+
+def test_scrub_masks_a_secret_only_where_it_stands_alone() -> None:
+    said = "cannot reach https://u:x@acme.zendesk.com: run `cxpulse sources list`"
+    assert (
+        scrub(said, ["x"])
+        == "cannot reach https://u:***@acme.zendesk.com: run `cxpulse sources list`"
+    )
+    assert scrub("Authorization=tok-123.A; again tok-123.A.", ["tok-123.A"]) == (
+        "Authorization=***; again ***."
+    )

@@ -38,6 +38,12 @@ class Http:
     attempts: int = 8
     backoff: float = 1.0
     sleep: Callable[[float], None] = time.sleep
+    say: Callable[[str], None] = lambda line: None
+    """Told of every wait, so a person at the terminal knows why nothing moves."""
+    connect_attempts: int = 4
+    """Tries when the vendor cannot be reached at all (a wrong subdomain, no network): a name
+    that does not resolve now rarely resolves in a minute, and eight tries kept a user
+    staring at a silent terminal for minutes."""
     waits: list[float] = field(default_factory=list)
     """Every wait, in seconds (what the sync report counts as rate-limit pauses)."""
     requests: int = 0
@@ -73,9 +79,18 @@ class Http:
             try:
                 answer = client.get(path, params=dict(params or {}))
             except httpx.TransportError as exc:
-                if attempt == self.attempts:
-                    raise SourceError(self._said(f"cannot reach {self.base_url}: {exc}")) from None
-                self._wait(self.backoff * 2 ** (attempt - 1))
+                limit = (
+                    self.connect_attempts if isinstance(exc, httpx.ConnectError) else self.attempts
+                )
+                if attempt >= limit:
+                    raise SourceError(
+                        self._said(
+                            f"cannot reach {self.base_url} ({exc}) after {attempt} tries: check "
+                            "the source's options (`cxpulse sources list`) and the network"
+                        )
+                    ) from None
+                self._wait(self.backoff * 2 ** (attempt - 1), f"cannot reach {self.base_url}",
+                           attempt, limit)  # fmt: skip
                 continue
             status = answer.status_code
             if status in (401, 403):
@@ -95,7 +110,12 @@ class Http:
                         )
                     )
                 waited = _retry_after(answer.headers.get("Retry-After"))
-                self._wait(waited if waited is not None else self.backoff * 2 ** (attempt - 1))
+                self._wait(
+                    waited if waited is not None else self.backoff * 2 ** (attempt - 1),
+                    f"{self.base_url} answered {status}",
+                    attempt,
+                    self.attempts,
+                )
                 continue
             if status >= 400:
                 raise SourceError(
@@ -111,9 +131,10 @@ class Http:
                 raise SourceError(self._said(f"{path} did not answer JSON")) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _wait(self, seconds: float) -> None:
+    def _wait(self, seconds: float, why: str, attempt: int, limit: int) -> None:
         seconds = min(max(seconds, 0.0), MAX_WAIT)
         self.waits.append(seconds)
+        self.say(self._said(f"{why}; trying again in {seconds:g} s (try {attempt + 1} of {limit})"))
         self.sleep(seconds)
 
     def _said(self, message: str) -> str:

@@ -9,6 +9,7 @@ comments allowed), readable by the server's user only.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -80,5 +81,7 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
     """``text`` with every secret replaced by the mask of :mod:`cxpulse.redact` (a vendor's
     error or a library's message may quote a request's credentials)."""
     for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
-        text = text.replace(secret, redact.MASK)
+        # only where it stands alone: a one-letter test token masked every "x" of
+        # "`cxpulse sources list`" in the very message telling the user what to run
+        text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", redact.MASK, text)
     return text

@@ -153,6 +153,7 @@ def _sync(
             (kind.user(source.options), token),
             secrets.describe(source.secret),
             sleep=sleep,
+            say=say,
         )
         connector = kind(name, source.options, http, now)
         for stream in kind.streams:
