@@ -293,6 +293,34 @@ class Workspace:
             as_of=as_of,
         )
 
+    def metrics(
+        self,
+        names: Sequence[str],
+        by: str = "month",
+        segment: str | Sequence[str] | None = None,
+        start: date | str | None = None,
+        end: date | str | None = None,
+        filters: Mapping[str, Any] | None = None,
+        compare: str = "previous",
+        as_of: date | str | None = None,
+    ) -> dict[str, pd.DataFrame]:
+        """Several metrics (default variants) over the same periods, segments and range, as
+        :meth:`metric` gives each; those of one table are read in one query (NPS, CSAT and
+        CES: one round trip). See :func:`cxpulse.metrics.engine.compute_many`."""
+        from cxpulse.metrics.engine import compute_many
+
+        return compute_many(
+            self,
+            names,
+            by=by,
+            segment=segment,
+            start=start,
+            end=end,
+            filters=filters,
+            compare=compare,
+            as_of=as_of,
+        )
+
     def scorecard(
         self,
         by: str = "month",

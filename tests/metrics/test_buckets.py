@@ -38,7 +38,7 @@ MERGEABLE = (
 TOUCHPOINTS = ("checkout", "support", None)
 
 
-def _edges(zone: str) -> list[datetime]:
+def edges(zone: str) -> list[datetime]:
     """Where a bucket could straddle two periods (naive UTC): the instants the zone's offset
     changes in 2025 and the local midnights that start a day, week, month, quarter or year
     near them."""
@@ -52,7 +52,7 @@ def _edges(zone: str) -> list[datetime]:
 
 @st.composite
 def response_rows(draw: st.DrawFn, zone: str) -> list[dict[str, object]]:
-    anchors = _edges(zone)
+    anchors = edges(zone)
     csat_max = draw(st.sampled_from([5, 7]))  # one scale: a mean over two is refused
     rows: list[dict[str, object]] = []
     for _ in range(draw(st.integers(1, 40))):

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import cxpulse
 from cxpulse import Workspace
 from cxpulse.errors import QueryError, UnknownMetricError
+from cxpulse.metrics import engine
 from cxpulse.schema import SURVEY_SENDER
 from tests.conftest import add_rows
+from tests.metrics.test_buckets import edges, response_rows
 
 
 def nps_rows(scores: list[int], when: datetime, **extra: object) -> list[dict[str, object]]:
@@ -353,3 +355,64 @@ def test_engine_agrees_with_the_notebook_api(ws: Workspace, scores: list[int]) -
     assert (row["value"], row["ci_low"], row["ci_high"], row["n"]) == pytest.approx(
         (quick.value, quick.ci_low, quick.ci_high, quick.n)
     )
+
+
+# -- several metrics read together -------------------------------------------------------------
+@st.composite
+def invitation_rows(draw: st.DrawFn, zone: str) -> list[dict[str, object]]:
+    anchors = edges(zone)
+    return [
+        {
+            "invitation_id": f"inv{i}",
+            "sent_at": draw(st.sampled_from(anchors))
+            + timedelta(seconds=draw(st.integers(-3 * 3600, 3 * 3600))),
+            "touchpoint": draw(st.sampled_from(["checkout", "support", None])),
+            "delivered": draw(st.sampled_from([True, False, None])),
+            "source": draw(st.sampled_from(["test", SURVEY_SENDER])),
+        }
+        for i in range(draw(st.integers(0, 25)))
+    ]
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    phases=[p for p in Phase if p != Phase.explain],
+)
+@given(data=st.data(), zone=st.sampled_from(["Europe/Paris", "Asia/Kathmandu", "UTC"]))
+def test_metrics_read_together_are_each_metric_read_alone(
+    ws: Workspace, data: st.DataObject, zone: str
+) -> None:
+    """compute_many stacks the survey metrics in one query: same frames as one compute each,
+    whatever the zone, periods, segments, range, comparison and variants."""
+    ws.set_setting("timezone", zone)
+    invitations = data.draw(invitation_rows(zone))
+    responses = data.draw(response_rows(zone))
+    ids = [str(i["invitation_id"]) for i in invitations]
+    for r in responses:  # some answers reply to an invitation, some to none
+        r["invitation_id"] = data.draw(st.sampled_from([None, *ids]))
+    add_rows(ws, "survey_invitations", invitations)
+    add_rows(ws, "survey_responses", responses)
+    names = data.draw(
+        st.lists(st.sampled_from(["nps", "csat", "ces", "response_rate"]), min_size=1, unique=True)
+    )
+    variants = {"nps": data.draw(st.sampled_from(["default", "wald"]))}
+    variants["csat"] = data.draw(st.sampled_from(["default", "mean", "top1"]))
+    day = st.none() | st.dates(date(2024, 12, 1), date(2026, 1, 31))
+    start, end = data.draw(day), data.draw(day)
+    if start and end and end < start:
+        start, end = end, start
+    asked = {
+        "by": data.draw(st.sampled_from(["day", "week", "month", "quarter", "year", "all"])),
+        "segment": data.draw(st.sampled_from([None, "touchpoint"])),
+        "start": start,
+        "end": end,
+        "compare": data.draw(st.sampled_from(["previous", "year"])),
+        "as_of": date(2025, 11, 15),
+    }
+    together = engine.compute_many(ws, names, variants=variants, **asked)
+    assert list(together) == names
+    for name in names:
+        alone = engine.compute(ws, name, variant=variants.get(name), **asked)
+        pd.testing.assert_frame_equal(together[name], alone)

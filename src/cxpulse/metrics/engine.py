@@ -78,8 +78,34 @@ def compute(
     only part of the period, so it is neither compared (``change`` empty, never
     ``significant``) nor used as the period another one is compared with.
     """
-    spec = registry.get(name)
-    var = spec.variant(variant)
+    variants = {name: variant} if variant is not None else None
+    return compute_many(
+        ws, [name], by, segment, variants, start, end, filters, registry, compare, as_of
+    )[name]
+
+
+def compute_many(
+    ws: Context,
+    names: Sequence[str],
+    by: str = "month",
+    segment: str | Sequence[str] | None = None,
+    variants: Mapping[str, str] | None = None,
+    start: date | str | None = None,
+    end: date | str | None = None,
+    filters: Mapping[str, Any] | None = None,
+    registry: Registry = REGISTRY,
+    compare: str = "previous",
+    as_of: date | str | None = None,
+) -> dict[str, pd.DataFrame]:
+    """:func:`compute` for each metric of ``names`` (``variants``: a variant per name, else
+    the default), over the same periods, segments, filters and range; the same results.
+
+    The metrics read together: those whose rows come from the same table by the same time
+    column and whose statistics merge per bucket are computed in ONE query (the survey
+    metrics: one bounds lookup, one compilation and one round trip instead of three; on
+    DuckDB the scans of a table run in one pipeline), the others one query each."""
+    chosen = {n: registry.get(n) for n in dict.fromkeys(names)}
+    picked = {n: (spec, spec.variant((variants or {}).get(n))) for n, spec in chosen.items()}
     grain = periods.check_grain(by)
     segments = as_list(segment)
     start_d = periods.parse_day(start, "start")
@@ -90,35 +116,47 @@ def compute(
         raise QueryError(f"compare with {compare!r}? Use {' or '.join(COMPARISONS)}.")
     lag = _lag(grain, compare)
     filters = dict(filters or {})
+    metrics = list(picked.values())
+
+    def read(a: date | None, b: date | None) -> list[pd.DataFrame | None]:
+        return aggregate_many(ws, metrics, grain, segments, filters, a, b)
+
     first = periods.floor_date(start_d, grain) if start_d and grain != "all" else None
     if first is None:
-        stats_ = aggregate_stats(ws, spec, var, grain, segments, filters, start_d, end_d)
+        found = read(start_d, end_d)
     else:
         # also the whole periods before start that the first ones are compared with; a range
         # starting on a period boundary reads them in the same query, one starting inside a
         # period reads them apart, so that period is still cut at start, as asked
         earlier = periods.shift(first, grain, -lag)
         if start_d == first:
-            stats_ = aggregate_stats(ws, spec, var, grain, segments, filters, earlier, end_d)
+            found = read(earlier, end_d)
         else:
-            stats_ = aggregate_stats(ws, spec, var, grain, segments, filters, start_d, end_d)
-            before = first - timedelta(days=1)
-            prior = aggregate_stats(ws, spec, var, grain, segments, filters, earlier, before)
-            if stats_ is not None and prior is not None and not prior.empty:
-                stats_ = pd.concat([prior, stats_], ignore_index=True)
-    if stats_ is None:
-        return _empty(segments)
+            found = read(start_d, end_d)
+            priors = read(earlier, first - timedelta(days=1))
+            found = [
+                pd.concat([prior, got], ignore_index=True)
+                if got is not None and prior is not None and not prior.empty
+                else got
+                for got, prior in zip(found, priors, strict=True)
+            ]
     today = periods.parse_day(as_of, "as_of") or datetime.now(ws.settings.zone).date()
     covered = Coverage(start_d, end_d, today)
-    df = finish(
-        stats_, spec, var, grain, segments, ws.settings.confidence, ws.settings.min_n, lag,
-        covered,
-    )  # fmt: skip
-    if first is not None:
-        df = df[df["period_start"] >= first].reset_index(drop=True)
-        if df.empty:
-            return _empty(segments)
-    return df
+    out = {}
+    for (name, (spec, var)), stats_ in zip(picked.items(), found, strict=True):
+        if stats_ is None:
+            out[name] = _empty(segments)
+            continue
+        df = finish(
+            stats_, spec, var, grain, segments, ws.settings.confidence, ws.settings.min_n,
+            lag, covered,
+        )  # fmt: skip
+        if first is not None:
+            df = df[df["period_start"] >= first].reset_index(drop=True)
+            if df.empty:
+                df = _empty(segments)
+        out[name] = df
+    return out
 
 
 COMPARISONS = ("previous", "year")
@@ -193,6 +231,83 @@ def aggregate_stats(
     return aggregated
 
 
+def aggregate_many(
+    ws: Context,
+    metrics: Sequence[tuple[MetricSpec, Variant]],
+    grain: periods.Grain,
+    segments: list[str],
+    filters: dict[str, Any],
+    start_d: date | None,
+    end_d: date | None,
+) -> list[pd.DataFrame | None]:
+    """:func:`aggregate_stats` of each (metric, variant), in order: the same frames, read
+    together where they can be. Row-based variants of one table and time column share the
+    zone's offsets (one bounds lookup) and, where each aggregates bucket-first, one query:
+    their per-period statistics stacked (``UNION ALL``) with a tag, split here. Every other
+    variant is read alone."""
+    out: list[pd.DataFrame | None] = [None] * len(metrics)
+    alone = set(range(len(metrics)))
+    same_rows: dict[tuple[str, str], list[int]] = {}
+    for i, (spec, var) in enumerate(metrics):
+        if var.aggregate is not None:
+            same_rows.setdefault((spec.table, spec.time_column), []).append(i)
+    for members in same_rows.values():
+        if len(members) < 2:
+            continue
+        rows = {i: _selected(ws, *metrics[i], segments, filters, start_d, end_d) for i in members}
+        spans = _spans(ws, metrics[members[0]][0], start_d, end_d)
+        if spans is None:  # their table is empty: None for each, as alone
+            alone -= set(members)
+            continue
+        queries = {}
+        for i, t in rows.items():
+            spec, var = metrics[i]
+            assert var.aggregate is not None
+            query = buckets.aggregate(t, spec.time_column, var.aggregate, segments, spans, grain)
+            if query is not None:
+                queries[i] = query
+        together = _execute_together(queries) if len(queries) > 1 else None
+        for i, df in (together or {}).items():
+            out[i] = df
+            alone.discard(i)
+    for i in sorted(alone):
+        spec, var = metrics[i]
+        out[i] = aggregate_stats(ws, spec, var, grain, segments, filters, start_d, end_d)
+    return out
+
+
+_TAG = "_metric_index"
+
+
+def _execute_together(queries: Mapping[int, Table]) -> dict[int, pd.DataFrame] | None:
+    """Run per-period aggregates in one query and split the result by key, each frame with
+    its own columns, in its own order and types; None when they cannot be stacked (a column
+    of two types, or a statistic one lacks that is not a number)."""
+    import ibis
+
+    columns: dict[str, Any] = {}
+    for query in queries.values():
+        for col, dtype in query.schema().items():
+            if columns.setdefault(col, dtype) != dtype:
+                return None
+    padded = {c for c in columns if any(c not in q.columns for q in queries.values())}
+    if any(not columns[c].is_numeric() for c in padded):
+        return None
+
+    # a statistic a query lacks is a typed 0, not NULL: a NULL would turn an integer column
+    # into floats when read into pandas, and the frames must be those read alone
+    def tagged(i: int, q: Table) -> Table:
+        own = {c: q[c] if c in q.columns else ibis.literal(0).cast(t) for c, t in columns.items()}
+        return q.select(**{_TAG: ibis.literal(i, "int64")}, **own)
+
+    stacked = ibis.union(*(tagged(i, q) for i, q in queries.items()), distinct=False)
+    df: pd.DataFrame = stacked.execute()
+    tags = df[_TAG].to_numpy()
+    return {
+        i: df.loc[tags == i, list(q.columns)].reset_index(drop=True) for i, q in queries.items()
+    }
+
+
 def prepared(
     ws: Context,
     spec: MetricSpec,
@@ -231,7 +346,24 @@ def _rows(
     end_d: date | None,
 ) -> tuple[Table, list[periods.OffsetSpan]] | None:
     """The rows a row-based variant aggregates, with the segment columns, and the zone's
-    offsets over their range (None when the range has no rows)."""
+    offsets over their range (None when the metric's table is empty)."""
+    t = _selected(ws, spec, var, segments, filters, start_d, end_d)
+    spans = _spans(ws, spec, start_d, end_d)
+    if spans is None:
+        return None
+    return t, spans
+
+
+def _selected(
+    ws: Context,
+    spec: MetricSpec,
+    var: Variant,
+    segments: list[str],
+    filters: Mapping[str, Any],
+    start_d: date | None,
+    end_d: date | None,
+) -> Table:
+    """The rows a row-based variant aggregates, with the segment columns named as asked."""
     t, names = attach_segments(
         ws, ws.table(spec.table), spec, [*segments, *filters], var.customer_columns
     )
@@ -244,10 +376,7 @@ def _rows(
         t = t.filter(t[ts_col] < periods.local_midnight_utc(end_d + timedelta(days=1), zone))
 
     t = var.prepare(t, ws)
-    spans = _spans(ws, spec, start_d, end_d)
-    if spans is None:
-        return None
-    return t.rename({seg: names[seg] for seg in segments if seg != names[seg]}), spans
+    return t.rename({seg: names[seg] for seg in segments if seg != names[seg]})
 
 
 def period_context(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from cxpulse.metrics import periods
-from cxpulse.metrics.engine import compute
+from cxpulse.metrics.engine import compute_many
 from cxpulse.metrics.feedback import NONE
 
 if TYPE_CHECKING:
@@ -58,7 +58,8 @@ def journey(
     metrics: tuple[str, ...] = JOURNEY_METRICS,
 ) -> dict[str, Any]:
     """Each metric by touchpoint in the period starting ``period_start`` and the one before
-    (one engine call per metric), plus the responses per touchpoint (one query).
+    (read together: :func:`~cxpulse.metrics.engine.compute_many`), plus the responses per
+    touchpoint (one query).
 
     Returns ``period``, ``previous_period``, ``touchpoints`` (journey order) and ``rows``: one
     per touchpoint with ``responses`` and, per metric, ``value``, ``previous``, ``change``,
@@ -69,8 +70,9 @@ def journey(
     previous = periods.shift(first, grain, -1)
     end = periods.shift(first, grain, 1) - timedelta(days=1)
     found: dict[str, dict[str, dict[str, Any]]] = {}
-    for name in metrics:
-        df = compute(ws, name, by=grain, segment="touchpoint", start=previous, end=end)
+    # read together: NPS, CSAT and CES in one query
+    every = compute_many(ws, metrics, by=grain, segment="touchpoint", start=previous, end=end)
+    for name, df in every.items():
         by_key = {(str(r["touchpoint"]), r["period_start"]): r for r in df.to_dict("records")}
         for (tp, start), row in by_key.items():
             if start != first:

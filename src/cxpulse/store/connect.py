@@ -29,6 +29,7 @@ from cxpulse.errors import (
     WorkspaceLockedError,
     WorkspaceReadOnlyError,
 )
+from cxpulse.store.compiled import compile_once
 from cxpulse.store.derived import Derived
 from cxpulse.store.faults import (
     damage_marker,
@@ -79,6 +80,7 @@ class Store(Writes):
         # every connection a Store holds (the web server's per-thread readers included)
         # forgets its in-memory tables after each call, not at process exit
         scope_memtables(self.con)
+        compile_once(self.con)  # the SQL of an expression asked again is reused
 
     def table(self, name: str) -> Any:
         note_read(name)  # a stored result depends on the versions of the tables it read
