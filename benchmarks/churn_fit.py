@@ -140,6 +140,9 @@ def main() -> None:
     parser.add_argument("--src", help="another checkout's src/ to time the command with too")
     parser.add_argument("--skip-stages", action="store_true", help="time the command only")
     args = parser.parse_args()
+    if args.src and not (Path(args.src) / "cxpulse").is_dir():
+        # else the child would silently import the installed cxpulse and time the wrong code
+        raise SystemExit(f"--src {args.src}: no cxpulse package there")
 
     name = Path(args.file or args.workspace).stem
     report: dict[str, Any] = {"benchmark": "churn_fit", "data": name}
