@@ -75,6 +75,8 @@ def end_to_end(args: argparse.Namespace, report: dict[str, Any]) -> None:
     for i in range(args.repeats + 1):  # the first round is the warm-up
         for name, src in versions.items():  # alternating: both see the same load
             got = run_command(cmd, src)
+            print(f"  run {i} ({name}{', warm-up' if not i else ''}): {got['wall']:.1f} s wall, "
+                  f"{got['cpu']:.1f} s CPU, load {os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip
             if i:
                 runs[name].append(got)
     for name, got in runs.items():
@@ -99,7 +101,7 @@ def stages(args: argparse.Namespace, report: dict[str, Any]) -> None:
 
     data, wall, cpu = timed(load)
     report["rows"] = len(data.frame)
-    report["data"] = {"wall": wall, "cpu": cpu}
+    report["labelled_rows"] = {"wall": wall, "cpu": cpu}  # "data" names the data set
     print(f"labelled rows: {len(data.frame):,}, {wall:.1f} s wall, {cpu:.1f} s CPU")
 
     aucs: dict[int, dict[str, float]] = {}
@@ -138,6 +140,9 @@ def main() -> None:
     parser.add_argument("--src", help="another checkout's src/ to time the command with too")
     parser.add_argument("--skip-stages", action="store_true", help="time the command only")
     args = parser.parse_args()
+    if args.src and not (Path(args.src) / "cxpulse").is_dir():
+        # else the child would silently import the installed cxpulse and time the wrong code
+        raise SystemExit(f"--src {args.src}: no cxpulse package there")
 
     name = Path(args.file or args.workspace).stem
     report: dict[str, Any] = {"benchmark": "churn_fit", "data": name}

@@ -109,6 +109,39 @@ def test_feature_columns(demo: Workspace) -> None:
     assert f.index.is_unique and f["active"].sum() > 500
 
 
+def test_a_customer_in_no_other_table_keeps_one_row_of_empty_features(ws: Workspace) -> None:
+    # the per-table aggregates are left-joined to the customers in one query: a customer
+    # without subscriptions, answers, tickets, hits, points or orders is still one row, its
+    # counts 0 and its last scores, plan and days since an order missing; a customer with two
+    # subscriptions and two answers is one row too
+    add_rows(ws, "customers", [{"customer_id": "A"}, {"customer_id": "B"}])
+    sub = {"customer_id": "B", "price": 10.0, "billing_period": "month", "source": "t"}
+    add_rows(
+        ws,
+        "subscriptions",
+        [
+            {**sub, "plan": "basic", "started_at": datetime(2024, 1, 1)},
+            {**sub, "plan": "pro", "started_at": datetime(2025, 1, 1)},
+        ],
+    )
+    add_rows(
+        ws,
+        "survey_responses",
+        [
+            {"customer_id": "B", "score": 4, "responded_at": datetime(2025, 3, 1)},
+            {"customer_id": "B", "score": 9, "responded_at": datetime(2025, 5, 1)},
+        ],
+    )
+    f = customer_features(ws, D)
+    assert list(f.index) == ["A", "B"]
+    a, b = f.loc["A"], f.loc["B"]
+    assert a["tickets_90d"] == 0 and a["web_hits_90d"] == 0 and a["orders_90d"] == 0
+    assert a["mrr"] == 0 and not a["active"] and not a["cancel_requested"]
+    assert pd.isna(a["plan"]) and pd.isna(a["nps_last"]) and pd.isna(a["days_since_order"])
+    assert b["mrr"] == 20.0 and b["plan"] == "pro" and b["active"]
+    assert b["nps_last"] == 9 and b["nps_trend"] == 5.0  # the last against the earlier mean
+
+
 def test_revenue_at_risk_before_any_score_says_so_rather_than_zero() -> None:
     import pandas as pd
 

@@ -73,13 +73,9 @@ def training_frame(
     Default dates: six monthly snapshots ending ``horizon_days`` before the last data."""
     end = known_until or data_end(ws)
     dates = list(dates) if dates is not None else snapshot_dates(end, horizon_days=horizon_days)
-    frames = []
-    for d in dates:
-        rows = at_risk(customer_features(ws, d))
-        frames.append(
-            rows.assign(**{LABEL: label(ws, rows, horizon_days=horizon_days, known_until=end)})
-        )
-    out = pd.concat(frames)
+    out = pd.concat([at_risk(customer_features(ws, d)) for d in dates])
     if out.empty:
         raise QueryError("no paying customers at the snapshot dates; import subscriptions first")
+    # every date's rows labelled in one query (the index repeats a customer across dates)
+    out[LABEL] = label(ws, out, horizon_days=horizon_days, known_until=end).to_numpy()
     return out
