@@ -95,7 +95,8 @@ def send_to_segment(
         for cid in sorted(eligible)
     ]
     window = timedelta(days=ws.settings.survey_fatigue_days)
-    report.decisions = decide(found, decision_log.history(ws), now, window)
+    past = decision_log.history(ws, {c.customer_id for c in found}, {c.trigger_key for c in found})
+    report.decisions = decide(found, past, now, window)
     if not dry_run:
         invite(ws, {survey.id: survey}, report.decisions, now)
     return report

@@ -42,7 +42,7 @@ def remind(ws: Context, active: dict[str, Survey], now: datetime) -> list[Decisi
         return []
     answered = _answered(ws, list(due.invitation_id))
     consent = _consent(ws, list(due.customer_id))
-    history = decision_log.history(ws)
+    history = decision_log.history(ws, list(due.customer_id), [])
     window = timedelta(days=ws.settings.survey_fatigue_days)
     decided: list[Decision] = []
     rows: list[dict[str, Any]] = []

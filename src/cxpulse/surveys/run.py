@@ -61,7 +61,10 @@ def run_surveys(ws: Context, now: datetime, *, send: bool = True) -> RunReport:
         for survey in active.values():
             found.extend(candidates(ws, survey, now))
         window = timedelta(days=ws.settings.survey_fatigue_days)
-        decided = decide(found, decision_log.history(ws), now, window)
+        past = decision_log.history(
+            ws, {c.customer_id for c in found}, {c.trigger_key for c in found}
+        )
+        decided = decide(found, past, now, window)
         invite(ws, active, decided, now)
         report = RunReport(now, decided, sent=synced[0], failed=synced[1])
         report.reminders = reminders.remind(ws, active, now)
