@@ -210,6 +210,12 @@ def sync_due(
     return reports, errors
 
 
+def write_page(ws: Context, source: Source, page: Page, report: SyncReport) -> None:
+    """Write one page of rows as a sync does (the import's checks, upserts by natural key),
+    its source's cursor unchanged: a webhook's rows."""
+    _write(ws, source, page, dict(source.cursor), report)
+
+
 def _write(
     ws: Context, source: Source, page: Page, cursors: dict[str, Any], report: SyncReport
 ) -> None:
