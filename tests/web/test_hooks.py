@@ -194,8 +194,9 @@ def test_a_solved_ticket_webhook_sends_the_survey_24_hours_later_without_a_sync(
     ws: Workspace, client: TestClient, tmp_path: Path
 ) -> None:
     """Done when (issue 18): the survey goes out on time from a webhook alone."""
-    add_rows(ws, "customers", [{"customer_id": REQUESTER, "email": "a@x.io", "language": "en",
-                                "email_consent": True, "created_at": NOW - timedelta(days=90)}])  # fmt: skip
+    customer = {"customer_id": REQUESTER, "email": "a@x.io", "language": "en",
+                "email_consent": True, "created_at": NOW - timedelta(days=90)}  # fmt: skip
+    add_rows(ws, "customers", [customer])
     add_survey(ws, write(tmp_path, "csat", SUPPORT_CSAT), NOW - timedelta(days=1))
     with smtp_server(Inbox()) as (box, port):
         for key, value in {"smtp_host": "127.0.0.1", "smtp_port": str(port),

@@ -151,20 +151,25 @@ def _nothing(source: str, event: Verified) -> Mapped:
     return Mapped()
 
 
+def _obj(value: Any) -> dict[str, Any]:
+    """A JSON object of the payload, or {} when the vendor sent something else there."""
+    return value if isinstance(value, dict) else {}
+
+
 def _text(value: Any) -> str | None:
     return None if value is None or value == "" else str(value)
 
 
 def _zendesk(source: str, event: Verified) -> Mapped:
-    body = event.payload if isinstance(event.payload, dict) else {}
-    detail = body.get("detail")
-    if not event.event_type.startswith("zen:event-type:ticket.") or not isinstance(detail, dict):
+    body = _obj(event.payload)
+    detail = _obj(body.get("detail"))
+    if not event.event_type.startswith("zen:event-type:ticket.") or not detail:
         return Mapped()
     status = str(detail.get("status") or "").lower()
-    change = body.get("event") if isinstance(body.get("event"), dict) else {}
-    if event.event_type.endswith(".status_changed") and isinstance(change.get("current"), str):
-        status = change["current"].lower()  # the detail may be the ticket before the change
-    via = detail.get("via") if isinstance(detail.get("via"), dict) else {}
+    current = _obj(body.get("event")).get("current")
+    if event.event_type.endswith(".status_changed") and isinstance(current, str):
+        status = current.lower()  # the detail may be the ticket before the change
+    via = _obj(detail.get("via"))
     row: Row = {
         "ticket_id": _text(detail.get("id")),
         "customer_id": _text(detail.get("requester_id")),
@@ -186,9 +191,8 @@ def _zendesk(source: str, event: Verified) -> Mapped:
 
 
 def _stripe(source: str, event: Verified) -> Mapped:
-    body = event.payload if isinstance(event.payload, dict) else {}
-    data = body.get("data") if isinstance(body.get("data"), dict) else {}
-    obj = data.get("object") if isinstance(data.get("object"), dict) else {}
+    body = _obj(event.payload)
+    obj = _obj(_obj(body.get("data")).get("object"))
     if event.event_type == "customer.subscription.deleted" and obj.get("customer"):
         at = datetime.fromtimestamp(int(body.get("created") or 0), UTC).replace(tzinfo=None)
         key = f"{source}:{event.event_id}"
@@ -208,7 +212,9 @@ MAPPERS: dict[str, Callable[[str, Verified], Mapped]] = {
 def stored_events(ws: Context, source: str) -> list[dict[str, Any]]:
     """The webhook events a source received, oldest first (their payloads as JSON)."""
     table = ws.store.table(WEBHOOK_EVENTS_TABLE)
-    rows = table.filter(table.source == source).order_by("received_at").to_pyarrow().to_pylist()
+    rows: list[dict[str, Any]] = (
+        table.filter(table.source == source).order_by("received_at").to_pyarrow().to_pylist()
+    )
     for r in rows:
         with contextlib.suppress(ValueError):  # stored as sent: not always JSON
             r["payload"] = json.loads(r["payload"])
