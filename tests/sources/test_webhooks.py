@@ -151,3 +151,14 @@ def test_a_webhook_source_needs_a_known_vendor(ws: Workspace) -> None:
         add_source(ws, "webhook", "x", {"vendor": "paypal"}, reference(env="X"), NOW)
     with pytest.raises(ConfigError, match="needs --vendor"):
         add_source(ws, "webhook", "x", {}, reference(env="X"), NOW)
+
+
+def test_the_worker_never_syncs_a_webhook_source(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It has nothing to pull: no tick reads its secret or marks it synced."""
+    from cxpulse.sources import list_sources, sync_due
+
+    monkeypatch.delenv("ZENDESK_SECRET")
+    assert sync_due(ws, NOW + timedelta(days=1)) == ([], [])
+    assert {s.last_sync_at for s in list_sources(ws)} == {None}

@@ -69,6 +69,12 @@ def add(
     }
     with _open(workspace) as ws:
         source = add_source(ws, connector, name, options, secret, _now(now), every)
+    if source.connector == "webhook":
+        out.print(
+            f"Added webhook source {source.name!r} ({source.options['vendor']} signatures), "
+            f"signing secret from {describe(secret)}; point the vendor at POST /hooks/{name}"
+        )
+        return
     out.print(
         f"Added {source.connector} source {source.name!r}, token from {describe(secret)}; "
         f"synced every {every} min by the worker, or now: cxpulse sources sync {name}"
