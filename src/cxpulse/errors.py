@@ -122,6 +122,11 @@ class SourceAuthError(SourceError, PermissionError):
     names the source and where its token comes from."""
 
 
+class WebhookRejected(CxpulseError, PermissionError):
+    """A webhook whose signature does not verify, or whose timestamp is too old or too new:
+    nothing of it is stored (the message says which check failed, never the secret)."""
+
+
 class UnknownSourceError(CxpulseError, LookupError):
     """No live source has this name."""
 

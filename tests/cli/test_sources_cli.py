@@ -62,3 +62,20 @@ def test_sources_add_list_sync_remove(tmp_path: Path, monkeypatch: pytest.Monkey
     assert code == 0 and "8 rows it wrote stay" in text
     code, text = invoke("sources", "remove", "support", "-w", db)
     assert code == 1 and "no source named 'support'" in text
+
+
+def test_sources_add_webhook_says_where_to_point_the_vendor(tmp_path: Path) -> None:
+    db = str(tmp_path / "ws.duckdb")
+    Workspace.init(db).close()
+    code, text = invoke("sources", "add", "webhook", "zendesk-hooks", "--vendor", "zendesk",
+                        "--token-env", "ZENDESK_WEBHOOK_SECRET", "-w", db)  # fmt: skip
+    assert code == 0, text
+    said = " ".join(text.split())  # the console wraps long lines
+    assert said == (
+        "Added webhook source 'zendesk-hooks' (zendesk signatures), signing secret from the "
+        "environment variable ZENDESK_WEBHOOK_SECRET; point the vendor at POST "
+        "/hooks/zendesk-hooks"
+    )
+    code, text = invoke("sources", "add", "webhook", "x", "--vendor", "paypal",
+                        "--token-env", "X", "-w", db)  # fmt: skip
+    assert code == 1 and "Traceback" not in text and "--vendor takes one of" in text

@@ -22,7 +22,9 @@ NameArg = Annotated[str, typer.Argument(help="The source's name, e.g. support.")
 
 @sources_app.command("add")
 def add(
-    connector: Annotated[str, typer.Argument(help="The connector: zendesk.")],
+    connector: Annotated[
+        str, typer.Argument(help="The connector: zendesk, or webhook (receives only).")
+    ],
     name: NameArg,
     subdomain: Annotated[
         str | None, typer.Option(help="Zendesk: acme for acme.zendesk.com.")
@@ -43,6 +45,10 @@ def add(
     base_url: Annotated[
         str | None, typer.Option(help="Another address of the vendor's API (a proxy, a test).")
     ] = None,
+    vendor: Annotated[
+        str | None,
+        typer.Option(help="webhook: whose signatures POST /hooks/NAME checks (zendesk...)."),
+    ] = None,
     every: Annotated[int, typer.Option(help="The worker syncs it every N minutes.")] = 60,
     workspace: WorkspaceOpt = None,
     now: NowOpt = None,
@@ -54,9 +60,21 @@ def add(
     from cxpulse.sources.secrets import describe, reference
 
     secret = reference(token_env, token_file, token_key)
-    options = {"subdomain": subdomain, "email": email, "start": start, "base_url": base_url}
+    options = {
+        "subdomain": subdomain,
+        "email": email,
+        "start": start,
+        "base_url": base_url,
+        "vendor": vendor,
+    }
     with _open(workspace) as ws:
         source = add_source(ws, connector, name, options, secret, _now(now), every)
+    if source.connector == "webhook":
+        out.print(
+            f"Added webhook source {source.name!r} ({source.options['vendor']} signatures), "
+            f"signing secret from {describe(secret)}; point the vendor at POST /hooks/{name}"
+        )
+        return
     out.print(
         f"Added {source.connector} source {source.name!r}, token from {describe(secret)}; "
         f"synced every {every} min by the worker, or now: cxpulse sources sync {name}"

@@ -76,7 +76,12 @@ from cxpulse.schema.scores import (
     TEXT_ANNOTATIONS_SCHEMA,
     TEXT_ANNOTATIONS_TABLE,
 )
-from cxpulse.schema.sources import SOURCE_SCHEMAS, SOURCE_TABLES, SOURCES_TABLE
+from cxpulse.schema.sources import (
+    SOURCE_SCHEMAS,
+    SOURCE_TABLES,
+    SOURCES_TABLE,
+    WEBHOOK_EVENTS_TABLE,
+)
 from cxpulse.schema.surveys import (
     SURVEY_DECISIONS_TABLE,
     SURVEY_DEFINITIONS_TABLE,
@@ -210,6 +215,7 @@ __all__ = [
     "TEXT_ANNOTATIONS_TABLE",
     "TICKETS",
     "USERS_TABLE",
+    "WEBHOOK_EVENTS_TABLE",
     "WEB_EVENTS",
     "WEB_PAGEVIEWS_TABLE",
     "WEB_SESSIONS_TABLE",

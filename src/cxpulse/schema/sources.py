@@ -30,5 +30,23 @@ SOURCES = OperationalTable(
     ),
 )
 
-SOURCE_TABLES = (SOURCES,)
+WEBHOOK_EVENTS_TABLE = "webhook_events"
+
+WEBHOOK_EVENTS = OperationalTable(
+    name=WEBHOOK_EVENTS_TABLE,
+    key="event_key",
+    doc="One row per webhook event a source received, verified, as the vendor sent it.",
+    columns=(
+        op("event_key", "string", "The source's name and the vendor's event id: source:id."),
+        op("source", "string", "The source it came to (`POST /hooks/SOURCE`)."),
+        op("vendor", "string", "Whose signature it carried: stripe, shopify, zendesk..."),
+        op("event_id", "string", "The vendor's id of the event (a repeat is stored once)."),
+        op("event_type", "string", "The vendor's event type, e.g. customer.subscription.deleted."),
+        op("received_at", "timestamp", "When it arrived (UTC)."),
+        op("payload", "string", "The body as the vendor sent it (the signed bytes, as text)."),
+        op("mapped", "string", "What it changed (tickets: 1), or why nothing (not mapped yet)."),
+    ),
+)
+
+SOURCE_TABLES = (SOURCES, WEBHOOK_EVENTS)
 SOURCE_SCHEMAS: dict[str, dict[str, str]] = {t.name: t.types() for t in SOURCE_TABLES}

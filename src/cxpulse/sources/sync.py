@@ -199,8 +199,12 @@ def sync_due(
 ) -> tuple[list[SyncReport], list[str]]:
     """Sync every source whose schedule is due at ``now`` (the worker's phase): the reports,
     and one line per source that failed (the others still sync)."""
+    from cxpulse.sources.connectors import CONNECTORS
+
+    kinds = ws.kinds[CONNECTORS]
     with hold():
-        due = [s.name for s in list_sources(ws) if s.due(now)]
+        # a source with nothing to pull (webhooks only) is never due
+        due = [s.name for s in list_sources(ws) if s.due(now) and kinds.get(s.connector).streams]
     reports, errors = [], []
     for name in due:
         try:
@@ -208,6 +212,12 @@ def sync_due(
         except CxpulseError as exc:
             errors.append(f"source {name}: {exc}")
     return reports, errors
+
+
+def write_page(ws: Context, source: Source, page: Page, report: SyncReport) -> None:
+    """Write one page of rows as a sync does (the import's checks, upserts by natural key),
+    its source's cursor unchanged: a webhook's rows."""
+    _write(ws, source, page, dict(source.cursor), report)
 
 
 def _write(

@@ -23,6 +23,7 @@ from cxpulse.errors import (
     SourceError,
     UnknownMetricError,
     UnknownTableError,
+    WebhookRejected,
     WorkspaceDamagedError,
     WorkspaceLockedError,
     WorkspacePermissionError,
@@ -62,6 +63,8 @@ def _status(exc: CxpulseError) -> int:
         return 503  # the server cannot serve this now; the message says why and what to do
     if isinstance(exc, WorkspaceReadOnlyError):
         return 409
+    if isinstance(exc, WebhookRejected):
+        return 401  # the sender could not prove it holds the source's signing secret
     if isinstance(exc, SourceError):
         return 502  # a vendor refused or failed: the message names the source and what to do
     return 422 if isinstance(exc, ImportRejected) else 400

@@ -11,6 +11,7 @@ from cxpulse.web.api import cases as api_cases
 from cxpulse.web.api import customers as api_customers
 from cxpulse.web.api import events as api_events
 from cxpulse.web.api import forecast as api_forecast
+from cxpulse.web.api import hooks as api_hooks
 from cxpulse.web.api import ingest as api_ingest
 from cxpulse.web.api import insights as api_insights
 from cxpulse.web.api import metrics as api_metrics
@@ -50,6 +51,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     # take the heaviest traffic (their paths, /s/... and /public/..., overlap no other route)
     public.router,
     public.api,
+    api_hooks.router,  # vendors' webhooks (/hooks/...): public, signed, rate-limited
     auth.router,
     apidocs.router,
     api_metrics.router,

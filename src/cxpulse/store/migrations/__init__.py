@@ -44,6 +44,7 @@ from cxpulse.store.migrations import (
     m018_results,
     m019_digest_definitions,
     m020_sources,
+    m021_webhook_events,
 )
 from cxpulse.store.migrations.base import Migration
 
@@ -58,6 +59,7 @@ KEY_INDEXES = (
     + m017_annotations.KEY_INDEXES
     + m019_digest_definitions.KEY_INDEXES
     + m020_sources.KEY_INDEXES
+    + m021_webhook_events.KEY_INDEXES
 )
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -81,6 +83,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m018_results.MIGRATION,
     m019_digest_definitions.MIGRATION,
     m020_sources.MIGRATION,
+    m021_webhook_events.MIGRATION,
 )
 
 
