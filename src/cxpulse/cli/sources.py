@@ -22,7 +22,7 @@ NameArg = Annotated[str, typer.Argument(help="The source's name, e.g. support.")
 
 @sources_app.command("add")
 def add(
-    connector: Annotated[str, typer.Argument(help="The connector: zendesk.")],
+    connector: Annotated[str, typer.Argument(help="The connector: zendesk or stripe.")],
     name: NameArg,
     subdomain: Annotated[
         str | None, typer.Option(help="Zendesk: acme for acme.zendesk.com.")

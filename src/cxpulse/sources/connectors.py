@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from cxpulse.kinds import Kind
 from cxpulse.sources.connector import Connector
+from cxpulse.sources.stripe import Stripe
 from cxpulse.sources.zendesk import Zendesk
 
-DEFAULT: list[type[Connector]] = [Zendesk]
+DEFAULT: list[type[Connector]] = [Zendesk, Stripe]
 CONNECTORS: Kind[type[Connector]] = Kind("source connector", DEFAULT)
