@@ -15,6 +15,8 @@
   https://docs.stripe.com/api/prices/object , https://docs.stripe.com/api/discounts/object ;
   the invoice https://docs.stripe.com/api/invoices/object ; the event
   https://docs.stripe.com/api/events/object
+- ``GET /v1/customers/{id}`` (and subscriptions, invoices): the object, or 404
+  ``resource_missing``.
 - authentication: HTTP basic with the secret key as the user name and no password; a wrong or
   revoked key is ``401`` with ``{"error": {"type": "invalid_request_error", "message":
   "Invalid API Key provided: ..."}}`` https://docs.stripe.com/api/authentication ,
@@ -261,8 +263,17 @@ class Stripe:
     versions: list[str | None] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def put(self, kind: str, obj: dict[str, Any], event: str, created: int) -> None:
-        """Create or change an object (its place in the list is kept) and log the event."""
+    def put(
+        self,
+        kind: str,
+        obj: dict[str, Any],
+        event: str,
+        created: int,
+        rendered: dict[str, Any] | None = None,
+        version: str = VERSION,
+    ) -> None:
+        """Create or change an object (its place in the list is kept) and log the event,
+        its object ``rendered`` in an account's other API ``version`` if given."""
         found = self.objects[kind]
         for i, old in enumerate(found):
             if old["id"] == obj["id"]:
@@ -274,9 +285,12 @@ class Stripe:
             {
                 "id": f"evt_{len(self.events) + 1:06d}",
                 "object": "event",
-                "api_version": VERSION,
+                "api_version": version,
                 "created": created,
-                "data": {"object": json.loads(json.dumps(obj)), "previous_attributes": {}},
+                "data": {
+                    "object": json.loads(json.dumps(rendered or obj)),
+                    "previous_attributes": {},
+                },
                 "livemode": False,
                 "pending_webhooks": 0,
                 "request": {"id": None, "idempotency_key": None},
@@ -328,6 +342,16 @@ class _Handler(BaseHTTPRequestHandler):
                 found = [s for s in found if s["status"] != "canceled"]
             elif status and status != "all":
                 found = [o for o in found if o.get("status") == status]
+        elif url.path.rsplit("/", 1)[0] in LISTED:  # retrieve one object
+            kind, wanted = LISTED[url.path.rsplit("/", 1)[0]], url.path.rsplit("/", 1)[1]
+            one = [o for o in st.objects[kind] if o["id"] == wanted]
+            if one:
+                self._send(200, one[0])
+            else:
+                message = f"No such {kind[:-1]}: '{wanted}'"
+                error = {"type": "invalid_request_error", "code": "resource_missing"}
+                self._send(404, {"error": {**error, "message": message}})
+            return
         elif url.path == "/v1/events":
             since = int(query.get("created[gte]", ["0"])[-1])
             types = set(query.get("types[]", []))

@@ -158,6 +158,22 @@ def test_the_next_sync_replays_events_an_upgrade_and_a_cancellation(
     )
 
 
+def test_an_event_rendered_in_another_api_version_is_read_again_in_ours(
+    ws: Workspace, stripe: Account
+) -> None:
+    account, _ = stripe
+    sync(ws)
+    # an account on 2025-03-31.basil: its events carry discount ids in `discounts`, no coupon
+    two_seats = ss.subscription(1, 1, [(ANNUAL, 2)], discount=ss.discount(percent_off=20))
+    basil = {k: v for k, v in two_seats.items() if k != "discount"} | {"discounts": ["di_1"]}
+    account.put("subscriptions", two_seats, "customer.subscription.updated", ss.epoch(11),
+                rendered=basil, version="2025-03-31.basil")  # fmt: skip
+    before = len(account.requests)
+    sync(ws, now=ss.now() + timedelta(days=2))
+    assert account.requests[before + 1 :] == ["/v1/subscriptions/sub_0001"]
+    assert rows(ws, "subscriptions", "subscription_id")["sub_0001"]["price"] == 1920.0
+
+
 def test_a_source_unsynced_longer_than_stripe_keeps_events_asks_for_a_full_sync(
     ws: Workspace,
 ) -> None:

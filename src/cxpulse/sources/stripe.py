@@ -8,7 +8,8 @@ same), read with the API version pinned by :data:`API_VERSION`:
   with ``limit`` and ``starting_after``, answering ``{"object": "list", "data", "has_more",
   "url"}`` newest first. https://docs.stripe.com/api/pagination
 - changes: ``GET /v1/events?created[gte]=&types[]=`` (newest first, kept 30 days; each event's
-  ``data.object`` is the object as it was, rendered in the API version of its time).
+  ``data.object`` is the object as it was, rendered in the API version of its time: one
+  rendered in another version is read again, ``GET /v1/subscriptions/{id}``, in ours).
   https://docs.stripe.com/api/events/list
 
 One stream, ``billing``, in phases: the first sync lists customers, then subscriptions, then
@@ -56,6 +57,8 @@ LISTS = {
     "subscriptions": ("/v1/subscriptions", {"status": "all"}),
     "invoices": ("/v1/invoices", {"status": "paid"}),
 }
+RETRIEVE = {"customer": "/v1/customers", "subscription": "/v1/subscriptions",
+            "invoice": "/v1/invoices"}  # fmt: skip
 EVENT_TYPES = (
     "customer.created",
     "customer.updated",
@@ -164,7 +167,7 @@ class Stripe(Connector):
             return
         for start in range(0, len(events), PAGE_SIZE):
             chunk = events[start : start + PAGE_SIZE]
-            objects = [(e.get("data") or {}).get("object") for e in chunk]
+            objects = self._snapshots(chunk)
             # created[gte]: events of the chunk's last second are read again next time (an
             # upsert of the same snapshot), never skipped
             last = max(int(e.get("created") or since) for e in chunk)
@@ -173,6 +176,24 @@ class Stripe(Connector):
                 cursor={"phase": "events", "since": max(last, since)},
                 done=start + PAGE_SIZE >= len(events),
             )
+
+    def _snapshots(self, events: list[dict[str, Any]]) -> list[Any]:
+        """Each event's object, read again in :data:`API_VERSION` when the event was rendered
+        in another one (Stripe renders an event in the version of its time: a newer one has
+        no ``discount``, an older one a ``plan`` for a price), once per object; the object
+        read is its current state, so later events of it change nothing."""
+        fetched: dict[str, Any] = {}
+        objects = []
+        for event in events:
+            obj = (event.get("data") or {}).get("object")
+            path = RETRIEVE.get(str(obj.get("object"))) if isinstance(obj, dict) else None
+            if path and obj.get("id") and event.get("api_version") not in (None, API_VERSION):
+                key = f"{path}/{obj['id']}"
+                if key not in fetched:
+                    fetched[key] = self.http.get(key, {})
+                obj = fetched[key]
+            objects.append(obj)
+        return objects
 
     # -- mapping ------------------------------------------------------------------------------
     def _rows(self, objects: list[dict[str, Any]]) -> dict[str, list[Row]]:
