@@ -26,7 +26,8 @@
   https://docs.stripe.com/rate-limits#handling-limiting-gracefully
 
 Knobs: ``key``, ``throttle`` (answer 429 to that many requests first), ``page_size`` (the
-largest ``limit`` honoured, to make pages without 100 objects).
+largest ``limit`` honoured, to make pages without 100 objects), ``hang_at`` (the request number
+that waits until ``release`` is set, for a kill mid-sync).
 """
 
 from __future__ import annotations
@@ -259,6 +260,8 @@ class Stripe:
     key: str = KEY
     throttle: int = 0
     page_size: int = 100
+    hang_at: int | None = None
+    release: threading.Event = field(default_factory=threading.Event)
     requests: list[str] = field(default_factory=list)
     versions: list[str | None] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -320,9 +323,12 @@ class _Handler(BaseHTTPRequestHandler):
         with st.lock:
             st.requests.append(self.path)
             st.versions.append(self.headers.get("Stripe-Version"))
+            number = len(st.requests)
             throttled = st.throttle > 0
             if throttled:
                 st.throttle -= 1
+        if st.hang_at is not None and number >= st.hang_at:
+            st.release.wait(60)
         expected = "Basic " + base64.b64encode(f"{st.key}:".encode()).decode()
         if self.headers.get("Authorization") != expected:
             message = "Invalid API Key provided: sk_test_****cret"
@@ -406,5 +412,6 @@ def serve(stripe: Stripe) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
+        stripe.release.set()
         server.shutdown()
         server.server_close()

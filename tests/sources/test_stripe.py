@@ -4,6 +4,10 @@ rate limits and a revoked key."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -172,6 +176,40 @@ def test_an_event_rendered_in_another_api_version_is_read_again_in_ours(
     sync(ws, now=ss.now() + timedelta(days=2))
     assert account.requests[before + 1 :] == ["/v1/subscriptions/sub_0001"]
     assert rows(ws, "subscriptions", "subscription_id")["sub_0001"]["price"] == 1920.0
+
+
+def test_a_sync_killed_mid_backfill_resumes_at_its_page_with_nothing_lost_or_duplicated(
+    ws: Workspace, stripe: Account
+) -> None:
+    """A real `kill -9` of `cxpulse sources sync` while it waits for the first page of
+    subscriptions: both pages of customers and the cursor are committed; the next sync
+    starts at the subscriptions and ends with every row once."""
+    account, _ = stripe
+    location = ws.store.location
+    ws.close()
+    account.hang_at = 3
+    run = subprocess.Popen(
+        [sys.executable, "-m", "cxpulse", "sources", "sync", "billing", "-w", location],
+        env={**os.environ, "STRIPE_KEY": ss.KEY}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while len(account.requests) < 3 and time.monotonic() < deadline:
+        assert run.poll() is None, run.communicate()
+        time.sleep(0.05)
+    run.kill()  # SIGKILL: no cleanup, no atexit
+    run.wait(30)
+    account.hang_at = None
+    account.release.set()
+
+    ws = Workspace.open(location)
+    assert sorted(rows(ws, "customers", "customer_id")) == [f"cus_{n:04d}" for n in (1, 2, 3, 4)]
+    assert get_source(ws, "billing").cursor["billing"]["phase"] == "subscriptions"
+    account.requests.clear()
+    sync_source(ws, "billing", sleep=lambda _: None)  # the clock the killed run started
+    assert account.requests[0] == "/v1/subscriptions?limit=100&status=all"
+    assert ws.store.table("subscriptions").count().execute() == 4
+    assert ws.store.table("customers").count().execute() == 4
+    assert march_mrr(ws) == pytest.approx(MARCH_MRR)
 
 
 def test_a_source_unsynced_longer_than_stripe_keeps_events_asks_for_a_full_sync(
