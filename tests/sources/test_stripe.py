@@ -124,9 +124,11 @@ def test_a_full_sync_maps_customers_subscriptions_and_one_off_invoices(
     )
     assert order["ordered_at"] == datetime(2026, 3, 5, 10)
     assert march_mrr(ws) == pytest.approx(MARCH_MRR)
+    now = Stripe._epoch(ss.now())
     assert get_source(ws, "billing").cursor["billing"] == {
         "phase": "events",
-        "since": Stripe._epoch(ss.now()),
+        "since": now,
+        "checked": now,
     }
 
 
@@ -216,9 +218,14 @@ def test_a_source_unsynced_longer_than_stripe_keeps_events_asks_for_a_full_sync(
     ws: Workspace,
 ) -> None:
     sync(ws)
+    assert sync(ws, now=ss.now() + timedelta(days=20)).pages == 1  # no event: a quiet month
+    quiet = get_source(ws, "billing").cursor["billing"]
+    assert quiet["since"] == Stripe._epoch(ss.now())  # kept: nothing newer was seen ...
+    assert quiet["checked"] == Stripe._epoch(ss.now() + timedelta(days=20))  # ... till then
+    assert sync(ws, now=ss.now() + timedelta(days=45)).pages == 1  # 25 days after the check
     with pytest.raises(SourceError, match=r"more than 30 days old.*sources sync billing --full"):
-        sync(ws, now=ss.now() + timedelta(days=31))
-    later = ss.now() + timedelta(days=31)
+        sync(ws, now=ss.now() + timedelta(days=76))
+    later = ss.now() + timedelta(days=76)
     assert sync(ws, now=later, full=True).pages == 6  # 2 + 2 + 1 list pages, 1 of events
     assert get_source(ws, "billing").cursor["billing"]["since"] == Stripe._epoch(later)
 

@@ -137,7 +137,11 @@ class Stripe(Connector):
     # -- changes ------------------------------------------------------------------------------
     def _events(self, state: dict[str, Any]) -> Iterator[Page]:
         since = int(state["since"])
-        if self._epoch(self.now) - since > EVENT_DAYS * 86_400:
+        # the last complete read of the events, not the last event: a quiet account may have
+        # none for months, and every one up to that read was seen
+        checked = int(state.get("checked", since))
+        now = self._epoch(self.now)
+        if now - checked > EVENT_DAYS * 86_400:
             raise SourceError(
                 f"source {self.source!r}: its last sync is more than {EVENT_DAYS} days old and "
                 "Stripe keeps events that long: run `cxpulse sources sync "
@@ -163,7 +167,9 @@ class Stripe(Connector):
             after = str(data[-1]["id"])
         events.reverse()
         if not events:
-            yield Page(rows={}, cursor={"phase": "events", "since": since}, done=True)
+            yield Page(
+                rows={}, cursor={"phase": "events", "since": since, "checked": now}, done=True
+            )
             return
         for start in range(0, len(events), PAGE_SIZE):
             chunk = events[start : start + PAGE_SIZE]
@@ -171,11 +177,13 @@ class Stripe(Connector):
             # created[gte]: events of the chunk's last second are read again next time (an
             # upsert of the same snapshot), never skipped
             last = max(int(e.get("created") or since) for e in chunk)
+            done = start + PAGE_SIZE >= len(events)
             yield Page(
                 rows=self._rows([o for o in objects if isinstance(o, dict)]),
-                cursor={"phase": "events", "since": max(last, since)},
-                done=start + PAGE_SIZE >= len(events),
-            )
+                cursor={"phase": "events", "since": max(last, since),
+                        "checked": now if done else checked},
+                done=done,
+            )  # fmt: skip
 
     def _snapshots(self, events: list[dict[str, Any]]) -> list[Any]:
         """Each event's object, read again in :data:`API_VERSION` when the event was rendered
