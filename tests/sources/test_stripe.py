@@ -14,11 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from cxpulse import Workspace
 from cxpulse.cli.app import app
 from cxpulse.errors import SourceAuthError, SourceError
+from cxpulse.metrics.subscription_checks import BILLING_MONTHS
 from cxpulse.sources import CONNECTORS, add_source, get_source, sync_source
 from cxpulse.sources.secrets import reference
 from cxpulse.sources.stripe import API_VERSION, Stripe
@@ -322,3 +325,27 @@ def test_cli_sources_add_stripe_then_metric_mrr(
     assert result.exit_code == 0, result.stdout + result.stderr
     (march,) = json.loads(result.stdout)
     assert (march["period"], march["value"]) == ("2026-03", pytest.approx(MARCH_MRR))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    interval=st.sampled_from(["day", "week", "month", "year"]),
+    count=st.integers(1, 12),
+    unit=st.integers(0, 10_000_000),
+    quantity=st.integers(1, 500),
+    percent_off=st.none() | st.floats(0, 100),
+)
+def test_the_booked_price_is_always_the_invoiced_amount_per_month(
+    interval: str, count: int, unit: int, quantity: int, percent_off: float | None
+) -> None:
+    """Whatever the period, the canonical row's price over its billing period's months (what
+    the MRR metrics compute) is Stripe's amount per invoice over the months it covers."""
+    item = [(ss.price(unit, interval, count), quantity)]
+    coupon = {} if percent_off is None else {"discount": ss.discount(percent_off=percent_off)}
+    connector = Stripe("billing", {}, None, ss.now())  # type: ignore[arg-type]  # maps only
+    row = connector._subscription(ss.subscription(1, 1, item, **coupon))
+    assert row["billing_period"] is not None and row["price"] is not None
+    per_invoice = unit / 100 * quantity * (1 - (percent_off or 0) / 100)
+    months = {"day": 12 / 365, "week": 12 / 52, "month": 1, "year": 12}[interval] * count
+    booked = float(row["price"]) / BILLING_MONTHS[row["billing_period"]]
+    assert booked == pytest.approx(per_invoice / months, rel=1e-6, abs=1e-5)

@@ -179,27 +179,27 @@ class Stripe(Connector):
             last = max(int(e.get("created") or since) for e in chunk)
             done = start + PAGE_SIZE >= len(events)
             yield Page(
-                rows=self._rows([o for o in objects if isinstance(o, dict)]),
+                rows=self._rows(objects),
                 cursor={"phase": "events", "since": max(last, since),
                         "checked": now if done else checked},
                 done=done,
             )  # fmt: skip
 
-    def _snapshots(self, events: list[dict[str, Any]]) -> list[Any]:
+    def _snapshots(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Each event's object, read again in :data:`API_VERSION` when the event was rendered
         in another one (Stripe renders an event in the version of its time: a newer one has
         no ``discount``, an older one a ``plan`` for a price), once per object; the object
         read is its current state, so later events of it change nothing."""
         fetched: dict[str, Any] = {}
-        objects = []
+        objects: list[dict[str, Any]] = []
         for event in events:
-            obj = (event.get("data") or {}).get("object")
-            path = RETRIEVE.get(str(obj.get("object"))) if isinstance(obj, dict) else None
+            obj = _object(_object(event.get("data")).get("object"))
+            path = RETRIEVE.get(str(obj.get("object")))
             if path and obj.get("id") and event.get("api_version") not in (None, API_VERSION):
                 key = f"{path}/{obj['id']}"
                 if key not in fetched:
                     fetched[key] = self.http.get(key, {})
-                obj = fetched[key]
+                obj = _object(fetched[key])
             objects.append(obj)
         return objects
 
