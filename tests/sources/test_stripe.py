@@ -217,6 +217,19 @@ def test_a_sync_killed_mid_backfill_resumes_at_its_page_with_nothing_lost_or_dup
     assert march_mrr(ws) == pytest.approx(MARCH_MRR)
 
 
+def test_a_coupon_that_ends_reads_its_subscription_again(ws: Workspace, stripe: Account) -> None:
+    account, _ = stripe
+    sync(ws)
+    coupon = ss.discount(percent_off=20) | {"subscription": "sub_0001"}
+    full_price = ss.subscription(1, 1, [(ANNUAL, 1)])
+    account.put("subscriptions", full_price, "customer.discount.deleted", ss.epoch(11),
+                rendered=coupon)  # fmt: skip
+    before = len(account.requests)
+    sync(ws, now=ss.now() + timedelta(days=2))
+    assert account.requests[before + 1 :] == ["/v1/subscriptions/sub_0001"]
+    assert rows(ws, "subscriptions", "subscription_id")["sub_0001"]["price"] == 1200.0
+
+
 def test_a_source_unsynced_longer_than_stripe_keeps_events_asks_for_a_full_sync(
     ws: Workspace,
 ) -> None:

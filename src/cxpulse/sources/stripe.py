@@ -68,6 +68,10 @@ EVENT_TYPES = (
     "customer.subscription.paused",
     "customer.subscription.resumed",
     "invoice.paid",
+    # a coupon added, changed or over: its subscription's MRR moves, read again
+    "customer.discount.created",
+    "customer.discount.updated",
+    "customer.discount.deleted",
 )
 # per-period price -> per month, by ``recurring.interval``
 MONTHS_PER = {"day": 12 / 365, "week": 12 / 52, "month": 1.0, "year": 12.0}
@@ -188,15 +192,20 @@ class Stripe(Connector):
     def _snapshots(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Each event's object, read again in :data:`API_VERSION` when the event was rendered
         in another one (Stripe renders an event in the version of its time: a newer one has
-        no ``discount``, an older one a ``plan`` for a price), once per object; the object
-        read is its current state, so later events of it change nothing."""
+        no ``discount``, an older one a ``plan`` for a price), and for a discount its
+        subscription; once per object: what is read is its current state, so later events
+        of it change nothing."""
         fetched: dict[str, Any] = {}
         objects: list[dict[str, Any]] = []
         for event in events:
             obj = _object(_object(event.get("data")).get("object"))
             path = RETRIEVE.get(str(obj.get("object")))
-            if path and obj.get("id") and event.get("api_version") not in (None, API_VERSION):
+            key = None
+            if obj.get("object") == "discount" and obj.get("subscription"):
+                key = f"/v1/subscriptions/{obj['subscription']}"  # the discount's subscription
+            elif path and obj.get("id") and event.get("api_version") not in (None, API_VERSION):
                 key = f"{path}/{obj['id']}"
+            if key:
                 if key not in fetched:
                     fetched[key] = self.http.get(key, {})
                 obj = _object(fetched[key])
@@ -285,7 +294,6 @@ class Stripe(Connector):
             "ordered_at": _time(paid_at),
             "amount": None if before_tax is None else f"{_units(before_tax, currency):.6f}",
             "currency": _currency(currency),
-            "channel": "stripe",
             "status": "placed",
             "source": self.source,
         }
