@@ -55,6 +55,8 @@ class Connector:
     """The vendor's product, for messages: "Zendesk Support"."""
     options: ClassVar[tuple[Option, ...]] = ()
     streams: ClassVar[tuple[str, ...]] = ()
+    headers: ClassVar[dict[str, str]] = {}
+    """Sent with every request (Stripe's pinned API version)."""
 
     def __init__(self, source: str, options: Mapping[str, str], http: Http, now: datetime) -> None:
         self.source = source
@@ -89,6 +91,12 @@ class Connector:
     def user(cls, options: Mapping[str, str]) -> str:
         """The user name of its basic authentication ('' when the token goes alone)."""
         return ""
+
+    @classmethod
+    def auth(cls, options: Mapping[str, str], token: str) -> tuple[str, str]:
+        """The basic authentication pair: :meth:`user` and the token by default (Stripe puts
+        its secret key in the user name, with no password)."""
+        return (cls.user(options), token)
 
     def pages(self, stream: str, cursor: Any) -> Iterator[Page]:
         """The pages of ``stream`` after ``cursor`` (None: from the start)."""

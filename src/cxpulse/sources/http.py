@@ -47,6 +47,8 @@ class Http:
     waits: list[float] = field(default_factory=list)
     """Every wait, in seconds (what the sync report counts as rate-limit pauses)."""
     requests: int = 0
+    headers: dict[str, str] = field(default_factory=dict)
+    """Sent with every request besides Accept (a vendor's pinned API version)."""
     _client: httpx.Client | None = None
 
     def client(self) -> httpx.Client:
@@ -61,7 +63,7 @@ class Http:
                 base_url=self.base_url,
                 auth=self.auth,
                 timeout=TIMEOUT,
-                headers={"Accept": "application/json"},
+                headers={"Accept": "application/json", **self.headers},
             )
         return self._client
 
@@ -138,7 +140,8 @@ class Http:
         self.sleep(seconds)
 
     def _said(self, message: str) -> str:
-        return scrub(f"source {self.source!r}: {message}", [self.auth[1]])
+        # the token is the password, or the user name (Stripe): mask whichever holds it
+        return scrub(f"source {self.source!r}: {message}", [a for a in self.auth if a])
 
 
 def _retry_after(value: str | None) -> float | None:

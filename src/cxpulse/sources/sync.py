@@ -150,8 +150,9 @@ def _sync(
         http = Http(
             name,
             kind.base_url(source.options),
-            (kind.user(source.options), token),
+            kind.auth(source.options, token),
             secrets.describe(source.secret),
+            headers=dict(kind.headers),
             sleep=sleep,
             say=say,
         )
