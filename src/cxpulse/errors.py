@@ -117,6 +117,11 @@ class SourceError(CxpulseError, RuntimeError):
     keeps answering 429 or 5xx); the message names the source."""
 
 
+class SourceBusyError(SourceError):
+    """The source is syncing already (the worker, or another request): try again once it is
+    done; not the vendor's failure."""
+
+
 class SourceAuthError(SourceError, PermissionError):
     """A vendor refused a source's token (401/403), or the token cannot be read: the message
     names the source and where its token comes from."""

@@ -79,3 +79,8 @@ def test_sources_add_webhook_says_where_to_point_the_vendor(tmp_path: Path) -> N
     code, text = invoke("sources", "add", "webhook", "x", "--vendor", "paypal",
                         "--token-env", "X", "-w", db)  # fmt: skip
     assert code == 1 and "Traceback" not in text and "--vendor takes one of" in text
+    # nothing to pull from a webhook source: `sources sync` neither reads its secret nor fails
+    code, text = invoke("sources", "sync", "-w", db)
+    assert code == 0 and "every source here receives its vendor's webhooks" in text, text
+    code, text = invoke("sources", "sync", "zendesk-hooks", "-w", db)
+    assert code == 1 and "it has nothing to sync" in " ".join(text.split()), text

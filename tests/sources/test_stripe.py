@@ -362,3 +362,15 @@ def test_the_booked_price_is_always_the_invoiced_amount_per_month(
     months = {"day": 12 / 365, "week": 12 / 52, "month": 1, "year": 12}[interval] * count
     booked = float(row["price"]) / BILLING_MONTHS[row["billing_period"]]
     assert booked == pytest.approx(per_invoice / months, rel=1e-6, abs=1e-5)
+
+
+def test_amounts_in_each_currencys_minor_unit_and_seats_as_given() -> None:
+    # found in review: three-decimal currencies were divided by 100 (10x the MRR) and a
+    # quantity of 0 was booked as one seat
+    from cxpulse.sources.stripe import _quantity, _units
+
+    assert _units(5120, "kwd") == pytest.approx(5.12)  # Stripe: 5.120 KWD is amount=5120
+    assert _units(1999, "eur") == pytest.approx(19.99)
+    assert _units(500, "jpy") == 500
+    assert _quantity({"quantity": 0}) == 0 and _quantity({}) == 1
+    assert _quantity({"quantity": 3}) == 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
@@ -40,10 +41,20 @@ def test_a_source_is_added_synced_and_removed(
     with zs.serve(account) as url:
         body = {"connector": "zendesk", "name": "support", "token_env": "ZENDESK_TOKEN",
                 "options": {"subdomain": "acme", "email": zs.EMAIL, "base_url": url}}  # fmt: skip
+        # another API address is set on the server (the CLI), never through the API: a web
+        # admin could send the token (any environment variable) to a host of their choosing
+        refused_url = admin.post("/api/v1/sources", json=body, headers=headers)
+        assert refused_url.status_code == 400 and "CLI" in refused_url.json()["detail"]
+        del body["options"]["base_url"]
         added = admin.post("/api/v1/sources", json=body, headers=headers)
         assert added.status_code == 201, added.text
         assert added.json()["token_from"] == "the environment variable ZENDESK_TOKEN"
         assert admin.post("/api/v1/sources", json=body, headers=headers).status_code == 400
+        # the test server stands in for acme.zendesk.com, as `--base-url` on the CLI would set
+        con = web_ws.store.con
+        options = json.loads(con.raw_sql("SELECT options FROM sources").fetchone()[0])
+        options["base_url"] = url
+        con.raw_sql(f"UPDATE sources SET options = '{json.dumps(options)}' WHERE name = 'support'")
 
         synced = admin.post("/api/v1/sources/support/sync", headers=headers)
         assert synced.status_code == 200, synced.text
@@ -63,3 +74,18 @@ def test_a_source_is_added_synced_and_removed(
     assert removed.status_code == 200 and admin.get("/api/v1/sources", headers=headers).json() == []
     actions = [e["action"] for e in entries(web_ws).to_dict("records")]
     assert "source.add" in actions and "source.remove" in actions
+
+
+def test_a_secrets_file_or_a_subdomain_with_a_path_is_refused(
+    client_for: Callable[[str], TestClient],
+) -> None:
+    admin = client_for("admin")
+    headers = session_headers(admin)
+    base = {"connector": "zendesk", "name": "support",
+            "options": {"subdomain": "acme", "email": zs.EMAIL}}  # fmt: skip
+    by_file = {**base, "token_file": "/etc/passwd", "token_key": "root"}
+    assert admin.post("/api/v1/sources", json=by_file, headers=headers).status_code == 400
+    elsewhere = {**base, "token_env": "HOME",
+                 "options": {"subdomain": "evil.example#", "email": zs.EMAIL}}  # fmt: skip
+    refused = admin.post("/api/v1/sources", json=elsewhere, headers=headers)
+    assert refused.status_code == 400 and "--subdomain" in refused.json()["detail"]

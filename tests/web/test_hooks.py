@@ -216,3 +216,51 @@ def test_a_solved_ticket_webhook_sends_the_survey_24_hours_later_without_a_sync(
         assert code == 0, text
         (msg,) = box.messages
         assert msg["To"] == "a@x.io" and msg["Subject"] == "How did we do?"
+
+
+def test_the_signature_is_checked_off_the_write_lock(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # an unsigned flood must not queue behind (or hold up) every write, nor wait out the
+    # worker's minute-long phases: nobody holds the server's lock while a signature is checked
+    import threading
+
+    from cxpulse.sources import webhooks
+
+    app = create_app(ws, clock=lambda: NOW, worker_interval=None)
+    lock = app.state.cx.lock
+    free: list[bool] = []
+    verifier = webhooks.VERIFIERS["zendesk"]
+    checked = verifier.verify
+
+    def verify(*args: object, **kwargs: object) -> webhooks.Verified:
+        def probe() -> None:  # another thread: an RLock held here would refuse it
+            got = lock.acquire(timeout=0)
+            free.append(got)
+            if got:
+                lock.release()
+
+        t = threading.Thread(target=probe)
+        t.start()
+        t.join()
+        return checked(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(verifier, "verify", verify)
+    client = TestClient(app)
+    body = solved_event()
+    assert post(client, "zendesk-hooks", body, sign("zendesk", body, NOW, secret="no")) == 401
+    assert post(client, "zendesk-hooks", body, sign("zendesk", body, NOW)) == 200
+    assert free == [True, True]
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_read(client: TestClient) -> None:
+    from cxpulse.web.api.hooks import MAX_BODY
+
+    big = b"x" * (MAX_BODY + 1)
+    assert post(client, "zendesk-hooks", big, {"Content-Length": str(len(big))}) == 413
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it streams in
+        for _ in range(6):
+            yield b"x" * (1024 * 1024)
+
+    assert client.post("/hooks/zendesk-hooks", content=chunks()).status_code == 413

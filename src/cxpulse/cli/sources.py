@@ -137,7 +137,9 @@ def sync(
     failed = []
     reports = []
     with _open(workspace) as ws:
-        names = [name] if name else [s.name for s in list_sources(ws)]
+        every = list_sources(ws)
+        # a webhook-only source has nothing to pull (the vendor sends its events)
+        names = [name] if name else [s.name for s in every if s.connector != "webhook"]
         for each in names:
             try:
                 report = sync_source(
@@ -161,7 +163,11 @@ def sync(
     if json_:
         out.print_json(render.to_json([r.to_dict() for r in reports]))
     if not names:
-        out.print("No sources yet: cxpulse sources add zendesk NAME ...")
+        out.print(
+            "Nothing to sync: every source here receives its vendor's webhooks."
+            if every
+            else "No sources yet: cxpulse sources add zendesk NAME ..."
+        )
     if failed:
         raise typer.Exit(1)
 

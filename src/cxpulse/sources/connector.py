@@ -80,7 +80,10 @@ class Connector:
                 f"the {cls.name} connector needs "
                 + ", ".join(f"--{m.replace('_', '-')}" for m in missing)
             )
-        return {k: str(v) for k, v in options.items() if v is not None}
+        checked = {k: str(v) for k, v in options.items() if v is not None}
+        if "base_url" in checked:
+            _check_base_url(checked["base_url"])
+        return checked
 
     @classmethod
     def base_url(cls, options: Mapping[str, str]) -> str:
@@ -101,3 +104,22 @@ class Connector:
     def pages(self, stream: str, cursor: Any) -> Iterator[Page]:
         """The pages of ``stream`` after ``cursor`` (None: from the start)."""
         raise NotImplementedError
+
+
+LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
+def _check_base_url(url: str) -> None:
+    """The token goes to this address with every request: https, or plain http to this machine
+    only (a test server, a local proxy); never a token in clear over the network."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return
+    if parts.scheme == "http" and parts.hostname in LOOPBACK:
+        return
+    raise ConfigError(
+        f"--base-url must be an https:// address (or http:// to this machine), not {url!r}: "
+        "the source's token is sent to it with every request"
+    )

@@ -332,7 +332,7 @@ def _billed(items: list[dict[str, Any]]) -> tuple[float, str, float, str | None]
             unit = price.get("amount")  # a legacy plan
         if unit is None:
             return None
-        per_period = _units(float(unit), price.get("currency")) * int(item.get("quantity") or 1)
+        per_period = _units(float(unit), price.get("currency")) * _quantity(item)
         monthly += per_period / (MONTHS_PER[interval] * count)
     if len(periods) == 1:
         interval, count = next(iter(periods))
@@ -370,8 +370,22 @@ def _plan(price: dict[str, Any]) -> str | None:
     return price.get("nickname") or _text(product) or _text(price.get("id"))
 
 
+THREE_DECIMAL = frozenset({"bhd", "jod", "kwd", "omr", "tnd"})
+"""Stripe's three-decimal currencies, in thousandths: 5.120 KWD is ``amount=5120``
+(https://docs.stripe.com/currencies#three-decimal)."""
+
+
 def _units(amount: float, currency: Any) -> float:
-    return amount if str(currency or "").lower() in ZERO_DECIMAL else amount / 100
+    code = str(currency or "").lower()
+    if code in ZERO_DECIMAL:
+        return amount
+    return amount / (1000 if code in THREE_DECIMAL else 100)
+
+
+def _quantity(item: dict[str, Any]) -> int:
+    """Seats: 1 when Stripe leaves it out, 0 when the customer has none (no MRR)."""
+    quantity = item.get("quantity")
+    return 1 if quantity is None else int(quantity)
 
 
 def _object(value: Any) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from cxpulse import schema
-from cxpulse.errors import CxpulseError, SourceError
+from cxpulse.errors import ConfigError, CxpulseError, SourceBusyError
 from cxpulse.ingest import validate_frame
 from cxpulse.ingest.load import to_arrow, upsert_rows
 from cxpulse.sources import secrets
@@ -113,7 +113,7 @@ def _one_at_a_time(ws: Context, name: str) -> Iterator[None]:
     key = (ws.store.location, name)
     with _running_lock:
         if key in _running:
-            raise SourceError(
+            raise SourceBusyError(
                 f"source {name!r} is already syncing (the worker, or another "
                 "request); its progress is in `cxpulse sources list`"
             )
@@ -140,6 +140,11 @@ def _sync(
         ws.store.check_writable()
         source = get_source(ws, name)
         kind = ws.kinds[CONNECTORS].get(source.connector)
+        if not kind.streams:
+            raise ConfigError(
+                f"source {name!r} receives its vendor's webhooks (POST /hooks/{name}): "
+                "it has nothing to sync"
+            )
         save_state(ws, name, last_status="running", **({"cursor": {}} if full else {}))
     report = SyncReport(name)
     cursors = {} if full else dict(source.cursor)

@@ -100,11 +100,38 @@ def receive(
 
     WebhookRejected (nothing stored) when its signature or timestamp fails; a repeat of a
     stored event id is ``new=False`` and writes nothing."""
+    return store(ws, verify(ws, name, delivery, now, environ), delivery, now)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A delivery whose signature held: its source, the vendor's scheme and the event."""
+
+    source: Source
+    vendor: str
+    event: Verified
+
+
+def verify(
+    ws: Context,
+    name: str,
+    delivery: Delivery,
+    now: datetime,
+    environ: Mapping[str, str] | None = None,
+) -> Checked:
+    """Check ``delivery``'s signature with the source's secret; reads only, so a server does
+    it off its write lock (an unsigned flood must not hold up every write)."""
     source = get_source(ws, name)
     vendor = webhook_vendor(source)
-    verified = VERIFIERS[vendor].verify(
-        secrets.resolve(source.secret, name, environ), delivery, now
-    )
+    event = VERIFIERS[vendor].verify(secrets.resolve(source.secret, name, environ), delivery, now)
+    return Checked(source, vendor, event)
+
+
+def store(ws: Context, checked: Checked, delivery: Delivery, now: datetime) -> Received:
+    """Store a verified delivery once and map it, in one transaction (the caller's, when it
+    has one: the server records the survey triggers in the same)."""
+    source, vendor, verified = checked.source, checked.vendor, checked.event
+    name = source.name
     key = f"{name}:{verified.event_id}"
     with ws.store.transaction():
         if rows_where_in(ws.store, WEBHOOK_EVENTS_TABLE, "event_key", [key], ["event_key"]):

@@ -28,6 +28,7 @@ wraps pages in its own lazy objects and retries inside itself.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
@@ -63,6 +64,9 @@ CHANNELS = {
 }
 
 
+_SUBDOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+
+
 class Zendesk(Connector):
     name = "zendesk"
     title = "Zendesk Support"
@@ -77,6 +81,13 @@ class Zendesk(Connector):
     @classmethod
     def check(cls, options: Mapping[str, str | None]) -> dict[str, str]:
         checked = super().check(options)
+        # the token goes to https://{subdomain}.zendesk.com: "evil.example#" would send it to
+        # evil.example (what follows # is no longer the host)
+        if not _SUBDOMAIN.fullmatch(checked["subdomain"]):
+            raise ConfigError(
+                "--subdomain is the first part of your Zendesk address (acme for "
+                f"acme.zendesk.com): letters, digits and -, not {checked['subdomain']!r}"
+            )
         start = checked.get("start")
         try:
             if start:

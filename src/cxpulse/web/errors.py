@@ -20,6 +20,7 @@ from cxpulse.errors import (
     CxpulseError,
     DiskFullError,
     ImportRejected,
+    SourceBusyError,
     SourceError,
     UnknownMetricError,
     UnknownTableError,
@@ -65,6 +66,8 @@ def _status(exc: CxpulseError) -> int:
         return 409
     if isinstance(exc, WebhookRejected):
         return 401  # the sender could not prove it holds the source's signing secret
+    if isinstance(exc, SourceBusyError):
+        return 409  # a sync of this source is running: nothing failed, try again later
     if isinstance(exc, SourceError):
         return 502  # a vendor refused or failed: the message names the source and what to do
     return 422 if isinstance(exc, ImportRejected) else 400

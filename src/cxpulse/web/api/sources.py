@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cxpulse.accounts import audit
 from cxpulse.accounts.users import Permission
+from cxpulse.errors import ConfigError
 from cxpulse.sources import add_source, list_sources, remove_source, sync_source
 from cxpulse.sources.definitions import DEFAULT_SCHEDULE_MINUTES
 from cxpulse.sources.secrets import reference
@@ -76,6 +77,14 @@ def sources(principal: Admin, state: State) -> list[dict[str, Any]]:
 
 @router.post("/sources", summary="Add a live source", response_model=SourceOut, status_code=201)
 def add(body: SourceIn, principal: Admin, state: State) -> dict[str, Any]:
+    # a file path or another API address would let a web admin send any server file's line or
+    # environment variable to a host of their choosing: those stay with the CLI, whose user
+    # is on the server already
+    if body.token_file or "base_url" in body.options:
+        raise ConfigError(
+            "token_file and base_url are set with the CLI on the server "
+            "(`cxpulse sources add ... --token-file` / `--base-url`), not through the API"
+        )
     secret = reference(body.token_env, body.token_file, body.token_key)
     with state.workspace() as ws:
         now: datetime = state.now()
