@@ -153,7 +153,7 @@ def fingerprint(*parts: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-SOURCE_SUFFIXES: Final = (".py", ".yaml", ".yml")
+SOURCE_SUFFIXES: Final = (".py", ".yaml", ".yml", ".tsv")  # .tsv: the sentiment lexicons
 """The files of the package a result can depend on: its code and its data (the built-in
 theme taxonomies)."""
 

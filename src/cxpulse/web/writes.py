@@ -58,6 +58,9 @@ EFFECTS: dict[tuple[str, str], Effect] = {
     ("POST", "/s/{token}/unsubscribe"): Effect.SOFT,
     ("GET", "/public/widget/survey"): Effect.SOFT,  # counts the offer (may invite a customer)
     ("POST", "/public/widget/answer"): Effect.SOFT,
+    # vendors' webhooks stream in from outside, like the answers: a burst of ticket events must
+    # not make every dashboard view recompute in front of its viewer
+    ("POST", "/hooks/{source}"): Effect.SOFT,
     # erasure: nothing computed before it may be shown after it
     ("POST", "/api/v1/customers/{customer_id}/erase"): Effect.PURGE,
     ("POST", "/customers/{customer_id}/erase"): Effect.PURGE,
