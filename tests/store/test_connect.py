@@ -160,3 +160,23 @@ def test_memory_bounded_lowers_duckdbs_limit_for_a_bulk_write_and_restores_it(
             assert _memory_limit(ws) == "244.1 MiB"
             raise RuntimeError("the write failed")
         assert _memory_limit(ws) == "488.2 MiB"  # restored on failure too
+
+
+def test_memory_bounded_around_a_failed_transaction_restores_the_limit_outside(
+    tmp_path: Path,
+) -> None:
+    """Inside a failed transaction DuckDB refuses the SET that restores the limit: the
+    statement's own error is raised, and the outer block (outside it) restores the limit."""
+    import duckdb
+
+    with Workspace.init(tmp_path / "ws.duckdb") as ws:
+        default = _memory_limit(ws)
+        store = ws.store
+        with (
+            pytest.raises(duckdb.ConversionException),
+            store.memory_bounded("1GB"),
+            store.transaction(),
+            store.memory_bounded("512MB"),  # inside the transaction
+        ):
+            store.con.raw_sql("SELECT CAST('x' AS INTEGER)")
+        assert _memory_limit(ws) == default and store.memory_limit is None

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import ibis
 from ibis.backends import BaseBackend
 
@@ -124,16 +125,27 @@ class Store(Writes):
             yield
             return
         before = self.memory_limit
-        if before is None or _size_bytes(limit) < _size_bytes(before):
-            self.limit_memory(limit)
+        if before is not None and _size_bytes(limit) >= _size_bytes(before):
+            yield  # already within it (an outer block, the server's limit)
+            return
+        self.limit_memory(limit)
         try:
             yield
-        finally:
-            if before is None:
-                self.con.raw_sql("RESET memory_limit")
-                self.memory_limit = None
-            else:
-                self.limit_memory(before)
+        except BaseException:
+            # a failed statement inside a transaction: DuckDB refuses every other one until
+            # the rollback, so the limit stays at the bound (an outer block, outside the
+            # transaction, restores it) and the write's own error is the one raised
+            with contextlib.suppress(duckdb.Error):
+                self._restore_memory(before)
+            raise
+        self._restore_memory(before)
+
+    def _restore_memory(self, before: str | None) -> None:
+        if before is None:
+            self.con.raw_sql("RESET memory_limit")
+            self.memory_limit = None
+        else:
+            self.limit_memory(before)
 
     def check_writable(self) -> None:
         """Refuse, before any work, a write to a workspace opened read-only."""

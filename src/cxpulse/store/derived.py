@@ -220,7 +220,8 @@ class Derived:
         stale = self.stale(store)
         if not stale:
             return []
-        with store.transaction():
+        # bounded outside the transaction too, so the limit comes back even if it fails
+        with store.memory_bounded(), store.transaction():
             for m in stale:
                 if not any(store.table(name).count().to_pyarrow().as_py() for name in m.sources):
                     _rebuild(store, m)  # a new workspace: nothing to tell
