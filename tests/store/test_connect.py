@@ -134,3 +134,49 @@ def test_limit_memory_caps_duckdb_and_refuses_what_is_not_a_size(tmp_path: Path)
         assert limit == "488.2 MiB"  # 512 MB as DuckDB prints it
         with pytest.raises(ConfigError, match="a size such as 1GB"):
             ws.store.limit_memory("1GB'; DROP TABLE customers; --")
+
+
+def _memory_limit(ws: Workspace) -> str:
+    (limit,) = ws.store.con.raw_sql("SELECT current_setting('memory_limit')").fetchone()
+    return str(limit)
+
+
+def test_memory_bounded_lowers_duckdbs_limit_for_a_bulk_write_and_restores_it(
+    tmp_path: Path,
+) -> None:
+    with Workspace.init(tmp_path / "ws.duckdb") as ws:
+        default = _memory_limit(ws)  # 80 % of the machine
+        with ws.store.memory_bounded("1GB"):
+            assert _memory_limit(ws) == "953.6 MiB"
+            with ws.store.memory_bounded("2GB"):  # nested: the outer bound holds
+                assert _memory_limit(ws) == "953.6 MiB"
+            assert _memory_limit(ws) == "953.6 MiB"
+        assert _memory_limit(ws) == default and ws.store.memory_limit is None
+
+        ws.store.limit_memory("512MB")  # the server's own, lower limit is kept
+        with ws.store.memory_bounded("1GB"):
+            assert _memory_limit(ws) == "488.2 MiB"
+        with pytest.raises(RuntimeError), ws.store.memory_bounded("256MB"):
+            assert _memory_limit(ws) == "244.1 MiB"
+            raise RuntimeError("the write failed")
+        assert _memory_limit(ws) == "488.2 MiB"  # restored on failure too
+
+
+def test_memory_bounded_around_a_failed_transaction_restores_the_limit_outside(
+    tmp_path: Path,
+) -> None:
+    """Inside a failed transaction DuckDB refuses the SET that restores the limit: the
+    statement's own error is raised, and the outer block (outside it) restores the limit."""
+    import duckdb
+
+    with Workspace.init(tmp_path / "ws.duckdb") as ws:
+        default = _memory_limit(ws)
+        store = ws.store
+        with (
+            pytest.raises(duckdb.ConversionException),
+            store.memory_bounded("1GB"),
+            store.transaction(),
+            store.memory_bounded("512MB"),  # inside the transaction
+        ):
+            store.con.raw_sql("SELECT CAST('x' AS INTEGER)")
+        assert _memory_limit(ws) == default and store.memory_limit is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
@@ -187,3 +188,55 @@ def test_the_cli_imports_into_a_workspace_file_that_does_not_exist_yet(tmp_path:
     assert done.exit_code == 0, done.output
     with Workspace.open(new) as ws:
         assert ws.counts()["customers"] == 2
+
+
+def _memory_limit(ws: Workspace) -> str:
+    (limit,) = ws.store.con.raw_sql("SELECT current_setting('memory_limit')").fetchone()
+    return str(limit)
+
+
+def test_an_import_runs_within_a_memory_bound_and_restores_the_limit(
+    filled: Workspace, tmp_path: Path
+) -> None:
+    """DuckDB's default limit (80 % of the machine) let the scale-10 import grow to 20 GB."""
+    from cxpulse.store.connect import BULK_MEMORY_LIMIT
+    from cxpulse.store.derived import Maintainer
+
+    export_parquet(filled, tmp_path / "out")
+    seen: list[str] = []
+
+    def build(sources: object, keep: object) -> Iterator[tuple[str, object]]:
+        # a derived table rebuilt at the commit sees the bound (the sessions, in real life)
+        seen.append(_memory_limit(copy))
+        yield from ()
+
+    with Workspace.init(tmp_path / "copy.duckdb") as copy:
+        copy.store.limit_memory("4GB")  # a limit of its own, higher than the bound
+        probe = Maintainer("probe", ("tickets",), "ticket_id", (), lambda: "1", build)
+        copy.store.derived.register(probe)  # type: ignore[arg-type]
+        import_parquet(copy, tmp_path / "out")
+        copy.store.limit_memory(BULK_MEMORY_LIMIT)
+        expected = _memory_limit(copy)
+        copy.store.limit_memory("4GB")
+        assert seen == [expected]
+        assert _memory_limit(copy) == "3.7 GiB"  # its own limit again
+
+
+def test_an_import_that_fails_midway_leaves_nothing_and_restores_the_limit(
+    filled: Workspace, tmp_path: Path
+) -> None:
+    """customers load, then a tickets value DuckDB cannot cast fails the INSERT: the whole
+    import rolls back (one transaction), the derived tables and settings as they were."""
+    export_parquet(filled, tmp_path / "out")
+    path = tmp_path / "out" / "tickets.parquet"
+    table = pq.read_table(path)
+    i = table.column_names.index("reopens")
+    too_big = pa.array([2**64 - 1] * table.num_rows, pa.uint64())  # an integer, not an int64
+    pq.write_table(table.set_column(i, "reopens", too_big), path)
+    with Workspace.init(tmp_path / "copy.duckdb") as copy:
+        default = _memory_limit(copy)
+        with pytest.raises(ParquetFileError, match=r"tickets\.parquet: Conversion Error.*out of"):
+            import_parquet(copy, tmp_path / "out")
+        assert sum(copy.counts().values()) == 0  # not even the customers loaded before
+        assert copy.settings.min_n != 5  # the settings file was not applied
+        assert _memory_limit(copy) == default

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import ibis
 from ibis.backends import BaseBackend
 
@@ -44,7 +45,12 @@ from cxpulse.store.scratch import scope_memtables
 from cxpulse.store.writes import Writes, quote
 
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<prog>.*?) \(PID (?P<pid>\d+)\)")
-_MEMORY = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
+_MEMORY = re.compile(r"(?P<n>\d+(\.\d+)?)\s*(?P<unit>KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
+_UNITS = {"kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}  # as DuckDB reads them
+_UNITS |= {"kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+BULK_MEMORY_LIMIT = "2GB"
+"""DuckDB's memory for a bulk write (:meth:`Store.memory_bounded`). DuckDB's default, 80 % of
+the machine, let a scale-10 Parquet import grow to 20 GB; beyond this it spills to disk."""
 
 
 @dataclass
@@ -72,6 +78,8 @@ class Store(Writes):
     """The tables written in the open transaction, given new data versions at its end
     (:mod:`.results`)."""
     _depth: int = field(default=0, repr=False)  # open transaction() blocks
+    memory_limit: str | None = field(default=None, repr=False)
+    """The limit :meth:`limit_memory` set (None: DuckDB's default, 80 % of the machine)."""
     checked: Checked = field(default_factory=lambda: Checked(), repr=False)
     """Whether the file's blocks were checked (:meth:`verify`), shared by the cursors of one
     connection (the web server's readers): they read the same file."""
@@ -104,6 +112,40 @@ class Store(Writes):
             raise ConfigError(f"a memory limit is a size such as 1GB or 512MB, not {limit!r}")
         if self.backend == "duckdb":
             self.con.raw_sql(f"SET memory_limit = '{limit.strip()}'")  # checked just above
+            self.memory_limit = limit.strip()
+
+    @contextmanager
+    def memory_bounded(self, limit: str = BULK_MEMORY_LIMIT) -> Iterator[None]:
+        """Run a bulk write (a whole table imported, derived tables rebuilt) within ``limit``
+        of DuckDB memory, or the store's own limit when it is lower; the store's limit comes
+        back after, also on failure. Beyond it DuckDB spills its sorts, windows and temporary
+        tables to its temporary folder (``<file>.tmp``) instead of growing with the rows.
+        Blocks nest (the inner one changes nothing); other backends manage their own."""
+        if self.backend != "duckdb":
+            yield
+            return
+        before = self.memory_limit
+        if before is not None and _size_bytes(limit) >= _size_bytes(before):
+            yield  # already within it (an outer block, the server's limit)
+            return
+        self.limit_memory(limit)
+        try:
+            yield
+        except BaseException:
+            # a failed statement inside a transaction: DuckDB refuses every other one until
+            # the rollback, so the limit stays at the bound (an outer block, outside the
+            # transaction, restores it) and the write's own error is the one raised
+            with contextlib.suppress(duckdb.Error):
+                self._restore_memory(before)
+            raise
+        self._restore_memory(before)
+
+    def _restore_memory(self, before: str | None) -> None:
+        if before is None:
+            self.con.raw_sql("RESET memory_limit")
+            self.memory_limit = None
+        else:
+            self.limit_memory(before)
 
     def check_writable(self) -> None:
         """Refuse, before any work, a write to a workspace opened read-only."""
@@ -219,6 +261,13 @@ class Store(Writes):
         disconnect = getattr(self.con, "disconnect", None)
         if disconnect is not None:
             disconnect()
+
+
+def _size_bytes(limit: str) -> float:
+    found = _MEMORY.fullmatch(limit.strip())
+    if found is None:
+        raise ConfigError(f"a memory limit is a size such as 1GB or 512MB, not {limit!r}")
+    return float(found["n"]) * _UNITS[found["unit"].lower()]
 
 
 def _is_url(location: str) -> bool:

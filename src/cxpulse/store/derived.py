@@ -220,7 +220,8 @@ class Derived:
         stale = self.stale(store)
         if not stale:
             return []
-        with store.transaction():
+        # bounded outside the transaction too, so the limit comes back even if it fails
+        with store.memory_bounded(), store.transaction():
             for m in stale:
                 if not any(store.table(name).count().to_pyarrow().as_py() for name in m.sources):
                     _rebuild(store, m)  # a new workspace: nothing to tell
@@ -256,7 +257,9 @@ def _is_current(store: Store, m: Maintainer) -> bool:
 def _rebuild(store: Store, m: Maintainer) -> None:
     for name in m.tables:
         store.delete_where(name, {})  # DELETE, not TRUNCATE: transactional everywhere
-    with _keeping(store) as keep:
+    # over every source row: DuckDB's sorts and windows spill past the bound, not grow with
+    # the rows (the sessions of the scale-10 demo's 100M web hits reached 20 GB unbounded)
+    with store.memory_bounded(), _keeping(store) as keep:
         for name, rows in m.build({name: store.table(name) for name in m.sources}, keep):
             column = m.order.get(name)
             store.con.insert(name, rows.order_by(column) if column else rows)  # type: ignore[attr-defined]

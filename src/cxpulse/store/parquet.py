@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import duckdb
 import ibis
 import ibis.expr.datatypes as dt
 import pyarrow as pa
@@ -204,7 +205,9 @@ def import_parquet(ws: Context, folder: str | Path, *, replace: bool = False) ->
                 "merge one file into a table."
             )
     rows: dict[str, int] = {}
-    with store.transaction():
+    # bounded: the files and the derived tables rebuilt from them at the commit (the sessions
+    # of every web hit) spill to disk past the limit instead of growing with the rows
+    with store.memory_bounded(), store.transaction():
         for name in present:
             rows[name] = _load_table(store, name, src / file_name(name))
     if SETTINGS_TABLE in present:
@@ -261,10 +264,14 @@ def _load_native(store: Store, name: str, path: Path, target: Any) -> int:
     files = str(path / "*.parquet") if path.is_dir() else str(path)  # Spark writes part files
     con = store.con.con
     con.execute(f"DELETE FROM {quote(name)}")
-    inserted = con.execute(
-        f"INSERT INTO {quote(name)} BY NAME SELECT {', '.join(columns)} FROM read_parquet(?)",
-        [files],
-    ).fetchone()
+    try:
+        inserted = con.execute(
+            f"INSERT INTO {quote(name)} BY NAME SELECT {', '.join(columns)} FROM read_parquet(?)",
+            [files],
+        ).fetchone()
+    except duckdb.DataError as exc:  # a value that does not fit the column (out of range)
+        said = str(exc).splitlines()[0]
+        raise ParquetFileError(f"{path}: {said}. Nothing was imported.") from exc
     return int(inserted[0]) if inserted else 0
 
 
