@@ -8,7 +8,7 @@ from email.utils import format_datetime
 import pytest
 
 from cxpulse import Workspace
-from cxpulse.errors import SourceError
+from cxpulse.errors import ConfigError, SourceError
 from cxpulse.sources import get_source, sync_source
 from cxpulse.sources.http import Http, _retry_after
 from tests.sources import zendesk_server as zs
@@ -91,3 +91,22 @@ def test_a_429_says_it_waits_as_the_vendor_asked(zendesk: Account) -> None:
     assert waits == [7] and said == [
         f"source 'support': {url} answered 429; trying again in 7 s (try 2 of 8)"
     ]
+
+
+def test_without_httpx_a_sync_says_which_extra_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a core install (`pip install cxpulse`) has no httpx: "a bug in cxpulse" was printed
+    import builtins
+
+    real = builtins.__import__
+
+    def no_httpx(name: str, *args: object, **kwargs: object) -> object:
+        if name == "httpx" or name.startswith("httpx."):
+            raise ModuleNotFoundError("No module named 'httpx'")
+        return real(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builtins, "__import__", no_httpx)
+    http = Http("support", "https://acme.zendesk.com", ("a@b.c/token", "t"), "ZENDESK_TOKEN")
+    with pytest.raises(ConfigError, match=r"pip install 'cxpulse\[sources\]'"):
+        http.get("/api/v2/tickets.json")

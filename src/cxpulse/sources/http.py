@@ -73,9 +73,9 @@ class Http:
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         """The JSON body of ``GET path`` (a path under the base URL, or a full URL)."""
+        client = self.client()  # first: without httpx it says which extra to install
         import httpx
 
-        client = self.client()
         for attempt in range(1, self.attempts + 1):
             self.requests += 1
             try:
