@@ -261,3 +261,17 @@ def test_demo_outage_doubles_the_customers_behind_delivery_csat(demo: Workspace)
     assert cost.customers > 1.5 * cost.previous_customers > 0
     assert cost.paying > 0 and cost.mrr > 0
     json.dumps(cost.to_dict(), allow_nan=False)
+
+
+def test_money_is_in_the_currency_every_subscription_carries_as_on_the_dashboard(
+    shop: Workspace,
+) -> None:
+    # no currency setting: the dashboard showed "128 431 €" (the one code the subscriptions
+    # carry) while the insights said "they pay 9,370 MRR"
+    assert not shop.settings.currency
+    shop.store.con.raw_sql("UPDATE subscriptions SET currency = 'EUR'")
+    cost = customers_behind(shop, "csat", "2025-11", dimension="touchpoint", value="delivery")
+    assert "they pay €200 MRR" in cost.headline("en")
+    shop.store.con.raw_sql("UPDATE subscriptions SET currency = 'USD' WHERE customer_id = 'A'")
+    mixed = customers_behind(shop, "csat", "2025-11", dimension="touchpoint", value="delivery")
+    assert "they pay 200 MRR" in mixed.headline("en")  # two currencies: none is guessed

@@ -33,6 +33,7 @@ from cxpulse.churn.revenue_at_risk import HIGH_RISK
 from cxpulse.errors import QueryError
 from cxpulse.insights.findings import Segment
 from cxpulse.metrics import engine, feedback, mrr, negatives, periods, stats
+from cxpulse.metrics.money import currency_of
 from cxpulse.metrics.spec import REGISTRY, MetricSpec, Registry, Variant
 from cxpulse.schema import CHURN_SCORES_TABLE
 
@@ -305,7 +306,8 @@ def customers_behind(
         "partial": last >= today,
         "previous_period": prev_label,
         "high_risk": high_risk,
-        "currency": ctx.settings.currency,
+        # as the dashboard shows it: the setting, else the one code every subscription carries
+        "currency": currency_of(ctx, ctx.settings),
     }
     scores = _scores(ctx)
     if per_customer is None:

@@ -19,6 +19,7 @@ import pandas as pd
 from cxpulse.errors import QueryError
 from cxpulse.metrics import periods as calendar
 from cxpulse.metrics.engine import compute
+from cxpulse.metrics.money import currency_of
 from cxpulse.metrics.spec import COUNT_UNITS, REGISTRY, MetricSpec
 from cxpulse.models import smoothing
 from cxpulse.models.errors import ShortHistoryError
@@ -211,7 +212,8 @@ def forecast(
         holdout=holdout,
         scores=scores,
         best=smoothing.winner(scores),
-        currency=ctx.settings.currency,
+        # as the dashboard shows money (a query: only for money)
+        currency=currency_of(ctx, ctx.settings) if spec.unit == "currency" else "",
     )
 
 
