@@ -159,8 +159,9 @@ def test_security_headers(client_for: Callable[[str], TestClient]) -> None:
 
 
 # -- nothing answers without a login but the public endpoints ------------------------------------
-# (path prefix) the public survey endpoints, the static files, the health check and the log-in
-PUBLIC = ("/s/", "/public/widget/", "/widget.js", "/static/", "/healthz", "/login")
+# (path prefix) the public survey endpoints, the static files, the health check, the log-in
+# and the vendors' webhooks (their signature, checked with the source's secret, is the login)
+PUBLIC = ("/s/", "/public/widget/", "/widget.js", "/static/", "/healthz", "/login", "/hooks/")
 
 
 def refused_without_login(response: httpx.Response) -> bool:
@@ -187,7 +188,7 @@ def test_every_route_but_the_public_ones_needs_a_login(app: FastAPI, anon: TestC
     assert answered == []
     assert {path for _, path in public} == {
         "/s/{token}", "/s/{token}/unsubscribe", "/public/widget/survey", "/public/widget/answer",
-        "/widget.js", "/static", "/healthz", "/login",
+        "/widget.js", "/static", "/healthz", "/login", "/hooks/{source}",
     }  # fmt: skip
 
 

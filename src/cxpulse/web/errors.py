@@ -44,6 +44,8 @@ PAGES_UNDER_API = frozenset({"/api/docs"})
 
 def _is_api(request: Request) -> bool:
     path = request.url.path
+    if path.startswith("/hooks/"):  # vendors' webhooks: machines, answered in JSON
+        return True
     return path.startswith("/api/") and path not in PAGES_UNDER_API
 
 
