@@ -33,6 +33,29 @@ def free_port() -> int:
         return port
 
 
+def start_server(script: str, path: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """Run ``script --serve PATH --port N`` (a load benchmark's own server half) in its own
+    process; its URL once ``/healthz`` answers (60 s at most)."""
+    import time
+
+    import httpx
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, script, "--serve", str(path), "--port", str(port)])
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return proc, url
+        except httpx.TransportError:
+            time.sleep(0.2)
+        if proc.poll() is not None:
+            raise SystemExit(f"the server exited with {proc.returncode}")
+    proc.kill()
+    raise SystemExit("the server did not answer within 60 s")
+
+
 def _proc_field(path: str, key: str) -> str | None:
     try:
         for line in Path(path).read_text().splitlines():

@@ -41,9 +41,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from _common import free_port
+from _common import start_server
 
 RESULTS = Path(__file__).parent / "results"
 NOW = datetime(2026, 11, 2, 9, 30)  # the server's fixed clock (UTC)
@@ -122,23 +120,6 @@ def serve(path: str, port: int) -> None:
         # one loopback address stands for every customer: lift the per-address limit
         app.state.cx.public_limiter = RateLimiter(1e9, 10**9)
         uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-
-
-def start_server(path: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, __file__, "--serve", str(path), "--port", str(port)])
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.TransportError:
-            time.sleep(0.2)
-        if proc.poll() is not None:
-            raise SystemExit(f"the server exited with {proc.returncode}")
-    proc.kill()
-    raise SystemExit("the server did not answer within 60 s")
 
 
 # -- client (its own process) ------------------------------------------------------------------
@@ -319,7 +300,7 @@ def run(args: argparse.Namespace, folder: Path) -> None:
     tokens_file = folder / "tokens.json"
     tokens_file.write_text(json.dumps(tokens))
     out = folder / "client.json"
-    proc, url = start_server(path)
+    proc, url = start_server(__file__, path)
     spy = None
     try:
         if args.profile:

@@ -31,7 +31,6 @@ import hmac
 import json
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,9 +38,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from _common import free_port
+from _common import start_server
 from survey_endpoint_load import Connection, quantile
 
 RESULTS = Path(__file__).parent / "results"
@@ -60,23 +57,6 @@ def serve(path: str, port: int) -> None:
         app = create_app(ws)
         app.state.cx.public_limiter = RateLimiter(1e9, 10**9)  # one address, many senders
         uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-
-
-def start_server(path: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, __file__, "--serve", str(path), "--port", str(port)])
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.TransportError:
-            time.sleep(0.2)
-        if proc.poll() is not None:
-            raise SystemExit(f"the server exited with {proc.returncode}")
-    proc.kill()
-    raise SystemExit("the server did not answer within 60 s")
 
 
 def prepare(folder: Path) -> Path:
@@ -169,7 +149,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = prepare(Path(tmp))
         os.environ["BENCH_ZENDESK_SECRET"] = SECRET
-        proc, url = start_server(path)
+        proc, url = start_server(__file__, path)
         try:
             now = datetime.now(UTC).replace(tzinfo=None)
             events = [event(i, now) for i in range(args.events)]
