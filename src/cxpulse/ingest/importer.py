@@ -15,7 +15,7 @@ from cxpulse.ingest.keys import content_ids
 from cxpulse.ingest.load import log_import, to_arrow, upsert_rows
 from cxpulse.ingest.mapping import apply_mapping
 from cxpulse.ingest.parse import TEXT
-from cxpulse.ingest.readers import ReadOptions, read_file
+from cxpulse.ingest.readers import RawFile, ReadOptions, read_file
 from cxpulse.ingest.report import (
     ImportReport,
     default_rejects_path,
@@ -44,6 +44,7 @@ def import_file(
     read: ReadOptions | None = None,
     date_format: str | None = None,
     generate_id: bool = False,
+    reshape: Callable[[RawFile], RawFile] | None = None,
 ) -> ImportReport:
     """Import a CSV, Parquet or JSON-lines file into the canonical table ``table``.
 
@@ -62,7 +63,9 @@ def import_file(
     ``read`` says what cannot be guessed about the file (separator, header, column names,
     sheet); ``date_format`` (strftime codes, e.g. ``%Y%m%d``) reads every timestamp with that
     one format. ``generate_id`` fills the table's key for a file without one (see
-    :func:`cxpulse.ingest.keys.content_ids`).
+    :func:`cxpulse.ingest.keys.content_ids`). ``reshape`` turns the file as read into the
+    rows to map (a vendor's export whose values or layout need more than renamed columns:
+    see :class:`~cxpulse.ingest.presets.Preset`); it keeps each row's line number.
     """
     tab = _table(table)
     if on_error not in ("fail", "skip"):
@@ -73,6 +76,8 @@ def import_file(
     rejects = rejects_path if rejects_path is not None else default_rejects_path(path)
 
     raw = read_file(path, read)
+    if reshape is not None:
+        raw = reshape(raw)
     rows_read = len(raw.frame) + len(raw.problems)
     say(f"{raw.label}: read {rows_read:,} rows ({raw.encoding or 'parquet'})")
     fixed = _constants(constants or {}, tab, set((mapping or {}).values()))

@@ -61,7 +61,10 @@ def import_with_preset(
             f"use --table {chosen.table}"
         )
     user = dict(mapping or {})
-    header = [str(c) for c in read_file(Path(path), read).frame.columns]
+    raw = read_file(Path(path), read)
+    if chosen.reshape is not None:
+        raw = chosen.reshape(raw)
+    header = [str(c) for c in raw.frame.columns]
     columns = {
         theirs: ours
         for theirs, ours in chosen.mapping_for(header).items()
@@ -83,4 +86,5 @@ def import_with_preset(
         read=read,
         date_format=date_format,
         generate_id=generate_id,
+        reshape=chosen.reshape,
     )

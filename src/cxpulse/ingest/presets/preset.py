@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+
+from cxpulse.ingest.readers import RawFile
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,12 @@ class Preset:
     """Zone of the export's timestamps that carry no offset (None: the workspace's zone)."""
     confirmed: bool = False
     """Were the header names checked against real exports?"""
+    reshape: Callable[[RawFile], RawFile] | None = None
+    """Turns the export as read into rows the columns above can map, for a vendor whose
+    values or layout need more than renamed columns (scores in words, amounts in cents, extra
+    header rows, nested fields). It returns text columns and keeps each row's line number
+    (``RawFile.lines``) so errors still name the file's own line; a row it drops drops its
+    line too. None: the file is mapped as read."""
 
     def mapping_for(self, header: Sequence[str]) -> dict[str, str]:
         """``their column -> our column`` for the columns this file has."""
