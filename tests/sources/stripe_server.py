@@ -34,14 +34,14 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
+
+from tests.sources import vendor_server
+from tests.sources.vendor_server import Account, VendorHandler
 
 KEY = "sk_test_51Hcxpulse0000secret"
 VERSION = "2024-06-20"
@@ -250,7 +250,7 @@ def invoice(n: int, cust: int, amount: int, day: int = 5, **extra: Any) -> dict[
 
 
 @dataclass
-class Stripe:
+class Stripe(Account):
     """The fake account's objects, newest last, and its event log."""
 
     objects: dict[str, list[dict[str, Any]]] = field(
@@ -258,13 +258,8 @@ class Stripe:
     )
     events: list[dict[str, Any]] = field(default_factory=list)
     key: str = KEY
-    throttle: int = 0
     page_size: int = 100
-    hang_at: int | None = None
-    release: threading.Event = field(default_factory=threading.Event)
-    requests: list[str] = field(default_factory=list)
     versions: list[str | None] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def put(
         self,
@@ -301,8 +296,7 @@ class Stripe:
             }
         )
 
-    def asked(self, number: int) -> dict[str, list[str]]:
-        return parse_qs(urlsplit(self.requests[number]).query)
+    asked = Account.query
 
 
 LISTED = {
@@ -312,23 +306,14 @@ LISTED = {
 }
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
-    def log_message(self, *args: Any) -> None:  # quiet tests
-        pass
+class _Handler(VendorHandler):
+    content_type = "application/json"
+    extra_headers: ClassVar[dict[str, str]] = {"Request-Id": "req_test"}
 
     def do_GET(self) -> None:
-        st = self.server.stripe
-        with st.lock:
-            st.requests.append(self.path)
-            st.versions.append(self.headers.get("Stripe-Version"))
-            number = len(st.requests)
-            throttled = st.throttle > 0
-            if throttled:
-                st.throttle -= 1
-        if st.hang_at is not None and number >= st.hang_at:
-            st.release.wait(60)
+        st: Stripe = self.server.account
+        st.versions.append(self.headers.get("Stripe-Version"))
+        throttled = self.arrive() == "throttled"
         expected = "Basic " + base64.b64encode(f"{st.key}:".encode()).decode()
         if self.headers.get("Authorization") != expected:
             message = "Invalid API Key provided: sk_test_****cret"
@@ -387,31 +372,9 @@ class _Handler(BaseHTTPRequestHandler):
             "data": page,
         }
 
-    def _send(self, status: int, body: Any) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Request-Id", "req_test")
-        self.end_headers()
-        self.wfile.write(data)
+    _send = VendorHandler.send_json
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    stripe: Stripe
-
-
-@contextmanager
 def serve(stripe: Stripe) -> Iterator[str]:
     """Serve ``stripe`` on a free local port; yields its base URL."""
-    server = _Server(("127.0.0.1", 0), _Handler)
-    server.stripe = stripe
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        stripe.release.set()
-        server.shutdown()
-        server.server_close()
+    return vendor_server.serve(stripe, _Handler)

@@ -28,15 +28,14 @@ with ``Retry-After`` to that many requests first), ``unavailable`` (then 503 to 
 from __future__ import annotations
 
 import base64
-import json
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.sources import vendor_server
+from tests.sources.vendor_server import Account, VendorHandler
 
 EMAIL = "admin@acme.test"
 TOKEN = "zd-secret-token-123"
@@ -146,7 +145,7 @@ def rating(n: int, score: str = "good", day: int = 3, **extra: Any) -> dict[str,
 
 
 @dataclass
-class Zendesk:
+class Zendesk(Account):
     """The data and behaviour of the fake account (changed by the tests between syncs)."""
 
     changes: list[dict[str, Any]] = field(default_factory=list)
@@ -155,13 +154,7 @@ class Zendesk:
     ratings: list[dict[str, Any]] = field(default_factory=list)
     page_size: int = 2
     token: str = TOKEN
-    throttle: int = 0
-    unavailable: int = 0
     retry_after: str = "0"
-    hang_at: int | None = None
-    release: threading.Event = field(default_factory=threading.Event)
-    requests: list[str] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def asked(self, number: int) -> dict[str, str]:
         """The query parameters of request ``number`` (0 the first), decoded."""
@@ -184,33 +177,18 @@ def _position(cursor: str) -> int:
     return int(base64.b64decode(cursor).decode().split("|")[0])
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
-    def log_message(self, *args: Any) -> None:  # quiet tests
-        pass
-
+class _Handler(VendorHandler):
     def do_GET(self) -> None:
-        zd = self.server.zd
-        with zd.lock:
-            zd.requests.append(self.path)
-            number = len(zd.requests)
-            throttled = zd.throttle > 0
-            if throttled:
-                zd.throttle -= 1
-            down = not throttled and zd.unavailable > 0
-            if down:
-                zd.unavailable -= 1
-        if zd.hang_at is not None and number >= zd.hang_at:
-            zd.release.wait(60)
+        zd: Zendesk = self.server.account
+        arrival = self.arrive()
         expected = "Basic " + base64.b64encode(f"{EMAIL}/token:{zd.token}".encode()).decode()
         if self.headers.get("Authorization") != expected:
             self._send(401, {"error": "Couldn't authenticate you"})
             return
-        if throttled:
+        if arrival == "throttled":
             self._send(429, {"error": "TooManyRequests"}, {"Retry-After": zd.retry_after})
             return
-        if down:
+        if arrival == "unavailable":
             self._send(503, {"error": "ServiceUnavailable"})
             return
         url = urlsplit(self.path)
@@ -283,35 +261,12 @@ class _Handler(BaseHTTPRequestHandler):
             "links": {"next": f"?page[after]={after}" if more else None, "prev": None},
         }
 
-    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(data)
+    _send = VendorHandler.send_json
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    zd: Zendesk
-
-
-@contextmanager
 def serve(zd: Zendesk) -> Iterator[str]:
     """Serve ``zd`` on a free local port; yields its base URL."""
-    server = _Server(("127.0.0.1", 0), _Handler)
-    server.zd = zd
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        zd.release.set()
-        server.shutdown()
-        server.server_close()
+    return vendor_server.serve(zd, _Handler)
 
 
 def now() -> datetime:
