@@ -45,6 +45,8 @@ from typing import Any, ClassVar
 
 from cxpulse.errors import SourceError
 from cxpulse.sources.connector import Connector, Option, Page, Row
+from cxpulse.sources.webhook_mapping import NOT_MAPPED, Mapped, Trigger, obj
+from cxpulse.sources.webhooks import Verified
 
 API_VERSION = "2024-06-20"
 """Pinned so list answers keep one shape whatever the account's default version
@@ -407,3 +409,16 @@ def _time(epoch: Any) -> str | None:
         return datetime.fromtimestamp(int(epoch), UTC).isoformat()
     except (TypeError, ValueError, OverflowError):
         return str(epoch)  # not a time: the import's check reports the row
+
+
+def webhook_event(source: str, event: Verified) -> Mapped:
+    """``customer.subscription.deleted`` as a ``subscription_canceled`` survey trigger."""
+    body = obj(event.payload)
+    sub = obj(obj(body.get("data")).get("object"))
+    if event.event_type == "customer.subscription.deleted" and sub.get("customer"):
+        at = datetime.fromtimestamp(int(body.get("created") or 0), UTC).replace(tzinfo=None)
+        key = f"{source}:{event.event_id}"
+        trigger = Trigger("subscription_canceled", str(sub["customer"]), at, key)
+        note = f"survey trigger subscription_canceled; subscription {NOT_MAPPED}"
+        return Mapped(triggers=[trigger], note=note)
+    return Mapped()

@@ -1,7 +1,8 @@
 """Receive a webhook: verify it with its source's signing secret, store it once by its event
 id, and map what is mapped into the canonical rows, all in one transaction.
 
-What is mapped (the rest is stored as sent, its ``mapped`` column saying "not mapped yet"):
+What is mapped (each in its connector's module; the rest is stored as sent, its ``mapped``
+column saying "not mapped yet"):
 - Zendesk ticket events (``zen:event-type:ticket.*``, the payloads of
   https://developer.zendesk.com/api-reference/webhooks/event-types/ticket-events): the ticket
   row is upserted (requester, created, status, priority, subject, channel, assignee). A status
@@ -17,8 +18,8 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import ibis
@@ -26,38 +27,19 @@ import ibis
 from cxpulse.errors import UnknownSourceError
 from cxpulse.schema import SOURCE_SCHEMAS, WEBHOOK_EVENTS_TABLE
 from cxpulse.sources import secrets
-from cxpulse.sources.connector import Page, Row
+from cxpulse.sources.connector import Page
 from cxpulse.sources.definitions import Source, get_source
+from cxpulse.sources.stripe import webhook_event as stripe_event
 from cxpulse.sources.sync import SyncReport, write_page
+from cxpulse.sources.webhook_mapping import Mapped, Trigger, nothing
 from cxpulse.sources.webhooks import VERIFIERS, Delivery, Verified
-from cxpulse.sources.zendesk import CHANNELS
+from cxpulse.sources.zendesk import webhook_event as zendesk_event
 from cxpulse.store.keyed import rows_where_in
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from cxpulse.context import Context
-
-NOT_MAPPED = "not mapped yet"
-SOLVED = ("solved", "closed")
-
-
-@dataclass(frozen=True)
-class Trigger:
-    """A survey trigger event a webhook brought (recorded by the caller, in the surveys
-    layer): its name, the customer, when it happened (UTC) and a stable id."""
-
-    name: str
-    customer_id: str
-    occurred_at: datetime
-    event_id: str
-
-
-@dataclass
-class Mapped:
-    rows: dict[str, list[Row]] = field(default_factory=dict)
-    triggers: list[Trigger] = field(default_factory=list)
-    note: str = NOT_MAPPED
 
 
 @dataclass(frozen=True)
@@ -136,7 +118,7 @@ def store(ws: Context, checked: Checked, delivery: Delivery, now: datetime) -> R
     with ws.store.transaction():
         if rows_where_in(ws.store, WEBHOOK_EVENTS_TABLE, "event_key", [key], ["event_key"]):
             return Received(name, vendor, verified.event_id, verified.event_type, False, "repeat")
-        mapped = MAPPERS.get(vendor, _nothing)(name, verified)
+        mapped = MAPPERS.get(vendor, nothing)(name, verified)
         if mapped.rows:
             report = SyncReport(name)
             write_page(ws, source, Page(rows=mapped.rows, cursor=None), report)
@@ -171,69 +153,12 @@ def _written(report: SyncReport) -> str:
     return "; ".join(parts)
 
 
-# -- vendor payloads -> canonical rows ---------------------------------------------------------
-
-
-def _nothing(source: str, event: Verified) -> Mapped:
-    return Mapped()
-
-
-def _obj(value: Any) -> dict[str, Any]:
-    """A JSON object of the payload, or {} when the vendor sent something else there."""
-    return value if isinstance(value, dict) else {}
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None or value == "" else str(value)
-
-
-def _zendesk(source: str, event: Verified) -> Mapped:
-    body = _obj(event.payload)
-    detail = _obj(body.get("detail"))
-    if not event.event_type.startswith("zen:event-type:ticket.") or not detail:
-        return Mapped()
-    status = str(detail.get("status") or "").lower()
-    current = _obj(body.get("event")).get("current")
-    if event.event_type.endswith(".status_changed") and isinstance(current, str):
-        status = current.lower()  # the detail may be the ticket before the change
-    via = _obj(detail.get("via"))
-    row: Row = {
-        "ticket_id": _text(detail.get("id")),
-        "customer_id": _text(detail.get("requester_id")),
-        "created_at": _text(detail.get("created_at")),
-        "agent_id": _text(detail.get("assignee_id")),
-        "priority": _text(str(detail.get("priority") or "").lower() or None),
-        "subject": _text(detail.get("subject")),
-        "channel": CHANNELS.get(str(via.get("channel")), "other") if via else None,
-        "source": source,
-    }
-    if event.event_type.endswith((".status_changed", ".created")):
-        # only a status change moves solved_at: a later edit of a solved ticket must not push
-        # its survey back, and closing a solved ticket keeps the time it was solved
-        if status == "solved":
-            row["solved_at"] = _text(body.get("time")) or _text(detail.get("updated_at"))
-        elif status not in SOLVED:
-            row["solved_at"] = None
-    return Mapped(rows={"tickets": [row]})
-
-
-def _stripe(source: str, event: Verified) -> Mapped:
-    body = _obj(event.payload)
-    obj = _obj(_obj(body.get("data")).get("object"))
-    if event.event_type == "customer.subscription.deleted" and obj.get("customer"):
-        at = datetime.fromtimestamp(int(body.get("created") or 0), UTC).replace(tzinfo=None)
-        key = f"{source}:{event.event_id}"
-        trigger = Trigger("subscription_canceled", str(obj["customer"]), at, key)
-        note = f"survey trigger subscription_canceled; subscription {NOT_MAPPED}"
-        return Mapped(triggers=[trigger], note=note)
-    return Mapped()
-
-
 MAPPERS: dict[str, Callable[[str, Verified], Mapped]] = {
-    "zendesk": _zendesk,
-    "stripe": _stripe,
+    "zendesk": zendesk_event,
+    "stripe": stripe_event,
 }
-"""The vendors whose events change canonical rows; the others are stored as sent."""
+"""The vendors whose events change canonical rows (each vendor's mapping lives in its
+connector's module); the others are stored as sent."""
 
 
 def stored_events(ws: Context, source: str) -> list[dict[str, Any]]:

@@ -35,6 +35,8 @@ from typing import Any, ClassVar
 
 from cxpulse.errors import ConfigError
 from cxpulse.sources.connector import Connector, Option, Page, Row
+from cxpulse.sources.webhook_mapping import Mapped, obj, text
+from cxpulse.sources.webhooks import Verified
 
 TICKETS_PATH = "/api/v2/incremental/tickets/cursor.json"
 RATINGS_PATH = "/api/v2/satisfaction_ratings"
@@ -256,3 +258,38 @@ def _after(created: Any, minutes: float | None) -> str | None:
     except ValueError:
         return None  # the ticket's own created_at is checked (and reported) by the import
     return (start + timedelta(minutes=minutes)).isoformat()
+
+
+SOLVED = ("solved", "closed")
+
+
+def webhook_event(source: str, event: Verified) -> Mapped:
+    """A Zendesk ticket event (``zen:event-type:ticket.*``) as a ticket row: see
+    :mod:`cxpulse.sources.webhook_events`."""
+    body = obj(event.payload)
+    detail = obj(body.get("detail"))
+    if not event.event_type.startswith("zen:event-type:ticket.") or not detail:
+        return Mapped()
+    status = str(detail.get("status") or "").lower()
+    current = obj(body.get("event")).get("current")
+    if event.event_type.endswith(".status_changed") and isinstance(current, str):
+        status = current.lower()  # the detail may be the ticket before the change
+    via = obj(detail.get("via"))
+    row: Row = {
+        "ticket_id": text(detail.get("id")),
+        "customer_id": text(detail.get("requester_id")),
+        "created_at": text(detail.get("created_at")),
+        "agent_id": text(detail.get("assignee_id")),
+        "priority": text(str(detail.get("priority") or "").lower() or None),
+        "subject": text(detail.get("subject")),
+        "channel": CHANNELS.get(str(via.get("channel")), "other") if via else None,
+        "source": source,
+    }
+    if event.event_type.endswith((".status_changed", ".created")):
+        # only a status change moves solved_at: a later edit of a solved ticket must not push
+        # its survey back, and closing a solved ticket keeps the time it was solved
+        if status == "solved":
+            row["solved_at"] = text(body.get("time")) or text(detail.get("updated_at"))
+        elif status not in SOLVED:
+            row["solved_at"] = None
+    return Mapped(rows={"tickets": [row]})
