@@ -77,6 +77,7 @@ from cxpulse.schema.scores import (
     TEXT_ANNOTATIONS_TABLE,
 )
 from cxpulse.schema.sources import (
+    CUSTOMER_IDENTITIES_TABLE,
     SOURCE_SCHEMAS,
     SOURCE_TABLES,
     SOURCES_TABLE,
@@ -172,6 +173,7 @@ __all__ = [
     "CLV_SCORES_SCHEMA",
     "CLV_SCORES_TABLE",
     "CUSTOMERS",
+    "CUSTOMER_IDENTITIES_TABLE",
     "CUSTOMER_REF",
     "CUSTOMER_TAGS_TABLE",
     "CX_WEIGHTS_TABLE",

@@ -48,5 +48,25 @@ WEBHOOK_EVENTS = OperationalTable(
     ),
 )
 
-SOURCE_TABLES = (SOURCES, WEBHOOK_EVENTS)
+CUSTOMER_IDENTITIES_TABLE = "customer_identities"
+
+CUSTOMER_IDENTITIES = OperationalTable(
+    name=CUSTOMER_IDENTITIES_TABLE,
+    key="identity_key",
+    doc=(
+        "Which workspace customer each vendor's person is (a Zendesk requester, a Stripe "
+        "customer): decided once, when the person first arrives, by email when a customer "
+        "already has it, so every source's rows land on one customer."
+    ),
+    columns=(
+        op("identity_key", "string", "The vendor and its id of the person: zendesk:5001."),
+        op("vendor", "string", "Whose id it is: zendesk, stripe, hubspot..."),
+        op("vendor_id", "string", "The vendor's id of the person."),
+        op("customer_id", "string", "The workspace's customer (customers.customer_id)."),
+        op("matched_by", "string", "email (an existing customer had it), id, or prefixed id."),
+        op("first_seen_at", "timestamp", "When the decision was made (UTC)."),
+    ),
+)
+
+SOURCE_TABLES = (SOURCES, WEBHOOK_EVENTS, CUSTOMER_IDENTITIES)
 SOURCE_SCHEMAS: dict[str, dict[str, str]] = {t.name: t.types() for t in SOURCE_TABLES}

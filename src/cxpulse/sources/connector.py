@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, ClassVar
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Literal
 
 from cxpulse.errors import ConfigError
 from cxpulse.sources.http import Http
@@ -57,6 +57,10 @@ class Connector:
     streams: ClassVar[tuple[str, ...]] = ()
     headers: ClassVar[dict[str, str]] = {}
     """Sent with every request (Stripe's pinned API version)."""
+    customer_ids: ClassVar[Literal["vendor", "yours"]] = "vendor"
+    """Whose ids its rows' ``customer_id`` carries: the vendor's own (resolved to the
+    workspace's customers by :mod:`cxpulse.sources.identities`), or ``"yours"``: the
+    business's own reference, written as given (a review platform's reference id)."""
 
     def __init__(self, source: str, options: Mapping[str, str], http: Http, now: datetime) -> None:
         self.source = source
@@ -104,6 +108,17 @@ class Connector:
     def pages(self, stream: str, cursor: Any) -> Iterator[Page]:
         """The pages of ``stream`` after ``cursor`` (None: from the start)."""
         raise NotImplementedError
+
+
+def as_text(value: Any) -> str | None:
+    """A stored value as a connector gives it: text, typed again by the import's checks."""
+    if value is None or (isinstance(value, float) and value != value):  # NaN: empty
+        return None
+    if isinstance(value, datetime):  # stored as naive UTC: say so, or it reads as local time
+        return value.replace(tzinfo=UTC).isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 LOOPBACK = ("localhost", "127.0.0.1", "::1")

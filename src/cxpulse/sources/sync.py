@@ -25,8 +25,8 @@ from cxpulse import schema
 from cxpulse.errors import ConfigError, CxpulseError, SourceBusyError
 from cxpulse.ingest import validate_frame
 from cxpulse.ingest.load import to_arrow, upsert_rows
-from cxpulse.sources import secrets
-from cxpulse.sources.connector import Page, Row
+from cxpulse.sources import identities, secrets
+from cxpulse.sources.connector import Connector, Page, Row, as_text
 from cxpulse.sources.definitions import Source, get_source, list_sources, save_state
 from cxpulse.sources.http import Http
 from cxpulse.store.keyed import rows_where_in
@@ -166,7 +166,7 @@ def _sync(
             for page in connector.pages(stream, cursors.get(stream)):
                 cursors[stream] = page.cursor
                 with hold():
-                    _write(ws, source, page, cursors, report)
+                    _write(ws, source, kind, page, cursors, report, now)
                 say(
                     f"{name}: {stream} page {report.pages} committed, {report.rows:,} rows "
                     f"written so far"
@@ -220,17 +220,32 @@ def sync_due(
     return reports, errors
 
 
-def write_page(ws: Context, source: Source, page: Page, report: SyncReport) -> None:
-    """Write one page of rows as a sync does (the import's checks, upserts by natural key),
-    its source's cursor unchanged: a webhook's rows."""
-    _write(ws, source, page, dict(source.cursor), report)
+def write_page(
+    ws: Context, source: Source, page: Page, report: SyncReport, now: datetime | None = None
+) -> None:
+    """Write one page of rows as a sync does (the import's checks, upserts by natural key, the
+    vendor's people resolved to the workspace's customers), its source's cursor unchanged: a
+    webhook's rows. ``now``: naive UTC (default: the clock)."""
+    from cxpulse.sources.connectors import CONNECTORS
+
+    kind = ws.kinds[CONNECTORS].get(source.connector)
+    _write(ws, source, kind, page, dict(source.cursor), report, now or _now())
 
 
 def _write(
-    ws: Context, source: Source, page: Page, cursors: dict[str, Any], report: SyncReport
+    ws: Context,
+    source: Source,
+    kind: type[Connector],
+    page: Page,
+    cursors: dict[str, Any],
+    report: SyncReport,
+    now: datetime,
 ) -> None:
-    """Check the page's rows, then write them, its deletions and the cursor in one
-    transaction."""
+    """Resolve the page's people, check its rows, then write them, the people's identities,
+    its deletions and the cursor in one transaction."""
+    vendor = identities.vendor_of(source, kind)
+    resolved = identities.resolve(ws, vendor, page, now) if vendor else identities.Resolved(page)
+    page = resolved.page
     checked = []
     for table, rows in page.rows.items():
         tab = schema.table(table)
@@ -259,6 +274,7 @@ def _write(
                 )
         checked.append((tab, to_arrow(kept, tab)))
     with ws.store.transaction():
+        identities.remember(ws, resolved)
         for tab, rows in checked:
             written = upsert_rows(ws.store, tab, rows, lambda _: None)
             report.new[tab.name] = report.new.get(tab.name, 0) + written.new
@@ -286,19 +302,9 @@ def _frame(ws: Context, table: schema.Table, rows: list[Row]) -> pd.DataFrame:
         stored = rows_where_in(ws.store, table.name, table.key, keys, [table.key, *others])
         by_key = {str(r[table.key]): r for r in stored}
         for column in others:
-            frame[column] = [_as_text(by_key.get(str(k), {}).get(column)) for k in frame[table.key]]
+            frame[column] = [as_text(by_key.get(str(k), {}).get(column)) for k in frame[table.key]]
     result: pd.DataFrame = frame.reset_index(drop=True)
     return result
-
-
-def _as_text(value: Any) -> str | None:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return None
-    if isinstance(value, datetime):  # stored as naive UTC: say so, or it reads as local time
-        return value.replace(tzinfo=UTC).isoformat()
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def _now() -> datetime:

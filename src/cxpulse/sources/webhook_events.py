@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +26,7 @@ import ibis
 
 from cxpulse.errors import UnknownSourceError
 from cxpulse.schema import SOURCE_SCHEMAS, WEBHOOK_EVENTS_TABLE
-from cxpulse.sources import secrets
+from cxpulse.sources import identities, secrets
 from cxpulse.sources.connector import Page
 from cxpulse.sources.definitions import Source, get_source
 from cxpulse.sources.stripe import webhook_event as stripe_event
@@ -121,8 +121,13 @@ def store(ws: Context, checked: Checked, delivery: Delivery, now: datetime) -> R
         mapped = MAPPERS.get(vendor, nothing)(name, verified)
         if mapped.rows:
             report = SyncReport(name)
-            write_page(ws, source, Page(rows=mapped.rows, cursor=None), report)
+            write_page(ws, source, Page(rows=mapped.rows, cursor=None), report, now)
             mapped.note = _written(report) or mapped.note
+        # a trigger names the vendor's person: the survey goes to the customer they are
+        mapped.triggers = [
+            replace(t, customer_id=identities.customer_of(ws, vendor, t.customer_id))
+            for t in mapped.triggers
+        ]
         row = {
             "event_key": key,
             "source": name,

@@ -45,6 +45,7 @@ from cxpulse.store.migrations import (
     m019_digest_definitions,
     m020_sources,
     m021_webhook_events,
+    m023_customer_identities,
 )
 from cxpulse.store.migrations.base import Migration
 
@@ -60,6 +61,7 @@ KEY_INDEXES = (
     + m019_digest_definitions.KEY_INDEXES
     + m020_sources.KEY_INDEXES
     + m021_webhook_events.KEY_INDEXES
+    + m023_customer_identities.KEY_INDEXES
 )
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -84,6 +86,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m019_digest_definitions.MIGRATION,
     m020_sources.MIGRATION,
     m021_webhook_events.MIGRATION,
+    m023_customer_identities.MIGRATION,
 )
 
 
