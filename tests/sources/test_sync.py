@@ -182,6 +182,8 @@ def test_a_sync_killed_mid_way_resumes_with_nothing_lost_or_duplicated(
     ws = Workspace.open(location)
     assert ids(ws, "tickets") == ["1", "2", "3", "4"]
     assert get_source(ws, "support").cursor["tickets"] == zs._cursor(4)
+    # the killed sync could not say it stopped: nothing runs it, so it shows as interrupted
+    assert get_source(ws, "support").last_status == "interrupted"
     account.requests.clear()
     sync_source(ws, "support", now=zs.now(), sleep=lambda _: None)
     assert account.asked(0)["cursor"] == zs._cursor(4)

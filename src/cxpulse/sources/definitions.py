@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import ibis
 
 from cxpulse import redact
-from cxpulse.errors import ConfigError, UnknownSourceError
+from cxpulse.errors import ConfigError, SourceBusyError, UnknownSourceError
 from cxpulse.schema import SOURCE_SCHEMAS, SOURCES_TABLE
 from cxpulse.sources import secrets
 
@@ -112,9 +115,47 @@ def add_source(
     return source
 
 
+INTERRUPTED = "interrupted"
+"""The status a sync left as running shows once nothing runs it (it was killed: the next sync
+resumes after its last page)."""
+
+_running: set[tuple[str, str]] = set()
+_running_lock = threading.Lock()
+
+
+@contextmanager
+def one_at_a_time(ws: Context, name: str) -> Iterator[None]:
+    """Mark ``name`` as syncing in this process; SourceBusyError if it already is."""
+    key = (ws.store.location, name)
+    with _running_lock:
+        if key in _running:
+            raise SourceBusyError(
+                f"source {name!r} is already syncing (the worker, or another "
+                "request); its progress is in `cxpulse sources list`"
+            )
+        _running.add(key)
+    try:
+        yield
+    finally:
+        with _running_lock:
+            _running.discard(key)
+
+
 def list_sources(ws: Context) -> list[Source]:
     frame = ws.store.table(SOURCES_TABLE).order_by("name").to_pyarrow().to_pylist()
-    return [_source(r) for r in frame]
+    sources = [_source(r) for r in frame]
+    if ws.store.backend != "duckdb":
+        return sources  # PostgreSQL workers sync from several processes: their word stands
+    # a DuckDB file has one writing process: a "running" sync this process does not run was
+    # killed
+    with _running_lock:
+        running = {name for location, name in _running if location == ws.store.location}
+    return [
+        replace(s, last_status=INTERRUPTED)
+        if s.last_status == "running" and s.name not in running
+        else s
+        for s in sources
+    ]
 
 
 def get_source(ws: Context, name: str) -> Source:

@@ -11,10 +11,9 @@ wrote (a customer's plan, from the CRM) are kept.
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -22,12 +21,18 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from cxpulse import schema
-from cxpulse.errors import ConfigError, CxpulseError, SourceBusyError
+from cxpulse.errors import ConfigError, CxpulseError
 from cxpulse.ingest import validate_frame
 from cxpulse.ingest.load import to_arrow, upsert_rows
 from cxpulse.sources import identities, secrets
 from cxpulse.sources.connector import Connector, Page, Row, as_text
-from cxpulse.sources.definitions import Source, get_source, list_sources, save_state
+from cxpulse.sources.definitions import (
+    Source,
+    get_source,
+    list_sources,
+    one_at_a_time,
+    save_state,
+)
 from cxpulse.sources.http import Http
 from cxpulse.store.keyed import rows_where_in
 
@@ -39,8 +44,6 @@ MAX_SKIPPED_LISTED = 100  # ids kept in the report; the count is always whole
 
 # the sources syncing in this process, by workspace: the server's worker and an API request
 # must not page through one source at once (each would move its cursor under the other)
-_running: set[tuple[str, str]] = set()
-_running_lock = threading.Lock()
 
 
 @dataclass
@@ -104,25 +107,8 @@ def sync_source(
     ``hold`` is the context every store access runs in (the web server's workspace lock), let
     go while the vendor answers. A failure is stored on the source (``last_error``, one line)
     and raised again."""
-    with _one_at_a_time(ws, name):
+    with one_at_a_time(ws, name):
         return _sync(ws, name, full, now or _now(), progress or (lambda _: None), sleep, hold)
-
-
-@contextmanager
-def _one_at_a_time(ws: Context, name: str) -> Iterator[None]:
-    key = (ws.store.location, name)
-    with _running_lock:
-        if key in _running:
-            raise SourceBusyError(
-                f"source {name!r} is already syncing (the worker, or another "
-                "request); its progress is in `cxpulse sources list`"
-            )
-        _running.add(key)
-    try:
-        yield
-    finally:
-        with _running_lock:
-            _running.discard(key)
 
 
 def _sync(
