@@ -305,6 +305,9 @@ class Handler(VendorHandler):
             for r in account.objects.get(kind, {}).values()
             if not groups or any(all(_matches(r, f) for f in g["filters"]) for g in groups)
         ]
+        # HubSpot orders ties as it likes: here the highest id first, the order that would
+        # lose objects if a client trusted the order of one millisecond's objects
+        found.sort(key=lambda r: int(r["id"]), reverse=True)
         for sort in reversed(body.get("sorts") or []):
             found.sort(
                 key=lambda r: _value(r, sort["propertyName"]),

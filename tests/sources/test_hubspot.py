@@ -15,12 +15,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from cxpulse import Workspace
 from cxpulse.cli.app import app
 from cxpulse.errors import SourceAuthError
 from cxpulse.sources import CONNECTORS, add_source, get_source, sync_source
+from cxpulse.sources import hubspot as connector_module
+from cxpulse.sources.http import Bearer, Http
 from cxpulse.sources.hubspot import INDEX_LAG_MS, PAGE_SIZE, HubSpot, webhook_event
 from cxpulse.sources.secrets import reference
 from cxpulse.sources.webhook_events import receive
@@ -208,6 +212,39 @@ def test_pages_follow_the_modified_time_and_a_millisecond_of_a_bulk_import_is_re
     assert report.new["customers"] == 450
     assert ws.store.table("customers").count().execute() == 253 + 450
     assert get_source(ws, "crm").cursor["contacts"] == {"since": bulk, "strict": True}
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    times=st.lists(st.integers(0, 4), max_size=30),
+    page=st.integers(1, 5),
+    stop=st.integers(1, 12),
+)
+def test_every_object_is_read_whatever_the_ties_the_page_size_and_where_a_sync_stops(
+    times: list[int], page: int, stop: int
+) -> None:
+    """Contacts modified in few distinct milliseconds, pages of 1 to 5, a sync stopped after
+    ``stop`` pages and resumed from the cursor of its last page: every contact is read, and
+    the search ends (each query moves the time or the id forward)."""
+    account = hs.HubSpot()
+    for n, t in enumerate(times, start=1):
+        account.put("contacts", n, hs.contact(n), at=hs.ms(4) + t)
+    seen: set[str] = set()
+    with hs.serve(account) as url, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(connector_module, "PAGE_SIZE", page)
+        cursor = None
+        for attempt in (1, 2):
+            http = Http("crm", url, Bearer(hs.TOKEN), "HUBSPOT_TOKEN", sleep=lambda _: None)
+            for number, got in enumerate(
+                HubSpot("crm", {}, http, hs.now()).pages("contacts", cursor), 1
+            ):
+                seen |= {str(r["customer_id"]) for r in got.rows.get("customers", [])}
+                cursor = got.cursor
+                if attempt == 1 and number == stop:
+                    break  # killed here: the next sync starts from this page's cursor
+            http.close()
+    assert seen == {str(n) for n in range(1, len(times) + 1)}
+    assert len(account.searches()) <= 2 * (len(times) + len(set(times))) + 4
 
 
 def test_a_sync_killed_mid_way_resumes_with_nothing_lost_or_duplicated(
