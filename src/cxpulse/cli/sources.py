@@ -23,7 +23,8 @@ NameArg = Annotated[str, typer.Argument(help="The source's name, e.g. support.")
 @sources_app.command("add")
 def add(
     connector: Annotated[
-        str, typer.Argument(help="The connector: zendesk, stripe, or webhook (receives only).")
+        str,
+        typer.Argument(help="The connector: zendesk, stripe, hubspot, or webhook (receives only)."),
     ],
     name: NameArg,
     subdomain: Annotated[

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 
 from cxpulse.errors import ConfigError
-from cxpulse.sources.http import Http
+from cxpulse.sources.http import Auth, Http
 
 Row = dict[str, str | None]
 """One canonical row: column -> value as text (None: empty), typed by the import's checks."""
@@ -100,9 +100,10 @@ class Connector:
         return ""
 
     @classmethod
-    def auth(cls, options: Mapping[str, str], token: str) -> tuple[str, str]:
-        """The basic authentication pair: :meth:`user` and the token by default (Stripe puts
-        its secret key in the user name, with no password)."""
+    def auth(cls, options: Mapping[str, str], token: str) -> Auth:
+        """How the token goes: by default the basic authentication pair :meth:`user` and the
+        token (Stripe puts its secret key in the user name, with no password); a
+        :class:`~cxpulse.sources.http.Bearer` sends it as ``Authorization: Bearer``."""
         return (cls.user(options), token)
 
     def pages(self, stream: str, cursor: Any) -> Iterator[Page]:

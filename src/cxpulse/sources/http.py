@@ -26,13 +26,30 @@ TIMEOUT = 60.0
 MAX_WAIT = 300.0  # a Retry-After longer than this is a vendor asking to come back later
 
 
+@dataclass(frozen=True)
+class Bearer:
+    """A token sent as ``Authorization: Bearer`` (HubSpot's private app access tokens) instead
+    of basic authentication."""
+
+    token: str
+
+    def __call__(self, request: httpx.Request) -> httpx.Request:
+        # httpx calls a callable ``auth`` on each request, redirects included
+        request.headers["Authorization"] = f"Bearer {self.token}"
+        return request
+
+
+Auth = tuple[str, str] | Bearer
+"""Basic authentication (user, password) or a bearer token."""
+
+
 @dataclass
 class Http:
-    """A client for one source: its base URL, basic authentication and retry policy."""
+    """A client for one source: its base URL, authentication and retry policy."""
 
     source: str
     base_url: str
-    auth: tuple[str, str]
+    auth: Auth
     token_from: str
     """Where the token was read, in words (for the message of a refused token)."""
     attempts: int = 8
@@ -73,13 +90,21 @@ class Http:
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         """The JSON body of ``GET path`` (a path under the base URL, or a full URL)."""
+        return self._send("GET", path, params, None)
+
+    def post(self, path: str, body: Any) -> Any:
+        """The JSON body of ``POST path`` with ``body`` as JSON: a read whose question is too
+        big for a query string (HubSpot's CRM search), so it retries like a GET."""
+        return self._send("POST", path, None, body)
+
+    def _send(self, method: str, path: str, params: Mapping[str, Any] | None, body: Any) -> Any:
         client = self.client()  # first: without httpx it says which extra to install
         import httpx
 
         for attempt in range(1, self.attempts + 1):
             self.requests += 1
             try:
-                answer = client.get(path, params=dict(params or {}))
+                answer = client.request(method, path, params=dict(params or {}), json=body)
             except httpx.TransportError as exc:
                 limit = (
                     self.connect_attempts if isinstance(exc, httpx.ConnectError) else self.attempts
@@ -140,8 +165,9 @@ class Http:
         self.sleep(seconds)
 
     def _said(self, message: str) -> str:
-        # the token is the password, or the user name (Stripe): mask whichever holds it
-        return scrub(f"source {self.source!r}: {message}", [a for a in self.auth if a])
+        # the token is the password, the user name (Stripe) or a bearer: mask whichever holds it
+        secret = [self.auth.token] if isinstance(self.auth, Bearer) else list(self.auth)
+        return scrub(f"source {self.source!r}: {message}", [a for a in secret if a])
 
 
 def _retry_after(value: str | None) -> float | None:

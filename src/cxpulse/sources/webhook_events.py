@@ -11,6 +11,9 @@ column saying "not mapped yet"):
 - Stripe ``customer.subscription.deleted``: a ``subscription_canceled`` survey trigger for the
   Stripe customer (the route records it through :mod:`cxpulse.surveys.events`). The
   subscription rows themselves wait for the Stripe connector's mapping.
+- HubSpot v3 deliveries (an array of events): contacts and tickets created, one-column
+  property changes, and a ticket closed (``solved_at``) or reopened; see
+  :func:`cxpulse.sources.hubspot.webhook_event` for what waits for the next sync.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from cxpulse.schema import SOURCE_SCHEMAS, WEBHOOK_EVENTS_TABLE
 from cxpulse.sources import identities, secrets
 from cxpulse.sources.connector import Page
 from cxpulse.sources.definitions import Source, get_source
+from cxpulse.sources.hubspot import webhook_event as hubspot_event
 from cxpulse.sources.stripe import webhook_event as stripe_event
 from cxpulse.sources.sync import SyncReport, write_page
 from cxpulse.sources.webhook_mapping import Mapped, Trigger, nothing
@@ -161,6 +165,7 @@ def _written(report: SyncReport) -> str:
 MAPPERS: dict[str, Callable[[str, Verified], Mapped]] = {
     "zendesk": zendesk_event,
     "stripe": stripe_event,
+    "hubspot": hubspot_event,
 }
 """The vendors whose events change canonical rows (each vendor's mapping lives in its
 connector's module); the others are stored as sent."""
