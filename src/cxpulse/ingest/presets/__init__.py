@@ -10,6 +10,7 @@ line in ``DEFAULT``. A workspace resolves ``--preset`` through its own registry
 
 from __future__ import annotations
 
+from cxpulse.ingest.presets.freshdesk_tickets import FRESHDESK_TICKETS
 from cxpulse.ingest.presets.g2 import G2
 from cxpulse.ingest.presets.importing import get_preset, import_with_preset
 from cxpulse.ingest.presets.preset import Preset
@@ -18,7 +19,7 @@ from cxpulse.ingest.presets.zendesk_tickets import ZENDESK_RATINGS, ZENDESK_TICK
 from cxpulse.kinds import Kind
 
 DEFAULT: list[Preset] = [TRUSTPILOT, G2]
-DEFAULT += [ZENDESK_TICKETS, ZENDESK_RATINGS]
+DEFAULT += [ZENDESK_TICKETS, ZENDESK_RATINGS, FRESHDESK_TICKETS]
 PRESETS = Kind("import preset", DEFAULT)
 
 __all__ = ["DEFAULT", "G2", "PRESETS", "TRUSTPILOT", "Preset", "get_preset", "import_with_preset"]
