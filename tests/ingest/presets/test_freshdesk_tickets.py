@@ -26,13 +26,14 @@ def test_the_export_into_tickets(store: Store) -> None:
     assert {k: closed[k] for k in (
         "ticket_id", "customer_id", "created_at", "first_reply_at", "solved_at",
         "agent_replies", "channel", "team", "agent_id", "category", "priority", "subject",
+        "source",
     )} == {
         "ticket_id": "1201", "customer_id": "80001", "created_at": datetime(2025, 6, 2, 9, 15),
         "first_reply_at": datetime(2025, 6, 2, 10),  # "Initial response time"
         "solved_at": datetime(2025, 6, 2, 16, 45),  # resolved, later closed: resolved time
         "agent_replies": 2, "channel": "email", "team": "Customer Care",
         "agent_id": "Sofia Rossi", "category": "Delivery", "priority": "normal",
-        "subject": "Where is my parcel?",
+        "subject": "Where is my parcel?", "source": "freshdesk_tickets.csv",
     }  # fmt: skip
     # no initial response time: created + "01:30:00" hours; open: not solved; chat; urgent
     assert crash["first_reply_at"] == datetime(2025, 6, 3, 12, 30)

@@ -27,7 +27,15 @@ times in the helpdesk's time zone without an offset: they are read in the worksp
 from __future__ import annotations
 
 from cxpulse.ingest.presets.preset import Preset
-from cxpulse.ingest.presets.reshaping import after, combine, loose, pick, recode, with_columns
+from cxpulse.ingest.presets.reshaping import (
+    after,
+    combine,
+    loose,
+    pick,
+    recode,
+    with_columns,
+    without,
+)
 from cxpulse.ingest.readers import RawFile
 
 CHANNELS = {
@@ -47,7 +55,7 @@ def _tickets(raw: RawFile) -> RawFile:
     status = pick(f, "Status")
     resolved = pick(f, "Resolved time", "Resolved Time")
     closed = pick(f, "Closed time", "Closed Time")
-    return with_columns(
+    raw = with_columns(
         raw,
         {
             "first_reply_at": combine(
@@ -59,6 +67,7 @@ def _tickets(raw: RawFile) -> RawFile:
             "customer_id": pick(f, "Contact ID", "Contact Id", "Email", "Requester Email"),
         },
     )
+    return without(raw, "Source")  # the channel, not the canonical source (the file)
 
 
 def _solved(status: str | None, resolved: str | None, closed: str | None) -> str | None:

@@ -200,3 +200,12 @@ def from_epoch(value: Any) -> str | None:
     except (ValueError, OverflowError):
         return text
     return moment.isoformat()
+
+
+def without(raw: RawFile, *names: str) -> RawFile:
+    """``raw`` without these columns (any case or spacing): a vendor's column the import
+    would otherwise match by name to a canonical one that means something else (Shopify's
+    ``Source`` is a sales channel, not where the row came from)."""
+    drop = {loose(n) for n in names}
+    gone = [c for c in raw.frame.columns if loose(str(c)) in drop]
+    return replace(raw, frame=raw.frame.drop(columns=gone)) if gone else raw
