@@ -15,12 +15,14 @@ from cxpulse.ingest.presets.g2 import G2
 from cxpulse.ingest.presets.importing import get_preset, import_with_preset
 from cxpulse.ingest.presets.preset import Preset
 from cxpulse.ingest.presets.shopify_orders import SHOPIFY_ORDERS
+from cxpulse.ingest.presets.stripe_exports import STRIPE_INVOICES, STRIPE_SUBSCRIPTIONS
 from cxpulse.ingest.presets.trustpilot import TRUSTPILOT
 from cxpulse.ingest.presets.zendesk_tickets import ZENDESK_RATINGS, ZENDESK_TICKETS
 from cxpulse.kinds import Kind
 
 DEFAULT: list[Preset] = [TRUSTPILOT, G2]
 DEFAULT += [ZENDESK_TICKETS, ZENDESK_RATINGS, FRESHDESK_TICKETS, SHOPIFY_ORDERS]
+DEFAULT += [STRIPE_SUBSCRIPTIONS, STRIPE_INVOICES]
 PRESETS = Kind("import preset", DEFAULT)
 
 __all__ = ["DEFAULT", "G2", "PRESETS", "TRUSTPILOT", "Preset", "get_preset", "import_with_preset"]
