@@ -37,6 +37,13 @@ def pick(frame: pd.DataFrame, *names: str) -> pd.Series[Any]:
     return pd.Series([None] * len(frame), index=frame.index, dtype=object)
 
 
+def coalesce(frame: pd.DataFrame, *names: str) -> pd.Series[Any]:
+    """Row by row, the first of the named columns with a value (a conversation's title,
+    else its email's subject)."""
+    found = [pick(frame, name) for name in names]
+    return combine(found, lambda *values: next((v for v in values if v is not None), None))
+
+
 def _blank_none(value: Any) -> str | None:
     if value is None:
         return None
