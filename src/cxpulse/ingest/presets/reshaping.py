@@ -32,8 +32,8 @@ def pick(frame: pd.DataFrame, *names: str) -> pd.Series[Any]:
     for name in names:
         found = by_loose.get(loose(name))
         if found is not None:
-            values = frame[found].astype(object).where(frame[found].notna(), None)
-            return values.map(_blank_none)
+            cells = [None if pd.isna(v) else v for v in frame[found]]
+            return pd.Series(cells, index=frame.index, dtype=object).map(_blank_none)
     return pd.Series([None] * len(frame), index=frame.index, dtype=object)
 
 
@@ -163,7 +163,7 @@ def timestamp(value: Any) -> pd.Timestamp | None:
         moment = pd.Timestamp(str(value).strip())
     except (ValueError, TypeError, OverflowError):
         return None
-    return None if moment is pd.NaT else moment
+    return None if pd.isna(moment) else moment
 
 
 def after(start: Any, amount: Any, unit: str) -> str | None:

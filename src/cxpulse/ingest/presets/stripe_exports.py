@@ -75,7 +75,7 @@ def _subscriptions(raw: RawFile) -> RawFile:
             **times,
         }
     )
-    booked = [_booked(row) for row in given.to_dict("records")]
+    booked = [_booked({str(k): v for k, v in row.items()}) for row in given.to_dict("records")]
     out = {name: pd.Series([b[name] for b in booked]) for name in booked[0]} if booked else {}
     plan = combine([pick(f, "Plan", "Plan Nickname"), pick(f, "Product", "Product Name")], _plan)
     return with_columns(raw, {**out, "plan": plan} if booked else {"plan": plan})
@@ -133,7 +133,8 @@ def _booked(row: dict[str, Any]) -> dict[str, str | None]:
 def _plan(plan: Any, product: Any) -> str | None:
     if plan is not None and not str(plan).startswith(("price_", "plan_")):
         return str(plan)
-    return product or plan
+    found = product or plan
+    return None if found is None else str(found)
 
 
 def _epoch(moment: pd.Timestamp) -> int:
@@ -173,7 +174,7 @@ def _invoices(raw: RawFile) -> RawFile:
 def _before_tax(total: Any, tax: Any) -> str | None:
     value = number(total)
     if value is None:
-        return total  # empty, or no number: the import says which
+        return None if total is None else str(total)  # no number: the import says so
     return f"{value - (number(tax) or 0.0):.2f}"
 
 
