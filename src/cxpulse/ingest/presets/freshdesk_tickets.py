@@ -66,7 +66,9 @@ def _tickets(raw: RawFile) -> RawFile:
             "priority": recode(pick(f, "Priority"), PRIORITIES),
             "customer_id": pick(f, "Contact ID", "Contact Id", "Email", "Requester Email"),
         },
-    )
+        used=("Initial response time", "First response time (in hrs)", "Status",
+              "Resolved time", "Closed time", "Contact ID", "Email", "Requester Email"),
+    )  # fmt: skip
     return without(raw, "Source")  # the channel, not the canonical source (the file)
 
 

@@ -67,6 +67,21 @@ PRIORITIES = {"priority": "high", "not_priority": "normal", "not priority": "nor
 ID = ("id", "Conversation ID")
 CREATED = ("created_at", "Conversation started at", "Started at", "Created at")
 ASSIGNEE = ("admin_assignee_id", "Teammate assigned", "Assignee")
+# what the reshapes read (dropped after: the report's ignored columns are what nothing took)
+CONVERSATION_FIELDS = (
+    *ID, *CREATED, *ASSIGNEE, "contacts.contacts", "User ID", "Contact ID", "External ID",
+    "User external ID", "statistics.first_admin_reply_at", "Conversation first replied at",
+    "statistics.first_close_at", "Conversation first closed at", "statistics.last_close_at",
+    "Conversation last closed at", "statistics.count_reopens", "Reopens", "source.type",
+    "Channel", "team_assignee_id", "Team assigned", "Team", "priority", "Priority", "title",
+    "source.subject", "Title",
+)  # fmt: skip
+RATING_FIELDS = (
+    "conversation_rating.rating", "Conversation rating", "Rating",
+    "conversation_rating.contact.external_id", "conversation_rating.contact.id",
+    "conversation_rating.remark", "Conversation rating remark", "conversation_rating.created_at",
+    "Conversation rated at", "updated_at", "conversation_rating.teammate.id",
+)  # fmt: skip
 
 
 def _contact(f: Any) -> Any:
@@ -120,6 +135,7 @@ def _conversations(raw: RawFile) -> RawFile:
             "priority": recode(pick(f, "priority", "Priority"), PRIORITIES),
             "subject": coalesce(f, "title", "source.subject", "Title"),
         },
+        used=(*CONVERSATION_FIELDS, "state", "State", "Conversation state"),
     )
     return without(raw, "source", "id")  # the JSON's "source" object is no canonical source
 
@@ -152,6 +168,7 @@ def _ratings(raw: RawFile) -> RawFile:
             ),
             "agent_id": pick(f, "conversation_rating.teammate.id", *ASSIGNEE),
         },
+        used=(*CONVERSATION_FIELDS, *RATING_FIELDS),
     )
     raw = without(raw, "source", "id")
     return keep_rows(raw, np.asarray(score.notna().to_numpy(dtype=bool), dtype=bool))

@@ -51,11 +51,17 @@ def _blank_none(value: Any) -> str | None:
     return text or None
 
 
-def with_columns(raw: RawFile, columns: Mapping[str, pd.Series[Any]]) -> RawFile:
+def with_columns(
+    raw: RawFile, columns: Mapping[str, pd.Series[Any]], used: tuple[str, ...] = ()
+) -> RawFile:
     """``raw`` with these columns added or replaced (as text; None stays empty). A column of
     the file the import would match to the same name by itself ("Priority" for
-    ``priority``) is replaced too, so the reshaped value is the one imported."""
-    frame = raw.frame.copy()
+    ``priority``) is replaced too, so the reshaped value is the one imported. The file's
+    columns named in ``used`` (any case) were read to make these and are dropped, so the
+    import's report lists as ignored only what no column took."""
+    frame = raw.frame.drop(
+        columns=[c for c in raw.frame.columns if loose(str(c)) in {loose(u) for u in used}]
+    )
     for name, values in columns.items():
         same = [c for c in frame.columns if c != name and _by_name(str(c)) == _by_name(name)]
         frame = frame.drop(columns=same)
@@ -88,7 +94,9 @@ def flatten_json(raw: RawFile) -> RawFile:
                 added[key] = [row.get(key) for row in flat]
     if not added:
         return raw
-    return with_columns(raw, {k: pd.Series(v) for k, v in added.items()})
+    parents = [str(n) for n in raw.frame.columns if any(k.startswith(f"{n}.") for k in added)]
+    # the nested object itself is dropped: its fields are columns of their own now
+    return with_columns(raw, {k: pd.Series(v) for k, v in added.items()}, used=tuple(parents))
 
 
 def _object(value: Any) -> dict[str, Any]:

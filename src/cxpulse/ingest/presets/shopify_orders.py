@@ -73,7 +73,9 @@ def _orders(raw: RawFile) -> RawFile:
                 lambda s: None if s is None else CHANNELS.get(loose(s), loose(s))
             ),
         },
-    )
+        used=("Name", "Id", "Email", "Cancelled at", "Financial Status", "Fulfillment Status",
+              "Fulfilled at", "Subtotal", "Refunded Amount"),
+    )  # fmt: skip
     return without(raw, "Source")  # a sales channel, not the canonical source (the file)
 
 

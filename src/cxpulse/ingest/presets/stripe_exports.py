@@ -78,7 +78,10 @@ def _subscriptions(raw: RawFile) -> RawFile:
     booked = [_booked({str(k): v for k, v in row.items()}) for row in given.to_dict("records")]
     out = {name: pd.Series([b[name] for b in booked]) for name in booked[0]} if booked else {}
     plan = combine([pick(f, "Plan", "Plan Nickname"), pick(f, "Product", "Product Name")], _plan)
-    return with_columns(raw, {**out, "plan": plan} if booked else {"plan": plan})
+    used = ("Status", "Amount", "Plan Amount", "Quantity", "Interval", "Plan Interval",
+            "Interval Count", "Plan Interval Count", "Plan Currency", "Plan Nickname",
+            "Product", "Product Name", *(n for names in TIMES.values() for n in names))  # fmt: skip
+    return with_columns(raw, {**out, "plan": plan} if booked else {"plan": plan}, used=used)
 
 
 def _booked(row: dict[str, Any]) -> dict[str, str | None]:
@@ -167,7 +170,9 @@ def _invoices(raw: RawFile) -> RawFile:
             # every order here is paid; the file's "Status" (paid) is replaced
             "status": status.map(lambda _: "placed"),
         },
-    )
+        used=("Subscription", "Subscription ID", "Tax", "Tax Amount", "Total", "Amount Paid",
+              "Paid At (UTC)", "Date (UTC)", "Created (UTC)"),
+    )  # fmt: skip
     return keep_rows(raw, np.asarray(one_off.to_numpy(dtype=bool), dtype=bool))
 
 

@@ -96,7 +96,11 @@ def _tickets(raw: RawFile) -> RawFile:
             "channel": recode(pick(f, "via.channel", "Via"), CHANNELS, other="other"),
             "priority": priority.map(lambda p: None if p is None else loose(p)),
         },
-    )
+        used=(*STATUS, "Solved at", "metric_set.solved_at", "dates.solved_at",
+              "First reply time in minutes", "metric_set.reply_time_in_minutes.calendar",
+              "First resolution time in minutes",
+              "metric_set.first_resolution_time_in_minutes.calendar", "Via", "via.channel"),
+    )  # fmt: skip
 
 
 def _solved(status: str | None, solved_at: str | None) -> str | None:
@@ -121,7 +125,9 @@ def _ratings(raw: RawFile) -> RawFile:
             "comment": pick(f, "Satisfaction Comment", "satisfaction_rating.comment"),
             "responded_at": pick(f, *UPDATED),
         },
-    )
+        used=("Satisfaction Score", "satisfaction_rating.score", "satisfaction_rating.id",
+              "Satisfaction Comment", "satisfaction_rating.comment", *UPDATED),
+    )  # fmt: skip
     return keep_rows(raw, np.asarray(answered, dtype=bool))
 
 
