@@ -153,10 +153,10 @@ def test_a_preset_added_to_one_workspace_imports_there(tmp_path: Path) -> None:
             "Nice",
         )
         assert row["posted_at"] == datetime(2025, 5, 1, 10)  # the preset's zone: UTC
-        with pytest.raises(ConfigError, match="presets: trustpilot, g2, yelp$"):
+        with pytest.raises(ConfigError, match="presets: trustpilot, g2, .*, yelp$"):
             ws.import_file(path, "mentions", preset="nope")
         with pytest.raises(
-            ConfigError, match="unknown import preset 'yelp'; presets: trustpilot, g2$"
+            ConfigError, match="unknown import preset 'yelp'; presets: trustpilot, g2(?!.*yelp)"
         ):
             other.import_file(path, "mentions", preset="yelp")
     assert "yelp" not in PRESETS.builtins()

@@ -367,7 +367,8 @@ def test_the_booked_price_is_always_the_invoiced_amount_per_month(
 def test_amounts_in_each_currencys_minor_unit_and_seats_as_given() -> None:
     # found in review: three-decimal currencies were divided by 100 (10x the MRR) and a
     # quantity of 0 was booked as one seat
-    from cxpulse.sources.stripe import _quantity, _units
+    from cxpulse.ingest.stripe_billing import quantity as _quantity
+    from cxpulse.ingest.stripe_billing import units as _units
 
     assert _units(5120, "kwd") == pytest.approx(5.12)  # Stripe: 5.120 KWD is amount=5120
     assert _units(1999, "eur") == pytest.approx(19.99)

@@ -26,8 +26,9 @@ coupon that recurs (``forever``, or ``repeating`` until its ``end``) lowers it, 
 coupon is a one-off, not recurring revenue; a trial is 0 MRR (``started_at`` is the trial's
 end), ``past_due`` and ``unpaid`` still count, a canceled subscription ends at ``ended_at``
 (``canceled_at`` is when it was asked); ``incomplete``, ``incomplete_expired`` and ``paused``
-are 0. Metered prices bill usage after the fact: not MRR here. An invoice paid for no
-subscription (a one-off charge) is an order.
+are 0. Metered prices bill usage after the fact: not MRR here. The arithmetic is in
+:mod:`cxpulse.ingest.stripe_billing`, shared with the Dashboard export presets. An invoice
+paid for no subscription (a one-off charge) is an order.
 
 Why plain httpx (the shared :class:`~cxpulse.sources.http.Http`) and not the ``stripe`` SDK,
 though ``stripe.StripeClient(key, base_addresses={"api": url})`` can reach a test server: the
@@ -44,6 +45,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from cxpulse.errors import SourceError
+from cxpulse.ingest.stripe_billing import currency_code, subscription_terms, units
 from cxpulse.sources.connector import Connector, Option, Page, Row
 from cxpulse.sources.webhook_mapping import NOT_MAPPED, Mapped, Trigger, obj
 from cxpulse.sources.webhooks import Verified
@@ -75,17 +77,6 @@ EVENT_TYPES = (
     "customer.discount.updated",
     "customer.discount.deleted",
 )
-# per-period price -> per month, by ``recurring.interval``
-MONTHS_PER = {"day": 12 / 365, "week": 12 / 52, "month": 1.0, "year": 12.0}
-# (interval, interval_count) kept as the canonical billing period; others become a month
-PERIODS = {("month", 1): "month", ("month", 3): "quarter", ("year", 1): "year"}
-NO_MRR = ("incomplete", "incomplete_expired", "paused")
-# amounts of these currencies are whole units, the others hundredths
-# (https://docs.stripe.com/currencies#zero-decimal)
-ZERO_DECIMAL = frozenset(
-    ("bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv",
-     "xaf", "xof", "xpf")
-)  # fmt: skip
 CUSTOMER_METADATA = ("account_id", "segment", "plan", "country", "language")
 """Metadata keys named like a customers column fill it (a CRM's segment kept in Stripe)."""
 
@@ -246,40 +237,20 @@ class Stripe(Connector):
         return row
 
     def _subscription(self, s: dict[str, Any]) -> Row:
+        terms = subscription_terms(s, self._epoch(self.now))
         items = [i for i in (s.get("items") or {}).get("data") or [] if isinstance(i, dict)]
-        billed = _billed(items)
-        status = s.get("status")
-        start = s.get("start_date") or s.get("created")
-        ended = s.get("ended_at")
-        trial_end = s.get("trial_end")
-        started = start
-        price = None if billed is None else billed[0]
-        if trial_end and (start is None or trial_end > start):
-            if ended is not None and ended <= trial_end:
-                price = 0.0  # ended in its trial: never paid
-            else:
-                started = trial_end  # a trial is 0 MRR: revenue starts when it ends
-        if status in NO_MRR:
-            price = 0.0
-        if price is not None and billed is not None:
-            price = _discounted(price, billed[2], s, self._epoch(self.now))
-        canceled = s.get("canceled_at")
-        if canceled is not None and started is not None:  # asked during its trial, or ...
-            canceled = max(canceled, started)
-        if canceled is not None and ended is not None:  # ... recorded after the end
-            canceled = min(canceled, ended)
         plans = [_plan(i.get("price") or i.get("plan") or {}) for i in items]
         customer = s.get("customer")
         return {
             "subscription_id": _text(s.get("id")),
             "customer_id": _text(customer.get("id") if isinstance(customer, dict) else customer),
             "plan": " + ".join(p for p in plans if p) or None,
-            "price": None if price is None else f"{price:.6f}",
-            "currency": _currency(s.get("currency") or (billed[3] if billed else None)),
-            "billing_period": None if billed is None else billed[1],
-            "started_at": _time(started),
-            "cancelled_at": _time(canceled),
-            "ended_at": _time(ended),
+            "price": None if terms.price is None else f"{terms.price:.6f}",
+            "currency": terms.currency,
+            "billing_period": terms.billing_period,
+            "started_at": _time(terms.started),
+            "cancelled_at": _time(terms.canceled),
+            "ended_at": _time(s.get("ended_at")),
             "source": self.source,
         }
 
@@ -294,8 +265,8 @@ class Stripe(Connector):
             "order_id": _text(i.get("id")),
             "customer_id": _text(customer.get("id") if isinstance(customer, dict) else customer),
             "ordered_at": _time(paid_at),
-            "amount": None if before_tax is None else f"{_units(before_tax, currency):.6f}",
-            "currency": _currency(currency),
+            "amount": None if before_tax is None else f"{units(before_tax, currency):.6f}",
+            "currency": currency_code(currency),
             "status": "placed",
             "source": self.source,
         }
@@ -305,89 +276,11 @@ class Stripe(Connector):
         return int(moment.replace(tzinfo=UTC).timestamp())
 
 
-def _billed(items: list[dict[str, Any]]) -> tuple[float, str, float, str | None] | None:
-    """The items' price per billing period, that period, how many invoices fall in it (an
-    amount-off coupon comes off each) and the currency; None when a licensed item has no
-    unit amount (a tiered price: the row is skipped and reported rather than booked wrong)."""
-    if not items:
-        return None
-    monthly = 0.0
-    periods: set[tuple[str, int]] = set()
-    currency = None
-    for item in items:
-        price = item.get("price") or item.get("plan") or {}
-        recurring = price.get("recurring") or {
-            "interval": price.get("interval"),
-            "interval_count": price.get("interval_count"),
-            "usage_type": price.get("usage_type"),
-        }
-        interval = recurring.get("interval")
-        count = int(recurring.get("interval_count") or 1)
-        if interval not in MONTHS_PER:
-            return None
-        periods.add((interval, count))
-        currency = currency or price.get("currency")
-        if recurring.get("usage_type") == "metered":
-            continue  # usage billed in arrears: not recurring revenue
-        unit = price.get("unit_amount_decimal") or price.get("unit_amount")
-        if unit is None:
-            unit = price.get("amount")  # a legacy plan
-        if unit is None:
-            return None
-        per_period = _units(float(unit), price.get("currency")) * _quantity(item)
-        monthly += per_period / (MONTHS_PER[interval] * count)
-    if len(periods) == 1:
-        interval, count = next(iter(periods))
-        if (interval, count) in PERIODS:
-            return monthly * MONTHS_PER[interval] * count, PERIODS[(interval, count)], 1.0, currency
-        # another period (weekly, every 2 months, ...): booked per month
-        return monthly, "month", 1 / (MONTHS_PER[interval] * count), currency
-    return monthly, "month", 1.0, currency  # items billed on different periods: rare
-
-
-def _discounted(price: float, invoices: float, s: dict[str, Any], now: int) -> float:
-    """The price per period after the subscription's recurring coupons in force at ``now``."""
-    found = [s.get("discount"), *(s.get("discounts") or [])]
-    seen: set[Any] = set()
-    for discount in found:
-        if not isinstance(discount, dict) or discount.get("id") in seen:
-            continue  # an id alone (not expanded) says nothing of its coupon
-        seen.add(discount.get("id"))
-        coupon = discount.get("coupon") or {}
-        end = discount.get("end")
-        if coupon.get("duration") == "once" or (end is not None and end <= now):
-            continue
-        if coupon.get("percent_off") is not None:
-            price *= 1 - float(coupon["percent_off"]) / 100
-        elif coupon.get("amount_off") is not None:
-            # amount_off comes off each invoice
-            price -= _units(float(coupon["amount_off"]), coupon.get("currency")) * invoices
-    return max(price, 0.0)
-
-
 def _plan(price: dict[str, Any]) -> str | None:
     product = price.get("product")
     if isinstance(product, dict):
         product = product.get("name") or product.get("id")
     return price.get("nickname") or _text(product) or _text(price.get("id"))
-
-
-THREE_DECIMAL = frozenset({"bhd", "jod", "kwd", "omr", "tnd"})
-"""Stripe's three-decimal currencies, in thousandths: 5.120 KWD is ``amount=5120``
-(https://docs.stripe.com/currencies#three-decimal)."""
-
-
-def _units(amount: float, currency: Any) -> float:
-    code = str(currency or "").lower()
-    if code in ZERO_DECIMAL:
-        return amount
-    return amount / (1000 if code in THREE_DECIMAL else 100)
-
-
-def _quantity(item: dict[str, Any]) -> int:
-    """Seats: 1 when Stripe leaves it out, 0 when the customer has none (no MRR)."""
-    quantity = item.get("quantity")
-    return 1 if quantity is None else int(quantity)
 
 
 def _object(value: Any) -> dict[str, Any]:
@@ -396,10 +289,6 @@ def _object(value: Any) -> dict[str, Any]:
 
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
-
-
-def _currency(code: Any) -> str | None:
-    return None if not code else str(code).upper()
 
 
 def _time(epoch: Any) -> str | None:

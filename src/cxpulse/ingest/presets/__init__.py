@@ -10,13 +10,24 @@ line in ``DEFAULT``. A workspace resolves ``--preset`` through its own registry
 
 from __future__ import annotations
 
+from cxpulse.ingest.presets.freshdesk_tickets import FRESHDESK_TICKETS
 from cxpulse.ingest.presets.g2 import G2
 from cxpulse.ingest.presets.importing import get_preset, import_with_preset
+from cxpulse.ingest.presets.intercom_conversations import (
+    INTERCOM_CONVERSATIONS,
+    INTERCOM_RATINGS,
+)
 from cxpulse.ingest.presets.preset import Preset
+from cxpulse.ingest.presets.shopify_orders import SHOPIFY_ORDERS
+from cxpulse.ingest.presets.stripe_exports import STRIPE_INVOICES, STRIPE_SUBSCRIPTIONS
 from cxpulse.ingest.presets.trustpilot import TRUSTPILOT
+from cxpulse.ingest.presets.zendesk_tickets import ZENDESK_RATINGS, ZENDESK_TICKETS
 from cxpulse.kinds import Kind
 
 DEFAULT: list[Preset] = [TRUSTPILOT, G2]
+DEFAULT += [ZENDESK_TICKETS, ZENDESK_RATINGS, FRESHDESK_TICKETS, SHOPIFY_ORDERS]
+DEFAULT += [INTERCOM_CONVERSATIONS, INTERCOM_RATINGS]
+DEFAULT += [STRIPE_SUBSCRIPTIONS, STRIPE_INVOICES]
 PRESETS = Kind("import preset", DEFAULT)
 
 __all__ = ["DEFAULT", "G2", "PRESETS", "TRUSTPILOT", "Preset", "get_preset", "import_with_preset"]
