@@ -57,6 +57,9 @@ class Connector:
     streams: ClassVar[tuple[str, ...]] = ()
     headers: ClassVar[dict[str, str]] = {}
     """Sent with every request (Stripe's pinned API version)."""
+    token_header: ClassVar[str] = ""
+    """The header that carries the token, for a vendor without basic authentication
+    (Shopify's X-Shopify-Access-Token); :meth:`auth`'s pair is then ('', token)."""
 
     def __init__(self, source: str, options: Mapping[str, str], http: Http, now: datetime) -> None:
         self.source = source

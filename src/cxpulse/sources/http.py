@@ -1,7 +1,9 @@
 """The HTTP side of every connector: JSON over httpx, with the vendors' rate limits respected.
 
 A 429 waits as long as its ``Retry-After`` says (seconds or an HTTP date), else backs off
-exponentially; so do 5xx answers and lost connections, up to ``attempts`` tries. A 401 or 403
+exponentially; so do 5xx answers and lost connections, up to ``attempts`` tries (a vendor that
+throttles inside a 200 answer, as GraphQL APIs do, waits through :meth:`Http.wait` so the
+sync counts and shows it the same way). A 401 or 403
 is a :class:`~cxpulse.errors.SourceAuthError` naming the source and where its token comes
 from: retrying a refused token only burns the rate limit. httpx is the ``sources`` extra
 (`pip install 'cxpulse[sources]'`), imported when a source syncs.
@@ -49,6 +51,9 @@ class Http:
     requests: int = 0
     headers: dict[str, str] = field(default_factory=dict)
     """Sent with every request besides Accept (a vendor's pinned API version)."""
+    token_header: str = ""
+    """The header that carries the token instead of basic authentication (Shopify's
+    X-Shopify-Access-Token): the token is then ``auth[1]``."""
     _client: httpx.Client | None = None
 
     def client(self) -> httpx.Client:
@@ -59,11 +64,14 @@ class Http:
                 raise ConfigError(
                     "live sources need httpx: pip install 'cxpulse[sources]'"
                 ) from None
+            headers = {"Accept": "application/json", **self.headers}
+            if self.token_header:
+                headers[self.token_header] = self.auth[1]
             self._client = httpx.Client(
                 base_url=self.base_url,
-                auth=self.auth,
+                auth=None if self.token_header else self.auth,
                 timeout=TIMEOUT,
-                headers={"Accept": "application/json", **self.headers},
+                headers=headers,
             )
         return self._client
 
@@ -73,13 +81,20 @@ class Http:
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         """The JSON body of ``GET path`` (a path under the base URL, or a full URL)."""
+        return self._request("GET", path, params, None)
+
+    def post(self, path: str, body: Any) -> Any:
+        """The JSON body of ``POST path`` with ``body`` as JSON (a GraphQL query)."""
+        return self._request("POST", path, None, body)
+
+    def _request(self, method: str, path: str, params: Mapping[str, Any] | None, body: Any) -> Any:
         client = self.client()  # first: without httpx it says which extra to install
         import httpx
 
         for attempt in range(1, self.attempts + 1):
             self.requests += 1
             try:
-                answer = client.get(path, params=dict(params or {}))
+                answer = client.request(method, path, params=dict(params or {}), json=body)
             except httpx.TransportError as exc:
                 limit = (
                     self.connect_attempts if isinstance(exc, httpx.ConnectError) else self.attempts
@@ -91,7 +106,7 @@ class Http:
                             "the source's options (`cxpulse sources list`) and the network"
                         )
                     ) from None
-                self._wait(self.backoff * 2 ** (attempt - 1), f"cannot reach {self.base_url}",
+                self.wait(self.backoff * 2 ** (attempt - 1), f"cannot reach {self.base_url}",
                            attempt, limit)  # fmt: skip
                 continue
             status = answer.status_code
@@ -112,7 +127,7 @@ class Http:
                         )
                     )
                 waited = _retry_after(answer.headers.get("Retry-After"))
-                self._wait(
+                self.wait(
                     waited if waited is not None else self.backoff * 2 ** (attempt - 1),
                     f"{self.base_url} answered {status}",
                     attempt,
@@ -133,10 +148,13 @@ class Http:
                 raise SourceError(self._said(f"{path} did not answer JSON")) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _wait(self, seconds: float, why: str, attempt: int, limit: int) -> None:
+    def wait(self, seconds: float, why: str, attempt: int = 0, limit: int = 0) -> None:
+        """Sleep ``seconds`` (at most :data:`MAX_WAIT`), telling the user why and counting it
+        as a rate-limit pause of the sync's report (``attempt`` of ``limit``: a retry)."""
         seconds = min(max(seconds, 0.0), MAX_WAIT)
         self.waits.append(seconds)
-        self.say(self._said(f"{why}; trying again in {seconds:g} s (try {attempt + 1} of {limit})"))
+        retry = f"trying again in {seconds:g} s (try {attempt + 1} of {limit})"
+        self.say(self._said(f"{why}; " + (retry if limit else f"waiting {seconds:g} s")))
         self.sleep(seconds)
 
     def _said(self, message: str) -> str:
