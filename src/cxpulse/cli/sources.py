@@ -32,6 +32,7 @@ def add(
     email: Annotated[
         str | None, typer.Option(help="Zendesk: the admin the token belongs to.")
     ] = None,
+    shop: Annotated[str | None, typer.Option(help="Shopify: acme for acme.myshopify.com.")] = None,
     token_env: Annotated[
         str | None, typer.Option(help="The environment variable holding the API token.")
     ] = None,
@@ -63,6 +64,7 @@ def add(
     options = {
         "subdomain": subdomain,
         "email": email,
+        "shop": shop,
         "start": start,
         "base_url": base_url,
         "vendor": vendor,

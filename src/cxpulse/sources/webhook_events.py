@@ -11,6 +11,9 @@ column saying "not mapped yet"):
 - Stripe ``customer.subscription.deleted``: a ``subscription_canceled`` survey trigger for the
   Stripe customer (the route records it through :mod:`cxpulse.surveys.events`). The
   subscription rows themselves wait for the Stripe connector's mapping.
+- Shopify ``orders/*``, ``customers/*`` (REST-shaped payloads) -> orders and customers rows
+  (a fulfilled order's ``delivered_at`` is the ``order_delivered`` trigger), ``*/delete``
+  deletes the row: :func:`cxpulse.sources.shopify.webhook_event`.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from cxpulse.schema import SOURCE_SCHEMAS, WEBHOOK_EVENTS_TABLE
 from cxpulse.sources import secrets
 from cxpulse.sources.connector import Page
 from cxpulse.sources.definitions import Source, get_source
+from cxpulse.sources.shopify import webhook_event as shopify_event
 from cxpulse.sources.stripe import webhook_event as stripe_event
 from cxpulse.sources.sync import SyncReport, write_page
 from cxpulse.sources.webhook_mapping import Mapped, Trigger, nothing
@@ -119,9 +123,10 @@ def store(ws: Context, checked: Checked, delivery: Delivery, now: datetime) -> R
         if rows_where_in(ws.store, WEBHOOK_EVENTS_TABLE, "event_key", [key], ["event_key"]):
             return Received(name, vendor, verified.event_id, verified.event_type, False, "repeat")
         mapped = MAPPERS.get(vendor, nothing)(name, verified)
-        if mapped.rows:
+        if mapped.rows or mapped.deleted:
             report = SyncReport(name)
-            write_page(ws, source, Page(rows=mapped.rows, cursor=None), report)
+            page = Page(rows=mapped.rows, cursor=None, deleted=mapped.deleted)
+            write_page(ws, source, page, report)
             mapped.note = _written(report) or mapped.note
         row = {
             "event_key": key,
@@ -148,6 +153,7 @@ def store(ws: Context, checked: Checked, delivery: Delivery, now: datetime) -> R
 
 def _written(report: SyncReport) -> str:
     parts = [f"{t}: {n}" for t, n in sorted((*report.new.items(), *report.updated.items())) if n]
+    parts += [f"{t}: {n} deleted" for t, n in sorted(report.deleted.items()) if n]
     if report.skipped_rows:
         parts += [f"skipped {r['table']} {r['id']} ({r['reason']})" for r in report.skipped_rows]
     return "; ".join(parts)
@@ -156,6 +162,7 @@ def _written(report: SyncReport) -> str:
 MAPPERS: dict[str, Callable[[str, Verified], Mapped]] = {
     "zendesk": zendesk_event,
     "stripe": stripe_event,
+    "shopify": shopify_event,
 }
 """The vendors whose events change canonical rows (each vendor's mapping lives in its
 connector's module); the others are stored as sent."""
