@@ -28,8 +28,11 @@ from cxpulse.sources.secrets import reference
 from cxpulse.sources.shopify import API_VERSION, Shopify, order_row
 from cxpulse.sources.webhook_events import receive
 from cxpulse.sources.webhooks import Delivery
+from cxpulse.surveys import run_surveys
+from cxpulse.surveys.store import add_survey
 from tests.sources import shopify_server as ss
 from tests.sources.webhook_signing import HOOK_URL, sign
+from tests.surveys.helpers import SUPPORT_CSAT, write
 
 Account = tuple[ss.Shop, str]
 
@@ -388,6 +391,17 @@ def rest_order(**extra: Any) -> dict[str, Any]:
     return body
 
 
+def fulfilled_order(refunds: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The order of rest_order, fulfilled at 07:00 on March 9th (no carrier tracking)."""
+    return rest_order(
+        fulfillment_status="fulfilled",
+        refunds=refunds or [],
+        updated_at="2026-03-09T08:00:00Z",
+        fulfillments=[{"id": 1, "created_at": "2026-03-09T07:00:00Z", "shipment_status": None,
+                       "updated_at": "2026-03-09T07:00:00Z"}],
+    )  # fmt: skip
+
+
 def test_order_webhooks_write_the_order_its_customer_and_the_delivery_time(
     hooks: Workspace,
 ) -> None:
@@ -402,18 +416,24 @@ def test_order_webhooks_write_the_order_its_customer_and_the_delivery_time(
         "john@example.com", "US", True,
     )  # fmt: skip
     refund = {"id": 1, "transactions": [{"kind": "refund", "status": "success", "amount": "22.00"}]}
-    fulfilled = rest_order(
-        fulfillment_status="fulfilled",
-        refunds=[refund],
-        updated_at="2026-03-09T08:00:00Z",
-        fulfillments=[{"id": 1, "created_at": "2026-03-09T07:00:00Z", "shipment_status": None,
-                       "updated_at": "2026-03-09T07:00:00Z"}],
-    )  # fmt: skip
-    assert deliver(hooks, "orders/fulfilled", fulfilled, "e2") == "orders: 1"
+    assert deliver(hooks, "orders/fulfilled", fulfilled_order([refund]), "e2") == "orders: 1"
     order = rows(hooks, "orders", "order_id")["820982911946154508"]
     assert (order["amount"], order["status"]) == (78.0, "delivered")  # 110 - 22 - 10
     # what the surveys' order_delivered trigger reads
     assert order["delivered_at"] == datetime(2026, 3, 9, 7)
+
+
+def test_a_fulfilled_order_webhook_sends_its_order_delivered_survey_a_day_later(
+    hooks: Workspace, tmp_path: Path
+) -> None:
+    """No sync: the orders/fulfilled webhook alone writes the delivery time the survey
+    trigger reads, and the survey is due 24 hours after it, for the order's customer."""
+    survey = SUPPORT_CSAT.replace("ticket_solved", "order_delivered")
+    add_survey(hooks, write(tmp_path, "delivery", survey), WEBHOOK_NOW)
+    deliver(hooks, "orders/fulfilled", fulfilled_order(), "f1")  # fulfilled at 07:00
+    assert run_surveys(hooks, datetime(2026, 3, 10, 6, 30), send=False).invited == []
+    due = run_surveys(hooks, datetime(2026, 3, 10, 7, 30), send=False).invited
+    assert [d.candidate.customer_id for d in due] == ["115310627314723954"]
 
 
 def test_customer_webhooks_write_the_customer_and_a_refund_waits_for_its_order(
