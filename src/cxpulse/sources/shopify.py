@@ -23,7 +23,9 @@ the ids seen at that moment (several rows can share a second: the next pass asks
 ``updated_at:>=`` it and skips those ids). A pull cannot see deletions (a deleted customer or
 order is simply no longer listed): they arrive by the ``customers/delete`` and
 ``orders/delete`` webhooks. Without the ``read_all_orders`` scope Shopify lists only the last
-60 days of orders.
+60 days of orders. A first sync pages at the bucket's pace (about 50 orders a page, each page
+752 points); Shopify's bulk operations (one asynchronous JSONL export) would backfill a large
+shop faster, but give no page to commit with its cursor: not used yet.
 
 An order's ``amount`` is what the customer still pays, before tax, in the shop's currency:
 ``currentTotalPriceSet`` (after returns and edits) less any refund those do not explain
@@ -58,9 +60,11 @@ API_VERSION = "2025-07"
 """Pinned so answers keep one shape (https://shopify.dev/docs/api/usage/versioning); it has
 ``Customer.defaultEmailAddress`` (2025-04 and later)."""
 GRAPHQL_PATH = f"/admin/api/{API_VERSION}/graphql.json"
-PAGE_SIZES = {"customers": 100, "orders": 50}
-"""Nodes a page: an order costs more (its fulfilments), and Shopify refuses a single query
-over 1,000 points."""
+PAGE_SIZES = {"customers": 250, "orders": 50}
+"""Nodes a page, within Shopify's 1,000-point ceiling on one query's requested cost (an object
+costs 1, a connection 2 plus ``first`` times its node): a customer costs 3 (750 a page), an
+order 15 (its customer, four MoneyBags of two objects, five fulfilments: 752 a page).
+https://shopify.dev/docs/api/usage/rate-limits#cost-calculation"""
 
 CUSTOMER_FIELDS = """
       id firstName lastName createdAt updatedAt locale tags
@@ -72,7 +76,7 @@ ORDER_FIELDS = f"""
       customer {{ id }}
       totalPriceSet {{ {MONEY} }} currentTotalPriceSet {{ {MONEY} }}
       currentTotalTaxSet {{ {MONEY} }} totalRefundedSet {{ {MONEY} }}
-      fulfillments(first: 10) {{ createdAt deliveredAt }}"""
+      fulfillments(first: 5) {{ createdAt deliveredAt }}"""
 MONEY_FIELDS = ("totalPriceSet", "currentTotalPriceSet", "currentTotalTaxSet", "totalRefundedSet")
 QUERIES = {
     stream: f"""query {stream.title()}($first: Int!, $after: String, $query: String) {{
