@@ -24,6 +24,7 @@ from cxpulse import Workspace
 from cxpulse.cli.app import app
 from cxpulse.errors import ConfigError, SourceAuthError, SourceError
 from cxpulse.sources import CONNECTORS, add_source, get_source, sync_source
+from cxpulse.sources import shopify as shopify_module
 from cxpulse.sources.secrets import reference
 from cxpulse.sources.shopify import API_VERSION, Shopify, order_row
 from cxpulse.sources.webhook_events import receive
@@ -167,6 +168,18 @@ def test_the_next_sync_asks_for_changes_since_the_cursor_ties_included(
         "updated_at": ss.ts(8),
         "ids": ["gid://shopify/Order/1001"],
     }
+
+
+def test_a_bulk_edit_of_one_second_is_read_again_rather_than_kept_id_by_id(
+    ws: Workspace, shopify: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cursor is written with every page: past MAX_TIE_IDS rows in its second it keeps
+    none of their ids, and the next pass reads that second again, changing nothing."""
+    monkeypatch.setattr(shopify_module, "MAX_TIE_IDS", 2)
+    sync(ws)
+    assert get_source(ws, "shop").cursor["customers"] == {"updated_at": ss.ts(1), "ids": []}
+    again = sync(ws)
+    assert again.rows == 0 and again.pages == 3  # the three customers' second, read again
 
 
 def test_a_sync_killed_mid_orders_resumes_with_nothing_lost_or_duplicated(

@@ -20,12 +20,13 @@ documents them (the test server, tests/sources/shopify_server.py, answers the sa
 
 Each stream is incremental by ``updated_at``: the cursor is the last ``updatedAt`` seen and
 the ids seen at that moment (several rows can share a second: the next pass asks for
-``updated_at:>=`` it and skips those ids). A pull cannot see deletions (a deleted customer or
-order is simply no longer listed): they arrive by the ``customers/delete`` and
-``orders/delete`` webhooks. Without the ``read_all_orders`` scope Shopify lists only the last
-60 days of orders. A first sync pages at the bucket's pace (about 50 orders a page, each page
-752 points); Shopify's bulk operations (one asynchronous JSONL export) would backfill a large
-shop faster, but give no page to commit with its cursor: not used yet.
+``updated_at:>=`` it and skips those ids; a row of that second not seen yet is read). A pull
+cannot see deletions (a deleted customer or order is simply no longer listed): they arrive by
+the ``customers/delete`` and ``orders/delete`` webhooks. Without the ``read_all_orders``
+scope Shopify lists only the last 60 days of orders. A first sync pages at the bucket's pace
+(about 50 orders a page, each page 752 points); Shopify's bulk operations (one asynchronous
+JSONL export) would backfill a large shop faster, but give no page to commit with its cursor:
+not used yet.
 
 An order's ``amount`` is what the customer still pays, before tax, in the shop's currency:
 ``currentTotalPriceSet`` (after returns and edits) less any refund those do not explain
@@ -65,6 +66,9 @@ PAGE_SIZES = {"customers": 250, "orders": 50}
 costs 1, a connection 2 plus ``first`` times its node): a customer costs 3 (750 a page), an
 order 15 (its customer, four MoneyBags of two objects, five fulfilments: 752 a page).
 https://shopify.dev/docs/api/usage/rate-limits#cost-calculation"""
+
+MAX_TIE_IDS = 250
+"""Ids of one second kept in the cursor: it is written with every page."""
 
 CUSTOMER_FIELDS = """
       id firstName lastName createdAt updatedAt locale tags
@@ -152,7 +156,7 @@ class Shopify(Connector):
             mapped = [self._customer(n) if stream == "customers" else self._order(n) for n in fresh]
             yield Page(
                 rows={stream: mapped} if mapped else {},
-                cursor={"updated_at": since, "ids": sorted(seen)} if since else {},
+                cursor=_cursor(since, seen),
                 done=not more,
             )
             if not more:
@@ -230,6 +234,15 @@ class Shopify(Connector):
         )
 
 
+def _cursor(since: str | None, seen: set[str]) -> dict[str, Any]:
+    """Where the next pass starts: the last ``updatedAt`` and the ids read at it, or none of
+    them when a bulk edit changed more than :data:`MAX_TIE_IDS` rows in that second (the next
+    pass reads that second again: upserts of the same rows change nothing)."""
+    if not since:
+        return {}
+    return {"updated_at": since, "ids": sorted(seen) if len(seen) <= MAX_TIE_IDS else []}
+
+
 def _refill(cost: dict[str, Any]) -> float | None:
     """Seconds until the bucket holds the query's requested cost again (None: not said)."""
     status = obj(cost.get("throttleStatus"))
@@ -263,7 +276,7 @@ def customer_row(source: str, c: dict[str, Any]) -> Row:
         "created_at": text(c.get("createdAt") or c.get("created_at")),
         "country": text(address.get("countryCodeV2") or address.get("country_code")),
         "language": locale.split("-")[0].lower() or None,
-        # Shopify's tags are the merchant's segments; the first one (Shopify sorts them)
+        # Shopify's tags are the merchant's segments: the first one as Shopify lists them
         "segment": next((str(t) for t in tags or [] if t), None),
         "email_consent": CONSENT.get(str(state or "").upper()),
         "source": source,
