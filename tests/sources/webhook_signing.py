@@ -66,7 +66,7 @@ def sign(
         return {
             "X-Shopify-Hmac-SHA256": _b64(_mac(key.encode(), body)),
             "X-Shopify-Event-Id": event_id,
-            "X-Shopify-Topic": "orders/create",
+            "X-Shopify-Topic": "app/uninstalled",  # a topic no mapping reads: only signing
             "X-Shopify-Triggered-At": at.isoformat() + "Z",
         }
     if vendor == "zendesk":

@@ -24,7 +24,9 @@ NameArg = Annotated[str, typer.Argument(help="The source's name, e.g. support.")
 def add(
     connector: Annotated[
         str,
-        typer.Argument(help="The connector: zendesk, stripe, hubspot, or webhook (receives only)."),
+        typer.Argument(
+            help="The connector: zendesk, stripe, hubspot, shopify, or webhook (receives only)."
+        ),
     ],
     name: NameArg,
     subdomain: Annotated[
@@ -33,6 +35,7 @@ def add(
     email: Annotated[
         str | None, typer.Option(help="Zendesk: the admin the token belongs to.")
     ] = None,
+    shop: Annotated[str | None, typer.Option(help="Shopify: acme for acme.myshopify.com.")] = None,
     token_env: Annotated[
         str | None, typer.Option(help="The environment variable holding the API token.")
     ] = None,
@@ -64,6 +67,7 @@ def add(
     options = {
         "subdomain": subdomain,
         "email": email,
+        "shop": shop,
         "start": start,
         "base_url": base_url,
         "vendor": vendor,

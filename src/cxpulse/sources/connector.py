@@ -61,6 +61,9 @@ class Connector:
     """Whose ids its rows' ``customer_id`` carries: the vendor's own (resolved to the
     workspace's customers by :mod:`cxpulse.sources.identities`), or ``"yours"``: the
     business's own reference, written as given (a review platform's reference id)."""
+    token_header: ClassVar[str] = ""
+    """The header that carries the token, for a vendor without basic authentication
+    (Shopify's X-Shopify-Access-Token); :meth:`auth`'s pair is then ('', token)."""
 
     def __init__(self, source: str, options: Mapping[str, str], http: Http, now: datetime) -> None:
         self.source = source

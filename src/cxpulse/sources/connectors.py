@@ -5,9 +5,10 @@ from __future__ import annotations
 from cxpulse.kinds import Kind
 from cxpulse.sources.connector import Connector
 from cxpulse.sources.hubspot import HubSpot
+from cxpulse.sources.shopify import Shopify
 from cxpulse.sources.stripe import Stripe
 from cxpulse.sources.webhook_source import WebhookSource
 from cxpulse.sources.zendesk import Zendesk
 
-DEFAULT: list[type[Connector]] = [Zendesk, Stripe, HubSpot, WebhookSource]
+DEFAULT: list[type[Connector]] = [Zendesk, Stripe, HubSpot, Shopify, WebhookSource]
 CONNECTORS: Kind[type[Connector]] = Kind("source connector", DEFAULT)

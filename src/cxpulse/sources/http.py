@@ -1,7 +1,9 @@
 """The HTTP side of every connector: JSON over httpx, with the vendors' rate limits respected.
 
 A 429 waits as long as its ``Retry-After`` says (seconds or an HTTP date), else backs off
-exponentially; so do 5xx answers and lost connections, up to ``attempts`` tries. A 401 or 403
+exponentially; so do 5xx answers and lost connections, up to ``attempts`` tries (a vendor that
+throttles inside a 200 answer, as GraphQL APIs do, waits through :meth:`Http.wait` so the
+sync counts and shows it the same way). A 401 or 403
 is a :class:`~cxpulse.errors.SourceAuthError` naming the source and where its token comes
 from: retrying a refused token only burns the rate limit. httpx is the ``sources`` extra
 (`pip install 'cxpulse[sources]'`), imported when a source syncs.
@@ -66,6 +68,9 @@ class Http:
     requests: int = 0
     headers: dict[str, str] = field(default_factory=dict)
     """Sent with every request besides Accept (a vendor's pinned API version)."""
+    token_header: str = ""
+    """The header that carries the token instead of basic authentication (Shopify's
+    X-Shopify-Access-Token): the token is then ``auth[1]``."""
     _client: httpx.Client | None = None
 
     def client(self) -> httpx.Client:
@@ -76,11 +81,15 @@ class Http:
                 raise ConfigError(
                     "live sources need httpx: pip install 'cxpulse[sources]'"
                 ) from None
+            headers = {"Accept": "application/json", **self.headers}
+            if self.token_header:
+                token = self.auth.token if isinstance(self.auth, Bearer) else self.auth[1]
+                headers[self.token_header] = token
             self._client = httpx.Client(
                 base_url=self.base_url,
-                auth=self.auth,
+                auth=None if self.token_header else self.auth,
                 timeout=TIMEOUT,
-                headers={"Accept": "application/json", **self.headers},
+                headers=headers,
             )
         return self._client
 
@@ -116,7 +125,7 @@ class Http:
                             "the source's options (`cxpulse sources list`) and the network"
                         )
                     ) from None
-                self._wait(self.backoff * 2 ** (attempt - 1), f"cannot reach {self.base_url}",
+                self.wait(self.backoff * 2 ** (attempt - 1), f"cannot reach {self.base_url}",
                            attempt, limit)  # fmt: skip
                 continue
             status = answer.status_code
@@ -137,7 +146,7 @@ class Http:
                         )
                     )
                 waited = _retry_after(answer.headers.get("Retry-After"))
-                self._wait(
+                self.wait(
                     waited if waited is not None else self.backoff * 2 ** (attempt - 1),
                     f"{self.base_url} answered {status}",
                     attempt,
@@ -158,10 +167,13 @@ class Http:
                 raise SourceError(self._said(f"{path} did not answer JSON")) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _wait(self, seconds: float, why: str, attempt: int, limit: int) -> None:
+    def wait(self, seconds: float, why: str, attempt: int = 0, limit: int = 0) -> None:
+        """Sleep ``seconds`` (at most :data:`MAX_WAIT`), telling the user why and counting it
+        as a rate-limit pause of the sync's report (``attempt`` of ``limit``: a retry)."""
         seconds = min(max(seconds, 0.0), MAX_WAIT)
         self.waits.append(seconds)
-        self.say(self._said(f"{why}; trying again in {seconds:g} s (try {attempt + 1} of {limit})"))
+        retry = f"trying again in {seconds:g} s (try {attempt + 1} of {limit})"
+        self.say(self._said(f"{why}; " + (retry if limit else f"waiting {seconds:g} s")))
         self.sleep(seconds)
 
     def _said(self, message: str) -> str:

@@ -144,6 +144,7 @@ def _sync(
             kind.auth(source.options, token),
             secrets.describe(source.secret),
             headers=dict(kind.headers),
+            token_header=kind.token_header,
             sleep=sleep,
             say=say,
         )

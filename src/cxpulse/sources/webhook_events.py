@@ -14,6 +14,9 @@ column saying "not mapped yet"):
 - HubSpot v3 deliveries (an array of events): contacts and tickets created, one-column
   property changes, and a ticket closed (``solved_at``) or reopened; see
   :func:`cxpulse.sources.hubspot.webhook_event` for what waits for the next sync.
+- Shopify ``orders/*``, ``customers/*`` (REST-shaped payloads) -> orders and customers rows
+  (a fulfilled order's ``delivered_at`` is the ``order_delivered`` trigger), ``*/delete``
+  deletes the row: :func:`cxpulse.sources.shopify.webhook_event`.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from cxpulse.sources import identities, secrets
 from cxpulse.sources.connector import Page
 from cxpulse.sources.definitions import Source, get_source
 from cxpulse.sources.hubspot import webhook_event as hubspot_event
+from cxpulse.sources.shopify import webhook_event as shopify_event
 from cxpulse.sources.stripe import webhook_event as stripe_event
 from cxpulse.sources.sync import SyncReport, write_page
 from cxpulse.sources.webhook_mapping import Mapped, Trigger, nothing
@@ -123,9 +127,10 @@ def store(ws: Context, checked: Checked, delivery: Delivery, now: datetime) -> R
         if rows_where_in(ws.store, WEBHOOK_EVENTS_TABLE, "event_key", [key], ["event_key"]):
             return Received(name, vendor, verified.event_id, verified.event_type, False, "repeat")
         mapped = MAPPERS.get(vendor, nothing)(name, verified)
-        if mapped.rows:
+        if mapped.rows or mapped.deleted:
             report = SyncReport(name)
-            write_page(ws, source, Page(rows=mapped.rows, cursor=None), report, now)
+            page = Page(rows=mapped.rows, cursor=None, deleted=mapped.deleted)
+            write_page(ws, source, page, report, now)
             mapped.note = _written(report) or mapped.note
         # a trigger names the vendor's person: the survey goes to the customer they are
         mapped.triggers = [
@@ -157,6 +162,7 @@ def store(ws: Context, checked: Checked, delivery: Delivery, now: datetime) -> R
 
 def _written(report: SyncReport) -> str:
     parts = [f"{t}: {n}" for t, n in sorted((*report.new.items(), *report.updated.items())) if n]
+    parts += [f"{t}: {n} deleted" for t, n in sorted(report.deleted.items()) if n]
     if report.skipped_rows:
         parts += [f"skipped {r['table']} {r['id']} ({r['reason']})" for r in report.skipped_rows]
     return "; ".join(parts)
@@ -166,6 +172,7 @@ MAPPERS: dict[str, Callable[[str, Verified], Mapped]] = {
     "zendesk": zendesk_event,
     "stripe": stripe_event,
     "hubspot": hubspot_event,
+    "shopify": shopify_event,
 }
 """The vendors whose events change canonical rows (each vendor's mapping lives in its
 connector's module); the others are stored as sent."""

@@ -31,6 +31,8 @@ class Trigger:
 class Mapped:
     rows: dict[str, list[Row]] = field(default_factory=dict)
     triggers: list[Trigger] = field(default_factory=list)
+    deleted: dict[str, list[str]] = field(default_factory=dict)
+    """Keys to delete by table (an order deleted at the vendor: a pull cannot see it)."""
     note: str = NOT_MAPPED
 
 
