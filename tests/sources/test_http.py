@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from pathlib import Path
 
 import pytest
 
@@ -49,8 +50,35 @@ def test_a_5xx_is_retried(zendesk: Account) -> None:
 
 def test_a_wrong_address_says_which_url_answered_what(zendesk: Account) -> None:
     _, url = zendesk
-    with pytest.raises(SourceError, match=r"/api/v2/nothing answered 404 Not Found"):
+    with pytest.raises(SourceError, match=r"/api/v2/nothing answered 404 Not Found, \"Not fo"):
         client(url, []).get("/api/v2/nothing")
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        ({"status": "error", "message": "This app hasn't been granted all required scopes",
+          "category": "MISSING_SCOPES"}, "This app hasn't been granted all required scopes"),
+        ({"error": {"type": "invalid_request_error", "message": "Invalid API Key provided"}},
+         "Invalid API Key provided"),
+        ({"errors": "[API] Invalid API key or access token"}, "[API] Invalid API key"),
+        ({"errors": [{"message": "Access denied for orders field."}]}, "Access denied"),
+        ({"error": "Forbidden", "description": "You do not have access"}, "You do not have"),
+        ({"data": None}, None),
+        ("x" * 500, "x" * 199 + "…"),
+    ],
+)  # fmt: skip
+def test_a_refusal_carries_the_vendors_own_words(body: object, said: str | None) -> None:
+    """HubSpot, Stripe, Shopify and Zendesk put their explanation under different keys."""
+    import httpx
+
+    from cxpulse.sources.http import _vendor_says
+
+    shown = _vendor_says(httpx.Response(403, json=body))
+    if said is None:
+        assert shown == ""
+    else:
+        assert said in shown and len(shown) <= len(', ""') + 200
 
 
 def test_retry_after_reads_seconds_and_http_dates() -> None:
@@ -110,3 +138,28 @@ def test_without_httpx_a_sync_says_which_extra_to_install(
     http = Http("support", "https://acme.zendesk.com", ("a@b.c/token", "t"), "ZENDESK_TOKEN")
     with pytest.raises(ConfigError, match=r"pip install 'cxpulse\[sources\]'"):
         http.get("/api/v2/tickets.json")
+
+
+def test_without_httpx_adding_a_pulling_source_says_which_extra_to_install(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import builtins
+
+    from cxpulse.sources import add_source, list_sources
+    from cxpulse.sources.secrets import reference
+
+    real = builtins.__import__
+
+    def no_httpx(name: str, *args: object, **kwargs: object) -> object:
+        if name == "httpx" or name.startswith("httpx."):
+            raise ModuleNotFoundError("No module named 'httpx'")
+        return real(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    ws = Workspace.init(tmp_path / "ws.duckdb")
+    monkeypatch.setattr(builtins, "__import__", no_httpx)
+    token = reference(env="ZENDESK_TOKEN")
+    options: dict[str, str | None] = {"subdomain": "acme", "email": "a@acme.test"}
+    with pytest.raises(ConfigError, match=r"pip install 'cxpulse\[sources\]'"):
+        add_source(ws, "zendesk", "support", options, token, zs.now())
+    add_source(ws, "webhook", "hooks", {"vendor": "stripe"}, token, zs.now())  # no httpx needed
+    assert [s.name for s in list_sources(ws)] == ["hooks"]

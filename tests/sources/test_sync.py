@@ -117,6 +117,7 @@ def test_a_refused_token_is_one_line_naming_the_source_and_the_variable(
         sync(synced_ws)
     message = str(raised.value)
     assert "source 'support'" in message and "ZENDESK_TOKEN" in message and "401" in message
+    assert "Couldn't authenticate you" in message  # the vendor's own words, when it gives any
     assert zs.TOKEN not in message and "\n" not in message
     source = get_source(synced_ws, "support")
     assert source.last_status == "error" and source.last_error == message

@@ -95,6 +95,8 @@ def add_source(
             "first, or choose another name"
         )
     source = Source(name, kind.name, kind.check(options), secret, schedule_minutes, {}, now)
+    if kind.streams:
+        _check_httpx()  # now, not at the first sync an hour later in the worker's log
     row = {
         "name": name,
         "connector": source.connector,
@@ -139,6 +141,16 @@ def one_at_a_time(ws: Context, name: str) -> Iterator[None]:
     finally:
         with _running_lock:
             _running.discard(key)
+
+
+def _check_httpx() -> None:
+    try:
+        import httpx  # noqa: F401
+    except ImportError:
+        raise ConfigError(
+            "a source that pulls from its vendor needs httpx: pip install 'cxpulse[sources]' "
+            "(a webhook source needs nothing more)"
+        ) from None
 
 
 def list_sources(ws: Context) -> list[Source]:

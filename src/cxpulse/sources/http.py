@@ -132,9 +132,10 @@ class Http:
             if status in (401, 403):
                 raise SourceAuthError(
                     self._said(
-                        f"the vendor refused its token ({status} {answer.reason_phrase}): check "
-                        f"that {self.token_from} holds a valid API token of a user allowed to read "
-                        f"this data, then run `cxpulse sources sync {self.source}` again"
+                        f"the vendor refused its token ({status} {answer.reason_phrase}"
+                        f"{_vendor_says(answer)}): check that {self.token_from} holds a valid "
+                        "API token of a user allowed to read this data, then run "
+                        f"`cxpulse sources sync {self.source}` again"
                     )
                 )
             if status == 429 or status >= 500:
@@ -157,8 +158,8 @@ class Http:
                 raise SourceError(
                     self._said(
                         f"{answer.request.url.copy_with(query=None)} answered {status} "
-                        f"{answer.reason_phrase}: check the source's options "
-                        "(`cxpulse sources list`)"
+                        f"{answer.reason_phrase}{_vendor_says(answer)}: check the source's "
+                        "options (`cxpulse sources list`)"
                     )
                 )
             try:
@@ -180,6 +181,41 @@ class Http:
         # the token is the password, the user name (Stripe) or a bearer: mask whichever holds it
         secret = [self.auth.token] if isinstance(self.auth, Bearer) else list(self.auth)
         return scrub(f"source {self.source!r}: {message}", [a for a in secret if a])
+
+
+VENDOR_WORDS = 200
+"""At most this many characters of the vendor's own explanation go into a message."""
+
+
+def _vendor_says(answer: httpx.Response) -> str:
+    """The vendor's own explanation of a refusal, if its body has one (a missing scope, a
+    suspended account): ``, "..."``. The keys vendors use: HubSpot and Stripe ``message``
+    (Stripe's inside ``error``), Zendesk ``error`` or ``description``, Shopify ``errors``."""
+    try:
+        body = answer.json()
+    except ValueError:
+        return ""
+    said = _first_words(body)
+    if not said:
+        return ""
+    said = " ".join(said.split())
+    if len(said) > VENDOR_WORDS:
+        said = said[: VENDOR_WORDS - 1] + "…"
+    return f', "{said}"'
+
+
+def _first_words(body: Any) -> str | None:
+    if isinstance(body, str):
+        return body or None
+    if isinstance(body, list):
+        return next((w for w in map(_first_words, body) if w), None)
+    if isinstance(body, dict):
+        for key in ("message", "description", "error", "errors", "title", "detail"):
+            if key in body:
+                words = _first_words(body[key])
+                if words:
+                    return words
+    return None
 
 
 def _retry_after(value: str | None) -> float | None:
