@@ -23,7 +23,11 @@ NameArg = Annotated[str, typer.Argument(help="The source's name, e.g. support.")
 @sources_app.command("add")
 def add(
     connector: Annotated[
-        str, typer.Argument(help="The connector: zendesk, stripe, or webhook (receives only).")
+        str,
+        typer.Argument(
+            help="The connector: zendesk, stripe, trustpilot, google_reviews, or webhook "
+            "(receives only)."
+        ),
     ],
     name: NameArg,
     subdomain: Annotated[
@@ -49,6 +53,13 @@ def add(
         str | None,
         typer.Option(help="webhook: whose signatures POST /hooks/NAME checks (zendesk...)."),
     ] = None,
+    business_unit_id: Annotated[
+        str | None, typer.Option(help="trustpilot: the business unit's id.")
+    ] = None,
+    account: Annotated[
+        str | None, typer.Option(help="google_reviews: the Business Profile account id.")
+    ] = None,
+    location: Annotated[str | None, typer.Option(help="google_reviews: the location id.")] = None,
     every: Annotated[int, typer.Option(help="The worker syncs it every N minutes.")] = 60,
     workspace: WorkspaceOpt = None,
     now: NowOpt = None,
@@ -66,6 +77,9 @@ def add(
         "start": start,
         "base_url": base_url,
         "vendor": vendor,
+        "business_unit_id": business_unit_id,
+        "account": account,
+        "location": location,
     }
     with _open(workspace) as ws:
         source = add_source(ws, connector, name, options, secret, _now(now), every)

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from cxpulse.errors import ConfigError
-from cxpulse.sources.http import Http
+from cxpulse.sources.http import Auth, Http
 
 Row = dict[str, str | None]
 """One canonical row: column -> value as text (None: empty), typed by the import's checks."""
@@ -57,6 +57,8 @@ class Connector:
     streams: ClassVar[tuple[str, ...]] = ()
     headers: ClassVar[dict[str, str]] = {}
     """Sent with every request (Stripe's pinned API version)."""
+    token_help: ClassVar[str] = "a valid API token of a user allowed to read this data"
+    """What its token must be, for the message of a refused one."""
 
     def __init__(self, source: str, options: Mapping[str, str], http: Http, now: datetime) -> None:
         self.source = source
@@ -96,9 +98,10 @@ class Connector:
         return ""
 
     @classmethod
-    def auth(cls, options: Mapping[str, str], token: str) -> tuple[str, str]:
+    def auth(cls, options: Mapping[str, str], token: str) -> Auth:
         """The basic authentication pair: :meth:`user` and the token by default (Stripe puts
-        its secret key in the user name, with no password)."""
+        its secret key in the user name, with no password); or a
+        :class:`~cxpulse.sources.http.TokenHeader` (an OAuth access token)."""
         return (cls.user(options), token)
 
     def pages(self, stream: str, cursor: Any) -> Iterator[Page]:

@@ -1,6 +1,8 @@
 """The HTTP side of every connector: JSON over httpx, with the vendors' rate limits respected.
 
-A 429 waits as long as its ``Retry-After`` says (seconds or an HTTP date), else backs off
+A token goes by basic authentication (Zendesk, Stripe) or in a header (:class:`TokenHeader`:
+an OAuth access token as ``Authorization: Bearer``, Trustpilot's ``apikey``). A 429 waits as
+long as its ``Retry-After`` says (seconds or an HTTP date), else backs off
 exponentially; so do 5xx answers and lost connections, up to ``attempts`` tries. A 401 or 403
 is a :class:`~cxpulse.errors.SourceAuthError` naming the source and where its token comes
 from: retrying a refused token only burns the rate limit. httpx is the ``sources`` extra
@@ -26,15 +28,34 @@ TIMEOUT = 60.0
 MAX_WAIT = 300.0  # a Retry-After longer than this is a vendor asking to come back later
 
 
+@dataclass(frozen=True)
+class TokenHeader:
+    """A token sent in a request header rather than by basic authentication."""
+
+    name: str
+    token: str
+    scheme: str = ""
+    """Written before the token: "Bearer" for an OAuth access token."""
+
+    def value(self) -> str:
+        return f"{self.scheme} {self.token}" if self.scheme else self.token
+
+
+Auth = tuple[str, str] | TokenHeader
+"""How a source's token goes with each request: a basic authentication pair, or a header."""
+
+
 @dataclass
 class Http:
-    """A client for one source: its base URL, basic authentication and retry policy."""
+    """A client for one source: its base URL, authentication and retry policy."""
 
     source: str
     base_url: str
-    auth: tuple[str, str]
+    auth: Auth
     token_from: str
     """Where the token was read, in words (for the message of a refused token)."""
+    token_help: str = "a valid API token of a user allowed to read this data"
+    """What that token must be, for the same message (an OAuth token that expires says so)."""
     attempts: int = 8
     backoff: float = 1.0
     sleep: Callable[[float], None] = time.sleep
@@ -59,11 +80,14 @@ class Http:
                 raise ConfigError(
                     "live sources need httpx: pip install 'cxpulse[sources]'"
                 ) from None
+            headers = {"Accept": "application/json", **self.headers}
+            basic = None
+            if isinstance(self.auth, TokenHeader):
+                headers[self.auth.name] = self.auth.value()
+            else:
+                basic = self.auth
             self._client = httpx.Client(
-                base_url=self.base_url,
-                auth=self.auth,
-                timeout=TIMEOUT,
-                headers={"Accept": "application/json", **self.headers},
+                base_url=self.base_url, auth=basic, timeout=TIMEOUT, headers=headers
             )
         return self._client
 
@@ -99,8 +123,8 @@ class Http:
                 raise SourceAuthError(
                     self._said(
                         f"the vendor refused its token ({status} {answer.reason_phrase}): check "
-                        f"that {self.token_from} holds a valid API token of a user allowed to read "
-                        f"this data, then run `cxpulse sources sync {self.source}` again"
+                        f"that {self.token_from} holds {self.token_help}, then run "
+                        f"`cxpulse sources sync {self.source}` again"
                     )
                 )
             if status == 429 or status >= 500:
@@ -140,8 +164,9 @@ class Http:
         self.sleep(seconds)
 
     def _said(self, message: str) -> str:
-        # the token is the password, or the user name (Stripe): mask whichever holds it
-        return scrub(f"source {self.source!r}: {message}", [a for a in self.auth if a])
+        # the token is the password, the user name (Stripe) or a header: mask whichever holds it
+        held = [self.auth.token] if isinstance(self.auth, TokenHeader) else self.auth
+        return scrub(f"source {self.source!r}: {message}", [a for a in held if a])
 
 
 def _retry_after(value: str | None) -> float | None:
