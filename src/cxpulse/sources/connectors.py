@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from cxpulse.kinds import Kind
 from cxpulse.sources.connector import Connector
+from cxpulse.sources.google_reviews import GoogleReviews
 from cxpulse.sources.stripe import Stripe
 from cxpulse.sources.trustpilot import Trustpilot
 from cxpulse.sources.webhook_source import WebhookSource
 from cxpulse.sources.zendesk import Zendesk
 
-DEFAULT: list[type[Connector]] = [Zendesk, Stripe, WebhookSource, Trustpilot]
+DEFAULT: list[type[Connector]] = [Zendesk, Stripe, WebhookSource, Trustpilot, GoogleReviews]
 CONNECTORS: Kind[type[Connector]] = Kind("source connector", DEFAULT)
