@@ -13,7 +13,9 @@ Incremental: the list has no updated-since filter (only creation order, newest f
 So each sync reads from the newest review down to the first one created before the cursor,
 and the cursor is the newest review's creation minus :data:`REPLY_LOOKBACK_DAYS`: a reply given
 within that window is picked up by a later sync; one given later only by ``sync --full``. The
-re-read costs a few pages and no duplicate (rows are upserted by the review's id). Deleted
+re-read costs a few pages and no duplicate (rows are upserted by the review's id). A pass
+killed mid-way resumes at its next page (a review posted meanwhile shifts the pages by one:
+a review read twice, none lost). Deleted
 reviews: Trustpilot lists only active reviews and reports no deletions (a removed review just
 stops being listed), so a removed review stays here until removed by hand.
 
@@ -23,10 +25,13 @@ row: same ``mention_id`` (the review's id) and ``platform`` (trustpilot). ``refe
 it (its private, OAuth endpoint does; the public one may not); a page without any keeps the
 customer a file import gave. The title and the text are one ``text``, the title first.
 
-Why plain httpx: Trustpilot publishes no official Python SDK (its developer site documents
-REST only; the community packages on PyPI wrap the same calls and retry in their own way),
-and the sync must own each page boundary (rows and cursor in one transaction) and read the raw
-JSON (an unknown field ignored, a missing one NULL), with the shared Retry-After policy.
+Why plain httpx and not Trustpilot's own client (``trustpilot`` on PyPI, last release 2023,
+github.com/trustpilot/python-trustpilot): it is a requests session that adds the ``apikey``
+and OAuth headers and, on a 401, fetches a token and retries once; it neither pages nor maps,
+reads its credentials from process-wide environment variables (``TRUSTPILOT_API_KEY``) and
+builds a default session at import. For one GET endpoint it would add requests beside httpx
+and a second retry policy; the sync must own each page boundary (rows and cursor in one
+transaction) and read the raw JSON, with the Retry-After policy every connector shares.
 """
 
 from __future__ import annotations
