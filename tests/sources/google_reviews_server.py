@@ -117,7 +117,12 @@ class _Handler(VendorHandler):
         size = min(int(query.get("pageSize", 50)), 50, g.page_size)
         offset = 0
         if query.get("pageToken"):
-            offset = int(base64.urlsafe_b64decode(query["pageToken"]).decode().split(":")[1])
+            try:
+                offset = int(base64.urlsafe_b64decode(query["pageToken"]).decode().split(":")[1])
+            except (ValueError, IndexError):  # Google's answer to a token it no longer knows
+                self.send_json(400, _error(400, "INVALID_ARGUMENT",
+                                           "Request contains an invalid argument."))  # fmt: skip
+                return
         order = query.get("orderBy", "updateTime desc")
         if order == "updateTime desc":
             ordered = sorted(g.reviews, key=lambda r: r["updateTime"], reverse=True)

@@ -21,6 +21,7 @@ from cxpulse import Workspace
 from cxpulse.cli.app import app
 from cxpulse.errors import ConfigError, SourceAuthError
 from cxpulse.sources import CONNECTORS, add_source, get_source, sync_source
+from cxpulse.sources.definitions import save_state
 from cxpulse.sources.google_reviews import GoogleReviews, original
 from cxpulse.sources.secrets import reference
 from tests.sources import google_reviews_server as gs
@@ -146,6 +147,18 @@ def test_a_sync_killed_mid_way_resumes_at_its_page_token_with_nothing_lost_or_du
     assert account.asked(0)["pageToken"] == gs.page_token(4)
     assert sorted(mentions(ws)) == sorted(gs.review_id(n) for n in range(1, 7))
     assert ws.store.table("mentions").count().execute() == 6
+
+
+def test_a_page_token_google_no_longer_accepts_restarts_the_pass_from_the_newest(
+    ws: Workspace, google: Account
+) -> None:
+    account, _ = google
+    stale = {"reviews": {"since": None, "token": "c3RhbGU=", "newest": gs.ts(5)}}
+    save_state(ws, "gbp", cursor=stale)
+    report = sync(ws)
+    assert account.asked(0)["pageToken"] == "c3RhbGU=" and "pageToken" not in account.asked(1)
+    assert report.new == {"mentions": 5}
+    assert get_source(ws, "gbp").cursor["reviews"] == {"since": "2026-02-03T09:00:00.045123Z"}
 
 
 def test_a_429_storm_backs_off_exponentially(ws: Workspace, google: Account) -> None:

@@ -17,7 +17,7 @@ owner's reply moves the review's ``updateTime`` the docs do not say, so the curs
 newest ``updateTime`` seen minus :data:`REPLY_LOOKBACK_DAYS`: a reply given within that window
 is read by a later sync (one given later, by ``sync --full``); the re-read costs a page or two
 and no duplicate (rows are upserted by ``reviewId``). A pass killed mid-way resumes at its
-``pageToken``. Deleted
+``pageToken`` (one Google no longer accepts restarts the pass from the newest review). Deleted
 reviews: the list holds current reviews only and reports no deletions; a removed review stays
 here until removed by hand.
 
@@ -47,7 +47,7 @@ from typing import Any, ClassVar
 
 from cxpulse.errors import ConfigError
 from cxpulse.sources.connector import Connector, Option, Page, Row
-from cxpulse.sources.http import Auth, TokenHeader
+from cxpulse.sources.http import Auth, RequestRefused, TokenHeader
 from cxpulse.sources.review_times import iso, moment
 from cxpulse.sources.webhook_mapping import obj
 
@@ -102,6 +102,7 @@ class GoogleReviews(Connector):
         since = moment(state.get("since"))
         newest = moment(state.get("newest"))
         token = state.get("token")
+        resumed = bool(token)  # the first request resumes a killed pass at its page token
         path = (
             f"/v4/accounts/{self.settings['account']}/locations/{self.settings['location']}/reviews"
         )
@@ -109,7 +110,18 @@ class GoogleReviews(Connector):
             params: dict[str, Any] = {"pageSize": PAGE_SIZE, "orderBy": "updateTime desc"}
             if token:
                 params["pageToken"] = token
-            body = self.http.get(path, params)
+            try:
+                body = self.http.get(path, params)
+            except RequestRefused as refused:
+                if not resumed or refused.status != 400:
+                    raise
+                # the page token of a pass killed long ago may have expired: read the pass
+                # again from the newest review (rows are upserted, nothing is duplicated)
+                self.http.say(f"{self.source}: the saved page token was refused; reading the "
+                              "reviews again from the newest")  # fmt: skip
+                token, resumed = None, False
+                continue
+            resumed = False
             reviews = [r for r in body.get("reviews") or [] if isinstance(r, dict)]
             updated = [u for u in (moment(r.get("updateTime")) for r in reviews) if u]
             newest = max([*updated, *([newest] if newest else [])], default=None)

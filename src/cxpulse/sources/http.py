@@ -28,6 +28,15 @@ TIMEOUT = 60.0
 MAX_WAIT = 300.0  # a Retry-After longer than this is a vendor asking to come back later
 
 
+class RequestRefused(SourceError):
+    """The vendor refused the request itself (a 4xx other than 401, 403 and 429): a wrong
+    option, or a page token it no longer knows (``status`` says which answer it was)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 @dataclass(frozen=True)
 class TokenHeader:
     """A token sent in a request header rather than by basic authentication."""
@@ -144,12 +153,13 @@ class Http:
                 )
                 continue
             if status >= 400:
-                raise SourceError(
+                raise RequestRefused(
                     self._said(
                         f"{answer.request.url.copy_with(query=None)} answered {status} "
                         f"{answer.reason_phrase}: check the source's options "
                         "(`cxpulse sources list`)"
-                    )
+                    ),
+                    status,
                 )
             try:
                 return answer.json()
