@@ -20,7 +20,7 @@ from cxpulse.cli.app import app
 from cxpulse.errors import ConfigError, SourceAuthError
 from cxpulse.sources import CONNECTORS, add_source, get_source, sync_source
 from cxpulse.sources.secrets import reference
-from cxpulse.sources.trustpilot import REPLY_LOOKBACK_DAYS, Trustpilot
+from cxpulse.sources.trustpilot import Trustpilot
 from tests.sources import trustpilot_server as tp
 
 Account = tuple[tp.Trustpilot, str]
@@ -99,7 +99,21 @@ def test_the_next_sync_reads_down_to_the_reply_window_and_picks_up_late_replies(
     assert rows[tp.review_id(2)]["responded_at"] == datetime(2026, 3, 9, 15, 0)
     assert tp.review_id(4) in rows  # Trustpilot says nothing of removed reviews
     assert get_source(ws, "reviews").cursor["reviews"]["since"] == "2026-02-06T09:00:00Z"
-    assert REPLY_LOOKBACK_DAYS == 30
+
+
+def test_a_shorter_reply_window_reads_fewer_pages_again(ws: Workspace, trustpilot: Account) -> None:
+    account, url = trustpilot
+    options: dict[str, str | None] = {"business_unit_id": tp.UNIT, "base_url": url,
+                                      "reply_window_days": "2"}  # fmt: skip
+    add_source(ws, "trustpilot", "short", options, reference(env="TRUSTPILOT_KEY"), tp.now())
+    sync_source(ws, "short", now=tp.now(), sleep=lambda _: None)
+    assert get_source(ws, "short").cursor["reviews"] == {"since": "2026-03-03T09:00:00Z"}
+    account.requests.clear()
+    sync_source(ws, "short", now=tp.now(), sleep=lambda _: None)
+    assert len(account.requests) == 2  # [5, 4] [3, 2 (older than 3 March)]: done
+    with pytest.raises(ConfigError, match="--reply-window-days takes 0 to 365 days"):
+        add_source(ws, "trustpilot", "bad", options | {"reply_window_days": "a week"},
+                   reference(env="TRUSTPILOT_KEY"), tp.now())  # fmt: skip
 
 
 def test_a_full_sync_reads_everything_again_and_duplicates_nothing(ws: Workspace) -> None:

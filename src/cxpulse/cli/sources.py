@@ -60,6 +60,10 @@ def add(
         str | None, typer.Option(help="google_reviews: the Business Profile account id.")
     ] = None,
     location: Annotated[str | None, typer.Option(help="google_reviews: the location id.")] = None,
+    reply_window_days: Annotated[
+        str | None,
+        typer.Option(help="trustpilot, google_reviews: days each sync reads again (30)."),
+    ] = None,
     every: Annotated[int, typer.Option(help="The worker syncs it every N minutes.")] = 60,
     workspace: WorkspaceOpt = None,
     now: NowOpt = None,
@@ -80,6 +84,7 @@ def add(
         "business_unit_id": business_unit_id,
         "account": account,
         "location": location,
+        "reply_window_days": reply_window_days,
     }
     with _open(workspace) as ws:
         source = add_source(ws, connector, name, options, secret, _now(now), every)

@@ -14,12 +14,12 @@ https://developers.google.com/my-business/reference/rest/v4/accounts.locations.r
 Incremental by ``updateTime`` (a new review and an edited one move it): the list is newest
 first, so a sync stops at the first review last changed before the cursor. Whether the
 owner's reply moves the review's ``updateTime`` the docs do not say, so the cursor is the
-newest ``updateTime`` seen minus :data:`REPLY_LOOKBACK_DAYS`: a reply given within that window
-is read by a later sync (one given later, by ``sync --full``); the re-read costs a page or two
-and no duplicate (rows are upserted by ``reviewId``). A pass killed mid-way resumes at its
-``pageToken`` (one Google no longer accepts restarts the pass from the newest review). Deleted
-reviews: the list holds current reviews only and reports no deletions; a removed review stays
-here until removed by hand.
+newest ``updateTime`` seen minus ``--reply-window-days`` (30 by default): a reply given within
+that window is read by a later sync (one given later, by ``sync --full``); the re-read costs
+a request per 50 reviews of the window and no duplicate (rows are upserted by
+``reviewId``). A pass killed mid-way resumes at its ``pageToken`` (one Google no longer
+accepts restarts the pass from the newest review). Deleted reviews: the list holds current
+reviews only and reports no deletions; a removed review stays here until removed by hand.
 
 A review Google translated for the reader reads ``(Translated by Google) ... (Original) ...``:
 the text kept is the original the reviewer wrote. The API gives neither the original's nor
@@ -42,17 +42,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from datetime import timedelta
 from typing import Any, ClassVar
 
 from cxpulse.errors import ConfigError
 from cxpulse.sources.connector import Connector, Option, Page, Row
 from cxpulse.sources.http import Auth, RequestRefused, TokenHeader
-from cxpulse.sources.review_times import iso, moment
+from cxpulse.sources.review_times import REPLY_WINDOW, check_reply_window, iso, moment, reply_window
 from cxpulse.sources.webhook_mapping import obj
 
 PAGE_SIZE = 50  # Google's largest pageSize for reviews
-REPLY_LOOKBACK_DAYS = 30
 STARS = {"ONE": "1", "TWO": "2", "THREE": "3", "FOUR": "4", "FIVE": "5"}
 TRANSLATED = "(Translated by Google)"
 ORIGINAL = "(Original)"
@@ -66,6 +64,7 @@ class GoogleReviews(Connector):
     options: ClassVar[tuple[Option, ...]] = (
         Option("account", "The Business Profile account id (the digits of accounts/ID).", True),
         Option("location", "The location id (the digits of locations/ID).", True),
+        REPLY_WINDOW,
         Option("base_url", "Another address of the API (a proxy, or a test server)."),
     )
     streams = ("reviews",)
@@ -80,6 +79,7 @@ class GoogleReviews(Connector):
             k: (_bare(v) if k in ("account", "location") and v else v) for k, v in options.items()
         }
         checked = super().check(given)
+        check_reply_window(checked)
         for option in ("account", "location"):
             # each is a segment of every request's path: nothing that could leave it
             if not _ID.fullmatch(checked[option]):
@@ -131,7 +131,7 @@ class GoogleReviews(Connector):
             if more:
                 state = {"since": iso(since), "token": token, "newest": iso(newest)}
             else:  # the pass is over: the next one reads back over the reply window
-                back = newest - timedelta(days=REPLY_LOOKBACK_DAYS) if newest else since
+                back = newest - reply_window(self.settings) if newest else since
                 state = {"since": iso(back)}
             yield Page(rows={"mentions": [self._review(r) for r in reviews]}, cursor=state,
                        done=not more)  # fmt: skip

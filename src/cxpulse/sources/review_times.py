@@ -1,10 +1,32 @@
 """The review connectors' watermarks: a vendor's RFC 3339 timestamp as an aware moment, and
-back as the text a cursor stores (JSON)."""
+back as the text a cursor stores (JSON); and the reply window each sync reads again."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from cxpulse.errors import ConfigError
+from cxpulse.sources.connector import Option
+
+REPLY_WINDOW_DAYS = 30
+REPLY_WINDOW = Option(
+    "reply_window_days",
+    f"Days of reviews each sync reads again for late replies (default {REPLY_WINDOW_DAYS}; "
+    "fewer for an account with thousands of reviews a day).",
+)
+
+
+def reply_window(options: Mapping[str, str]) -> timedelta:
+    """How far back from the newest review each sync reads again (a reply comes later)."""
+    return timedelta(days=int(options.get("reply_window_days") or REPLY_WINDOW_DAYS))
+
+
+def check_reply_window(options: Mapping[str, str]) -> None:
+    value = options.get("reply_window_days")
+    if value is not None and not (value.isdigit() and int(value) <= 365):
+        raise ConfigError(f"--reply-window-days takes 0 to 365 days, not {value!r}")
 
 
 def moment(value: Any) -> datetime | None:

@@ -11,11 +11,11 @@ is one). https://developers.trustpilot.com/business-units-api
 Incremental: the list has no updated-since filter (only creation order, newest first, and a
 ``startDateTime`` on creation on the private endpoint), yet a reply arrives after its review.
 So each sync reads from the newest review down to the first one created before the cursor,
-and the cursor is the newest review's creation minus :data:`REPLY_LOOKBACK_DAYS`: a reply given
-within that window is picked up by a later sync; one given later only by ``sync --full``. The
-re-read costs a few pages and no duplicate (rows are upserted by the review's id). A pass
-killed mid-way resumes at its next page (a review posted meanwhile shifts the pages by one:
-a review read twice, none lost). Deleted
+and the cursor is the newest review's creation minus ``--reply-window-days`` (30 by default):
+a reply given within that window is picked up by a later sync; one given later only by
+``sync --full``. The re-read costs a request per 100 reviews of the window and no duplicate
+(rows are upserted by the review's id). A pass killed mid-way resumes at its next page (a
+review posted meanwhile shifts the pages by one: a review read twice, none lost). Deleted
 reviews: Trustpilot lists only active reviews and reports no deletions (a removed review just
 stops being listed), so a removed review stays here until removed by hand.
 
@@ -38,17 +38,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from datetime import timedelta
 from typing import Any, ClassVar
 
 from cxpulse.errors import ConfigError
 from cxpulse.sources.connector import Connector, Option, Page, Row
 from cxpulse.sources.http import Auth, TokenHeader
-from cxpulse.sources.review_times import iso, moment
+from cxpulse.sources.review_times import REPLY_WINDOW, check_reply_window, iso, moment, reply_window
 from cxpulse.sources.webhook_mapping import obj
 
 PER_PAGE = 100  # Trustpilot's largest perPage
-REPLY_LOOKBACK_DAYS = 30
 REVIEW_URL = "https://www.trustpilot.com/reviews/{id}"
 
 _UNIT_ID = re.compile(r"[A-Za-z0-9]{1,64}")
@@ -63,6 +61,7 @@ class Trustpilot(Connector):
             "The business unit's id (Trustpilot Business > Integrations > API).",
             True,
         ),
+        REPLY_WINDOW,
         Option("base_url", "Another address of the API (a proxy, or a test server)."),
     )
     streams = ("reviews",)
@@ -71,6 +70,7 @@ class Trustpilot(Connector):
     @classmethod
     def check(cls, options: Mapping[str, str | None]) -> dict[str, str]:
         checked = super().check(options)
+        check_reply_window(checked)
         # the id is a segment of every request's path: nothing that could leave it
         if not _UNIT_ID.fullmatch(checked["business_unit_id"]):
             raise ConfigError(
@@ -105,7 +105,7 @@ class Trustpilot(Connector):
             if more:
                 state = {"since": iso(since), "page": page, "newest": iso(newest)}
             else:  # the pass is over: the next one reads back over the reply window
-                back = newest - timedelta(days=REPLY_LOOKBACK_DAYS) if newest else since
+                back = newest - reply_window(self.settings) if newest else since
                 state = {"since": iso(back)}
             yield Page(rows={"mentions": self._rows(reviews)}, cursor=state, done=not more)
             if not more:
