@@ -66,6 +66,9 @@ class Trustpilot(Connector):
     )
     streams = ("reviews",)
     token_help = "a valid Trustpilot API key of this business unit's account"
+    customer_ids = "yours"
+    """``referenceId`` is the business's own reference (given with the invitation), written
+    as given, never translated as a vendor's id of a person."""
 
     @classmethod
     def check(cls, options: Mapping[str, str | None]) -> dict[str, str]:
