@@ -25,7 +25,8 @@ def add(
     connector: Annotated[
         str,
         typer.Argument(
-            help="The connector: zendesk, stripe, hubspot, shopify, or webhook (receives only)."
+            help="The connector: zendesk, stripe, hubspot, shopify, trustpilot, google_reviews, "
+            "or webhook (receives only)."
         ),
     ],
     name: NameArg,
@@ -53,6 +54,17 @@ def add(
         str | None,
         typer.Option(help="webhook: whose signatures POST /hooks/NAME checks (zendesk...)."),
     ] = None,
+    business_unit_id: Annotated[
+        str | None, typer.Option(help="trustpilot: the business unit's id.")
+    ] = None,
+    account: Annotated[
+        str | None, typer.Option(help="google_reviews: the Business Profile account id.")
+    ] = None,
+    location: Annotated[str | None, typer.Option(help="google_reviews: the location id.")] = None,
+    reply_window_days: Annotated[
+        str | None,
+        typer.Option(help="trustpilot, google_reviews: days each sync reads again (30)."),
+    ] = None,
     every: Annotated[int, typer.Option(help="The worker syncs it every N minutes.")] = 60,
     workspace: WorkspaceOpt = None,
     now: NowOpt = None,
@@ -71,6 +83,10 @@ def add(
         "start": start,
         "base_url": base_url,
         "vendor": vendor,
+        "business_unit_id": business_unit_id,
+        "account": account,
+        "location": location,
+        "reply_window_days": reply_window_days,
     }
     with _open(workspace) as ws:
         source = add_source(ws, connector, name, options, secret, _now(now), every)

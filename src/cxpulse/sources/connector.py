@@ -61,9 +61,8 @@ class Connector:
     """Whose ids its rows' ``customer_id`` carries: the vendor's own (resolved to the
     workspace's customers by :mod:`cxpulse.sources.identities`), or ``"yours"``: the
     business's own reference, written as given (a review platform's reference id)."""
-    token_header: ClassVar[str] = ""
-    """The header that carries the token, for a vendor without basic authentication
-    (Shopify's X-Shopify-Access-Token); :meth:`auth`'s pair is then ('', token)."""
+    token_help: ClassVar[str] = "a valid API token of a user allowed to read this data"
+    """What its token must be, for the message of a refused one."""
 
     def __init__(self, source: str, options: Mapping[str, str], http: Http, now: datetime) -> None:
         self.source = source
@@ -104,9 +103,10 @@ class Connector:
 
     @classmethod
     def auth(cls, options: Mapping[str, str], token: str) -> Auth:
-        """How the token goes: by default the basic authentication pair :meth:`user` and the
-        token (Stripe puts its secret key in the user name, with no password); a
-        :class:`~cxpulse.sources.http.Bearer` sends it as ``Authorization: Bearer``."""
+        """The basic authentication pair: :meth:`user` and the token by default (Stripe puts
+        its secret key in the user name, with no password); or a
+        :class:`~cxpulse.sources.http.TokenHeader`: an access token sent in a header (OAuth,
+        HubSpot, Shopify, Trustpilot)."""
         return (cls.user(options), token)
 
     def pages(self, stream: str, cursor: Any) -> Iterator[Page]:

@@ -1,9 +1,12 @@
 """The HTTP side of every connector: JSON over httpx, with the vendors' rate limits respected.
 
-A 429 waits as long as its ``Retry-After`` says (seconds or an HTTP date), else backs off
-exponentially; so do 5xx answers and lost connections, up to ``attempts`` tries (a vendor that
-throttles inside a 200 answer, as GraphQL APIs do, waits through :meth:`Http.wait` so the
-sync counts and shows it the same way). A 401 or 403
+A token goes by basic authentication (Zendesk, Stripe) or in a header (:class:`TokenHeader`:
+an OAuth or private app access token as ``Authorization: Bearer``, Shopify's
+``X-Shopify-Access-Token``, Trustpilot's ``apikey``). A 429 waits as long as its
+``Retry-After`` says (seconds or an HTTP date), else backs off exponentially; so do 5xx answers
+and lost connections, up to ``attempts`` tries (a vendor that throttles inside a 200 answer, as
+GraphQL APIs do, waits through :meth:`Http.wait` so the sync counts and shows it the same way).
+A 401 or 403
 is a :class:`~cxpulse.errors.SourceAuthError` naming the source and where its token comes
 from: retrying a refused token only burns the rate limit. httpx is the ``sources`` extra
 (`pip install 'cxpulse[sources]'`), imported when a source syncs.
@@ -28,21 +31,30 @@ TIMEOUT = 60.0
 MAX_WAIT = 300.0  # a Retry-After longer than this is a vendor asking to come back later
 
 
+class RequestRefused(SourceError):
+    """The vendor refused the request itself (a 4xx other than 401, 403 and 429): a wrong
+    option, or a page token it no longer knows (``status`` says which answer it was)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 @dataclass(frozen=True)
-class Bearer:
-    """A token sent as ``Authorization: Bearer`` (HubSpot's private app access tokens) instead
-    of basic authentication."""
+class TokenHeader:
+    """A token sent in a request header rather than by basic authentication."""
 
+    name: str
     token: str
+    scheme: str = ""
+    """Written before the token: "Bearer" for an OAuth access token."""
 
-    def __call__(self, request: httpx.Request) -> httpx.Request:
-        # httpx calls a callable ``auth`` on each request, redirects included
-        request.headers["Authorization"] = f"Bearer {self.token}"
-        return request
+    def value(self) -> str:
+        return f"{self.scheme} {self.token}" if self.scheme else self.token
 
 
-Auth = tuple[str, str] | Bearer
-"""Basic authentication (user, password) or a bearer token."""
+Auth = tuple[str, str] | TokenHeader
+"""How a source's token goes with each request: a basic authentication pair, or a header."""
 
 
 @dataclass
@@ -54,6 +66,8 @@ class Http:
     auth: Auth
     token_from: str
     """Where the token was read, in words (for the message of a refused token)."""
+    token_help: str = "a valid API token of a user allowed to read this data"
+    """What that token must be, for the same message (an OAuth token that expires says so)."""
     attempts: int = 8
     backoff: float = 1.0
     sleep: Callable[[float], None] = time.sleep
@@ -82,14 +96,13 @@ class Http:
                     "live sources need httpx: pip install 'cxpulse[sources]'"
                 ) from None
             headers = {"Accept": "application/json", **self.headers}
-            if self.token_header:
-                token = self.auth.token if isinstance(self.auth, Bearer) else self.auth[1]
-                headers[self.token_header] = token
+            basic = None
+            if isinstance(self.auth, TokenHeader):
+                headers[self.auth.name] = self.auth.value()
+            else:
+                basic = self.auth
             self._client = httpx.Client(
-                base_url=self.base_url,
-                auth=None if self.token_header else self.auth,
-                timeout=TIMEOUT,
-                headers=headers,
+                base_url=self.base_url, auth=basic, timeout=TIMEOUT, headers=headers
             )
         return self._client
 
@@ -133,8 +146,8 @@ class Http:
                 raise SourceAuthError(
                     self._said(
                         f"the vendor refused its token ({status} {answer.reason_phrase}"
-                        f"{_vendor_says(answer)}): check that {self.token_from} holds a valid "
-                        "API token of a user allowed to read this data, then run "
+                        f"{_vendor_says(answer)}): check that {self.token_from} holds "
+                        f"{self.token_help}, then run "
                         f"`cxpulse sources sync {self.source}` again"
                     )
                 )
@@ -155,12 +168,13 @@ class Http:
                 )
                 continue
             if status >= 400:
-                raise SourceError(
+                raise RequestRefused(
                     self._said(
                         f"{answer.request.url.copy_with(query=None)} answered {status} "
                         f"{answer.reason_phrase}{_vendor_says(answer)}: check the source's "
                         "options (`cxpulse sources list`)"
-                    )
+                    ),
+                    status,
                 )
             try:
                 return answer.json()
@@ -178,9 +192,9 @@ class Http:
         self.sleep(seconds)
 
     def _said(self, message: str) -> str:
-        # the token is the password, the user name (Stripe) or a bearer: mask whichever holds it
-        secret = [self.auth.token] if isinstance(self.auth, Bearer) else list(self.auth)
-        return scrub(f"source {self.source!r}: {message}", [a for a in secret if a])
+        # the token is the password, the user name (Stripe) or a header: mask whichever holds it
+        held = [self.auth.token] if isinstance(self.auth, TokenHeader) else self.auth
+        return scrub(f"source {self.source!r}: {message}", [a for a in held if a])
 
 
 VENDOR_WORDS = 200

@@ -61,7 +61,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from cxpulse.sources.connector import Connector, Option, Page, Row
-from cxpulse.sources.http import Auth, Bearer, Http
+from cxpulse.sources.http import Auth, Http, TokenHeader
 from cxpulse.sources.webhook_mapping import NOT_MAPPED, Mapped, obj, text
 from cxpulse.sources.webhooks import Verified
 
@@ -197,7 +197,7 @@ class HubSpot(Connector):
 
     @classmethod
     def auth(cls, options: Mapping[str, str], token: str) -> Auth:
-        return Bearer(token)  # a private app's access token
+        return TokenHeader("Authorization", token, "Bearer")  # a private app's access token
 
     def pages(self, stream: str, cursor: Any) -> Iterator[Page]:
         spec = STREAMS[stream]

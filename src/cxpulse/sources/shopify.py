@@ -54,6 +54,7 @@ from typing import Any, ClassVar
 
 from cxpulse.errors import ConfigError, SourceError
 from cxpulse.sources.connector import Connector, Option, Page, Row
+from cxpulse.sources.http import Auth, TokenHeader
 from cxpulse.sources.webhook_mapping import Mapped, obj, text
 from cxpulse.sources.webhooks import Verified
 
@@ -111,7 +112,6 @@ class Shopify(Connector):
         Option("base_url", "Another address of the API (a proxy, or a test server)."),
     )
     streams = ("customers", "orders")
-    token_header = "X-Shopify-Access-Token"
     _pause = 0.0
 
     @classmethod
@@ -131,8 +131,8 @@ class Shopify(Connector):
         return options.get("base_url") or f"https://{options['shop']}.myshopify.com"
 
     @classmethod
-    def auth(cls, options: Mapping[str, str], token: str) -> tuple[str, str]:
-        return ("", token)  # sent as X-Shopify-Access-Token (token_header)
+    def auth(cls, options: Mapping[str, str], token: str) -> Auth:
+        return TokenHeader("X-Shopify-Access-Token", token)
 
     def pages(self, stream: str, cursor: Any) -> Iterator[Page]:
         state = dict(cursor or {})

@@ -144,7 +144,7 @@ def _sync(
             kind.auth(source.options, token),
             secrets.describe(source.secret),
             headers=dict(kind.headers),
-            token_header=kind.token_header,
+            token_help=kind.token_help,
             sleep=sleep,
             say=say,
         )
