@@ -167,7 +167,7 @@ def score_workspace(
     return written
 
 
-@ibis.udf.scalar.builtin
+@ibis.udf.scalar.builtin  # type: ignore[untyped-decorator]  # ibis types it loosely
 def md5(value: str) -> str:  # type: ignore[empty-body]
     """The backend's own md5() (DuckDB, PostgreSQL and Spark all have it, as hex text)."""
 
