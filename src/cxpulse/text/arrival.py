@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cxpulse.errors import ConfigError
+from cxpulse.schema import TEXT_ANNOTATIONS_TABLE
 from cxpulse.text.annotate import (
     DEFAULT_TABLES,
     SOURCES,
@@ -77,6 +78,8 @@ def annotate_arrivals(
         raise ConfigError(f"no text to analyse in {', '.join(unknown)}; use {', '.join(SOURCES)}")
     say = progress or (lambda _line: None)
     report = Arrivals()
+    if not ws.store.has_table(TEXT_ANNOTATIONS_TABLE):  # a store that keeps none (Spark)
+        return report
     loaded: tuple[AnalyzerChoice, Taxonomy] | None = None
     for table in tables:
         source, done, total, after = SOURCES[table], 0, 0, None
