@@ -3,13 +3,14 @@ reviews, through the worker: the text phase annotates what arrived, the rules ju
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from cxpulse import Workspace
-from cxpulse.automations import cases, run_once
+from cxpulse.automations import cases, run_once, runs
 from cxpulse.automations.conditions.keyword import Keyword
 from cxpulse.automations.rules import rule_from_dict
 from cxpulse.errors import ConfigError
@@ -78,6 +79,9 @@ def test_a_comment_that_arrived_by_webhook_fires_a_keyword_rule_in_english_and_f
     opened = cases(ws)
     assert set(opened.cause_response_id) == {"W1", "W2"}
     assert any("remboursé" in s for s in opened.summary)
+    detail = json.loads(runs(ws, "refund-words").set_index("cause").detail["survey_responses:W1"])
+    assert detail["comment"] == "Je veux être remboursé, c'est inadmissible"
+    assert detail["in"] == "comments" and detail["score"] == 3 and detail["label"] == "negative"
 
     again = run_once(ws, T0 + timedelta(hours=3))  # nothing new: nothing annotated or fired
     assert again.texts == {} and again.rules.fired == [] and not again.rules.waiting

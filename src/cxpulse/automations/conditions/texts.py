@@ -137,7 +137,8 @@ def window(ws: Context, place: str, since: datetime, until: datetime, frame: boo
 
 def _hit(name: str, place: str, x: Any, sentiment: float | None, themes: list[str]) -> Hit:
     detail: dict[str, Any] = {
-        "type": name, "in": place, _KEYS[place]: x.key, "text": x.text,
+        # the words also as "comment": what an email's {comment} placeholder shows
+        "type": name, "in": place, _KEYS[place]: x.key, "text": x.text, "comment": x.text,
         "sentiment": sentiment, "label": text_or_none(x.label), "themes": themes,
     }  # fmt: skip
     for column in _EXTRAS[place]:
