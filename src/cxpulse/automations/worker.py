@@ -78,6 +78,7 @@ def run_once(
     smtp: SmtpFactory = smtplib.SMTP,
     post: Post = http_post,
     hold: Hold = nullcontext,
+    progress: Callable[[str], None] | None = None,
 ) -> Tick:
     """The live sources whose schedule is due, then survey triggers, then the texts that
     arrived (language, sentiment, themes), then rules on the new rows, then the digests whose
@@ -92,7 +93,8 @@ def run_once(
 
     Several workers may tick at once on PostgreSQL: the deciding phases (whom to invite, which
     rule fires) run one worker at a time, the sending phase in parallel, each message claimed
-    by one worker (:mod:`cxpulse.store.outbox`)."""
+    by one worker (:mod:`cxpulse.store.outbox`). ``progress`` hears how far a long step has
+    got (a backlog of texts to annotate); by default the log does."""
     from cxpulse.surveys import handoff
     from cxpulse.surveys.store import link_secret
 
@@ -131,7 +133,8 @@ def run_once(
         # later tick once annotated, never on a text read as neutral
         from cxpulse.text.arrival import annotate_arrivals
 
-        done = annotate_arrivals(ws, hold=hold, progress=lambda line: log.info("worker: %s", line))
+        say = progress or (lambda line: log.info("worker: %s", line))
+        done = annotate_arrivals(ws, hold=hold, progress=say)
         tick.texts = done.annotated
 
     def fire() -> None:
@@ -193,6 +196,7 @@ def run_forever(
     report: Callable[[Tick], None] = lambda tick: None,
     ticks: int | None = None,
     stop: threading.Event | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> int:
     """Tick every ``interval`` seconds (``ticks`` times, or until interrupted or ``stop`` is
     set); returns ticks.
@@ -207,7 +211,7 @@ def run_forever(
         now = clock()
         try:
             with open_ws() as ws:
-                report(run_once(ws, now))
+                report(run_once(ws, now, progress=progress))
         except CxpulseError as exc:
             empty = Tick(
                 now, RunReport(now), RulesReport(now), OutboxReport(), [f"workspace: {exc}"]
