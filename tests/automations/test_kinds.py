@@ -203,7 +203,7 @@ def test_every_built_in_describes_itself_in_english_and_french() -> None:
     assert "SECRET" not in rule.describe("fr")
     assert [member.name for member in CONDITIONS.builtins()] == [
         "response", "negative_interactions", "churn_risk_above", "mention_sentiment_below",
-        "event", "metric",
+        "event", "metric", "theme", "sentiment", "keyword",
     ]  # fmt: skip
     assert ACTIONS.builtins().names() == ["case", "webhook", "email", "tag", "review_request"]
 
@@ -221,6 +221,8 @@ metric = st.fixed_dictionaries(
         "min_n": st.integers(1, 500),
     },
 )
+places = st.lists(st.sampled_from(["comments", "tickets", "mentions"]), min_size=1, unique=True)
+words = st.sampled_from(["refund*", "cancel", "rembours*", "not delivered", "colis"])
 conditions = st.one_of(
     st.sampled_from(["detractor", "promoter", "csat_unsatisfied", "ces_hard"]).map(
         lambda k: {"response": k}
@@ -233,6 +235,16 @@ conditions = st.one_of(
     st.floats(-0.999, 1).map(lambda s: {"mention_sentiment_below": s}),
     names.map(lambda e: {"event": e}),
     metric.map(lambda m: {"metric": m}),
+    st.sampled_from(["delivery", "price", "support"]).map(lambda t: {"theme": t}),
+    st.fixed_dictionaries({"name": st.just("delivery"), "in": places}).map(lambda t: {"theme": t}),
+    st.sampled_from(["negative", "neutral", "positive"]).map(lambda s: {"sentiment": s}),
+    st.fixed_dictionaries({"below": st.floats(-0.999, 1), "in": places}).map(
+        lambda s: {"sentiment": s}
+    ),
+    st.lists(words, min_size=1, max_size=3).map(lambda w: {"keyword": w}),
+    st.fixed_dictionaries({"words": st.lists(words, min_size=1, max_size=3), "in": places}).map(
+        lambda k: {"keyword": k}
+    ),
 )
 assignment = st.fixed_dictionaries(
     {"team": names},

@@ -7,13 +7,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from cxpulse import Workspace
-from cxpulse.automations.cases import get_case, new_case, write_cases
+from cxpulse.automations import add_rule, run_rules
+from cxpulse.automations.cases import case_id, get_case, new_case, write_cases
 from cxpulse.web.app import create_app
 from tests.conftest import add_rows
 from tests.web.conftest import NOW, login
@@ -269,3 +271,36 @@ def test_the_inbox_is_headed_by_the_follow_up_figures(
     assert "Délai de premier contact" in french and "Taux de reconquête" in french
     assert card_value(french, "time_to_first_contact") == "3,00\u00a0h"
     assert card_value(french, "share_within_sla") == "50,0\u202f%"
+
+
+def test_a_case_without_a_customer_shows_who_wrote_the_review(
+    web_ws: Workspace, client_for: Callable[[str], TestClient], tmp_path: Path
+) -> None:
+    path = tmp_path / "bad-review.yaml"
+    path.write_text(
+        "name: bad-review\nwhen: {mention_sentiment_below: -0.3}\nthen: [{case: {}}]\n",
+        encoding="utf-8",
+    )
+    add_rule(web_ws, path, NOW - timedelta(hours=3))
+    add_rows(web_ws, "mentions", [
+        {"mention_id": "M-anon", "platform": "trustpilot", "author": "Jo <B>",
+         "customer_id": None, "posted_at": NOW - timedelta(hours=2), "sentiment": -0.9,
+         "url": "https://trustpilot.test/r/1", "text": "Never arrived. A scam."},
+        {"mention_id": "M-js", "platform": "forum", "author": "x", "customer_id": None,
+         "posted_at": NOW - timedelta(hours=2), "sentiment": -0.9,
+         "url": "javascript:alert(1)", "text": "Bad."},
+    ])  # fmt: skip
+    fired = {f.run_id: f for f in run_rules(web_ws, NOW).fired}
+    assert set(fired) == {"bad-review:M-anon", "bad-review:M-js"}
+    analyst = client_for("analyst")
+    listed = analyst.get("/cases?state=all")
+    assert listed.status_code == 200
+    anon = case_id("bad-review:M-anon")
+    html = analyst.get(f"/cases/{anon}").text
+    assert 'id="case-no-customer"' in html and "Jo &lt;B&gt;" in html
+    assert 'href="https://trustpilot.test/r/1"' in html and "/customers/None" not in html
+    js = analyst.get(f"/cases/{case_id('bad-review:M-js')}").text
+    assert "javascript:" not in js.split('id="case-customer"')[1].split("</div>")[0]
+    assert analyst.get(f"/api/v1/dashboard/cases/{anon}").json()["customer"] is None
+    customer = web_ws.table("customers").customer_id.execute().iloc[0]
+    assert analyst.get(f"/customers/{customer}").status_code == 200

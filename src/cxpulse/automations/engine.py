@@ -47,6 +47,8 @@ class RulesReport:
     now: datetime
     fired: list[Fired] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # rules that could not run, and why
+    # rules that left causes for a later run, and why (texts not annotated yet)
+    waiting: list[str] = field(default_factory=list)
 
 
 def _fired(ws: Workspace, rule: str) -> set[str]:
@@ -66,6 +68,10 @@ def run_rules(ws: Workspace, now: datetime) -> RulesReport:
             log.warning("rule %s could not run: %s", rule.name, exc)
             report.errors.append(f"rule {rule.name}: {exc}")
             continue
+        left = rule.when.waiting(ws, since, now)
+        if left:
+            log.warning("rule %s left causes for later: %s", rule.name, left)
+            report.waiting.append(f"rule {rule.name}: {left}")
         for hit in found:
             run_id = f"{rule.name}:{hit.cause}"
             if run_id in done:

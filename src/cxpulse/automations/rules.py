@@ -5,7 +5,8 @@ Example::
     name: detractor-follow-up
     when: {response: detractor}          # or {negative_interactions: 4},
                                          # {churn_risk_above: 0.7}, {mention_sentiment_below: -0.3},
-                                         # {event: trial_expired},
+                                         # {event: trial_expired}, {theme: delivery},
+                                         # {sentiment: negative}, {keyword: [refund*, cancel*]},
                                          # {metric: {name: nps, below: 30, by: week,
                                          #           segment: touchpoint}}
     then:
@@ -151,6 +152,9 @@ def add_rule(ws: Context, path: str | Path, now: datetime) -> Rule:
 def check_settings(ws: Context, rule: Rule, source: str) -> None:
     """What a rule needs from the workspace settings, checked when it is added rather than at
     every firing."""
+    missing = rule.when.check(ws.settings)
+    if missing:
+        raise Where(source).sub("when").error(rule.when.name, missing)
     for i, action in enumerate(rule.then):
         missing = action.check(ws.settings)
         if missing:

@@ -1,5 +1,6 @@
 """The worker: one tick syncs the live sources that are due, then runs survey triggers,
-automation rules, due digests, the stored insights and the outbox.
+annotates the texts that arrived, runs the automation rules, due digests, the stored insights
+and the outbox.
 
 ``run_once`` takes the time as an argument and ``run_forever`` takes the clock and the sleep,
 so tests travel in time instead of waiting. The loop opens the workspace for each tick only:
@@ -45,6 +46,7 @@ class Tick:
     digests: int = 0  # digest messages queued this tick
     sources: list[str] = field(default_factory=list)  # one summary per source synced
     insights: bool = False  # the default insights run was computed and stored this tick
+    texts: dict[str, int] = field(default_factory=dict)  # texts annotated per table
 
     def summary(self) -> str:
         s, o = self.surveys, self.outbox
@@ -56,6 +58,10 @@ class Tick:
         )
         if self.sources:
             text += "; sources: " + ", ".join(self.sources)
+        if self.texts:
+            text += "; text: " + ", ".join(f"{n:,} {t}" for t, n in self.texts.items())
+        if self.rules.waiting:
+            text += "; rules waiting: " + "; ".join(self.rules.waiting)
         if self.insights:
             text += "; insights: stored"
         return "; ".join([text, *(f"FAILED {e}" for e in self.errors)])
@@ -72,12 +78,13 @@ def run_once(
     smtp: SmtpFactory = smtplib.SMTP,
     post: Post = http_post,
     hold: Hold = nullcontext,
+    progress: Callable[[str], None] | None = None,
 ) -> Tick:
-    """The live sources whose schedule is due, then survey triggers, then rules on the new
-    rows, then the digests whose period is due (on
-    calendar boundaries in the workspace's zone), then the outbox (survey emails, webhook
-    links, the rules' posts and emails, the digests), so a case opened by this tick's answers
-    is posted in the same tick.
+    """The live sources whose schedule is due, then survey triggers, then the texts that
+    arrived (language, sentiment, themes), then rules on the new rows, then the digests whose
+    period is due (on calendar boundaries in the workspace's zone), then the outbox (survey
+    emails, webhook links, the rules' posts and emails, the digests), so a case opened by this
+    tick's answers is posted in the same tick.
 
     Each phase runs even if an earlier one failed (its error is in :attr:`Tick.errors` and
     the log). ``hold`` is the context every store access runs in: the web server passes its
@@ -86,7 +93,8 @@ def run_once(
 
     Several workers may tick at once on PostgreSQL: the deciding phases (whom to invite, which
     rule fires) run one worker at a time, the sending phase in parallel, each message claimed
-    by one worker (:mod:`cxpulse.store.outbox`)."""
+    by one worker (:mod:`cxpulse.store.outbox`). ``progress`` hears how far a long step has
+    got (a backlog of texts to annotate); by default the log does."""
     from cxpulse.surveys import handoff
     from cxpulse.surveys.store import link_secret
 
@@ -117,6 +125,17 @@ def run_once(
         with hold(), exclusive(ws.store, "surveys"):
             tick.surveys = run_surveys(ws, now, send=False)
             link_secret(ws, now)  # created once, here, not by two senders at the same time
+
+    def annotate() -> None:
+        # before the rules: a rule on a theme or a sentiment must judge every text that
+        # arrived, by any path, before this tick. If this phase fails, those rules skip the
+        # texts it left unannotated and say so (RulesReport.waiting), and fire on them at a
+        # later tick once annotated, never on a text read as neutral
+        from cxpulse.text.arrival import annotate_arrivals
+
+        say = progress or (lambda line: log.info("worker: %s", line))
+        done = annotate_arrivals(ws, hold=hold, progress=say)
+        tick.texts = done.annotated
 
     def fire() -> None:
         with hold(), exclusive(ws.store, "rules"):
@@ -158,6 +177,7 @@ def run_once(
 
     phase("sources", pull)
     phase("surveys", decide)
+    phase("text", annotate)
     phase("rules", fire)
     # the insights first: a monthly digest's findings are the default run stored here
     phase("insights", refresh_insights)
@@ -176,6 +196,7 @@ def run_forever(
     report: Callable[[Tick], None] = lambda tick: None,
     ticks: int | None = None,
     stop: threading.Event | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> int:
     """Tick every ``interval`` seconds (``ticks`` times, or until interrupted or ``stop`` is
     set); returns ticks.
@@ -190,7 +211,7 @@ def run_forever(
         now = clock()
         try:
             with open_ws() as ws:
-                report(run_once(ws, now))
+                report(run_once(ws, now, progress=progress))
         except CxpulseError as exc:
             empty = Tick(
                 now, RunReport(now), RulesReport(now), OutboxReport(), [f"workspace: {exc}"]

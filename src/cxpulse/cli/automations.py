@@ -298,7 +298,8 @@ def worker(
         signal.signal(signum, finish_the_tick)
     run_forever(lambda: Workspace.open(location), interval=interval,
                 clock=(lambda: fixed) if fixed else utc_now, report=report,
-                ticks=1 if once else None, stop=stop)  # fmt: skip
+                ticks=1 if once else None, stop=stop,
+                progress=lambda line: typer.echo(line, err=True))  # fmt: skip
     if once and failed:  # a cron job or a script must see that a step failed
         raise typer.Exit(1)
 

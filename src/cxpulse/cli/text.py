@@ -102,7 +102,7 @@ def score(
     ] = None,
     taxonomy: TaxonomyOpt = None,
     only_new: Annotated[
-        bool, typer.Option(help="Skip rows already annotated (after an import).")
+        bool, typer.Option(help="Skip rows annotated from their current text (after an import).")
     ] = False,
     workspace: WorkspaceOpt = None,
 ) -> None:

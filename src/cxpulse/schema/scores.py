@@ -68,7 +68,10 @@ CX_WEIGHTS = OperationalTable(
 TEXT_ANNOTATIONS = OperationalTable(
     name=TEXT_ANNOTATIONS_TABLE,
     key="annotation_id",
-    doc="Sentiment and themes of comments, ticket subjects and mentions (`cxpulse text score`).",
+    doc=(
+        "Sentiment and themes of comments, ticket subjects and mentions (the worker's text "
+        "phase, `cxpulse text score`)."
+    ),
     columns=(
         op("annotation_id", "string", "table_name:row_key, the key re-runs replace."),
         op("table_name", "string", "The canonical table of the text."),
@@ -80,6 +83,7 @@ TEXT_ANNOTATIONS = OperationalTable(
         op("analyzer", "string", "The analyzer that scored."),
         op("analyzer_version", "string", "Its version (a new one re-scores)."),
         op("annotated_at", "timestamp", "When it was scored (UTC)."),
+        op("text_hash", "string", "MD5 of the text scored: a changed text is scored again."),
     ),
 )
 

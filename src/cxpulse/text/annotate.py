@@ -2,7 +2,9 @@
 
 ``score_workspace`` reads the comments of survey_responses, the subjects of tickets and the
 texts of mentions, and writes one row per text into ``text_annotations`` (keyed by table and
-row key, so a re-run replaces the annotations of the same rows). A row's language is its
+row key, so a re-run replaces the annotations of the same rows), with the MD5 of the text it
+was made from: :func:`pending` is the rows whose text has no annotation or changed since
+(computed by the backend, so finding that nothing is new reads no text). A row's language is its
 ``language`` column when it has one, else detected from the text, else the customer's
 language, else English. Identical texts are analysed once: ticket subjects repeat a lot.
 """
@@ -142,9 +144,9 @@ def score_workspace(
 ) -> dict[str, int]:
     """Annotate the text columns of ``tables``; return the rows written per table.
 
-    ``only_new`` skips rows that already have an annotation (faster after an import; re-run
-    without it after changing the analyzer or the taxonomy). Without ``taxonomy``, the
-    workspace's ``theme_taxonomy`` setting chooses (empty: the built-in one).
+    ``only_new`` skips rows whose annotation was made from their current text (faster after
+    an import; re-run without it after changing the analyzer or the taxonomy). Without
+    ``taxonomy``, the workspace's ``theme_taxonomy`` setting chooses (empty: the built-in one).
     """
     unknown = [t for t in tables if t not in SOURCES]
     if unknown:
@@ -158,40 +160,78 @@ def score_workspace(
     say = progress or (lambda _line: None)
     written: dict[str, int] = {}
     for table in tables:
-        rows = _read_texts(ws, SOURCES[table], only_new)
-        result = annotate_texts(
-            list(rows["text"]),
-            list(rows["language"]),
-            analyzers=models,
-            taxonomy=tax,
-            fallback=list(rows["customer_language"]),
-        )
-        _write(ws, table, rows, result)
+        rows = read_texts(ws, SOURCES[table], only_new)
+        write_annotations(ws, table, rows, annotate_rows(rows, models, tax))
         written[table] = len(rows)
         say(f"{table}: {len(rows):,} texts annotated")
     return written
 
 
-def _read_texts(ws: Context, source: TextSource, only_new: bool) -> pd.DataFrame:
+@ibis.udf.scalar.builtin  # type: ignore[untyped-decorator]  # ibis types it loosely
+def md5(value: str) -> str:  # type: ignore[empty-body]
+    """The backend's own md5() (DuckDB, PostgreSQL and Spark all have it, as hex text)."""
+
+
+def texts(ws: Context, source: TextSource) -> ibis.Table:
+    """The non-blank texts of a table: key, text, language, customer_id and text_hash."""
     t = ws.table(source.table)
-    customers = ws.table("customers").select(
-        _cid=ws.table("customers").customer_id, customer_language=ws.table("customers").language
-    )
     text = t[source.text]
     lang = t[source.language] if source.language else ibis.null().cast("string")
-    rows = t.filter(text.notnull() & (text.strip() != "")).select(
-        key=t[source.key], text=text, language=lang, customer_id=t.customer_id
+    return t.filter(text.notnull() & (text.strip() != "")).select(
+        key=t[source.key].cast("string"),
+        text=text,
+        language=lang,
+        customer_id=t.customer_id,
+        text_hash=md5(text),
     )
+
+
+def pending(ws: Context, source: TextSource) -> ibis.Table:
+    """The texts of ``source`` with no annotation made from their current text."""
+    rows = texts(ws, source)
+    done = ws.store.table(TEXT_ANNOTATIONS_TABLE)
+    done = done.filter(done.table_name == source.table)
+    done = done.select(done_key=done.row_key, done_hash=done.text_hash)
+    return rows.anti_join(done, [rows.key == done.done_key, rows.text_hash == done.done_hash])
+
+
+def read_texts(
+    ws: Context,
+    source: TextSource,
+    only_new: bool,
+    *,
+    after: str | None = None,
+    limit: int | None = None,
+) -> pd.DataFrame:
+    """The texts to annotate, with their customer's language; ``after`` and ``limit`` read
+    them in batches by key (a batch never returns, so a backlog always moves on)."""
+    rows = pending(ws, source) if only_new else texts(ws, source)
+    if after is not None:
+        rows = rows.filter(rows.key > after)
+    if limit is not None:
+        rows = rows.order_by("key").limit(limit)
+    c = ws.table("customers")
+    customers = c.select(_cid=c.customer_id, customer_language=c.language)
     rows = rows.left_join(customers, rows.customer_id == customers._cid).drop("_cid")
-    if only_new:
-        done = ws.store.table(TEXT_ANNOTATIONS_TABLE)
-        done = done.filter(done.table_name == source.table).select(done_key=done.row_key)
-        rows = rows.anti_join(done, rows.key == done.done_key)
+    if limit is not None:
+        rows = rows.order_by("key")
     frame: pd.DataFrame = rows.execute()
     return frame.reset_index(drop=True)
 
 
-def _write(ws: Context, table: str, rows: pd.DataFrame, result: pd.DataFrame) -> None:
+def annotate_rows(rows: pd.DataFrame, models: AnalyzerChoice, tax: Taxonomy) -> pd.DataFrame:
+    """:func:`annotate_texts` on rows read by :func:`read_texts`."""
+    return annotate_texts(
+        list(rows["text"]),
+        list(rows["language"]),
+        analyzers=models,
+        taxonomy=tax,
+        fallback=list(rows["customer_language"]),
+    )
+
+
+def write_annotations(ws: Context, table: str, rows: pd.DataFrame, result: pd.DataFrame) -> None:
+    """Upsert the annotations of ``rows`` (read by :func:`read_texts`), in one transaction."""
     if rows.empty:
         return
     now = datetime.now(UTC).replace(tzinfo=None)
@@ -207,6 +247,7 @@ def _write(ws: Context, table: str, rows: pd.DataFrame, result: pd.DataFrame) ->
             "analyzer": result["analyzer"],
             "analyzer_version": result["analyzer_version"],
             "annotated_at": now,
+            "text_hash": rows["text_hash"],
         }
     )
     memtable = ibis.memtable(out, schema=ibis.schema(TEXT_ANNOTATIONS_SCHEMA))

@@ -216,6 +216,21 @@ def _labels(name: str, labels: Any) -> dict[str, str]:
     return {str(k): str(v) for k, v in labels.items()}
 
 
+class KeywordMatcher:
+    """Whether a text contains one of ``keywords``, matched as a theme's keywords are (folded,
+    lightly stemmed words, ``prefix*``, phrases) in any language: a rule's keyword condition."""
+
+    def __init__(self, keywords: Sequence[str]) -> None:
+        self._matcher = _Matcher.build([fold(k.strip()) for k in keywords])
+
+    def __call__(self, text: str | None) -> bool:
+        if not text:
+            return False
+        toks = tokens(text)
+        stems = [stem(t) for t in toks]
+        return self._matcher.matches(toks, stems, set(stems))
+
+
 def assign_themes(
     texts: Sequence[str | None],
     languages: Sequence[str | None] | None = None,

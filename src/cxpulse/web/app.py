@@ -141,7 +141,8 @@ def _worker_loop(state: WebState, interval: float, stop: threading.Event) -> Non
             # the lock is taken by each phase's store work and let go while a message is on
             # its way: a slow SMTP server or webhook receiver never holds up a page
             tick = run_once(state.ws, state.now(), hold=lambda: state.lock)
-            if tick.surveys.invited or tick.rules.fired or tick.outbox.sent:
+            # new annotations change the themes and sentiment the pages show
+            if tick.surveys.invited or tick.rules.fired or tick.outbox.sent or tick.texts:
                 state.cache.invalidate(soft=True)  # from outside: served while refreshed
             log.info(tick.summary())
         except Exception:  # the loop must outlive one bad tick; the next one retries

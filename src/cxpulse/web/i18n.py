@@ -52,6 +52,7 @@ FR: dict[str, str] = {
     "Channel": "Canal",
     "Customer": "Client",
     "Customer timeline": "Historique du client",
+    "No known customer": "Aucun client connu",
     "Definition (YAML)": "Définition (YAML)",
     "Delivered": "Remises",
     "Disable": "Désactiver",

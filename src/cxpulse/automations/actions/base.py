@@ -135,12 +135,17 @@ def language(who: dict[str, Any]) -> str:
 
 def fire(ws: Context, rule: Rule, hit: Hit, run_id: str, now: datetime) -> Firing:
     """The rows ``rule`` writes for ``hit``: each action in turn (a case first)."""
-    who = customer(ws, hit.customer_id)
+    who = customer(ws, hit.customer_id) if hit.customer_id else {"customer_id": ""}
     event: dict[str, Any] = {"event": "rule_fired", "rule": rule.name, "run_id": run_id,
                              "customer_id": hit.customer_id, "customer_name": who.get("name"),
                              "cause": hit.cause, "cause_at": hit.at.isoformat(),
                              "detail": hit.detail}  # fmt: skip
     firing = Firing(ws, rule, hit, run_id, now, who, event)
     for i, action in sorted(enumerate(rule.then), key=lambda pair: pair[1].order):
+        if not hit.customer_id and action.needs_customer():
+            # a cause with nobody known behind it (a public review by a stranger): the case
+            # and the team's messages go, a tag or an email "to the customer" cannot
+            firing.done.append(f"{action.name} skipped: no known customer")
+            continue
         action.fire(firing, f"{run_id}:{i}")
     return firing

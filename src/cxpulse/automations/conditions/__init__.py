@@ -13,10 +13,13 @@ from typing import TYPE_CHECKING
 from cxpulse.automations.conditions.base import Condition, Hit
 from cxpulse.automations.conditions.churn_risk import ChurnRiskAbove
 from cxpulse.automations.conditions.event import Event
+from cxpulse.automations.conditions.keyword import Keyword
 from cxpulse.automations.conditions.mention_sentiment import MentionSentimentBelow
 from cxpulse.automations.conditions.metric import Metric
 from cxpulse.automations.conditions.negative_interactions import NegativeInteractions
 from cxpulse.automations.conditions.response import Response
+from cxpulse.automations.conditions.sentiment import Sentiment
+from cxpulse.automations.conditions.theme import Theme
 from cxpulse.kinds import Kind
 
 if TYPE_CHECKING:
@@ -29,6 +32,9 @@ DEFAULT: list[type[Condition]] = [
     MentionSentimentBelow,
     Event,
     Metric,
+    Theme,
+    Sentiment,
+    Keyword,
 ]
 CONDITIONS = Kind("rule condition", DEFAULT)
 

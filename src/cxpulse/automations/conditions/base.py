@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
+    from cxpulse.settings import Settings
     from cxpulse.surveys.spec import Where
     from cxpulse.workspace import Workspace
 
@@ -53,6 +54,17 @@ class Condition(ABC):
     @abstractmethod
     def to_dict(self) -> dict[str, Any]:
         """The condition as YAML would write it (``{name: ...}``); parsing it gives it back."""
+
+    def check(self, settings: Settings) -> str | None:
+        """What the condition still needs from the settings (a theme the workspace's taxonomy
+        has), checked when the rule is added; None when nothing."""
+        return None
+
+    def waiting(self, ws: Workspace, since: datetime, until: datetime) -> str | None:
+        """Why some would-be causes in (since, until] were left for a later run (a text not
+        annotated yet: judging it as neutral could miss an angry comment), or None. They are
+        found again by a later run, as a late import is, while within the lookback."""
+        return None
 
     def summary(self, hit: Hit) -> str:
         """One line on what happened, for the case a rule opens."""

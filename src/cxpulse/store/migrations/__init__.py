@@ -45,6 +45,7 @@ from cxpulse.store.migrations import (
     m019_digest_definitions,
     m020_sources,
     m021_webhook_events,
+    m022_text_hash,
     m023_customer_identities,
 )
 from cxpulse.store.migrations.base import Migration
@@ -86,6 +87,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m019_digest_definitions.MIGRATION,
     m020_sources.MIGRATION,
     m021_webhook_events.MIGRATION,
+    m022_text_hash.MIGRATION,
     m023_customer_identities.MIGRATION,
 )
 

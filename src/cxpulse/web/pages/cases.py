@@ -161,7 +161,8 @@ def _detail(state: WebState, principal: Principal, cid: str) -> dict[str, Any]:
     def around(ws: Workspace) -> dict[str, Any]:
         # what a case action does not change (a write empties the cache anyway)
         return {
-            "customer": _customer(ws, str(row["customer_id"])),
+            # a metric alert's or a stranger's review's case has no customer
+            "customer": _customer(ws, str(row["customer_id"])) if row["customer_id"] else None,
             "cause": _cause(ws, row),
             "root_causes": _root_causes(ws),
         }
