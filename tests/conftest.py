@@ -9,9 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from cxpulse import Workspace, schema
 from tests.chromium import browser  # noqa: F401  (one Chromium per session, for every folder)
+
+# No time limit per example: speed is measured in benchmarks/, and a shared CI machine made a
+# 20 ms example take 314 ms (hypothesis' default 200 ms deadline failed a correct test).
+settings.register_profile("cxpulse", deadline=None)
+settings.load_profile("cxpulse")
 
 _ids = itertools.count()
 

@@ -81,9 +81,16 @@ def test_the_same_email_in_two_vendors_is_one_customer_with_both_histories(ws: W
     assert ana["created_at"] == datetime(2025, 1, 10, 8) and ana["country"] == "FR"
     assert ws.store.table("subscriptions").customer_id.execute().tolist() == ["5001"]
     assert identities(ws) == {"zendesk:5001": ("5001", "id"), "stripe:cus_A": ("5001", "email")}
-    # the next page of the same vendor person resolves as decided, and updates the customer
-    write(ws, "billing", customers=[person("cus_A", "ana@example.com", country="BE")])
-    assert customers(ws)["5001"]["country"] == "BE" and len(identities(ws)) == 2
+    # the next page of the same vendor person resolves as decided and still only fills: a
+    # vendor's later edit does not overwrite what the first source said
+    write(ws, "billing", customers=[person("cus_A", "ana@example.com", country="BE",
+                                           created_at="2024-06-01T00:00:00Z")])  # fmt: skip
+    ana = customers(ws)["5001"]
+    assert (ana["country"], ana["created_at"]) == ("FR", datetime(2025, 1, 10, 8))
+    assert len(identities(ws)) == 2
+    # the first source, whose person the customer is, still updates it
+    write(ws, "support", customers=[person("5001", "ana@example.com", country="BE")])
+    assert customers(ws)["5001"]["country"] == "BE"
 
 
 def test_two_vendors_numbering_people_alike_do_not_merge_them(ws: Workspace) -> None:
@@ -113,13 +120,35 @@ def test_a_webhook_and_a_sync_of_one_vendor_share_its_people(ws: Workspace) -> N
     assert customer_of(ws, "hubspot", "5001") == "5001"  # nobody decided: the id as given
 
 
-def test_a_person_first_seen_without_email_stays_where_they_are(ws: Workspace) -> None:
+def test_a_person_first_seen_without_email_joins_their_customer_when_it_arrives(
+    ws: Workspace,
+) -> None:
     write(ws, "billing", customers=[person("cus_A", "ana@example.com")])
     write(ws, "zendesk-hooks", tickets=[{"ticket_id": "9", "customer_id": "5001",
                                          "created_at": "2026-03-09T10:00:00Z"}])  # fmt: skip
+    assert identities(ws)["zendesk:5001"] == ("5001", "pending")
     write(ws, "support", customers=[person("5001", "ana@example.com")])
-    assert identities(ws)["zendesk:5001"] == ("5001", "id")
-    assert set(customers(ws)) == {"cus_A", "5001"}
+    assert identities(ws)["zendesk:5001"] == ("cus_A", "email")
+    assert ws.store.table("tickets").customer_id.execute().tolist() == ["cus_A"]
+    assert set(customers(ws)) == {"cus_A"}
+
+
+def test_an_id_held_for_a_pending_person_is_not_given_to_another_vendors(ws: Workspace) -> None:
+    write(ws, "zendesk-hooks", tickets=[{"ticket_id": "9", "customer_id": "77",
+                                         "created_at": "2026-03-09T10:00:00Z"}])  # fmt: skip
+    write(ws, "billing", customers=[person("77", "bob@example.com")])
+    assert identities(ws)["stripe:77"] == ("stripe-77", "prefixed")
+    assert ws.store.table("tickets").customer_id.execute().tolist() == ["77"]  # not Bob's
+
+
+def test_a_vendor_deleting_its_person_deletes_only_its_own_customer(ws: Workspace) -> None:
+    write(ws, "support", customers=[person("5001", "ana@example.com")])
+    write(ws, "billing", customers=[person("5001", "bob@example.com"),
+                                    person("cus_A", "ana@example.com")])  # fmt: skip
+    page = Page(rows={}, cursor=None, deleted={"customers": ["5001", "cus_A"]})
+    write_page(ws, get_source(ws, "billing"), page, SyncReport("billing"), NOW)
+    # Bob (stripe-5001) goes; Ana, whom Stripe's cus_A was found to be by email, stays
+    assert set(customers(ws)) == {"5001"}
 
 
 @settings(

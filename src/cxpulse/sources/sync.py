@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -230,6 +230,15 @@ def _write(
 ) -> None:
     """Resolve the page's people, check its rows, then write them, the people's identities,
     its deletions and the cursor in one transaction."""
+    # every row says which source wrote it (a connector that forgets, the rows a webhook
+    # maps): a person's rows move with them by it (identities), and a reader can tell
+    page = replace(
+        page,
+        rows={
+            table: [r if r.get("source") else {**r, "source": source.name} for r in rows]
+            for table, rows in page.rows.items()
+        },
+    )
     vendor = identities.vendor_of(source, kind)
     resolved = identities.resolve(ws, vendor, page, now) if vendor else identities.Resolved(page)
     page = resolved.page
