@@ -123,9 +123,9 @@ def list_(workspace: WorkspaceOpt = None, json_: JsonOpt = False) -> None:
             if s["last_sync_at"]
             else "never"
         )
-        options = ", ".join(f"{k}={v}" for k, v in s["options"].items())
+        options = "".join(f", {k}={v}" for k, v in s["options"].items()).replace(", ", ": ", 1)
         out.print(
-            f"{s['name']} ({s['connector']}: {options}; token from {s['token_from']}; "
+            f"{s['name']} ({s['connector']}{options}; token from {s['token_from']}; "
             f"every {s['schedule_minutes']} min)"
         )
         out.print(

@@ -17,6 +17,7 @@ from cxpulse.accounts import audit
 from cxpulse.accounts.users import Permission
 from cxpulse.errors import ConfigError
 from cxpulse.sources import add_source, list_sources, remove_source, sync_source
+from cxpulse.sources.connectors import CONNECTORS
 from cxpulse.sources.definitions import DEFAULT_SCHEDULE_MINUTES
 from cxpulse.sources.secrets import reference
 from cxpulse.web.security import Principal, require
@@ -49,7 +50,12 @@ class SourceIn(BaseModel):
     name: str = Field(min_length=1, max_length=63, examples=["support"])
     options: dict[str, str] = Field(
         examples=[{"subdomain": "acme", "email": "admin@acme.com"}],
-        description="The connector's options (zendesk: subdomain, email, start, base_url).",
+        description="The connector's options: "
+        + "; ".join(
+            f"{c.name}: {', '.join(o.name for o in c.options) or 'none'}"
+            for c in CONNECTORS.builtins()
+        )
+        + ".",
     )
     token_env: str | None = Field(default=None, examples=["ZENDESK_TOKEN"])
     token_file: str | None = Field(default=None, description="A secrets file on the server...")
