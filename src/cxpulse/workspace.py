@@ -14,7 +14,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
 from cxpulse import schema
-from cxpulse.errors import WorkspacePermissionError
+from cxpulse.errors import ConfigError, WorkspacePermissionError
 from cxpulse.kinds import Kinds
 from cxpulse.schema import SETTINGS_TABLE, TEXT_ANNOTATIONS_TABLE
 from cxpulse.settings import Settings, default_location
@@ -153,7 +153,7 @@ class Workspace:
     def import_file(
         self,
         path: str | Path,
-        table: str,
+        table: str | None = None,
         *,
         mapping: Mapping[str, str] | None = None,
         on_error: Literal["fail", "skip"] = "fail",
@@ -170,7 +170,8 @@ class Workspace:
 
         ``preset`` names a vendor export format (one of ``ws.kinds[PRESETS]``: the built-ins
         and any added to this workspace) whose columns are mapped for you; ``mapping`` still
-        wins. ``progress`` receives a line of text at each step.
+        wins; ``table`` may then be left out (the preset's). ``progress`` receives a line of
+        text at each step.
         ``read``, ``date_format`` and ``generate_id``: see :func:`cxpulse.ingest.import_file`.
         """
         from cxpulse.ingest import import_file
@@ -193,6 +194,8 @@ class Workspace:
                 date_format=date_format,
                 generate_id=generate_id,
             )
+        if table is None:
+            raise ConfigError("import_file needs a table, or a preset that names one")
         return import_file(
             self.store,
             self.settings,

@@ -32,8 +32,13 @@ def import_(
         Path, typer.Argument(help="CSV, Parquet, JSON-lines or Excel (.xlsx, .xls, .ods) file.")
     ],
     table: Annotated[
-        str, typer.Option("--table", "-t", help=f"Canonical table: {', '.join(schema.TABLES)}.")
-    ],
+        str | None,
+        typer.Option(
+            "--table",
+            "-t",
+            help=f"Canonical table: {', '.join(schema.TABLES)} (with --preset: the preset's).",
+        ),
+    ] = None,
     map_: Annotated[
         list[str] | None,
         typer.Option("--map", "-m", help="Rename a column: their_col=our_col (repeatable)."),
@@ -105,7 +110,12 @@ def import_(
 
     if on_error not in ("fail", "skip"):
         raise ConfigError(f"--on-error takes fail or skip, not {on_error!r}")
-    if table not in schema.TABLES:
+    if table is None and not preset:
+        raise ConfigError(
+            f"say which table the file fills: --table {' | '.join(schema.TABLES)}, "
+            "or --preset for a vendor's export"
+        )
+    if table is not None and table not in schema.TABLES:
         schema.table(table)  # raises the list of tables
     columns: dict[str, str] = {}
     if mapping:

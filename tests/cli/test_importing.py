@@ -1,0 +1,59 @@
+"""``cxpulse import FILE --preset NAME``: a vendor's export without --table, as a user runs it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cxpulse import Workspace
+from cxpulse.cli.app import app
+from tests.ingest.presets._samples import broken, sample
+
+runner = CliRunner()
+SAMPLES = [
+    ("hubspot-feedback", "hubspot_feedback.csv", "survey_responses", 5),
+    ("delighted", "delighted.csv", "survey_responses", 3),
+    ("typeform", "typeform.csv", "survey_responses", 3),
+    ("surveymonkey", "surveymonkey.csv", "survey_responses", 2),
+    ("qualtrics", "qualtrics.csv", "survey_responses", 2),
+    ("matomo", "matomo.json", "web_events", 4),
+    ("google-reviews", "google_reviews.json", "mentions", 2),
+]
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    path = tmp_path / "ws.duckdb"
+    Workspace.init(path, timezone="Europe/Paris").close()
+    return path
+
+
+@pytest.mark.parametrize(("preset", "name", "table", "rows"), SAMPLES)
+def test_each_sample_imports_once(
+    site: Path, preset: str, name: str, table: str, rows: int
+) -> None:
+    code, out, err = invoke("import", str(sample(name)), "--preset", preset, "-w", str(site))
+    assert code == 0, err
+    assert f"{name} -> {table}: {rows} rows read, {rows} new" in out
+    code, out, _ = invoke("import", str(sample(name)), "--preset", preset, "-w", str(site))
+    assert code == 0 and f"0 new, 0 updated, {rows} unchanged, 0 rejected" in out
+
+
+def test_a_bad_row_is_one_message_naming_its_line(site: Path, tmp_path: Path) -> None:
+    path = broken(tmp_path, "qualtrics.csv", ",1,4,", ",1,11,")
+    code, _, err = invoke("import", str(path), "--preset", "qualtrics", "-w", str(site))
+    assert code == 1 and "Traceback" not in err
+    assert "qualtrics.csv, line 5, column \"score\": '11'" in err
+
+
+def test_without_a_preset_the_table_is_needed(site: Path) -> None:
+    code, _, err = invoke("import", str(sample("typeform.csv")), "-w", str(site))
+    assert code == 1 and "say which table the file fills: --table" in err
+    assert "Traceback" not in err
