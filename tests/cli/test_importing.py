@@ -50,7 +50,7 @@ def test_a_bad_row_is_one_message_naming_its_line(site: Path, tmp_path: Path) ->
     path = broken(tmp_path, "qualtrics.csv", ",1,4,", ",1,11,")
     code, _, err = invoke("import", str(path), "--preset", "qualtrics", "-w", str(site))
     assert code == 1 and "Traceback" not in err
-    assert "qualtrics.csv, line 5, column \"score\": '11'" in err
+    assert "qualtrics.csv, line 5, column \"Q1\" (score): '11'" in err
 
 
 def test_without_a_preset_the_table_is_needed(site: Path) -> None:

@@ -39,6 +39,6 @@ def test_responses_with_their_properties(store: Store, paris: Settings) -> None:
 
 def test_a_bad_row_names_its_line(store: Store, paris: Settings, tmp_path: Path) -> None:
     path = broken(tmp_path, "delighted.csv", "Ben K.,6,", "Ben K.,six,")
-    with pytest.raises(ImportRejected, match=r'line 3, column "score": \'six\''):
+    with pytest.raises(ImportRejected, match=r'line 3, column "Score" \(score\): \'six\''):
         import_with_preset(store, paris, "delighted", path)
     assert records(store, "survey_responses") == []

@@ -120,5 +120,7 @@ def test_page_views_engagement_and_key_events(
 
 def test_a_bad_event_names_its_row(store: Store, paris: Settings, tmp_path: Path) -> None:
     path = write(tmp_path / "events_20250701.parquet", events(scrolled=150))
-    with pytest.raises(ImportRejected, match=r'row 3, column "scroll_percent": \'150\''):
+    with pytest.raises(
+        ImportRejected, match=r'row 3, column "event_params" \(scroll_percent\): \'150\''
+    ):
         import_with_preset(store, paris, "ga4-bigquery", path)

@@ -53,5 +53,5 @@ def test_reviews_as_json_lines(store: Store, paris: Settings, tmp_path: Path) ->
 
 def test_a_bad_review_names_its_place(store: Store, paris: Settings, tmp_path: Path) -> None:
     path = broken(tmp_path, "google_reviews.json", '"starRating": "TWO"', '"starRating": "ZERO"')
-    with pytest.raises(ImportRejected, match=r'review 2, column "rating": \'ZERO\''):
+    with pytest.raises(ImportRejected, match=r'review 2, column "starRating" \(rating\): \'ZERO\''):
         import_with_preset(store, paris, "google-reviews", path)

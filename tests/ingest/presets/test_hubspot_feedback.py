@@ -55,8 +55,10 @@ def test_internal_property_names_and_csat_as_numbers(
 
 def test_a_bad_row_names_its_line(store: Store, paris: Settings, tmp_path: Path) -> None:
     path = broken(tmp_path, "hubspot_feedback.csv", "NPS,3,", "NPS,11,")
-    with pytest.raises(ImportRejected, match=r'line 3, column "score": \'11\''):
+    with pytest.raises(ImportRejected, match=r'line 3, column "Response value" \(score\): \'11\''):
         import_with_preset(store, paris, "hubspot-feedback", path)
     custom = broken(tmp_path, "hubspot_feedback.csv", "Ticket effort,CES", "Ticket effort,CUSTOM")
-    with pytest.raises(ImportRejected, match=r'line 6, column "question_type": \'CUSTOM\''):
+    with pytest.raises(
+        ImportRejected, match=r'line 6, column "Survey type" \(question_type\): \'CUSTOM\''
+    ):
         import_with_preset(store, paris, "hubspot-feedback", custom)

@@ -45,5 +45,7 @@ def test_page_views_and_goals_of_each_visit(store: Store, paris: Settings) -> No
 
 def test_a_bad_action_names_its_visit(store: Store, paris: Settings, tmp_path: Path) -> None:
     path = broken(tmp_path, "matomo.json", '"timeSpent": "8.5"', '"timeSpent": "-3"')
-    with pytest.raises(ImportRejected, match=r'record 2, column "engagement_ms": \'-3000\''):
+    with pytest.raises(
+        ImportRejected, match=r'record 2, column "actionDetails" \(engagement_ms\): \'-3000\''
+    ):
         import_with_preset(store, paris, "matomo", path)

@@ -54,5 +54,5 @@ def test_choice_text_is_read_as_its_number(store: Store, paris: Settings, tmp_pa
 def test_a_bad_row_names_its_own_line(store: Store, paris: Settings, tmp_path: Path) -> None:
     # line 5: three header lines, then the first response on line 4
     path = broken(tmp_path, "qualtrics.csv", ",1,4,", ",1,eleven,")
-    with pytest.raises(ImportRejected, match=r'line 5, column "score": \'eleven\''):
+    with pytest.raises(ImportRejected, match=r'line 5, column "Q1" \(score\): \'eleven\''):
         import_with_preset(store, paris, "qualtrics", path)

@@ -38,7 +38,9 @@ def test_the_second_header_row_is_not_a_response(store: Store, paris: Settings) 
 def test_a_bad_row_names_its_own_line(store: Store, paris: Settings, tmp_path: Path) -> None:
     # the second response is on line 4: two header lines, then the first response
     path = broken(tmp_path, "surveymonkey.csv", "C002,5,", "C002,-1,")
-    with pytest.raises(ImportRejected, match=r'line 4, column "score": \'-1\''):
+    with pytest.raises(
+        ImportRejected, match=r'line 4, column "How likely is it [^"]+" \(score\): \'-1\''
+    ):
         import_with_preset(store, paris, "surveymonkey", path)
 
 

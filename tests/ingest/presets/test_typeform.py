@@ -52,5 +52,8 @@ def test_a_question_not_named_like_nps_is_found_by_its_answers_or_mapped(
 
 def test_a_bad_row_names_its_line(store: Store, paris: Settings, tmp_path: Path) -> None:
     path = broken(tmp_path, "typeform.csv", "p5t8r2n6b9c1z4y7x3,4,", "p5t8r2n6b9c1z4y7x3,12,")
-    with pytest.raises(ImportRejected, match=r'line 3, column "score": \'12\''):
+    with pytest.raises(
+        ImportRejected,
+        match=r'line 3, column "On a scale from 0 to 10, how likely [^"]+" \(score\): \'12\'',
+    ):
         import_with_preset(store, paris, "typeform", path)

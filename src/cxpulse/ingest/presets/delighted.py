@@ -77,7 +77,12 @@ def reshape(raw: RawFile) -> RawFile:
     language = _first(frame, ("Locale", "Language", "Delighted Locale"))
     if language is not None:  # en, en-US, fr_FR: ISO 639-1 is the first two letters
         added[language] = map_values(frame[language], lambda v: v[:2].lower())
-    return add_columns(raw, added)
+    origins: dict[str, str] = {}
+    if kind_column is not None:
+        origins = {name: kind_column for name in (TYPE, SCALE_MIN, SCALE_MAX, POLARITY)}
+    if created is not None:
+        origins[CREATED] = created
+    return add_columns(raw, added, origins)
 
 
 DELIGHTED = Preset(

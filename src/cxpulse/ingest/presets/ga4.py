@@ -28,6 +28,7 @@ the export has it), which a re-import of the same day finds again.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -47,6 +48,15 @@ KINDS = {
     "qualify_lead": "key_event",
     "close_convert_lead": "key_event",
 }
+ORIGINS = {
+    "(occurred at)": "event_timestamp",
+    "(event type)": "event_name",
+    **{
+        name: "event_params"
+        for name in ("(page)", "(referrer)", "(engagement ms)", "(scroll percent)")
+    },
+}
+"""The export's column each derived one is read from, named in errors."""
 _VALUE_FIELDS = ("string_value", "int_value", "double_value", "float_value")
 
 
@@ -115,7 +125,8 @@ def reshape(raw: RawFile) -> RawFile:
     out["(referrer)"] = text([p.get("page_referrer") for p in given], index)
     out["(engagement ms)"] = text([_whole(p.get("engagement_time_msec")) for p in given], index)
     out["(scroll percent)"] = text([_whole(p.get("percent_scrolled")) for p in given], index)
-    return with_frame(raw, out.drop(columns=["event_params"], errors="ignore"), raw.lines)
+    kept = with_frame(raw, out.drop(columns=["event_params"], errors="ignore"), raw.lines)
+    return replace(kept, origins=ORIGINS)
 
 
 GA4_BIGQUERY = Preset(

@@ -29,6 +29,9 @@ from cxpulse.ingest.readers import RawFile
 
 STARS = {"ONE": "1", "TWO": "2", "THREE": "3", "FOUR": "4", "FIVE": "5"}
 COLUMNS = ("(review id)", "(author)", "(stars)", "(text)", "(posted at)", "(replied at)")
+SOURCES = ("reviewId", "reviewer", "starRating", "comment", "createTime", "reviewReply")
+ORIGINS = dict(zip(COLUMNS, SOURCES, strict=True))
+"""The review's field each column is read from, named in errors."""
 
 
 def _json(cell: object) -> Any:
@@ -77,7 +80,7 @@ def reshape(raw: RawFile) -> RawFile:
         lines = list(raw.lines)
     rows = [_row(r) for r in found]
     columns = {name: text([row[i] for row in rows]) for i, name in enumerate(COLUMNS)}
-    return with_frame(raw, pd.DataFrame(columns), lines)
+    return replace(with_frame(raw, pd.DataFrame(columns), lines), origins=ORIGINS)
 
 
 GOOGLE_REVIEWS = Preset(

@@ -90,7 +90,10 @@ def reshape(raw: RawFile) -> RawFile:
         csat = added[TYPE] == "csat"
         faces = map_values(values, lambda v: _FACES.get(v.lower()))
         added[SCORE] = values.where(~csat.fillna(False).to_numpy(dtype=bool), faces)
-    return add_columns(raw, added)
+    origins = {name: kind_column for name in (TYPE, SCALE_MIN, SCALE_MAX, POLARITY)}
+    if value_column is not None:
+        origins[SCORE] = value_column
+    return add_columns(raw, added, origins)
 
 
 HUBSPOT_FEEDBACK = Preset(

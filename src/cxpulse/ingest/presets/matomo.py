@@ -19,6 +19,7 @@ actions into numbered columns that are not documented: export JSON.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -85,7 +86,8 @@ def reshape(raw: RawFile) -> RawFile:
             first_page = first_page and kind != "page_view"
             lines.append(line)
     out = pd.DataFrame({name: text(values) for name, values in rows.items()})
-    return with_frame(raw, out, lines)
+    derived = ("(occurred at)", "(event type)", "(page)", "(referrer)", "(engagement ms)")
+    return replace(with_frame(raw, out, lines), origins=dict.fromkeys(derived, "actionDetails"))
 
 
 MATOMO = Preset(

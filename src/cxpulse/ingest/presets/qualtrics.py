@@ -66,14 +66,17 @@ def reshape(raw: RawFile) -> RawFile:
         (imports,), raw = header_rows(raw, 1)  # exported without the question-text row
     frame = raw.frame
     added: dict[str, pd.Series] = {}
+    origins: dict[str, str] = {}
     grouped = [c.removesuffix("_NPS_GROUP") for c in columns if c.endswith("_NPS_GROUP")]
     names = [t or c for t, c in zip(texts, columns, strict=True)]
     nps = next((c for c in grouped if c in columns), None) or find_nps(frame, names)
     if nps is not None:
         added[NPS_ANSWER] = score_values(frame[nps])
+        origins[NPS_ANSWER] = nps
         reason = find_reason(frame, nps, names)
         if reason is not None:
             added[COMMENT] = frame[reason]
+            origins[COMMENT] = reason
     for column, meta in zip(columns, _import_ids(imports), strict=True):
         zone_name = meta.get("timeZone") if isinstance(meta, dict) else None
         if zone_name and column in ("RecordedDate", "EndDate", "StartDate"):
@@ -88,7 +91,7 @@ def reshape(raw: RawFile) -> RawFile:
         added["DistributionChannel"] = map_values(
             frame["DistributionChannel"], lambda v: _CHANNELS.get(v.lower(), "other")
         )
-    return add_columns(raw, added)
+    return add_columns(raw, added, origins)
 
 
 QUALTRICS = Preset(

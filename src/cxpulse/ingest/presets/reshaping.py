@@ -131,12 +131,15 @@ def find_reason(frame: pd.DataFrame, after: str, names: Sequence[str] | None = N
     return None
 
 
-def add_columns(raw: RawFile, columns: dict[str, pd.Series]) -> RawFile:
-    """``raw`` with derived columns added (or replaced)."""
+def add_columns(
+    raw: RawFile, columns: dict[str, pd.Series], origins: dict[str, str] | None = None
+) -> RawFile:
+    """``raw`` with derived columns added (or replaced); ``origins``: derived column -> the
+    file's column it was read from, named in errors instead of the derived name."""
     frame = raw.frame.copy()
     for name, values in columns.items():
         frame[name] = text(list(values), frame.index)
-    return with_frame(raw, frame)
+    return replace(with_frame(raw, frame), origins={**raw.origins, **(origins or {})})
 
 
 def map_values(

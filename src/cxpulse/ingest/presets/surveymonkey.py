@@ -71,16 +71,19 @@ def reshape(raw: RawFile) -> RawFile:
 def _derive(raw: RawFile) -> RawFile:
     frame = raw.frame
     added: dict[str, pd.Series] = {}
+    origins: dict[str, str] = {}
     nps = find_nps(frame)
     if nps is not None:
         added[NPS_ANSWER] = score_values(frame[nps])
+        origins[NPS_ANSWER] = nps
         reason = find_reason(frame, nps)
         if reason is not None:
             added[COMMENT] = frame[reason]
+            origins[COMMENT] = reason
     for column in ("Start Date", "End Date"):
         if column in frame.columns:
             added[column] = map_values(frame[column], us_time)
-    return add_columns(raw, added)
+    return add_columns(raw, added, origins)
 
 
 SURVEYMONKEY = Preset(

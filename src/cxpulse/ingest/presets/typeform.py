@@ -37,12 +37,15 @@ _DATES = ("Submit Date (UTC)", "Stage Date (UTC)", "Start Date (UTC)")
 def reshape(raw: RawFile) -> RawFile:
     frame = raw.frame
     added: dict[str, pd.Series] = {}
+    origins: dict[str, str] = {}
     nps = find_nps(frame)
     if nps is not None:
         added[NPS_ANSWER] = score_values(frame[nps])
+        origins[NPS_ANSWER] = nps
         reason = find_reason(frame, nps)
         if reason is not None:
             added[COMMENT] = frame[reason]
+            origins[COMMENT] = reason
     dates = [c for c in _DATES if c in frame.columns]
     if dates:
         when = frame[dates[0]].copy()
@@ -50,7 +53,8 @@ def reshape(raw: RawFile) -> RawFile:
             missing = blank(when)
             when[missing] = frame[later][missing]
         added[ANSWERED] = when
-    return add_columns(raw, added)
+        origins[ANSWERED] = dates[0]
+    return add_columns(raw, added, origins)
 
 
 TYPEFORM = Preset(
