@@ -90,6 +90,9 @@ def import_file(
         ),
     )
     mapped, ignored = apply_mapping(raw.frame, mapping or {}, relaxed, raw.label, raw.header_line)
+    theirs = _file_columns(raw, mapping or {}, [str(c) for c in mapped.columns])
+    # a column a preset read through a derived one was used; derived names are ours, not theirs
+    ignored = [n for n in ignored if n not in theirs.values() and n not in raw.origins]
     if generate_id:
         if tab.key in mapped.columns:
             raise ConfigError(
@@ -111,7 +114,6 @@ def import_file(
         notes=notes,
         date_format=date_format,
     )
-    theirs = _file_columns(raw, mapping or {}, [str(c) for c in mapped.columns])
     for problem in problems:
         problem.file_column = theirs.get(problem.column)
     problems = sorted([*raw.problems, *problems], key=lambda p: p.line)

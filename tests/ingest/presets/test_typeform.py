@@ -19,6 +19,14 @@ from ._samples import broken, sample
 def test_the_nps_question_and_its_follow_up(store: Store, paris: Settings) -> None:
     report = import_with_preset(store, paris, "typeform", sample("typeform.csv"))
     assert (report.rows_new, report.rows_rejected) == (3, 0)
+    # the questions read through the preset are used, not ignored
+    assert report.ignored_columns == (
+        "Which plan are you on?",
+        "Start Date (UTC)",
+        "Stage Date (UTC)",
+        "Network ID",
+        "Tags",
+    )
     rows = records(store, "survey_responses")
     got = [(r["response_id"], r["customer_id"], r["score"], r["comment"]) for r in rows]
     assert got == [
