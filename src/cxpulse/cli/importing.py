@@ -62,8 +62,8 @@ def import_(
     preset: Annotated[
         str | None,
         typer.Option(
-            help=f"A vendor's export: {_either(PRESETS.builtins().names())} (maps its columns, "
-            "sets platform)."
+            help=f"A vendor's export: {_either(PRESETS.builtins().names())} (maps its "
+            "columns into the preset's table; --map still wins)."
         ),
     ] = None,
     sheet: Annotated[
