@@ -103,7 +103,7 @@ def import_file(
     for name, value in fixed.items():
         mapped[name] = pd.Series(value, index=mapped.index, dtype=TEXT)
     mapped = _with_source(mapped, tab, source if source is not None else path.name)
-    notes: list[str] = []
+    notes: list[str] = list(raw.notes)
     typed, problems = validate_frame(
         mapped,
         tab,

@@ -59,6 +59,8 @@ class RawFile:
     header_line: int = 1
     encoding: str | None = None
     delimiter: str | None = None
+    notes: tuple[str, ...] = ()
+    """What a preset's reshape wants the user told (records it left out on purpose)."""
     origins: dict[str, str] = field(default_factory=dict)
     """Columns a preset's reshape derived -> the file's column they come from, so an error
     names the column the user can find in the file."""

@@ -99,6 +99,10 @@ def test_page_views_engagement_and_key_events(
     path = write(tmp_path / "events_20250701.parquet", events())
     report = import_with_preset(store, paris, "ga4-bigquery", path)
     assert (report.rows_new, report.rows_rejected) == (4, 0)
+    assert report.notes == (
+        "left out 2 events web_events does not hold (page views, engagement and key events "
+        "of known browsers): 1 session_start, 1 without user_pseudo_id (consent mode)",
+    )
     rows = sorted(records(store, "web_events"), key=lambda r: r["occurred_at"])
     got = [
         (r["event_type"], r["page"], r["referrer"], r["engagement_ms"], r["scroll_percent"])

@@ -28,10 +28,12 @@ the export has it), which a re-import of the same day finds again.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
+import numpy as np
 import pandas as pd
 
 from cxpulse.ingest.presets.preset import Preset
@@ -91,14 +93,31 @@ def _whole(value: object) -> str | None:
     return str(value)
 
 
+def _left_out(names: list[object], anonymous: int) -> tuple[str, ...]:
+    """The note saying which events were left out on purpose, and why."""
+    counts = Counter(str(n) for n in names)
+    parts = [f"{n:,} {name}" for name, n in counts.most_common()]
+    if anonymous:
+        parts.append(f"{anonymous:,} without user_pseudo_id (consent mode)")
+    if not parts:
+        return ()
+    total = len(names) + anonymous
+    return (
+        f"left out {total:,} event{'s' if total != 1 else ''} web_events does not hold "
+        f"(page views, engagement and key events of known browsers): {', '.join(parts)}",
+    )
+
+
 def reshape(raw: RawFile) -> RawFile:
     frame = raw.frame
     if "event_name" not in frame.columns or "event_timestamp" not in frame.columns:
         return raw  # not a GA4 export: the import names the missing columns
     known = frame["event_name"].isin(list(KINDS)).fillna(False).to_numpy(dtype=bool)
+    anonymous = np.zeros(len(frame), dtype=bool)
     if "user_pseudo_id" in frame.columns:
-        known &= ~blank(frame["user_pseudo_id"])
-    raw = keep_rows(raw, known)
+        anonymous = known & blank(frame["user_pseudo_id"])
+    notes = _left_out(frame["event_name"][~known].tolist(), int(anonymous.sum()))
+    raw = replace(keep_rows(raw, known & ~anonymous), notes=notes)
     frame = raw.frame
     given = (
         [params(c) for c in frame["event_params"]]

@@ -19,6 +19,7 @@ actions into numbered columns that are not documented: export JSON.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -64,11 +65,13 @@ def reshape(raw: RawFile) -> RawFile:
         return raw  # not a visits log: the import names the missing columns
     rows: dict[str, list[str | None]] = {name: [] for name in COLUMNS + _EXTRA}
     lines: list[int] = []
+    skipped: Counter[str] = Counter()
     for line, visit in zip(raw.lines, frame.to_dict("records"), strict=True):
         first_page = True
         for order, action in enumerate(_actions(visit.get("actionDetails")), start=1):
             kind = KINDS.get(str(action.get("type")))
             if kind is None:
+                skipped[str(action.get("type"))] += 1
                 continue
             url = action.get("url")
             page_id = action.get("pageId") if kind == "page_view" else None
@@ -87,7 +90,16 @@ def reshape(raw: RawFile) -> RawFile:
             lines.append(line)
     out = pd.DataFrame({name: text(values) for name, values in rows.items()})
     derived = ("(occurred at)", "(event type)", "(page)", "(referrer)", "(engagement ms)")
-    return replace(with_frame(raw, out, lines), origins=dict.fromkeys(derived, "actionDetails"))
+    notes: tuple[str, ...] = ()
+    if skipped:
+        total = sum(skipped.values())
+        listed = ", ".join(f"{n:,} {kind}" for kind, n in skipped.most_common())
+        notes = (
+            f"left out {total:,} action{'s' if total != 1 else ''} web_events does not hold "
+            f"(page views, goals and orders): {listed}",
+        )
+    origins = dict.fromkeys(derived, "actionDetails")
+    return replace(with_frame(raw, out, lines), origins=origins, notes=notes)
 
 
 MATOMO = Preset(
