@@ -85,18 +85,34 @@ class ImportRejected(CxpulseError, ValueError):
 class Problem:
     """One bad value: where it is and which rule it breaks."""
 
-    __slots__ = ("column", "file", "line", "rule", "value")
+    __slots__ = ("column", "file", "file_column", "line", "rule", "value")
 
-    def __init__(self, file: str, line: int, column: str, value: object, rule: str) -> None:
+    def __init__(
+        self,
+        file: str,
+        line: int,
+        column: str,
+        value: object,
+        rule: str,
+        file_column: str | None = None,
+    ) -> None:
         self.file = file
         self.line = line
         self.column = column
         self.value = value
         self.rule = rule
+        self.file_column = file_column
+        """The file's own name for ``column`` when a mapping or preset renamed it."""
+
+    def where(self) -> str:
+        """The column as the file names it, then ours when the two differ."""
+        if self.file_column and self.file_column != self.column:
+            return f'column "{self.file_column}" ({self.column})'
+        return f'column "{self.column}"'
 
     def __str__(self) -> str:
         shown = "(empty)" if self.value is None or self.value == "" else repr(self.value)
-        return f'{self.file}, line {self.line}, column "{self.column}": {shown} - {self.rule}'
+        return f"{self.file}, line {self.line}, {self.where()}: {shown} - {self.rule}"
 
     def as_dict(self) -> dict[str, object]:
         return {

@@ -153,7 +153,7 @@ class Workspace:
     def import_file(
         self,
         path: str | Path,
-        table: str | None,
+        table: str | None = None,
         *,
         mapping: Mapping[str, str] | None = None,
         on_error: Literal["fail", "skip"] = "fail",
@@ -170,8 +170,8 @@ class Workspace:
 
         ``preset`` names a vendor export format (one of ``ws.kinds[PRESETS]``: the built-ins
         and any added to this workspace) whose columns are mapped for you; ``mapping`` still
-        wins. ``table`` may be None with a preset (the preset's table). ``progress``
-        receives a line of text at each step.
+        wins; ``table`` may then be left out (the preset's). ``progress`` receives a line of
+        text at each step.
         ``read``, ``date_format`` and ``generate_id``: see :func:`cxpulse.ingest.import_file`.
         """
         from cxpulse.ingest import import_file

@@ -347,7 +347,7 @@ def test_import_reports_and_refuses_bad_rows(tmp_path: Path) -> None:
     ]
     code, _, err = invoke("import", str(data), "-t", "survey_responses", *mapping, "-w", str(path))
     assert code == 1
-    assert "line 3, column \"score\": '11'" in err and "nothing was written" in err
+    assert "line 3, column \"Note\" (score): '11'" in err and "nothing was written" in err
     code, out, err = invoke(
         "import",
         str(data),

@@ -17,7 +17,7 @@ from cxpulse.schema import IMPORTS_TABLE
 from cxpulse.settings import Settings
 from cxpulse.store import Store
 
-from .conftest import FIXTURES, records, stored, write_csv
+from .conftest import FIXTURES, SURVEY_HEADER, records, stored, write_csv
 
 FRENCH_MAP = parse_map_options(
     [
@@ -453,3 +453,22 @@ def test_values_too_large_for_their_column_are_located_not_crashed(
     orders = write_csv(tmp_path / "orders.csv", "order_id,ordered_at,amount\nO1,2025-01-01,1e400\n")
     with pytest.raises(ImportRejected, match=r'line 2, column "amount": \'1e400\' - too large'):
         import_file(store, paris, "orders", orders)
+
+
+def test_an_error_names_the_files_own_column(store: Store, paris: Settings, tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "r.csv",
+        "id,Note,question_type,responded_at\nr1,11,nps,2025-01-01\nr2,4,nps,2025-01-01\n",
+    )
+    mapping = {"id": "response_id", "Note": "score"}
+    with pytest.raises(ImportRejected, match="line 2, column \"Note\" \\(score\\): '11'"):
+        import_file(store, paris, "survey_responses", path, mapping=mapping)
+    report = import_file(store, paris, "survey_responses", path, mapping=mapping, on_error="skip")
+    assert report.rejects_path is not None
+    with report.rejects_path.open(newline="", encoding="utf-8") as f:
+        (reject,) = csv.DictReader(f)
+    assert reject["reason"].startswith("column \"Note\" (score): '11' - score must lie within")
+    # a column named as ours keeps its one name
+    same = write_csv(tmp_path / "s.csv", f"{SURVEY_HEADER}\nr3,C1,nps,12,,2025-01-01\n")
+    with pytest.raises(ImportRejected, match="line 2, column \"score\": '12'"):
+        import_file(store, paris, "survey_responses", same)

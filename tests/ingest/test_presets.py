@@ -3,6 +3,7 @@ option of import_file underneath."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -153,10 +154,11 @@ def test_a_preset_added_to_one_workspace_imports_there(tmp_path: Path) -> None:
             "Nice",
         )
         assert row["posted_at"] == datetime(2025, 5, 1, 10)  # the preset's zone: UTC
-        with pytest.raises(ConfigError, match="presets: trustpilot, g2, .*, yelp$"):
+        builtins = re.escape(", ".join(PRESETS.builtins().names()))
+        with pytest.raises(ConfigError, match=f"presets: {builtins}, yelp$"):
             ws.import_file(path, "mentions", preset="nope")
         with pytest.raises(
-            ConfigError, match="unknown import preset 'yelp'; presets: trustpilot, g2(?!.*yelp)"
+            ConfigError, match=f"unknown import preset 'yelp'; presets: {builtins}$"
         ):
             other.import_file(path, "mentions", preset="yelp")
     assert "yelp" not in PRESETS.builtins()

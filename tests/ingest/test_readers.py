@@ -161,3 +161,16 @@ def test_read_file_detects_encoding(tmp_path: Path) -> None:
     raw = read_file(path)
     assert (raw.encoding, raw.delimiter) == ("cp1252", ";")
     assert cells(raw.frame) == [["Zoé", "Besançon"]]
+
+
+def test_one_json_object_over_several_lines_is_one_record() -> None:
+    from cxpulse.ingest.readers import read_json
+
+    raw = read_json('{\n  "reviews": [\n    {"reviewId": "a"}\n  ],\n  "n": 1\n}\n', "r.json")
+    assert (raw.lines, raw.problems, list(raw.frame.columns)) == ([1], [], ["reviews", "n"])
+    assert raw.frame["reviews"][0] == '[{"reviewId": "a"}]'
+    # JSON lines stay one record per line, a broken document one problem per bad line
+    lines = read_json('{"a": 1}\n{"a": 2}\n', "x.jsonl")
+    assert (lines.lines, len(lines.frame)) == ([1, 2], 2)
+    bad = read_json('{\n  "a": 1,\n}\n', "bad.json")
+    assert [p.line for p in bad.problems] == [1, 2, 3]

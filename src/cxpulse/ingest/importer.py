@@ -90,6 +90,9 @@ def import_file(
         ),
     )
     mapped, ignored = apply_mapping(raw.frame, mapping or {}, relaxed, raw.label, raw.header_line)
+    theirs = _file_columns(raw, mapping or {}, [str(c) for c in mapped.columns])
+    # a column a preset read through a derived one was used; derived names are ours, not theirs
+    ignored = [n for n in ignored if n not in theirs.values() and n not in raw.origins]
     if generate_id:
         if tab.key in mapped.columns:
             raise ConfigError(
@@ -100,7 +103,7 @@ def import_file(
     for name, value in fixed.items():
         mapped[name] = pd.Series(value, index=mapped.index, dtype=TEXT)
     mapped = _with_source(mapped, tab, source if source is not None else path.name)
-    notes: list[str] = []
+    notes: list[str] = list(raw.notes)
     typed, problems = validate_frame(
         mapped,
         tab,
@@ -111,6 +114,8 @@ def import_file(
         notes=notes,
         date_format=date_format,
     )
+    for problem in problems:
+        problem.file_column = theirs.get(problem.column)
     problems = sorted([*raw.problems, *problems], key=lambda p: p.line)
     rejected_lines = len({p.line for p in problems})
     say(f"{raw.label}: checked, {len(typed):,} good rows, {rejected_lines:,} rejected")
@@ -141,6 +146,21 @@ def import_file(
         delimiter=raw.delimiter,
         notes=tuple(notes),
     )
+
+
+def _file_columns(raw: RawFile, mapping: Mapping[str, str], ours: list[str]) -> dict[str, str]:
+    """Our column -> the file's own name for it (through ``mapping``, matching by name, or
+    a preset's derived column back to its source), for errors the user can act on."""
+    by_ours = {target: source for source, target in mapping.items()}
+    by_name = {str(n).strip().lower().replace(" ", "_"): str(n) for n in raw.frame.columns}
+    found: dict[str, str] = {}
+    for column in ours:
+        name = by_ours.get(column) or by_name.get(column)
+        if name is not None:
+            name = raw.origins.get(name, name)
+            if not name.startswith("("):  # a derived column without a source: ours is clearer
+                found[column] = name
+    return found
 
 
 def _silent(_: str) -> None:

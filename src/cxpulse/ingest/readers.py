@@ -59,6 +59,11 @@ class RawFile:
     header_line: int = 1
     encoding: str | None = None
     delimiter: str | None = None
+    notes: tuple[str, ...] = ()
+    """What a preset's reshape wants the user told (records it left out on purpose)."""
+    origins: dict[str, str] = field(default_factory=dict)
+    """Columns a preset's reshape derived -> the file's column they come from, so an error
+    names the column the user can find in the file."""
 
 
 @dataclass(frozen=True)
@@ -372,6 +377,12 @@ def _read_csv_row_by_row(
 def read_json(text: str, label: str, encoding: str | None = None) -> RawFile:
     if text.lstrip().startswith("["):
         return _read_json_array(text, label, encoding)
+    document = _json_document(text)
+    if document is not None:
+        # one object over several lines (an API body, a Takeout file): one record
+        return RawFile(
+            label, _records_frame([document]), [1], line_word="record", encoding=encoding
+        )
     records: list[dict[str, object]] = []
     lines: list[int] = []
     problems: list[Problem] = []
@@ -391,6 +402,19 @@ def read_json(text: str, label: str, encoding: str | None = None) -> RawFile:
     if not records and not problems:
         raise ImportRejected(f"{label} is empty: it has no JSON records.")
     return RawFile(label, _records_frame(records), lines, problems=problems, encoding=encoding)
+
+
+def _json_document(text: str) -> dict[str, object] | None:
+    """The object a file holds when it is one JSON object written over several lines (JSON
+    lines put one object on each line, so their text as a whole is not one object)."""
+    stripped = text.strip()
+    if not stripped.startswith("{") or "\n" not in stripped:
+        return None
+    try:
+        document = json.loads(stripped)
+    except json.JSONDecodeError:
+        return None
+    return document if isinstance(document, dict) else None
 
 
 def _read_json_array(text: str, label: str, encoding: str | None) -> RawFile:

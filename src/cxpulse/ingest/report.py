@@ -90,7 +90,7 @@ def reason(problem: Problem) -> str:
     """A problem without its file and line, for the ``reason`` column of a rejects file."""
     value = problem.value
     shown = "(empty)" if value is None or value == "" else repr(value)
-    return f'column "{problem.column}": {shown} - {problem.rule}'
+    return f"{problem.where()}: {shown} - {problem.rule}"
 
 
 def default_rejects_path(path: Path) -> Path:

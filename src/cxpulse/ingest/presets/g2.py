@@ -1,10 +1,12 @@
 """G2's review download (my.G2 > Review Management > Review Activity > Download CSV).
 
-NOT confirmed against a real file: the names follow the field names of G2's reviews API
-(``star_rating``, ``submitted_at``...) and their usual spreadsheet spellings. If an import
-reports a required column missing, add ``--map`` options (e.g. ``--map "Date
-Submitted=posted_at"``) or add the name to the lists below.
-"""
+NOT confirmed against a real file. G2's documentation of the download ("Review Activity",
+https://documentation.g2.com/docs/review-activity) says the CSV holds the reviews of the
+"Reviews found" table under the active filters, but does not list its columns, and no real
+export was found to check them. The names follow the field names of G2's reviews API
+(``star_rating``, ``submitted_at``, ``public_url``...) and their usual spreadsheet
+spellings. If an import reports a required column missing, add ``--map`` options (e.g.
+``--map "Date Submitted=posted_at"``) or add the name to the lists below."""
 
 from __future__ import annotations
 

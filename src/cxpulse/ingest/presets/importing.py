@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from cxpulse.errors import ConfigError
+from cxpulse.errors import ConfigError, ImportRejected
 from cxpulse.ingest.importer import import_file
 from cxpulse.ingest.presets.preset import Preset
 from cxpulse.ingest.readers import ReadOptions, read_file
@@ -71,6 +71,7 @@ def import_with_preset(
         if theirs not in user and ours not in user.values()
     }
     columns.update(user)
+    _check_requires(chosen, raw.label, header, columns)
     zoned = replace(settings, timezone=chosen.timezone) if chosen.timezone else settings
     return import_file(
         store,
@@ -88,3 +89,19 @@ def import_with_preset(
         generate_id=generate_id,
         reshape=chosen.reshape,
     )
+
+
+def _check_requires(
+    preset: Preset, label: str, header: list[str], columns: Mapping[str, str]
+) -> None:
+    """Refuse an export that lacks a column the preset needs (see ``Preset.requires``)
+    before anything is read further, saying how to name the column."""
+    by_name = {h.strip().lower().replace(" ", "_") for h in header}
+    for ours in preset.requires:
+        if ours not in columns.values() and ours not in by_name:
+            shown = ", ".join(f'"{h}"' for h in header if not h.startswith("("))
+            raise ImportRejected(
+                f'{label} has no column "{ours}" the {preset.name} preset can find.\n'
+                f"The file's columns are: {shown}.\n"
+                f'Say which one holds it with --map "THEIR_COLUMN={ours}".'
+            )

@@ -28,6 +28,9 @@ class Preset:
     """Zone of the export's timestamps that carry no offset (None: the workspace's zone)."""
     confirmed: bool = False
     """Were the header names checked against real exports?"""
+    requires: tuple[str, ...] = ()
+    """Canonical columns the export must fill although the table allows them empty: an NPS
+    export whose NPS question was not found would import responses without scores."""
     reshape: Callable[[RawFile], RawFile] | None = None
     """Turns the export as read into rows the columns above can map, for a vendor whose
     values or layout need more than renamed columns (scores in words, amounts in cents, extra
