@@ -24,7 +24,7 @@ from cxpulse.cli.app import app
 from cxpulse.errors import SourceAuthError
 from cxpulse.sources import CONNECTORS, add_source, get_source, sync_source
 from cxpulse.sources import hubspot as connector_module
-from cxpulse.sources.http import Bearer, Http
+from cxpulse.sources.http import Http, TokenHeader
 from cxpulse.sources.hubspot import INDEX_LAG_MS, PAGE_SIZE, HubSpot, webhook_event
 from cxpulse.sources.secrets import reference
 from cxpulse.sources.webhook_events import receive
@@ -234,7 +234,13 @@ def test_every_object_is_read_whatever_the_ties_the_page_size_and_where_a_sync_s
         patch.setattr(connector_module, "PAGE_SIZE", page)
         cursor = None
         for attempt in (1, 2):
-            http = Http("crm", url, Bearer(hs.TOKEN), "HUBSPOT_TOKEN", sleep=lambda _: None)
+            http = Http(
+                "crm",
+                url,
+                TokenHeader("Authorization", hs.TOKEN, "Bearer"),
+                "HUBSPOT_TOKEN",
+                sleep=lambda _: None,
+            )
             for number, got in enumerate(
                 HubSpot("crm", {}, http, hs.now()).pages("contacts", cursor), 1
             ):
