@@ -71,3 +71,24 @@ def test_a_malformed_row_is_refused_with_its_line(store: Store, tmp_path: Path) 
     path = write_csv(tmp_path / "subs.csv", text)
     with pytest.raises(ImportRejected, match="subs.csv, line 5, column \"price\": '12 EUR'"):
         import_with_preset(store, PARIS, "stripe-subscriptions", path)
+
+
+def test_a_decimal_comma_is_read_as_the_import_reads_it(store: Store, tmp_path: Path) -> None:
+    """A French export writes 100,00: a hundred, not ten thousand."""
+    text = SUBSCRIPTIONS.read_text(encoding="utf-8").replace(",month,100.00,", ',month,"100,00",')
+    import_with_preset(store, PARIS, "stripe-subscriptions", write_csv(tmp_path / "s.csv", text))
+    rows = {r["subscription_id"]: r for r in records(store, "subscriptions")}
+    assert rows["sub_1PaA02"]["price"] == 100.0
+    invoices = INVOICES.read_text(encoding="utf-8").replace(
+        ",250.00,50.00,300.00", ',"250,00","50,00","300,00"'
+    )
+    import_with_preset(store, PARIS, "stripe-invoices", write_csv(tmp_path / "i.csv", invoices))
+    orders = {r["order_id"]: r for r in records(store, "orders")}
+    assert orders["in_1Qb002"]["amount"] == 250.0
+
+
+def test_an_amount_beyond_a_number_is_a_row_refused(store: Store, tmp_path: Path) -> None:
+    text = SUBSCRIPTIONS.read_text(encoding="utf-8").replace(",month,100.00,", ",month,1e400,")
+    path = write_csv(tmp_path / "subs.csv", text)
+    with pytest.raises(ImportRejected, match='subs.csv, line 3, column "price"'):
+        import_with_preset(store, PARIS, "stripe-subscriptions", path)

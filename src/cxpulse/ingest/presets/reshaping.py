@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxpulse.ingest.parse import TEXT
+from cxpulse.ingest.parse import TEXT, read_float
 from cxpulse.ingest.readers import RawFile
 
 
@@ -144,14 +144,13 @@ def recode(
 
 
 def number(value: Any) -> float | None:
-    """A plain decimal number (``1234.50``, ``-3``), else None."""
+    """A number as the import reads one (``1234.50``, ``-3``, ``49,00``, ``1 234,56``,
+    ``1,234.50``: :func:`~cxpulse.ingest.parse.read_float`), else None, as for one beyond a
+    float (``1e400``) or not finite: the caller then passes the text on and the import rejects
+    it with its line."""
     if value is None:
         return None
-    try:
-        parsed = float(str(value).strip().replace(",", ""))
-    except ValueError:
-        return None
-    return None if parsed != parsed else parsed
+    return read_float(str(value))
 
 
 def combine(
