@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxpulse.errors import ConfigError
 from cxpulse.ingest.parse import TEXT, read_float
 from cxpulse.ingest.readers import RawFile
 
@@ -49,6 +50,18 @@ def _blank_none(value: Any) -> str | None:
         return None
     text = str(value).strip()
     return text or None
+
+
+def require(raw: RawFile, preset: str, *names: str) -> None:
+    """Refuse a file with none of the named columns (any case or spacing): without the column
+    its rows are about, a preset would import nothing and say it succeeded."""
+    have = {loose(str(c)) for c in raw.frame.columns}
+    if not any(loose(n) in have for n in names):
+        expected = " or ".join(f'"{n}"' for n in names)
+        raise ConfigError(
+            f"{raw.label} has no {expected} column, which the {preset} preset reads its "
+            f"rows from: is it the export that preset is for?"
+        )
 
 
 def with_columns(
