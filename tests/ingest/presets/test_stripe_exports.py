@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cxpulse.errors import ImportRejected
+from cxpulse.errors import ConfigError, ImportRejected
 from cxpulse.ingest.presets import import_with_preset
 from cxpulse.settings import Settings
 from cxpulse.store import Store
@@ -92,3 +92,14 @@ def test_an_amount_beyond_a_number_is_a_row_refused(store: Store, tmp_path: Path
     path = write_csv(tmp_path / "subs.csv", text)
     with pytest.raises(ImportRejected, match='subs.csv, line 3, column "price"'):
         import_with_preset(store, PARIS, "stripe-subscriptions", path)
+
+
+def test_invoices_without_a_status_are_refused(store: Store, tmp_path: Path) -> None:
+    """Drafts and voided invoices cannot be told from paid ones: nothing is booked."""
+    lines = [line.split(",") for line in INVOICES.read_text(encoding="utf-8").splitlines()]
+    at = lines[0].index("Status")
+    text = "\n".join(",".join(c for i, c in enumerate(cells) if i != at) for cells in lines)
+    path = write_csv(tmp_path / "invoices.csv", text + "\n")
+    with pytest.raises(ConfigError, match='no "Status" column.*stripe-invoices.*only paid'):
+        import_with_preset(store, PARIS, "stripe-invoices", path)
+    assert records(store, "orders") == []

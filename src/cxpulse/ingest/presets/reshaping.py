@@ -52,15 +52,16 @@ def _blank_none(value: Any) -> str | None:
     return text or None
 
 
-def require(raw: RawFile, preset: str, *names: str) -> None:
+def require(raw: RawFile, preset: str, *names: str, why: str = "reads its rows from") -> None:
     """Refuse a file with none of the named columns (any case or spacing): without the column
-    its rows are about, a preset would import nothing and say it succeeded."""
+    its rows are about, a preset would import nothing, or the wrong rows, and say it
+    succeeded. ``why``: what the preset needs the column for."""
     have = {loose(str(c)) for c in raw.frame.columns}
     if not any(loose(n) in have for n in names):
         expected = " or ".join(f'"{n}"' for n in names)
         raise ConfigError(
-            f"{raw.label} has no {expected} column, which the {preset} preset reads its "
-            f"rows from: is it the export that preset is for?"
+            f"{raw.label} has no {expected} column, which the {preset} preset {why}: is it "
+            f"the export that preset is for?"
         )
 
 
