@@ -170,6 +170,23 @@ def test_the_next_sync_asks_for_changes_since_the_cursor_ties_included(
     }
 
 
+def test_a_change_the_search_index_shows_late_is_read_by_the_next_sync(
+    ws: Workspace, shopify: Account
+) -> None:
+    """A stream that ends within INDEX_LAG of the sync starts its next pass that far back."""
+    shop, _ = shopify
+    shop.put(ss.order(1006, 2, updatedAt=ss.ts(9, 23, 58)))  # two minutes before the sync
+    sync(ws)
+    assert get_source(ws, "shop").cursor["orders"] == {"updated_at": ss.ts(9, 23, 55), "ids": []}
+    # written at 23:57 but indexed only after that sync: the next one still reads it
+    shop.put(ss.order(1007, 2, updatedAt=ss.ts(9, 23, 57)))
+    shop.bodies.clear()
+    report = sync(ws)
+    assert report.new.get("orders") == 1 and "1007" in rows(ws, "orders", "order_id")
+    orders_query = next(b for b in shop.bodies if "orders(" in b["query"])
+    assert orders_query["variables"]["query"] == f"updated_at:>='{ss.ts(9, 23, 55)}'"
+
+
 def test_a_bulk_edit_of_one_second_is_read_again_rather_than_kept_id_by_id(
     ws: Workspace, shopify: Account, monkeypatch: pytest.MonkeyPatch
 ) -> None:
