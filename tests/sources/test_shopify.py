@@ -298,6 +298,18 @@ def test_a_missing_scope_says_which_scopes_to_grant(ws: Workspace, shopify: Acco
         sync(ws)
 
 
+@pytest.mark.parametrize("before", [0, 160])  # 160: the token straddles the 200-character cut
+def test_a_graphql_error_quoting_the_token_never_shows_it(
+    ws: Workspace, shopify: Account, before: int
+) -> None:
+    shop, _ = shopify
+    shop.error = "x" * before + f" header X-Shopify-Access-Token={ss.TOKEN} is malformed"
+    with pytest.raises(SourceError) as caught:
+        sync(ws)
+    shown = [str(caught.value), get_source(ws, "shop").last_error or ""]
+    assert all(ss.TOKEN[:6] not in text for text in shown), shown
+
+
 def test_unknown_fields_are_ignored_missing_ones_empty_and_rows_missing_a_required_one_skipped(
     ws: Workspace, shopify: Account
 ) -> None:

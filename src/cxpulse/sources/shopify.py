@@ -59,7 +59,7 @@ from typing import Any, ClassVar
 
 from cxpulse.errors import ConfigError, SourceError
 from cxpulse.sources.connector import Connector, Option, Page, Row
-from cxpulse.sources.http import Auth, TokenHeader
+from cxpulse.sources.http import Auth, TokenHeader, vendor_words
 from cxpulse.sources.webhook_mapping import Mapped, obj, text
 from cxpulse.sources.webhooks import Verified
 
@@ -204,7 +204,8 @@ class Shopify(Connector):
                 code = obj(first.get("extensions")).get("code")
                 raise SourceError(
                     f"source {self.source!r}: Shopify answered "
-                    f"{code or 'an error'}: {str(first.get('message') or body)[:200]}"
+                    f"{code or 'an error'}: "
+                    f"{vendor_words(str(first.get('message') or body), http.masked)}"
                     + (
                         ": give the app the read_customers and read_orders access scopes"
                         if code == "ACCESS_DENIED"
