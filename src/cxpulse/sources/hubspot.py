@@ -273,11 +273,8 @@ class HubSpot(Connector):
             if after:
                 params["after"] = after
             body = self._get(f"/crm/v3/objects/{spec.object}", params)
-            gone = [
-                _key(spec.table, r["id"])
-                for r in body.get("results") or []
-                if isinstance(r, dict) and r.get("id") is not None
-            ]
+            keys = (_key(spec.table, obj(r).get("id")) for r in body.get("results") or [])
+            gone = [k for k in keys if k is not None]
             after = obj(obj(body.get("paging")).get("next")).get("after")
             if after:
                 cursor = {**state, "after": after}
