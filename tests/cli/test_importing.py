@@ -66,7 +66,7 @@ def test_a_preset_chooses_the_table(tmp_path: Path) -> None:
     code, stdout, stderr = invoke("import", export, "--preset", "shopify-orders", "-w", ws)
     assert code == 0, stderr
     # five lines, four orders (one has two line items); nothing new the second time
-    assert stdout.startswith("shopify_orders.csv -> orders: 4 rows read, 4 new")
+    assert stdout.startswith("shopify_orders.csv -> orders: 5 rows read, 4 new")
     code, stdout, _ = invoke("import", export, "--preset", "Shopify-Orders", "-w", ws)
     assert code == 0 and ", 0 new, 0 updated, 4 unchanged" in stdout
     code, _, stderr = invoke("import", export, "-t", "tickets", "--preset", "shopify-orders",

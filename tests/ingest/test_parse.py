@@ -21,6 +21,7 @@ from cxpulse.ingest.parse import (
     parse_int,
     parse_string,
     parse_timestamp,
+    read_float,
 )
 
 UTC = ZoneInfo("UTC")
@@ -110,6 +111,19 @@ def test_numbers_beyond_a_double_are_refused() -> None:
     too_large = next(m for m, message in parsed.failures if message == FLOAT_TOO_LARGE)
     assert too_large.tolist() == [True, True, False, False]
     assert plain(parsed.values) == [None, None, 1e308, 4.5]
+
+
+@given(
+    st.one_of(
+        st.text(alphabet="0123456789,. \u00a0+-eE", max_size=12),
+        st.floats(allow_nan=False).map(str),
+        st.sampled_from(["49,00", "1 234,56", "1.234,56", "1,234.50", "1e400", "nan", "inf"]),
+    )
+)
+def test_one_cell_reads_as_its_column_does(raw: str) -> None:
+    """The presets read a cell at a time: the same rule as the import's columns."""
+    column = plain(parse_float(as_text(pd.Series([raw], dtype=object))).values)
+    assert read_float(raw) == column[0]
 
 
 def test_booleans() -> None:

@@ -21,7 +21,8 @@
 
 Knobs: ``token``, ``throttle`` (that many queries answered THROTTLED first), ``unavailable``
 (then 503), ``page_size``, ``hang_at`` (the request number that waits for ``release``),
-``available`` (the bucket's points reported on a success), ``denied`` (answer ACCESS_DENIED).
+``available`` (the bucket's points reported on a success), ``denied`` (answer ACCESS_DENIED),
+``error`` (answer a GraphQL error with this message).
 """
 
 from __future__ import annotations
@@ -137,6 +138,7 @@ class Shop(Account):
     token: str = TOKEN
     available: float = MAXIMUM
     denied: bool = False
+    error: str | None = None
     page_size: int = 250
     """At most this many nodes a page, whatever ``first`` asks (Shopify's cap is 250)."""
     bodies: list[dict[str, Any]] = field(default_factory=list)
@@ -184,6 +186,9 @@ class _Handler(VendorHandler):
             return
         if arrival == "unavailable":
             self.send_json(503, {"errors": "Service Unavailable"})
+            return
+        if shop.error is not None:
+            self.send_json(200, {"data": None, "errors": [{"message": shop.error}]})
             return
         if shop.denied:
             self.send_json(200, {

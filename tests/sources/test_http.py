@@ -11,7 +11,7 @@ import pytest
 from cxpulse import Workspace
 from cxpulse.errors import ConfigError, SourceError
 from cxpulse.sources import get_source, sync_source
-from cxpulse.sources.http import Http, _retry_after
+from cxpulse.sources.http import Http, TokenHeader, _retry_after
 from tests.sources import zendesk_server as zs
 
 Account = tuple[zs.Zendesk, str]
@@ -74,11 +74,29 @@ def test_a_refusal_carries_the_vendors_own_words(body: object, said: str | None)
 
     from cxpulse.sources.http import _vendor_says
 
-    shown = _vendor_says(httpx.Response(403, json=body))
+    shown = _vendor_says(httpx.Response(403, json=body), lambda text: text)
     if said is None:
         assert shown == ""
     else:
         assert said in shown and len(shown) <= len(', ""') + 200
+
+
+@pytest.mark.parametrize("before", [0, 180])  # 180: the token straddles the 200-character cut
+def test_a_refusal_quoting_the_token_never_shows_it(zendesk: Account, before: int) -> None:
+    """The vendor's words are masked before they are cut: a cut token is not recognised."""
+    account, url = zendesk
+    account.refuse_with = {"error": "y" * before + f" the token {zs.TOKEN} is suspended"}
+    with pytest.raises(SourceError) as caught:
+        client(url, []).get("/api/v2/users.json")
+    assert zs.TOKEN[:6] not in str(caught.value)
+
+
+def test_a_token_is_in_no_repr() -> None:
+    token = "shpat_" + "Q" * 26
+    http = Http("shop", "http://localhost", TokenHeader("X-Shopify-Access-Token", token), "E")
+    assert token not in repr(http.auth) and token not in repr(http)
+    basic = Http("support", "http://localhost", ("me@example.com/token", token), "E")
+    assert token not in repr(basic)
 
 
 def test_retry_after_reads_seconds_and_http_dates() -> None:

@@ -101,7 +101,7 @@ def test_a_first_sync_maps_contacts_tickets_and_survey_answers(
         datetime(2026, 3, 1, 8),
     )
     tickets = rows(ws, "tickets", "ticket_id")
-    one, two = tickets["1"], tickets["2"]
+    one, two = tickets["hubspot-1"], tickets["hubspot-2"]
     assert (one["customer_id"], one["created_at"]) == ("1", datetime(2026, 3, 2, 9))
     assert one["first_reply_at"] == datetime(2026, 3, 2, 9, 30)  # 1,800,000 ms after
     assert one["solved_at"] == datetime(2026, 3, 2, 12)  # closed_date, a CLOSED stage
@@ -159,10 +159,28 @@ def test_the_next_sync_reads_changes_since_the_cursor_and_deletes_archived_objec
     assert nonzero(report.deleted) == {"customers": 1}
     customers = rows(ws, "customers", "customer_id")
     assert sorted(customers) == ["1", "2"] and customers["2"]["email"] == "new@example.com"
-    assert sorted(rows(ws, "tickets", "ticket_id")) == ["1", "2", "3"]
+    assert sorted(rows(ws, "tickets", "ticket_id")) == ["hubspot-1", "hubspot-2", "hubspot-3"]
     assert report.new.get("tickets") == 1
     contacts_query = account.searches()[0]["filterGroups"][0]["filters"][0]
     assert contacts_query["value"] == str(hs.ms(4) + 3)
+
+
+def test_hubspot_tickets_never_overwrite_nor_delete_another_source_s_ticket_of_that_id(
+    ws: Workspace, hubspot: Account, tmp_path: Path
+) -> None:
+    """Zendesk's ticket 1 and HubSpot's ticket 1 are two tickets."""
+    account, _ = hubspot
+    other = tmp_path / "zendesk.csv"
+    other.write_text("ticket_id,created_at,subject\n1,2026-03-01 08:00,From Zendesk\n")
+    ws.import_file(other, "tickets")
+    sync(ws)
+    tickets = rows(ws, "tickets", "ticket_id")
+    assert tickets["1"]["subject"] == "From Zendesk"
+    assert tickets["hubspot-1"]["subject"] == "Ticket 1"
+    account.archive("tickets", 1, at=hs.ms(5))
+    assert nonzero(sync(ws).deleted) == {"tickets": 1}
+    tickets = rows(ws, "tickets", "ticket_id")
+    assert "hubspot-1" not in tickets and tickets["1"]["subject"] == "From Zendesk"
 
 
 def test_a_sync_close_to_now_starts_the_next_one_back_by_the_index_lag(
@@ -335,7 +353,7 @@ def test_unknown_properties_are_ignored_missing_ones_empty_and_a_row_missing_a_r
     account.put("contacts", 7, {k: v for k, v in hs.contact(7).items() if k != "createdate"})
     account.objects["contacts"]["7"]["createdAt"] = None
     report = sync(ws)
-    five = rows(ws, "tickets", "ticket_id")["5"]
+    five = rows(ws, "tickets", "ticket_id")["hubspot-5"]
     assert (five["priority"], five["first_reply_at"], five["customer_id"]) == (None, None, None)
     assert "7" not in rows(ws, "customers", "customer_id")
     assert report.skipped_rows == [
@@ -408,13 +426,17 @@ def test_a_delivery_maps_creations_one_column_changes_and_a_closed_ticket() -> N
     ]
     mapped = webhook_event("hooks", Verified("d1", "ticket.propertyChange", payload))
     tickets = {r["ticket_id"]: r for r in mapped.rows["tickets"]}
-    assert tickets["8"] == {
-        "ticket_id": "8",
+    assert tickets["hubspot-8"] == {
+        "ticket_id": "hubspot-8",
         "source": "hooks",
         "created_at": "2026-03-05T09:00:00+00:00",
         "solved_at": "2026-03-05T10:00:00+00:00",
     }
-    assert tickets["9"] == {"ticket_id": "9", "source": "hooks", "solved_at": None}  # reopened
+    assert tickets["hubspot-9"] == {  # reopened
+        "ticket_id": "hubspot-9",
+        "source": "hooks",
+        "solved_at": None,
+    }
     assert mapped.rows["customers"] == [
         {"customer_id": "3", "source": "hooks", "email": "x@example.com"}
     ]  # a name needs both of its parts: the next sync
@@ -449,6 +471,6 @@ def test_a_signed_delivery_closes_a_synced_ticket(ws: Workspace, hubspot: Accoun
         {"HUBSPOT_SECRET": SECRETS["hubspot"]},
     )
     assert received.new and received.mapped == "tickets: 1"
-    two = rows(ws, "tickets", "ticket_id")["2"]
+    two = rows(ws, "tickets", "ticket_id")["hubspot-2"]
     assert two["solved_at"] == datetime(2026, 3, 10, 11)
     assert (two["customer_id"], two["subject"], two["source"]) == ("2", "Ticket 2", "hooks")

@@ -170,6 +170,23 @@ def test_the_next_sync_asks_for_changes_since_the_cursor_ties_included(
     }
 
 
+def test_a_change_the_search_index_shows_late_is_read_by_the_next_sync(
+    ws: Workspace, shopify: Account
+) -> None:
+    """A stream that ends within INDEX_LAG of the sync starts its next pass that far back."""
+    shop, _ = shopify
+    shop.put(ss.order(1006, 2, updatedAt=ss.ts(9, 23, 58)))  # two minutes before the sync
+    sync(ws)
+    assert get_source(ws, "shop").cursor["orders"] == {"updated_at": ss.ts(9, 23, 55), "ids": []}
+    # written at 23:57 but indexed only after that sync: the next one still reads it
+    shop.put(ss.order(1007, 2, updatedAt=ss.ts(9, 23, 57)))
+    shop.bodies.clear()
+    report = sync(ws)
+    assert report.new.get("orders") == 1 and "1007" in rows(ws, "orders", "order_id")
+    orders_query = next(b for b in shop.bodies if "orders(" in b["query"])
+    assert orders_query["variables"]["query"] == f"updated_at:>='{ss.ts(9, 23, 55)}'"
+
+
 def test_a_bulk_edit_of_one_second_is_read_again_rather_than_kept_id_by_id(
     ws: Workspace, shopify: Account, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -279,6 +296,18 @@ def test_a_missing_scope_says_which_scopes_to_grant(ws: Workspace, shopify: Acco
     shop.denied = True
     with pytest.raises(SourceError, match="ACCESS_DENIED.*read_customers and read_orders"):
         sync(ws)
+
+
+@pytest.mark.parametrize("before", [0, 160])  # 160: the token straddles the 200-character cut
+def test_a_graphql_error_quoting_the_token_never_shows_it(
+    ws: Workspace, shopify: Account, before: int
+) -> None:
+    shop, _ = shopify
+    shop.error = "x" * before + f" header X-Shopify-Access-Token={ss.TOKEN} is malformed"
+    with pytest.raises(SourceError) as caught:
+        sync(ws)
+    shown = [str(caught.value), get_source(ws, "shop").last_error or ""]
+    assert all(ss.TOKEN[:6] not in text for text in shown), shown
 
 
 def test_unknown_fields_are_ignored_missing_ones_empty_and_rows_missing_a_required_one_skipped(

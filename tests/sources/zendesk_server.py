@@ -22,7 +22,8 @@ The export is a change log: each change appends the ticket's new version; a curs
 position in it, so a cursor handed out stays valid and resumes after the changes it saw.
 Knobs: ``page_size``, ``token`` (basic auth ``email/token:TOKEN``), ``throttle`` (answer 429
 with ``Retry-After`` to that many requests first), ``unavailable`` (then 503 to that many),
-``hang_at`` (the request number that waits until ``release`` is set, for a kill mid-sync).
+``hang_at`` (the request number that waits until ``release`` is set, for a kill mid-sync),
+``refuse_with`` (answer 403 with this body, as a vendor explaining a refusal).
 """
 
 from __future__ import annotations
@@ -155,6 +156,7 @@ class Zendesk(Account):
     page_size: int = 2
     token: str = TOKEN
     retry_after: str = "0"
+    refuse_with: dict[str, Any] | None = None
 
     def asked(self, number: int) -> dict[str, str]:
         """The query parameters of request ``number`` (0 the first), decoded."""
@@ -184,6 +186,9 @@ class _Handler(VendorHandler):
         expected = "Basic " + base64.b64encode(f"{EMAIL}/token:{zd.token}".encode()).decode()
         if self.headers.get("Authorization") != expected:
             self._send(401, {"error": "Couldn't authenticate you"})
+            return
+        if zd.refuse_with is not None:
+            self._send(403, zd.refuse_with)
             return
         if arrival == "throttled":
             self._send(429, {"error": "TooManyRequests"}, {"Retry-After": zd.retry_after})

@@ -76,10 +76,12 @@ def import_file(
     rejects = rejects_path if rejects_path is not None else default_rejects_path(path)
 
     raw = read_file(path, read)
-    if reshape is not None:
-        raw = reshape(raw)
+    # what the file had, before a preset's reshape leaves rows out (line items, unrated tickets)
     rows_read = len(raw.frame) + len(raw.problems)
     say(f"{raw.label}: read {rows_read:,} rows ({raw.encoding or 'parquet'})")
+    if reshape is not None:
+        raw = reshape(raw)
+    left_out = rows_read - len(raw.frame) - len(raw.problems)
     fixed = _constants(constants or {}, tab, set((mapping or {}).values()))
     filled = {*fixed, tab.key} if generate_id else set(fixed)
     # a column filled by a constant or generated is not missing from the file
@@ -145,6 +147,7 @@ def import_file(
         encoding=raw.encoding,
         delimiter=raw.delimiter,
         notes=tuple(notes),
+        rows_left_out=left_out,
     )
 
 

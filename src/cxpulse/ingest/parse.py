@@ -28,6 +28,8 @@ What is accepted, because real exports look like this:
 from __future__ import annotations
 
 import json
+import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -67,6 +69,11 @@ _SPACED_THOUSANDS = rf"[+-]?\d{{1,3}}(?:{_SPACES}\d{{3}})+(?:[.,]\d*)?"
 _DOT_THOUSANDS = r"[+-]?\d{1,3}(?:\.\d{3})+,\d*"
 _COMMA_THOUSANDS = r"[+-]?\d{1,3}(?:,\d{3})+\.\d*"
 _PLAIN_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+_SPACE_RE = re.compile(_SPACES)
+_SPACED_RE = re.compile(_SPACED_THOUSANDS)
+_DOT_RE = re.compile(_DOT_THOUSANDS)
+_COMMA_RE = re.compile(_COMMA_THOUSANDS)
+_PLAIN_RE = re.compile(_PLAIN_NUMBER)
 _WHOLE = r"[+-]?\d+(?:\.0*)?"
 
 _TIME = (
@@ -163,6 +170,26 @@ def _number_text(text: pd.Series[Any]) -> pd.Series[Any]:
         text = text.where(~comma_groups, text.str.replace(",", "", regex=False))
         text = text.str.replace(",", ".", regex=False)
     return text
+
+
+def read_float(value: str) -> float | None:
+    """One cell read as :func:`parse_float` reads a column (``4,5``, ``1 234,56``,
+    ``1,234.50``), None when it is no number or beyond a float (``1e400``): for code that
+    reads a value at a time (the presets' reshapes), without a second number rule. The
+    steps are :func:`_number_text`'s, cell by cell (a property test holds them equal)."""
+    text = value.strip()
+    if _SPACE_RE.search(text) and _SPACED_RE.fullmatch(text):
+        text = _SPACE_RE.sub("", text)
+    if "," in text:
+        if _DOT_RE.fullmatch(text):
+            text = text.replace(".", "")
+        if _COMMA_RE.fullmatch(text):
+            text = text.replace(",", "")
+        text = text.replace(",", ".")
+    if not _PLAIN_RE.fullmatch(text):
+        return None
+    number = float(text)
+    return number if math.isfinite(number) else None
 
 
 def parse_float(text: pd.Series[Any]) -> Parsed:

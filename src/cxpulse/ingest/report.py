@@ -37,7 +37,8 @@ def _rows(n: int) -> str:
 
 @dataclass(frozen=True)
 class ImportReport:
-    """The outcome of one import. ``rows_read`` = new + updated + unchanged + rejected."""
+    """The outcome of one import. ``rows_read`` (the file's rows) = new + updated +
+    unchanged + rejected + left out."""
 
     table: str
     file: Path
@@ -55,6 +56,9 @@ class ImportReport:
     delimiter: str | None = None
     notes: tuple[str, ...] = ()
     """How ambiguous values were read, one line each (e.g. the day/month order of dates)."""
+    rows_left_out: int = 0
+    """Rows a preset leaves out by design (a Shopify order's further line items, an unrated
+    ticket), neither imported nor rejected."""
 
     def summary(self) -> str:
         text = (
@@ -62,6 +66,8 @@ class ImportReport:
             f"{self.rows_new:,} new, {self.rows_updated:,} updated, "
             f"{self.rows_unchanged:,} unchanged, {self.rows_rejected:,} rejected"
         )
+        if self.rows_left_out:
+            text += f", {self.rows_left_out:,} left out by the preset"
         if self.rejects_path is not None:
             text += f" (written to {self.rejects_path})"
         if self.ignored_columns:

@@ -45,7 +45,7 @@ class TokenHeader:
     """A token sent in a request header rather than by basic authentication."""
 
     name: str
-    token: str
+    token: str = field(repr=False)  # a repr lands in logs and tracebacks
     scheme: str = ""
     """Written before the token: "Bearer" for an OAuth access token."""
 
@@ -63,7 +63,7 @@ class Http:
 
     source: str
     base_url: str
-    auth: Auth
+    auth: Auth = field(repr=False)  # a basic authentication pair holds the token in clear
     token_from: str
     """Where the token was read, in words (for the message of a refused token)."""
     token_help: str = "a valid API token of a user allowed to read this data"
@@ -146,7 +146,7 @@ class Http:
                 raise SourceAuthError(
                     self._said(
                         f"the vendor refused its token ({status} {answer.reason_phrase}"
-                        f"{_vendor_says(answer)}): check that {self.token_from} holds "
+                        f"{_vendor_says(answer, self.masked)}): check that {self.token_from} holds "
                         f"{self.token_help}, then run "
                         f"`cxpulse sources sync {self.source}` again"
                     )
@@ -171,8 +171,8 @@ class Http:
                 raise RequestRefused(
                     self._said(
                         f"{answer.request.url.copy_with(query=None)} answered {status} "
-                        f"{answer.reason_phrase}{_vendor_says(answer)}: check the source's "
-                        "options (`cxpulse sources list`)"
+                        f"{answer.reason_phrase}{_vendor_says(answer, self.masked)}: check the "
+                        "source's options (`cxpulse sources list`)"
                     ),
                     status,
                 )
@@ -192,30 +192,38 @@ class Http:
         self.sleep(seconds)
 
     def _said(self, message: str) -> str:
+        return self.masked(f"source {self.source!r}: {message}")
+
+    def masked(self, text: str) -> str:
+        """``text`` with this source's token masked, for a vendor's words quoted in a message
+        (mask before cutting them short: a token cut in two is no longer recognised)."""
         # the token is the password, the user name (Stripe) or a header: mask whichever holds it
         held = [self.auth.token] if isinstance(self.auth, TokenHeader) else self.auth
-        return scrub(f"source {self.source!r}: {message}", [a for a in held if a])
+        return scrub(text, [a for a in held if a])
 
 
 VENDOR_WORDS = 200
 """At most this many characters of the vendor's own explanation go into a message."""
 
 
-def _vendor_says(answer: httpx.Response) -> str:
+def _vendor_says(answer: httpx.Response, mask: Callable[[str], str]) -> str:
     """The vendor's own explanation of a refusal, if its body has one (a missing scope, a
-    suspended account): ``, "..."``. The keys vendors use: HubSpot and Stripe ``message``
-    (Stripe's inside ``error``), Zendesk ``error`` or ``description``, Shopify ``errors``."""
+    suspended account): ``, "..."``, masked by ``mask`` (:meth:`Http.masked`). The keys
+    vendors use: HubSpot and Stripe ``message`` (Stripe's inside ``error``), Zendesk ``error``
+    or ``description``, Shopify ``errors``."""
     try:
         body = answer.json()
     except ValueError:
         return ""
     said = _first_words(body)
-    if not said:
-        return ""
-    said = " ".join(said.split())
-    if len(said) > VENDOR_WORDS:
-        said = said[: VENDOR_WORDS - 1] + "…"
-    return f', "{said}"'
+    return f', "{vendor_words(said, mask)}"' if said else ""
+
+
+def vendor_words(said: str, mask: Callable[[str], str]) -> str:
+    """A vendor's words for a message: masked, on one line, then cut to
+    :data:`VENDOR_WORDS` (masked first: the cut could leave a token's head unrecognised)."""
+    said = " ".join(mask(said).split())
+    return said[: VENDOR_WORDS - 1] + "…" if len(said) > VENDOR_WORDS else said
 
 
 def _first_words(body: Any) -> str | None:

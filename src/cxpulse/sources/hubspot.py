@@ -40,6 +40,10 @@ by a few seconds: a finished stream's next start is at most :data:`INDEX_LAG_MS`
 sync, so what was indexed late is read by the next sync. Requests are spaced by
 :data:`MIN_INTERVAL` (5 a second), under both documented limits.
 
+Keys: a ticket is ``hubspot-<id>`` and a survey answer ``hubspot-<id>`` (:func:`_key`, in the
+sync, the archived deletions and the webhooks alike), as other sources write the same tables
+with ids of their own: HubSpot's ticket 101 is not Zendesk's.
+
 Companies: the canonical tables have no account table; a contact's primary company id
 (``associatedcompanyid``) is its ``account_id``, its lifecycle stage its ``segment``.
 
@@ -269,11 +273,8 @@ class HubSpot(Connector):
             if after:
                 params["after"] = after
             body = self._get(f"/crm/v3/objects/{spec.object}", params)
-            gone = [
-                _key(spec, r["id"])
-                for r in body.get("results") or []
-                if isinstance(r, dict) and r.get("id") is not None
-            ]
+            keys = (_key(spec.table, obj(r).get("id")) for r in body.get("results") or [])
+            gone = [k for k in keys if k is not None]
             after = obj(obj(body.get("paging")).get("next")).get("after")
             if after:
                 cursor = {**state, "after": after}
@@ -339,7 +340,7 @@ class HubSpot(Connector):
         channel = text(p.get("source_type"))
         category = text(p.get("hs_ticket_category"))
         return {
-            "ticket_id": text(r.get("id")),
+            "ticket_id": _key("tickets", r.get("id")),
             "customer_id": contacts.get(str(r.get("id"))),
             "created_at": created,
             "first_reply_at": _after(created, p.get("time_to_first_agent_reply")),
@@ -377,7 +378,7 @@ class HubSpot(Connector):
         channel = text(p.get("hs_survey_channel"))
         rid = text(r.get("id"))
         return {
-            "response_id": None if rid is None else f"hubspot-{rid}",
+            "response_id": _key("survey_responses", rid),
             "customer_id": contacts.get(str(rid)) or text(p.get("hs_contact_id")),
             "survey_id": None if not p.get("hs_survey_id") else f"hubspot-{p['hs_survey_id']}",
             "question_type": kind,
@@ -420,8 +421,18 @@ def _query(spec: Stream, since: int, strict: bool, tie: str | None) -> dict[str,
     }
 
 
-def _key(spec: Stream, object_id: Any) -> str:
-    return f"hubspot-{object_id}" if spec.table == "survey_responses" else str(object_id)
+PREFIXED = ("tickets", "survey_responses")
+"""Tables whose HubSpot ids are prefixed ``hubspot-``: other sources write the same tables
+with ids of their own (HubSpot ticket 101 is not Zendesk ticket 101)."""
+
+
+def _key(table: str, object_id: Any) -> str | None:
+    """A HubSpot object's id as its row's key in ``table``, everywhere one is written or
+    deleted (sync, archived deletions, webhooks)."""
+    plain = text(object_id)
+    if plain is None:
+        return None
+    return f"hubspot-{plain}" if table in PREFIXED else plain
 
 
 def _props(r: dict[str, Any]) -> dict[str, Any]:
@@ -528,7 +539,9 @@ def webhook_event(source: str, event: Verified) -> Mapped:
             continue
         table, values = row
         key = "customer_id" if table == "customers" else "ticket_id"
-        found.setdefault((table, str(object_id)), {key: object_id, "source": source}).update(values)
+        found.setdefault(
+            (table, str(object_id)), {key: _key(table, object_id), "source": source}
+        ).update(values)
     rows: dict[str, list[Row]] = {}
     for (table, _), values in found.items():
         rows.setdefault(table, []).append(values)

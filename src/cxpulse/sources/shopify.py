@@ -20,7 +20,11 @@ documents them (the test server, tests/sources/shopify_server.py, answers the sa
 
 Each stream is incremental by ``updated_at``: the cursor is the last ``updatedAt`` seen and
 the ids seen at that moment (several rows can share a second: the next pass asks for
-``updated_at:>=`` it and skips those ids; a row of that second not seen yet is read). A pull
+``updated_at:>=`` it and skips those ids; a row of that second not seen yet is read). The
+``query:`` filter goes through Shopify's search index, which can trail writes (Shopify's docs
+say nothing of how far, so this is a precaution, as for HubSpot's search): a finished stream's
+next pass starts at most :data:`INDEX_LAG` before the sync, so a change indexed late is read
+by the next sync (read again, it is an upsert: free). A pull
 cannot see deletions (a deleted customer or order is simply no longer listed): they arrive by
 the ``customers/delete`` and ``orders/delete`` webhooks. Without the ``read_all_orders``
 scope Shopify lists only the last 60 days of orders. A first sync pages at the bucket's pace
@@ -49,12 +53,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 from cxpulse.errors import ConfigError, SourceError
 from cxpulse.sources.connector import Connector, Option, Page, Row
-from cxpulse.sources.http import Auth, TokenHeader
+from cxpulse.sources.http import Auth, TokenHeader, vendor_words
 from cxpulse.sources.webhook_mapping import Mapped, obj, text
 from cxpulse.sources.webhooks import Verified
 
@@ -70,6 +75,10 @@ https://shopify.dev/docs/api/usage/rate-limits#cost-calculation"""
 
 MAX_TIE_IDS = 250
 """Ids of one second kept in the cursor: it is written with every page."""
+INDEX_LAG = timedelta(minutes=5)
+"""How far before the sync a finished stream's next pass starts at the latest: the ``query:``
+filter reads Shopify's search index, which may trail writes (a precaution; HubSpot's
+connector keeps the same margin, ``INDEX_LAG_MS``)."""
 
 CUSTOMER_FIELDS = """
       id firstName lastName createdAt updatedAt locale tags
@@ -156,7 +165,7 @@ class Shopify(Connector):
             mapped = [self._customer(n) if stream == "customers" else self._order(n) for n in fresh]
             yield Page(
                 rows={stream: mapped} if mapped else {},
-                cursor=_cursor(since, seen),
+                cursor=_cursor(since, seen) if more else _behind_index(since, seen, self.now),
                 done=not more,
             )
             if not more:
@@ -195,7 +204,8 @@ class Shopify(Connector):
                 code = obj(first.get("extensions")).get("code")
                 raise SourceError(
                     f"source {self.source!r}: Shopify answered "
-                    f"{code or 'an error'}: {str(first.get('message') or body)[:200]}"
+                    f"{code or 'an error'}: "
+                    f"{vendor_words(str(first.get('message') or body), http.masked)}"
                     + (
                         ": give the app the read_customers and read_orders access scopes"
                         if code == "ACCESS_DENIED"
@@ -232,6 +242,20 @@ class Shopify(Connector):
             delivered_at=delivered,
             channel=o.get("sourceName"),
         )
+
+
+def _behind_index(since: str | None, seen: set[str], now: datetime) -> dict[str, Any]:
+    """A finished stream's cursor: at most :data:`INDEX_LAG` before ``now`` (with no ids: all
+    of that moment on is read again), so what the search index had not caught up with yet is
+    read by the next sync."""
+    latest = (now if now.tzinfo else now.replace(tzinfo=UTC)) - INDEX_LAG
+    try:
+        moment = datetime.fromisoformat(since) if since else None
+    except ValueError:
+        moment = None
+    if moment is None or (moment if moment.tzinfo else moment.replace(tzinfo=UTC)) <= latest:
+        return _cursor(since, seen)
+    return _cursor(latest.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), set())
 
 
 def _cursor(since: str | None, seen: set[str]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cxpulse.errors import ImportRejected
+from cxpulse.errors import ConfigError, ImportRejected
 from cxpulse.ingest.presets import import_with_preset
 from cxpulse.settings import Settings
 from cxpulse.store import Store
@@ -82,6 +82,14 @@ def test_ratings_as_five_point_csat(store: Store) -> None:
     }  # fmt: skip
     assert rows["intercom-rating-1911149813"]["score"] == 1
     assert rows["intercom-rating-1911150001"]["responded_at"] == datetime(2025, 7, 5, 9, 10)
+
+
+def test_ratings_from_a_file_without_a_rating_column_are_refused(
+    store: Store, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "c.csv", "Conversation ID,State\n1911150001,closed\n")
+    with pytest.raises(ConfigError, match='"Conversation rating" .*intercom-ratings preset'):
+        import_with_preset(store, UTC, "intercom-ratings", path)
 
 
 def test_a_malformed_row_is_refused_with_its_line(store: Store, tmp_path: Path) -> None:

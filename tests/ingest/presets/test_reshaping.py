@@ -33,10 +33,10 @@ def raw_file(columns: dict[str, list[str | None]], lines: list[int]) -> RawFile:
 def test_line_items_collapse_to_each_orders_first_line(items: list[int]) -> None:
     names = [f"#{1000 + i}" for i, n in enumerate(items) for _ in range(n)]
     lines = list(range(2, 2 + len(names)))
-    subtotal = [
+    total = [
         "10.00" if k == 0 else None for n in items for k in range(n)
     ]  # the first row carries the totals
-    raw = raw_file({"Name": names, "Subtotal": subtotal}, lines)
+    raw = raw_file({"Name": names, "Total": total}, lines)
     assert SHOPIFY_ORDERS.reshape is not None
     out = SHOPIFY_ORDERS.reshape(raw)
     assert len(out.frame) == len(out.lines) == len(items)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cxpulse.errors import ImportRejected
+from cxpulse.errors import ConfigError, ImportRejected
 from cxpulse.ingest.presets import import_with_preset
 from cxpulse.settings import Settings
 from cxpulse.store import Store
@@ -71,3 +71,35 @@ def test_a_malformed_row_is_refused_with_its_line(store: Store, tmp_path: Path) 
     path = write_csv(tmp_path / "subs.csv", text)
     with pytest.raises(ImportRejected, match="subs.csv, line 5, column \"price\": '12 EUR'"):
         import_with_preset(store, PARIS, "stripe-subscriptions", path)
+
+
+def test_a_decimal_comma_is_read_as_the_import_reads_it(store: Store, tmp_path: Path) -> None:
+    """A French export writes 100,00: a hundred, not ten thousand."""
+    text = SUBSCRIPTIONS.read_text(encoding="utf-8").replace(",month,100.00,", ',month,"100,00",')
+    import_with_preset(store, PARIS, "stripe-subscriptions", write_csv(tmp_path / "s.csv", text))
+    rows = {r["subscription_id"]: r for r in records(store, "subscriptions")}
+    assert rows["sub_1PaA02"]["price"] == 100.0
+    invoices = INVOICES.read_text(encoding="utf-8").replace(
+        ",250.00,50.00,300.00", ',"250,00","50,00","300,00"'
+    )
+    import_with_preset(store, PARIS, "stripe-invoices", write_csv(tmp_path / "i.csv", invoices))
+    orders = {r["order_id"]: r for r in records(store, "orders")}
+    assert orders["in_1Qb002"]["amount"] == 250.0
+
+
+def test_an_amount_beyond_a_number_is_a_row_refused(store: Store, tmp_path: Path) -> None:
+    text = SUBSCRIPTIONS.read_text(encoding="utf-8").replace(",month,100.00,", ",month,1e400,")
+    path = write_csv(tmp_path / "subs.csv", text)
+    with pytest.raises(ImportRejected, match='subs.csv, line 3, column "price"'):
+        import_with_preset(store, PARIS, "stripe-subscriptions", path)
+
+
+def test_invoices_without_a_status_are_refused(store: Store, tmp_path: Path) -> None:
+    """Drafts and voided invoices cannot be told from paid ones: nothing is booked."""
+    lines = [line.split(",") for line in INVOICES.read_text(encoding="utf-8").splitlines()]
+    at = lines[0].index("Status")
+    text = "\n".join(",".join(c for i, c in enumerate(cells) if i != at) for cells in lines)
+    path = write_csv(tmp_path / "invoices.csv", text + "\n")
+    with pytest.raises(ConfigError, match='no "Status" column.*stripe-invoices.*only paid'):
+        import_with_preset(store, PARIS, "stripe-invoices", path)
+    assert records(store, "orders") == []

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cxpulse.errors import ImportRejected
+from cxpulse.errors import ConfigError, ImportRejected
 from cxpulse.ingest.presets import import_with_preset
 from cxpulse.settings import Settings
 from cxpulse.store import Store
@@ -82,6 +82,23 @@ def test_ratings_from_either_export_as_csat(store: Store) -> None:
     assert good["responded_at"] == datetime(2025, 7, 11, 9)  # the ticket's last update
     bad = rows["zendesk-csat-ticket-4103"]
     assert (bad["score"], bad["polarity"], bad["survey_id"]) == (1, "high_is_good", "zendesk-csat")
+
+
+def test_the_file_s_rows_are_counted_before_unrated_ones_are_left_out(store: Store) -> None:
+    report = import_with_preset(store, UTC, "zendesk-ratings", CSV)
+    total = len(CSV.read_text(encoding="utf-8").splitlines()) - 1
+    assert (report.rows_read, report.rows_new) == (total, 2)
+    assert report.rows_left_out == total - 2
+    assert f"{total} rows read, 2 new" in report.summary()
+    assert f"{total - 2} left out by the preset" in report.summary()
+
+
+def test_ratings_from_a_file_without_a_rating_column_are_refused(
+    store: Store, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "t.csv", "Id,Subject,Updated at\n1,Hi,2025-07-01 10:00\n")
+    with pytest.raises(ConfigError, match='t.csv has no "Satisfaction Score" or .*zendesk-ratings'):
+        import_with_preset(store, UTC, "zendesk-ratings", path)
 
 
 def test_a_malformed_row_is_refused_with_its_line(store: Store, tmp_path: Path) -> None:

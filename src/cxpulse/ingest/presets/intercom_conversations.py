@@ -52,6 +52,7 @@ from cxpulse.ingest.presets.reshaping import (
     loose,
     pick,
     recode,
+    require,
     with_columns,
     without,
 )
@@ -141,6 +142,7 @@ def _conversations(raw: RawFile) -> RawFile:
 
 
 def _ratings(raw: RawFile) -> RawFile:
+    require(raw, "intercom-ratings", "Conversation rating", "Rating", "conversation_rating")
     raw = flatten_json(raw)
     f = raw.frame
     score = pick(f, "conversation_rating.rating", "Conversation rating", "Rating")

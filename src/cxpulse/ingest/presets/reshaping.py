@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from cxpulse.ingest.parse import TEXT
+from cxpulse.errors import ConfigError
+from cxpulse.ingest.parse import TEXT, read_float
 from cxpulse.ingest.readers import RawFile
 
 
@@ -59,6 +60,19 @@ def _blank_none(value: Any) -> str | None:
         return None
     text = str(value).strip()
     return text or None
+
+
+def require(raw: RawFile, preset: str, *names: str, why: str = "reads its rows from") -> None:
+    """Refuse a file with none of the named columns (any case or spacing): without the column
+    its rows are about, a preset would import nothing, or the wrong rows, and say it
+    succeeded. ``why``: what the preset needs the column for."""
+    have = {loose(str(c)) for c in raw.frame.columns}
+    if not any(loose(n) in have for n in names):
+        expected = " or ".join(f'"{n}"' for n in names)
+        raise ConfigError(
+            f"{raw.label} has no {expected} column, which the {preset} preset {why}: is it "
+            f"the export that preset is for?"
+        )
 
 
 def with_columns(
@@ -156,14 +170,13 @@ def recode(
 
 
 def number(value: Any) -> float | None:
-    """A plain decimal number (``1234.50``, ``-3``), else None."""
+    """A number as the import reads one (``1234.50``, ``-3``, ``49,00``, ``1 234,56``,
+    ``1,234.50``: :func:`~cxpulse.ingest.parse.read_float`), else None, as for one beyond a
+    float (``1e400``) or not finite: the caller then passes the text on and the import rejects
+    it with its line."""
     if value is None:
         return None
-    try:
-        parsed = float(str(value).strip().replace(",", ""))
-    except ValueError:
-        return None
-    return None if parsed != parsed else parsed
+    return read_float(str(value))
 
 
 def combine(

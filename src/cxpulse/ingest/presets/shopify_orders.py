@@ -13,15 +13,19 @@ each order, with its own line, and drops the others.
 
 Column by column: ``Id`` (Shopify's order id, what the API and webhooks name; ``Name`` when the
 export has no ``Id``) -> order_id; ``Email`` (lower case; the export names no customer id) ->
-customer_id; ``Created at`` (with its offset) -> ordered_at; ``Subtotal`` (after discounts,
-before shipping and taxes) minus ``Refunded Amount``, never below 0 -> amount (refunds netted:
-a refund's tax and shipping share cannot be told apart in the export, so a partial refund
-nets a little more than its goods); ``Currency`` -> currency; ``Source`` (web, pos,
-shopify_draft_order, ...) -> channel (pos as store); status: ``Cancelled at`` set ->
-cancelled, ``Financial Status`` refunded -> returned, ``Fulfillment Status`` fulfilled ->
-delivered, else placed; ``Fulfilled at`` -> delivered_at for a fulfilled order (the export has
-no delivery date: fulfilment is the nearest moment, and review requests are usually timed
-from it). Not mapped: line items, shipping, taxes, discount codes, addresses, margin.
+customer_id; ``Created at`` (with its offset) -> ordered_at; ``Total`` minus ``Taxes`` minus
+``Refunded Amount``, never below 0 -> amount: what the customer still pays, before tax, with
+shipping, as the Shopify connector books it (``min(current, total - refunded) - current tax``,
+:mod:`cxpulse.sources.shopify`), so an order keeps its amount when a shop moves from exports
+to the live sync. The one difference the CSV leaves: its ``Taxes`` is the order's tax before
+any refund (the API's current tax is after), so an order refunded in part is booked lower here
+by the refunded tax (a refund of 12.00 including 2.00 of tax: 2.00 lower); ``Currency`` ->
+currency; ``Source`` (web, pos, shopify_draft_order, ...) -> channel (pos as store); status:
+``Cancelled at`` set -> cancelled, ``Financial Status`` refunded -> returned, ``Fulfillment
+Status`` fulfilled -> delivered, else placed; ``Fulfilled at`` -> delivered_at for a
+fulfilled order (the export has no delivery date: fulfilment is the nearest moment, and
+review requests are usually timed from it). Not mapped: line items, shipping and taxes on
+their own, discount codes, addresses, margin.
 """
 
 from __future__ import annotations
@@ -64,7 +68,9 @@ def _orders(raw: RawFile) -> RawFile:
         {
             "order_id": combine([ids, names], lambda i, n: i or n),
             "customer_id": pick(f, "Email").map(lambda e: None if e is None else e.lower()),
-            "amount": combine([pick(f, "Subtotal"), pick(f, "Refunded Amount")], _net),
+            "amount": combine(
+                [pick(f, "Total"), pick(f, "Taxes"), pick(f, "Refunded Amount")], _net
+            ),
             "status": status,
             "delivered_at": combine(
                 [status, fulfilled_at], lambda s, at: at if s == "delivered" else None
@@ -74,7 +80,7 @@ def _orders(raw: RawFile) -> RawFile:
             ),
         },
         used=("Name", "Id", "Email", "Cancelled at", "Financial Status", "Fulfillment Status",
-              "Fulfilled at", "Subtotal", "Refunded Amount"),
+              "Fulfilled at", "Total", "Taxes", "Refunded Amount"),
     )  # fmt: skip
     return without(raw, "Source")  # a sales channel, not the canonical source (the file)
 
@@ -89,16 +95,19 @@ def _status(cancelled: Any, financial: Any, fulfillment: Any) -> str:
     return "placed"
 
 
-def _net(subtotal: Any, refunded: Any) -> str | None:
-    """The order's goods after refunds; a cell that is no number goes on as it is (the
-    import rejects it with its line)."""
-    value = number(subtotal)
+def _net(total: Any, taxes: Any, refunded: Any) -> str | None:
+    """The order's total before tax, after refunds, never below 0; a cell that is no number
+    goes on as it is (the import rejects it with its line)."""
+    value = number(total)
     if value is None:
-        return subtotal if subtotal is not None else None
-    back = number(refunded)
-    if refunded is not None and back is None:
-        return str(refunded)
-    return f"{max(value - (back or 0.0), 0.0):.2f}"
+        return None if total is None else str(total)
+    less = 0.0
+    for cell in (taxes, refunded):
+        amount = number(cell)
+        if cell is not None and amount is None:
+            return str(cell)
+        less += amount or 0.0
+    return f"{max(value - less, 0.0):.2f}"
 
 
 SHOPIFY_ORDERS = Preset(

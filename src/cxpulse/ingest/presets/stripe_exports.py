@@ -25,7 +25,8 @@ Column by column (subscriptions): ``id`` -> subscription_id; ``Customer ID`` -> 
 ``Plan`` (its nickname; ``Product`` when the plan is only a ``price_``/``plan_`` id) -> plan;
 price, billing_period (month, quarter, year), currency (upper case), started_at, cancelled_at,
 ended_at as above. Invoices: only paid invoices of no subscription are orders (a
-subscription's invoices are its MRR, as the connector decides): ``id`` -> order_id;
+subscription's invoices are its MRR, as the connector decides; a file without ``Status`` is
+refused, its drafts and voided invoices being no orders): ``id`` -> order_id;
 ``Customer``/``Customer ID`` -> customer_id; ``Paid At (UTC)``, else ``Date (UTC)`` ->
 ordered_at; ``Total`` minus ``Tax`` (else ``Amount Paid`` minus ``Tax``) -> amount (before
 tax); ``Currency`` -> currency; status placed.
@@ -45,6 +46,7 @@ from cxpulse.ingest.presets.reshaping import (
     loose,
     number,
     pick,
+    require,
     timestamp,
     with_columns,
 )
@@ -150,10 +152,12 @@ def _iso(epoch: Any) -> str | None:
 
 
 def _invoices(raw: RawFile) -> RawFile:
+    # without it, drafts, open and voided invoices would be booked as paid orders
+    require(raw, "stripe-invoices", "Status", why="needs to keep only paid invoices")
     f = raw.frame
     status = pick(f, "Status")
     subscription = pick(f, "Subscription", "Subscription ID")
-    one_off = status.map(lambda s: s is None or loose(s) == "paid") & subscription.isna()
+    one_off = status.map(lambda s: s is not None and loose(s) == "paid") & subscription.isna()
     tax = pick(f, "Tax", "Tax Amount")
     raw = with_columns(
         raw,

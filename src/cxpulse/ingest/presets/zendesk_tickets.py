@@ -51,6 +51,7 @@ from cxpulse.ingest.presets.reshaping import (
     loose,
     pick,
     recode,
+    require,
     with_columns,
 )
 from cxpulse.ingest.readers import RawFile
@@ -109,6 +110,7 @@ def _solved(status: str | None, solved_at: str | None) -> str | None:
 
 
 def _ratings(raw: RawFile) -> RawFile:
+    require(raw, "zendesk-ratings", "Satisfaction Score", "satisfaction_rating")
     raw = flatten_json(raw)
     f = raw.frame
     score = pick(f, "Satisfaction Score", "satisfaction_rating.score").map(
