@@ -45,7 +45,7 @@ from typing import Any, ClassVar
 
 from cxpulse.errors import SourceError
 from cxpulse.sources.connector import Connector, Option, Page, Row
-from cxpulse.sources.webhook_mapping import NOT_MAPPED, Mapped, Trigger, obj
+from cxpulse.sources.webhook_mapping import Mapped, Trigger, obj
 from cxpulse.sources.webhooks import Verified
 
 API_VERSION = "2024-06-20"
@@ -246,42 +246,7 @@ class Stripe(Connector):
         return row
 
     def _subscription(self, s: dict[str, Any]) -> Row:
-        items = [i for i in (s.get("items") or {}).get("data") or [] if isinstance(i, dict)]
-        billed = _billed(items)
-        status = s.get("status")
-        start = s.get("start_date") or s.get("created")
-        ended = s.get("ended_at")
-        trial_end = s.get("trial_end")
-        started = start
-        price = None if billed is None else billed[0]
-        if trial_end and (start is None or trial_end > start):
-            if ended is not None and ended <= trial_end:
-                price = 0.0  # ended in its trial: never paid
-            else:
-                started = trial_end  # a trial is 0 MRR: revenue starts when it ends
-        if status in NO_MRR:
-            price = 0.0
-        if price is not None and billed is not None:
-            price = _discounted(price, billed[2], s, self._epoch(self.now))
-        canceled = s.get("canceled_at")
-        if canceled is not None and started is not None:  # asked during its trial, or ...
-            canceled = max(canceled, started)
-        if canceled is not None and ended is not None:  # ... recorded after the end
-            canceled = min(canceled, ended)
-        plans = [_plan(i.get("price") or i.get("plan") or {}) for i in items]
-        customer = s.get("customer")
-        return {
-            "subscription_id": _text(s.get("id")),
-            "customer_id": _text(customer.get("id") if isinstance(customer, dict) else customer),
-            "plan": " + ".join(p for p in plans if p) or None,
-            "price": None if price is None else f"{price:.6f}",
-            "currency": _currency(s.get("currency") or (billed[3] if billed else None)),
-            "billing_period": None if billed is None else billed[1],
-            "started_at": _time(started),
-            "cancelled_at": _time(canceled),
-            "ended_at": _time(ended),
-            "source": self.source,
-        }
+        return subscription_row(s, self.source, self._epoch(self.now))
 
     def _order(self, i: dict[str, Any]) -> Row:
         currency = i.get("currency")
@@ -303,6 +268,47 @@ class Stripe(Connector):
     @staticmethod
     def _epoch(moment: datetime) -> int:
         return int(moment.replace(tzinfo=UTC).timestamp())
+
+
+def subscription_row(s: dict[str, Any], source: str, now: int) -> Row:
+    """A Stripe Subscription as a subscriptions row, its MRR as of ``now`` (unix seconds):
+    the sync's and the webhooks' one mapping."""
+    items = [i for i in (s.get("items") or {}).get("data") or [] if isinstance(i, dict)]
+    billed = _billed(items)
+    status = s.get("status")
+    start = s.get("start_date") or s.get("created")
+    ended = s.get("ended_at")
+    trial_end = s.get("trial_end")
+    started = start
+    price = None if billed is None else billed[0]
+    if trial_end and (start is None or trial_end > start):
+        if ended is not None and ended <= trial_end:
+            price = 0.0  # ended in its trial: never paid
+        else:
+            started = trial_end  # a trial is 0 MRR: revenue starts when it ends
+    if status in NO_MRR:
+        price = 0.0
+    if price is not None and billed is not None:
+        price = _discounted(price, billed[2], s, now)
+    canceled = s.get("canceled_at")
+    if canceled is not None and started is not None:  # asked during its trial, or ...
+        canceled = max(canceled, started)
+    if canceled is not None and ended is not None:  # ... recorded after the end
+        canceled = min(canceled, ended)
+    plans = [_plan(i.get("price") or i.get("plan") or {}) for i in items]
+    customer = s.get("customer")
+    return {
+        "subscription_id": _text(s.get("id")),
+        "customer_id": _text(customer.get("id") if isinstance(customer, dict) else customer),
+        "plan": " + ".join(p for p in plans if p) or None,
+        "price": None if price is None else f"{price:.6f}",
+        "currency": _currency(s.get("currency") or (billed[3] if billed else None)),
+        "billing_period": None if billed is None else billed[1],
+        "started_at": _time(started),
+        "cancelled_at": _time(canceled),
+        "ended_at": _time(ended),
+        "source": source,
+    }
 
 
 def _billed(items: list[dict[str, Any]]) -> tuple[float, str, float, str | None] | None:
@@ -411,14 +417,33 @@ def _time(epoch: Any) -> str | None:
         return str(epoch)  # not a time: the import's check reports the row
 
 
+SUBSCRIPTION_EVENTS = (
+    "customer.subscription.created",
+    "customer.subscription.updated",
+    "customer.subscription.deleted",
+)
+
+
 def webhook_event(source: str, event: Verified) -> Mapped:
-    """``customer.subscription.deleted`` as a ``subscription_canceled`` survey trigger."""
+    """``customer.subscription.created|updated|deleted``: the subscription row, mapped as the
+    sync maps it (:func:`subscription_row`, its MRR as of the event), applied in the order of
+    the events' ``created`` (a late ``updated`` must not undo a newer ``deleted``); a deletion
+    is also a ``subscription_canceled`` survey trigger."""
     body = obj(event.payload)
     sub = obj(obj(body.get("data")).get("object"))
+    if event.event_type not in SUBSCRIPTION_EVENTS or not sub.get("id"):
+        return Mapped()
+    created = body.get("created")
+    epoch = int(created) if isinstance(created, int) else 0
+    at = datetime.fromtimestamp(epoch, UTC).replace(tzinfo=None)
+    mapped = Mapped(
+        rows={"subscriptions": [subscription_row(sub, source, epoch)]},
+        subject=f"subscription:{sub['id']}",
+        occurred_at=at if epoch else None,
+    )
     if event.event_type == "customer.subscription.deleted" and sub.get("customer"):
-        at = datetime.fromtimestamp(int(body.get("created") or 0), UTC).replace(tzinfo=None)
+        customer = sub["customer"]
+        customer_id = str(customer.get("id") if isinstance(customer, dict) else customer)
         key = f"{source}:{event.event_id}"
-        trigger = Trigger("subscription_canceled", str(sub["customer"]), at, key)
-        note = f"survey trigger subscription_canceled; subscription {NOT_MAPPED}"
-        return Mapped(triggers=[trigger], note=note)
-    return Mapped()
+        mapped.triggers.append(Trigger("subscription_canceled", customer_id, at, key))
+    return mapped

@@ -35,7 +35,7 @@ from typing import Any, ClassVar
 
 from cxpulse.errors import ConfigError
 from cxpulse.sources.connector import Connector, Option, Page, Row
-from cxpulse.sources.webhook_mapping import Mapped, obj, text
+from cxpulse.sources.webhook_mapping import Mapped, moment, obj, text
 from cxpulse.sources.webhooks import Verified
 
 TICKETS_PATH = "/api/v2/incremental/tickets/cursor.json"
@@ -285,11 +285,16 @@ def webhook_event(source: str, event: Verified) -> Mapped:
         "channel": CHANNELS.get(str(via.get("channel")), "other") if via else None,
         "source": source,
     }
-    if event.event_type.endswith((".status_changed", ".created")):
-        # only a status change moves solved_at: a later edit of a solved ticket must not push
-        # its survey back, and closing a solved ticket keeps the time it was solved
-        if status == "solved":
-            row["solved_at"] = text(body.get("time")) or text(detail.get("updated_at"))
-        elif status not in SOLVED:
-            row["solved_at"] = None
-    return Mapped(rows={"tickets": [row]})
+    if not event.event_type.endswith((".status_changed", ".created")):
+        return Mapped(rows={"tickets": [row]})
+    # only a status change moves solved_at: a later edit of a solved ticket must not push its
+    # survey back, and closing a solved ticket keeps the time it was solved. Webhooks arrive
+    # out of order: the status events of a ticket apply in the order of their time, so a late
+    # ticket.created (or an older change) cannot clear a newer solved_at.
+    at = text(body.get("time")) or text(detail.get("updated_at"))
+    if status == "solved":
+        row["solved_at"] = at
+    elif status not in SOLVED:
+        row["solved_at"] = None
+    subject = f"ticket:{row['ticket_id']}:status"
+    return Mapped(rows={"tickets": [row]}, subject=subject, occurred_at=moment(at))

@@ -45,6 +45,7 @@ from cxpulse.store.migrations import (
     m019_digest_definitions,
     m020_sources,
     m021_webhook_events,
+    m022_webhook_event_order,
 )
 from cxpulse.store.migrations.base import Migration
 
@@ -84,6 +85,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m019_digest_definitions.MIGRATION,
     m020_sources.MIGRATION,
     m021_webhook_events.MIGRATION,
+    m022_webhook_event_order.MIGRATION,
 )
 
 
