@@ -29,7 +29,7 @@ from cxpulse.errors import SourceAuthError, UnknownSourceError
 from cxpulse.schema import SOURCE_SCHEMAS, WEBHOOK_EVENTS_TABLE
 from cxpulse.sources import secrets
 from cxpulse.sources.connector import Page, Row
-from cxpulse.sources.definitions import Source, get_source, list_sources
+from cxpulse.sources.definitions import Source, find_source, get_source
 from cxpulse.sources.stripe import webhook_event as stripe_event
 from cxpulse.sources.sync import SyncReport, write_page
 from cxpulse.sources.webhook_mapping import Mapped, Trigger, nothing
@@ -106,11 +106,11 @@ def verify(
     it off its write lock (an unsigned flood must not hold up every write)."""
     # the same reads and the same HMAC whether the source exists or not: how long a refusal
     # takes must not tell a caller without the secret which names exist
-    found = [s for s in list_sources(ws) if s.name == name]
+    found = find_source(ws, name)
     try:
-        if not found:
+        if found is None:
             raise UnknownSourceError(f"no source named {name!r}")
-        source = found[0]
+        source = found
         vendor = webhook_vendor(source)
         secret = secrets.resolve(source.secret, name, environ)
     except (UnknownSourceError, SourceAuthError):
