@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from cxpulse.errors import ConfigError
-from cxpulse.sources.http import Http
+from cxpulse.sources.http import Http, RateLimit
 
 Row = dict[str, str | None]
 """One canonical row: column -> value as text (None: empty), typed by the import's checks."""
@@ -57,6 +57,8 @@ class Connector:
     streams: ClassVar[tuple[str, ...]] = ()
     headers: ClassVar[dict[str, str]] = {}
     """Sent with every request (Stripe's pinned API version)."""
+    rate_limits: ClassVar[tuple[RateLimit, ...]] = ()
+    """The vendor's documented request limits, kept by pacing (:class:`RateLimit`)."""
 
     def __init__(self, source: str, options: Mapping[str, str], http: Http, now: datetime) -> None:
         self.source = source
