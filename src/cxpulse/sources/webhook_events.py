@@ -170,7 +170,8 @@ def store_many(
         reasons: dict[tuple[str, str, str], str] = {}
         for name, table, _, rows in runs:
             report = SyncReport(name)
-            write_page(ws, get_source(ws, name), Page(rows={table: rows}, cursor=None), report)
+            source = find_source(ws, name) or get_source(ws, name)  # removed meanwhile: says so
+            write_page(ws, source, Page(rows={table: rows}, cursor=None), report)
             for r in report.skipped_rows:
                 skipped.add((name, r["table"], r["id"]))
                 reasons[(name, r["table"], r["id"])] = r["reason"]
