@@ -14,14 +14,16 @@ acknowledged per second, latency p50/p90/p99/max, statuses; then, the server sto
 Target (issue 18): 500 events/s sustained, p99 under 100 ms. NOT MET. Before the group
 commit: 2.8 events/s, p99 7.4 s (16 in flight, load 7.3): each event its own transaction
 through the import's checks. Now (group commit, web/hook_writes.py; the source read by key,
-not listed, for each verification: 30 -> 5 ms): 95 events/s with 256 in flight, p99 6.2 s,
-none lost, 14.6 events/s with 32 in flight; load average 11-13 on 2 cores shared with seven other
-agents, the server getting 11.7 CPU seconds in 21 s of wall clock: about 5.8 CPU ms per event,
-so one free core would give about 170 events/s. What is left: a batch's write costs about
-0.5 s whatever its size (``validate_frame``'s parsing and ``upsert_rows``' classify through
-DuckDB, fixed costs per table), so p99 is that write plus the queue; reaching 100 ms needs the
-append acknowledged alone (a plain insert of the verified events) and the mapping into tickets
-done after, in the worker's batches.
+not listed, for each verification: 30 -> 5 ms): 126 events/s with 256 in flight, p50 1.7 s,
+p99 4.3 s, none lost (14.6 events/s with 32 in flight); load average 7-7.5 on 2 cores shared
+with other agents, the server getting 14.6 CPU seconds in 20 s of wall clock: about 5.6 CPU ms
+per event, so one free core would give about 180 events/s. py-spy of the server (15 s): the
+verification's source lookup 13% and each request thread's first reader (a Workspace per
+thread, waiting for the lock the writer holds) 14%; the batch writes 15%, mostly
+``validate_frame`` and ``upsert_rows`` (about 0.5 s a batch under this load whatever its
+size); the rest is HTTP (uvicorn, middleware). What is left: a per-name cache of the source
+for verification, and reaching 100 ms needs the append acknowledged alone (a plain insert of
+the verified events) with the mapping into tickets done after, in the worker's batches.
 Results: ``benchmarks/results/webhook_load.json``.
 """
 
