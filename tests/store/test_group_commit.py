@@ -34,6 +34,30 @@ def test_concurrent_items_are_written_in_batches_and_each_caller_gets_its_own_an
     assert len(written) < 100 and commit.items == 100  # batched
 
 
+def test_an_item_that_cannot_be_written_fails_its_own_caller_only() -> None:
+    """A batch that raised is written again item by item: the others of its batch are
+    stored, the bad one fails alone (a vendor sending it again cannot poison every batch)."""
+    gate = threading.Event()
+    calls: list[list[str]] = []
+
+    def write(items: Sequence[str]) -> list[str | BaseException]:
+        gate.wait(5)
+        calls.append(list(items))
+        if "poison" in items:
+            raise RuntimeError("cannot write poison")
+        return [i.upper() for i in items]
+
+    commit: GroupCommit[str, str] = GroupCommit(write, name="test-commit")
+    futures = {i: commit.submit(i) for i in ("first", "a", "poison", "b")}  # queued together
+    gate.set()
+    assert [futures[i].result(5) for i in ("first", "a", "b")] == ["FIRST", "A", "B"]
+    with pytest.raises(RuntimeError, match="poison"):
+        futures["poison"].result(5)
+    # a batch with the poison in it, then the poison alone
+    assert any(len(c) > 1 and "poison" in c for c in calls) and ["poison"] in calls
+    commit.close()
+
+
 def test_a_batch_that_fails_fails_its_own_callers_only() -> None:
     def write(items: Sequence[str]) -> list[str | BaseException]:
         if "poison" in items:

@@ -4,8 +4,9 @@ Callers append items to a queue and get a future; one writer thread takes what h
 (up to ``max_batch``) and hands the whole batch to ``write``, which commits it in one
 transaction and returns one outcome per item. Each future resolves only after its batch
 committed, so nothing is acknowledged before it is durable; under load the batches grow and
-the cost per item falls. A batch whose write raised fails every future of that batch (and only
-of that batch): nothing of it was written.
+the cost per item falls. A batch whose write raised wrote nothing; its items are then written
+one by one, so one item that cannot be written (a vendor's malformed event, sent again on
+every retry) fails its own caller only, not every caller that shared its batches.
 """
 
 from __future__ import annotations
@@ -96,10 +97,13 @@ class GroupCommit(Generic[Item, Outcome]):
         started = time.perf_counter()
         try:
             outcomes = self._write_batch([p.item for p in batch])
-        except Exception as exc:  # nothing of the batch was written: every caller hears it
+        except Exception as exc:  # nothing of the batch was written
             log.exception("%s: writing a batch of %d failed", self._name, len(batch))
-            for pending in batch:
-                pending.future.set_exception(exc)
+            if len(batch) == 1:
+                batch[0].future.set_exception(exc)
+            else:  # each alone: only what cannot be written fails
+                for pending in batch:
+                    self._write([pending])
             return
         self.batches += 1
         self.items += len(batch)

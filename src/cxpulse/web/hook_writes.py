@@ -4,8 +4,8 @@ Each request verifies its delivery on its own thread (off the write lock), then 
 :attr:`WebState.hooks <cxpulse.web.state.WebState>` and waits; one writer stores the batch
 (:func:`~cxpulse.sources.webhook_events.store_many`: the events, their canonical rows) and
 records the survey triggers they bring, in one transaction, then answers every request of the
-batch. So a 200 means the event is durable, and a batch that failed is a 503 to its own
-requests only (the vendors send them again).
+batch. So a 200 means the event is durable; a batch that failed is written again event by
+event, and an event that still fails is a 503 to its own request (the vendor sends it again).
 """
 
 from __future__ import annotations

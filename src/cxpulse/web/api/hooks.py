@@ -12,7 +12,8 @@ reader, off the write lock (an unsigned flood must not hold up every write); the
 event then joins the next batch of :attr:`WebState.hooks` (group commit,
 :mod:`cxpulse.web.hook_writes`): the events, their canonical rows and the survey triggers they
 bring are written in one transaction, and each request is answered once its batch committed
-(a batch that failed is a 503 to its own requests, which the vendors send again). HubSpot
+(a batch that failed is written again event by event: an event that cannot be written is a
+503 to its own request, which the vendor sends again). HubSpot
 signs the address it called: behind a TLS-terminating proxy that is the workspace's
 ``public_url`` with the request's path, which the check also tries. A body over ``MAX_BODY``
 is refused before it is read whole.
