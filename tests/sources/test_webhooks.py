@@ -162,3 +162,75 @@ def test_the_worker_never_syncs_a_webhook_source(
     monkeypatch.delenv("ZENDESK_SECRET")
     assert sync_due(ws, NOW + timedelta(days=1)) == ([], [])
     assert {s.last_sync_at for s in list_sources(ws)} == {None}
+
+
+# -- the dedupe key comes from signed bytes only ---------------------------------------------
+
+
+def test_a_shopify_replay_with_a_new_event_id_header_is_the_same_event(ws: Workspace) -> None:
+    """X-Shopify-Event-Id is outside the signature: a captured body sent again with another
+    id in that header is a repeat, stored once."""
+    headers = sign("shopify", BODY, NOW, event_id="1111")
+    first = receive(ws, "shopify", delivery("shopify", BODY, headers), NOW)
+    forged = {**headers, "X-Shopify-Event-Id": "2222", "X-Shopify-Webhook-Id": "3333"}
+    again = receive(ws, "shopify", delivery("shopify", BODY, forged), NOW)
+    assert (first.new, again.new) == (True, False)
+    assert len(stored_events(ws, "shopify")) == 1
+
+
+def test_a_zendesk_trigger_replay_with_a_new_invocation_id_is_the_same_event(
+    ws: Workspace,
+) -> None:
+    """A trigger's body has no event id; its X-Zendesk-Webhook-Invocation-Id header is not
+    signed: the id is a digest of the signed timestamp and body."""
+    body = json.dumps({"ticket_id": "5158", "status": "solved"}).encode()
+    headers = sign("zendesk", body, NOW)
+    ids = []
+    for invocation in ("inv-1", "inv-2"):
+        forged = {**headers, "X-Zendesk-Webhook-Invocation-Id": invocation}
+        ids.append(receive(ws, "zendesk", delivery("zendesk", body, forged), NOW))
+    assert [r.new for r in ids] == [True, False] and ids[0].event_id.startswith("sha256:")
+    # an event webhook's id is its body's own (signed)
+    assert verify("zendesk", BODY, sign("zendesk", BODY, NOW)) == "evt_1"
+
+
+def test_a_hubspot_retry_of_the_same_events_stores_nothing_new(ws: Workspace) -> None:
+    """HubSpot retries the same array, signed again with a new timestamp: the key is the
+    events' sorted eventIds, not the signed bytes."""
+    events = [
+        {"eventId": 1779, "subscriptionType": "contact.propertyChange", "objectId": 123},
+        {"eventId": 1778, "subscriptionType": "contact.creation", "objectId": 124},
+    ]
+    body = json.dumps(events).encode()
+    later = NOW + timedelta(minutes=2)
+    first = receive(ws, "hubspot", delivery("hubspot", body, sign("hubspot", body, NOW)), NOW)
+    retry = delivery("hubspot", body, sign("hubspot", body, later))
+    again = receive(ws, "hubspot", retry, later)
+    assert (first.new, again.new) == (True, False) and first.event_id == again.event_id
+    # the same events in another order are the same delivery; one event is its own id
+    swapped = json.dumps(events[::-1]).encode()
+    assert verify("hubspot", swapped, sign("hubspot", swapped, NOW)) == first.event_id
+    one = json.dumps(events[:1]).encode()
+    assert verify("hubspot", one, sign("hubspot", one, NOW)) == "1779"
+
+
+def test_a_proxied_hubspot_request_verifies_under_the_public_url() -> None:
+    body = b'[{"eventId": 1}]'
+    headers = {k.lower(): v for k, v in sign("hubspot", body, NOW).items()}
+    seen = "http://10.0.0.5:8000/hooks/"  # what the server sees behind the proxy
+    verifier = VERIFIERS["hubspot"]
+    with pytest.raises(WebhookRejected):
+        verifier.verify(SECRETS["hubspot"], Delivery("POST", seen, headers, body), NOW)
+    proxied = Delivery("POST", seen, headers, body, public_url=HOOK_URL)
+    assert verifier.verify(SECRETS["hubspot"], proxied, NOW).event_id == "1"
+
+
+def test_a_repeat_inside_one_batch_is_stored_once(ws: Workspace) -> None:
+    from cxpulse.sources.webhook_events import store_many
+    from cxpulse.sources.webhook_events import verify as check
+
+    d = delivery("stripe", BODY, sign("stripe", BODY, NOW))
+    checked = check(ws, "stripe", d, NOW)
+    answers = store_many(ws, [(checked, d), (checked, d)], NOW)
+    assert [a.new for a in answers] == [True, False]
+    assert len(stored_events(ws, "stripe")) == 1

@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from cxpulse import Workspace
 from cxpulse.sources import CONNECTORS, get_source, sync_source
 from cxpulse.sources.zendesk import RATING_LOOKBACK_DAYS, Zendesk
@@ -84,3 +87,56 @@ def test_ratings_page_by_cursor_and_the_next_pass_looks_back(
     assert synced_ws.store.table("survey_responses").count().execute() == 250
     since = get_source(synced_ws, "support").cursor["satisfaction_ratings"]["since"]
     assert since == zs.epoch("2026-03-10T00:00:00Z") - RATING_LOOKBACK_DAYS * 86_400
+
+
+class FakeClock:
+    """Seconds that pass only when the code sleeps: pacing tested without waiting."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_the_incremental_export_keeps_to_zendesks_10_requests_a_minute(
+    synced_ws: Workspace, zendesk: tuple[zs.Zendesk, str]
+) -> None:
+    """Zendesk documents 10 requests a minute for the incremental exports: 25 pages of tickets
+    take two pauses (0-9 at once, 10-19 a minute later, 20-24 a minute after that), the other
+    endpoints are not held, and no minute ever sees an eleventh export request."""
+    account, _ = zendesk
+    for n in range(4, 51):
+        account.change(zs.ticket(n), zs.metric_set(n))  # 50 tickets, 2 a page: 25 pages
+    clock, said = FakeClock(), []
+    report = sync_source(synced_ws, "support", now=zs.now(), sleep=clock.sleep, clock=clock,
+                         progress=said.append)  # fmt: skip
+    exports = [r for r in account.requests if "/incremental/" in r]
+    assert len(exports) == 25 and report.waits == 2
+    assert clock.slept == [60.0, 60.0] and clock.now == 120.0
+    assert any("allows 10 requests in 60 s" in line for line in said)
+    assert synced_ws.store.table("tickets").count().execute() == 50
+
+
+@settings(max_examples=50, deadline=None)
+@given(gaps=st.lists(st.floats(min_value=0, max_value=20), min_size=1, max_size=40))
+def test_paced_requests_never_exceed_the_limit_in_any_window(gaps: list[float]) -> None:
+    """Whatever the time between requests, no 60 s window holds more than 10 of them."""
+    from cxpulse.sources.http import Http
+
+    clock = FakeClock()
+    http = Http("s", "https://x.test", ("", ""), "env", sleep=clock.sleep, clock=clock,
+                limits=Zendesk.rate_limits)  # fmt: skip
+    sent = []
+    for gap in gaps:
+        clock.now += gap
+        http._pace("/api/v2/incremental/tickets/cursor.json")
+        sent.append(clock.now)
+    assert all(sent[i + 10] - sent[i] >= 60 - 1e-9 for i in range(len(sent) - 10))
+    http._pace("/api/v2/satisfaction_ratings")  # another endpoint: not held
+    assert clock.now == sent[-1]

@@ -45,6 +45,8 @@ WEBHOOK_EVENTS = OperationalTable(
         op("received_at", "timestamp", "When it arrived (UTC)."),
         op("payload", "string", "The body as the vendor sent it (the signed bytes, as text)."),
         op("mapped", "string", "What it changed (tickets: 1), or why nothing (not mapped yet)."),
+        op("subject", "string", "What it is about, e.g. ticket:5158:status (empty: unordered)."),
+        op("occurred_at", "timestamp", "When the vendor says it happened (UTC)."),
     ),
 )
 

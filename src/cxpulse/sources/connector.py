@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 
 from cxpulse.errors import ConfigError
-from cxpulse.sources.http import Auth, Http
+from cxpulse.sources.http import Auth, Http, RateLimit
 
 Row = dict[str, str | None]
 """One canonical row: column -> value as text (None: empty), typed by the import's checks."""
@@ -63,6 +63,8 @@ class Connector:
     business's own reference, written as given (a review platform's reference id)."""
     token_help: ClassVar[str] = "a valid API token of a user allowed to read this data"
     """What its token must be, for the message of a refused one."""
+    rate_limits: ClassVar[tuple[RateLimit, ...]] = ()
+    """The vendor's documented request limits, kept by pacing (:class:`RateLimit`)."""
 
     def __init__(self, source: str, options: Mapping[str, str], http: Http, now: datetime) -> None:
         self.source = source

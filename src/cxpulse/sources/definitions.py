@@ -21,6 +21,7 @@ from cxpulse import redact
 from cxpulse.errors import ConfigError, SourceBusyError, UnknownSourceError
 from cxpulse.schema import SOURCE_SCHEMAS, SOURCES_TABLE
 from cxpulse.sources import secrets
+from cxpulse.store.keyed import rows_where_in
 
 if TYPE_CHECKING:
     from cxpulse.context import Context
@@ -168,6 +169,13 @@ def list_sources(ws: Context) -> list[Source]:
         else s
         for s in sources
     ]
+
+
+def find_source(ws: Context, name: str) -> Source | None:
+    """The source ``name``, or None: one keyed read, the same whether it exists or not (a
+    webhook request looks its source up on every event)."""
+    found = rows_where_in(ws.store, SOURCES_TABLE, "name", [name])
+    return _source(found[0]) if found else None
 
 
 def get_source(ws: Context, name: str) -> Source:

@@ -8,18 +8,23 @@ and lost connections, up to ``attempts`` tries (a vendor that throttles inside a
 GraphQL APIs do, waits through :meth:`Http.wait` so the sync counts and shows it the same way).
 A 401 or 403
 is a :class:`~cxpulse.errors.SourceAuthError` naming the source and where its token comes
-from: retrying a refused token only burns the rate limit. httpx is the ``sources`` extra
-(`pip install 'cxpulse[sources]'`), imported when a source syncs.
+from: retrying a refused token only burns the rate limit. Before that, a connector's
+documented limits (:class:`RateLimit`, e.g. Zendesk's incremental exports: 10 requests a
+minute) are kept by pacing: a request that would exceed one waits until the oldest of the
+window leaves it, so a long sync runs at the vendor's pace instead of into its 429s. httpx is
+the ``sources`` extra (`pip install 'cxpulse[sources]'`), imported when a source syncs.
 """
 
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from cxpulse.errors import ConfigError, SourceAuthError, SourceError
 from cxpulse.sources.secrets import scrub
@@ -57,6 +62,17 @@ Auth = tuple[str, str] | TokenHeader
 """How a source's token goes with each request: a basic authentication pair, or a header."""
 
 
+@dataclass(frozen=True)
+class RateLimit:
+    """At most ``requests`` in any ``seconds`` to the paths starting with ``path``, as the
+    vendor documents (``doc``: its page)."""
+
+    path: str
+    requests: int
+    seconds: float
+    doc: str
+
+
 @dataclass
 class Http:
     """A client for one source: its base URL, authentication and retry policy."""
@@ -82,10 +98,12 @@ class Http:
     requests: int = 0
     headers: dict[str, str] = field(default_factory=dict)
     """Sent with every request besides Accept (a vendor's pinned API version)."""
-    token_header: str = ""
-    """The header that carries the token instead of basic authentication (Shopify's
-    X-Shopify-Access-Token): the token is then ``auth[1]``."""
+    limits: tuple[RateLimit, ...] = ()
+    """The vendor's documented limits, kept by pacing."""
+    clock: Callable[[], float] = time.monotonic
+    """Seconds, for the pacing (a test gives a clock its ``sleep`` moves)."""
     _client: httpx.Client | None = None
+    _sent: dict[str, deque[float]] = field(default_factory=dict)
 
     def client(self) -> httpx.Client:
         if self._client is None:
@@ -124,6 +142,7 @@ class Http:
         import httpx
 
         for attempt in range(1, self.attempts + 1):
+            self._pace(path)
             self.requests += 1
             try:
                 answer = client.request(method, path, params=dict(params or {}), json=body)
@@ -181,6 +200,29 @@ class Http:
             except ValueError:
                 raise SourceError(self._said(f"{path} did not answer JSON")) from None
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _pace(self, path: str) -> None:
+        """Wait, if a request to ``path`` now would exceed a limit, then count it."""
+        where = urlsplit(path).path
+        for limit in self.limits:
+            if not where.startswith(limit.path):
+                continue
+            sent = self._sent.setdefault(limit.path, deque())
+            now = self.clock()
+            while sent and now - sent[0] >= limit.seconds:
+                sent.popleft()
+            if len(sent) >= limit.requests:
+                seconds = limit.seconds - (now - sent.popleft())
+                self.waits.append(seconds)
+                self.say(
+                    self._said(
+                        f"the vendor allows {limit.requests} requests in {limit.seconds:g} s "
+                        f"to {limit.path} ({limit.doc}); next in {seconds:.0f} s"
+                    )
+                )
+                self.sleep(seconds)
+                now += seconds  # when it goes, by the pace
+            sent.append(now)
 
     def wait(self, seconds: float, why: str, attempt: int = 0, limit: int = 0) -> None:
         """Sleep ``seconds`` (at most :data:`MAX_WAIT`), telling the user why and counting it

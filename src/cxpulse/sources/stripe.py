@@ -47,7 +47,7 @@ from typing import Any, ClassVar
 from cxpulse.errors import SourceError
 from cxpulse.ingest.stripe_billing import currency_code, subscription_terms, units
 from cxpulse.sources.connector import Connector, Option, Page, Row
-from cxpulse.sources.webhook_mapping import NOT_MAPPED, Mapped, Trigger, obj
+from cxpulse.sources.webhook_mapping import Mapped, Trigger, obj
 from cxpulse.sources.webhooks import Verified
 
 API_VERSION = "2024-06-20"
@@ -237,22 +237,7 @@ class Stripe(Connector):
         return row
 
     def _subscription(self, s: dict[str, Any]) -> Row:
-        terms = subscription_terms(s, self._epoch(self.now))
-        items = [i for i in (s.get("items") or {}).get("data") or [] if isinstance(i, dict)]
-        plans = [_plan(i.get("price") or i.get("plan") or {}) for i in items]
-        customer = s.get("customer")
-        return {
-            "subscription_id": _text(s.get("id")),
-            "customer_id": _text(customer.get("id") if isinstance(customer, dict) else customer),
-            "plan": " + ".join(p for p in plans if p) or None,
-            "price": None if terms.price is None else f"{terms.price:.6f}",
-            "currency": terms.currency,
-            "billing_period": terms.billing_period,
-            "started_at": _time(terms.started),
-            "cancelled_at": _time(terms.canceled),
-            "ended_at": _time(s.get("ended_at")),
-            "source": self.source,
-        }
+        return subscription_row(s, self.source, self._epoch(self.now))
 
     def _order(self, i: dict[str, Any]) -> Row:
         currency = i.get("currency")
@@ -274,6 +259,27 @@ class Stripe(Connector):
     @staticmethod
     def _epoch(moment: datetime) -> int:
         return int(moment.replace(tzinfo=UTC).timestamp())
+
+
+def subscription_row(s: dict[str, Any], source: str, now: int) -> Row:
+    """A Stripe Subscription as a subscriptions row, its MRR as of ``now`` (unix seconds):
+    the sync's and the webhooks' one mapping."""
+    terms = subscription_terms(s, now)
+    items = [i for i in (s.get("items") or {}).get("data") or [] if isinstance(i, dict)]
+    plans = [_plan(i.get("price") or i.get("plan") or {}) for i in items]
+    customer = s.get("customer")
+    return {
+        "subscription_id": _text(s.get("id")),
+        "customer_id": _text(customer.get("id") if isinstance(customer, dict) else customer),
+        "plan": " + ".join(p for p in plans if p) or None,
+        "price": None if terms.price is None else f"{terms.price:.6f}",
+        "currency": terms.currency,
+        "billing_period": terms.billing_period,
+        "started_at": _time(terms.started),
+        "cancelled_at": _time(terms.canceled),
+        "ended_at": _time(s.get("ended_at")),
+        "source": source,
+    }
 
 
 def _plan(price: dict[str, Any]) -> str | None:
@@ -300,14 +306,33 @@ def _time(epoch: Any) -> str | None:
         return str(epoch)  # not a time: the import's check reports the row
 
 
+SUBSCRIPTION_EVENTS = (
+    "customer.subscription.created",
+    "customer.subscription.updated",
+    "customer.subscription.deleted",
+)
+
+
 def webhook_event(source: str, event: Verified) -> Mapped:
-    """``customer.subscription.deleted`` as a ``subscription_canceled`` survey trigger."""
+    """``customer.subscription.created|updated|deleted``: the subscription row, mapped as the
+    sync maps it (:func:`subscription_row`, its MRR as of the event), applied in the order of
+    the events' ``created`` (a late ``updated`` must not undo a newer ``deleted``); a deletion
+    is also a ``subscription_canceled`` survey trigger."""
     body = obj(event.payload)
     sub = obj(obj(body.get("data")).get("object"))
+    if event.event_type not in SUBSCRIPTION_EVENTS or not sub.get("id"):
+        return Mapped()
+    created = body.get("created")
+    epoch = int(created) if isinstance(created, int) else 0
+    at = datetime.fromtimestamp(epoch, UTC).replace(tzinfo=None)
+    mapped = Mapped(
+        rows={"subscriptions": [subscription_row(sub, source, epoch)]},
+        subject=f"subscription:{sub['id']}",
+        occurred_at=at if epoch else None,
+    )
     if event.event_type == "customer.subscription.deleted" and sub.get("customer"):
-        at = datetime.fromtimestamp(int(body.get("created") or 0), UTC).replace(tzinfo=None)
+        customer = sub["customer"]
+        customer_id = str(customer.get("id") if isinstance(customer, dict) else customer)
         key = f"{source}:{event.event_id}"
-        trigger = Trigger("subscription_canceled", str(sub["customer"]), at, key)
-        note = f"survey trigger subscription_canceled; subscription {NOT_MAPPED}"
-        return Mapped(triggers=[trigger], note=note)
-    return Mapped()
+        mapped.triggers.append(Trigger("subscription_canceled", customer_id, at, key))
+    return mapped

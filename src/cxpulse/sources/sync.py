@@ -101,6 +101,7 @@ def sync_source(
     progress: Callable[[str], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     hold: Hold = nullcontext,
+    clock: Callable[[], float] = time.monotonic,
 ) -> SyncReport:
     """Sync the source ``name`` from its cursor (``full``: from the start, rows upserted).
 
@@ -108,7 +109,8 @@ def sync_source(
     go while the vendor answers. A failure is stored on the source (``last_error``, one line)
     and raised again."""
     with one_at_a_time(ws, name):
-        return _sync(ws, name, full, now or _now(), progress or (lambda _: None), sleep, hold)
+        say = progress or (lambda _: None)
+        return _sync(ws, name, full, now or _now(), say, sleep, hold, clock)
 
 
 def _sync(
@@ -119,6 +121,7 @@ def _sync(
     say: Callable[[str], None],
     sleep: Callable[[float], None],
     hold: Hold,
+    clock: Callable[[], float],
 ) -> SyncReport:
     from cxpulse.sources.connectors import CONNECTORS
 
@@ -147,6 +150,8 @@ def _sync(
             token_help=kind.token_help,
             sleep=sleep,
             say=say,
+            limits=kind.rate_limits,
+            clock=clock,
         )
         connector = kind(name, source.options, http, now)
         for stream in kind.streams:

@@ -9,6 +9,18 @@ matches) and the server's clock, and returns the event's id and type, or raises
 :data:`TOLERANCE` away from the clock is refused, so a captured request cannot be replayed
 later; within the tolerance a replay carries the same event id and stores nothing new.
 
+The event id is the dedupe key, so it comes only from signed bytes: a header outside the
+signature (Shopify's X-Shopify-Event-Id, Zendesk's X-Zendesk-Webhook-Invocation-Id) could be
+changed by whoever captured a request, and the replay would be stored again. Per vendor:
+- Standard Webhooks: ``webhook-id`` (it is part of the signed content);
+- Stripe: the body's ``id`` (evt_...);
+- Shopify: a digest of the body (Shopify signs the body alone; a retry sends the same body);
+- Zendesk: an event webhook's body ``id``; a trigger's (no id in its body), a digest of the
+  signed timestamp and body;
+- HubSpot: the body's ``eventId`` values, sorted (a retry resends the same array, signed
+  again with a new timestamp): one event's id, or a digest of several; a digest of the body
+  when an event lacks one.
+
 The vendors' pages (cited again in tests/sources/test_webhooks.py with their test vectors):
 - Standard Webhooks: https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md
 - Stripe: https://docs.stripe.com/webhooks#verify-manually
@@ -23,6 +35,7 @@ import base64
 import hashlib
 import hmac
 import json
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -46,6 +59,9 @@ class Delivery:
     headers: Mapping[str, str]
     """Header names in lower case."""
     body: bytes
+    public_url: str | None = None
+    """The same address under the workspace's ``public_url`` (behind a TLS-terminating proxy
+    the server sees http://internal-host/..., the sender signed https://cx.acme.com/...)."""
 
 
 @dataclass(frozen=True)
@@ -173,8 +189,9 @@ class Stripe(Verifier):
 
 class Shopify(Verifier):
     """``X-Shopify-Hmac-SHA256``: base64 HMAC-SHA256 of the raw body. Shopify signs no
-    timestamp (its X-Shopify-Triggered-At is outside the signature), so a replay is caught
-    only by its event id: X-Shopify-Event-Id, the same on every retry of one event."""
+    timestamp and no header (X-Shopify-Event-Id, -Triggered-At and -Topic are outside the
+    signature), so a replay is caught only by its id: a digest of the body, the same on every
+    retry of one event (X-Shopify-Event-Id is not used: a replay could carry a new one)."""
 
     name = "shopify"
     title = "Shopify"
@@ -183,19 +200,15 @@ class Shopify(Verifier):
         wanted = _b64(_hmac(secret, delivery.body))
         if not _same(wanted, _header(delivery, "X-Shopify-Hmac-SHA256")):
             raise WebhookRejected("the X-Shopify-Hmac-SHA256 does not match the body")
-        event_id = (
-            delivery.headers.get("x-shopify-event-id")
-            or delivery.headers.get("x-shopify-webhook-id")
-            or _digest_id(delivery.body)
-        )
         topic = delivery.headers.get("x-shopify-topic", "")
-        return Verified(event_id.strip(), topic.strip(), _json(delivery))
+        return Verified(_digest_id(delivery.body), topic.strip(), _json(delivery))
 
 
 class Zendesk(Verifier):
     """``X-Zendesk-Webhook-Signature``: base64 HMAC-SHA256 of the
     ``X-Zendesk-Webhook-Signature-Timestamp`` (ISO 8601) followed by the body. An event
-    webhook's id is the body's ``id``; a trigger's, its X-Zendesk-Webhook-Invocation-Id."""
+    webhook's id is the body's ``id``; a trigger's, a digest of the signed timestamp and body
+    (its X-Zendesk-Webhook-Invocation-Id header is not signed)."""
 
     name = "zendesk"
     title = "Zendesk"
@@ -214,11 +227,7 @@ class Zendesk(Verifier):
         _fresh(sent, now)
         payload = _json(delivery)
         body = payload if isinstance(payload, dict) else {}
-        event_id = (
-            body.get("id")
-            if body.get("type")
-            else delivery.headers.get("x-zendesk-webhook-invocation-id")
-        )
+        event_id = body.get("id") if body.get("type") else None
         return Verified(
             str(event_id or _digest_id(stamp.encode(), delivery.body)),
             str(body.get("type") or ""),
@@ -229,27 +238,52 @@ class Zendesk(Verifier):
 class HubSpot(Verifier):
     """``X-HubSpot-Signature-v3``: base64 HMAC-SHA256 of method + URI + body + timestamp
     (``X-HubSpot-Request-Timestamp``, in milliseconds), keyed by the app's client secret; the
-    URI with its percent-escapes decoded, as the docs say. A delivery batches events and has no
-    id of its own: its id is a digest of the signed bytes."""
+    URI with its percent-escapes decoded, as the docs say. The URI is the one the sender
+    called: the request's own, or the same path under the workspace's ``public_url`` (a proxy
+    in front). A delivery batches events and HubSpot retries the same array: its id is the
+    events' sorted ``eventId`` values (see the module's docstring)."""
 
     name = "hubspot"
     title = "HubSpot"
 
     def verify(self, secret: str, delivery: Delivery, now: datetime) -> Verified:
         stamp = _header(delivery, "X-HubSpot-Request-Timestamp")
-        message = (
-            delivery.method.upper().encode()
-            + unquote(delivery.url).encode()
-            + delivery.body
-            + stamp.encode()
-        )
-        if not _same(_b64(_hmac(secret, message)), _header(delivery, "X-HubSpot-Signature-v3")):
+        given = _header(delivery, "X-HubSpot-Signature-v3")
+        urls = dict.fromkeys(u for u in (delivery.url, delivery.public_url) if u)
+        method = delivery.method.upper().encode()
+
+        def signed(url: str) -> bytes:
+            return _b64(
+                _hmac(secret, method + unquote(url).encode() + delivery.body + stamp.encode())
+            )
+
+        if not any(_same(signed(u), given) for u in urls):
             raise WebhookRejected("the X-HubSpot-Signature-v3 does not match the request")
         _fresh(_unix(stamp, millis=True), now)
         payload = _json(delivery)
-        first = payload[0] if isinstance(payload, list) and payload else payload
-        kind = first.get("subscriptionType") if isinstance(first, dict) else None
-        return Verified(_digest_id(stamp.encode(), delivery.body), str(kind or ""), payload)
+        events = payload if isinstance(payload, list) else [payload]
+        first = _object(events[0]) if events else None
+        kind = first.get("subscriptionType") if first else None
+        return Verified(_hubspot_id(events, delivery.body), str(kind or ""), payload)
+
+
+def _object(value: Any) -> dict[str, Any] | None:
+    return value if isinstance(value, dict) else None
+
+
+def _hubspot_id(events: list[Any], body: bytes) -> str:
+    """The sorted eventIds of a HubSpot delivery; a digest of the body when one has none."""
+    ids = [str(e["eventId"]) for e in events if isinstance(e, dict) and e.get("eventId")]
+    if not ids or len(ids) < len(events):
+        return _digest_id(body)
+    ids = sorted(set(ids))
+    return ids[0] if len(ids) == 1 else _digest_id(*(i.encode() for i in ids))
+
+
+def decoy(delivery: Delivery) -> None:
+    """An HMAC of the body under a random key, compared as a check compares: the time a
+    refusal takes is the same whether the source exists or not."""
+    _same(_b64(_hmac(secrets.token_bytes(32), delivery.body)), "-")
 
 
 VERIFIERS: dict[str, Verifier] = {

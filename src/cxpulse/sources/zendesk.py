@@ -35,10 +35,12 @@ from typing import Any, ClassVar
 
 from cxpulse.errors import ConfigError
 from cxpulse.sources.connector import Connector, Option, Page, Row
-from cxpulse.sources.webhook_mapping import Mapped, obj, text
+from cxpulse.sources.http import RateLimit
+from cxpulse.sources.webhook_mapping import Mapped, moment, obj, text
 from cxpulse.sources.webhooks import Verified
 
 TICKETS_PATH = "/api/v2/incremental/tickets/cursor.json"
+EXPORT_LIMITS = "https://developer.zendesk.com/api-reference/ticketing/ticket-management/incremental_exports/#rate-limits"
 RATINGS_PATH = "/api/v2/satisfaction_ratings"
 SIDELOADS = "users,groups,metric_sets"
 RATINGS_PAGE_SIZE = 100
@@ -79,6 +81,11 @@ class Zendesk(Connector):
         Option("base_url", "Another address of the API (a proxy, or a test server)."),
     )
     streams = ("tickets", "satisfaction_ratings")
+    rate_limits = (
+        # "Incremental exports: 10 requests a minute" (30 with the High Volume add-on): a
+        # first sync of 1M tickets, 1,000 a page, takes about 100 minutes, and resumes
+        RateLimit("/api/v2/incremental/", 10, 60.0, EXPORT_LIMITS),
+    )
 
     @classmethod
     def check(cls, options: Mapping[str, str | None]) -> dict[str, str]:
@@ -285,11 +292,16 @@ def webhook_event(source: str, event: Verified) -> Mapped:
         "channel": CHANNELS.get(str(via.get("channel")), "other") if via else None,
         "source": source,
     }
-    if event.event_type.endswith((".status_changed", ".created")):
-        # only a status change moves solved_at: a later edit of a solved ticket must not push
-        # its survey back, and closing a solved ticket keeps the time it was solved
-        if status == "solved":
-            row["solved_at"] = text(body.get("time")) or text(detail.get("updated_at"))
-        elif status not in SOLVED:
-            row["solved_at"] = None
-    return Mapped(rows={"tickets": [row]})
+    if not event.event_type.endswith((".status_changed", ".created")):
+        return Mapped(rows={"tickets": [row]})
+    # only a status change moves solved_at: a later edit of a solved ticket must not push its
+    # survey back, and closing a solved ticket keeps the time it was solved. Webhooks arrive
+    # out of order: the status events of a ticket apply in the order of their time, so a late
+    # ticket.created (or an older change) cannot clear a newer solved_at.
+    at = text(body.get("time")) or text(detail.get("updated_at"))
+    if status == "solved":
+        row["solved_at"] = at
+    elif status not in SOLVED:
+        row["solved_at"] = None
+    subject = f"ticket:{row['ticket_id']}:status"
+    return Mapped(rows={"tickets": [row]}, subject=subject, occurred_at=moment(at))

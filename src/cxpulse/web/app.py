@@ -90,6 +90,7 @@ def create_app(
         gc.unfreeze()
         stop.set()
         state.intake.close()
+        state.hooks.close()
         # wait for a running refresh: it is inside DuckDB, and the workspace closes next
         state.refresher.shutdown(wait=True, cancel_futures=True)
         if thread is not None:

@@ -25,11 +25,15 @@ from cxpulse.settings import Settings
 from cxpulse.surveys.intake import ResponseIntake
 from cxpulse.surveys.offer_budget import OfferBudget
 from cxpulse.web.cache import ResultCache
+from cxpulse.web.hook_writes import hook_writer
 from cxpulse.web.login_throttle import LoginThrottle
 from cxpulse.web.ratelimit import RateLimiter
 from cxpulse.web.viewers import InFlight
 
 if TYPE_CHECKING:
+    from cxpulse.sources.webhook_events import Checked, Received
+    from cxpulse.sources.webhooks import Delivery
+    from cxpulse.store.group_commit import GroupCommit
     from cxpulse.workspace import Workspace
 
 
@@ -86,11 +90,14 @@ class WebState:
         return self.cache.get_or_compute(key, run)
 
     intake: ResponseIntake = field(init=False)
+    hooks: GroupCommit[tuple[Checked, Delivery], Received] = field(init=False)
 
     def __post_init__(self) -> None:
         self.cache = ResultCache(refresher=self.refresher)
         # survey answers from the public endpoints, written in batches (group commit)
         self.intake = ResponseIntake(self.workspace, self.now)
+        # vendors' webhooks, verified by each request, written in batches (hook_writes.py)
+        self.hooks = hook_writer(self.workspace, self.now)
 
     def now(self) -> datetime:
         return self.clock()

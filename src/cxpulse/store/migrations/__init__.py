@@ -47,6 +47,7 @@ from cxpulse.store.migrations import (
     m021_webhook_events,
     m022_text_hash,
     m023_customer_identities,
+    m024_webhook_event_order,
 )
 from cxpulse.store.migrations.base import Migration
 
@@ -89,6 +90,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m021_webhook_events.MIGRATION,
     m022_text_hash.MIGRATION,
     m023_customer_identities.MIGRATION,
+    m024_webhook_event_order.MIGRATION,
 )
 
 

@@ -1,39 +1,43 @@
 """POST /hooks/{source}: vendors' webhooks, verified, stored once, mapped in real time.
 
 No login: the vendor's signature over the raw body is the credential
-(:mod:`cxpulse.sources.webhooks` checks it with the source's signing secret). A bad or stale
-signature is a 401 and nothing is stored; an event id seen before is a 200 and nothing new
-(vendors retry until they get a 2xx). An unknown source, or one that takes no webhooks, is
-a 404 that names nothing (a caller without the secret learns no source names), and a source
-whose secret cannot be read is a 503 (the sender retries later; the log says why). Every
-request counts against the public endpoints' per-address rate limit (429 with Retry-After).
-The signature is checked on the request thread's own reader, off the write lock (an unsigned
-flood must not hold up every write); the event, its canonical rows and the survey triggers it
-brings are then written in one transaction (a trigger that failed would otherwise be lost: the
-vendor's retry is a repeat). Surveys read ``ticket_solved`` from the ticket rows the event
-updated, so that needs no trigger row. A body over ``MAX_BODY`` is refused before it is read
-whole.
+(:mod:`cxpulse.sources.webhooks` checks it with the source's signing secret). Every refusal
+is the same 401 with the same body: a bad or stale signature, an unknown source, one that
+takes no webhooks, one whose secret cannot be read (the log says which, and why), so a caller
+without the secret learns no source names, and an unknown source costs the same HMAC as a bad
+signature. Nothing is stored. An event id seen before is a 200 and nothing new (vendors retry
+until they get a 2xx). Every request counts against the public endpoints' per-address rate
+limit (429 with Retry-After). The signature is checked on the request's own thread and
+reader, off the write lock (an unsigned flood must not hold up every write); the verified
+event then joins the next batch of :attr:`WebState.hooks` (group commit,
+:mod:`cxpulse.web.hook_writes`): the events, their canonical rows and the survey triggers they
+bring are written in one transaction, and each request is answered once its batch committed
+(a batch that failed is written again event by event: an event that cannot be written is a
+503 to its own request, which the vendor sends again). HubSpot
+signs the address it called: behind a TLS-terminating proxy that is the workspace's
+``public_url`` with the request's path, which the check also tries. A body over ``MAX_BODY``
+is refused before it is read whole.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from datetime import UTC
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 
-from cxpulse.errors import SourceAuthError, UnknownSourceError
-from cxpulse.sources.webhook_events import Received, store, verify
+from cxpulse.errors import SourceAuthError, UnknownSourceError, WebhookRejected
+from cxpulse.sources.webhook_events import Checked, verify
 from cxpulse.sources.webhooks import Delivery
-from cxpulse.surveys.events import Event, record_events
 from cxpulse.web.pages.public import rate_limited
 from cxpulse.web.state import WebState, get_state
 
 router = APIRouter(tags=["webhooks"], dependencies=[Depends(rate_limited)])
 State = Annotated[WebState, Depends(get_state)]
 log = logging.getLogger(__name__)
+REFUSED = "the webhook could not be verified"
 MAX_BODY = 5 * 1024 * 1024  # Stripe's and Shopify's events are well under 1 MB
 
 
@@ -41,7 +45,10 @@ MAX_BODY = 5 * 1024 * 1024  # Stripe's and Shopify's events are well under 1 MB
     "/hooks/{source}",
     summary="Receive a vendor's webhook (signed: Stripe, Shopify, Zendesk, HubSpot, "
     "Standard Webhooks)",
-    responses={401: {"description": "bad or stale signature; nothing stored"}},
+    responses={
+        401: {"description": "not verified (any reason, one answer); nothing stored"},
+        503: {"description": "the event could not be stored now; the vendor retries"},
+    },
 )
 async def hook(source: str, request: Request, state: State) -> dict[str, Any]:
     body = await _body(request)
@@ -50,14 +57,17 @@ async def hook(source: str, request: Request, state: State) -> dict[str, Any]:
         url=str(request.url),
         headers={k.lower(): v for k, v in request.headers.items()},
         body=body,
+        public_url=_public_url(state, request),
     )
     try:
-        received = await run_in_threadpool(_receive, state, source, delivery)
-    except UnknownSourceError:
-        raise HTTPException(404, "no webhook receiver here") from None
-    except SourceAuthError as exc:
-        log.warning("webhook for %s not verified: %s", source, exc)
-        raise HTTPException(503, "this receiver is not configured yet; retry later") from None
+        checked = await run_in_threadpool(_verify, state, source, delivery)
+    except (WebhookRejected, UnknownSourceError, SourceAuthError) as exc:
+        log.warning("webhook to %r refused: %s", source[:80], exc)
+        raise HTTPException(401, REFUSED) from None
+    try:
+        received = await asyncio.wrap_future(state.hooks.submit((checked, delivery)))
+    except Exception:  # logged by the writer; the vendor sends it again
+        raise HTTPException(503, "the event could not be stored now; retry later") from None
     return received.to_dict()
 
 
@@ -77,15 +87,16 @@ async def _body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-def _receive(state: WebState, source: str, delivery: Delivery) -> Received:
+def _verify(state: WebState, source: str, delivery: Delivery) -> Checked:
     with state.reader() as reader:
-        checked = verify(reader, source, delivery, state.now())
-    with state.workspace() as ws, ws.store.transaction():
-        received = store(ws, checked, delivery, state.now())
-        if received.triggers:
-            events = [
-                Event(t.name, t.customer_id, t.occurred_at.replace(tzinfo=UTC), t.event_id)
-                for t in received.triggers
-            ]
-            record_events(ws, events, source=source)
-        return received
+        return verify(reader, source, delivery, state.now())
+
+
+def _public_url(state: WebState, request: Request) -> str | None:
+    """The request's address under the workspace's public_url (None when it has none)."""
+    base = state.settings.public_url.rstrip("/")
+    if not base:
+        return None
+    raw = request.scope.get("raw_path")
+    path = raw.decode("latin-1") if raw else request.url.path
+    return base + path + (f"?{request.url.query}" if request.url.query else "")
