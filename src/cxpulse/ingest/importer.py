@@ -81,7 +81,11 @@ def import_file(
     say(f"{raw.label}: read {rows_read:,} rows ({raw.encoding or 'parquet'})")
     if reshape is not None:
         raw = reshape(raw)
-    left_out = rows_read - len(raw.frame) - len(raw.problems)
+    rows = len(raw.frame) + len(raw.problems)
+    # a preset that leaves rows out says how many; one that makes several rows of a record (a
+    # Matomo visit's page views, a Takeout file's reviews) counts the rows it made
+    left_out = max(rows_read - rows, 0)
+    rows_read = max(rows_read, rows)
     fixed = _constants(constants or {}, tab, set((mapping or {}).values()))
     filled = {*fixed, tab.key} if generate_id else set(fixed)
     # a column filled by a constant or generated is not missing from the file

@@ -46,5 +46,6 @@ def test_the_export_into_tickets(store: Store) -> None:
 def test_a_malformed_row_is_refused_with_its_line(store: Store, tmp_path: Path) -> None:
     text = CSV.read_text(encoding="utf-8").replace(",1,1,Within SLA", ",one,1,Within SLA", 1)
     path = write_csv(tmp_path / "fd.csv", text)
-    with pytest.raises(ImportRejected, match='fd.csv, line 4, column "agent_replies"'):
+    wanted = r'fd.csv, line 4, column "Agent interactions" \(agent_replies\)'
+    with pytest.raises(ImportRejected, match=wanted):
         import_with_preset(store, UTC, "freshdesk-tickets", path)

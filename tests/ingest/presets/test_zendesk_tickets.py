@@ -105,6 +105,7 @@ def test_a_malformed_row_is_refused_with_its_line(store: Store, tmp_path: Path) 
     lines = CSV.read_text(encoding="utf-8").splitlines(keepends=True)
     lines[2] = lines[2].replace("2025-07-03 14:00:00", "last Tuesday", 1)
     path = write_csv(tmp_path / "tickets.csv", "".join(lines))
-    with pytest.raises(ImportRejected, match='tickets.csv, line 3, column "created_at"'):
+    wanted = r'tickets.csv, line 3, column "Created at" \(created_at\)'
+    with pytest.raises(ImportRejected, match=wanted):
         import_with_preset(store, UTC, "zendesk-tickets", path)
     assert records(store, "tickets") == []
