@@ -37,8 +37,9 @@ last millisecond are read again by the next query (an upsert: free); a whole pag
 millisecond (a bulk import) is read through by object id (EQ that time, ``hs_object_id`` GT
 the last id), then the stream goes on strictly after it (GT). The search index trails writes
 by a few seconds: a finished stream's next start is at most :data:`INDEX_LAG_MS` before the
-sync, so what was indexed late is read by the next sync. Requests are spaced by
-:data:`MIN_INTERVAL` (5 a second), under both documented limits.
+sync, so what was indexed late is read by the next sync. Requests keep to 5 a second (the
+search API's limit, and 50 per 10 s: half a private app's burst limit, so another integration
+of the account still gets its share), paced by the shared HTTP client.
 
 Keys: a ticket is ``hubspot-<id>`` and a survey answer ``hubspot-<id>`` (:func:`_key`, in the
 sync, the archived deletions and the webhooks alike), as other sources write the same tables
@@ -58,22 +59,19 @@ share every connector's Retry-After policy and one-line messages, for four endpo
 
 from __future__ import annotations
 
-import time
 from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from cxpulse.sources.connector import Connector, Option, Page, Row
-from cxpulse.sources.http import Auth, Http, TokenHeader
+from cxpulse.sources.http import Auth, Http, RateLimit, TokenHeader
 from cxpulse.sources.webhook_mapping import NOT_MAPPED, Mapped, obj, text
 from cxpulse.sources.webhooks import Verified
 
 PAGE_SIZE = 200  # the search API's largest ``limit``
 ARCHIVED_PAGE_SIZE = 100  # the list endpoints' largest ``limit``
-MIN_INTERVAL = 0.2
-"""Seconds between two requests: 5 a second, the search API's limit (and 50 per 10 s, half a
-private app's burst limit, so another integration of the account still gets its share)."""
+RATE_LIMITS = "https://developers.hubspot.com/docs/guides/apps/api-usage/usage-details"
 INDEX_LAG_MS = 5 * 60_000
 Resume = dict[str, Any]
 """A stream's cursor: ``since`` (epoch ms), ``strict`` (after it, not at it), ``tie`` (the last
@@ -189,10 +187,10 @@ class HubSpot(Connector):
         Option("base_url", "Another address of the API (a proxy, or a test server)."),
     )
     streams = tuple(STREAMS)
+    rate_limits = (RateLimit("/crm/", 5, 1.0, RATE_LIMITS),)
 
     def __init__(self, source: str, options: Mapping[str, str], http: Http, now: datetime) -> None:
         super().__init__(source, options, http, now)
-        self._last: float | None = None  # when the last request went (time.monotonic)
         self._stages: dict[str, str] | None = None
 
     @classmethod
@@ -212,19 +210,10 @@ class HubSpot(Connector):
         yield from self._archived(spec, state)
 
     # -- requests ---------------------------------------------------------------------------
-    def _pace(self) -> None:
-        if self._last is not None:
-            wait = MIN_INTERVAL - (time.monotonic() - self._last)
-            if wait > 0:
-                self.http.sleep(wait)
-        self._last = time.monotonic()
-
     def _post(self, path: str, body: Any) -> dict[str, Any]:
-        self._pace()
         return obj(self.http.post(path, body))
 
     def _get(self, path: str, params: Mapping[str, Any]) -> dict[str, Any]:
-        self._pace()
         return obj(self.http.get(path, params))
 
     # -- changes ----------------------------------------------------------------------------
