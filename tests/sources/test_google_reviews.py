@@ -3,10 +3,6 @@ into mentions, incremental by updateTime, a kill mid-sync, quotas and an expired
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +21,7 @@ from cxpulse.sources.definitions import save_state
 from cxpulse.sources.google_reviews import GoogleReviews, original
 from cxpulse.sources.secrets import reference
 from tests.sources import google_reviews_server as gs
+from tests.sources.vendor_server import kill_mid_sync
 
 Account = tuple[gs.Google, str]
 
@@ -124,20 +121,7 @@ def test_a_sync_killed_mid_way_resumes_at_its_page_token_with_nothing_lost_or_du
     account.put(gs.review(6, day=6))
     location = ws.store.location
     ws.close()
-    account.hang_at = 3
-    run = subprocess.Popen(
-        [sys.executable, "-m", "cxpulse", "sources", "sync", "gbp", "-w", location],
-        env={**os.environ, "GOOGLE_TOKEN": gs.TOKEN}, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while len(account.requests) < 3 and time.monotonic() < deadline:
-        assert run.poll() is None, run.communicate()
-        time.sleep(0.05)
-    run.kill()  # SIGKILL: no cleanup, no atexit
-    run.wait(30)
-    account.hang_at = None
-    account.release.set()
+    kill_mid_sync(account, location, "gbp", {"GOOGLE_TOKEN": gs.TOKEN}, at=3)
 
     ws = Workspace.open(location)
     assert sorted(mentions(ws)) == sorted(gs.review_id(n) for n in (3, 4, 5, 6))

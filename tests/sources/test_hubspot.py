@@ -5,10 +5,6 @@ API's rate limit, a revoked token, schema surprises, and the webhook mapping."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +27,7 @@ from cxpulse.sources.webhook_events import receive
 from cxpulse.sources.webhook_mapping import NOT_MAPPED
 from cxpulse.sources.webhooks import Delivery, Verified
 from tests.sources import hubspot_server as hs
+from tests.sources.vendor_server import kill_mid_sync
 from tests.sources.webhook_signing import HOOK_URL, SECRETS, sign
 
 Account = tuple[hs.HubSpot, str]
@@ -282,21 +279,7 @@ def test_a_sync_killed_mid_way_resumes_with_nothing_lost_or_duplicated(
         account.put("contacts", n, hs.contact(n))
     location = ws.store.location
     ws.close()
-    account.hang_at = 2
-    run = subprocess.Popen(
-        [sys.executable, "-m", "cxpulse", "sources", "sync", "crm", "-w", location],
-        env={**os.environ, "HUBSPOT_TOKEN": hs.TOKEN},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 60
-    while len(account.requests) < 2 and time.monotonic() < deadline:
-        assert run.poll() is None, run.communicate()
-        time.sleep(0.05)
-    run.kill()  # SIGKILL: no cleanup, no atexit
-    run.wait(30)
-    account.hang_at = None
-    account.release.set()
+    kill_mid_sync(account, location, "crm", {"HUBSPOT_TOKEN": hs.TOKEN}, at=2)
 
     ws = Workspace.open(location)
     assert ws.store.table("customers").count().execute() == 200

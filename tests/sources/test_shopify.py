@@ -5,10 +5,6 @@ mid-sync, a refused token, schema surprises, and the webhooks' payloads."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
@@ -32,6 +28,7 @@ from cxpulse.sources.webhooks import Delivery
 from cxpulse.surveys import run_surveys
 from cxpulse.surveys.store import add_survey
 from tests.sources import shopify_server as ss
+from tests.sources.vendor_server import kill_mid_sync
 from tests.sources.webhook_signing import HOOK_URL, sign
 from tests.surveys.helpers import SUPPORT_CSAT, write
 
@@ -208,21 +205,7 @@ def test_a_sync_killed_mid_orders_resumes_with_nothing_lost_or_duplicated(
     shop, _ = shopify
     location = ws.store.location
     ws.close()
-    shop.hang_at = 4
-    run = subprocess.Popen(
-        [sys.executable, "-m", "cxpulse", "sources", "sync", "shop", "-w", location],
-        env={**os.environ, "SHOPIFY_TOKEN": ss.TOKEN}, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while len(shop.requests) < 4 and time.monotonic() < deadline:
-        assert run.poll() is None, run.communicate()
-        time.sleep(0.05)
-    time.sleep(0.3)  # let the first page's commit land (the hang is the next request)
-    run.kill()  # SIGKILL: no cleanup, no atexit
-    run.wait(30)
-    shop.hang_at = None
-    shop.release.set()
+    kill_mid_sync(shop, location, "shop", {"SHOPIFY_TOKEN": ss.TOKEN}, at=4)
 
     ws = Workspace.open(location)
     assert sorted(rows(ws, "orders", "order_id")) == ["1001", "1002"]

@@ -4,10 +4,6 @@ rate limits and a revoked key."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -26,6 +22,7 @@ from cxpulse.sources import CONNECTORS, add_source, get_source, sync_source
 from cxpulse.sources.secrets import reference
 from cxpulse.sources.stripe import API_VERSION, Stripe
 from tests.sources import stripe_server as ss
+from tests.sources.vendor_server import kill_mid_sync
 
 Account = tuple[ss.Stripe, str]
 FEB = ss.epoch(1, 2)
@@ -192,19 +189,7 @@ def test_a_sync_killed_mid_backfill_resumes_at_its_page_with_nothing_lost_or_dup
     account, _ = stripe
     location = ws.store.location
     ws.close()
-    account.hang_at = 3
-    run = subprocess.Popen(
-        [sys.executable, "-m", "cxpulse", "sources", "sync", "billing", "-w", location],
-        env={**os.environ, "STRIPE_KEY": ss.KEY}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while len(account.requests) < 3 and time.monotonic() < deadline:
-        assert run.poll() is None, run.communicate()
-        time.sleep(0.05)
-    run.kill()  # SIGKILL: no cleanup, no atexit
-    run.wait(30)
-    account.hang_at = None
-    account.release.set()
+    kill_mid_sync(account, location, "billing", {"STRIPE_KEY": ss.KEY}, at=3)
 
     ws = Workspace.open(location)
     assert sorted(rows(ws, "customers", "customer_id")) == [f"cus_{n:04d}" for n in (1, 2, 3, 4)]

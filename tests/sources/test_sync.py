@@ -3,9 +3,6 @@ resuming after a kill; rows checked as an import checks them."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -17,6 +14,7 @@ from cxpulse.errors import SourceAuthError
 from cxpulse.sources import get_source, sync_due, sync_source
 from tests.conftest import add_rows
 from tests.sources import zendesk_server as zs
+from tests.sources.vendor_server import kill_mid_sync
 
 Account = tuple[zs.Zendesk, str]
 
@@ -165,20 +163,7 @@ def test_a_sync_killed_mid_way_resumes_with_nothing_lost_or_duplicated(
         account.change(zs.ticket(n), zs.metric_set(n))
     location = synced_ws.store.location
     synced_ws.close()
-    account.hang_at = 3
-    env = {**os.environ, "ZENDESK_TOKEN": zs.TOKEN}
-    sync_run = subprocess.Popen(
-        [sys.executable, "-m", "cxpulse", "sources", "sync", "support", "-w", location],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while len(account.requests) < 3 and time.monotonic() < deadline:
-        assert sync_run.poll() is None, sync_run.communicate()
-        time.sleep(0.05)
-    sync_run.kill()  # SIGKILL: no cleanup, no atexit
-    sync_run.wait(30)
-    account.hang_at = None
-    account.release.set()
+    kill_mid_sync(account, location, "support", {"ZENDESK_TOKEN": zs.TOKEN}, at=3)
 
     ws = Workspace.open(location)
     assert ids(ws, "tickets") == ["1", "2", "3", "4"]

@@ -3,10 +3,6 @@ mentions, the re-read reply window, a kill mid-sync, rate limits and a refused k
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +18,7 @@ from cxpulse.sources import CONNECTORS, add_source, get_source, sync_source
 from cxpulse.sources.secrets import reference
 from cxpulse.sources.trustpilot import Trustpilot
 from tests.sources import trustpilot_server as tp
+from tests.sources.vendor_server import kill_mid_sync
 
 Account = tuple[tp.Trustpilot, str]
 
@@ -161,20 +158,7 @@ def test_a_sync_killed_mid_way_resumes_at_its_page_with_nothing_lost_or_duplicat
     account.put(tp.review(6, day=6))
     location = ws.store.location
     ws.close()
-    account.hang_at = 3
-    run = subprocess.Popen(
-        [sys.executable, "-m", "cxpulse", "sources", "sync", "reviews", "-w", location],
-        env={**os.environ, "TRUSTPILOT_KEY": tp.KEY}, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while len(account.requests) < 3 and time.monotonic() < deadline:
-        assert run.poll() is None, run.communicate()
-        time.sleep(0.05)
-    run.kill()  # SIGKILL: no cleanup, no atexit
-    run.wait(30)
-    account.hang_at = None
-    account.release.set()
+    kill_mid_sync(account, location, "reviews", {"TRUSTPILOT_KEY": tp.KEY}, at=3)
 
     ws = Workspace.open(location)
     assert sorted(mentions(ws)) == [tp.review_id(n) for n in (3, 4, 5, 6)]

@@ -99,3 +99,29 @@ def serve(account: Account, handler: type[VendorHandler]) -> Iterator[str]:
         account.release.set()  # a hanging request lets go, so shutdown does not wait on it
         server.shutdown()
         server.server_close()
+
+
+def kill_mid_sync(
+    account: Account, location: str, source: str, env: dict[str, str], at: int
+) -> None:
+    """Run `cxpulse sources sync SOURCE` in a subprocess, let the vendor hold request number
+    ``at`` and ``kill -9`` the sync while it waits (no cleanup, no atexit): what it committed
+    before stays, nothing after. ``env``: the token's variable."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    account.hang_at = at
+    run = subprocess.Popen(
+        [sys.executable, "-m", "cxpulse", "sources", "sync", source, "-w", location],
+        env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while len(account.requests) < at and time.monotonic() < deadline:
+        assert run.poll() is None, run.communicate()
+        time.sleep(0.05)
+    run.kill()
+    run.wait(30)
+    account.hang_at = None
+    account.release.set()
