@@ -24,6 +24,7 @@ import pandas as pd
 
 from cxpulse.ingest.presets.preset import Preset
 from cxpulse.ingest.presets.reshaping import (
+    FOLLOW_UP,
     NPS,
     NPS_ANSWER,
     add_columns,
@@ -36,7 +37,6 @@ from cxpulse.ingest.presets.reshaping import (
 )
 from cxpulse.ingest.readers import RawFile
 
-COMMENT = "(follow-up answer)"
 _CHANNELS = {"email": "email", "sms": "sms", "anonymous": "web", "gl": "web", "social": "social"}
 
 
@@ -75,8 +75,8 @@ def reshape(raw: RawFile) -> RawFile:
         origins[NPS_ANSWER] = nps
         reason = find_reason(frame, nps, names)
         if reason is not None:
-            added[COMMENT] = frame[reason]
-            origins[COMMENT] = reason
+            added[FOLLOW_UP] = frame[reason]
+            origins[FOLLOW_UP] = reason
     for column, meta in zip(columns, _import_ids(imports), strict=True):
         zone_name = meta.get("timeZone") if isinstance(meta, dict) else None
         if zone_name and column in ("RecordedDate", "EndDate", "StartDate"):
@@ -102,7 +102,7 @@ QUALTRICS = Preset(
         "response_id": ("ResponseId", "ResponseID", "Response ID"),
         "responded_at": ("RecordedDate", "EndDate", "Recorded Date", "End Date"),
         "score": (NPS_ANSWER,),
-        "comment": (COMMENT,),
+        "comment": (FOLLOW_UP,),
         "customer_id": ("ExternalReference", "ExternalDataReference", "External Data Reference"),
         "language": ("UserLanguage", "User Language"),
         "channel": ("DistributionChannel", "Distribution Channel"),

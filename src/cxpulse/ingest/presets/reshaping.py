@@ -354,6 +354,26 @@ def find_reason(frame: pd.DataFrame, after: str, names: Sequence[str] | None = N
     return None
 
 
+FOLLOW_UP = "(follow-up answer)"
+
+
+def nps_columns(frame: pd.DataFrame) -> tuple[dict[str, pd.Series], dict[str, str]]:
+    """The NPS answer (:data:`NPS_ANSWER`) and its follow-up (:data:`FOLLOW_UP`) of an export
+    that names its columns by their question, with the file's column each came from; empty
+    when no column reads as the NPS question."""
+    added: dict[str, pd.Series] = {}
+    origins: dict[str, str] = {}
+    nps = find_nps(frame)
+    if nps is not None:
+        added[NPS_ANSWER] = score_values(frame[nps])
+        origins[NPS_ANSWER] = nps
+        reason = find_reason(frame, nps)
+        if reason is not None:
+            added[FOLLOW_UP] = frame[reason]
+            origins[FOLLOW_UP] = reason
+    return added, origins
+
+
 def add_columns(
     raw: RawFile, columns: dict[str, pd.Series], origins: dict[str, str] | None = None
 ) -> RawFile:

@@ -22,19 +22,17 @@ import pandas as pd
 
 from cxpulse.ingest.presets.preset import Preset
 from cxpulse.ingest.presets.reshaping import (
+    FOLLOW_UP,
     NPS,
     NPS_ANSWER,
     add_columns,
-    find_nps,
-    find_reason,
     header_rows,
     map_values,
-    score_values,
+    nps_columns,
     with_frame,
 )
 from cxpulse.ingest.readers import RawFile
 
-COMMENT = "(follow-up answer)"
 _SUB_HEADERS = {"response", "open-ended response"}
 
 
@@ -70,16 +68,7 @@ def reshape(raw: RawFile) -> RawFile:
 
 def _derive(raw: RawFile) -> RawFile:
     frame = raw.frame
-    added: dict[str, pd.Series] = {}
-    origins: dict[str, str] = {}
-    nps = find_nps(frame)
-    if nps is not None:
-        added[NPS_ANSWER] = score_values(frame[nps])
-        origins[NPS_ANSWER] = nps
-        reason = find_reason(frame, nps)
-        if reason is not None:
-            added[COMMENT] = frame[reason]
-            origins[COMMENT] = reason
+    added, origins = nps_columns(frame)
     for column in ("Start Date", "End Date"):
         if column in frame.columns:
             added[column] = map_values(frame[column], us_time)
@@ -94,7 +83,7 @@ SURVEYMONKEY = Preset(
         "response_id": ("Respondent ID", "RespondentID", "Response ID"),
         "responded_at": ("End Date", "EndDate", "Start Date"),
         "score": (NPS_ANSWER,),
-        "comment": (COMMENT,),
+        "comment": (FOLLOW_UP,),
     },
     constants=dict(NPS),
     requires=("score",),

@@ -15,37 +15,24 @@ and dates a partial response (no submit date) by its stage or start date. A hidd
 
 from __future__ import annotations
 
-import pandas as pd
-
 from cxpulse.ingest.presets.preset import Preset
 from cxpulse.ingest.presets.reshaping import (
+    FOLLOW_UP,
     NPS,
     NPS_ANSWER,
     add_columns,
     blank,
-    find_nps,
-    find_reason,
-    score_values,
+    nps_columns,
 )
 from cxpulse.ingest.readers import RawFile
 
-COMMENT = "(follow-up answer)"
 ANSWERED = "(answered at)"
 _DATES = ("Submit Date (UTC)", "Stage Date (UTC)", "Start Date (UTC)")
 
 
 def reshape(raw: RawFile) -> RawFile:
     frame = raw.frame
-    added: dict[str, pd.Series] = {}
-    origins: dict[str, str] = {}
-    nps = find_nps(frame)
-    if nps is not None:
-        added[NPS_ANSWER] = score_values(frame[nps])
-        origins[NPS_ANSWER] = nps
-        reason = find_reason(frame, nps)
-        if reason is not None:
-            added[COMMENT] = frame[reason]
-            origins[COMMENT] = reason
+    added, origins = nps_columns(frame)
     dates = [c for c in _DATES if c in frame.columns]
     if dates:
         when = frame[dates[0]].copy()
@@ -65,7 +52,7 @@ TYPEFORM = Preset(
         "response_id": ("#", "Response ID", "Token", "response_id"),
         "responded_at": (ANSWERED, "Submitted At", "submitted_at"),
         "score": (NPS_ANSWER,),
-        "comment": (COMMENT,),
+        "comment": (FOLLOW_UP,),
     },
     constants=dict(NPS),
     timezone="UTC",  # the export says so in its headers
